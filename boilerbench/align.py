@@ -1,0 +1,211 @@
+"""The aligner: which blocks of a page does a text cover? Used for gold labels AND extractor outputs.
+
+Method (version `ALIGNER_VERSION`):
+
+1. Page blocks and the text are tokenised by `text.tokenize` (NFKC, case-folded, punctuation
+   dropped, CJK per character); block tokens are concatenated in document order.
+2. Pass 1: a longest-common-subsequence alignment of the two token streams (monotonic; rapidfuzz's
+   bit-parallel LCS). Matched runs shorter than `MIN_RUN` tokens are discarded: a lone "the"
+   matched inside a menu is chance, not coverage. Runs may span block boundaries, so a one-word
+   heading followed by its paragraph survives.
+3. Pass 2: text tokens left unmatched (in runs of at least `MIN_RUN_PASS2`) are aligned again against
+   the still-unmatched block tokens. This recovers text whose order differs from the DOM order
+   (a sidebar rendered before the article, tabs, reordered product specs).
+4. A block is *covered* when at least `COVER_THRESHOLD` of its tokens are matched.
+
+Streams whose LCS table would exceed `MAX_CELLS` are aligned in anchored pieces (unique shared
+8-grams in order, LCS between consecutive anchors) to keep memory and time bounded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import LCSseq
+
+from .text import tokenize
+from .types import Block
+
+ALIGNER_VERSION = "1"
+COVER_THRESHOLD = 0.5
+MIN_RUN = 2
+MIN_RUN_PASS2 = 4
+MAX_CELLS = 400_000_000
+_ANCHOR_N = 8
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Per block: matched tokens and block tokens; `covered` applies `COVER_THRESHOLD`."""
+
+    matched: tuple[int, ...]
+    sizes: tuple[int, ...]
+
+    @property
+    def coverage(self) -> list[float]:
+        return [m / s if s else 0.0 for m, s in zip(self.matched, self.sizes)]
+
+    @property
+    def covered(self) -> list[bool]:
+        return [s > 0 and m >= COVER_THRESHOLD * s for m, s in zip(self.matched, self.sizes)]
+
+
+class TokenizedPage:
+    """Block tokens of one page, interned to ints once and reused for every text aligned to it."""
+
+    def __init__(self, blocks: Sequence[Block]):
+        self.vocab: dict[str, int] = {}
+        ids: list[int] = []
+        owner: list[int] = []
+        sizes: list[int] = []
+        for i, b in enumerate(blocks):
+            toks = tokenize(b.text)
+            sizes.append(len(toks))
+            ids.extend(self._intern(t) for t in toks)
+            owner.extend([i] * len(toks))
+        self.ids = ids
+        self.owner = owner
+        self.sizes = tuple(sizes)
+
+    def _intern(self, tok: str) -> int:
+        v = self.vocab.get(tok)
+        if v is None:
+            v = self.vocab[tok] = len(self.vocab)
+        return v
+
+    def encode(self, text: str) -> list[int]:
+        """Text → token ids; tokens absent from the page get -1, which no block token has."""
+        vocab = self.vocab
+        return [vocab.get(t, -1) for t in tokenize(text)]
+
+
+def _lcs_runs(a: Sequence[int], b: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Matched runs (i in a, j in b, length) of a longest common subsequence."""
+    if not a or not b:
+        return []
+    if len(a) * len(b) > MAX_CELLS:
+        return _anchored_runs(a, b)
+    return [(m.a, m.b, m.size) for m in LCSseq.opcodes(a, b).as_matching_blocks() if m.size]
+
+
+def _anchored_runs(a: Sequence[int], b: Sequence[int]) -> list[tuple[int, int, int]]:
+    """LCS for huge streams: anchor on n-grams unique to both, LCS only between anchors."""
+
+    def unique_grams(s: Sequence[int]) -> dict[tuple[int, ...], int]:
+        seen: dict[tuple[int, ...], int] = {}
+        dup: set[tuple[int, ...]] = set()
+        for i in range(len(s) - _ANCHOR_N + 1):
+            g = tuple(s[i : i + _ANCHOR_N])
+            if g in seen:
+                dup.add(g)
+            else:
+                seen[g] = i
+        for g in dup:
+            del seen[g]
+        return seen
+
+    ga, gb = unique_grams(a), unique_grams(b)
+    pairs = sorted((ga[g], gb[g]) for g in ga.keys() & gb.keys())
+    # Longest increasing subsequence of b-positions keeps the anchors monotonic.
+    import bisect
+
+    tails: list[int] = []
+    tails_idx: list[int] = []
+    prev = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        pos = bisect.bisect_left(tails, j)
+        if pos == len(tails):
+            tails.append(j)
+            tails_idx.append(k)
+        else:
+            tails[pos] = j
+            tails_idx[pos] = k
+        prev[k] = tails_idx[pos - 1] if pos else -1
+    chain: list[tuple[int, int]] = []
+    k = tails_idx[-1] if tails_idx else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = prev[k]
+    chain.reverse()
+    runs: list[tuple[int, int, int]] = []
+    ia = ib = 0
+    for i, j in chain:
+        if i < ia or j < ib:
+            continue  # overlaps the previous anchor
+        sa, sb = a[ia:i], b[ib:j]
+        if sa and sb and len(sa) * len(sb) <= MAX_CELLS:
+            runs.extend((x + ia, y + ib, n) for x, y, n in _lcs_runs(sa, sb))
+        runs.append((i, j, _ANCHOR_N))
+        ia, ib = i + _ANCHOR_N, j + _ANCHOR_N
+    sa, sb = a[ia:], b[ib:]
+    if sa and sb and len(sa) * len(sb) <= MAX_CELLS:
+        runs.extend((x + ia, y + ib, n) for x, y, n in _lcs_runs(sa, sb))
+    return runs
+
+
+def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
+    """Align already-encoded text to a page's blocks (the two passes of the module docstring)."""
+    doc = page.ids
+    matched_doc = bytearray(len(doc))
+    matched_txt = bytearray(len(text_ids))
+    for i, j, n in _lcs_runs(doc, text_ids):
+        if n >= MIN_RUN:
+            matched_doc[i : i + n] = b"\x01" * n
+            matched_txt[j : j + n] = b"\x01" * n
+    # Pass 2: leftover text runs against leftover block tokens.
+    rest_txt: list[int] = []
+    run: list[int] = []
+    for j, m in enumerate(matched_txt):
+        if not m:
+            run.append(j)
+        elif run:
+            if len(run) >= MIN_RUN_PASS2:
+                rest_txt.extend(run)
+            run = []
+    if len(run) >= MIN_RUN_PASS2:
+        rest_txt.extend(run)
+    if rest_txt:
+        rest_doc = [i for i, m in enumerate(matched_doc) if not m]
+        a = [doc[i] for i in rest_doc]
+        b = [text_ids[j] for j in rest_txt]
+        for i, j, n in _lcs_runs(a, b):
+            if n < MIN_RUN_PASS2:
+                continue
+            # a run in the compacted streams must also be contiguous in the originals
+            for k in range(n):
+                matched_doc[rest_doc[i + k]] = 1
+    counts = Counter(page.owner[i] for i, m in enumerate(matched_doc) if m)
+    return Alignment(tuple(counts.get(i, 0) for i in range(len(page.sizes))), page.sizes)
+
+
+def align(blocks: Sequence[Block] | TokenizedPage, text: str) -> Alignment:
+    """Which blocks does `text` cover? Blocks may be pre-tokenised to align many texts cheaply."""
+    page = blocks if isinstance(blocks, TokenizedPage) else TokenizedPage(blocks)
+    return align_tokens(page, page.encode(text))
+
+
+def project(blocks: Sequence[Block] | TokenizedPage, text: str) -> list[bool]:
+    """An extractor's output → kept/dropped per block."""
+    return align(blocks, text).covered
+
+
+def find_snippet(page: TokenizedPage, snippet: str) -> list[list[int]]:
+    """Every occurrence of a snippet's token sequence in the page, as the block indices it spans."""
+    ids = page.encode(snippet)
+    if not ids or min(ids) < 0:
+        return []
+    doc, n = page.ids, len(ids)
+    first = ids[0]
+    hits: list[list[int]] = []
+    start = 0
+    while True:
+        try:
+            i = doc.index(first, start)
+        except ValueError:
+            break
+        if doc[i : i + n] == ids:
+            hits.append(sorted(set(page.owner[i : i + n])))
+        start = i + 1
+    return hits

@@ -1,0 +1,110 @@
+"""`python -m boilerbench <command>`: the project's entry points."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .corpora.store import Corpus
+    from .groundtruth import load_labeled
+    from .validate import format_report, report
+
+    corpus = Corpus.open(args.data)
+    pages = corpus.select(split=args.split) if args.split else corpus.pages
+    labeled = load_labeled(corpus, pages, workers=args.workers, cache=not args.no_cache)
+    rep = report(labeled)
+    rep["dataset_revision"] = corpus.revision()
+    print(format_report(rep))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rep, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from .corpora.store import Corpus
+    from .groundtruth import load_labeled
+
+    corpus = Corpus.open(args.data)
+    wanted = set(args.page_ids)
+    pages = [p for p in corpus.pages if p.page_id in wanted]
+    missing = wanted - {p.page_id for p in pages}
+    if missing:
+        raise ValueError(f"unknown page id(s): {', '.join(sorted(missing))}")
+    for lp in load_labeled(corpus, pages, workers=1, progress=False):
+        p = lp.page
+        print(f"# {p.page_id}  {p.source}/{p.split}  {p.page_type or '-'}  {p.language}  {p.url}")
+        for b in lp.blocks:
+            label = {"content": "C", "boilerplate": "b", None: "?"}[b.label]
+            mark = "*" if b.corrected else " "
+            text = b.block.text.replace("\n", " ⏎ ")
+            if args.width and len(text) > args.width:
+                text = text[: args.width - 1] + "…"
+            print(f"{b.block.index:4d} {label}{mark} {b.category:<12} {b.coverage:4.2f} {b.block.tag:<10} {text}")
+        if args.gold and lp.gold.text is not None:
+            print("## gold\n" + lp.gold.text)
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .corpora.folder import import_folder
+
+    rep = import_folder(Path(args.html_dir), Path(args.gold_dir), args.name, Path(args.out), license=args.license)
+    for problem in rep.problems:
+        print(problem, file=sys.stderr)
+    print(f"imported {len(rep.imported)} pages into {args.out} ({len(rep.problems)} problems)")
+    return 0 if rep.imported else 1
+
+
+def _cmd_import_releases(args: argparse.Namespace) -> int:
+    from .corpora.build import import_releases
+
+    import_releases(Path(args.shared), Path(args.out), limit=args.limit)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="boilerbench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check derived labels against the human gold and snippets")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.add_argument("--split", choices=["train", "validation", "test", "excluded"], help="only this split")
+    p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
+    p.add_argument("--no-cache", action="store_true", help="recompute labels instead of reading the cache")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")
+    p.add_argument("page_ids", nargs="+")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.add_argument("--width", type=int, default=160, help="cut block text to this many characters (0: no cut)")
+    p.add_argument("--gold", action="store_true", help="also print the gold text")
+    p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("import", help="import your own pages (X.html + X.txt gold) as a corpus")
+    p.add_argument("--html-dir", required=True)
+    p.add_argument("--gold-dir", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--license", default="unknown")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("import-releases", help="(maintainers) import the public releases into annotations/ once")
+    p.add_argument("--shared", default="../shared/corpora")
+    p.add_argument("--out", required=True)
+    p.add_argument("--limit", type=int, default=None, help="pages per source (to try the format on a slice)")
+    p.set_defaults(func=_cmd_import_releases)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, FileExistsError, ValueError) as e:
+        print(f"boilerbench: error: {e}", file=sys.stderr)
+        return 2

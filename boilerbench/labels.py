@@ -1,0 +1,144 @@
+"""Ground-truth labels: gold text (or snippets) → content / boilerplate / unlabeled per block.
+
+* Full gold text (WCXB, Scrapinghub): a block is `content` when the aligner says the gold covers it
+  (`align.COVER_THRESHOLD` of its tokens), else `boilerplate`. Empty gold (a page that is all
+  boilerplate, or a broken capture) makes every block `boilerplate`.
+* Snippets only (trafilatura-eval): a block holding a `with` snippet is `content` (when the snippet
+  occurs more than once, the occurrence in the wordiest blocks: that is where articles are); every
+  block holding a `without` snippet is `boilerplate`; a block claimed by both, and every other block,
+  is unlabeled (None) and never scored.
+* Hand corrections (`annotations/corrections/*.tsv`) are applied last; see `load_corrections`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .align import TokenizedPage, align_tokens, find_snippet
+from .categories import CATEGORIES, categorize
+from .segment import segment
+from .text import tokenize
+from .types import BOILERPLATE, CONTENT, Block, Gold, LabeledBlock, LabeledPage, Page
+
+LABELS_VERSION = "2"
+LABEL_VALUES = (CONTENT, BOILERPLATE)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One hand correction: block `index` of `page_id`, whose text starts with `text`."""
+
+    page_id: str
+    index: int
+    text: str
+    label: str | None  # None = leave the label as derived
+    category: str | None
+    note: str
+    origin: str
+
+
+def _snippet_labels(page: TokenizedPage, blocks: Sequence[Block], gold: Gold) -> list[str | None]:
+    content: set[int] = set()
+    boiler: set[int] = set()
+    for snippet in gold.with_snippets:
+        hits = find_snippet(page, snippet)
+        if hits:
+            content.update(max(hits, key=lambda occ: sum(blocks[i].words for i in occ)))
+    for snippet in gold.without_snippets:
+        for occ in find_snippet(page, snippet):
+            boiler.update(occ)
+    return [
+        None if (i in content and i in boiler) else CONTENT if i in content else BOILERPLATE if i in boiler else None
+        for i in range(len(blocks))
+    ]
+
+
+def derive_labels(blocks: Sequence[Block], gold: Gold) -> tuple[list[str | None], list[float]]:
+    """Labels and gold coverage per block, before corrections."""
+    page = TokenizedPage(blocks)
+    if gold.text is None:
+        return _snippet_labels(page, blocks, gold), [0.0] * len(blocks)
+    alignment = align_tokens(page, page.encode(gold.text))
+    labels: list[str | None] = [CONTENT if c else BOILERPLATE for c in alignment.covered]
+    coverage = alignment.coverage
+    t = title_block(blocks, gold.title) if gold.text.strip() else None
+    if t is not None and labels[t] != CONTENT:
+        labels[t] = CONTENT  # the page title is content (GUIDELINES.md), though some gold omits it
+        coverage[t] = 1.0
+    return labels, coverage
+
+
+def title_block(blocks: Sequence[Block], title: str | None) -> int | None:
+    """The block that is the page's title: the first block whose tokens equal the gold title's,
+    an `h1` preferred."""
+    if not title:
+        return None
+    want = tokenize(title)
+    if not want:
+        return None
+    hits = [b.index for b in blocks if b.words == len(want) and tokenize(b.text) == want]
+    return next((i for i in hits if blocks[i].tag == "h1"), hits[0] if hits else None)
+
+
+def label_page(page: Page, data: bytes, gold: Gold, corrections: Iterable[Correction] = ()) -> LabeledPage:
+    """Segment a page and label its blocks: the single path from bytes + gold to ground truth."""
+    blocks = segment(data, page.fmt)
+    labels, coverage = derive_labels(blocks, gold)
+    cats = categorize(blocks, labels, gold.title)
+    out = [LabeledBlock(b, lab, cat, round(cov, 3)) for b, lab, cat, cov in zip(blocks, labels, cats, coverage)]
+    for c in corrections:
+        i = locate(c, blocks)
+        if i is None:
+            raise ValueError(f"{page.page_id}: correction from {c.origin} for block {c.index} ({c.text!r}) matches no block")
+        out[i] = replace(
+            out[i],
+            label=out[i].label if c.label is None else (None if c.label == "unlabeled" else c.label),
+            category=c.category or out[i].category,
+            corrected=True,
+        )
+    return LabeledPage(page=page, gold=gold, blocks=tuple(out))
+
+
+def locate(c: Correction, blocks: Sequence[Block]) -> int | None:
+    """The block a correction means: its index if the text still matches, else the unique match."""
+    if 0 <= c.index < len(blocks) and blocks[c.index].text.startswith(c.text):
+        return c.index
+    hits = [b.index for b in blocks if b.text.startswith(c.text)]
+    return hits[0] if len(hits) == 1 else None
+
+
+CORRECTION_FIELDS = ("page_id", "block", "text", "label", "category", "note")
+
+
+def load_corrections(folder: Path) -> dict[str, list[Correction]]:
+    """Read every `*.tsv` under `folder` (columns: CORRECTION_FIELDS; `-` = unchanged)."""
+    out: dict[str, list[Correction]] = {}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+            if tuple(rows.fieldnames or ()) != CORRECTION_FIELDS:
+                raise ValueError(f"{path}: header must be {' '.join(CORRECTION_FIELDS)} (tab-separated)")
+            for n, row in enumerate(rows, start=2):
+                where = f"{path.name}:{n}"
+                label = row["label"].strip()
+                category = row["category"].strip()
+                if label not in ("-", "unlabeled", *LABEL_VALUES):
+                    raise ValueError(f"{where}: label {label!r} is not content, boilerplate, unlabeled or -")
+                if category != "-" and category not in CATEGORIES:
+                    raise ValueError(f"{where}: unknown category {category!r}")
+                c = Correction(
+                    page_id=row["page_id"].strip(),
+                    index=int(row["block"]),
+                    text=row["text"],
+                    label=None if label == "-" else label,
+                    category=None if category == "-" else category,
+                    note=row["note"] or "",
+                    origin=where,
+                )
+                out.setdefault(c.page_id, []).append(c)
+    return out
