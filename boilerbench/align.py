@@ -6,12 +6,15 @@ Method (version `ALIGNER_VERSION`):
    dropped, CJK per character); block tokens are concatenated in document order.
 2. Pass 1: a longest-common-subsequence alignment of the two token streams (monotonic; rapidfuzz's
    bit-parallel LCS). Matched runs shorter than `MIN_RUN` tokens are discarded: a lone "the"
-   matched inside a menu is chance, not coverage. Runs may span block boundaries, so a one-word
-   heading followed by its paragraph survives.
+   matched inside a menu is chance, not coverage — unless the run continues kept text in the
+   *text* (a one-word heading the page separated from its paragraph by an anchor or icon). Runs
+   may span block boundaries.
 3. Pass 2: text tokens left unmatched (in runs of at least `MIN_RUN_PASS2`) are aligned again against
    the still-unmatched block tokens. This recovers text whose order differs from the DOM order
    (a sidebar rendered before the article, tabs, reordered product specs).
-4. A block is *covered* when at least `COVER_THRESHOLD` of its tokens are matched.
+4. A block is *covered* when at least `COVER_THRESHOLD` of its tokens are matched. Duplicated
+   text goes to the copy among covered blocks: a covered block with no covered neighbour hands its
+   match to an identical uncovered block that has one (the title matched in the logo alt → the h1).
 
 Streams whose LCS table would exceed `MAX_CELLS` are aligned in anchored pieces (unique shared
 8-grams in order, LCS between consecutive anchors) to keep memory and time bounded.
@@ -28,7 +31,7 @@ from rapidfuzz.distance import LCSseq
 from .text import tokenize
 from .types import Block
 
-ALIGNER_VERSION = "1"
+ALIGNER_VERSION = "2"
 COVER_THRESHOLD = 0.5
 MIN_RUN = 2
 MIN_RUN_PASS2 = 4
@@ -60,14 +63,17 @@ class TokenizedPage:
         ids: list[int] = []
         owner: list[int] = []
         sizes: list[int] = []
+        starts: list[int] = []
         for i, b in enumerate(blocks):
             toks = tokenize(b.text)
+            starts.append(len(ids))
             sizes.append(len(toks))
             ids.extend(self._intern(t) for t in toks)
             owner.extend([i] * len(toks))
         self.ids = ids
         self.owner = owner
         self.sizes = tuple(sizes)
+        self.starts = tuple(starts)
 
     def _intern(self, tok: str) -> int:
         v = self.vocab.get(tok)
@@ -146,12 +152,21 @@ def _anchored_runs(a: Sequence[int], b: Sequence[int]) -> list[tuple[int, int, i
 
 
 def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
-    """Align already-encoded text to a page's blocks (the two passes of the module docstring)."""
+    """Align already-encoded text to a page's blocks (the passes of the module docstring)."""
     doc = page.ids
     matched_doc = bytearray(len(doc))
     matched_txt = bytearray(len(text_ids))
+    short: list[tuple[int, int, int]] = []
     for i, j, n in _lcs_runs(doc, text_ids):
         if n >= MIN_RUN:
+            matched_doc[i : i + n] = b"\x01" * n
+            matched_txt[j : j + n] = b"\x01" * n
+        else:
+            short.append((i, j, n))
+    # A short run that continues kept text in the *text* (the page only put something between,
+    # like a "#" anchor after a one-word heading) is kept too.
+    for i, j, n in short:
+        if (j > 0 and matched_txt[j - 1]) or (j + n < len(matched_txt) and matched_txt[j + n]):
             matched_doc[i : i + n] = b"\x01" * n
             matched_txt[j : j + n] = b"\x01" * n
     # Pass 2: leftover text runs against leftover block tokens.
@@ -173,11 +188,40 @@ def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
         for i, j, n in _lcs_runs(a, b):
             if n < MIN_RUN_PASS2:
                 continue
-            # a run in the compacted streams must also be contiguous in the originals
             for k in range(n):
                 matched_doc[rest_doc[i + k]] = 1
     counts = Counter(page.owner[i] for i, m in enumerate(matched_doc) if m)
-    return Alignment(tuple(counts.get(i, 0) for i in range(len(page.sizes))), page.sizes)
+    matched = [counts.get(i, 0) for i in range(len(page.sizes))]
+    _prefer_copies_among_content(page, matched)
+    return Alignment(tuple(matched), page.sizes)
+
+
+def _prefer_copies_among_content(page: TokenizedPage, matched: list[int]) -> None:
+    """Duplicated text (a headline in the logo alt, the breadcrumb and the h1) is matched to its
+    first copy by the monotonic pass; move a covered copy that sits alone to an identical uncovered
+    copy that sits among covered blocks, where the reader meets it."""
+    sizes = page.sizes
+    n = len(sizes)
+
+    def covered(i: int) -> bool:
+        return 0 <= i < n and sizes[i] > 0 and matched[i] >= COVER_THRESHOLD * sizes[i]
+
+    def among_content(i: int) -> bool:
+        return covered(i - 1) or covered(i + 1)
+
+    alone = [i for i in range(n) if covered(i) and not among_content(i)]
+    if not alone:
+        return
+    starts = page.starts
+    copies: dict[tuple[int, ...], list[int]] = {}
+    for i in range(n):
+        if sizes[i]:
+            copies.setdefault(tuple(page.ids[starts[i] : starts[i] + sizes[i]]), []).append(i)
+    for i in alone:
+        same = copies.get(tuple(page.ids[starts[i] : starts[i] + sizes[i]]), [])
+        target = next((j for j in same if j != i and not covered(j) and among_content(j)), None)
+        if target is not None:
+            matched[target], matched[i] = sizes[target], 0
 
 
 def align(blocks: Sequence[Block] | TokenizedPage, text: str) -> Alignment:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from .types import BOILERPLATE, CONTENT, Block
 
-CATEGORIES_VERSION = "1"  # bump when a rule changes: cached labels are keyed on it
+CATEGORIES_VERSION = "2"  # bump when a rule changes: cached labels are keyed on it
 
 BOILERPLATE_CATEGORIES = (
     "navigation",
@@ -44,7 +44,11 @@ CATEGORIES = CONTENT_CATEGORIES + BOILERPLATE_CATEGORIES
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
+    """Whole class/id words (separated by . # @ ! - _ or camelCase humps), case-insensitive."""
     return re.compile(r"(?:^|[\s._#@!-])(?:" + "|".join(alternatives) + r")(?=$|[\s._#@!0-9-])", re.I)
+
+
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 # Region cues in one ancestor's descriptor ("div.related-posts#sidebar@navigation").
@@ -56,25 +60,25 @@ _REGION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("social", _words("share", "shares", "sharing", "social", "addthis", "sharethis", "sociallinks",
                       "follow", "share-buttons", "sharebar")),
     ("ads", _words("ads?", "adv", "advert", "adverts", "advertisement", "advertising", "sponsor", "sponsored",
-                   "dfp", "gpt", "adslot", "ad-slot", "ad-container", "banner", "promo", "anzeige", "werbung")),
+                   "dfp", "gpt", "adslot", "ad-slot", "ad-container", "ad-banner", "promo", "anzeige", "werbung")),
     ("related", _words("related", "relatedposts", "related-posts", "recommended", "recommendations",
                        "read-more", "readmore", "more-stories", "similar", "see-also", "also", "outbrain",
                        "taboola", "yarpp", "jp-relatedposts")),
     ("teaser", _words("popular", "trending", "latest", "most-read", "mostread", "most-popular", "top-stories",
                       "headlines", "more-from", "recent", "recent-posts", "news-list", "teaser", "teasers",
-                      "widget", "sidebar", "aside")),
+                      "sidebar", "aside", "complementary")),
     ("navigation", _words("nav", "navbar", "navigation", "menu", "menus", "breadcrumbs?", "pagination", "pager",
                           "toc", "table-of-contents", "tabs", "skip", "skip-link", "menubar", "menuitem",
                           "tablist")),
-    ("metadata", _words("byline", "author", "authors", "date", "dateline", "time", "timestamp", "published",
-                        "posted", "meta", "entry-meta", "post-meta", "tags", "tag-list", "taglist",
-                        "categories", "source", "reading-time", "credits?")),
-    ("footer", _words("footer", "foot", "copyright", "colophon", "site-info", "bottom", "contentinfo")),
+    ("metadata", _words("byline", "author", "authors", "dateline", "timestamp", "published", "pubdate",
+                        "posted", "entry-meta", "post-meta", "article-meta", "tags", "tag-list", "taglist",
+                        "reading-time", "author-bio", "author-box", "userinfo", "user-info", "usercard")),
+    ("footer", _words("footer", "copyright", "colophon", "site-info", "contentinfo")),
     ("header", _words("header", "masthead", "topbar", "top-bar", "logo", "branding", "banner-top",
-                      "site-title", "site-header")),
-    ("form", _words("form", "search", "searchform", "login", "signin", "input", "button", "btn", "select",
-                    "filter", "filters", "sort", "textarea", "label")),
-    ("media", _words("figcaption", "caption", "photo-credit", "gallery", "image", "img", "video", "player")),
+                      "site-title", "site-header", "banner")),
+    ("form", _words("search", "searchform", "search-form", "login", "signin", "sign-in", "select",
+                    "filter", "filters", "sort", "sorting", "textarea")),
+    ("media", _words("photo-credit", "image-credit", "credit", "credits", "gallery", "video-player", "player")),
 )
 
 # Unambiguous text cues (checked on the whole block text).
@@ -85,7 +89,7 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                                 r"no comments( yet)?|be the first to comment\W*)$|^[^\d]{1,40}\(\s*0\s*\)$|^0\s+\w+$", re.I)),
     ("consent", re.compile(r"\bcookies?\b.{0,200}\b(accept|agree|consent|einverstanden|akzeptieren|accepter)|"
                            r"^(accept( all)?|reject( all)?|alle akzeptieren|tout accepter)( cookies)?$", re.I)),
-    ("footer", re.compile(r"(©|\(c\)|copyright\s+\d{4}|all rights reserved|alle rechte vorbehalten|"
+    ("footer", re.compile(r"(©|ⓒ|\(c\)\s*\d{4}|copyright\s+\d{4}|all rights reserved|alle rechte vorbehalten|"
                           r"tous droits réservés)", re.I)),
     ("social", re.compile(r"^(share( on| via| this)?|tweet|pin( it)?|email|e-mail|print|teilen|partager|"
                           r"compartir|facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest)"
@@ -93,17 +97,23 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("metadata", re.compile(r"^(source|quelle|nguồn|sumber)\s*:\s*\S+|^(by|von|par|por|oleh)\s+\S+.{0,60}$|"
                             r"^\W*(posted|published|updated|veröffentlicht|aktualisiert|publié)\b.{0,80}$|"
                             r"^\d+\s*(min|minute|minutes|minuten)\s*(read|lesezeit)?\W*$|"
-                            r"^[^.!?]{0,60}\d{1,2}[./-]\d{1,2}[./-]\d{2,4}[^.!?]{0,20}$", re.I)),
+                            r"^\W*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}([ ,]+\d{1,2}:\d{2})?\W*$|"
+                            r"^\W*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\W*$|"
+                            r"^\W*\d{1,2}\.? (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|"
+                            r"juli|oktober|dezember)[a-zé]*\.? \d{4}\W*$", re.I)),
     ("related", re.compile(r"^(related( articles| posts| stories| news)?|read (also|more)|see also|"
                            r"more (from|on|stories|news)\b.{0,40}|you (may|might) also like.{0,20}|"
                            r"recommended( for you)?|lesen sie auch|auch interessant|mehr zum thema|"
                            r"(à )?lire aussi|leer también|baca juga|lihat juga|xem thêm|tin liên quan)\W*$", re.I)),
-    ("navigation", re.compile(r"^(home|start|startseite|accueil|inicio|menu|menü|skip to (main )?content|"
-                              r"next|previous|prev|back|zurück|weiter|older posts|newer posts|"
-                              r"\d+(\s+\d+)*)\W*$", re.I)),
+    ("navigation", re.compile(r"^(home|startseite|accueil|inicio|menu|menü|skip to (main )?content|"
+                              r"next|previous|prev|zurück|weiter|older posts|newer posts)\W*$", re.I)),
 )
 
 _SKIP_DESCRIPTORS = ("html", "body")
+_REGION_TAGS = {
+    "nav": "navigation", "footer": "footer", "header": "header", "aside": "teaser", "form": "form",
+    "button": "form", "label": "form", "figcaption": "media",
+}
 _HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
 
 
@@ -142,40 +152,36 @@ def region_of(block: Block, holds_content: set[str] = frozenset()) -> str | None
             break
         if path in holds_content:
             continue
-        if tag == "nav":
-            return "navigation"
-        if tag == "footer":
-            return "footer"
-        if tag in ("form", "button", "label"):
-            return "form"
-        if tag == "figcaption":
-            return "media"
+        attrs = _CAMEL_RE.sub("-", descriptor[len(tag):])
         for category, pattern in _REGION_RULES:
-            if pattern.search(descriptor[len(tag):]):
+            if pattern.search(attrs):
                 return category
-        if tag == "aside":
-            return "teaser"
-        if tag == "header":
-            return "header"
+        if tag in _REGION_TAGS:
+            return _REGION_TAGS[tag]
     return None
 
 
-def text_cue(text: str) -> str | None:
-    text = text.strip()
+_PAGE_NUMBERS_RE = re.compile(r"^\d+(\s+\d+)*(\s*(next|»|›|>))?\W*$", re.I)
+
+
+def text_cue(block: Block) -> str | None:
+    text = block.text.strip()
     if len(text) > 300:
         return None
     for category, pattern in _TEXT_RULES:
         if pattern.search(text):
             return category
+    if block.link_words == block.words and _PAGE_NUMBERS_RE.match(text):
+        return "navigation"  # linked page numbers; unlinked numbers are counters, scores, figures
     return None
 
 
-def content_category(block: Block, title: str | None = None) -> str:
+def content_category(block: Block, title: int | None = None) -> str:
     tags = {_tag(d) for d in block.context.split(" ")}
     tag = block.tag
-    if tag == "h1" or (title and block.text.strip().casefold() == title.strip().casefold()):
+    if block.index == title:
         return "title"
-    if tag in _HEADING_TAGS:
+    if tag in _HEADING_TAGS or tag == "h1":
         return "heading"
     if tag == "pre" or "code" in tags or "pre" in tags:
         return "code"
@@ -193,7 +199,7 @@ def content_category(block: Block, title: str | None = None) -> str:
 
 
 def boilerplate_category(block: Block, near_content: bool, holds_content: set[str] = frozenset()) -> str:  # type: ignore[assignment]
-    cue = text_cue(block.text)
+    cue = text_cue(block)
     if cue is not None:
         return cue
     region = region_of(block, holds_content)
@@ -209,8 +215,9 @@ def boilerplate_category(block: Block, near_content: bool, holds_content: set[st
     return "other"
 
 
-def categorize(blocks: Sequence[Block], labels: Sequence[str | None], title: str | None = None) -> list[str]:
-    """Category per block, given labels (content / boilerplate / None for unlabeled)."""
+def categorize(blocks: Sequence[Block], labels: Sequence[str | None], title: int | None = None) -> list[str]:
+    """Category per block, given labels (content / boilerplate / None for unlabeled) and the index
+    of the title block (`labels.title_block`)."""
     content_pos = [i for i, lab in enumerate(labels) if lab == CONTENT]
     holds = content_paths(blocks, labels)
     first = content_pos[0] if content_pos else len(blocks)
@@ -221,7 +228,7 @@ def categorize(blocks: Sequence[Block], labels: Sequence[str | None], title: str
             out.append(content_category(block, title))
             continue
         if label is None:  # unlabeled: a category only when the page itself says so
-            cue = text_cue(block.text) or region_of(block, holds)
+            cue = text_cue(block) or region_of(block, holds)
             out.append(cue or content_category(block, title))
             continue
         near = first < i < last and any(

@@ -23,7 +23,7 @@ from .segment import segment
 from .text import tokenize
 from .types import BOILERPLATE, CONTENT, Block, Gold, LabeledBlock, LabeledPage, Page
 
-LABELS_VERSION = "2"
+LABELS_VERSION = "3"
 LABEL_VALUES = (CONTENT, BOILERPLATE)
 
 
@@ -64,30 +64,48 @@ def derive_labels(blocks: Sequence[Block], gold: Gold) -> tuple[list[str | None]
     alignment = align_tokens(page, page.encode(gold.text))
     labels: list[str | None] = [CONTENT if c else BOILERPLATE for c in alignment.covered]
     coverage = alignment.coverage
-    t = title_block(blocks, gold.title) if gold.text.strip() else None
+    t = title_block(blocks, gold.title, labels) if gold.text.strip() else None
     if t is not None and labels[t] != CONTENT:
         labels[t] = CONTENT  # the page title is content (GUIDELINES.md), though some gold omits it
         coverage[t] = 1.0
     return labels, coverage
 
 
-def title_block(blocks: Sequence[Block], title: str | None) -> int | None:
-    """The block that is the page's title: the first block whose tokens equal the gold title's,
-    an `h1` preferred."""
-    if not title:
+def title_block(blocks: Sequence[Block], title: str | None, labels: Sequence[str | None]) -> int | None:
+    """The block that is the page's title: an `h1` whose words are the gold title's (or start it, as
+    in "Headline | Site name"); without a gold title, the `h1` just before the first content block.
+
+    Only `h1`s qualify: a gold title equal to the site name would otherwise promote a menu entry.
+    """
+    h1s = [b for b in blocks if b.tag == "h1" and b.words]
+    if not h1s:
         return None
-    want = tokenize(title)
-    if not want:
+    want = tokenize(title) if title else []
+    if want:
+        for b in h1s:
+            toks = tokenize(b.text)
+            n = len(toks)
+            if toks == want or (n >= 2 and 2 * n >= len(want) and _contains(want, toks)):
+                return b.index
         return None
-    hits = [b.index for b in blocks if b.words == len(want) and tokenize(b.text) == want]
-    return next((i for i in hits if blocks[i].tag == "h1"), hits[0] if hits else None)
+    first = next((i for i, lab in enumerate(labels) if lab == CONTENT), None)
+    if first is None:
+        return None
+    before = [b.index for b in h1s if first - 5 <= b.index <= first]
+    return before[-1] if before else None
+
+
+def _contains(seq: list[str], sub: list[str]) -> bool:
+    n = len(sub)
+    return any(seq[i : i + n] == sub for i in range(len(seq) - n + 1))
 
 
 def label_page(page: Page, data: bytes, gold: Gold, corrections: Iterable[Correction] = ()) -> LabeledPage:
     """Segment a page and label its blocks: the single path from bytes + gold to ground truth."""
     blocks = segment(data, page.fmt)
     labels, coverage = derive_labels(blocks, gold)
-    cats = categorize(blocks, labels, gold.title)
+    title = title_block(blocks, gold.title, labels)
+    cats = categorize(blocks, labels, title)
     out = [LabeledBlock(b, lab, cat, round(cov, 3)) for b, lab, cat, cov in zip(blocks, labels, cats, coverage)]
     for c in corrections:
         i = locate(c, blocks)

@@ -77,7 +77,11 @@ def decode_bytes(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        # A few stray bytes in a UTF-8 page (a truncated capture, one mis-encoded widget) should
+        # not turn the whole page into Latin-1 mojibake.
+        text = data.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= max(3, len(text) // 1000):
+            return text
     if declared:
         try:
             codecs.lookup(declared)
