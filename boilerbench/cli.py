@@ -24,6 +24,30 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .corpora.store import Corpus
+    from .evaluate import evaluate, format_table, resolve
+    from .leaderboard import save_results
+
+    systems = resolve(args.systems)
+    reports = []
+    for data in args.data or [None]:
+        corpus = Corpus.open(data)
+        split = args.split if data is None else (args.split if args.split != "test" else None)
+        rep = evaluate(corpus, split=split, systems=systems, timeout=args.timeout, workers=args.workers, cache=not args.no_cache)
+        print(format_table(rep))
+        reports.append(rep)
+    if args.json:
+        payload = reports[0] if len(reports) == 1 else {"runs": reports}
+        Path(args.json).write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.save:
+        if args.data or args.split != "test":
+            raise ValueError("--save records results on the bundled test split only")
+        for path in save_results(reports[0]):
+            print(f"wrote {path}")
+    return 0
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
     from .corpora.store import Corpus
     from .groundtruth import load_labeled
@@ -77,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
     p.add_argument("--no-cache", action="store_true", help="recompute labels instead of reading the cache")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("evaluate", help="run systems on the test split and score them per block (the main job)")
+    p.add_argument("--systems", help="comma-separated names, or 'all' (default: all registered)")
+    p.add_argument("--split", default="test", choices=["train", "validation", "test"])
+    p.add_argument("--data", nargs="+", metavar="PATH", help="corpus folder(s) written by `import` instead of the bundled data")
+    p.add_argument("--json", metavar="OUT", help="write the full report as JSON")
+    p.add_argument("--save", action="store_true", help="write baselines/<system>.json and regenerate leaderboard.md")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per page before an extractor is stopped")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
+    p.add_argument("--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs")
+    p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")
     p.add_argument("page_ids", nargs="+")

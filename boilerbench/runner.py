@@ -1,0 +1,238 @@
+"""Running systems on pages, isolated: a crash or a hang costs one page, never the run.
+
+Each system runs in its own worker process (forked, so it shares the parent's decoded pages and
+blocks without copying). The parent sends page indices and waits at most `timeout` seconds per
+page; a worker that overruns is killed and replaced, one that dies is replaced, and the page is
+recorded with empty output and an error. Two workers run at once (both cores). The worker also
+projects the output onto the page's blocks with the aligner, so that cost is spread over both
+cores too; only the extractor call itself is timed.
+
+Outputs are cached by (system, version, page sha256, pipeline version): a re-run only re-scores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from tqdm import tqdm
+
+from .align import TokenizedPage, project
+from .cache import Cache, key
+from .groundtruth import PIPELINE_VERSION
+from .segment import SegmentError
+from .systems import System, load
+from .text import decode_bytes
+from .types import LabeledPage
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Output:
+    """One system's answer on one page: its text, the blocks it keeps, time, and any error."""
+
+    text: str
+    kept: tuple[bool, ...]
+    seconds: float
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "kept": "".join("1" if k else "0" for k in self.kept), "seconds": self.seconds, "error": self.error}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Output:
+        return cls(d["text"], tuple(c == "1" for c in d["kept"]), d["seconds"], d.get("error"))
+
+
+# Set in the parent before forking; workers read them from their copy of memory.
+_PAGES: Sequence[LabeledPage] = ()
+_HTML: Callable[[int], str] | None = None
+
+
+def _apply(system: System, i: int) -> tuple[str, tuple[bool, ...], float]:
+    lp = _PAGES[i]
+    assert _HTML is not None
+    html = _HTML(i)
+    blocks = [b.block for b in lp.blocks]
+    t0 = time.perf_counter()
+    if system.kind == "blocks":
+        kept = tuple(bool(k) for k in system.fn(html))
+        dt = time.perf_counter() - t0
+        if len(kept) != len(blocks):
+            raise ValueError(f"{system.name} returned {len(kept)} decisions for {len(blocks)} blocks")
+        text = "\n".join(b.text for b, k in zip(blocks, kept) if k)
+        return text, kept, dt
+    text = system.fn(html, lp.page.url or None, lp.page.language) or ""
+    dt = time.perf_counter() - t0
+    if not isinstance(text, str):
+        raise TypeError(f"{system.name} returned {type(text).__name__}, not str")
+    return text, tuple(project(TokenizedPage(blocks), text)), dt
+
+
+def _worker(conn: Connection, name: str) -> None:
+    system = load(name)
+    while True:
+        try:
+            i = conn.recv()
+        except EOFError:
+            return
+        if i is None:
+            return
+        try:
+            text, kept, dt = _apply(system, i)
+            conn.send((i, text, kept, dt, None))
+        except Exception as e:  # the page's failure, reported; the worker lives on
+            conn.send((i, "", (), 0.0, f"{type(e).__name__}: {str(e)[:200]}"))
+
+
+class _Slot:
+    """One worker process running one system over its list of pages."""
+
+    def __init__(self, ctx: Any, name: str, todo: list[int]):
+        self.ctx, self.name, self.todo = ctx, name, todo
+        self.pos = 0
+        self.sent_at = 0.0
+        self.proc: Any = None
+        self.conn: Connection | None = None
+        self._start()
+
+    def _start(self) -> None:
+        parent, child = self.ctx.Pipe()
+        self.proc = self.ctx.Process(target=_worker, args=(child, self.name), daemon=True)
+        self.proc.start()
+        child.close()
+        self.conn = parent
+
+    def current(self) -> int:
+        return self.todo[self.pos]
+
+    def send_next(self) -> bool:
+        if self.pos >= len(self.todo):
+            self.stop()
+            return False
+        assert self.conn is not None
+        self.conn.send(self.todo[self.pos])
+        self.sent_at = time.monotonic()
+        return True
+
+    def restart(self) -> None:
+        self.kill()
+        self._start()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.is_alive():
+            self.proc.kill()
+        if self.proc is not None:
+            self.proc.join(5)
+        if self.conn is not None:
+            self.conn.close()
+        self.proc = self.conn = None
+
+    def stop(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        if self.proc is not None:
+            self.proc.join(5)
+        self.kill()
+
+
+def run_systems(
+    systems: Sequence[System],
+    pages: Sequence[LabeledPage],
+    load_html: Callable[[], Sequence[str]],
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None,
+    cache: bool = True,
+    progress: bool = True,
+) -> dict[str, list[Output]]:
+    """Outputs of every system on every page (cached ones read back, the rest computed).
+
+    `load_html` gives the decoded pages, in the order of `pages`; it is called only when some
+    output is not cached.
+    """
+    global _PAGES, _HTML
+    store = Cache("outputs", enabled=cache)
+    results: dict[str, list[Output | None]] = {}
+    keys: dict[str, list[str]] = {}
+    todo: dict[str, list[int]] = {}
+    for s in systems:
+        ks = [key("output", s.name, s.version, lp.page.sha256, PIPELINE_VERSION) for lp in pages]
+        keys[s.name] = ks
+        got = [store.get(k) for k in ks]
+        results[s.name] = [Output.from_json(g) if g is not None else None for g in got]
+        missing = [i for i, g in enumerate(got) if g is None]
+        if missing:
+            todo[s.name] = missing
+    total = sum(len(v) for v in todo.values())
+    if total:
+        _PAGES, _HTML = pages, load_html().__getitem__
+        ctx = mp.get_context("fork")
+        workers = workers or min(2, os.cpu_count() or 1)
+        queue = sorted(todo, key=lambda n: -len(todo[n]))
+        bar = tqdm(total=total, desc="extract", unit="page", disable=not progress)
+        slots: list[_Slot] = []
+        pending: list[tuple[str, Any]] = []
+        try:
+            while queue or slots:
+                while queue and len(slots) < workers:
+                    slot = _Slot(ctx, (name := queue.pop(0)), todo[name])
+                    if slot.send_next():
+                        slots.append(slot)
+                now = time.monotonic()
+                deadline = min(s.sent_at + timeout for s in slots) if slots else now
+                ready = wait([s.conn for s in slots if s.conn is not None], timeout=max(0.0, deadline - now))
+                for slot in list(slots):
+                    i = slot.current()
+                    out: Output | None = None
+                    if slot.conn in ready:
+                        try:
+                            j, text, kept, dt, err = slot.conn.recv()  # type: ignore[union-attr]
+                            out = Output(text, kept or (False,) * len(pages[i].blocks), dt, err)
+                        except (EOFError, OSError):
+                            code = slot.proc.exitcode if slot.proc is not None else None
+                            out = Output("", (False,) * len(pages[i].blocks), 0.0, f"worker died (exit code {code})")
+                            slot.restart()
+                    elif time.monotonic() - slot.sent_at >= timeout:
+                        out = Output("", (False,) * len(pages[i].blocks), timeout, f"timeout after {timeout:g}s")
+                        slot.restart()
+                    if out is None:
+                        continue
+                    results[slot.name][i] = out
+                    pending.append((keys[slot.name][i], out.to_json()))
+                    bar.update()
+                    slot.pos += 1
+                    if not slot.send_next():
+                        slots.remove(slot)
+                if len(pending) >= 200:
+                    store.put_many(pending)
+                    pending = []
+        finally:
+            for slot in slots:
+                slot.kill()
+            store.put_many(pending)
+            bar.close()
+            _PAGES, _HTML = (), None
+    store.close()
+    final: dict[str, list[Output]] = {}
+    for name, outs in results.items():
+        if any(o is None for o in outs):
+            raise RuntimeError(f"{name}: some pages were never run")
+        final[name] = outs  # type: ignore[assignment]
+    return final
+
+
+def page_html(data: bytes) -> str:
+    """Decoded page for extractors; undecodable input becomes an empty page (scored, not fatal)."""
+    try:
+        return decode_bytes(data)
+    except (ValueError, SegmentError):
+        return ""

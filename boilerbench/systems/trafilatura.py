@@ -1,0 +1,19 @@
+"""trafilatura (Barbaresi, 2021): default, precision- and recall-favouring settings."""
+
+from __future__ import annotations
+
+import trafilatura
+
+PACKAGE = "trafilatura"
+
+
+def extract(html: str, url: str | None = None, language: str | None = None, **options: bool) -> str:
+    return trafilatura.extract(html, url=url, output_format="txt", **options) or ""
+
+
+def extract_precision(html: str, url: str | None = None, language: str | None = None) -> str:
+    return extract(html, url, language, favor_precision=True)
+
+
+def extract_recall(html: str, url: str | None = None, language: str | None = None) -> str:
+    return extract(html, url, language, favor_recall=True)
