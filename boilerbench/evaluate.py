@@ -1,19 +1,30 @@
 """`evaluate`: run systems on a split, project their outputs onto blocks, score, compare.
 
-Only this module joins systems and scores: `scoring` stays pure, `runner` knows no metric.
+Only this module joins systems and scores: `scoring` stays pure, `runner` knows no metric. Two
+caches make a re-run cheap: extractor outputs (by system, version, page) and what scoring needs of
+them — kept blocks and word counts — (by system, version, page, gold, segmenter and aligner).
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+from tqdm import tqdm
+
 from . import scoring
+from .align import ALIGNER_VERSION, TokenizedPage, project
+from .cache import Cache, key
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
 from .runner import DEFAULT_TIMEOUT, Output, page_html, run_systems
+from .segment import SEGMENTER_VERSION
 from .systems import REFERENCE, REGISTRY, MissingSystem, System, load
 from .types import CONTENT, LabeledPage
 
@@ -31,7 +42,30 @@ def resolve(spec: str | None) -> list[str]:
     return names
 
 
-def reference_output(name: str, lp: LabeledPage) -> Output:
+@dataclass(frozen=True)
+class Scored:
+    """What scoring needs of one (system, page): kept blocks and word counts; cached as JSON."""
+
+    kept: tuple[bool, ...]
+    words: tuple[int, int, int] | None
+    seconds: float
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kept": "".join("1" if k else "0" for k in self.kept), "words": self.words, "seconds": self.seconds, "error": self.error}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Scored:
+        words = d.get("words")
+        return cls(tuple(c == "1" for c in d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))  # type: ignore[arg-type]
+
+
+def _gold_key(lp: LabeledPage) -> str:
+    return "" if lp.gold.text is None else key("gold", lp.gold.text)
+
+
+def reference_scored(name: str, lp: LabeledPage) -> Scored:
+    """The reference rows, from the labels: every block, no block, the content blocks."""
     blocks = lp.blocks
     if name == "all-text":
         kept = tuple(True for _ in blocks)
@@ -41,10 +75,38 @@ def reference_output(name: str, lp: LabeledPage) -> Output:
         kept = tuple(b.label == CONTENT for b in blocks)
     else:
         raise KeyError(name)
-    return Output("\n".join(b.block.text for b, k in zip(blocks, kept) if k), kept, 0.0)
+    return _scored(lp, "\n".join(b.block.text for b, k in zip(blocks, kept) if k), kept, 0.0, None)
 
 
-def score_outputs(pages: Sequence[LabeledPage], outputs: Sequence[Output]) -> list[scoring.PageResult]:
+def _scored(lp: LabeledPage, text: str, kept: tuple[bool, ...] | None, seconds: float, error: str | None) -> Scored:
+    if kept is None:
+        kept = tuple(project(TokenizedPage([b.block for b in lp.blocks]), text))
+    words = scoring.word_counts(text, lp.gold.text) if lp.gold.text is not None else None
+    return Scored(kept, words, seconds, error)
+
+
+_POOL_PAGES: Sequence[LabeledPage] = ()
+
+
+def _project_job(job: tuple[int, Output]) -> Scored:
+    i, out = job
+    return _scored(_POOL_PAGES[i], out.text, out.kept, out.seconds, out.error)
+
+
+def _project_all(pages: Sequence[LabeledPage], jobs: list[tuple[int, Output]], workers: int, progress: bool) -> list[Scored]:
+    """Aligner projection and word counts of many outputs, on both cores."""
+    global _POOL_PAGES
+    if workers <= 1 or len(jobs) < 50:
+        return [_scored(pages[i], o.text, o.kept, o.seconds, o.error) for i, o in tqdm(jobs, desc="project", disable=not progress)]
+    _POOL_PAGES = pages
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            return list(tqdm(pool.map(_project_job, jobs, chunksize=16), total=len(jobs), desc="project", disable=not progress))
+    finally:
+        _POOL_PAGES = ()
+
+
+def score_system(name: str, pages: Sequence[LabeledPage], scored: Sequence[Scored]) -> list[scoring.PageResult]:
     return [
         scoring.page_result(
             page_id=lp.page.page_id,
@@ -54,12 +116,11 @@ def score_outputs(pages: Sequence[LabeledPage], outputs: Sequence[Output]) -> li
             labels=[b.label for b in lp.blocks],
             categories=[b.category for b in lp.blocks],
             words=[b.block.words for b in lp.blocks],
-            kept=out.kept,
-            text=out.text,
-            gold_text=lp.gold.text,
-            error=out.error,
+            kept=sc.kept,
+            words_matched=sc.words,
+            error=sc.error,
         )
-        for lp, out in zip(pages, outputs)
+        for lp, sc in zip(pages, scored)
     ]
 
 
@@ -77,44 +138,82 @@ def evaluate(
     pages = corpus.select(split=split) if split else list(corpus.pages)
     if not pages:
         raise ValueError(f"{corpus.root}: no pages in split {split!r}")
+    workers = workers or min(2, os.cpu_count() or 1)
+    t0 = time.perf_counter()
     labeled = load_labeled(corpus, pages, workers=workers, progress=progress, cache=cache)
-    loaded: list[System] = []
+    loaded: dict[str, System] = {}
     skipped: dict[str, str] = {}
     for name in names:
         if name in REFERENCE:
             continue
         try:
-            loaded.append(load(name))
+            loaded[name] = load(name)
         except MissingSystem as e:
             skipped[name] = str(e)
             print(f"skipping {e}", file=sys.stderr)
 
-    def load_html() -> list[str]:
-        html = {p.page_id: page_html(data) for p, data in corpus.iter_bytes(pages)}
-        return [html[p.page_id] for p in pages]
-
-    t0 = time.perf_counter()
-    outputs = run_systems(loaded, labeled, load_html, timeout=timeout, workers=workers, cache=cache, progress=progress)
+    # 1. Scored outputs from the cache: key = system, version, page, gold, segmenter and aligner.
+    store = Cache("scored", enabled=cache)
+    scored: dict[str, list[Scored | None]] = {}
+    keys: dict[str, list[str]] = {}
     for name in names:
         if name in REFERENCE:
-            outputs[name] = [reference_output(name, lp) for lp in labeled]
-    versions = {s.name: s.version for s in loaded}
+            continue  # cheap, and depends on the labels: computed below
+        if name not in loaded:
+            continue
+        version = loaded[name].version
+        keys[name] = [
+            key("scored", name, version, lp.page.sha256, _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled
+        ]
+        got = [store.get(k) for k in keys[name]]
+        scored[name] = [Scored.from_json(g) if g is not None else None for g in got]
+
+    # 2. What is missing: extractor outputs (cached on their own), then projection.
+    missing = {n: [i for i, sc in enumerate(v) if sc is None] for n, v in scored.items()}
+    missing = {n: v for n, v in missing.items() if v}
+    if missing:
+        need = sorted({i for v in missing.values() for i in v})
+        sub = [labeled[i] for i in need]
+
+        def load_html() -> list[str]:
+            wanted = {labeled[i].page.page_id for i in need}
+            html = {p.page_id: page_html(d) for p, d in corpus.iter_bytes(p for p in pages if p.page_id in wanted)}
+            return [html[lp.page.page_id] for lp in sub]
+
+        outputs = run_systems([loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache, progress=progress)
+        pos = {i: k for k, i in enumerate(need)}
+        jobs = [(i, outputs[n][pos[i]]) for n, idx in missing.items() for i in idx]
+        results = _project_all(labeled, jobs, workers, progress)
+        new = []
+        k = 0
+        for n, idx in missing.items():
+            for i in idx:
+                scored[n][i] = results[k]
+                new.append((keys[n][i], results[k].to_json()))
+                k += 1
+        store.put_many(new)
+    store.close()
+    for name in names:
+        if name in REFERENCE:
+            scored[name] = [reference_scored(name, lp) for lp in labeled]
+
+    # 3. Scores.
     per_page: dict[str, list[scoring.PageResult]] = {}
     report: dict[str, Any] = {"systems": {}, "skipped": skipped}
     for name in names:
-        if name not in outputs:
+        if name not in scored:
             continue
-        results = score_outputs(labeled, outputs[name])
-        per_page[name] = results
-        agg = scoring.aggregate(results)
-        seconds = sum(o.seconds for o in outputs[name])
-        agg["pages_per_s"] = round(len(results) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
-        agg["version"] = versions.get(name) or load(name).version
+        final = [sc for sc in scored[name] if sc is not None]
+        results_ = score_system(name, labeled, final)
+        per_page[name] = results_
+        agg = scoring.aggregate(results_)
+        seconds = sum(sc.seconds for sc in final)
+        agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
+        agg["version"] = loaded[name].version if name in loaded else load(name).version
         agg["kind"] = "reference" if name in REFERENCE else "system"
-        agg["error_pages"] = [r.page_id for r in results if r.error][:20]
+        agg["error_pages"] = [r.page_id for r in results_ if r.error][:20]
         report["systems"][name] = agg
-    comparison = scoring.compare({n: r for n, r in per_page.items() if n != "oracle"})
-    for name, test in comparison.items():
+    for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
         report["systems"][name]["vs_best"] = test
     report.update(
         dataset_revision=corpus.revision(),

@@ -1,13 +1,13 @@
 """Running systems on pages, isolated: a crash or a hang costs one page, never the run.
 
-Each system runs in its own worker process (forked, so it shares the parent's decoded pages and
-blocks without copying). The parent sends page indices and waits at most `timeout` seconds per
-page; a worker that overruns is killed and replaced, one that dies is replaced, and the page is
-recorded with empty output and an error. Two workers run at once (both cores). The worker also
-projects the output onto the page's blocks with the aligner, so that cost is spread over both
-cores too; only the extractor call itself is timed.
+Each system runs in worker processes of its own, one per chunk of pages (forked, so they share the
+parent's decoded pages without copying). The parent sends page indices and waits at most `timeout`
+seconds per page; a worker that overruns is killed and replaced, one that dies is replaced, and the
+page is recorded with empty output and an error. Two workers run at once (both cores). Only the
+extractor call itself is timed.
 
-Outputs are cached by (system, version, page sha256, pipeline version): a re-run only re-scores.
+Outputs are cached by (system, version, page sha256): they do not depend on how the benchmark cuts
+or labels pages, so a change of segmenter or labels re-scores without re-running extractors.
 """
 
 from __future__ import annotations
@@ -22,32 +22,35 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .align import TokenizedPage, project
 from .cache import Cache, key
-from .groundtruth import PIPELINE_VERSION
 from .segment import SegmentError
 from .systems import System, load
 from .text import decode_bytes
 from .types import LabeledPage
 
 DEFAULT_TIMEOUT = 30.0
+CHUNKS = 4  # chunks per system
+CHUNK_MIN = 100  # pages; fewer would spend more time starting workers than extracting
 
 
 @dataclass(frozen=True)
 class Output:
-    """One system's answer on one page: its text, the blocks it keeps, time, and any error."""
+    """One system's answer on one page: its text (block systems: also their decisions), the time the
+    call took, and any error."""
 
     text: str
-    kept: tuple[bool, ...]
     seconds: float
     error: str | None = None
+    kept: tuple[bool, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "kept": "".join("1" if k else "0" for k in self.kept), "seconds": self.seconds, "error": self.error}
+        kept = None if self.kept is None else "".join("1" if k else "0" for k in self.kept)
+        return {"text": self.text, "seconds": self.seconds, "error": self.error, "kept": kept}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Output:
-        return cls(d["text"], tuple(c == "1" for c in d["kept"]), d["seconds"], d.get("error"))
+        kept = d.get("kept")
+        return cls(d["text"], d["seconds"], d.get("error"), None if kept is None else tuple(c == "1" for c in kept))
 
 
 # Set in the parent before forking; workers read them from their copy of memory.
@@ -55,24 +58,22 @@ _PAGES: Sequence[LabeledPage] = ()
 _HTML: Callable[[int], str] | None = None
 
 
-def _apply(system: System, i: int) -> tuple[str, tuple[bool, ...], float]:
+def _apply(system: System, i: int) -> Output:
     lp = _PAGES[i]
     assert _HTML is not None
     html = _HTML(i)
-    blocks = [b.block for b in lp.blocks]
     t0 = time.perf_counter()
     if system.kind == "blocks":
         kept = tuple(bool(k) for k in system.fn(html))
         dt = time.perf_counter() - t0
-        if len(kept) != len(blocks):
-            raise ValueError(f"{system.name} returned {len(kept)} decisions for {len(blocks)} blocks")
-        text = "\n".join(b.text for b, k in zip(blocks, kept) if k)
-        return text, kept, dt
-    text = system.fn(html, lp.page.url or None, lp.page.language) or ""
+        if len(kept) != len(lp.blocks):
+            raise ValueError(f"{system.name} returned {len(kept)} decisions for {len(lp.blocks)} blocks")
+        return Output("\n".join(b.block.text for b, k in zip(lp.blocks, kept) if k), dt, None, kept)
+    text = system.fn(html, lp.page.url or None, lp.page.language)
     dt = time.perf_counter() - t0
-    if not isinstance(text, str):
+    if text is not None and not isinstance(text, str):
         raise TypeError(f"{system.name} returned {type(text).__name__}, not str")
-    return text, tuple(project(TokenizedPage(blocks), text)), dt
+    return Output(text or "", dt)
 
 
 def _worker(conn: Connection, name: str) -> None:
@@ -85,10 +86,10 @@ def _worker(conn: Connection, name: str) -> None:
         if i is None:
             return
         try:
-            text, kept, dt = _apply(system, i)
-            conn.send((i, text, kept, dt, None))
+            out = _apply(system, i)
         except Exception as e:  # the page's failure, reported; the worker lives on
-            conn.send((i, "", (), 0.0, f"{type(e).__name__}: {str(e)[:200]}"))
+            out = Output("", 0.0, f"{type(e).__name__}: {str(e)[:200]}")
+        conn.send(out)
 
 
 class _Slot:
@@ -165,7 +166,7 @@ def run_systems(
     keys: dict[str, list[str]] = {}
     todo: dict[str, list[int]] = {}
     for s in systems:
-        ks = [key("output", s.name, s.version, lp.page.sha256, PIPELINE_VERSION) for lp in pages]
+        ks = [key("output", s.name, s.version, lp.page.sha256) for lp in pages]
         keys[s.name] = ks
         got = [store.get(k) for k in ks]
         results[s.name] = [Output.from_json(g) if g is not None else None for g in got]
@@ -177,14 +178,21 @@ def run_systems(
         _PAGES, _HTML = pages, load_html().__getitem__
         ctx = mp.get_context("fork")
         workers = workers or min(2, os.cpu_count() or 1)
-        queue = sorted(todo, key=lambda n: -len(todo[n]))
+        # Each system's pages go out in a few chunks, one worker process per chunk, so the two
+        # cores stay busy to the end instead of one slow extractor finishing alone.
+        queue: list[tuple[str, list[int]]] = []
+        for name in sorted(todo, key=lambda n: -len(todo[n])):
+            idx = todo[name]
+            size = max(CHUNK_MIN, -(-len(idx) // CHUNKS))
+            queue.extend((name, idx[k : k + size]) for k in range(0, len(idx), size))
         bar = tqdm(total=total, desc="extract", unit="page", disable=not progress)
         slots: list[_Slot] = []
         pending: list[tuple[str, Any]] = []
         try:
             while queue or slots:
                 while queue and len(slots) < workers:
-                    slot = _Slot(ctx, (name := queue.pop(0)), todo[name])
+                    name, chunk = queue.pop(0)
+                    slot = _Slot(ctx, name, chunk)
                     if slot.send_next():
                         slots.append(slot)
                 now = time.monotonic()
@@ -195,14 +203,14 @@ def run_systems(
                     out: Output | None = None
                     if slot.conn in ready:
                         try:
-                            j, text, kept, dt, err = slot.conn.recv()  # type: ignore[union-attr]
-                            out = Output(text, kept or (False,) * len(pages[i].blocks), dt, err)
+                            out = slot.conn.recv()  # type: ignore[union-attr]
                         except (EOFError, OSError):
+                            slot.proc.join(1)
                             code = slot.proc.exitcode if slot.proc is not None else None
-                            out = Output("", (False,) * len(pages[i].blocks), 0.0, f"worker died (exit code {code})")
+                            out = Output("", 0.0, f"worker died (exit code {code})")
                             slot.restart()
                     elif time.monotonic() - slot.sent_at >= timeout:
-                        out = Output("", (False,) * len(pages[i].blocks), timeout, f"timeout after {timeout:g}s")
+                        out = Output("", timeout, f"timeout after {timeout:g}s")
                         slot.restart()
                     if out is None:
                         continue

@@ -78,12 +78,20 @@ def block_scores(labels: Sequence[str | None], kept: Sequence[bool], weights: Se
     return out
 
 
-def word_scores(predicted: str, reference: str) -> dict[str, float]:
-    """WCXB's word metric: multiset overlap of lower-cased `\\w+` words."""
+def word_counts(predicted: str, reference: str) -> tuple[int, int, int]:
+    """(overlap, predicted words, reference words): all WCXB's word metric needs, cacheable."""
     pred = bag_of_words(predicted)
     ref = bag_of_words(reference)
-    overlap = sum((pred & ref).values())
-    p, r, f = prf(overlap, sum(pred.values()) - overlap, sum(ref.values()) - overlap)
+    return sum((pred & ref).values()), sum(pred.values()), sum(ref.values())
+
+
+def word_scores(predicted: str, reference: str) -> dict[str, float]:
+    """WCXB's word metric: multiset overlap of lower-cased `\\w+` words."""
+    return word_scores_from_counts(*word_counts(predicted, reference))
+
+
+def word_scores_from_counts(overlap: int, n_pred: int, n_ref: int) -> dict[str, float]:
+    p, r, f = prf(overlap, n_pred - overlap, n_ref - overlap)
     return {"word_precision": p, "word_recall": r, "word_f1": f}
 
 
@@ -109,16 +117,16 @@ def page_result(
     categories: Sequence[str],
     words: Sequence[int],
     kept: Sequence[bool],
-    text: str,
-    gold_text: str | None,
+    words_matched: tuple[int, int, int] | None,
     error: str | None = None,
 ) -> PageResult:
+    """One page's scores; `words_matched` = `word_counts(output, gold)`, None without gold text."""
     scores: dict[str, float] = {}
     b = block_scores(labels, kept, words)
     if b is not None:
         scores.update(b)
-    if gold_text is not None:
-        scores.update(word_scores(text, gold_text))
+    if words_matched is not None:
+        scores.update(word_scores_from_counts(*words_matched))
     cats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for lab, cat, k in zip(labels, categories, kept):
         if lab is None:
@@ -230,5 +238,7 @@ __all__ = [
     "page_result",
     "paired_bootstrap",
     "prf",
+    "word_counts",
     "word_scores",
+    "word_scores_from_counts",
 ]
