@@ -48,6 +48,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import bench_core, format_core
+    from .corpora.store import Corpus
+
+    result = {"core": bench_core(Corpus.open(args.data))}
+    print(format_core(result["core"]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
     from .corpora.store import Corpus
     from .groundtruth import load_labeled
@@ -112,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
     p.add_argument("--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("bench", help="speed figures, measured in one run on one core")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")
     p.add_argument("page_ids", nargs="+")

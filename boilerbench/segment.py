@@ -28,7 +28,6 @@ import unicodedata
 from typing import Any
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from .text import decode_bytes, has_word, normalize_space, tokenize
 from .types import Block
@@ -100,9 +99,9 @@ def parse_html(source: str | bytes) -> etree._Element | None:
         source = source.replace("\x00", "")
     if not source.strip():
         return None
-    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        root = lxml_html.document_fromstring(source, parser=parser)
+        root = etree.fromstring(source, parser=parser)
     except (etree.ParserError, ValueError):
         return None
     return root
@@ -121,22 +120,30 @@ def segment_tree(root: etree._Element) -> list[Block]:
     blocks: list[Block] = []
     pieces: list[tuple[str, bool]] = []  # (text, inside a link)
     owners: list[tuple[etree._Element, str]] = [(root, "html")]
-    context: list[str] = []
-    state = {"link": 0, "pre": 0}
+    ancestors: list[list[Any]] = []  # [element, tag, descriptor]; descriptors made only for blocks
+    link = pre = 0
+    has_text = False
 
     def flush() -> None:
-        if not pieces:
+        nonlocal has_text
+        if not has_text:
+            pieces.clear()
             return
+        has_text = False
         owner, tag = owners[-1]
-        keep_newlines = state["pre"] > 0
         raw = "".join(p for p, _ in pieces)
-        text = normalize_space(unicodedata.normalize("NFC", raw), keep_newlines=keep_newlines)
+        text = normalize_space(unicodedata.normalize("NFC", raw), keep_newlines=pre > 0)
         link_raw = " ".join(p for p, in_link in pieces if in_link)
         pieces.clear()
         if not text or not has_word(text):
             return
         words = len(tokenize(text))
         link_words = min(words, len(tokenize(link_raw))) if link_raw else 0
+        context = []
+        for anc in ancestors:
+            if anc[2] is None:
+                anc[2] = _describe(anc[0], anc[1])
+            context.append(anc[2])
         blocks.append(
             Block(
                 index=len(blocks),
@@ -150,51 +157,49 @@ def segment_tree(root: etree._Element) -> list[Block]:
             )
         )
 
-    def add(text: str | None) -> None:
-        if text:
-            pieces.append((text, state["link"] > 0))
-
     # Iterative walk (pages nest thousands of levels deep): enter / exit / bare-text events.
     stack: list[tuple[int, Any, str]] = [(_ENTER, root, "html")]
+    pop, push = stack.pop, stack.append
     while stack:
-        event, el, tag = stack.pop()
+        event, el, tag = pop()
         if event == _TEXT:
-            add(el)
-            continue
-        if event == _EXIT:
+            text = el
+        elif event == _EXIT:
             if tag in BLOCK_TAGS:
                 flush()
                 owners.pop()
             if tag == "a":
-                state["link"] -= 1
+                link -= 1
             elif tag == "pre":
-                state["pre"] -= 1
-            context.pop()
-            add(el.tail)
-            continue
-        if tag in DROP_TAGS:
-            add(el.tail)
-            continue
-        if tag in BREAK_TAGS:
+                pre -= 1
+            ancestors.pop()
+            text = el.tail
+        elif tag in DROP_TAGS:
+            text = el.tail
+        elif tag in BREAK_TAGS:
             flush()
-            add(el.tail)
-            continue
-        if tag in BLOCK_TAGS:
-            flush()
-            owners.append((el, tag))
-        if tag == "a":
-            state["link"] += 1
-        elif tag == "pre":
-            state["pre"] += 1
-        context.append(_describe(el, tag))
-        add(el.text)
-        stack.append((_EXIT, el, tag))
-        for child in reversed(el):
-            ctag = child.tag
-            if isinstance(ctag, str):
-                stack.append((_ENTER, child, ctag.lower()))
-            elif child.tail:  # comments, entities: their text is not shown, their tail is
-                stack.append((_TEXT, child.tail, ""))
+            text = el.tail
+        else:
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.append((el, tag))
+            if tag == "a":
+                link += 1
+            elif tag == "pre":
+                pre += 1
+            ancestors.append([el, tag, None])
+            text = el.text
+            push((_EXIT, el, tag))
+            for child in reversed(el):
+                ctag = child.tag
+                if isinstance(ctag, str):
+                    push((_ENTER, child, ctag.lower()))
+                elif child.tail:  # comments, entities: their text is not shown, their tail is
+                    push((_TEXT, child.tail, ""))
+        if text:
+            pieces.append((text, link > 0))
+            if not has_text and not text.isspace():
+                has_text = True
     flush()
     return blocks
 
