@@ -1,0 +1,97 @@
+"""Shared fixtures: an isolated cache, the bundled corpus, and small pages cut from real ones.
+
+Fixture files (tests/fixtures/) were cut from pages of the bundled corpus by
+`tests/fixtures/make_fixtures.py`; their provenance is in tests/fixtures/README.md. Nothing here
+reads ../shared: the bundled corpus ships with the repository (annotations/).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from boilerbench.corpora.store import Corpus
+from boilerbench.types import Gold, Page
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass(frozen=True)
+class RealPage:
+    page: Page
+    data: bytes
+    gold: Gold
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("boilerbench-cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
+    """Never touch the checkout's .cache, and always read the bundled annotations/."""
+    monkeypatch.setenv("BOILERBENCH_CACHE", str(cache_dir))
+    monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
+    monkeypatch.delenv("BOILERBENCH_NO_CACHE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    return Corpus.open()
+
+
+@pytest.fixture(scope="session")
+def pages_by_id(corpus: Corpus) -> dict[str, Page]:
+    return {p.page_id: p for p in corpus.pages}
+
+
+@pytest.fixture(scope="session")
+def real_page(corpus: Corpus, pages_by_id: dict[str, Page]):
+    """`real_page(page_id)` → the page, its bytes and its gold, from the bundled corpus."""
+
+    def get(page_id: str) -> RealPage:
+        page = pages_by_id[page_id]
+        return RealPage(page, corpus.read(page), corpus.gold[page_id])
+
+    return get
+
+
+def load_fixture(name: str) -> RealPage:
+    """A page cut from a real one: `<name>.html` (+ `<name>.json`: page record and its cut gold)."""
+    meta = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    gold = Gold.from_json(meta.pop("gold"))
+    return RealPage(Page.from_json(meta), (FIXTURES / f"{name}.html").read_bytes(), gold)
+
+
+@pytest.fixture(scope="session")
+def jefftk() -> RealPage:
+    """wcxb-0495 (jefftk.com): a blog post with a menu, a <pre>, teasers; whole article kept."""
+    return load_fixture("wcxb-0495-jefftk")
+
+
+@pytest.fixture(scope="session")
+def erikdemaine() -> RealPage:
+    """wcxb-0406 (erikdemaine.org): upper-case, unclosed-tag markup; h1 title absent from gold."""
+    return load_fixture("wcxb-0406-erikdemaine")
+
+
+@pytest.fixture(scope="session")
+def autopresse() -> RealPage:
+    """trafeval-0133 (auto-presse.de): windows-1252 bytes, snippet-only gold."""
+    return load_fixture("trafeval-0133-autopresse")
+
+
+@pytest.fixture(scope="session")
+def xinhuanet() -> RealPage:
+    """trafeval-0427 (xinhuanet via the Wayback Machine): gb2312 bytes, Chinese snippets."""
+    return load_fixture("trafeval-0427-xinhuanet")
+
+
+@pytest.fixture(scope="session")
+def vietnam_bytes() -> bytes:
+    """A crawl's plain-text dump of a vietnam.vn news page (Indonesian edition)."""
+    return (FIXTURES / "vietnam-vn-news-id.txt").read_bytes()

@@ -1,0 +1,80 @@
+"""The `show` command, error exits, and that the cache stays out of the checkout."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from boilerbench import cli
+from boilerbench import cache as bb_cache
+from boilerbench.labels import label_page
+
+LINE_RE = re.compile(r"^\s*(\d+) ([Cb?])([* ]) (\S+)\s+(\d\.\d\d) (\S+)\s+(.*)$")
+
+
+def test_show_prints_every_block(capsys, real_page) -> None:
+    rp = real_page("wcxb-0495")
+    assert cli.main(["show", "wcxb-0495"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("# wcxb-0495  wcxb/validation  article  en  https://www.jefftk.com/p/backup-strategy")
+    rows = [LINE_RE.match(line) for line in out[1:]]
+    assert all(rows), [line for line, m in zip(out[1:], rows) if not m]
+    expected = label_page(rp.page, rp.data, rp.gold).blocks
+    assert len(rows) == len(expected)
+    for m, b in zip(rows, expected):
+        assert int(m.group(1)) == b.block.index
+        assert m.group(2) == {"content": "C", "boilerplate": "b", None: "?"}[b.label]
+        assert m.group(4) == b.category
+        assert m.group(6) == b.block.tag
+        assert b.block.text.replace("\n", " ⏎ ").startswith(m.group(7).rstrip("…"))
+    assert any(m.group(7).startswith("rsync -t -l -r -c ps:jtk/") and " ⏎ " in m.group(7) for m in rows)
+
+
+def test_show_width_and_gold(capsys) -> None:
+    assert cli.main(["show", "wcxb-0495", "--width", "30", "--gold"]) == 0
+    out = capsys.readouterr().out
+    body, gold = out.split("## gold\n")
+    texts = [LINE_RE.match(line).group(7) for line in body.splitlines()[1:]]
+    assert max(len(t) for t in texts) == 30
+    assert any(t.endswith("…") for t in texts)
+    assert gold.startswith("After reading a post from someone who nearly lost all their data")
+
+
+def test_show_several_pages_and_unlabeled_blocks(capsys) -> None:
+    assert cli.main(["show", "trafeval-0133", "wcxb-0406"]) == 0
+    out = capsys.readouterr().out
+    headers = [line for line in out.splitlines() if line.startswith("# ")]
+    assert [h.split()[1] for h in headers] == ["trafeval-0133", "wcxb-0406"]  # corpus order
+    assert " ? " in out  # snippet-only page: unlabeled blocks
+
+
+@pytest.mark.parametrize("args", [["show", "nope-0000"], ["show", "wcxb-0495", "nope-0000", "also-missing"]])
+def test_show_unknown_page_id(capsys, args: list[str]) -> None:
+    assert cli.main(args) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    missing = sorted(a for a in args[1:] if a != "wcxb-0495")
+    assert cap.err.strip() == f"boilerbench: error: unknown page id(s): {', '.join(missing)}"
+
+
+def test_show_on_a_folder_that_is_not_a_corpus(capsys, tmp_path: Path) -> None:
+    assert cli.main(["show", "x", "--data", str(tmp_path)]) == 2
+    assert "not a boilerbench corpus" in capsys.readouterr().err
+
+
+def test_no_command_is_a_usage_error(capsys) -> None:
+    with pytest.raises(SystemExit) as e:
+        cli.main([])
+    assert e.value.code == 2
+    assert "usage" in capsys.readouterr().err
+
+
+def test_cache_goes_to_the_test_cache_dir(cache_dir: Path) -> None:
+    repo_cache = Path(cli.__file__).resolve().parents[1] / ".cache"
+    assert cache_dir.resolve() != repo_cache.resolve()
+    assert bb_cache.cache_dir().resolve() == cache_dir.resolve()
+    assert cli.main(["show", "wcxb-0406"]) == 0
+    assert (cache_dir / "labeled.sqlite").is_file()
+

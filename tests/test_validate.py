@@ -1,0 +1,145 @@
+"""The validation report: agreement of derived labels with human snippets, and gold word coverage."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from boilerbench import cli
+from boilerbench.text import bag_of_words
+from boilerbench.types import BOILERPLATE, CONTENT, Block, Gold, LabeledBlock, LabeledPage, Page
+from boilerbench.validate import TARGETS, page_checks, report, summarize
+
+# The targets the project set for the derived labels (issue: label quality).
+PROJECT_TARGETS = {"with_snippet_agreement": 0.98, "without_snippet_agreement": 0.95, "gold_word_coverage": 0.97}
+RATIOS = ("with_snippet_agreement", "without_snippet_agreement", "gold_word_coverage", "content_share")
+
+
+@pytest.fixture(scope="module")
+def validation_report(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[dict, float]:
+    """One run of the command for the module (module scope: set the environment ourselves)."""
+    out = tmp_path_factory.mktemp("validate") / "report.json"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BOILERBENCH_CACHE", str(cache_dir))
+    mp.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
+    try:
+        start = time.perf_counter()
+        rc = cli.main(["validate", "--split", "validation", "--json", str(out)])
+        elapsed = time.perf_counter() - start
+    finally:
+        mp.undo()
+    assert rc == 0
+    return json.loads(out.read_text(encoding="utf-8")), elapsed
+
+
+def test_validate_validation_split(validation_report, corpus) -> None:
+    rep, elapsed = validation_report
+    assert elapsed < 90, f"validate --split validation took {elapsed:.0f}s"
+    assert rep["pages"] == 192 and rep["splits"] == {"validation": 192}
+    assert list(rep["corpora"]) == ["wcxb"]
+    assert rep["dataset_revision"] == corpus.revision()
+    for name, s in [*rep["corpora"].items(), ("overall", rep["overall"])]:
+        for key in ("pages", "blocks", *RATIOS):
+            assert key in s, (name, key)
+        assert s["pages"] == 192 and s["blocks"] > 192 * 10
+        for key in RATIOS:
+            assert isinstance(s[key], float) and 0.0 <= s[key] <= 1.0, (name, key, s[key])
+        assert s["snippets_checked"] > 192 * 4  # WCXB has 3-8 snippets of each kind per page
+    assert rep["blocks"] == rep["overall"]["blocks"]
+
+
+@pytest.mark.parametrize("metric", sorted(PROJECT_TARGETS))
+def test_validation_split_meets_project_targets(validation_report, metric: str) -> None:
+    rep, _ = validation_report
+    assert rep["overall"][metric] >= PROJECT_TARGETS[metric]
+    assert rep["corpora"]["wcxb"][metric] >= PROJECT_TARGETS[metric]
+
+
+def test_targets_in_code_are_the_project_targets() -> None:
+    assert TARGETS == PROJECT_TARGETS
+
+
+def test_worst_lists_are_sorted(validation_report) -> None:
+    rep, _ = validation_report
+    cov = [r["coverage"] for r in rep["worst_coverage"]]
+    assert cov == sorted(cov) and len(cov) == 10
+    assert all(0.0 <= c <= 1.0 for c in cov)
+
+
+# --- page_checks on a hand-built page --------------------------------------------------------
+
+TEXTS = [
+    "Korea Utara menyatakan akan berdiri berdampingan dengan Rusia",  # content
+    "Warisan Angka Bisnis Lokal Produk",  # boilerplate (menu)
+    "Angkatan Udara Ukraina mengumumkan pada 1 November",  # content
+    "Komentar (0)",  # boilerplate
+]
+LABELS = [CONTENT, BOILERPLATE, CONTENT, BOILERPLATE]
+
+
+def hand_page(gold: Gold, labels=LABELS) -> LabeledPage:
+    page = Page("t-0001", "t", "1", "", "vietnam.vn", "unknown", None, "id", "test", "", "")
+    blocks = tuple(
+        LabeledBlock(Block(i, f"/html/body/p[{i + 1}]", "p", t, len(t.split()), 0, "html body p", 3), lab, "paragraph")
+        for i, (t, lab) in enumerate(zip(TEXTS, labels))
+    )
+    return LabeledPage(page, gold, blocks)
+
+
+GOLD = Gold(
+    "t-0001",
+    "Korea Utara menyatakan akan berdiri berdampingan dengan Rusia.\n\nAngkatan Udara Ukraina mengumumkan pada "
+    "1 November. Kalimat yang hilang dari halaman.",
+    with_snippets=(
+        "akan berdiri berdampingan",  # in content block 0: agrees
+        "Bisnis Lokal",  # in a boilerplate block: disagrees
+        "Rusia Angkatan Udara",  # blocks 0 and 2 are not adjacent on the page: not found
+    ),
+    without_snippets=(
+        "Komentar (0)",  # boilerplate block 3: agrees
+        "Produk Angkatan Udara",  # spans boilerplate 1 and content 2: disagrees
+        "tidak ada di halaman",  # absent
+    ),
+)
+
+
+def test_page_checks_known_answer() -> None:
+    r = page_checks(hand_page(GOLD))
+    assert (r["blocks"], r["labeled"], r["content"]) == (4, 4, 2)
+    assert (r["with_ok"], r["with_n"], r["with_missing"]) == (1, 2, 1)
+    assert (r["without_ok"], r["without_n"], r["without_missing"]) == (1, 2, 1)
+    assert r["disagreements"] == ["with: 'Bisnis Lokal'", "without: 'Produk Angkatan Udara'"]
+    # gold words: 8 + 7 + 5; covered: all but the 5 words of the sentence missing from the page
+    assert r["gold_words"] == sum(bag_of_words(GOLD.text).values()) == 20
+    assert r["covered_words"] == 15
+
+
+def test_page_checks_counts_repeated_words_once_per_occurrence() -> None:
+    gold = Gold("t-0001", "Rusia Rusia Rusia Rusia")
+    r = page_checks(hand_page(gold))
+    assert (r["gold_words"], r["covered_words"]) == (4, 1)  # 'Rusia' appears once in the content
+
+
+def test_page_checks_empty_and_snippet_only_gold() -> None:
+    empty = page_checks(hand_page(Gold("t-0001", "", without_snippets=("Komentar (0)",)), [BOILERPLATE] * 4))
+    assert (empty["without_ok"], empty["without_n"]) == (1, 1)
+    assert "gold_words" not in empty
+    snippets = page_checks(hand_page(Gold("t-0001", None, with_snippets=("Bisnis Lokal",)), [None, CONTENT, None, None]))
+    assert snippets == {"page_id": "t-0001", "blocks": 4, "labeled": 1, "content": 1}
+
+
+def test_summarize_and_report() -> None:
+    rows = [page_checks(hand_page(GOLD)), page_checks(hand_page(Gold("t-0001", "", without_snippets=("Komentar (0)",)), [BOILERPLATE] * 4))]
+    s = summarize(rows)
+    assert s["pages"] == 2 and s["blocks"] == 8 and s["labeled_blocks"] == 8
+    assert s["content_share"] == 0.25
+    assert s["with_snippet_agreement"] == 0.5
+    assert s["without_snippet_agreement"] == round(2 / 3, 4)
+    assert s["gold_word_coverage"] == 0.75
+    assert s["empty_gold_pages"] == 1 and s["snippets_not_found"] == 2
+    rep = report([hand_page(GOLD)])
+    assert rep["overall"]["pages"] == 1 and list(rep["corpora"]) == ["t"]
+    assert rep["worst_snippets"][0]["page_id"] == "t-0001"
