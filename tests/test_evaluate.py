@@ -1,0 +1,378 @@
+"""evaluate end to end on a small corpus cut from the bundled test split: the reference rows are
+what their definitions say, real systems' per-page scores are what a direct run gives, the report
+has the keys result files and the leaderboard read, the CLI works, and a re-run is served from cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import boilerbench
+from boilerbench import cli, scoring
+from boilerbench import evaluate as evaluate_mod
+from boilerbench.align import project
+from boilerbench.corpora.store import Corpus, write_corpus
+from boilerbench.evaluate import evaluate, format_table, reference_scored, resolve, score_system
+from boilerbench.groundtruth import load_labeled
+from boilerbench.runner import Output, page_html
+from boilerbench.systems import load
+from boilerbench.text import bag_of_words
+from boilerbench.types import CONTENT
+
+# 13 test pages: 7 WCXB (full gold; wcxb-4542 has an empty gold = a page without content,
+# wcxb-4145 has no visible block at all) and 6 trafilatura-eval (snippet labels, no gold text;
+# German, English, Chinese).
+PAGE_IDS = [
+    "wcxb-4352", "wcxb-4207", "wcxb-4762", "wcxb-4542", "wcxb-4169", "wcxb-4117", "wcxb-4145",
+    "trafeval-0094", "trafeval-0041", "trafeval-0079", "trafeval-0182", "trafeval-0123", "trafeval-0109",
+]
+REAL = ["trafilatura", "resiliparse"]
+SYSTEMS = [*REAL, "all-text", "nothing", "oracle"]
+REPORT_KEYS = {
+    "version", "pages", "errors", "block_f1", "block_precision", "block_recall", "word_f1",
+    "word_precision", "word_recall", "pages_per_s", "leakage", "by_corpus",
+}
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _fingerprint() -> dict[str, str]:
+    """Hashes of what the tests must never write: the checkout's leaderboard and baselines/."""
+    files = [REPO / "leaderboard.md", *sorted((REPO / "baselines").glob("*"))]
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_env(tmp_path_factory: pytest.TempPathFactory):
+    """Module-wide isolated cache and baselines folders (the module-scoped evaluate run uses them)."""
+    dirs = tmp_path_factory.mktemp("evaluate-cache"), tmp_path_factory.mktemp("evaluate-baselines")
+    before = _fingerprint()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOILERBENCH_CACHE", str(dirs[0]))
+        mp.setenv("BOILERBENCH_BASELINES", str(dirs[1]))
+        mp.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
+        mp.delenv("BOILERBENCH_NO_CACHE", raising=False)
+        yield dirs
+    assert _fingerprint() == before, "a test wrote the checkout's leaderboard.md or baselines/"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, _module_env) -> None:
+    monkeypatch.setenv("BOILERBENCH_CACHE", str(_module_env[0]))
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(_module_env[1]))
+    monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
+    monkeypatch.delenv("BOILERBENCH_NO_CACHE", raising=False)
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    bundled = Corpus.open()
+    by_id = {p.page_id: p for p in bundled.pages}
+    records = [(replace(by_id[i], split="test", archive=""), bundled.read(by_id[i]), bundled.gold[i]) for i in PAGE_IDS]
+    root = tmp_path_factory.mktemp("small-corpus")
+    written = write_corpus(root, records)
+    assert {p.page_id for p in written} == set(PAGE_IDS)
+    return root
+
+
+@pytest.fixture(scope="module")
+def small(corpus_dir: Path) -> Corpus:
+    return Corpus.open(corpus_dir)
+
+
+@pytest.fixture(scope="module")
+def first_run(small: Corpus):
+    """The first evaluate run, timed, with every system's per-page results captured."""
+    captured: list[list[scoring.PageResult]] = []
+    calls: list[int] = []
+    real_aggregate, real_run = scoring.aggregate, evaluate_mod.run_systems
+
+    def spy_aggregate(results):
+        captured.append(list(results))
+        return real_aggregate(results)
+
+    def spy_run(*a, **kw):
+        calls.append(1)
+        return real_run(*a, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scoring, "aggregate", spy_aggregate)
+        mp.setattr(evaluate_mod, "run_systems", spy_run)
+        t0 = time.perf_counter()
+        report = evaluate(small, systems=SYSTEMS, workers=2, progress=False)
+        seconds = time.perf_counter() - t0
+    assert len(calls) == 1
+    per_page = dict(zip(SYSTEMS, captured))  # aggregate is called once per system, in order
+    return report, per_page, seconds
+
+
+@pytest.fixture(scope="module")
+def labeled(small: Corpus):
+    return load_labeled(small, small.select(split="test"), workers=1, progress=False)
+
+
+def _has_content(lp) -> bool:
+    return any(b.label == CONTENT for b in lp.blocks)
+
+
+def _has_labels(lp) -> bool:
+    return any(b.label is not None for b in lp.blocks)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def test_report_keys(first_run, small: Corpus) -> None:
+    report, _, _ = first_run
+    assert set(report["systems"]) == set(SYSTEMS)
+    assert report["dataset_revision"] == small.revision()
+    assert report["metric_version"] == scoring.METRIC_VERSION
+    assert report["split"] == "test"
+    assert report["pages"] == len(PAGE_IDS)
+    assert report["skipped"] == {}
+    for name, row in report["systems"].items():
+        assert REPORT_KEYS <= set(row), (name, REPORT_KEYS - set(row))
+        assert row["pages"] == len(PAGE_IDS)
+        assert row["errors"] == 0 and row["error_pages"] == []
+        assert set(row["by_corpus"]) == {"wcxb", "trafilatura-eval"}
+        assert set(row["by_corpus"]["wcxb"]) >= {"pages", "block_f1", "word_f1"}
+        assert row["by_corpus"]["wcxb"]["pages"] == 7
+        assert set(row["leakage"]) == {"boilerplate_kept", "content_dropped"}
+        assert "unknown" in row["by_page_type"]  # trafilatura-eval pages have no page type
+        assert {"en", "de", "zh"} <= set(row["by_language"])
+    for name in REAL:
+        row = report["systems"][name]
+        assert row["version"] == metadata.version(load(name).package)
+        assert row["kind"] == "system"
+        assert row["pages_per_s"] is not None and row["pages_per_s"] > 0
+    for name in ("all-text", "nothing", "oracle"):
+        row = report["systems"][name]
+        assert row["version"] == boilerbench.__version__
+        assert row["kind"] == "reference"
+        assert row["pages_per_s"] is None
+    # paired test against the best system, for every row but the oracle
+    assert "vs_best" not in report["systems"]["oracle"]
+    best = {report["systems"][n]["vs_best"]["against"] for n in SYSTEMS if n != "oracle"}
+    assert len(best) == 1
+    # JSON-serialisable as the CLI writes it, and the readable table lists every row
+    assert json.loads(json.dumps(report))["systems"].keys() == report["systems"].keys()
+    table = format_table(report)
+    assert all(name in table for name in SYSTEMS)
+
+
+def test_figures_within_unit_interval(first_run) -> None:
+    report, per_page, _ = first_run
+    for name, row in report["systems"].items():
+        for k in (*scoring.PRIMARY, "block_f1_w", "block_precision_w", "block_recall_w"):
+            assert row[k] is not None and 0.0 <= row[k] <= 1.0, (name, k, row[k])
+        lo, hi = row["block_f1_ci"]
+        assert 0.0 <= lo <= row["block_f1"] <= hi <= 1.0
+        for share in (*row["leakage"]["boilerplate_kept"].values(), *row["leakage"]["content_dropped"].values()):
+            assert 0.0 <= share <= 1.0
+        for r in per_page[name]:
+            assert all(0.0 <= v <= 1.0 for v in r.scores.values()), (name, r.page_id, r.scores)
+
+
+def test_report_means_are_means_of_page_scores(first_run) -> None:
+    report, per_page, _ = first_run
+    for name in SYSTEMS:
+        results = per_page[name]
+        assert sorted(r.page_id for r in results) == sorted(PAGE_IDS)
+        for k in ("block_f1", "word_f1", "block_recall"):
+            vals = [r.scores[k] for r in results if k in r.scores]
+            assert report["systems"][name][k] == round(sum(vals) / len(vals), 4)
+
+
+# --- reference rows -----------------------------------------------------------------------------
+
+
+def test_oracle_is_perfect_on_block_labels(first_run, labeled) -> None:
+    report, per_page, _ = first_run
+    row = report["systems"]["oracle"]
+    assert row["block_f1"] == row["block_precision"] == row["block_recall"] == 1.0
+    assert row["block_f1_w"] == 1.0
+    assert set(row["leakage"]["boilerplate_kept"].values()) == {0.0}
+    assert set(row["leakage"]["content_dropped"].values()) == {0.0}
+    scored = [r for r in per_page["oracle"] if "block_f1" in r.scores]
+    assert len(scored) == sum(_has_labels(lp) for lp in labeled)
+    assert all(r.scores["block_f1"] == 1.0 for r in scored)
+
+
+def test_all_text_keeps_everything(first_run, labeled) -> None:
+    report, per_page, _ = first_run
+    row = report["systems"]["all-text"]
+    assert row["block_recall"] == 1.0
+    assert set(row["leakage"]["boilerplate_kept"].values()) == {1.0}
+    assert set(row["leakage"]["content_dropped"].values()) == {0.0}
+    by_id = {lp.page.page_id: lp for lp in labeled}
+    for r in per_page["all-text"]:
+        lp = by_id[r.page_id]
+        if not _has_labels(lp):
+            assert "block_recall" not in r.scores
+        elif _has_content(lp):
+            labeled_blocks = [b for b in lp.blocks if b.label is not None]
+            share = sum(b.label == CONTENT for b in labeled_blocks) / len(labeled_blocks)
+            assert r.scores["block_precision"] == pytest.approx(share)
+        else:  # no gold content, something kept: P 0, R 1, F1 0
+            assert (r.scores["block_precision"], r.scores["block_recall"], r.scores["block_f1"]) == (0.0, 1.0, 0.0)
+
+
+def test_nothing_scores_zero_where_the_gold_has_content(first_run, labeled) -> None:
+    report, per_page, _ = first_run
+    by_id = {lp.page.page_id: lp for lp in labeled}
+    assert any(_has_labels(lp) and not _has_content(lp) for lp in labeled)  # wcxb-4542: the empty case is exercised
+    for r in per_page["nothing"]:
+        lp = by_id[r.page_id]
+        if not _has_labels(lp):
+            assert "block_recall" not in r.scores
+        elif _has_content(lp):
+            assert r.scores["block_recall"] == r.scores["block_f1"] == 0.0
+        else:  # no gold content & nothing kept: 1 by definition
+            assert r.scores["block_recall"] == r.scores["block_f1"] == 1.0
+        if lp.gold.text is not None:
+            expected = 1.0 if not bag_of_words(lp.gold.text) else 0.0
+            assert r.scores["word_f1"] == expected
+    # the same through the module's own per-page path
+    again = score_system("nothing", labeled, [reference_scored("nothing", lp) for lp in labeled])
+    assert [r.scores for r in again] == [r.scores for r in per_page["nothing"]]
+    n_scored = sum(_has_labels(lp) for lp in labeled)
+    n_empty = sum(_has_labels(lp) and not _has_content(lp) for lp in labeled)
+    assert report["systems"]["nothing"]["block_recall"] == round(n_empty / n_scored, 4)
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_system_page_scores_match_a_direct_run(first_run, labeled, small: Corpus, name: str) -> None:
+    """Runner + projection + scoring agree with calling the extractor here and scoring by hand."""
+    _, per_page, _ = first_run
+    system = load(name)
+    html = {p.page_id: page_html(d) for p, d in small.iter_bytes(lp.page for lp in labeled)}
+    results = {r.page_id: r for r in per_page[name]}
+    assert set(results) == set(PAGE_IDS)
+    for lp in labeled:
+        out = system.fn(html[lp.page.page_id], lp.page.url, lp.page.language)
+        kept = project([b.block for b in lp.blocks], out)
+        expected = scoring.block_scores([b.label for b in lp.blocks], kept, [b.block.words for b in lp.blocks]) or {}
+        if lp.gold.text is not None:
+            expected.update(scoring.word_scores(out, lp.gold.text))
+        assert results[lp.page.page_id].scores == pytest.approx(expected), lp.page.page_id
+        assert results[lp.page.page_id].error is None
+
+
+# --- caching ------------------------------------------------------------------------------------
+
+
+def test_second_run_is_served_from_cache(first_run, small: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    report, _, first_seconds = first_run
+    calls: list[int] = []
+    real_run = evaluate_mod.run_systems
+    monkeypatch.setattr(evaluate_mod, "run_systems", lambda *a, **kw: calls.append(1) or real_run(*a, **kw))
+    t0 = time.perf_counter()
+    again = evaluate(small, systems=SYSTEMS, workers=2, progress=False)
+    seconds = time.perf_counter() - t0
+    assert calls == []  # no extractor output was needed: every (system, page) was scored from cache
+    assert seconds < 0.5 * first_seconds
+    assert again["systems"] == report["systems"]
+    assert again["dataset_revision"] == report["dataset_revision"]
+
+
+def test_rescoring_reuses_cached_outputs(first_run, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _module_env) -> None:
+    """Without the scored cache (a new aligner, say) outputs are re-projected, not re-extracted."""
+    report, _, _ = first_run
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for f in _module_env[0].iterdir():
+        if not f.name.startswith("scored"):
+            shutil.copy2(f, cache / f.name)
+    monkeypatch.setenv("BOILERBENCH_CACHE", str(cache))
+    html_calls: list[int] = []
+    real_run = evaluate_mod.run_systems
+
+    def spy_run(systems, pages, load_html, **kw):
+        def counted():
+            html_calls.append(1)
+            return load_html()
+
+        return real_run(systems, pages, counted, **kw)
+
+    monkeypatch.setattr(evaluate_mod, "run_systems", spy_run)
+    again = evaluate(small, systems=SYSTEMS, workers=2, progress=False)
+    assert html_calls == []  # every output was in the output cache
+    assert again["systems"] == report["systems"]
+
+
+# --- resolve and the CLI ------------------------------------------------------------------------
+
+
+def test_resolve() -> None:
+    assert resolve("all-text, oracle") == ["all-text", "oracle"]
+    assert resolve(None) == resolve("all") == list(evaluate_mod.DEFAULT_SYSTEMS)
+    with pytest.raises(ValueError, match="bogus"):
+        resolve("trafilatura,bogus")
+
+
+def test_cli_evaluate_writes_json(corpus_dir: Path, small: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "report.json"
+    assert cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text,oracle", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["systems"]) == {"all-text", "oracle"}
+    assert report["dataset_revision"] == small.revision()
+    assert report["pages"] == len(PAGE_IDS)
+    assert report["systems"]["oracle"]["block_f1"] == 1.0
+    assert report["systems"]["all-text"]["block_recall"] == 1.0
+    printed = capsys.readouterr().out
+    assert "oracle" in printed and "all-text" in printed and small.revision() in printed
+
+
+def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "report.json"
+    code = cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text,bogus-extractor", "--json", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "bogus-extractor" in err and "unknown system" in err
+    assert not out.exists()
+
+
+def test_cli_save_refuses_other_data(corpus_dir: Path, _module_env, capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text", "--save"]) == 2
+    assert "--save" in capsys.readouterr().err
+    assert list(_module_env[1].iterdir()) == []  # no result file written
+
+
+def test_evaluate_empty_split_raises(small: Corpus) -> None:
+    with pytest.raises(ValueError, match="no pages in split"):
+        evaluate(small, split="train", systems=["all-text"], progress=False)
+
+
+def test_projection_on_both_cores_equals_sequential(labeled) -> None:
+    """≥ 50 outputs are projected in a forked pool; it must give what the in-process path gives."""
+    jobs = []
+    for i, lp in enumerate(labeled):
+        texts = ["\n".join(b.block.text for b in lp.blocks), lp.gold.text or "", "", " ".join(lp.gold.with_snippets)]
+        jobs += [(i, Output(t, 0.01 * k, None)) for k, t in enumerate(texts)]
+    assert len(jobs) >= 50
+    parallel = evaluate_mod._project_all(labeled, jobs, workers=2, progress=False)
+    sequential = evaluate_mod._project_all(labeled, jobs, workers=1, progress=False)
+    assert parallel == sequential
+    for (i, out), sc in zip(jobs, parallel):
+        assert len(sc.kept) == len(labeled[i].blocks)
+        assert sc.seconds == out.seconds
+        if not out.text:
+            assert not any(sc.kept)
+    # the page's whole text covers every block
+    assert all(all(sc.kept) for (_, out), sc in zip(jobs, parallel) if out.seconds == 0.0)
+
+
+def test_missing_system_is_skipped_not_fatal(small: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from boilerbench import systems
+
+    monkeypatch.setitem(systems.REGISTRY, "ghost", "boilerbench_missing_mod:extract")
+    report = evaluate(small, systems=["ghost", "all-text"], workers=1, progress=False)
+    assert set(report["systems"]) == {"all-text"}
+    assert "not installed" in report["skipped"]["ghost"]
+    assert "skipping ghost" in capsys.readouterr().err

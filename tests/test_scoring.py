@@ -1,0 +1,408 @@
+"""scoring: block and word P/R/F1 (with the module docstring's empty cases), leakage, bootstrap,
+paired test and the corpus aggregate."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boilerbench import scoring
+from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
+from boilerbench.corpora.store import Corpus
+from boilerbench.groundtruth import load_labeled
+from boilerbench.runner import page_html
+from boilerbench.scoring import PageResult
+from boilerbench.types import BOILERPLATE, CONTENT
+
+C, B, U = CONTENT, BOILERPLATE, None
+
+
+@pytest.fixture(scope="module")
+def _dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return tmp_path_factory.mktemp("scoring-cache"), tmp_path_factory.mktemp("scoring-baselines")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, _dirs: tuple[Path, Path]) -> None:
+    """Never write the checkout's .cache/ or baselines/."""
+    monkeypatch.setenv("BOILERBENCH_CACHE", str(_dirs[0]))
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(_dirs[1]))
+    monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
+    monkeypatch.delenv("BOILERBENCH_NO_CACHE", raising=False)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return Corpus.open()
+
+
+def _page(corpus: Corpus, page_id: str):
+    return next(p for p in corpus.pages if p.page_id == page_id)
+
+
+# --- prf ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tp", "fp", "fn", "expected"),
+    [
+        (3, 1, 1, (0.75, 0.75, 0.75)),
+        (2, 2, 0, (0.5, 1.0, 2 / 3)),
+        (1, 0, 3, (1.0, 0.25, 0.4)),
+        (4, 0, 0, (1.0, 1.0, 1.0)),
+        (0, 3, 2, (0.0, 0.0, 0.0)),  # something kept, none of it content
+        (1.5, 0.5, 1.0, (0.75, 0.6, 2 / 3)),  # word-weighted counts are floats
+        # the empty cases of the module docstring
+        (0, 0, 0, (1.0, 1.0, 1.0)),  # no gold content, nothing kept
+        (0, 4, 0, (0.0, 1.0, 0.0)),  # no gold content, something kept
+        (0, 0, 5, (0.0, 0.0, 0.0)),  # gold content, nothing kept
+    ],
+)
+def test_prf(tp: float, fp: float, fn: float, expected: tuple[float, float, float]) -> None:
+    assert scoring.prf(tp, fp, fn) == pytest.approx(expected, abs=1e-12)
+
+
+# --- block_scores -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("labels", "kept", "expected"),
+    [
+        ([C, C, B, B], [1, 0, 1, 0], (0.5, 0.5, 0.5)),
+        ([C, C, C, B], [1, 1, 0, 0], (1.0, 2 / 3, 0.8)),
+        ([C, B, B, B], [1, 1, 1, 1], (0.25, 1.0, 0.4)),
+        # unlabeled blocks are never scored, kept or not
+        ([C, U, B, C], [1, 1, 0, 1], (1.0, 1.0, 1.0)),
+        ([C, U, U, B], [0, 1, 1, 0], (0.0, 0.0, 0.0)),
+        ([U, C, U, B], [0, 1, 0, 1], (0.5, 1.0, 2 / 3)),
+        # empty cases
+        ([B, B, U], [0, 0, 1], (1.0, 1.0, 1.0)),  # no gold content & nothing (labeled) kept
+        ([B, B], [1, 0], (0.0, 1.0, 0.0)),  # no gold content & something kept
+        ([C, B, U], [0, 0, 1], (0.0, 0.0, 0.0)),  # gold content & nothing (labeled) kept
+    ],
+)
+def test_block_scores(labels: list, kept: list[int], expected: tuple[float, float, float]) -> None:
+    got = scoring.block_scores(labels, [bool(k) for k in kept])
+    assert got is not None
+    assert set(got) == {"block_precision", "block_recall", "block_f1"}  # no weighted keys without weights
+    assert (got["block_precision"], got["block_recall"], got["block_f1"]) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("labels", [[], [U], [U, U, U]])
+def test_block_scores_none_without_labeled_block(labels: list) -> None:
+    assert scoring.block_scores(labels, [True] * len(labels)) is None
+    assert scoring.block_scores(labels, [True] * len(labels), [7] * len(labels)) is None
+
+
+@pytest.mark.parametrize(
+    ("labels", "kept", "weights", "unweighted", "weighted"),
+    [
+        # tp 10, fp 5, fn 30 words; the unlabeled 100-word block counts for nothing
+        ([C, C, B, U], [1, 0, 1, 1], [10, 30, 5, 100], (0.5, 0.5, 0.5), (10 / 15, 10 / 40, 8 / 22)),
+        # one long content block kept, two short menu entries kept
+        ([C, B, B], [1, 1, 1], [90, 2, 3], (1 / 3, 1.0, 0.5), (90 / 95, 1.0, 180 / 185)),
+        # weights change nothing when the decisions are all right
+        ([C, B, C, B], [1, 0, 1, 0], [4, 9, 1, 2], (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+        ([B, B], [0, 0], [3, 4], (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
+    ],
+)
+def test_block_scores_word_weighted(labels, kept, weights, unweighted, weighted) -> None:
+    got = scoring.block_scores(labels, [bool(k) for k in kept], weights)
+    assert got is not None
+    assert (got["block_precision"], got["block_recall"], got["block_f1"]) == pytest.approx(unweighted, abs=1e-12)
+    assert (got["block_precision_w"], got["block_recall_w"], got["block_f1_w"]) == pytest.approx(weighted, abs=1e-12)
+
+
+@pytest.mark.parametrize(("n_labels", "n_kept"), [(3, 2), (2, 3), (0, 1), (1, 0)])
+def test_block_scores_length_mismatch_raises(n_labels: int, n_kept: int) -> None:
+    with pytest.raises(ValueError):
+        scoring.block_scores([C] * n_labels, [True] * n_kept)
+
+
+# --- word scores --------------------------------------------------------------------------------
+
+_WCXB_WORD = re.compile(r"\w+")
+
+
+def wcxb_word_prf(predicted: str, reference: str) -> tuple[float, float, float]:
+    """WCXB's published word metric, written out independently: bags of lower-cased \\w+ words,
+    overlap = multiset intersection; empty cases as the scoring module docstring states them."""
+    pred = Counter(_WCXB_WORD.findall(predicted.lower()))
+    ref = Counter(_WCXB_WORD.findall(reference.lower()))
+    overlap = sum(min(n, ref[w]) for w, n in pred.items())
+    n_pred, n_ref = sum(pred.values()), sum(ref.values())
+    if n_ref == 0:
+        return (1.0, 1.0, 1.0) if n_pred == 0 else (0.0, 1.0, 0.0)
+    if n_pred == 0 or overlap == 0:
+        return (0.0, 0.0, 0.0)
+    p, r = overlap / n_pred, overlap / n_ref
+    return p, r, 2 * p * r / (p + r)
+
+
+def _word_tuple(d: dict[str, float]) -> tuple[float, float, float]:
+    return d["word_precision"], d["word_recall"], d["word_f1"]
+
+
+@pytest.mark.parametrize(
+    ("predicted", "reference", "expected"),
+    [
+        # bags: {the 2, cat 2, sat 1} vs {the 2, cat 1, sat 1, on 1, mat 1}: overlap 4 of 5 / of 6
+        ("The cat sat. The CAT!", "the cat sat on the mat", (0.8, 4 / 6, 8 / 11)),
+        # \w+ keeps underscores and digits inside a word and splits on apostrophes
+        ("snake_case v2 don't", "snake case v2 don t", (3 / 4, 3 / 5, 2 / 3)),
+        ("Übersicht ÜBERSICHT", "übersicht", (0.5, 1.0, 2 / 3)),
+        # empty cases
+        ("", "", (1.0, 1.0, 1.0)),
+        ("  — !!! ", "...", (1.0, 1.0, 1.0)),  # no word is no word
+        ("kept something", "", (0.0, 1.0, 0.0)),
+        ("", "gold words here", (0.0, 0.0, 0.0)),
+        ("other words", "gold words here", (0.5, 1 / 3, 0.4)),
+        ("nothing shared", "gold text", (0.0, 0.0, 0.0)),
+    ],
+)
+def test_word_scores_hand_computed(predicted: str, reference: str, expected: tuple[float, float, float]) -> None:
+    assert _word_tuple(scoring.word_scores(predicted, reference)) == pytest.approx(expected, abs=1e-12)
+    assert _word_tuple(scoring.word_scores(predicted, reference)) == pytest.approx(wcxb_word_prf(predicted, reference), abs=1e-12)
+
+
+def test_word_counts() -> None:
+    assert scoring.word_counts("The cat sat. The CAT!", "the cat sat on the mat") == (4, 5, 6)
+    assert scoring.word_counts("", "") == (0, 0, 0)
+    assert scoring.word_scores_from_counts(4, 5, 6) == scoring.word_scores("The cat sat. The CAT!", "the cat sat on the mat")
+
+
+_REAL_PAIRS = [
+    ("wcxb-0495", "trafilatura"),
+    ("wcxb-0495", "html-text"),
+    ("wcxb-0406", "justext"),
+    ("wcxb-0406", "resiliparse"),
+    ("wcxb-4117", "boilerpy3"),
+    ("wcxb-4117", "readability-lxml"),
+]
+
+
+@pytest.mark.parametrize(("page_id", "system"), _REAL_PAIRS)
+def test_word_scores_match_wcxb_formula_on_real_pages(corpus: Corpus, page_id: str, system: str) -> None:
+    from boilerbench.systems import load
+
+    page = _page(corpus, page_id)
+    gold = corpus.gold[page_id].text
+    assert gold  # full-gold WCXB page
+    html = page_html(corpus.read(page))
+    output = load(system).fn(html, page.url, page.language)
+    assert output.strip(), f"{system} extracted nothing from {page_id}"
+    got = _word_tuple(scoring.word_scores(output, gold))
+    assert got == pytest.approx(wcxb_word_prf(output, gold), abs=1e-12)
+    assert 0 < got[2] < 1  # a real pair: neither disjoint nor identical bags
+    # and the gold against itself is perfect, the output against itself too
+    assert _word_tuple(scoring.word_scores(gold, gold)) == (1.0, 1.0, 1.0)
+    assert _word_tuple(scoring.word_scores(output, output)) == (1.0, 1.0, 1.0)
+
+
+# --- page_result on a real labeled page ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def labeled_product(corpus: Corpus):
+    """wcxb-4169 (a product page): content paragraphs and lists, footer and navigation blocks."""
+    [lp] = load_labeled(corpus, [_page(corpus, "wcxb-4169")], workers=1, progress=False, cache=False)
+    assert {b.label for b in lp.blocks} >= {C, B}
+    return lp
+
+
+def _page_result(lp, kept, words_matched=None) -> PageResult:
+    return scoring.page_result(
+        lp.page.page_id, lp.page.source, lp.page.page_type, lp.page.language,
+        [b.label for b in lp.blocks], [b.category for b in lp.blocks], [b.block.words for b in lp.blocks],
+        kept, words_matched,
+    )
+
+
+def test_page_result_oracle_and_all_text(labeled_product) -> None:
+    lp = labeled_product
+    labels = [b.label for b in lp.blocks]
+    oracle = _page_result(lp, [lab == C for lab in labels], scoring.word_counts(lp.gold.text, lp.gold.text))
+    assert oracle.scores["block_f1"] == oracle.scores["block_f1_w"] == 1.0
+    assert oracle.scores["word_f1"] == 1.0
+    lk = scoring.leakage([oracle])
+    assert lk["boilerplate_kept"] and set(lk["boilerplate_kept"].values()) == {0.0}
+    assert lk["content_dropped"] and set(lk["content_dropped"].values()) == {0.0}
+
+    everything = _page_result(lp, [True] * len(labels))
+    n_content, n_labeled = labels.count(C), sum(lab is not None for lab in labels)
+    assert everything.scores["block_recall"] == 1.0
+    assert everything.scores["block_precision"] == pytest.approx(n_content / n_labeled)
+    assert "word_f1" not in everything.scores  # no word counts given → no word scores
+    lk = scoring.leakage([everything])
+    assert set(lk["boilerplate_kept"].values()) == {1.0}
+    assert set(lk["content_dropped"].values()) == {0.0}
+    # kept_by_category counts labeled blocks only, per category
+    cats = Counter(b.category for b in lp.blocks if b.label is not None)
+    assert {c: t for c, (_, t) in everything.kept_by_category.items()} == dict(cats)
+
+
+def test_page_result_without_labeled_block() -> None:
+    r = scoring.page_result("p", "wcxb", None, "en", [U, U], ["other", "other"], [3, 4], [True, False], (2, 4, 5))
+    assert "block_f1" not in r.scores and "block_f1_w" not in r.scores
+    assert r.scores["word_precision"] == 0.5 and r.scores["word_recall"] == 0.4
+    assert r.kept_by_category == {}
+
+
+# --- leakage ------------------------------------------------------------------------------------
+
+
+def _pr(page_id: str, kept_by_category: dict, corpus: str = "wcxb", page_type: str | None = "article",
+        language: str = "en", scores: dict | None = None, error: str | None = None) -> PageResult:
+    return PageResult(page_id, corpus, page_type, language, scores or {}, kept_by_category, error)
+
+
+def test_leakage_hand_made() -> None:
+    results = [
+        _pr("a", {"navigation": (2, 4), "footer": (0, 3), "paragraph": (5, 5), "heading": (0, 1)}),
+        _pr("b", {"navigation": (1, 1), "ads": (1, 2), "paragraph": (3, 5), "table": (0, 0)}),
+        _pr("c", {}),
+    ]
+    lk = scoring.leakage(results)
+    # kept share per boilerplate category: navigation 3 of 5, footer 0 of 3, ads 1 of 2
+    assert lk["boilerplate_kept"] == {"navigation": 0.6, "footer": 0.0, "ads": 0.5}
+    # dropped share per content category: paragraph 2 of 10, heading 1 of 1; table has no block
+    assert lk["content_dropped"] == {"paragraph": 0.2, "heading": 1.0}
+    assert scoring.leakage([]) == {"boilerplate_kept": {}, "content_dropped": {}}
+
+
+def test_leakage_rounds_and_separates_classes() -> None:
+    lk = scoring.leakage([_pr("a", {"social": (1, 3), "quote": (2, 3)})])
+    assert lk["boilerplate_kept"] == {"social": 0.3333}
+    assert lk["content_dropped"] == {"quote": 0.3333}
+    assert set(BOILERPLATE_CATEGORIES).isdisjoint(CONTENT_CATEGORIES)
+
+
+# --- bootstrap ----------------------------------------------------------------------------------
+
+
+def _values(n: int, seed: int = 1) -> list[float]:
+    return list(np.random.default_rng(seed).beta(2, 1, size=n))
+
+
+@pytest.mark.parametrize("n", [5, 40, 300])
+def test_bootstrap_ci_seeded_and_contains_mean(n: int) -> None:
+    vals = _values(n)
+    lo, hi = scoring.bootstrap_ci(vals)
+    assert (lo, hi) == scoring.bootstrap_ci(vals)  # seeded: same interval every time
+    assert min(vals) <= lo <= float(np.mean(vals)) <= hi <= max(vals)
+    assert lo < hi
+    # another seed resamples differently; the seed is honoured
+    assert scoring.bootstrap_ci(vals, seed=scoring.SEED + 1) != (lo, hi)
+
+
+def test_bootstrap_ci_narrows_with_more_pages() -> None:
+    lo_s, hi_s = scoring.bootstrap_ci(_values(20))
+    lo_l, hi_l = scoring.bootstrap_ci(_values(2000))
+    assert hi_l - lo_l < hi_s - lo_s
+
+
+def test_bootstrap_ci_degenerate() -> None:
+    assert scoring.bootstrap_ci([0.7] * 12) == pytest.approx((0.7, 0.7))
+    lo, hi = scoring.bootstrap_ci([])
+    assert math.isnan(lo) and math.isnan(hi)
+
+
+def test_paired_bootstrap_identical_inputs() -> None:
+    a = _values(50)
+    t = scoring.paired_bootstrap(a, list(a))
+    assert t["diff"] == 0.0
+    assert t["p_value"] == 1.0
+    assert t["ci_low"] == t["ci_high"] == 0.0
+
+
+def test_paired_bootstrap_clearly_better_system() -> None:
+    rng = np.random.default_rng(7)
+    b = rng.uniform(0.2, 0.6, size=40)
+    a = b + rng.uniform(0.1, 0.3, size=40)
+    t = scoring.paired_bootstrap(a, b)
+    assert t["diff"] == pytest.approx(float(np.mean(a - b)))
+    assert 0 < t["ci_low"] <= t["diff"] <= t["ci_high"]
+    assert t["p_value"] < 0.01
+    assert scoring.paired_bootstrap(a, b) == t  # seeded
+    # the other way round: negative difference, same evidence
+    r = scoring.paired_bootstrap(b, a)
+    assert r["diff"] == pytest.approx(-t["diff"])
+    assert r["ci_high"] < 0
+    assert r["p_value"] < 0.01
+
+
+def test_paired_bootstrap_no_evidence_on_noise() -> None:
+    # a wins on half the pages by as much as it loses on the other half
+    a = [0.9, 0.1] * 20
+    b = [0.1, 0.9] * 20
+    t = scoring.paired_bootstrap(a, b)
+    assert t["diff"] == pytest.approx(0.0)
+    assert t["ci_low"] < 0 < t["ci_high"]
+    assert t["p_value"] > 0.5
+
+
+def test_paired_bootstrap_empty() -> None:
+    assert all(math.isnan(v) for v in scoring.paired_bootstrap([], []).values())
+
+
+# --- aggregate / compare ------------------------------------------------------------------------
+
+
+def _results() -> list[PageResult]:
+    return [
+        _pr("w1", {"navigation": (1, 2), "paragraph": (3, 4)}, "wcxb", "article", "en",
+            {"block_f1": 1.0, "block_precision": 1.0, "block_recall": 1.0, "word_f1": 0.9, "word_precision": 0.8, "word_recall": 1.0}),
+        _pr("w2", {"footer": (0, 1)}, "wcxb", "forum", "en",
+            {"block_f1": 0.5, "block_precision": 0.25, "block_recall": 1.0, "word_f1": 0.5, "word_precision": 0.5, "word_recall": 0.5}),
+        _pr("t1", {"paragraph": (1, 1)}, "trafilatura-eval", None, "de",
+            {"block_f1": 0.0, "block_precision": 0.0, "block_recall": 0.0}, error="TimeoutError: x"),
+        _pr("t2", {}, "trafilatura-eval", None, "fr", {}),  # no labeled block, no gold text
+    ]
+
+
+def test_aggregate_keys_and_breakdowns() -> None:
+    agg = scoring.aggregate(_results())
+    assert agg["pages"] == 4
+    assert agg["errors"] == 1
+    assert agg["block_f1"] == pytest.approx(0.5)  # mean over the 3 pages with block scores
+    assert agg["block_precision"] == pytest.approx(round(1.25 / 3, 4))
+    assert agg["word_f1"] == pytest.approx(0.7)  # the 2 pages with gold text
+    assert agg["block_f1_w"] is None  # no page had weighted scores
+    lo, hi = agg["block_f1_ci"]
+    assert 0.0 <= lo <= agg["block_f1"] <= hi <= 1.0
+    assert "word_f1_ci" in agg
+    assert set(agg["by_corpus"]) == {"wcxb", "trafilatura-eval"}
+    assert set(agg["by_page_type"]) == {"article", "forum", "unknown"}
+    assert set(agg["by_language"]) == {"en", "de", "fr"}
+    assert agg["by_corpus"]["wcxb"]["pages"] == 2
+    assert agg["by_corpus"]["wcxb"]["block_f1"] == pytest.approx(0.75)
+    assert agg["by_corpus"]["trafilatura-eval"]["pages"] == 2
+    assert agg["by_corpus"]["trafilatura-eval"]["block_f1"] == 0.0
+    assert agg["by_corpus"]["trafilatura-eval"]["word_f1"] is None
+    assert agg["by_page_type"]["unknown"]["pages"] == 2
+    assert agg["by_language"]["fr"]["block_f1"] is None
+    assert agg["leakage"] == scoring.leakage(_results())
+
+
+def test_aggregate_without_word_scores_has_no_word_ci() -> None:
+    agg = scoring.aggregate([r for r in _results() if "word_f1" not in r.scores])
+    assert agg["word_f1"] is None
+    assert "word_f1_ci" not in agg
+    assert "block_f1_ci" in agg
+
+
+def test_compare_against_best() -> None:
+    good = [_pr(f"p{i}", {}, scores={"block_f1": 0.8 + 0.01 * (i % 5)}) for i in range(30)]
+    bad = [_pr(f"p{i}", {}, scores={"block_f1": 0.3 + 0.02 * (i % 7)}) for i in range(30)]
+    unscored = [_pr(f"p{i}", {}) for i in range(30)]
+    out = scoring.compare({"good": good, "bad": bad, "unscored": unscored})
+    assert set(out) == {"good", "bad"}
+    assert out["good"]["against"] == out["bad"]["against"] == "good"
+    assert out["good"]["diff"] == 0.0 and out["good"]["p_value"] == 1.0
+    assert out["bad"]["diff"] < 0 and out["bad"]["p_value"] < 0.01
+    assert scoring.compare({}) == {}
