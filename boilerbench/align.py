@@ -7,8 +7,9 @@ Method (version `ALIGNER_VERSION`):
 2. Pass 1: a longest-common-subsequence alignment of the two token streams (monotonic; rapidfuzz's
    bit-parallel LCS). Matched runs shorter than `MIN_RUN` tokens are discarded: a lone "the"
    matched inside a menu is chance, not coverage — unless the run continues kept text in the
-   *text* (a one-word heading the page separated from its paragraph by an anchor or icon). Runs
-   may span block boundaries.
+   text and, in the page, stands right next to it (moved there when the LCS gave the word to an
+   earlier copy) or at most `MAX_GAP` tokens away (a one-word heading, an anchor, its paragraph).
+   Runs may span block boundaries.
 3. Pass 2: text tokens left unmatched (in runs of at least `MIN_RUN_PASS2`) are aligned again against
    the still-unmatched block tokens. This recovers text whose order differs from the DOM order
    (a sidebar rendered before the article, tabs, reordered product specs).
@@ -31,10 +32,11 @@ from rapidfuzz.distance import LCSseq
 from .text import tokenize
 from .types import Block
 
-ALIGNER_VERSION = "2"
+ALIGNER_VERSION = "3"
 COVER_THRESHOLD = 0.5
 MIN_RUN = 2
 MIN_RUN_PASS2 = 4
+MAX_GAP = 2
 MAX_CELLS = 400_000_000
 _ANCHOR_N = 8
 
@@ -157,18 +159,20 @@ def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
     matched_doc = bytearray(len(doc))
     matched_txt = bytearray(len(text_ids))
     short: list[tuple[int, int, int]] = []
+    txt2doc = [-1] * len(text_ids)
     for i, j, n in _lcs_runs(doc, text_ids):
         if n >= MIN_RUN:
             matched_doc[i : i + n] = b"\x01" * n
             matched_txt[j : j + n] = b"\x01" * n
+            txt2doc[j : j + n] = range(i, i + n)
         else:
             short.append((i, j, n))
-    # A short run that continues kept text in the *text* (the page only put something between,
-    # like a "#" anchor after a one-word heading) is kept too.
     for i, j, n in short:
-        if (j > 0 and matched_txt[j - 1]) or (j + n < len(matched_txt) and matched_txt[j + n]):
-            matched_doc[i : i + n] = b"\x01" * n
+        at = _place_short_run(doc, text_ids, matched_doc, txt2doc, i, j, n)
+        if at is not None:
+            matched_doc[at : at + n] = b"\x01" * n
             matched_txt[j : j + n] = b"\x01" * n
+            txt2doc[j : j + n] = range(at, at + n)
     # Pass 2: leftover text runs against leftover block tokens.
     rest_txt: list[int] = []
     run: list[int] = []
@@ -194,6 +198,32 @@ def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
     matched = [counts.get(i, 0) for i in range(len(page.sizes))]
     _prefer_copies_among_content(page, matched)
     return Alignment(tuple(matched), page.sizes)
+
+
+def _place_short_run(
+    doc: Sequence[int], text: Sequence[int], matched_doc: bytearray, txt2doc: list[int], i: int, j: int, n: int
+) -> int | None:
+    """Where a short matched run (doc i, text j, length n) belongs, or None to drop it.
+
+    It is kept only when it continues kept text in the text: placed right before (after) the doc
+    position where that text continues, if the same tokens stand there — the LCS gave the word to
+    an earlier copy — or left where it is when only `MAX_GAP` unmatched tokens separate the two in
+    the page (a "#" anchor between a one-word heading and its paragraph).
+    """
+    want = list(text[j : j + n])
+    if j + n < len(text) and txt2doc[j + n] >= 0:
+        nxt = txt2doc[j + n]
+        if nxt - n >= 0 and list(doc[nxt - n : nxt]) == want and not any(matched_doc[nxt - n : nxt]):
+            return nxt - n
+        if 0 < nxt - (i + n) <= MAX_GAP:
+            return i
+    if j > 0 and txt2doc[j - 1] >= 0:
+        prv = txt2doc[j - 1] + 1
+        if list(doc[prv : prv + n]) == want and not any(matched_doc[prv : prv + n]):
+            return prv
+        if 0 < i - prv <= MAX_GAP:
+            return i
+    return None
 
 
 def _prefer_copies_among_content(page: TokenizedPage, matched: list[int]) -> None:

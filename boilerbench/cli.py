@@ -97,6 +97,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_import_releases(args: argparse.Namespace) -> int:
     from .corpora.build import import_releases
 
+    if args.reindex:
+        from .corpora.build import reindex
+
+        reindex(Path(args.out))
+        return 0
     import_releases(Path(args.shared), Path(args.out), limit=args.limit)
     return 0
 
@@ -148,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shared", default="../shared/corpora")
     p.add_argument("--out", required=True)
     p.add_argument("--limit", type=int, default=None, help="pages per source (to try the format on a slice)")
+    p.add_argument("--reindex", action="store_true", help="recompute URLs, domains and splits of the corpus in --out")
     p.set_defaults(func=_cmd_import_releases)
     return parser
 

@@ -23,7 +23,7 @@ from .align import ALIGNER_VERSION, TokenizedPage, project
 from .cache import Cache, key
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
-from .runner import DEFAULT_TIMEOUT, Output, page_html, run_systems
+from .runner import DEFAULT_TIMEOUT, Output, output_key, page_html, run_systems
 from .segment import SEGMENTER_VERSION
 from .systems import REFERENCE, REGISTRY, MissingSystem, System, load
 from .types import CONTENT, LabeledPage
@@ -161,9 +161,8 @@ def evaluate(
             continue  # cheap, and depends on the labels: computed below
         if name not in loaded:
             continue
-        version = loaded[name].version
         keys[name] = [
-            key("scored", name, version, lp.page.sha256, _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled
+            key("scored", output_key(loaded[name], lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled
         ]
         got = [store.get(k) for k in keys[name]]
         scored[name] = [Scored.from_json(g) if g is not None else None for g in got]

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -132,31 +131,39 @@ CORRECTION_FIELDS = ("page_id", "block", "text", "label", "category", "note")
 
 
 def load_corrections(folder: Path) -> dict[str, list[Correction]]:
-    """Read every `*.tsv` under `folder` (columns: CORRECTION_FIELDS; `-` = unchanged)."""
+    """Read every `*.tsv` under `folder` (columns: CORRECTION_FIELDS; `-` = unchanged; `#` starts a
+    comment line). Errors name the file and the line."""
     out: dict[str, list[Correction]] = {}
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.tsv")):
-        with path.open(encoding="utf-8", newline="") as f:
-            rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
-            if tuple(rows.fieldnames or ()) != CORRECTION_FIELDS:
-                raise ValueError(f"{path}: header must be {' '.join(CORRECTION_FIELDS)} (tab-separated)")
-            for n, row in enumerate(rows, start=2):
-                where = f"{path.name}:{n}"
-                label = row["label"].strip()
-                category = row["category"].strip()
-                if label not in ("-", "unlabeled", *LABEL_VALUES):
-                    raise ValueError(f"{where}: label {label!r} is not content, boilerplate, unlabeled or -")
-                if category != "-" and category not in CATEGORIES:
-                    raise ValueError(f"{where}: unknown category {category!r}")
-                c = Correction(
-                    page_id=row["page_id"].strip(),
-                    index=int(row["block"]),
-                    text=row["text"],
-                    label=None if label == "-" else label,
-                    category=None if category == "-" else category,
-                    note=row["note"] or "",
-                    origin=where,
-                )
-                out.setdefault(c.page_id, []).append(c)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip() and not line.startswith("#")]
+        if not numbered or tuple(numbered[0][1].split("\t")) != CORRECTION_FIELDS:
+            where = f"{path.name}:{numbered[0][0] if numbered else 1}"
+            raise ValueError(f"{where}: header must be {' '.join(CORRECTION_FIELDS)} (tab-separated)")
+        for n, line in numbered[1:]:
+            where = f"{path.name}:{n}"
+            cells = line.split("\t")
+            if len(cells) != len(CORRECTION_FIELDS):
+                raise ValueError(f"{where}: {len(cells)} columns, expected {len(CORRECTION_FIELDS)}")
+            row = dict(zip(CORRECTION_FIELDS, cells))
+            label = row["label"].strip()
+            category = row["category"].strip()
+            if label not in ("-", "unlabeled", *LABEL_VALUES):
+                raise ValueError(f"{where}: label {label!r} is not content, boilerplate, unlabeled or -")
+            if category != "-" and category not in CATEGORIES:
+                raise ValueError(f"{where}: unknown category {category!r}")
+            if not row["block"].strip().isdigit():
+                raise ValueError(f"{where}: block {row['block']!r} is not a block index")
+            c = Correction(
+                page_id=row["page_id"].strip(),
+                index=int(row["block"]),
+                text=row["text"],
+                label=None if label == "-" else label,
+                category=None if category == "-" else category,
+                note=row["note"] or "",
+                origin=where,
+            )
+            out.setdefault(c.page_id, []).append(c)
     return out

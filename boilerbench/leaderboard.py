@@ -152,6 +152,8 @@ def render(records: list[dict[str, Any]]) -> str:
 
 
 def write_leaderboard(folder: Path | None = None, out: Path | None = None) -> Path:
-    out = out or repo_root() / "leaderboard.md"
+    """Render `leaderboard.md` beside the results folder (`baselines/` → the repository's own)."""
+    folder = folder or baselines_dir()
+    out = out or folder.resolve().parent / "leaderboard.md"
     atomic_write(out, render(load_results(folder)))
     return out

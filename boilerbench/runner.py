@@ -6,7 +6,7 @@ seconds per page; a worker that overruns is killed and replaced, one that dies i
 page is recorded with empty output and an error. Two workers run at once (both cores). Only the
 extractor call itself is timed.
 
-Outputs are cached by (system, version, page sha256): they do not depend on how the benchmark cuts
+Outputs are cached by (system, version, page sha256, url, language): they do not depend on how the benchmark cuts
 or labels pages, so a change of segmenter or labels re-scores without re-running extractors.
 """
 
@@ -56,6 +56,11 @@ class Output:
 # Set in the parent before forking; workers read them from their copy of memory.
 _PAGES: Sequence[LabeledPage] = ()
 _HTML: Callable[[int], str] | None = None
+
+
+def output_key(system: System, lp: LabeledPage) -> str:
+    """Everything an extractor's output depends on: the system, its version, and what it is given."""
+    return key("output", system.name, system.version, lp.page.sha256, lp.page.url, lp.page.language)
 
 
 def _apply(system: System, i: int) -> Output:
@@ -166,7 +171,7 @@ def run_systems(
     keys: dict[str, list[str]] = {}
     todo: dict[str, list[int]] = {}
     for s in systems:
-        ks = [key("output", s.name, s.version, lp.page.sha256) for lp in pages]
+        ks = [output_key(s, lp) for lp in pages]
         keys[s.name] = ks
         got = [store.get(k) for k in ks]
         results[s.name] = [Output.from_json(g) if g is not None else None for g in got]

@@ -32,7 +32,7 @@ from lxml import etree
 from .text import decode_bytes, has_word, normalize_space, tokenize
 from .types import Block
 
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 
 MAX_BYTES = 50_000_000  # larger inputs are refused with a clear error, never parsed
 
@@ -116,10 +116,9 @@ def segment_html(source: str | bytes) -> list[Block]:
 
 
 def segment_tree(root: etree._Element) -> list[Block]:
-    tree = root.getroottree()
     blocks: list[Block] = []
     pieces: list[tuple[str, bool]] = []  # (text, inside a link)
-    owners: list[tuple[etree._Element, str]] = [(root, "html")]
+    owners: list[tuple[str, str]] = [("/html", "html")]  # (xpath, tag) of open block elements
     ancestors: list[list[Any]] = []  # [element, tag, descriptor]; descriptors made only for blocks
     link = pre = 0
     has_text = False
@@ -130,7 +129,7 @@ def segment_tree(root: etree._Element) -> list[Block]:
             pieces.clear()
             return
         has_text = False
-        owner, tag = owners[-1]
+        xpath, tag = owners[-1]
         raw = "".join(p for p, _ in pieces)
         text = normalize_space(unicodedata.normalize("NFC", raw), keep_newlines=pre > 0)
         link_raw = " ".join(p for p, in_link in pieces if in_link)
@@ -147,7 +146,7 @@ def segment_tree(root: etree._Element) -> list[Block]:
         blocks.append(
             Block(
                 index=len(blocks),
-                xpath=tree.getpath(owner),
+                xpath=xpath,
                 tag=tag,
                 text=text,
                 words=words,
@@ -158,10 +157,13 @@ def segment_tree(root: etree._Element) -> list[Block]:
         )
 
     # Iterative walk (pages nest thousands of levels deep): enter / exit / bare-text events.
-    stack: list[tuple[int, Any, str]] = [(_ENTER, root, "html")]
+    # xpaths are built on the way down, as lxml's getpath writes them (`[n]` only among same-tag
+    # siblings), in linear time: getpath itself counts siblings on every call.
+    root_path = "/" + (root.tag.lower() if isinstance(root.tag, str) else "html")
+    stack: list[tuple[int, Any, str, str]] = [(_ENTER, root, root_path.lstrip("/"), root_path)]
     pop, push = stack.pop, stack.append
     while stack:
-        event, el, tag = pop()
+        event, el, tag, path = pop()
         if event == _TEXT:
             text = el
         elif event == _EXIT:
@@ -182,20 +184,31 @@ def segment_tree(root: etree._Element) -> list[Block]:
         else:
             if tag in BLOCK_TAGS:
                 flush()
-                owners.append((el, tag))
+                owners.append((path, tag))
             if tag == "a":
                 link += 1
             elif tag == "pre":
                 pre += 1
             ancestors.append([el, tag, None])
             text = el.text
-            push((_EXIT, el, tag))
-            for child in reversed(el):
-                ctag = child.tag
-                if isinstance(ctag, str):
-                    push((_ENTER, child, ctag.lower()))
-                elif child.tail:  # comments, entities: their text is not shown, their tail is
-                    push((_TEXT, child.tail, ""))
+            push((_EXIT, el, tag, path))
+            children = [(c, c.tag.lower() if isinstance(c.tag, str) else None) for c in el]
+            counts: dict[str, int] = {}
+            for _, ctag in children:
+                if ctag is not None:
+                    counts[ctag] = counts.get(ctag, 0) + 1
+            seen: dict[str, int] = {}
+            entries = []
+            for child, ctag in children:
+                if ctag is None:
+                    if child.tail:  # comments, entities: their text is not shown, their tail is
+                        entries.append((_TEXT, child.tail, "", ""))
+                    continue
+                k = seen[ctag] = seen.get(ctag, 0) + 1
+                cpath = f"{path}/{ctag}[{k}]" if counts[ctag] > 1 else f"{path}/{ctag}"
+                entries.append((_ENTER, child, ctag, cpath))
+            entries.reverse()
+            stack.extend(entries)
         if text:
             pieces.append((text, link > 0))
             if not has_text and not text.isspace():

@@ -62,8 +62,25 @@ def looks_binary(data: bytes) -> bool:
     return head.count(b"\x00") > max(1, len(head) // 100)
 
 
+# What browsers (WHATWG Encoding) decode these labels as: latin-1 pages use cp1252's 0x80–0x9F.
+_LABEL_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
+                  "us-ascii": "cp1252", "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030"}
+
+
+def _declared_codec(data: bytes) -> str | None:
+    m = _META_CHARSET_RE.search(data[:4096])
+    if not m:
+        return None
+    label = m.group(1).decode("ascii", "ignore").lower()
+    label = _LABEL_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
 def decode_bytes(data: bytes) -> str:
-    """Bytes of a web page → text: BOM, then declared charset, then UTF-8, then detection.
+    """Bytes of a web page → text: BOM, then UTF-8, then the declared charset, then detection.
 
     Undecodable bytes are replaced, never fatal; non-text input raises `BinaryInputError`.
     """
@@ -72,23 +89,19 @@ def decode_bytes(data: bytes) -> str:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace")
-    m = _META_CHARSET_RE.search(data[:4096])
-    declared = m.group(1).decode("ascii", "ignore").lower() if m else None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        # A few stray bytes in a UTF-8 page (a truncated capture, one mis-encoded widget) should
-        # not turn the whole page into Latin-1 mojibake.
+        pass
+    declared = _declared_codec(data)
+    if declared is None or declared == "utf-8":
+        # Declared UTF-8 (or nothing declared) with a few stray bytes — a truncated capture, one
+        # mis-encoded widget — stays UTF-8 rather than turning into Latin-1 mojibake.
         text = data.decode("utf-8", errors="replace")
-        if text.count("\ufffd") <= max(3, len(text) // 1000):
+        if declared == "utf-8" or text.count("\ufffd") <= max(3, len(text) // 1000):
             return text
-    if declared:
-        try:
-            codecs.lookup(declared)
-            if declared.replace("-", "").replace("_", "") not in ("utf8",):
-                return data.decode(declared, errors="replace")
-        except LookupError:
-            pass
+    else:
+        return data.decode(declared, errors="replace")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()

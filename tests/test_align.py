@@ -76,13 +76,6 @@ def test_threshold_applies_per_block_on_partial_blocks() -> None:
     assert got.covered == [True, True]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG align.py align_tokens, 'short run that continues kept text' rule (ALIGNER_VERSION 2): it "
-    "checks adjacency in the *text* only, not in the page, so when the LCS matches the gold's first word "
-    "to an earlier copy in the site header, that lone token is kept and the 2-word header reaches 50%. "
-    "Real cases: wcxb-0379 block 0 'Rust Blog' and wcxb-0060 block 8 'Moving Services' are labeled content",
-)
 def test_lone_first_word_matched_in_header_is_not_coverage() -> None:
     blk = blocks_of("Rust Blog", "Install Learn Community", "Rust has been named the most loved language every year since 2015")
     got = align.align(blk, "Rust has been named the most loved language every year since 2015")
@@ -164,13 +157,6 @@ def test_anchored_path_gives_same_coverage(jefftk, monkeypatch: pytest.MonkeyPat
     assert sum(normal) > 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG align.py pass 1: rapidfuzz's LCS backtracking matches the gold's first word 'Problem' "
-    "to the h1 'The Fold-and-Cut Problem' (doc token 10) instead of the h2 'Problem' right before the "
-    "paragraph (token 11, a contiguous run), so the gold heading 'Problem' is left uncovered; the anchored "
-    "path happens to pick the contiguous match, so the two paths disagree on block 2",
-)
 def test_anchored_path_gives_same_coverage_old_markup(erikdemaine, monkeypatch: pytest.MonkeyPatch) -> None:
     normal, anchored, calls = _anchored_vs_normal(erikdemaine, monkeypatch)
     assert calls >= 1

@@ -58,12 +58,6 @@ def test_title_of_an_empty_gold_is_not_promoted(real_page) -> None:
     assert set(labels) == {BOILERPLATE} and set(coverage) == {0.0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG align.py pass 1 (see test_align): the gold starts 'Problem\\n\\nWhat shapes…', the page has "
-    "the h1 '…Fold-and-Cut Problem' then the h2 'Problem'; the LCS gives 'problem' to the h1, so the "
-    "h2 heading that is in the gold is labeled boilerplate (wcxb-0406 block 2)",
-)
 def test_one_word_heading_in_gold_is_content(real_page) -> None:
     rp = real_page("wcxb-0406")
     lp = label_page(rp.page, rp.data, rp.gold)
@@ -204,12 +198,6 @@ def test_bad_row_names_file_and_line(tmp_path: Path, row: str, match: str) -> No
         load_corrections(folder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG labels.py load_corrections: comment lines are filtered out before csv.DictReader and "
-    "rows are numbered from 2 by enumerate(), so after a '#' line (the bundled files have one on line 2) "
-    "every error names the wrong line (here bad.tsv:3 for a row on line 4)",
-)
 def test_bad_row_line_number_counts_comment_lines(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     _write(folder, "bad.tsv", "# a comment, as in the bundled files\nwcxb-0495\t1\tPosts\t-\tnavigation\tfine\n"
@@ -218,11 +206,6 @@ def test_bad_row_line_number_counts_comment_lines(tmp_path: Path) -> None:
         load_corrections(folder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG labels.py load_corrections: `int(row['block'])` raises a bare ValueError "
-    "(\"invalid literal for int()\") that names neither the file nor the line",
-)
 def test_bad_block_number_names_file_and_line(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     _write(folder, "bad.tsv", "wcxb-0495\tfive\tJeff\tcontent\t-\tn\n")

@@ -204,12 +204,6 @@ def test_empty_leaderboard(tmp_path: Path) -> None:
     assert _table_systems(text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="save_results(report, folder) always regenerates <checkout>/leaderboard.md (write_leaderboard(folder) "
-    "without `out`), so saving results anywhere else - or under BOILERBENCH_BASELINES - overwrites the "
-    "checkout's leaderboard with a table of that other folder",
-)
 def test_save_results_elsewhere_leaves_the_checkout_leaderboard_alone(report, tmp_path: Path, _isolated: Path) -> None:
     fake_checkout = _isolated
     (fake_checkout / "leaderboard.md").write_text("the published leaderboard\n", encoding="utf-8")

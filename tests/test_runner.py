@@ -169,12 +169,6 @@ def test_output_json_round_trip() -> None:
         assert Output.from_json(o.to_json()) == o
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner caches outputs by (system, version, page sha256) only, but extractors are also given the "
-    "page's url and language (justext picks its stop list by language): the same bytes with another "
-    "language are served the stale output",
-)
 def test_cached_output_depends_on_the_language_the_extractor_was_given(real_pages) -> None:
     labeled, html = real_pages
     i = PAGE_IDS.index("trafeval-0041")  # a German page: jusText keeps its text only with the German stop list

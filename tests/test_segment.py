@@ -297,13 +297,6 @@ class _Timeout(Exception):
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM")
-@pytest.mark.xfail(
-    strict=True,
-    raises=_Timeout,
-    reason="BUG segment.py flush(): `tree.getpath(owner)` (libxml2 xmlGetNodePath) counts an element's "
-    "siblings on every call, so segmenting is quadratic in the number of siblings: 25,000 <li> in one "
-    "<ul> (1.8 MB) take ~10 s vs ~0.7 s grouped in lists of 100, and a flat 20 MB page runs for >12 min",
-)
 def test_many_siblings_segment_in_linear_time() -> None:
     N_ITEMS = 25_000
     items = [f"<li><a href='/p/{i}'>Item number {i}</a> with a short description</li>\n" for i in range(N_ITEMS)]

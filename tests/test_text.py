@@ -119,12 +119,6 @@ _DECLARED = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG text.py decode_bytes: the lenient-UTF-8 branch (utf-8 with errors='replace' kept when "
-    "U+FFFD count <= max(3, len/1000)) runs before the declared charset is consulted, so a page that "
-    "correctly declares iso-8859-1/windows-1252 and has few non-ASCII letters gets U+FFFD for them",
-)
 @pytest.mark.parametrize(("data", "expected"), _DECLARED)
 def test_decode_declared_single_byte_charset(data: bytes, expected: str) -> None:
     text = decode_bytes(data)
@@ -132,11 +126,6 @@ def test_decode_declared_single_byte_charset(data: bytes, expected: str) -> None
     assert "\ufffd" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG text.py decode_bytes: same lenient-UTF-8 branch; trafeval-0790 declares iso-8859-1 and "
-    "its with/without snippets ('Darüber diskutieren…') are lost (227 U+FFFD in the decoded page)",
-)
 def test_decode_declared_latin1_real_corpus_page(real_page) -> None:
     rp = real_page("trafeval-0790")
     text = decode_bytes(rp.data)
@@ -152,12 +141,6 @@ def test_decode_declared_charset_when_many_non_ascii() -> None:
     assert "\ufffd" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG text.py decode_bytes: 'iso-8859-1' is decoded as Python latin-1, so bytes 0x80-0x9F "
-    "become C1 control characters; browsers (WHATWG Encoding) read this label as windows-1252 "
-    "(„ “ – …). Block texts of trafeval-0038 contain '\\x84Nachtschleife\\x94' and '\\x96'",
-)
 def test_decode_iso_8859_1_label_means_windows_1252(real_page) -> None:
     text = decode_bytes(real_page("trafeval-0038").data)
     assert not any("\x80" <= ch <= "\x9f" for ch in text)

@@ -35,6 +35,22 @@ def host(url: str) -> str:
     return netloc[4:] if netloc.startswith("www.") else netloc
 
 
+_CANONICAL_RE = re.compile(
+    rb"""<link[^>]+rel=["']canonical["'][^>]+href=["'](https?://[^"']+)|"""
+    rb"""<meta[^>]+property=["']og:url["'][^>]+content=["'](https?://[^"']+)""",
+    re.I,
+)
+
+
+def page_url(url: str, data: bytes) -> str:
+    """The page's URL: the given one when it is an http(s) URL, else the page's canonical / og:url
+    (some trafilatura-eval keys are labels like 'hard::name.html', some WCXB pages have none)."""
+    if url.startswith(("http://", "https://")):
+        return url
+    m = _CANONICAL_RE.search(data[:500_000])
+    return (m.group(1) or m.group(2)).decode("utf-8", "replace") if m else ""
+
+
 def site(domain: str) -> str:
     """Registrable part of a host (`blog.example.co.uk` → `example.co.uk`): the unit of split leakage."""
     labels = [x for x in domain.lower().strip(".").split(".") if x]
@@ -70,18 +86,27 @@ def _page_text(raw: RawPage) -> str:
     return "\n".join(long + list(raw.gold.with_snippets))
 
 
-def assign_splits(raws: list[RawPage]) -> tuple[list[str], Counter[str]]:
-    """Benchmark split of each raw page, and counts of what was excluded."""
-    sites = [site(r.domain or host(r.url)) for r in raws]
-    test_sites = {s for r, s in zip(raws, sites) if r.source_split == "test"}
+def assign_splits(
+    sources: list[str], source_splits: list[str], domains: list[str], hints: list[str] | None = None
+) -> tuple[list[str], Counter[str]]:
+    """Benchmark split of each page, and counts of what was excluded.
+
+    A training page is excluded when its site has a test page, when its site is unknown (it cannot
+    be checked), or when its site is named in the file name (`hints`) of a test page whose site is
+    unknown (trafilatura-eval names files like `blog.python.org.html`).
+    """
+    sites = [site(d) for d in domains]
+    hints = hints or [""] * len(sites)
+    test_sites = {s for s, sp in zip(sites, source_splits) if sp == "test" and s}
+    blind = [h.lower() for s, sp, h in zip(sites, source_splits, hints) if sp == "test" and not s and h]
     splits: list[str] = []
     excluded: Counter[str] = Counter()
-    for r, s in zip(raws, sites):
-        if r.source_split == "test":
+    for src, sp, s in zip(sources, source_splits, sites):
+        if sp == "test":
             splits.append("test")
-        elif s in test_sites:
+        elif not s or s in test_sites or any(s in h for h in blind):
             splits.append("excluded")
-            excluded[r.source] += 1
+            excluded[src] += 1
         else:
             splits.append("validation" if _bucket(s) < VALIDATION_SHARE else "train")
     return splits, excluded
@@ -96,10 +121,14 @@ def import_releases(shared: Path, out: Path, sources: Iterable[str] = tuple(READ
             if limit is not None and k >= limit:
                 break
             raws.append(raw)
-    splits, excluded = assign_splits(raws)
+    urls = [page_url(r.url, r.data) for r in raws]
+    domains = [(r.domain or host(u)).lower() for r, u in zip(raws, urls)]
+    splits, excluded = assign_splits(
+        [r.source for r in raws], [r.source_split for r in raws], domains, [r.source_id for r in raws]
+    )
     counters: Counter[str] = Counter()
     records: list[tuple[Page, bytes, Gold]] = []
-    for raw, split in zip(tqdm(raws, desc="languages", unit="page"), splits):
+    for raw, split, url, domain in zip(tqdm(raws, desc="languages", unit="page"), splits, urls, domains):
         if raw.source == "wcxb":
             page_id = f"wcxb-{raw.source_id}"
         elif raw.source == "scrapinghub":
@@ -111,8 +140,8 @@ def import_releases(shared: Path, out: Path, sources: Iterable[str] = tuple(READ
             page_id=page_id,
             source=raw.source,
             source_id=raw.source_id,
-            url=raw.url,
-            domain=(raw.domain or host(raw.url)).lower(),
+            url=url,
+            domain=domain,
             license=LICENSES[raw.source],
             page_type=raw.page_type,
             language=detect_language(_page_text(raw)),
@@ -124,6 +153,28 @@ def import_releases(shared: Path, out: Path, sources: Iterable[str] = tuple(READ
     pages = write_corpus(out, records)
     print(f"imported {len(pages)} pages into {out}; excluded from training (domain in test): {dict(excluded)}")
     return pages
+
+
+def reindex(root: Path) -> None:
+    """Recompute URLs, domains and splits of an imported corpus exactly as `import_releases` does,
+    and rewrite its small index (`pages.jsonl`); archives and gold are untouched."""
+    import json
+
+    from .store import Corpus
+
+    corpus = Corpus.open(root)
+    data = dict((p.page_id, d) for p, d in corpus.iter_bytes(corpus.pages))
+    pages = corpus.pages
+    urls = [page_url(p.url, data[p.page_id]) for p in pages]
+    domains = [(p.domain or host(u)).lower() for p, u in zip(pages, urls)]
+    source_splits = ["test" if p.split == "test" else "dev" for p in pages]
+    splits, excluded = assign_splits([p.source for p in pages], source_splits, domains, [p.source_id for p in pages])
+    new = [replace(p, url=u, domain=d, split=s) for p, u, d, s in zip(pages, urls, domains, splits)]
+    with (root / "pages.jsonl").open("w", encoding="utf-8") as f:
+        for p in new:
+            f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
+    changed = sum(a != b for a, b in zip(pages, new))
+    print(f"reindexed {len(new)} pages ({changed} changed); excluded from training: {dict(excluded)}")
 
 
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
