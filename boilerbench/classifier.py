@@ -128,12 +128,22 @@ def shipped(mode: str = "html") -> BlockClassifier:
     return load(mode)
 
 
+def model_hash(folder: Path = MODEL_DIR) -> str:
+    """Short hash of the saved models and their metadata (absent models hash as such)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(folder.glob("boilerbench-*.*")) if folder.is_dir() else []:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:8]
+
+
 # --- training ---------------------------------------------------------------------------------
 
 PARAM_GRID = (
-    {"max_iter": 300, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
-    {"max_iter": 300, "learning_rate": 0.1, "max_leaf_nodes": 63, "min_samples_leaf": 40},
-    {"max_iter": 600, "learning_rate": 0.05, "max_leaf_nodes": 63, "min_samples_leaf": 40},
+    {"max_iter": 250, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
+    {"max_iter": 400, "learning_rate": 0.1, "max_leaf_nodes": 63, "min_samples_leaf": 40},
 )
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.02))
 

@@ -49,14 +49,67 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_core, format_core
+    from .bench import bench_core, bench_systems, format_core, format_systems
     from .corpora.store import Corpus
 
-    result = {"core": bench_core(Corpus.open(args.data))}
+    corpus = Corpus.open(args.data)
+    result = {"core": bench_core(corpus)}
     print(format_core(result["core"]))
+    if not args.core_only:
+        result["systems"] = bench_systems(corpus)
+        print(format_systems(result["systems"]))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .classifier import MODES, train
+    from .corpora.store import Corpus
+
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        raise ValueError(f"unknown mode(s) {bad}; choose from {', '.join(MODES)}")
+    train(Corpus.open(args.data), modes=modes)
+    return 0
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from .clean import clean_bytes, clean_many, expand
+    from .text import BinaryInputError
+
+    inputs = args.inputs or ["-"]
+    if inputs == ["-"]:
+        try:
+            out = clean_bytes(sys.stdin.buffer.read(), args.mode, args.format, "-")
+        except BinaryInputError as e:
+            print(f"boilerbench: error: {e}", file=sys.stderr)
+            return 1
+        if out:
+            print(out)
+        return 0
+    paths = expand(inputs)
+    if not paths:
+        raise ValueError(f"no input files match {' '.join(inputs)}")
+    failed = 0
+    outdir = Path(args.out) if args.out else None
+    if outdir:
+        outdir.mkdir(parents=True, exist_ok=True)
+    for res in clean_many(paths, args.mode, args.format, progress=len(paths) > 1):
+        if res.error:
+            failed += 1
+            print(f"boilerbench: error: {res.error}", file=sys.stderr)
+            continue
+        if outdir:
+            suffix = ".jsonl" if args.format == "jsonl" else ".txt"
+            (outdir / (Path(res.name).stem + suffix)).write_text(res.output + "\n" if res.output else "", encoding="utf-8")
+        else:
+            if len(paths) > 1:
+                print(f"==> {res.name} <==")
+            if res.output:
+                print(res.output)
+    return 1 if failed else 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
@@ -129,9 +182,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs")
     p.set_defaults(func=_cmd_evaluate)
 
+    p = sub.add_parser("train", help="train the block classifiers on train, tune on validation, save them")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.add_argument("--modes", default="html,text", help="html, text or both (default)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("clean", help="keep the main text of HTML or text pages with the shipped classifier")
+    p.add_argument("inputs", nargs="*", metavar="FILE|DIR|GLOB|-", help="pages to clean (default: stdin)")
+    p.add_argument("--mode", default="auto", choices=["auto", "html", "text"])
+    p.add_argument("--format", default="text", choices=["text", "jsonl"])
+    p.add_argument("--out", metavar="DIR", help="write one output file per input here instead of stdout")
+    p.set_defaults(func=_cmd_clean)
+
     p = sub.add_parser("bench", help="speed figures, measured in one run on one core")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--core-only", action="store_true", help="only the segmenter and aligner figures")
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")

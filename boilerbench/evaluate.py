@@ -179,17 +179,22 @@ def evaluate(
             html = {p.page_id: page_html(d) for p, d in corpus.iter_bytes(p for p in pages if p.page_id in wanted)}
             return [html[lp.page.page_id] for lp in sub]
 
-        outputs = run_systems([loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache, progress=progress)
+        fresh: dict[str, dict[int, Scored]] = {}
+        outputs = run_systems(
+            [loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
+            progress=progress, post=lambda k, out: _scored(sub[k], out.text, out.kept, out.seconds, out.error),
+            post_results=fresh,  # type: ignore[arg-type]
+        )
         pos = {i: k for k, i in enumerate(need)}
-        jobs = [(i, outputs[n][pos[i]]) for n, idx in missing.items() for i in idx]
-        results = _project_all(labeled, jobs, workers, progress)
+        # Outputs read from the extractor cache were not projected in a worker: project them here.
+        jobs = [(i, outputs[n][pos[i]]) for n, idx in missing.items() for i in idx if pos[i] not in fresh.get(n, {})]
+        late = iter(_project_all(labeled, jobs, workers, progress))
         new = []
-        k = 0
         for n, idx in missing.items():
             for i in idx:
-                scored[n][i] = results[k]
-                new.append((keys[n][i], results[k].to_json()))
-                k += 1
+                sc = fresh.get(n, {}).get(pos[i]) or next(late)
+                scored[n][i] = sc
+                new.append((keys[n][i], sc.to_json()))
         store.put_many(new)
     store.close()
     for name in names:

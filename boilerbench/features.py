@@ -128,6 +128,35 @@ def _bucket(token: str, size: int) -> int:
     return zlib.crc32(token.encode("utf-8")) % size
 
 
+_CONTEXT_ROWS: dict[str, np.ndarray] = {}
+_N_CUES = len(ANCESTOR_TAGS) + HASH_NEAR + HASH_ALL
+
+
+def _context_row(context: str) -> np.ndarray:
+    """Ancestor-tag presence and hashed class/id/role tokens of one `Block.context`; memoised, since
+    the blocks of a list, a menu or a site share their contexts."""
+    row = _CONTEXT_ROWS.get(context)
+    if row is not None:
+        return row
+    row = np.zeros(_N_CUES, dtype=np.float32)
+    descriptors = context.split(" ") if context else []
+    near0 = len(ANCESTOR_TAGS)
+    all0 = near0 + HASH_NEAR
+    for k, d in enumerate(reversed(descriptors)):
+        tag = re.split(r"[.#@!]", d, maxsplit=1)[0]
+        a = _ANC_INDEX.get(tag)
+        if a is not None:
+            row[a] = 1.0
+        for tok in _tokens(d):
+            if k < 3:
+                row[near0 + _bucket(tok, HASH_NEAR)] = 1.0
+            row[all0 + _bucket(tok, HASH_ALL)] = 1.0
+    if len(_CONTEXT_ROWS) > 200_000:
+        _CONTEXT_ROWS.clear()
+    _CONTEXT_ROWS[context] = row
+    return row
+
+
 def _parent(xpath: str) -> str:
     return xpath.rsplit("/", 1)[0]
 
@@ -223,19 +252,6 @@ def page_features(blocks: Sequence[Block], text_only: bool = False) -> np.ndarra
         dtype=np.float32,
     )
     tag_oh = np.zeros((n, len(TAGS) + 1), dtype=np.float32)
-    anc = np.zeros((n, len(ANCESTOR_TAGS)), dtype=np.float32)
-    near = np.zeros((n, HASH_NEAR), dtype=np.float32)
-    allt = np.zeros((n, HASH_ALL), dtype=np.float32)
-    for i, b in enumerate(blocks):
-        tag_oh[i, _TAG_INDEX.get(b.tag, len(TAGS))] = 1.0
-        descriptors = b.context.split(" ") if b.context else []
-        for k, d in enumerate(reversed(descriptors)):
-            tag = re.split(r"[.#@!]", d, maxsplit=1)[0]
-            a = _ANC_INDEX.get(tag)
-            if a is not None:
-                anc[i, a] = 1.0
-            for tok in _tokens(d):
-                if k < 3:
-                    near[i, _bucket(tok, HASH_NEAR)] = 1.0
-                allt[i, _bucket(tok, HASH_ALL)] = 1.0
-    return np.concatenate([*base, dom, tag_oh, anc, near, allt], axis=1).astype(np.float32)
+    tag_oh[np.arange(n), [_TAG_INDEX.get(b.tag, len(TAGS)) for b in blocks]] = 1.0
+    dom_cues = np.stack([_context_row(b.context) for b in blocks])
+    return np.concatenate([*base, dom, tag_oh, dom_cues], axis=1).astype(np.float32)

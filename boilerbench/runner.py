@@ -56,6 +56,7 @@ class Output:
 # Set in the parent before forking; workers read them from their copy of memory.
 _PAGES: Sequence[LabeledPage] = ()
 _HTML: Callable[[int], str] | None = None
+_POST: Callable[[int, Output], Any] | None = None
 
 
 def output_key(system: System, lp: LabeledPage) -> str:
@@ -94,7 +95,13 @@ def _worker(conn: Connection, name: str) -> None:
             out = _apply(system, i)
         except Exception as e:  # the page's failure, reported; the worker lives on
             out = Output("", 0.0, f"{type(e).__name__}: {str(e)[:200]}")
-        conn.send(out)
+        extra = None
+        if _POST is not None:  # the caller's per-output work (projection), untimed, on this core
+            try:
+                extra = _POST(i, out)
+            except Exception:
+                extra = None
+        conn.send((out, extra))
 
 
 class _Slot:
@@ -159,13 +166,16 @@ def run_systems(
     workers: int | None = None,
     cache: bool = True,
     progress: bool = True,
+    post: Callable[[int, Output], Any] | None = None,
+    post_results: dict[str, dict[int, Any]] | None = None,
 ) -> dict[str, list[Output]]:
     """Outputs of every system on every page (cached ones read back, the rest computed).
 
     `load_html` gives the decoded pages, in the order of `pages`; it is called only when some
-    output is not cached.
+    output is not cached. `post(i, output)`, if given, runs in the worker right after each fresh
+    extraction (so it shares both cores with extraction); its results land in `post_results`.
     """
-    global _PAGES, _HTML
+    global _PAGES, _HTML, _POST
     store = Cache("outputs", enabled=cache)
     results: dict[str, list[Output | None]] = {}
     keys: dict[str, list[str]] = {}
@@ -180,7 +190,7 @@ def run_systems(
             todo[s.name] = missing
     total = sum(len(v) for v in todo.values())
     if total:
-        _PAGES, _HTML = pages, load_html().__getitem__
+        _PAGES, _HTML, _POST = pages, load_html().__getitem__, post
         ctx = mp.get_context("fork")
         workers = workers or min(2, os.cpu_count() or 1)
         # Each system's pages go out in a few chunks, one worker process per chunk, so the two
@@ -208,7 +218,9 @@ def run_systems(
                     out: Output | None = None
                     if slot.conn in ready:
                         try:
-                            out = slot.conn.recv()  # type: ignore[union-attr]
+                            out, extra = slot.conn.recv()  # type: ignore[union-attr]
+                            if post_results is not None and extra is not None:
+                                post_results.setdefault(slot.name, {})[i] = extra
                         except (EOFError, OSError):
                             slot.proc.join(1)
                             code = slot.proc.exitcode if slot.proc is not None else None
@@ -233,7 +245,7 @@ def run_systems(
                 slot.kill()
             store.put_many(pending)
             bar.close()
-            _PAGES, _HTML = (), None
+            _PAGES, _HTML, _POST = (), None, None
     store.close()
     final: dict[str, list[Output]] = {}
     for name, outs in results.items():

@@ -7,7 +7,9 @@ Adding a baseline is one module in this package and one line here. Two kinds of 
 * `predict(html) -> list[bool]` (module attribute `KIND = "blocks"`): a block classifier deciding
   directly for each block of `segment.segment_html(html)`.
 
-Reference rows (`all-text`, `nothing`, `oracle`) are computed from the labels by the evaluator.
+A module may define `version()` when its package version does not say what its output depends on
+(the classifier: the hash of its model files). Reference rows (`all-text`, `nothing`, `oracle`)
+are computed from the labels by the evaluator.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ REGISTRY: dict[str, str] = {
     "inscriptis": "inscriptis:extract",
     "html-text": "html_text:extract",
     "news-please": "news_please:extract",
+    "c4-lines": "c4_lines:extract",
+    "boilerbench": "boilerbench:predict_html",
+    "boilerbench-text": "boilerbench:predict_text",
 }
 REFERENCE = ("all-text", "nothing", "oracle")
 
@@ -75,5 +80,9 @@ def load(name: str) -> System:
         module = importlib.import_module(qualified)
     except ImportError as e:
         raise MissingSystem(f"{name}: not installed ({e.name or e}); pip install 'boilerbench[{name}]'") from e
+    missing = module.missing() if callable(getattr(module, "missing", None)) else None
+    if missing:
+        raise MissingSystem(f"{name}: {missing}")
     package = getattr(module, "PACKAGE", None)
-    return System(name, getattr(module, "KIND", "text"), package, _version(package), getattr(module, attr))
+    version = module.version() if callable(getattr(module, "version", None)) else _version(package)
+    return System(name, getattr(module, "KIND", "text"), package, version, getattr(module, attr))
