@@ -57,6 +57,13 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
 
     from .systems import load
 
+    try:  # one process, one core: no native thread pool may use the other
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+
     system = load(name)
     fn = system.fn
     if system.kind == "blocks":

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 from tqdm import tqdm
@@ -40,9 +41,9 @@ def _from_json(page: Page, gold: Gold, rows: list[list[Any]]) -> LabeledPage:
     return LabeledPage(page=page, gold=gold, blocks=blocks)
 
 
-def _work(args: tuple[Page, bytes, Gold, list[labels.Correction]]) -> list[list[Any]]:
+def _work(args: tuple[Page, bytes, Gold, list[labels.Correction]]) -> tuple[Page, Gold, list[list[Any]]]:
     page, data, gold, corr = args
-    return _to_json(labels.label_page(page, data, gold, corr))
+    return page, gold, _to_json(labels.label_page(page, data, gold, corr))
 
 
 def _page_key(page: Page, gold: Gold, corr: Sequence[labels.Correction]) -> str:
@@ -85,30 +86,12 @@ def load_labeled(
             (p, data, golds.get(p.page_id) or Gold(p.page_id, None), corrections.get(p.page_id, []))
             for p, data in corpus.iter_bytes(todo)
         )
-        bar = tqdm(total=len(todo), desc="segment+label", unit="page", disable=not progress)
         new: list[tuple[str, Any]] = []
-        if workers > 1:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                todo_sorted: list[Page] = []
-
-                def gen():  # keep the page order the archive reader yields
-                    for job in jobs:
-                        todo_sorted.append(job[0])
-                        yield job
-
-                for rows in pool.map(_work, gen(), chunksize=8):
-                    p = todo_sorted[len(new)]
-                    new.append((keys[p.page_id], rows))
-                    done[p.page_id] = _from_json(p, golds.get(p.page_id) or Gold(p.page_id, None), rows)
-                    bar.update()
-        else:
-            for job in jobs:
-                rows = _work(job)
-                p = job[0]
-                new.append((keys[p.page_id], rows))
-                done[p.page_id] = _from_json(p, job[2], rows)
-                bar.update()
-        bar.close()
+        with ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
+            results = pool.map(_work, jobs, chunksize=8) if pool is not None else map(_work, jobs)
+            for page, gold, rows in tqdm(results, total=len(todo), desc="segment+label", unit="page", disable=not progress):
+                new.append((keys[page.page_id], rows))
+                done[page.page_id] = _from_json(page, gold, rows)
         store.put_many(new)
     store.close()
     return [done[p.page_id] for p in pages]

@@ -83,6 +83,12 @@ def _apply(system: System, i: int) -> Output:
 
 
 def _worker(conn: Connection, name: str) -> None:
+    try:  # one worker = one core: native thread pools (OpenMP, BLAS) would only fight each other
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
     system = load(name)
     while True:
         try:
