@@ -12,6 +12,7 @@ or labels pages, so a change of segmenter or labels re-scores without re-running
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing as mp
 import os
 import time
@@ -90,6 +91,9 @@ def _worker(conn: Connection, name: str) -> None:
     except ImportError:
         pass
     system = load(name)
+    warm_up = getattr(importlib.import_module(system.fn.__module__), "warm_up", None)
+    if callable(warm_up):
+        warm_up()  # load models before the clock starts: pages/s is about pages, not start-up
     while True:
         try:
             i = conn.recv()

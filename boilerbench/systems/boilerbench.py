@@ -25,6 +25,11 @@ def version() -> str:
     return f"{__version__}+{model_hash()}"
 
 
+def warm_up() -> None:
+    shipped("html")
+    shipped("text")
+
+
 def predict_html(html: str) -> list[bool]:
     return shipped("html").predict(segment_html(html))
 
