@@ -100,6 +100,7 @@ def bench_systems(corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: S
         try:
             r = parent.recv()
         except EOFError:
+            proc.join()
             r = {"error": f"exited with code {proc.exitcode}"}
         proc.join()
         if "seconds" in r:

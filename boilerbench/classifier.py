@@ -100,11 +100,16 @@ class BlockClassifier:
         return path
 
 
-TRUSTED_PREFIXES = ("boilerbench.", "sklearn.", "numpy.", "builtins.", "collections.", "scipy.")
+# The only types a model file may hold beyond skops' own safe defaults: anything else is refused
+# (a prefix like "builtins." would admit `exec`).
+TRUSTED_TYPES = (
+    "boilerbench.classifier.BlockFeaturizer",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
 
 
 def load(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
-    """Load a saved model with skops, trusting only this package's, scikit-learn's and numpy's types."""
+    """Load a saved model with skops, trusting only the explicit `TRUSTED_TYPES` (never pickle)."""
     import skops.io as sio
 
     if mode not in MODES:
@@ -113,7 +118,7 @@ def load(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
     untrusted = sio.get_untrusted_types(file=path)
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
     if refused:
         raise ValueError(f"{path}: refusing to load untrusted types {refused}")
     pipeline = sio.load(path, trusted=untrusted)

@@ -96,14 +96,20 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     outdir = Path(args.out) if args.out else None
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
     for res in clean_many(paths, args.mode, args.format, progress=len(paths) > 1):
         if res.error:
             failed += 1
             print(f"boilerbench: error: {res.error}", file=sys.stderr)
             continue
         if outdir:
+            # `page.html` → `page.txt`; a name already written gets `.2`, `.3`…: nothing is lost
             suffix = ".jsonl" if args.format == "jsonl" else ".txt"
-            (outdir / (Path(res.name).stem + suffix)).write_text(res.output + "\n" if res.output else "", encoding="utf-8")
+            name, k = Path(res.name).stem, 1
+            while (candidate := f"{name}{'' if k == 1 else f'.{k}'}{suffix}") in used:
+                k += 1
+            used.add(candidate)
+            (outdir / candidate).write_text(res.output + "\n" if res.output else "", encoding="utf-8")
         else:
             if len(paths) > 1:
                 print(f"==> {res.name} <==")

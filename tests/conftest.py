@@ -1,4 +1,9 @@
-"""Shared fixtures: an isolated cache, the bundled corpus, and small pages cut from real ones.
+"""Shared fixtures: an isolated environment, the bundled corpus, and small pages cut from real ones.
+
+Isolation: for the whole session `BOILERBENCH_CACHE` and `BOILERBENCH_BASELINES` point to session
+tmp folders and `BOILERBENCH_ANNOTATIONS` / `BOILERBENCH_NO_CACHE` are unset (module-scoped fixtures
+that run an evaluation are covered too); at the end of the session the checkout's `leaderboard.md`,
+`baselines/*.json` and `boilerbench/models/*` must be byte-identical to what they were at its start.
 
 Fixture files (tests/fixtures/) were cut from pages of the bundled corpus by
 `tests/fixtures/make_fixtures.py`; their provenance is in tests/fixtures/README.md. Nothing here
@@ -7,6 +12,7 @@ reads ../shared: the bundled corpus ships with the repository (annotations/).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +23,7 @@ from boilerbench.corpora.store import Corpus
 from boilerbench.types import Gold, Page
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -26,15 +33,48 @@ class RealPage:
     gold: Gold
 
 
+def checkout_fingerprint() -> dict[str, str]:
+    """sha256 of what the tests must never write: the checkout's leaderboard.md, baselines/*.json
+    and the shipped models (a file appearing or disappearing changes the keys)."""
+    files = [
+        REPO / "leaderboard.md",
+        *sorted((REPO / "baselines").glob("*.json")),
+        *sorted((REPO / "boilerbench" / "models").glob("*")),
+    ]
+    return {str(p.relative_to(REPO)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("boilerbench-cache")
 
 
+@pytest.fixture(scope="session")
+def baselines_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("boilerbench-baselines")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_environment(cache_dir: Path, baselines_dir: Path):
+    """Session-wide isolated cache and baselines folders; the checkout is unchanged at the end."""
+    before = checkout_fingerprint()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOILERBENCH_CACHE", str(cache_dir))
+        mp.setenv("BOILERBENCH_BASELINES", str(baselines_dir))
+        mp.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
+        mp.delenv("BOILERBENCH_NO_CACHE", raising=False)
+        yield
+    after = checkout_fingerprint()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"the tests changed the checkout's {changed}"
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
-    """Never touch the checkout's .cache, and always read the bundled annotations/."""
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, cache_dir: Path, baselines_dir: Path) -> None:
+    """Never touch the checkout's .cache or baselines/, and always read the bundled annotations/
+    (again per test: a test may change the environment, monkeypatch restores it)."""
     monkeypatch.setenv("BOILERBENCH_CACHE", str(cache_dir))
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(baselines_dir))
     monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
     monkeypatch.delenv("BOILERBENCH_NO_CACHE", raising=False)
 

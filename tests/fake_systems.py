@@ -2,7 +2,7 @@
 
 Each `extract_*` behaves like a plain whole-page text extractor, except on a *marked* page — one
 whose URL or HTML contains the marker — where it fails in its own way: raises, hangs, kills its own
-worker process, or returns a non-string. The marker is read from the environment at call time, so a
+worker process (at once, or after closing its pipes), or returns a non-string. The marker is read from the environment at call time, so a
 test sets it (monkeypatch.setenv) before the runner forks its workers, and the workers inherit it.
 
 Importable as `tests.fake_systems` (tests/ is a namespace package when the repo root is on sys.path,
@@ -64,4 +64,14 @@ def extract_exit(html: str, url: str | None = None, language: str | None = None)
 def extract_bytes(html: str, url: str | None = None, language: str | None = None) -> str:
     if _marked(html, url):
         return visible_text(html).encode("utf-8")  # type: ignore[return-value]  # the bug under test
+    return visible_text(html)
+
+
+def extract_exit_slowly(html: str, url: str | None = None, language: str | None = None) -> str:
+    """On a marked page: close every inherited descriptor past stderr (the parent's pipe sees EOF at
+    once), then exit with code 3 only after a pause (the parent must wait to learn the code)."""
+    if _marked(html, url):
+        os.closerange(3, 65536)
+        time.sleep(0.5)
+        os._exit(3)
     return visible_text(html)

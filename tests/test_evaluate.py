@@ -4,7 +4,6 @@ has the keys result files and the leaderboard read, the CLI works, and a re-run 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -39,35 +38,6 @@ REPORT_KEYS = {
     "version", "pages", "errors", "block_f1", "block_precision", "block_recall", "word_f1",
     "word_precision", "word_recall", "pages_per_s", "leakage", "by_corpus",
 }
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _fingerprint() -> dict[str, str]:
-    """Hashes of what the tests must never write: the checkout's leaderboard and baselines/."""
-    files = [REPO / "leaderboard.md", *sorted((REPO / "baselines").glob("*"))]
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _module_env(tmp_path_factory: pytest.TempPathFactory):
-    """Module-wide isolated cache and baselines folders (the module-scoped evaluate run uses them)."""
-    dirs = tmp_path_factory.mktemp("evaluate-cache"), tmp_path_factory.mktemp("evaluate-baselines")
-    before = _fingerprint()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BOILERBENCH_CACHE", str(dirs[0]))
-        mp.setenv("BOILERBENCH_BASELINES", str(dirs[1]))
-        mp.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
-        mp.delenv("BOILERBENCH_NO_CACHE", raising=False)
-        yield dirs
-    assert _fingerprint() == before, "a test wrote the checkout's leaderboard.md or baselines/"
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, _module_env) -> None:
-    monkeypatch.setenv("BOILERBENCH_CACHE", str(_module_env[0]))
-    monkeypatch.setenv("BOILERBENCH_BASELINES", str(_module_env[1]))
-    monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
-    monkeypatch.delenv("BOILERBENCH_NO_CACHE", raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -281,12 +251,12 @@ def test_second_run_is_served_from_cache(first_run, small: Corpus, monkeypatch: 
     assert again["dataset_revision"] == report["dataset_revision"]
 
 
-def test_rescoring_reuses_cached_outputs(first_run, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _module_env) -> None:
+def test_rescoring_reuses_cached_outputs(first_run, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
     """Without the scored cache (a new aligner, say) outputs are re-projected, not re-extracted."""
     report, _, _ = first_run
     cache = tmp_path / "cache"
     cache.mkdir()
-    for f in _module_env[0].iterdir():
+    for f in cache_dir.iterdir():
         if not f.name.startswith("scored"):
             shutil.copy2(f, cache / f.name)
     monkeypatch.setenv("BOILERBENCH_CACHE", str(cache))
@@ -338,10 +308,13 @@ def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: py
     assert not out.exists()
 
 
-def test_cli_save_refuses_other_data(corpus_dir: Path, _module_env, capsys: pytest.CaptureFixture) -> None:
+def test_cli_save_refuses_other_data(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    baselines = tmp_path / "baselines"  # this test's own (empty) baselines folder
+    baselines.mkdir()
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(baselines))
     assert cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text", "--save"]) == 2
     assert "--save" in capsys.readouterr().err
-    assert list(_module_env[1].iterdir()) == []  # no result file written
+    assert list(baselines.iterdir()) == []  # no result file written
 
 
 def test_evaluate_empty_split_raises(small: Corpus) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -20,33 +19,12 @@ from boilerbench.leaderboard import atomic_write, load_results, render, result_r
 PAGE_IDS = ["wcxb-4352", "wcxb-4207", "wcxb-4542", "wcxb-4169", "trafeval-0041", "trafeval-0182", "trafeval-0123"]
 SYSTEMS = ["trafilatura", "resiliparse", "all-text", "nothing", "oracle"]
 RECORD_KEYS = {"system", "version", "kind", "dataset_revision", "metric_version", "split", "date", "metrics"}
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _fingerprint() -> dict[str, str]:
-    files = [REPO / "leaderboard.md", *sorted((REPO / "baselines").glob("*"))]
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _module_env(tmp_path_factory: pytest.TempPathFactory):
-    dirs = tmp_path_factory.mktemp("leaderboard-cache"), tmp_path_factory.mktemp("leaderboard-baselines")
-    before = _fingerprint()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BOILERBENCH_CACHE", str(dirs[0]))
-        mp.setenv("BOILERBENCH_BASELINES", str(dirs[1]))
-        mp.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
-        mp.delenv("BOILERBENCH_NO_CACHE", raising=False)
-        yield dirs
-    assert _fingerprint() == before, "a test wrote the checkout's leaderboard.md or baselines/"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, _module_env, tmp_path: Path) -> Path:
-    """Isolated env; and the 'checkout' whose leaderboard.md a default write goes to is a tmp dir."""
-    monkeypatch.setenv("BOILERBENCH_CACHE", str(_module_env[0]))
-    monkeypatch.setenv("BOILERBENCH_BASELINES", str(_module_env[1]))
-    monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The 'checkout' whose leaderboard.md a default write goes to is a tmp dir (the environment
+    itself is isolated by conftest)."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     monkeypatch.setattr(leaderboard, "repo_root", lambda: checkout)

@@ -36,12 +36,9 @@ FAKES = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A fresh output cache per test; never the checkout's .cache/ or baselines/."""
+def _fresh_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fresh output cache per test (the rest of the environment is isolated by conftest)."""
     monkeypatch.setenv("BOILERBENCH_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("BOILERBENCH_BASELINES", str(tmp_path / "baselines"))
-    monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
-    monkeypatch.delenv("BOILERBENCH_NO_CACHE", raising=False)
 
 
 @pytest.fixture(scope="module")

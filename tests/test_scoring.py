@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,25 +19,6 @@ from boilerbench.scoring import PageResult
 from boilerbench.types import BOILERPLATE, CONTENT
 
 C, B, U = CONTENT, BOILERPLATE, None
-
-
-@pytest.fixture(scope="module")
-def _dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return tmp_path_factory.mktemp("scoring-cache"), tmp_path_factory.mktemp("scoring-baselines")
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, _dirs: tuple[Path, Path]) -> None:
-    """Never write the checkout's .cache/ or baselines/."""
-    monkeypatch.setenv("BOILERBENCH_CACHE", str(_dirs[0]))
-    monkeypatch.setenv("BOILERBENCH_BASELINES", str(_dirs[1]))
-    monkeypatch.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
-    monkeypatch.delenv("BOILERBENCH_NO_CACHE", raising=False)
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return Corpus.open()
 
 
 def _page(corpus: Corpus, page_id: str):

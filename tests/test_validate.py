@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
@@ -19,18 +18,12 @@ RATIOS = ("with_snippet_agreement", "without_snippet_agreement", "gold_word_cove
 
 
 @pytest.fixture(scope="module")
-def validation_report(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[dict, float]:
-    """One run of the command for the module (module scope: set the environment ourselves)."""
+def validation_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, float]:
+    """One run of the command for the module (the session environment of conftest covers it)."""
     out = tmp_path_factory.mktemp("validate") / "report.json"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BOILERBENCH_CACHE", str(cache_dir))
-    mp.delenv("BOILERBENCH_ANNOTATIONS", raising=False)
-    try:
-        start = time.perf_counter()
-        rc = cli.main(["validate", "--split", "validation", "--json", str(out)])
-        elapsed = time.perf_counter() - start
-    finally:
-        mp.undo()
+    start = time.perf_counter()
+    rc = cli.main(["validate", "--split", "validation", "--json", str(out)])
+    elapsed = time.perf_counter() - start
     assert rc == 0
     return json.loads(out.read_text(encoding="utf-8")), elapsed
 

@@ -1,7 +1,7 @@
 """The project's own block classifier (`classifier.py`) as a system: HTML mode and text mode.
 
 `predict_html` decides on the page's blocks directly; `predict_text` sees the page only as a crawl's
-text dump (one line per block line, no markup) and a block is kept when most of its lines are.
+text dump (one line per block line, no markup) and a block is kept when at least half its lines are.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 The page is rendered as text lines (one per block line, as a crawl's text dump); a line is kept when
 it ends in terminal punctuation, has at least 5 words, and contains neither "javascript" nor a
-curly bracket; a page left with fewer than 3 sentences keeps nothing.
+curly bracket; a page left with fewer than 3 sentences keeps nothing. C4 drops a whole *page*
+with a curly bracket or "lorem ipsum"; as a boilerplate baseline we drop only the line, since a
+page-level filter decides nothing about blocks.
 """
 
 from __future__ import annotations

@@ -1,0 +1,99 @@
+"""bench: core speed (segmenter, aligner) and end-to-end systems speed on 5 real WCXB test pages."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from boilerbench import systems
+from boilerbench.bench import bench_core, bench_systems, format_core, format_systems
+from boilerbench.segment import segment
+
+N_PAGES = 5
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # `tests.fake_systems` must import here and in the forked children
+    sys.path.insert(0, str(REPO))
+fake_systems = importlib.import_module("tests.fake_systems")
+
+
+@pytest.fixture(scope="module")
+def pages(corpus):
+    pages = corpus.select(split="test", source="wcxb")[:N_PAGES]
+    assert len(pages) == N_PAGES
+    return pages
+
+
+@pytest.fixture(scope="module")
+def with_trafilatura(corpus, pages):
+    return bench_systems(corpus, names=("boilerbench", "resiliparse", "trafilatura"), pages=pages)
+
+
+def test_bench_core(corpus, pages) -> None:
+    r = bench_core(corpus, pages=pages)
+    assert r["pages"] == N_PAGES
+    data = [d for _, d in corpus.iter_bytes(pages)]
+    assert r["megabytes"] == round(sum(len(d) for d in data) / 1e6, 1)
+    assert r["blocks"] == sum(len(segment(d, p.fmt)) for p, d in zip(pages, data)) > 0
+    assert r["segment_pages_per_s"] > 0
+    assert r["align_pages_per_s"] > 0
+    assert 0 < r["align_slowest_page_s"] <= N_PAGES / r["align_pages_per_s"] + 0.01
+    text = format_core(r)
+    assert f"{N_PAGES} pages" in text and "segmenter" in text and "aligner" in text
+    assert f"{r['blocks']:,} blocks" in text
+
+
+def test_bench_systems_without_trafilatura(corpus, pages) -> None:
+    r = bench_systems(corpus, names=("boilerbench", "resiliparse"), pages=pages)
+    assert r["pages"] == N_PAGES
+    assert list(r["systems"]) == ["boilerbench", "resiliparse"]
+    for name, s in r["systems"].items():
+        assert "error" not in s, (name, s)
+        assert s["pages_per_s"] > 0
+        assert s["seconds"] > 0
+        assert s["pages_per_s"] == round(N_PAGES / s["seconds"], 1)
+        assert s["peak_rss_mb"] > 0 and s["rss_growth_mb"] >= 0
+        assert "vs_trafilatura" not in s  # nothing to compare with
+    assert r["systems"]["boilerbench"]["version"] == systems.load("boilerbench").version
+
+
+def test_bench_systems_with_trafilatura(with_trafilatura) -> None:
+    r = with_trafilatura
+    assert r["pages"] == N_PAGES
+    assert list(r["systems"]) == ["boilerbench", "resiliparse", "trafilatura"]
+    base = r["systems"]["trafilatura"]["pages_per_s"]
+    assert base > 0
+    for name, s in r["systems"].items():
+        assert "error" not in s, (name, s)
+        assert s["pages_per_s"] > 0
+        assert s["vs_trafilatura"] > 0
+        assert s["vs_trafilatura"] == round(s["pages_per_s"] / base, 2)
+        assert s["version"] == systems.load(name).version
+    assert r["systems"]["trafilatura"]["vs_trafilatura"] == 1.0
+
+
+def test_format_systems(with_trafilatura) -> None:
+    text = format_systems(with_trafilatura)
+    lines = text.splitlines()
+    assert f"same {N_PAGES} pages" in lines[0]
+    assert len(lines) == 1 + 3
+    for name, line in zip(with_trafilatura["systems"], lines[1:]):
+        assert line.split()[0] == name
+        assert "pages/s" in line and "trafilatura" in line
+
+
+def test_bench_systems_unknown_system_is_an_error_row(corpus, pages) -> None:
+    r = bench_systems(corpus, names=("no-such-system", "resiliparse"), pages=pages[:1])
+    s = r["systems"]["no-such-system"]
+    assert set(s) == {"error"} and s["error"].startswith("exited with code")
+    assert "no-such-system" in format_systems(r) and "error" in format_systems(r)
+    assert r["systems"]["resiliparse"]["pages_per_s"] > 0  # the next system still runs
+
+
+def test_bench_systems_reports_the_exit_code_of_a_dying_system(corpus, pages, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(systems.REGISTRY, "fake-exit-slowly", "tests.fake_systems:extract_exit_slowly")
+    monkeypatch.setenv(fake_systems.MARKER_ENV, "<")  # every page is marked
+    r = bench_systems(corpus, names=("fake-exit-slowly",), pages=pages[:1])
+    assert r["systems"]["fake-exit-slowly"] == {"error": "exited with code 3"}

@@ -1,0 +1,279 @@
+"""`python -m boilerbench clean` through cli.main: HTML and text pages, files, folders, globs and
+stdin, text and JSONL output, and the error cases (empty, binary, missing input)."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+from boilerbench import cli
+from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
+from boilerbench.classifier import shipped
+from boilerbench.segment import segment_html, segment_text
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+JEFFTK = FIXTURES / "wcxb-0495-jefftk.html"
+VIETNAM = FIXTURES / "vietnam-vn-news-id.txt"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"IHDR" + b"\x00" * 64
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """One OpenMP thread for the gradient boosting (forked workers inherit it): small inputs are
+    faster that way, and a busy second core cannot stall every prediction."""
+    with threadpool_limits(limits=1):
+        yield
+
+
+def _clean(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = cli.main(["clean", *args])
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def _gold_paragraphs(rp) -> list[str]:
+    return [p.strip().removeprefix("- ") for p in rp.gold.text.split("\n\n") if p.strip()]
+
+
+# --- one HTML page ------------------------------------------------------------------------------
+
+
+def test_clean_html_file(capsys, jefftk) -> None:
+    code, out, err = _clean(capsys, str(JEFFTK))
+    assert code == 0
+    assert out.strip()
+    lines = out.splitlines()
+    # the article is printed: its first paragraph and the gold's longest paragraph
+    paragraphs = _gold_paragraphs(jefftk)
+    assert paragraphs[0].startswith("After reading a post from someone who nearly lost all their data")
+    assert paragraphs[0] in lines
+    longest = max(paragraphs, key=len)  # the <pre> of rsync commands, several lines
+    assert len(longest.split()) > 40
+    assert longest in out
+    # the menus above and below it, and the sidebar, are not
+    for menu in ("Posts", "Contact", "More Posts", "Recent posts on blogs I like:"):
+        assert menu not in lines, menu
+    # the page's own blocks, in page order
+    texts = [b.text for b in segment_html(JEFFTK.read_bytes())]
+    positions = [texts.index(line) for line in lines if line in texts]
+    assert positions == sorted(positions) and len(positions) >= 10
+
+
+def test_clean_output_is_the_classifier_decision(capsys) -> None:
+    """`clean` prints exactly the blocks the shipped html model keeps."""
+    blocks = segment_html(JEFFTK.read_bytes())
+    kept = shipped("html").predict(blocks)
+    assert 0 < sum(kept) < len(blocks)
+    code, out, _ = _clean(capsys, "--mode", "html", str(JEFFTK))
+    assert code == 0
+    assert out == "\n".join(b.text for b, k in zip(blocks, kept) if k) + "\n"
+
+
+def test_clean_jsonl(capsys) -> None:
+    code, out, _ = _clean(capsys, "--format", "jsonl", str(JEFFTK))
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    blocks = segment_html(JEFFTK.read_bytes())
+    assert len(rows) == len(blocks)
+    threshold = shipped("html").threshold
+    for row, b in zip(rows, blocks):
+        assert set(row) == {"index", "text", "label", "score", "category"}
+        assert row["index"] == b.index and row["text"] == b.text
+        assert row["label"] in ("content", "boilerplate")
+        assert isinstance(row["score"], float) and 0.0 <= row["score"] <= 1.0
+        if abs(row["score"] - threshold) > 1e-3:  # the printed score is rounded
+            assert (row["label"] == "content") == (row["score"] >= threshold)
+        allowed = CONTENT_CATEGORIES if row["label"] == "content" else BOILERPLATE_CATEGORIES
+        assert row["category"] in allowed, row
+    assert {r["label"] for r in rows} == {"content", "boilerplate"}
+    # the text format prints the content rows' texts
+    _, text_out, _ = _clean(capsys, str(JEFFTK))
+    assert text_out == "\n".join(r["text"] for r in rows if r["label"] == "content") + "\n"
+
+
+def test_clean_stdin(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    html = JEFFTK.read_bytes()
+    _, from_file, _ = _clean(capsys, str(JEFFTK))
+    for args in ([], ["-"]):
+        monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(html)))
+        code, out, err = _clean(capsys, *args)
+        assert code == 0, err
+        assert out == from_file  # no name: detected as HTML by its tags
+
+
+def test_clean_stdin_text_dump_is_detected(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, from_file, _ = _clean(capsys, str(VIETNAM))
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(VIETNAM.read_bytes())))
+    code, out, _ = _clean(capsys)
+    assert code == 0
+    assert out == from_file
+
+
+# --- a crawl's text dump ------------------------------------------------------------------------
+
+
+def test_clean_text_dump_in_auto_mode(capsys) -> None:
+    code, auto, _ = _clean(capsys, "--mode", "auto", str(VIETNAM))
+    assert code == 0
+    _, as_text, _ = _clean(capsys, "--mode", "text", str(VIETNAM))
+    _, as_html, _ = _clean(capsys, "--mode", "html", str(VIETNAM))
+    assert auto == as_text  # a .txt file is read as text lines...
+    assert auto != as_html  # ...not as one HTML block
+    lines = auto.splitlines()
+    source = segment_text(VIETNAM.read_bytes())
+    assert set(lines) <= {b.text for b in source}
+    long_paragraphs = [b.text for b in source if b.words >= 30]
+    assert len(long_paragraphs) >= 10
+    assert all(p in lines for p in long_paragraphs)
+    assert "Komentar (0)" not in lines
+    assert "No data" not in lines
+    assert "Dalam kategori yang sama" not in lines
+
+
+def test_clean_text_dump_jsonl(capsys) -> None:
+    code, out, _ = _clean(capsys, "--format", "jsonl", str(VIETNAM))
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["text"] for r in rows] == [b.text for b in segment_text(VIETNAM.read_bytes())]
+    by_text = {r["text"]: r for r in rows}
+    assert by_text["Komentar (0)"]["label"] == "boilerplate"
+    assert by_text["No data"]["label"] == "boilerplate"
+    assert by_text["No data"]["category"] == "empty-widget"
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\n"])
+def test_clean_empty_file(capsys, tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.html"
+    path.write_bytes(content)
+    code, out, err = _clean(capsys, str(path))
+    assert code == 0
+    assert out == ""
+    assert "error" not in err
+
+
+def test_clean_binary_file(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "image.html"
+    path.write_bytes(PNG)
+    code, out, err = _clean(capsys, str(path))
+    assert code == 1
+    assert out == ""
+    assert "boilerbench: error:" in err and "binary" in err and str(path) in err
+    assert "Traceback" not in err
+
+
+def test_clean_binary_stdin(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(PNG)))
+    code, out, err = _clean(capsys)
+    assert code == 1
+    assert out == ""
+    assert "binary" in err
+
+
+def test_clean_missing_path_does_not_stop_the_others(capsys, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-page.html"
+    _, alone, _ = _clean(capsys, str(JEFFTK))
+    code, out, err = _clean(capsys, str(missing), str(JEFFTK))
+    assert code != 0
+    assert "boilerbench: error:" in err and str(missing) in err
+    assert f"==> {JEFFTK} <==" in out
+    assert out.split(f"==> {JEFFTK} <==\n", 1)[1] == alone
+    # and with --out: the other file is written
+    outdir = tmp_path / "out"
+    code, _, err = _clean(capsys, str(JEFFTK), str(missing), "--out", str(outdir))
+    assert code != 0 and str(missing) in err
+    assert [p.name for p in outdir.iterdir()] == [JEFFTK.stem + ".txt"]
+    assert (outdir / (JEFFTK.stem + ".txt")).read_text(encoding="utf-8") == alone
+
+
+# --- several files ------------------------------------------------------------------------------
+
+MANY = ["wcxb-0495-jefftk.html", "wcxb-0406-erikdemaine.html", "trafeval-0133-autopresse.html", "vietnam-vn-news-id.txt"]
+
+
+@pytest.fixture(scope="module")
+def pages_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pages")
+    for name in MANY:
+        shutil.copyfile(FIXTURES / name, folder / name)
+    (folder / "notes.md").write_text("not a page: ignored in a folder\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def one_by_one(pages_dir: Path) -> dict[str, str]:
+    """Each page cleaned alone (cli.main, stdout captured by hand: module scope has no capsys)."""
+    from contextlib import redirect_stdout
+
+    out = {}
+    for name in MANY:
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            assert cli.main(["clean", str(pages_dir / name)]) == 0
+        out[Path(name).stem] = buf.getvalue()
+    assert all(out.values())
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_clean_folder_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one, fmt: str) -> None:
+    outdir = tmp_path / "cleaned"
+    code, out, err = _clean(capsys, str(pages_dir), "--out", str(outdir), "--format", fmt)
+    assert code == 0, err
+    assert out == ""
+    suffix = ".jsonl" if fmt == "jsonl" else ".txt"
+    assert sorted(p.name for p in outdir.iterdir()) == sorted(Path(n).stem + suffix for n in MANY)
+    if fmt == "text":
+        for stem, expected in one_by_one.items():
+            assert (outdir / (stem + suffix)).read_text(encoding="utf-8") == expected
+    else:
+        for p in outdir.iterdir():
+            rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+            assert rows and all(r["label"] in ("content", "boilerplate") for r in rows)
+
+
+def test_clean_glob_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one) -> None:
+    outdir = tmp_path / "cleaned"
+    code, _, err = _clean(capsys, str(pages_dir / "*.html"), "--out", str(outdir))
+    assert code == 0, err
+    html = [n for n in MANY if n.endswith(".html")]
+    assert len(html) == 3
+    assert sorted(p.name for p in outdir.iterdir()) == sorted(Path(n).stem + ".txt" for n in html)
+    for name in html:
+        stem = Path(name).stem
+        assert (outdir / (stem + ".txt")).read_text(encoding="utf-8") == one_by_one[stem]
+
+
+def test_clean_several_files_to_stdout(capsys, pages_dir: Path, one_by_one) -> None:
+    paths = [str(pages_dir / n) for n in MANY[:2]]
+    code, out, _ = _clean(capsys, *paths)
+    assert code == 0
+    expected = "".join(f"==> {p} <==\n" + one_by_one[Path(p).stem] for p in paths)
+    assert out == expected
+
+
+def test_clean_glob_matching_nothing(capsys, tmp_path: Path) -> None:
+    code, out, err = _clean(capsys, str(tmp_path / "*.html"))
+    assert code == 2
+    assert "no input files match" in err
+
+
+def test_clean_out_keeps_one_file_per_input_with_the_same_stem(capsys, tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    # the fixture page and the text dump of its gold: two inputs, same stem
+    shutil.copyfile(JEFFTK, folder / JEFFTK.name)
+    shutil.copyfile(FIXTURES / "wcxb-0495-jefftk.txt", folder / "wcxb-0495-jefftk.txt")
+    outdir = tmp_path / "cleaned"
+    code, _, err = _clean(capsys, str(folder), "--out", str(outdir))
+    assert code == 0, err
+    assert len(list(outdir.iterdir())) == 2

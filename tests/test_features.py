@@ -1,0 +1,270 @@
+"""features.page_features on real pages: shape, dtype, finiteness, determinism (with and without the
+context memo), DOM cues read by column name, the line-feature subset, and language independence."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from boilerbench import features
+from boilerbench.features import ANCESTOR_TAGS, FEATURE_NAMES, LINE_FEATURES, TAGS, page_features
+from boilerbench.segment import segment_html, segment_text
+
+
+# fixture name in tests/fixtures → the conftest fixture that loads it
+FIXTURE_OF = {
+    "wcxb-0495-jefftk": "jefftk",
+    "wcxb-0406-erikdemaine": "erikdemaine",
+    "trafeval-0133-autopresse": "autopresse",
+    "trafeval-0427-xinhuanet": "xinhuanet",
+}
+HTML_FIXTURES = list(FIXTURE_OF)
+COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
+LINE_COL = {name: i for i, name in enumerate(LINE_FEATURES)}
+# a validation page of the bundled corpus with both a <nav> menu and <p>s inside an <article>
+NAV_ARTICLE_PAGE = "wcxb-0085"
+
+
+def _ancestor_tags(context: str) -> list[str]:
+    """The tag of each `tag.class#id@role!hidden` descriptor of a block's context."""
+    out = []
+    for d in context.split():
+        tag = d
+        for sep in ".#@!":
+            tag = tag.split(sep, 1)[0]
+        out.append(tag)
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_pages(request: pytest.FixtureRequest) -> dict:
+    return {name: request.getfixturevalue(fixture) for name, fixture in FIXTURE_OF.items()}
+
+
+@pytest.fixture(scope="module")
+def pages(real_pages) -> dict[str, list]:
+    blocks = {name: segment_html(rp.data) for name, rp in real_pages.items()}
+    assert all(len(b) >= 5 for b in blocks.values())
+    return blocks
+
+
+@pytest.fixture(scope="module")
+def vietnam_lines(vietnam_bytes: bytes) -> list:
+    lines = segment_text(vietnam_bytes)
+    assert len(lines) > 40
+    return lines
+
+
+def test_feature_names_are_unique() -> None:
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+    assert len(set(LINE_FEATURES)) == len(LINE_FEATURES)
+
+
+@pytest.mark.parametrize("name", HTML_FIXTURES)
+def test_shape_dtype_and_finite(pages, name: str) -> None:
+    blocks = pages[name]
+    full = page_features(blocks)
+    assert full.shape == (len(blocks), len(FEATURE_NAMES))
+    assert full.dtype == np.float32
+    assert np.isfinite(full).all()
+    lines = page_features(blocks, text_only=True)
+    assert lines.shape == (len(blocks), len(LINE_FEATURES))
+    assert lines.dtype == np.float32
+    assert np.isfinite(lines).all()
+    # not a constant matrix: blocks of a real page differ
+    assert (full.std(axis=0) > 0).sum() > 20
+
+
+def test_text_page_shape_and_finite(vietnam_lines) -> None:
+    x = page_features(vietnam_lines, text_only=True)
+    assert x.shape == (len(vietnam_lines), len(LINE_FEATURES))
+    assert x.dtype == np.float32 and np.isfinite(x).all()
+    full = page_features(vietnam_lines)
+    assert full.shape == (len(vietnam_lines), len(FEATURE_NAMES)) and np.isfinite(full).all()
+
+
+@pytest.mark.parametrize("text_only", [False, True])
+def test_empty_page(text_only: bool) -> None:
+    x = page_features([], text_only=text_only)
+    assert x.shape == (0, len(LINE_FEATURES if text_only else FEATURE_NAMES))
+    assert x.dtype == np.float32
+    assert page_features(segment_html(b""), text_only=text_only).shape == x.shape
+
+
+def test_deterministic_and_independent_of_the_context_memo(pages) -> None:
+    blocks = pages["trafeval-0133-autopresse"]
+    first = page_features(blocks)
+    again = page_features(blocks)
+    assert np.array_equal(first, again)
+    assert features._CONTEXT_ROWS  # the memo was used
+    features._CONTEXT_ROWS.clear()
+    cold = page_features(blocks)
+    assert np.array_equal(first, cold)
+    # a memo row must not be changed by a later page sharing the context
+    other = page_features(pages["wcxb-0495-jefftk"])
+    assert np.array_equal(page_features(blocks), first)
+    assert other.shape[1] == first.shape[1]
+
+
+def test_one_page_does_not_depend_on_another(pages) -> None:
+    """Features are per page: computing a page alone or after others gives the same rows."""
+    features._CONTEXT_ROWS.clear()
+    alone = page_features(pages["wcxb-0406-erikdemaine"])
+    for name in HTML_FIXTURES:
+        page_features(pages[name])
+    assert np.array_equal(page_features(pages["wcxb-0406-erikdemaine"]), alone)
+
+
+def test_anc_nav_on_a_real_menu(pages) -> None:
+    blocks = pages["trafeval-0133-autopresse"]
+    x = page_features(blocks)
+    in_nav = [b.index for b in blocks if "nav" in _ancestor_tags(b.context)]
+    outside = [b.index for b in blocks if "nav" not in _ancestor_tags(b.context)]
+    assert len(in_nav) >= 8 and len(outside) >= 20  # the page's two menus, and the rest
+    assert (x[in_nav, COL["anc_nav"]] == 1.0).all()
+    assert (x[outside, COL["anc_nav"]] == 0.0).all()
+    # e.g. the menu entry "Start" is in the <nav>, the article headline is not
+    start = next(b.index for b in blocks if b.text == "Start")
+    headline = next(b.index for b in blocks if b.tag == "h1")
+    assert x[start, COL["anc_nav"]] == 1.0 and x[headline, COL["anc_nav"]] == 0.0
+
+
+def test_anc_article_and_tag_of_a_paragraph_in_an_article(real_page) -> None:
+    rp = real_page(NAV_ARTICLE_PAGE)
+    blocks = segment_html(rp.data)
+    x = page_features(blocks)
+    in_article = [b.index for b in blocks if b.tag == "p" and "article" in _ancestor_tags(b.context)]
+    no_article = [b.index for b in blocks if "article" not in _ancestor_tags(b.context)]
+    assert in_article and no_article
+    assert (x[in_article, COL["anc_article"]] == 1.0).all()
+    assert (x[in_article, COL["tag_p"]] == 1.0).all()
+    assert (x[no_article, COL["anc_article"]] == 0.0).all()
+    in_nav = [b.index for b in blocks if "nav" in _ancestor_tags(b.context)]
+    assert in_nav and (x[in_nav, COL["anc_nav"]] == 1.0).all()
+
+
+@pytest.mark.parametrize("name", HTML_FIXTURES)
+def test_tag_one_hot(pages, name: str) -> None:
+    blocks = pages[name]
+    x = page_features(blocks)
+    cols = [COL[f"tag_{t}"] for t in TAGS] + [COL["tag_other"]]
+    assert (x[:, cols].sum(axis=1) == 1.0).all()
+    for b in blocks:
+        expected = f"tag_{b.tag}" if b.tag in TAGS else "tag_other"
+        assert x[b.index, COL[expected]] == 1.0, (b.index, b.tag)
+
+
+def test_link_density(pages) -> None:
+    """An all-link block (a menu entry) has link density 1, a plain paragraph 0."""
+    blocks = pages["wcxb-0495-jefftk"]
+    x = page_features(blocks)
+    menu = [b.index for b in blocks if b.text == "Contact"]
+    assert menu and all(blocks[i].link_words == blocks[i].words > 0 for i in menu)
+    assert (x[menu, COL["link_density"]] == 1.0).all()
+    plain = next(b for b in blocks if b.text.startswith("Most of my stuff lives in the cloud"))
+    assert plain.link_words == 0 and x[plain.index, COL["link_density"]] == 0.0
+    partly = next(b for b in blocks if b.text.startswith("After reading a post"))
+    assert 0 < x[partly.index, COL["link_density"]] < 1
+    assert x[partly.index, COL["link_density"]] == pytest.approx(partly.link_words / partly.words)
+    # the Chinese page: its related-headline <li> is one link
+    zh = pages["trafeval-0427-xinhuanet"]
+    assert page_features(zh)[zh[-1].index, COL["link_density"]] == 1.0
+
+
+def test_text_statistics_follow_the_text(pages) -> None:
+    blocks = pages["trafeval-0427-xinhuanet"]
+    x = page_features(blocks)
+    for b in blocks:
+        assert x[b.index, COL["ends_sentence"]] == (1.0 if b.text.endswith("。") else 0.0), b.text[-5:]
+        assert x[b.index, COL["log_words"]] == pytest.approx(np.log1p(b.words))
+        assert x[b.index, COL["alpha_share"]] > 0.5  # CJK characters are letters
+        assert x[b.index, COL["starts_upper"]] == 0.0
+    longest = max(blocks, key=lambda b: b.words)
+    assert x[longest.index, COL["share_of_longest"]] == 1.0
+    assert np.allclose(x[:, COL["page_log_blocks"]], np.log1p(len(blocks)))
+
+
+def test_neighbour_columns(pages) -> None:
+    blocks = pages["wcxb-0406-erikdemaine"]
+    x = page_features(blocks)
+    n = len(blocks)
+    # the first two blocks have no left neighbours, the last two no right ones: -1 fills
+    assert (x[0, [COL["n-1_log_words"], COL["n-2_log_words"]]] == -1.0).all()
+    assert (x[n - 1, [COL["n+1_log_words"], COL["n+2_log_words"]]] == -1.0).all()
+    for i in range(1, n):
+        assert x[i, COL["n-1_log_words"]] == x[i - 1, COL["log_words"]]
+        assert x[i, COL["n-1_heading"]] == (1.0 if blocks[i - 1].tag in ("h1", "h2", "h3", "h4", "h5", "h6") else 0.0)
+        assert x[i - 1, COL["n+1_link_density"]] == x[i, COL["link_density"]]
+
+
+@pytest.mark.parametrize("name", HTML_FIXTURES)
+def test_line_features_are_the_same_columns_of_the_full_matrix(pages, name: str) -> None:
+    """By construction the text-mode matrix is the LINE_FEATURES columns of the full one."""
+    assert set(LINE_FEATURES) <= set(FEATURE_NAMES)
+    assert not any(n.endswith("same_parent") for n in LINE_FEATURES)
+    blocks = pages[name]
+    idx = [COL[n] for n in LINE_FEATURES]
+    assert np.array_equal(page_features(blocks, text_only=True), page_features(blocks)[:, idx])
+
+
+def test_line_features_of_a_text_page(vietnam_lines) -> None:
+    idx = [COL[n] for n in LINE_FEATURES]
+    assert np.array_equal(page_features(vietnam_lines, text_only=True), page_features(vietnam_lines)[:, idx])
+    x = page_features(vietnam_lines, text_only=True)
+    komentar = next(b.index for b in vietnam_lines if b.text == "Komentar (0)")
+    assert x[komentar, LINE_COL["ends_sentence"]] == 0.0
+    assert x[komentar, LINE_COL["starts_upper"]] == 1.0
+    assert x[komentar, LINE_COL["link_density"]] == 0.0  # text lines carry no links
+
+
+# --- no natural-language word lists -------------------------------------------------------------
+
+
+def _string_collections(module) -> dict[str, set[str]]:
+    out = {}
+    for attr, value in vars(module).items():
+        if attr.startswith("__") or attr == "_CONTEXT_ROWS":  # the memo: keyed by pages' contexts
+            continue
+        if isinstance(value, dict):
+            value = list(value)
+        if isinstance(value, (list, tuple, set, frozenset)) and value and all(isinstance(v, str) for v in value):
+            out[attr] = set(value)
+    return out
+
+
+def test_module_has_no_word_list() -> None:
+    """Every string collection of the module is HTML tag names or pieces of feature names."""
+    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES)
+    collections = _string_collections(features)
+    assert {"TAGS", "ANCESTOR_TAGS", "FEATURE_NAMES", "LINE_FEATURES"} <= set(collections)
+    for attr, words in collections.items():
+        foreign = sorted(w for w in words if w not in allowed and not any(n.endswith("_" + w) for n in FEATURE_NAMES))
+        assert not foreign, f"features.{attr} holds words that are not tags or feature names: {foreign[:10]}"
+
+
+def _rot13(text: str) -> str:
+    return codecs.encode(text, "rot13")
+
+
+@pytest.mark.parametrize("name", ["wcxb-0495-jefftk", "wcxb-0406-erikdemaine"])
+def test_features_do_not_read_the_words(pages, name: str) -> None:
+    """Letters swapped for other letters (same case, same counts): the same features. No feature
+    depends on which words a block holds, so none needs a word list of any language."""
+    blocks = pages[name]
+    scrambled = [replace(b, text=_rot13(b.text)) for b in blocks]
+    assert [b.text for b in scrambled] != [b.text for b in blocks]
+    assert np.array_equal(page_features(scrambled), page_features(blocks))
+
+
+@pytest.mark.parametrize(("name", "language"), [("trafeval-0133-autopresse", "de"), ("trafeval-0427-xinhuanet", "zh")])
+def test_german_and_chinese_pages(pages, real_pages, name: str, language: str) -> None:
+    assert real_pages[name].page.language == language
+    blocks = pages[name]
+    x = page_features(blocks)
+    assert np.isfinite(x).all()
+    text_cols = [COL[n] for n in ("log_words", "log_chars", "alpha_share", "mean_word_len")]
+    assert (x[:, text_cols] > 0).all()  # every block has words, whatever the language
+    assert np.abs(x).sum(axis=1).min() > 0
