@@ -79,7 +79,9 @@ def load(name: str) -> System:
     try:
         module = importlib.import_module(qualified)
     except ImportError as e:
-        raise MissingSystem(f"{name}: not installed ({e.name or e}); pip install 'boilerbench[{name}]'") from e
+        raise MissingSystem(
+            f"{name}: not installed (no module {e.name or e!s}); pip install 'boilerbench[{name}]' or 'boilerbench[all]'"
+        ) from e
     missing = module.missing() if callable(getattr(module, "missing", None)) else None
     if missing:
         raise MissingSystem(f"{name}: {missing}")
