@@ -26,7 +26,7 @@ from .groundtruth import load_labeled
 from .runner import DEFAULT_TIMEOUT, Output, output_key, page_html, run_systems
 from .segment import SEGMENTER_VERSION
 from .systems import REFERENCE, REGISTRY, MissingSystem, System, load
-from .types import CONTENT, LabeledPage
+from .types import CONTENT, LabeledPage, decode_bits, encode_bits
 
 DEFAULT_SYSTEMS = (*REGISTRY, *REFERENCE)
 
@@ -52,12 +52,12 @@ class Scored:
     error: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"kept": "".join("1" if k else "0" for k in self.kept), "words": self.words, "seconds": self.seconds, "error": self.error}
+        return {"kept": encode_bits(self.kept), "words": self.words, "seconds": self.seconds, "error": self.error}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Scored:
         words = d.get("words")
-        return cls(tuple(c == "1" for c in d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))  # type: ignore[arg-type]
+        return cls(decode_bits(d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))  # type: ignore[arg-type]
 
 
 def _gold_key(lp: LabeledPage) -> str:

@@ -27,7 +27,7 @@ from .cache import Cache, key
 from .segment import SegmentError
 from .systems import System, load
 from .text import decode_bytes
-from .types import LabeledPage
+from .types import LabeledPage, decode_bits, encode_bits
 
 DEFAULT_TIMEOUT = 30.0
 CHUNKS = 4  # chunks per system
@@ -45,13 +45,13 @@ class Output:
     kept: tuple[bool, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        kept = None if self.kept is None else "".join("1" if k else "0" for k in self.kept)
+        kept = None if self.kept is None else encode_bits(self.kept)
         return {"text": self.text, "seconds": self.seconds, "error": self.error, "kept": kept}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Output:
         kept = d.get("kept")
-        return cls(d["text"], d["seconds"], d.get("error"), None if kept is None else tuple(c == "1" for c in kept))
+        return cls(d["text"], d["seconds"], d.get("error"), None if kept is None else decode_bits(kept))
 
 
 # Set in the parent before forking; workers read them from their copy of memory.

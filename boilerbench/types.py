@@ -9,6 +9,15 @@ CONTENT = "content"
 BOILERPLATE = "boilerplate"
 
 
+def encode_bits(kept: tuple[bool, ...] | list[bool]) -> str:
+    """Per-block decisions as a compact "0101…" string (how caches store them)."""
+    return "".join("1" if k else "0" for k in kept)
+
+
+def decode_bits(bits: str) -> tuple[bool, ...]:
+    return tuple(c == "1" for c in bits)
+
+
 @dataclass(frozen=True)
 class Page:
     """One web page of the benchmark; its bytes live in a shared archive (see `corpora.store`)."""
