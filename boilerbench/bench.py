@@ -55,14 +55,10 @@ BENCH_SYSTEMS = ("boilerbench", "trafilatura", "resiliparse")
 def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     import resource
 
+    from .runner import one_core
     from .systems import load
 
-    try:  # one process, one core: no native thread pool may use the other
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass
+    one_core()
 
     system = load(name)
     fn = system.fn

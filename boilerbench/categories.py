@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .segment import descriptor_tag
 from .types import BOILERPLATE, CONTENT, Block
 
 CATEGORIES_VERSION = "2"  # bump when a rule changes: cached labels are keyed on it
@@ -117,10 +118,6 @@ _REGION_TAGS = {
 _HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
 
 
-def _tag(descriptor: str) -> str:
-    return re.split(r"[.#@!]", descriptor, maxsplit=1)[0]
-
-
 def _ancestor_paths(block: Block) -> list[str]:
     """xpath of the element behind each `context` descriptor (inline descendants map to the owner)."""
     steps = block.xpath.split("/")[1:]
@@ -147,7 +144,7 @@ def region_of(block: Block, holds_content: set[str] = frozenset()) -> str | None
     descriptors = block.context.split(" ")
     paths = _ancestor_paths(block)
     for descriptor, path in zip(reversed(descriptors), reversed(paths)):
-        tag = _tag(descriptor)
+        tag = descriptor_tag(descriptor)
         if tag in _SKIP_DESCRIPTORS:
             break
         if path in holds_content:
@@ -177,7 +174,7 @@ def text_cue(block: Block) -> str | None:
 
 
 def content_category(block: Block, title: int | None = None) -> str:
-    tags = {_tag(d) for d in block.context.split(" ")}
+    tags = {descriptor_tag(d) for d in block.context.split(" ")}
     tag = block.tag
     if block.index == title:
         return "title"

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from .categories import categorize
 from .classifier import shipped
 from .segment import SegmentError, segment_html, segment_text
-from .text import BinaryInputError, decode_bytes, looks_binary
+from .text import BinaryInputError, decode_bytes
 from .types import BOILERPLATE, CONTENT
 
 _HTML_RE = re.compile(r"<\s*(!doctype|html|head|body|div|p|span|a|table|meta|title|article|section|br)\b", re.I)
@@ -45,9 +45,10 @@ def detect_mode(text: str, name: str = "") -> str:
 
 def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = "-") -> str:
     """Kept text (fmt "text") or one JSON object per block (fmt "jsonl") of one page."""
-    if looks_binary(data):
-        raise BinaryInputError(f"{name}: input looks binary, not an HTML or text page")
-    text = decode_bytes(data)
+    try:
+        text = decode_bytes(data)
+    except BinaryInputError as e:
+        raise BinaryInputError(f"{name}: {e}") from e
     if not text.strip():
         return ""
     mode = detect_mode(text, name) if mode == "auto" else mode

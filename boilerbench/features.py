@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .segment import descriptor_tag
 from .types import Block
 
 FEATURES_VERSION = "1"
@@ -119,7 +120,7 @@ def _text_stats(b: Block) -> list[float]:
 
 
 def _tokens(descriptor: str) -> list[str]:
-    tag = re.split(r"[.#@!]", descriptor, maxsplit=1)[0]
+    tag = descriptor_tag(descriptor)
     rest = descriptor[len(tag):]
     return [tok.lower() for tok in _TOKEN_SPLIT_RE.split(rest) if tok and len(tok) > 1]
 
@@ -143,7 +144,7 @@ def _context_row(context: str) -> np.ndarray:
     near0 = len(ANCESTOR_TAGS)
     all0 = near0 + HASH_NEAR
     for k, d in enumerate(reversed(descriptors)):
-        tag = re.split(r"[.#@!]", d, maxsplit=1)[0]
+        tag = descriptor_tag(d)
         a = _ANC_INDEX.get(tag)
         if a is not None:
             row[a] = 1.0

@@ -83,13 +83,16 @@ def _apply(system: System, i: int) -> Output:
     return Output(text or "", dt)
 
 
-def _worker(conn: Connection, name: str) -> None:
-    try:  # one worker = one core: native thread pools (OpenMP, BLAS) would only fight each other
-        from threadpoolctl import threadpool_limits
+def one_core() -> None:
+    """Keep this process on one core: native thread pools (OpenMP, BLAS) in two workers would only
+    fight each other, and a timing would measure the fight."""
+    from threadpoolctl import threadpool_limits
 
-        threadpool_limits(1)
-    except ImportError:
-        pass
+    threadpool_limits(1)
+
+
+def _worker(conn: Connection, name: str) -> None:
+    one_core()
     system = load(name)
     warm_up = getattr(importlib.import_module(system.fn.__module__), "warm_up", None)
     if callable(warm_up):

@@ -65,6 +65,14 @@ def _is_hidden(el: etree._Element) -> bool:
     return bool(style) and _HIDDEN_STYLE_RE.search(style) is not None
 
 
+_DESCRIPTOR_SPLIT_RE = re.compile(r"[.#@!]")
+
+
+def descriptor_tag(descriptor: str) -> str:
+    """The tag of one `Block.context` descriptor (`div.menu#top@navigation` → `div`)."""
+    return _DESCRIPTOR_SPLIT_RE.split(descriptor, maxsplit=1)[0]
+
+
 def _describe(el: etree._Element, tag: str) -> str:
     """`tag.class1.class2#id@role`: the DOM cues of one ancestor, kept compact for `Block.context`."""
     attrib = el.attrib
