@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 
 
+def _write_json(path: str, obj: object) -> None:
+    Path(path).write_text(json.dumps(obj, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .corpora.store import Corpus
     from .groundtruth import load_labeled
@@ -20,7 +24,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     rep["dataset_revision"] = corpus.revision()
     print(format_report(rep))
     if args.json:
-        Path(args.json).write_text(json.dumps(rep, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_json(args.json, rep)
     return 0
 
 
@@ -39,7 +43,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         reports.append(rep)
     if args.json:
         payload = reports[0] if len(reports) == 1 else {"runs": reports}
-        Path(args.json).write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_json(args.json, payload)
     if args.save:
         if args.data or args.split != "test":
             raise ValueError("--save records results on the bundled test split only")
@@ -59,7 +63,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         result["systems"] = bench_systems(corpus)
         print(format_systems(result["systems"]))
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        _write_json(args.json, result)
     return 0
 
 

@@ -23,7 +23,7 @@ import tarfile
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..types import Gold, Page
@@ -93,18 +93,16 @@ class Corpus:
             for p in by_archive[archive]:
                 yield p, self.read(p)
 
-    @property
+    @cached_property
     def gold(self) -> dict[str, Gold]:
-        if not hasattr(self, "_gold"):
-            gold: dict[str, Gold] = {}
-            for path in sorted((self.root / "gold").glob("*.jsonl.gz")):
-                with gzip.open(path, "rt", encoding="utf-8") as f:
-                    for line in f:
-                        if line.strip():
-                            g = Gold.from_json(json.loads(line))
-                            gold[g.page_id] = g
-            self._gold = gold
-        return self._gold
+        gold: dict[str, Gold] = {}
+        for path in sorted((self.root / "gold").glob("*.jsonl.gz")):
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        g = Gold.from_json(json.loads(line))
+                        gold[g.page_id] = g
+        return gold
 
     def revision(self) -> str:
         """Hash of the ground truth (index, gold, corrections): every result file records it."""
