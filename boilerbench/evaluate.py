@@ -26,6 +26,7 @@ from .groundtruth import load_labeled
 from .runner import DEFAULT_TIMEOUT, Output, output_key, page_html, run_systems
 from .segment import SEGMENTER_VERSION
 from .systems import REFERENCE, REGISTRY, MissingSystem, System, load
+from .text import text_table
 from .types import CONTENT, LabeledPage, decode_bits, encode_bits
 
 DEFAULT_SYSTEMS = (*REGISTRY, *REFERENCE)
@@ -246,8 +247,6 @@ def format_table(report: dict[str, Any]) -> str:
             f(s["block_precision"]), f(s["block_recall"]), f(s["word_f1"]), f(s["word_precision"]), f(s["word_recall"]),
             "—" if s["pages_per_s"] is None else f"{s['pages_per_s']:.1f}",
         ])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = text_table(rows, left=2)
     lines.append(f"\nsplit {report['split']}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s")
     return "\n".join(lines)

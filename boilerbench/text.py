@@ -116,3 +116,12 @@ _WCXB_WORD_RE = re.compile(r"\w+")
 def bag_of_words(text: str) -> Counter[str]:
     """Word multiset exactly as WCXB's published metric counts it: lower-cased `\\w+` tokens."""
     return Counter(_WCXB_WORD_RE.findall(text.lower()))
+
+
+def text_table(rows: list[list[str]], left: int = 1) -> list[str]:
+    """Rows of cells as aligned console lines: the first `left` columns left-aligned, the rest
+    right-aligned, a rule under the header row."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines

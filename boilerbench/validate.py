@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .align import TokenizedPage, find_snippet
-from .text import bag_of_words
+from .text import bag_of_words, text_table
 from .types import BOILERPLATE, CONTENT, LabeledPage
 
 
@@ -124,9 +124,7 @@ def format_report(rep: dict[str, Any]) -> str:
             v = s[c]
             cells.append("—" if v is None else f"{100 * v:.1f}" if c == "content_share" else f"{v:.3f}" if isinstance(v, float) else f"{v:,}")
         rows.append(cells)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = text_table(rows, left=1)
     lines.append("")
     lines.append("splits: " + ", ".join(f"{k} {v}" for k, v in rep["splits"].items()))
     o = rep["overall"]
