@@ -39,18 +39,21 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
     def __init__(self, text_only: bool = False):
         self.text_only = text_only
 
+    def _names(self) -> list[str]:
+        return LINE_FEATURES if self.text_only else FEATURE_NAMES
+
     def fit(self, X: Sequence[Sequence[Block]], y: Any = None) -> BlockFeaturizer:
-        self.n_features_out_ = len(LINE_FEATURES if self.text_only else FEATURE_NAMES)
+        self.n_features_out_ = len(self._names())
         return self
 
     def transform(self, X: Sequence[Sequence[Block]]) -> np.ndarray:
         mats = [page_features(blocks, text_only=self.text_only) for blocks in X]
         if not mats:
-            return np.zeros((0, len(LINE_FEATURES if self.text_only else FEATURE_NAMES)), dtype=np.float32)
+            return np.zeros((0, len(self._names())), dtype=np.float32)
         return np.concatenate(mats, axis=0)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return np.array(LINE_FEATURES if self.text_only else FEATURE_NAMES, dtype=object)
+        return np.array(self._names(), dtype=object)
 
 
 def make_pipeline(text_only: bool, **params: Any) -> Pipeline:
