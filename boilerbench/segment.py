@@ -47,22 +47,44 @@ BLOCK_TAGS = frozenset(
 BREAK_TAGS = frozenset(("br", "hr"))
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_TOKEN_SPLIT_RE = re.compile(r"[\s]+")
 
 
-_ENTER, _EXIT, _TEXT = 0, 1, 2
+# How the walk treats a tag; ordered so that `>= _BLOCK` and `>= _BREAK` pick out groups.
+_INLINE, _LINK, _BLOCK, _PRE, _BREAK, _DROP = range(6)
+_KINDS: dict[str, tuple[int, str]] = {}  # tag → (kind, lower-case tag), filled by `_kind`
+_KINDS_MAX = 10_000  # memo bound: malformed pages can invent any number of tag names
+
+
+def _kind(tag: Any) -> tuple[int, str]:
+    """(kind, lower-case tag) of an element's tag, memoised in `_KINDS`. Entities (the only nodes
+    without a str tag that come as "start" events) are skipped: their text is not shown."""
+    if not isinstance(tag, str):
+        return (_DROP, "")
+    low = tag.lower()
+    if low in DROP_TAGS:
+        kind = _DROP
+    elif low in BREAK_TAGS:
+        kind = _BREAK
+    elif low == "pre":
+        kind = _PRE
+    elif low in BLOCK_TAGS:
+        kind = _BLOCK
+    elif low == "a":
+        kind = _LINK
+    else:
+        kind = _INLINE
+    if len(_KINDS) < _KINDS_MAX:
+        _KINDS[tag] = (kind, low)
+    return (kind, low)
+
+
+for _tag in (*DROP_TAGS, *BREAK_TAGS, *BLOCK_TAGS, "a", "span", "b", "i", "em", "strong", "small", "img"):
+    _kind(_tag)  # memoised up front, whatever junk tag names pages fill the memo with
+del _tag
 
 
 class SegmentError(ValueError):
     """The input cannot be segmented (binary, too large); the message says why."""
-
-
-def _is_hidden(el: etree._Element) -> bool:
-    attrib = el.attrib
-    if "hidden" in attrib:
-        return True
-    style = attrib.get("style")
-    return bool(style) and _HIDDEN_STYLE_RE.search(style) is not None
 
 
 _DESCRIPTOR_SPLIT_RE = re.compile(r"[.#@!]")
@@ -73,22 +95,49 @@ def descriptor_tag(descriptor: str) -> str:
     return _DESCRIPTOR_SPLIT_RE.split(descriptor, maxsplit=1)[0]
 
 
-def _describe(el: etree._Element, tag: str) -> str:
-    """`tag.class1.class2#id@role`: the DOM cues of one ancestor, kept compact for `Block.context`."""
-    attrib = el.attrib
-    parts = [tag]
-    cls = attrib.get("class")
+def _describe(tag: str, attributes: list[tuple[str, str]]) -> str:
+    """`tag.class1.class2#id@role`: the DOM cues of one ancestor, kept compact for `Block.context`.
+
+    `attributes`: the element's (name, value) pairs; `!hidden` marks `hidden` / `display:none` /
+    `visibility:hidden`. (`str.split()` splits on exactly the characters `\\s` matches, so
+    `cls.split()` is the class tokens without empty strings.)
+    """
+    if not attributes:
+        return tag
+    cls = ident = role = style = None
+    hidden = False
+    for name, value in attributes:
+        if name == "class":
+            cls = value
+        elif name == "id":
+            ident = value
+        elif name == "role":
+            role = value
+        elif name == "style":
+            style = value
+        elif name == "hidden":
+            hidden = True
+    desc = tag
     if cls:
-        parts.extend("." + c for c in _TOKEN_SPLIT_RE.split(cls.strip())[:6] if c)
-    ident = attrib.get("id")
+        tokens = cls.split()[:6]
+        if tokens:
+            desc += "." + ".".join(tokens)
     if ident:
-        parts.append("#" + ident.strip().replace(" ", "_")[:60])
-    role = attrib.get("role")
+        desc += "#" + ident.strip().replace(" ", "_")[:60]
     if role:
-        parts.append("@" + role.strip().replace(" ", "_")[:30])
-    if _is_hidden(el):
-        parts.append("!hidden")
-    return "".join(parts)
+        desc += "@" + role.strip().replace(" ", "_")[:30]
+    if hidden or (style and _HIDDEN_STYLE_RE.search(style) is not None):
+        desc += "!hidden"
+    return desc
+
+
+_CUE_ATTRIBUTES = ("class", "id", "role", "hidden", "style")
+
+
+def _cue_attributes(el: etree._Element) -> list[tuple[str, str]]:
+    """The attributes `_describe` reads, looked up one by one: unlike `el.items()`, this sees the
+    defaults a DTD declares (possible in XML trees; lxml's HTML parser makes no declarations)."""
+    return [(name, value) for name in _CUE_ATTRIBUTES if (value := el.get(name)) is not None]
 
 
 def parse_html(source: str | bytes) -> etree._Element | None:
@@ -124,105 +173,165 @@ def segment_html(source: str | bytes) -> list[Block]:
 
 
 def segment_tree(root: etree._Element) -> list[Block]:
-    blocks: list[Block] = []
-    pieces: list[tuple[str, bool]] = []  # (text, inside a link)
-    owners: list[tuple[str, str]] = [("/html", "html")]  # (xpath, tag) of open block elements
-    ancestors: list[list[Any]] = []  # [element, tag, descriptor]; descriptors made only for blocks
+    """Cut a parsed page into blocks (see the module docstring for the definition).
+
+    One pass of lxml's C-level `iterwalk` (pages nest thousands of levels deep, so no recursion).
+    Per element, the walk only numbers it among its same-tag siblings; the rest is made for kept
+    blocks only: ancestors' descriptors when the first block under them is kept (once per element,
+    reused by later blocks), xpaths after the walk, when every sibling has been numbered.
+    """
+    rows: list[tuple[Any, ...]] = []  # per block: (xpath node, tag, text, words, link_words, context, depth)
+    pieces: list[str] = []  # text of the run in progress, from its first non-space piece on
+    link_pieces: list[str] = []  # the pieces of it inside `<a>`
+    # The open (entered) elements, under a sentinel that stands for the root's parent:
+    # [element, kind, tag, n, {tag: children so far} or None], n numbering the element among its
+    # parent's children of the same tag.
+    stack: list[list[Any]] = [[None, _INLINE, "", 1, None]]
+    descs: list[str] = []  # `_describe` of stack[1:], made lazily
+    nodes: list[list[Any]] = [[None, "", 1, None, ""]]  # xpath nodes of stack[:], made lazily
+    valid = 1  # stack[:valid] is unchanged since descs and nodes were last extended
+    owners = [0]  # stack indices of the open block-level elements; 0: none (`/html`)
     link = pre = 0
     has_text = False
+    html = isinstance(root.getroottree().parser, etree.HTMLParser)  # see `_cue_attributes`
 
-    def flush() -> None:
-        nonlocal has_text
-        if not has_text:
-            pieces.clear()
-            return
-        has_text = False
-        xpath, tag = owners[-1]
-        raw = "".join(p for p, _ in pieces)
-        text = normalize_space(unicodedata.normalize("NFC", raw), keep_newlines=pre > 0)
-        link_raw = " ".join(p for p, in_link in pieces if in_link)
+    if isinstance(root.tag, str):
+        walker: Any = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+        skip_subtree = walker.skip_subtree
+        kinds = _KINDS
+    else:  # a bare comment / PI / entity: the walk has always read it as an <html> element
+        walker = (("start", root), ("end", root))
+        skip_subtree = None
+        kinds = {root.tag: (_BLOCK, "html")}
+
+    def emit(owner: int) -> None:
+        """Make the run in progress a block, if it has a letter or digit; clear it either way."""
+        nonlocal valid
+        raw = "".join(pieces)
         pieces.clear()
-        if not text or not has_word(text):
-            return
-        words = len(tokenize(text))
-        link_words = min(words, len(tokenize(link_raw))) if link_raw else 0
-        context = []
-        for anc in ancestors:
-            if anc[2] is None:
-                anc[2] = _describe(anc[0], anc[1])
-            context.append(anc[2])
-        blocks.append(
-            Block(
-                index=len(blocks),
-                xpath=xpath,
-                tag=tag,
-                text=text,
-                words=words,
-                link_words=link_words,
-                context=" ".join(context),
-                depth=len(context),
-            )
-        )
-
-    # Iterative walk (pages nest thousands of levels deep): enter / exit / bare-text events.
-    # xpaths are built on the way down, as lxml's getpath writes them (`[n]` only among same-tag
-    # siblings), in linear time: getpath itself counts siblings on every call.
-    root_path = "/" + (root.tag.lower() if isinstance(root.tag, str) else "html")
-    stack: list[tuple[int, Any, str, str]] = [(_ENTER, root, root_path.lstrip("/"), root_path)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        event, el, tag, path = pop()
-        if event == _TEXT:
-            text = el
-        elif event == _EXIT:
-            if tag in BLOCK_TAGS:
-                flush()
-                owners.pop()
-            if tag == "a":
-                link -= 1
-            elif tag == "pre":
-                pre -= 1
-            ancestors.pop()
-            text = el.tail
-        elif tag in DROP_TAGS:
-            text = el.tail
-        elif tag in BREAK_TAGS:
-            flush()
-            text = el.tail
+        if link_pieces:
+            link_raw = " ".join(link_pieces)
+            link_pieces.clear()
         else:
-            if tag in BLOCK_TAGS:
-                flush()
-                owners.append((path, tag))
-            if tag == "a":
+            link_raw = ""
+        if pre:
+            text = normalize_space(unicodedata.normalize("NFC", raw), keep_newlines=True)
+        elif raw.isascii():  # NFC is the identity on ASCII
+            text = " ".join(raw.split())  # == normalize_space(raw): split() splits on `\s` runs
+        else:
+            text = " ".join(unicodedata.normalize("NFC", raw).split())
+        if text.isascii():
+            words = _ascii_word_count(text)
+            if not words:  # == not has_word(text), on ASCII
+                return
+        elif has_word(text):
+            words = len(tokenize(text))
+        else:
+            return
+        link_words = min(words, _word_count(link_raw)) if link_raw else 0
+        size = len(stack)
+        del descs[valid - 1 :], nodes[valid:]  # those of elements closed since
+        valid = size
+        for i in range(len(descs) + 1, size):
+            rec = stack[i]
+            descs.append(_describe(rec[2], rec[0].items() if html else _cue_attributes(rec[0])))
+        if owner:
+            for i in range(len(nodes), owner + 1):
+                rec = stack[i]  # node: [parent node, tag, n, parent's {tag: children}, xpath once known]
+                nodes.append([nodes[i - 1], rec[2], rec[3], stack[i - 1][4], None])
+            node, tag = nodes[owner], stack[owner][2]
+        else:
+            node, tag = None, "html"
+        rows.append((node, tag, text, words, link_words, " ".join(descs), size - 1))
+
+    for event, el in walker:
+        if event == "start":
+            kind, tag = kinds.get(el.tag) or _kind(el.tag)
+            parent = stack[-1]  # number el among its parent's children (entities under "")
+            kids = parent[4]
+            if kids is None:
+                kids = parent[4] = {}
+            n = kids[tag] = kids.get(tag, 0) + 1
+            if kind >= _BREAK:  # not entered: nothing inside is shown (its tail is, at "end")
+                skip_subtree()
+                if kind == _BREAK and has_text:
+                    emit(owners[-1])
+                    has_text = False
+                continue
+            if kind >= _BLOCK:
+                if has_text:
+                    emit(owners[-1])
+                    has_text = False
+                owners.append(len(stack))
+                if kind == _PRE:
+                    pre += 1
+            elif kind == _LINK:
                 link += 1
-            elif tag == "pre":
-                pre += 1
-            ancestors.append([el, tag, None])
+            stack.append([el, kind, tag, n, None])
             text = el.text
-            push((_EXIT, el, tag, path))
-            children = [(c, c.tag.lower() if isinstance(c.tag, str) else None) for c in el]
-            counts: dict[str, int] = {}
-            for _, ctag in children:
-                if ctag is not None:
-                    counts[ctag] = counts.get(ctag, 0) + 1
-            seen: dict[str, int] = {}
-            entries = []
-            for child, ctag in children:
-                if ctag is None:
-                    if child.tail:  # comments, entities: their text is not shown, their tail is
-                        entries.append((_TEXT, child.tail, "", ""))
-                    continue
-                k = seen[ctag] = seen.get(ctag, 0) + 1
-                cpath = f"{path}/{ctag}[{k}]" if counts[ctag] > 1 else f"{path}/{ctag}"
-                entries.append((_ENTER, child, ctag, cpath))
-            entries.reverse()
-            stack.extend(entries)
+        else:  # "end" (of an entered element, or of a skipped one), "comment", "pi"
+            rec = stack[-1]
+            if rec[0] is el:
+                kind = rec[1]
+                if kind >= _BLOCK:
+                    if has_text:
+                        emit(owners[-1])
+                        has_text = False
+                    owners.pop()
+                    if kind == _PRE:
+                        pre -= 1
+                elif kind == _LINK:
+                    link -= 1
+                stack.pop()
+                if len(stack) < valid:
+                    valid = len(stack)
+            text = el.tail
         if text:
-            pieces.append((text, link > 0))
-            if not has_text and not text.isspace():
+            # White space before a run's first word is left out: it would be stripped anyway.
+            if has_text:
+                pieces.append(text)
+                if link:
+                    link_pieces.append(text)
+            elif not text.isspace():
                 has_text = True
-    flush()
-    return blocks
+                pieces.append(text)
+                if link:
+                    link_pieces.append(text)
+    if has_text:
+        emit(owners[-1])
+    return [Block(i, _xpath(node) if node else "/html", *fields) for i, (node, *fields) in enumerate(rows)]
+
+
+# `\w` on ASCII, as a byte map: word characters → "1", others → "0".
+_ASCII_WORD_MAP = bytes(49 if re.match(r"\w", chr(i)) else 48 for i in range(256))
+
+
+def _ascii_word_count(text: str) -> int:
+    """`len(tokenize(text))` for ASCII text, where NFKC and case folding change nothing and there
+    is no CJK: the number of `\\w+` runs, counted as word starts without making the tokens."""
+    flags = text.encode("ascii").translate(_ASCII_WORD_MAP)
+    return flags.count(b"01") + flags.startswith(b"1")
+
+
+def _word_count(text: str) -> int:
+    """`len(tokenize(text))`, faster on ASCII."""
+    return _ascii_word_count(text) if text.isascii() else len(tokenize(text))
+
+
+def _xpath(node: list[Any]) -> str:
+    """The xpath of a block owner's node, as lxml's getpath writes it (`[n]` only when the parent
+    has more than one child of that tag), writing those of its ancestors on the way: each is
+    written once, then shared by the blocks under it."""
+    todo = []
+    up = node
+    while up[4] is None:  # (a loop, not recursion: pages nest thousands of levels deep)
+        todo.append(up)
+        up = up[0]
+    while todo:
+        up = todo.pop()
+        parent, tag, n, siblings, _ = up
+        up[4] = parent[4] + (f"/{tag}[{n}]" if siblings[tag] > 1 else "/" + tag)
+    return node[4]
 
 
 def segment_text(source: str | bytes) -> list[Block]:
