@@ -1,4 +1,4 @@
-"""The boilerbench block classifier: featurizer + gradient boosting, a scikit-learn `Pipeline`.
+"""The boilerbench block classifier: featurizer + two-stage gradient boosting, a scikit-learn `Pipeline`.
 
 Two models, trained by `python -m boilerbench train` on the train split and tuned on validation
 only (hyper-parameters and the decision threshold; the test split is never read):
@@ -6,6 +6,11 @@ only (hyper-parameters and the decision threshold; the test split is never read)
 * `html` — every feature of `features.FEATURE_NAMES`, for HTML pages;
 * `text` — only line features (`features.LINE_FEATURES`), for plain-text pages such as a crawl's
   text dump: trained on the train pages rendered as lines, one line per block.
+
+Each is a `ContextStack`: a first gradient-boosting model scores every block from its own features;
+a second one decides from those scores in context (`features.context_features`: the neighbours',
+container's and page's scores) plus the block's own dense features. The second model is fitted on
+out-of-fold first-stage scores (folds by site), so it learns how far to trust them on unseen sites.
 
 Models are saved with skops and loaded with an explicit list of trusted types (never pickle).
 """
@@ -21,20 +26,37 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
-from .features import FEATURE_NAMES, FEATURES_VERSION, LINE_FEATURES, page_features
+from .features import (
+    CONTEXT_NAMES,
+    FEATURE_NAMES,
+    FEATURES_VERSION,
+    LINE_CONTEXT_NAMES,
+    LINE_FEATURES,
+    context_features,
+    page_features,
+    structure_keys,
+)
 from .types import Block
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
 MODES = ("html", "text")
+# Leading featurizer columns that are not features: which page a row belongs to, and the
+# page-local grouping keys of `features.structure_keys` (the second stage groups blocks by them).
+KEY_NAMES = ("page", "parent_id", "grandparent_id", "context_id", "words")
+N_KEYS = len(KEY_NAMES)
+# The second stage sees the block's own dense features, not the hashed DOM tokens and ancestor
+# cues: those already spoke through the first stage's score.
+_SPARSE_PREFIXES = ("anc_", "near_tok_")
 
 
 class BlockFeaturizer(TransformerMixin, BaseEstimator):
-    """Pages (lists of blocks) → one feature row per block, pages concatenated in order."""
+    """Pages (lists of blocks) → one row per block, pages concatenated in order: `KEY_NAMES`
+    columns, then the features."""
 
     def __init__(self, text_only: bool = False):
         self.text_only = text_only
@@ -43,21 +65,91 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
         return LINE_FEATURES if self.text_only else FEATURE_NAMES
 
     def fit(self, X: Sequence[Sequence[Block]], y: Any = None) -> BlockFeaturizer:
-        self.n_features_out_ = len(self._names())
+        self.n_features_out_ = N_KEYS + len(self._names())
         return self
 
     def transform(self, X: Sequence[Sequence[Block]]) -> np.ndarray:
-        mats = [page_features(blocks, text_only=self.text_only) for blocks in X]
+        mats = []
+        for i, blocks in enumerate(X):
+            keys = structure_keys(blocks, self.text_only)
+            mats.append(np.hstack([np.full((len(blocks), 1), i), keys, page_features(blocks, self.text_only, keys)]))
         if not mats:
-            return np.zeros((0, len(self._names())), dtype=np.float32)
+            return np.zeros((0, N_KEYS + len(self._names())), dtype=np.float64)
         return np.concatenate(mats, axis=0)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return np.array(self._names(), dtype=object)
+        return np.array(list(KEY_NAMES) + self._names(), dtype=object)
 
 
-def make_pipeline(text_only: bool, **params: Any) -> Pipeline:
-    model = HistGradientBoostingClassifier(random_state=SEED, early_stopping=False, **params)
+def _hgb(**params: Any) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(random_state=SEED, early_stopping=False, **params)
+
+
+class ContextStack(ClassifierMixin, BaseEstimator):
+    """Two stages of gradient boosting over `BlockFeaturizer` rows (see the module docstring)."""
+
+    def __init__(self, first: Any = None, second: Any = None, text_only: bool = False, folds: int = 2):
+        self.first = first
+        self.second = second
+        self.text_only = text_only
+        self.folds = folds
+
+    def _parts(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
+
+    def _dense(self) -> np.ndarray:
+        names = LINE_FEATURES if self.text_only else FEATURE_NAMES
+        return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
+
+    def second_inputs(self, X: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
+        page, keys, F = self._parts(X)
+        return np.hstack([context_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
+
+    def second_input_names(self) -> list[str]:
+        names = LINE_FEATURES if self.text_only else FEATURE_NAMES
+        ctx = LINE_CONTEXT_NAMES if self.text_only else CONTEXT_NAMES
+        return [f"ctx_{n}" for n in ctx] + [names[i] for i in self._dense()]
+
+    def fit_first(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """Fit the first stage on all rows; return its out-of-fold scores (folds by `groups`, one
+        group per row, e.g. the page's site; by page when None)."""
+        page, _, F = self._parts(X)
+        groups = page if groups is None else np.asarray(groups)
+        names, codes = np.unique(groups, return_inverse=True)
+        fold_of_group = np.random.RandomState(SEED).permutation(len(names)) % self.folds
+        fold = fold_of_group[codes]
+        oof = np.zeros(len(y))
+        for k in range(self.folds):
+            held = fold == k
+            if held.any() and (~held).any():
+                oof[held] = clone(self.first).fit(F[~held], y[~held]).predict_proba(F[held])[:, 1]
+        self.first_ = clone(self.first).fit(F, y)
+        self.classes_ = self.first_.classes_
+        self.n_features_in_ = X.shape[1]
+        return oof
+
+    def fit_second(self, X: np.ndarray, y: np.ndarray, oof: np.ndarray, second: Any = None) -> ContextStack:
+        if second is not None:
+            self.second = second
+        self.second_ = clone(self.second).fit(self.second_inputs(X, oof), y)
+        return self
+
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> ContextStack:
+        return self.fit_second(X, y, self.fit_first(X, y, groups))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        if len(X) == 0:
+            return np.zeros((0, 2))
+        _, _, F = self._parts(X)
+        first = self.first_.predict_proba(F)[:, 1]
+        return self.second_.predict_proba(self.second_inputs(X, first))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+def make_pipeline(text_only: bool, first: dict[str, Any] | None = None, second: dict[str, Any] | None = None) -> Pipeline:
+    model = ContextStack(_hgb(**(first or FIRST_STAGE)), _hgb(**(second or SECOND_GRID[0])), text_only)
     return Pipeline([("features", BlockFeaturizer(text_only=text_only)), ("model", model)])
 
 
@@ -107,6 +199,7 @@ class BlockClassifier:
 # (a prefix like "builtins." would admit `exec`).
 TRUSTED_TYPES = (
     "boilerbench.classifier.BlockFeaturizer",
+    "boilerbench.classifier.ContextStack",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
 
@@ -149,9 +242,13 @@ def model_hash(folder: Path = MODEL_DIR) -> str:
 
 # --- training ---------------------------------------------------------------------------------
 
-PARAM_GRID = (
-    {"max_iter": 250, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
-    {"max_iter": 400, "learning_rate": 0.1, "max_leaf_nodes": 63, "min_samples_leaf": 40},
+# The first stage is fixed (chosen on validation while building the feature set, see the model's
+# JSON record); `train` chooses the second stage from `SECOND_GRID` and the threshold on validation.
+# Prediction costs about the same per tree whatever its size, so the stages are few and deep.
+FIRST_STAGE = {"max_iter": 150, "learning_rate": 0.15, "max_leaf_nodes": 63, "min_samples_leaf": 40}
+SECOND_GRID = (
+    {"max_iter": 60, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
+    {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
 )
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.02))
 
@@ -176,37 +273,49 @@ def fit_and_select(
     train: Sequence[tuple[Sequence[Block], np.ndarray]],
     validation: Sequence[tuple[Sequence[Block], np.ndarray]],
     mode: str,
-    grid: Sequence[dict[str, Any]] = PARAM_GRID,
+    grid: Sequence[dict[str, Any]] = SECOND_GRID,
     log: Any = print,
+    groups: Sequence[str] | None = None,
+    first: dict[str, Any] = FIRST_STAGE,
 ) -> BlockClassifier:
-    """Fit each grid point on train; keep the one (and the threshold) with the best validation F1."""
+    """Fit the first stage on train (and out of fold, by `groups`: one site per train page), then
+    each second-stage grid point; keep the one (and the threshold) with the best validation F1."""
     text_only = mode == "text"
     featurizer = BlockFeaturizer(text_only=text_only).fit([])
     t0 = time.perf_counter()
     Xtr = featurizer.transform([b for b, _ in train])
-    ytr = np.concatenate([y for _, y in train]).astype(bool)
+    ytr = np.concatenate([y for _, y in train]).astype(bool) if train else np.zeros(0, dtype=bool)
     Xva = featurizer.transform([b for b, _ in validation])
     yva = [y.astype(bool) for _, y in validation]
     sizes = [len(b) for b, _ in validation]
+    row_groups = None if groups is None else np.repeat(np.asarray(groups, dtype=object), [len(b) for b, _ in train])
     log(f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s")
+    t1 = time.perf_counter()
+    stack = ContextStack(_hgb(**first), _hgb(**grid[0]), text_only)
+    oof = stack.fit_first(Xtr, ytr, row_groups)
+    first_scores = _split_by_page(stack.first_.predict_proba(stack._parts(Xva)[2])[:, 1], sizes)
+    first_f1 = max(mean_page_f1(yva, first_scores, t) for t in THRESHOLDS)
+    log(f"[{mode}] first stage {first}: validation block F1 {first_f1:.4f} alone ({time.perf_counter() - t1:.0f}s)")
     best: tuple[float, float, dict[str, Any], Any] | None = None
     trials = []
     for params in grid:
         t1 = time.perf_counter()
-        model = HistGradientBoostingClassifier(random_state=SEED, early_stopping=False, **params).fit(Xtr, ytr)
-        scores = _split_by_page(model.predict_proba(Xva)[:, 1], sizes)
+        stack.fit_second(Xtr, ytr, oof, _hgb(**params))
+        scores = _split_by_page(stack.predict_proba(Xva)[:, 1], sizes)
         f1s = {t: mean_page_f1(yva, scores, t) for t in THRESHOLDS}
         thr = max(f1s, key=lambda t: (f1s[t], -abs(t - 0.5)))
-        trials.append({"params": params, "threshold": thr, "validation_block_f1": round(f1s[thr], 4)})
-        log(f"[{mode}] {params}: validation block F1 {f1s[thr]:.4f} at threshold {thr} ({time.perf_counter() - t1:.0f}s)")
+        trials.append({"second": params, "threshold": thr, "validation_block_f1": round(f1s[thr], 4)})
+        log(f"[{mode}] second stage {params}: validation block F1 {f1s[thr]:.4f} at threshold {thr} ({time.perf_counter() - t1:.0f}s)")
         if best is None or f1s[thr] > best[0]:
-            best = (f1s[thr], thr, params, model)
+            best = (f1s[thr], thr, params, stack.second_)
     assert best is not None
-    f1, thr, params, model = best
-    pipeline = Pipeline([("features", featurizer), ("model", model)])
+    f1, thr, params, second = best
+    stack.second, stack.second_ = _hgb(**params), second
+    pipeline = Pipeline([("features", featurizer), ("model", stack)])
     info = {
-        "params": params,
+        "params": {"first": first, "second": params},
         "validation_block_f1": round(f1, 4),
+        "validation_block_f1_first_stage": round(first_f1, 4),
         "trials": trials,
         "train_pages": len(train),
         "train_blocks": int(len(ytr)),
@@ -233,15 +342,16 @@ def training_data(labeled: Sequence[Any], mode: str) -> list[tuple[list[Block], 
     return out
 
 
-def train(corpus: Any, modes: Sequence[str] = MODES, folder: Path = MODEL_DIR, grid: Sequence[dict[str, Any]] = PARAM_GRID, log: Any = print) -> list[BlockClassifier]:
+def train(corpus: Any, modes: Sequence[str] = MODES, folder: Path = MODEL_DIR, grid: Sequence[dict[str, Any]] = SECOND_GRID, log: Any = print) -> list[BlockClassifier]:
     """Train on `train`, select on `validation`, save. The test split is not read."""
     from .groundtruth import load_labeled
 
     train_lp = load_labeled(corpus, corpus.select(split="train"))
     val_lp = load_labeled(corpus, corpus.select(split="validation"))
+    sites = [lp.page.domain for lp in train_lp if lp.gold.text is not None]
     out = []
     for mode in modes:
-        clf = fit_and_select(training_data(train_lp, mode), training_data(val_lp, mode), mode, grid, log)
+        clf = fit_and_select(training_data(train_lp, mode), training_data(val_lp, mode), mode, grid, log, groups=sites)
         clf.info["dataset_revision"] = corpus.revision()
         path = clf.save(folder)
         log(f"[{mode}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), threshold {clf.threshold}")

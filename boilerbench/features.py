@@ -2,24 +2,36 @@
 
 Nothing here needs a word list of any language: text statistics are counts of character classes,
 DOM cues are hashed class/id/role tokens (whatever language a site's CSS is written in), and the
-rest is structure and position. Groups (in `FEATURE_NAMES` order):
+rest is structure and position. Groups of `page_features` (in `FEATURE_NAMES` order):
 
 * text — log words and characters, mean word length, shares of digits, capitals, punctuation and
-  letters, sentence ends per word, ends with a sentence end, starts with a capital, `©`, `|`, `:`;
-* links — link density (words inside `<a>` / words);
-* tag — one-hot of the block's own tag; ancestors — presence of landmark tags above it (nav, header,
-  footer, aside, article, main, form, li, table, figure, h1–h6, …) and of hidden ancestors;
-* tokens — class/id/role words of the nearest three ancestors and of all ancestors, hashed
-  (crc32) into `HASH_NEAR` and `HASH_ALL` buckets;
-* structure — depth, position in blocks and in words, words and link density of the parent and
-  grandparent containers and the block's share of them, whether the block is inside the page's
-  densest text container (the deepest element holding half of the page's non-link words);
+  letters, sentence ends per word, ends with a sentence end, starts with a capital, `©`, `|`, `:`,
+  link density (words inside `<a>` / words), how many other blocks of the page have the same text,
+  the run of link-dominated blocks the block belongs to;
+* position — in blocks and in words, distance to the longest block;
 * page — log blocks and words of the page, its link density, the block's words / the longest block;
 * neighbours — for offsets −2, −1, +1, +2: log words, link density, heading / paragraph / list
-  tag, sentence end, same parent as this block.
+  tag, sentence end, same parent as this block;
+* structure — depth, words and link density of the parent and grandparent containers and the
+  block's share of them, whether the block is inside the page's densest text container (the deepest
+  element holding half of the page's non-link words), how many blocks share its ancestor chain;
+* tag — one-hot of the block's own tag; ancestors — presence of landmark tags above it (nav, header,
+  footer, aside, article, main, form, li, table, figure, h1–h6, …) and of hidden ancestors;
+* tokens — class/id/role words of the nearest three ancestors, hashed (crc32) into `HASH_NEAR`
+  buckets. (Hashing the words of all ancestors too was tried: it scored lower on validation, the
+  far ancestors' words name sites more than roles.)
 
 `LINE_FEATURES` is the subset that a plain-text line has (text, position, page, neighbours): the
 text-mode model uses only those.
+
+`context_features` is the second stage: given the first model's content probability of every block,
+it describes each block's surroundings in those terms (neighbours' and container's probabilities,
+how much of the page's likely content lies before it, how far the nearest likely-content block is).
+A headline between two paragraphs of an article and the same headline in a list of related links
+look alike on their own; their surroundings differ.
+
+Everything is computed with numpy over the whole page (character classes over the page's code
+points, neighbours by shifting), since the classifier is meant to run at crawl scale.
 """
 
 from __future__ import annotations
@@ -27,16 +39,17 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
 from .segment import descriptor_tag
 from .types import Block
 
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"
 HASH_NEAR = 64
-HASH_ALL = 64
 
 TAGS = (
     "p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "figcaption",
@@ -54,7 +67,7 @@ _ANC_INDEX = {t: i for i, t in enumerate(ANCESTOR_TAGS)}
 _TEXT_NAMES = (
     "log_words", "log_chars", "mean_word_len", "digit_share", "upper_share", "punct_share", "alpha_share",
     "sentence_ends_per_word", "ends_sentence", "starts_upper", "has_copyright", "pipes", "ends_colon",
-    "link_density",
+    "link_density", "same_text_blocks", "link_run",
 )
 _POS_NAMES = ("rel_index", "rel_words_before", "dist_to_longest")
 _PAGE_NAMES = ("page_log_blocks", "page_log_words", "page_link_density", "share_of_longest")
@@ -63,7 +76,7 @@ _NEIGHBOUR_NAMES = ("log_words", "link_density", "heading", "paragraph", "list",
 _DOM_NAMES = (
     "depth", "rel_depth", "hidden",
     "parent_log_words", "parent_link_density", "parent_share", "parent_blocks",
-    "grand_log_words", "grand_link_density", "grand_share", "in_main", "main_depth_diff",
+    "grand_log_words", "grand_link_density", "grand_share", "in_main", "main_depth_diff", "same_context_blocks",
 )
 
 LINE_FEATURES = (
@@ -82,55 +95,129 @@ FEATURE_NAMES = (
     + ["tag_other"]
     + [f"anc_{t}" for t in ANCESTOR_TAGS]
     + [f"near_tok_{i}" for i in range(HASH_NEAR)]
-    + [f"all_tok_{i}" for i in range(HASH_ALL)]
 )
 
-_SENT_END_RE = re.compile(r"[.!?。！？…]")
-_ENDS_SENT_RE = re.compile(r"[.!?。！？…][\"'”’»)]*$")
-_PUNCT_RE = re.compile(r"[^\w\s]")
-_DIGIT_RE = re.compile(r"\d")
-_UPPER_RE = re.compile(r"[^\W\d_]")
+# Character classes, as bit flags of a code-point table (the Basic Multilingual Plane; code points
+# above it share one entry: they are rare in text and mostly symbols).
+_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END = 1, 2, 4, 8, 16
+_SENT_END_CHARS = ".!?。！？…"
+_CLOSERS = "\"'”’»)"
+_PIPE, _COPYRIGHT, _COLON = ord("|"), ord("©"), ord(":")
+_BMP = 0x10000
 _TOKEN_SPLIT_RE = re.compile(r"[.#@!_\-\s]+|(?<=[a-z])(?=[A-Z])|\d+")
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_LISTS = {"li", "dd", "dt"}
 
 
-def _text_stats(b: Block) -> list[float]:
-    t = b.text
-    n = max(1, len(t))
-    w = max(1, b.words)
-    letters = _UPPER_RE.findall(t)
-    upper = sum(1 for c in letters if c.isupper())
-    return [
-        math.log1p(b.words),
-        math.log1p(len(t)),
-        min(30.0, len(t) / w),
-        len(_DIGIT_RE.findall(t)) / n,
-        upper / max(1, len(letters)),
-        len(_PUNCT_RE.findall(t)) / n,
-        len(letters) / n,
-        len(_SENT_END_RE.findall(t)) / w,
-        1.0 if _ENDS_SENT_RE.search(t) else 0.0,
-        1.0 if t[:1].isupper() else 0.0,
-        1.0 if "©" in t else 0.0,
-        float(min(10, t.count("|"))),
-        1.0 if t.endswith(":") else 0.0,
-        b.link_words / w,
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    table = np.zeros(_BMP + 1, dtype=np.uint8)
+    for cp in range(_BMP):
+        c = chr(cp)
+        if c.isalpha():
+            table[cp] = _LETTER | (_UPPER if c.isupper() else 0)
+        elif c.isdecimal():
+            table[cp] = _DIGIT
+        elif not (c.isspace() or c.isalnum() or c == "_"):
+            table[cp] = _PUNCT
+    for c in _SENT_END_CHARS:
+        table[ord(c)] |= _SENT_END
+    return table
+
+
+def _ends_sentence(text: str) -> bool:
+    """Ends with a sentence end, closing quotes and brackets aside."""
+    last = text.rstrip(_CLOSERS)[-1:]
+    return last != "" and last in _SENT_END_CHARS
+
+
+def _per_block_sums(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Sum of `values` over each block's character range (blocks are never empty, but be safe)."""
+    if len(values) == 0:
+        return np.zeros(len(starts))
+    sums = np.add.reduceat(values, np.minimum(starts, len(values) - 1)).astype(np.float64)
+    return np.where(lengths > 0, sums, 0.0)
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of True values it belongs to (0 where False)."""
+    n = len(mask)
+    if n == 0:
+        return np.zeros(0)
+    change = np.concatenate([[True], mask[1:] != mask[:-1]])
+    run_id = np.cumsum(change) - 1
+    sizes = np.bincount(run_id)
+    return np.where(mask, sizes[run_id], 0).astype(np.float64)
+
+
+def _text_block(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
+    """The text group, and each block's word count."""
+    n = len(blocks)
+    texts = [b.text for b in blocks]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    flags = _class_table()[np.minimum(cps, _BMP)]
+    letters = _per_block_sums(flags & _LETTER, starts, lengths)
+    upper = _per_block_sums((flags & _UPPER) >> 1, starts, lengths)
+    digits = _per_block_sums((flags & _DIGIT) >> 2, starts, lengths)
+    punct = _per_block_sums((flags & _PUNCT) >> 3, starts, lengths)
+    sent = _per_block_sums((flags & _SENT_END) >> 4, starts, lengths)
+    pipes = _per_block_sums((cps == _PIPE).astype(np.uint8), starts, lengths)
+    copyright_ = _per_block_sums((cps == _COPYRIGHT).astype(np.uint8), starts, lengths)
+    safe = np.clip(starts, 0, max(0, len(cps) - 1))
+    first = flags[safe] if len(cps) else np.zeros(n, dtype=np.uint8)
+    last_cp = cps[np.clip(starts + lengths - 1, 0, max(0, len(cps) - 1))] if len(cps) else np.zeros(n, dtype=np.uint32)
+    words = np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
+    links = np.fromiter((b.link_words for b in blocks), dtype=np.float64, count=n)
+    w = np.maximum(words, 1.0)
+    chars = np.maximum(lengths, 1).astype(np.float64)
+    ends = np.fromiter((_ends_sentence(t) for t in texts), dtype=np.float64, count=n)
+    density = links / w
+    same_text = Counter(texts)
+    cols = [
+        np.log1p(words),
+        np.log1p(lengths),
+        np.minimum(30.0, lengths / w),
+        digits / chars,
+        upper / np.maximum(letters, 1.0),
+        punct / chars,
+        letters / chars,
+        sent / w,
+        ends,
+        ((first & _UPPER) > 0).astype(np.float64) * (lengths > 0),
+        (copyright_ > 0).astype(np.float64),
+        np.minimum(10.0, pipes),
+        ((last_cp == _COLON) & (lengths > 0)).astype(np.float64),
+        density,
+        np.log1p(np.fromiter((same_text[t] - 1 for t in texts), dtype=np.float64, count=n)),
+        np.log1p(_run_lengths(density >= 0.5)),
     ]
+    return np.stack(cols, axis=1), words
 
 
 def _tokens(descriptor: str) -> list[str]:
+    """Class/id/role words of one descriptor: split on separators, camelCase humps and digits."""
     tag = descriptor_tag(descriptor)
     rest = descriptor[len(tag):]
     return [tok.lower() for tok in _TOKEN_SPLIT_RE.split(rest) if tok and len(tok) > 1]
 
 
-def _bucket(token: str, size: int) -> int:
-    return zlib.crc32(token.encode("utf-8")) % size
-
-
 _CONTEXT_ROWS: dict[str, np.ndarray] = {}
-_N_CUES = len(ANCESTOR_TAGS) + HASH_NEAR + HASH_ALL
+_DESCRIPTOR_CUES: dict[str, tuple[list[int], list[int]]] = {}
+_N_CUES = len(ANCESTOR_TAGS) + HASH_NEAR
+_MEMO_LIMIT = 200_000
+
+
+def _descriptor_cues(descriptor: str) -> tuple[list[int], list[int]]:
+    """(ancestor-tag column, token buckets) of one ancestor descriptor; memoised: a site repeats
+    its ancestor chains on every page."""
+    cues = _DESCRIPTOR_CUES.get(descriptor)
+    if cues is None:
+        a = _ANC_INDEX.get(descriptor_tag(descriptor))
+        cues = ([] if a is None else [a], [zlib.crc32(t.encode("utf-8")) for t in _tokens(descriptor)])
+        if len(_DESCRIPTOR_CUES) > _MEMO_LIMIT:
+            _DESCRIPTOR_CUES.clear()
+        _DESCRIPTOR_CUES[descriptor] = cues
+    return cues
 
 
 def _context_row(context: str) -> np.ndarray:
@@ -140,119 +227,229 @@ def _context_row(context: str) -> np.ndarray:
     if row is not None:
         return row
     row = np.zeros(_N_CUES, dtype=np.float32)
-    descriptors = context.split(" ") if context else []
     near0 = len(ANCESTOR_TAGS)
-    all0 = near0 + HASH_NEAR
+    hot: list[int] = []
+    descriptors = context.split(" ") if context else []
     for k, d in enumerate(reversed(descriptors)):
-        tag = descriptor_tag(d)
-        a = _ANC_INDEX.get(tag)
-        if a is not None:
-            row[a] = 1.0
-        for tok in _tokens(d):
-            if k < 3:
-                row[near0 + _bucket(tok, HASH_NEAR)] = 1.0
-            row[all0 + _bucket(tok, HASH_ALL)] = 1.0
-    if len(_CONTEXT_ROWS) > 200_000:
+        anc, hashes = _descriptor_cues(d)
+        hot += anc
+        if k < 3:
+            hot += [near0 + h % HASH_NEAR for h in hashes]
+    row[hot] = 1.0
+    if len(_CONTEXT_ROWS) > _MEMO_LIMIT:
         _CONTEXT_ROWS.clear()
     _CONTEXT_ROWS[context] = row
     return row
 
 
 def _parent(xpath: str) -> str:
-    return xpath.rsplit("/", 1)[0]
+    return xpath.rpartition("/")[0]
 
 
-def page_features(blocks: Sequence[Block], text_only: bool = False) -> np.ndarray:
-    """Feature matrix of one page: one row per block, columns `FEATURE_NAMES` (or `LINE_FEATURES`)."""
+def _codes(keys: Sequence[str]) -> np.ndarray:
+    """Page-local integer ids of string keys (equal keys, equal ids)."""
+    ids: dict[str, int] = {}
+    return np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys))
+
+
+def _shift(values: np.ndarray, o: int, fill: float) -> np.ndarray:
+    """values[i + o], or `fill` past either end of the page."""
+    out = np.full(len(values), fill, dtype=np.float64)
+    if o > 0:
+        out[:-o] = values[o:]
+    elif o < 0:
+        out[-o:] = values[:o]
+    return out
+
+
+def structure_keys(blocks: Sequence[Block], text_only: bool = False) -> np.ndarray:
+    """Page-local ids of each block's parent element, grandparent element and ancestor chain (with
+    class/id), and its word count: what `context_features` groups blocks by. Text pages have no
+    elements: every line is its own group."""
+    n = len(blocks)
+    words = np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
+    if text_only:
+        own = np.arange(n, dtype=np.float64)
+        return np.stack([own, own, own, words], axis=1) if n else np.zeros((0, 4))
+    parents = [_parent(b.xpath) for b in blocks]
+    grand = [_parent(p) for p in parents]
+    return np.stack(
+        [_codes(parents), _codes(grand), _codes([b.context for b in blocks]), words], axis=1
+    ).astype(np.float64) if n else np.zeros((0, 4))
+
+
+def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.ndarray | None = None) -> np.ndarray:
+    """Feature matrix of one page: one row per block, columns `FEATURE_NAMES` (or `LINE_FEATURES`).
+    `keys`: the page's `structure_keys`, when the caller already has them."""
     n = len(blocks)
     names = LINE_FEATURES if text_only else FEATURE_NAMES
     if n == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
-    text = np.array([_text_stats(b) for b in blocks], dtype=np.float32)
-    words = np.array([b.words for b in blocks], dtype=np.float64)
-    links = np.array([b.link_words for b in blocks], dtype=np.float64)
+    text, words = _text_block(blocks)
+    links = text[:, _TEXT_NAMES.index("link_density")] * np.maximum(words, 1.0)
     total = max(1.0, words.sum())
     longest = int(words.argmax())
     before = np.concatenate([[0.0], np.cumsum(words)[:-1]])
-    pos = np.stack(
-        [np.arange(n) / max(1, n - 1), before / total, np.abs(np.arange(n) - longest) / max(1, n)], axis=1
-    )
-    page = np.tile(
-        [math.log1p(n), math.log1p(total), links.sum() / total], (n, 1)
-    )
-    page = np.concatenate([page, (words / max(1.0, words.max()))[:, None]], axis=1)
+    idx = np.arange(n)
+    pos = np.stack([idx / max(1, n - 1), before / total, np.abs(idx - longest) / max(1, n)], axis=1)
+    page = np.empty((n, 4))
+    page[:, 0] = math.log1p(n)
+    page[:, 1] = math.log1p(total)
+    page[:, 2] = links.sum() / total
+    page[:, 3] = words / max(1.0, words.max())
 
     tags = [b.tag for b in blocks]
-    parents = [_parent(b.xpath) for b in blocks]
-    ends = text[:, _TEXT_NAMES.index("ends_sentence")]
+    heading = np.fromiter((t in _HEADINGS for t in tags), dtype=np.float64, count=n)
+    para = np.fromiter((t == "p" for t in tags), dtype=np.float64, count=n)
+    listy = np.fromiter((t in _LISTS for t in tags), dtype=np.float64, count=n)
     lw = text[:, 0]
     ld = text[:, _TEXT_NAMES.index("link_density")]
+    ends = text[:, _TEXT_NAMES.index("ends_sentence")]
+    if text_only:
+        keys = None
+    elif keys is None:
+        keys = structure_keys(blocks)
     neigh_cols = []
     for o in _NEIGHBOUR_OFFSETS:
-        idx = np.arange(n) + o
-        valid = (idx >= 0) & (idx < n)
-        j = np.clip(idx, 0, n - 1)
-        cols = [
-            np.where(valid, lw[j], -1.0),
-            np.where(valid, ld[j], -1.0),
-            np.array([1.0 if v and tags[k] in _HEADINGS else 0.0 for v, k in zip(valid, j)]),
-            np.array([1.0 if v and tags[k] == "p" else 0.0 for v, k in zip(valid, j)]),
-            np.array([1.0 if v and tags[k] in _LISTS else 0.0 for v, k in zip(valid, j)]),
-            np.where(valid, ends[j], -1.0),
-        ]
-        if not text_only:
-            cols.append(np.array([1.0 if v and parents[k] == parents[i] else 0.0 for i, (v, k) in enumerate(zip(valid, j))]))
-        neigh_cols.extend(cols)
+        neigh_cols += [_shift(lw, o, -1.0), _shift(ld, o, -1.0), _shift(heading, o, 0.0), _shift(para, o, 0.0),
+                       _shift(listy, o, 0.0), _shift(ends, o, -1.0)]
+        if keys is not None:
+            neigh_cols.append((_shift(keys[:, 0], o, -1.0) == keys[:, 0]).astype(np.float64))
     neigh = np.stack(neigh_cols, axis=1)
     base = [text, pos, page, neigh]
-    if text_only:
+    if keys is None:
         return np.concatenate(base, axis=1).astype(np.float32)
 
-    # Containers: words and link words under each parent / grandparent path.
-    cont_words: dict[str, float] = {}
-    cont_links: dict[str, float] = {}
-    cont_blocks: dict[str, int] = {}
-    grand = [_parent(p) for p in parents]
-    for p, g, w, lk in zip(parents, grand, words, links):
-        for key in (p, g):
-            cont_words[key] = cont_words.get(key, 0.0) + w
-            cont_links[key] = cont_links.get(key, 0.0) + lk
-        cont_blocks[p] = cont_blocks.get(p, 0) + 1
+    parent_id, grand_id, context_id = (keys[:, k].astype(np.int64) for k in range(3))
+    p_words = np.bincount(parent_id, weights=words)[parent_id]
+    p_links = np.bincount(parent_id, weights=links)[parent_id]
+    p_blocks = np.bincount(parent_id)[parent_id]
+    g_words = np.bincount(grand_id, weights=words)[grand_id]
+    g_links = np.bincount(grand_id, weights=links)[grand_id]
+    same_context = np.bincount(context_id)[context_id] - 1
+
     # The densest text container: the deepest element holding half of the page's non-link words.
+    plain = np.maximum(words - links, 0.0)
     prefix_words: dict[str, float] = {}
-    for b, w, lk in zip(blocks, words, links):
-        plain = w - lk
-        if plain <= 0:
+    for b, w in zip(blocks, plain):
+        if w <= 0:
             continue
         path = b.xpath
         while path:
-            prefix_words[path] = prefix_words.get(path, 0.0) + plain
-            path = _parent(path)
-    plain_total = max(1.0, (words - links).clip(min=0).sum())
-    main = max((p for p, w in prefix_words.items() if w >= 0.5 * plain_total), key=lambda p: p.count("/"), default="/html")
+            prefix_words[path] = prefix_words.get(path, 0.0) + w
+            path = path.rpartition("/")[0]
+    half = 0.5 * max(1.0, plain.sum())
+    main = max((p for p, w in prefix_words.items() if w >= half), key=lambda p: p.count("/"), default="/html")
     main_depth = main.count("/")
-    max_depth = max(b.depth for b in blocks) or 1
-    dom = np.array(
+    main_prefix = main + "/"
+    depth = np.fromiter((b.depth for b in blocks), dtype=np.float64, count=n)
+    dom = np.stack(
         [
-            [
-                b.depth,
-                b.depth / max_depth,
-                1.0 if "!hidden" in b.context else 0.0,
-                math.log1p(cont_words[p]),
-                cont_links[p] / max(1.0, cont_words[p]),
-                w / max(1.0, cont_words[p]),
-                math.log1p(cont_blocks[p]),
-                math.log1p(cont_words[g]),
-                cont_links[g] / max(1.0, cont_words[g]),
-                w / max(1.0, cont_words[g]),
-                1.0 if (b.xpath + "/").startswith(main + "/") else 0.0,
-                b.xpath.count("/") - main_depth,
-            ]
-            for b, p, g, w in zip(blocks, parents, grand, words)
+            depth,
+            depth / (depth.max() or 1.0),
+            np.fromiter(("!hidden" in b.context for b in blocks), dtype=np.float64, count=n),
+            np.log1p(p_words),
+            p_links / np.maximum(p_words, 1.0),
+            words / np.maximum(p_words, 1.0),
+            np.log1p(p_blocks),
+            np.log1p(g_words),
+            g_links / np.maximum(g_words, 1.0),
+            words / np.maximum(g_words, 1.0),
+            np.fromiter(((b.xpath + "/").startswith(main_prefix) for b in blocks), dtype=np.float64, count=n),
+            np.fromiter((b.xpath.count("/") - main_depth for b in blocks), dtype=np.float64, count=n),
+            np.log1p(same_context),
         ],
-        dtype=np.float32,
+        axis=1,
     )
     tag_oh = np.zeros((n, len(TAGS) + 1), dtype=np.float32)
-    tag_oh[np.arange(n), [_TAG_INDEX.get(b.tag, len(TAGS)) for b in blocks]] = 1.0
+    tag_oh[idx, [_TAG_INDEX.get(t, len(TAGS)) for t in tags]] = 1.0
     dom_cues = np.stack([_context_row(b.context) for b in blocks])
     return np.concatenate([*base, dom, tag_oh, dom_cues], axis=1).astype(np.float32)
+
+
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_LISTS = frozenset(("li", "dd", "dt"))
+
+# --- second stage: the first model's probabilities around each block ------------------------------
+
+_CTX_OFFSETS = (-3, -2, -1, 1, 2, 3)
+_CTX_WINDOWS = (2, 6)
+CONTEXT_NAMES = (
+    ["p"]
+    + [f"p{o:+d}" for o in _CTX_OFFSETS]
+    + [f"p_window{k}" for k in _CTX_WINDOWS]
+    + ["page_p_max", "page_p_mean", "page_p_words", "page_p_share", "content_before", "content_after",
+       "since_content", "until_content", "p_rank"]
+    + ["parent_p", "parent_p_max", "grand_p", "same_context_p"]
+)
+LINE_CONTEXT_NAMES = [n for n in CONTEXT_NAMES if n not in ("parent_p", "parent_p_max", "grand_p", "same_context_p")]
+_LIKELY = 0.5
+
+
+def _group_mean(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return (np.bincount(ids, weights=values) / np.maximum(np.bincount(ids), 1))[ids]
+
+
+def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_only: bool = False) -> np.ndarray:
+    """Second-stage columns (`CONTEXT_NAMES`, or `LINE_CONTEXT_NAMES` for text) for blocks of one or
+    more pages concatenated: `p` the first model's content probability, `page` each block's page
+    number (non-decreasing), `keys` the `structure_keys` rows."""
+    n = len(p)
+    names = LINE_CONTEXT_NAMES if text_only else CONTEXT_NAMES
+    if n == 0:
+        return np.zeros((0, len(names)), dtype=np.float32)
+    p = p.astype(np.float64)
+    page = page.astype(np.int64)
+    _, page_id = np.unique(page, return_inverse=True)
+    first = np.searchsorted(page, page, side="left")
+    last = np.searchsorted(page, page, side="right") - 1
+    idx = np.arange(n)
+    words = keys[:, 3]
+    cols = [p]
+    for o in _CTX_OFFSETS:
+        j = idx + o
+        valid = (j >= first) & (j <= last)
+        cols.append(np.where(valid, p[np.clip(j, 0, n - 1)], -1.0))
+    csum = np.concatenate([[0.0], np.cumsum(p)])
+    for k in _CTX_WINDOWS:
+        lo = np.maximum(idx - k, first)
+        hi = np.minimum(idx + k, last)
+        count = hi - lo  # the window without the block itself
+        cols.append(np.where(count > 0, (csum[hi + 1] - csum[lo] - p) / np.maximum(count, 1), -1.0))
+    cols.append(np.maximum.reduceat(p, np.unique(first))[page_id])
+    cols.append(_group_mean(page_id, p))
+    wp = words * p
+    page_words = np.bincount(page_id, weights=words)[page_id]
+    cols.append(np.bincount(page_id, weights=wp)[page_id] / np.maximum(page_words, 1.0))
+    likely = p >= _LIKELY
+    cols.append(_group_mean(page_id, likely.astype(np.float64)))
+    mass = np.bincount(page_id, weights=wp)[page_id]
+    wcsum = np.concatenate([[0.0], np.cumsum(wp)])
+    before = wcsum[idx] - wcsum[first]
+    cols.append(before / np.maximum(mass, 1e-9))
+    cols.append((mass - before - wp) / np.maximum(mass, 1e-9))
+    # blocks since the previous likely-content block and until the next one (log; far when none)
+    prev = np.maximum.accumulate(np.where(likely, idx, -1))
+    prev_before = np.concatenate([[-1], prev[:-1]])
+    since = np.where(prev_before >= first, idx - prev_before, 10_000)
+    nxt = np.minimum.accumulate(np.where(likely, idx, n)[::-1])[::-1]
+    nxt_after = np.concatenate([nxt[1:], [n]])
+    until = np.where(nxt_after <= last, nxt_after - idx, 10_000)
+    cols += [np.log1p(since), np.log1p(until)]
+    order = np.lexsort((p, page_id))
+    rank = np.empty(n)
+    rank[order] = np.arange(n)
+    size = last - first + 1
+    cols.append((rank - first) / np.maximum(size - 1, 1))
+    if not text_only:
+        # container ids are page-local: make them global by offsetting with the page's first row
+        parent = keys[:, 0].astype(np.int64) + first
+        grand = keys[:, 1].astype(np.int64) + first
+        context = keys[:, 2].astype(np.int64) + first
+        cols.append(_group_mean(parent, p))
+        parent_max = np.zeros(int(parent.max()) + 1)
+        np.maximum.at(parent_max, parent, p)
+        cols.append(parent_max[parent])
+        cols.append(_group_mean(grand, p))
+        cols.append(_group_mean(context, p))
+    return np.stack(cols, axis=1).astype(np.float32)

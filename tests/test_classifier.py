@@ -23,7 +23,9 @@ from boilerbench.classifier import (
     MODEL_DIR,
     THRESHOLDS,
     BlockClassifier,
+    N_KEYS,
     BlockFeaturizer,
+    ContextStack,
     as_lines,
     fit_and_select,
     load,
@@ -41,7 +43,8 @@ from boilerbench.text import has_word
 from boilerbench.types import BOILERPLATE, CONTENT
 
 N_TRAIN, N_VALIDATION, N_TEST = 40, 15, 15
-TINY_GRID = ({"max_iter": 30},)
+TINY_FIRST = {"max_iter": 30}
+TINY_GRID = ({"max_iter": 10}, {"max_iter": 20})
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -70,7 +73,10 @@ def test_load_shipped_models(mode: str) -> None:
     featurizer = clf.pipeline.named_steps["features"]
     assert isinstance(featurizer, BlockFeaturizer)
     assert featurizer.text_only is (mode == "text")
-    assert clf.pipeline.named_steps["model"].n_features_in_ == len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)
+    model = clf.pipeline.named_steps["model"]
+    assert isinstance(model, ContextStack) and model.text_only is (mode == "text")
+    assert model.n_features_in_ == N_KEYS + len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)
+    assert model.second_.n_features_in_ == len(model.second_input_names())
     assert 0.0 < clf.threshold < 1.0
     meta = json.loads((MODEL_DIR / f"boilerbench-{mode}.json").read_text(encoding="utf-8"))
     assert clf.threshold == meta["threshold"]
@@ -120,14 +126,14 @@ def _save_pipeline(pipeline: Pipeline, folder: Path, mode: str = "html") -> None
 def test_load_refuses_a_foreign_type(tmp_path: Path) -> None:
     base = shipped("html").pipeline
     # allowed: a collections.OrderedDict attribute
-    ok = make_pipeline(False, max_iter=5)
+    ok = make_pipeline(False)
     ok.set_params(model=base.named_steps["model"])
     ok.named_steps["features"].fit([])
     ok.named_steps["features"].notes_ = collections.OrderedDict(a=1)
     _save_pipeline(ok, tmp_path)
     assert load("html", folder=tmp_path).pipeline.named_steps["features"].notes_ == {"a": 1}
     # refused: a fractions.Fraction attribute
-    bad = make_pipeline(False, max_iter=5)
+    bad = make_pipeline(False)
     bad.set_params(model=base.named_steps["model"])
     bad.named_steps["features"].fit([])
     bad.named_steps["features"].notes_ = fractions.Fraction(1, 3)
@@ -238,7 +244,8 @@ def trained(labeled_slice, tmp_path_factory: pytest.TempPathFactory):
     train = training_data(train_lp, "html")
     validation = training_data(val_lp, "html")
     logged: list[str] = []
-    clf = fit_and_select(train, validation, "html", grid=TINY_GRID, log=logged.append)
+    sites = [lp.page.domain for lp in train_lp if lp.gold.text is not None]
+    clf = fit_and_select(train, validation, "html", grid=TINY_GRID, log=logged.append, groups=sites, first=TINY_FIRST)
     folder = tmp_path_factory.mktemp("trained-model")
     path = clf.save(folder)
     return clf, folder, path, train, logged
@@ -266,7 +273,8 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     loaded = load("html", folder=folder)
     assert loaded.threshold == clf.threshold
     assert loaded.threshold in THRESHOLDS
-    assert loaded.info["params"] == TINY_GRID[0]
+    assert loaded.info["params"]["first"] == TINY_FIRST
+    assert loaded.info["params"]["second"] in TINY_GRID
     assert loaded.info["train_pages"] == len(train) == N_TRAIN
     assert loaded.info["validation_pages"] == N_VALIDATION
     assert loaded.info["train_blocks"] == sum(len(b) for b, _ in train)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from boilerbench import features
-from boilerbench.features import ANCESTOR_TAGS, FEATURE_NAMES, LINE_FEATURES, TAGS, page_features
+from boilerbench.features import ANCESTOR_TAGS, CONTEXT_NAMES, FEATURE_NAMES, LINE_FEATURES, TAGS, page_features
 from boilerbench.segment import segment_html, segment_text
 
 
@@ -226,7 +226,7 @@ def test_line_features_of_a_text_page(vietnam_lines) -> None:
 def _string_collections(module) -> dict[str, set[str]]:
     out = {}
     for attr, value in vars(module).items():
-        if attr.startswith("__") or attr == "_CONTEXT_ROWS":  # the memo: keyed by pages' contexts
+        if attr.startswith("__") or attr in ("_CONTEXT_ROWS", "_DESCRIPTOR_CUES"):  # memos keyed by pages' contexts
             continue
         if isinstance(value, dict):
             value = list(value)
@@ -237,7 +237,7 @@ def _string_collections(module) -> dict[str, set[str]]:
 
 def test_module_has_no_word_list() -> None:
     """Every string collection of the module is HTML tag names or pieces of feature names."""
-    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES)
+    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES) | set(CONTEXT_NAMES)
     collections = _string_collections(features)
     assert {"TAGS", "ANCESTOR_TAGS", "FEATURE_NAMES", "LINE_FEATURES"} <= set(collections)
     for attr, words in collections.items():
@@ -268,3 +268,50 @@ def test_german_and_chinese_pages(pages, real_pages, name: str, language: str) -
     text_cols = [COL[n] for n in ("log_words", "log_chars", "alpha_share", "mean_word_len")]
     assert (x[:, text_cols] > 0).all()  # every block has words, whatever the language
     assert np.abs(x).sum(axis=1).min() > 0
+
+
+# --- second stage: context of the first model's scores ------------------------------------------
+
+CTX = {name: i for i, name in enumerate(features.CONTEXT_NAMES)}
+
+
+def _context(pages_blocks, scores, text_only=False):
+    keys = np.concatenate([features.structure_keys(b, text_only) for b in pages_blocks])
+    page = np.concatenate([np.full(len(b), i) for i, b in enumerate(pages_blocks)])
+    return features.context_features(np.concatenate(scores), page, keys, text_only)
+
+
+def test_context_features_of_a_page_do_not_depend_on_the_batch(pages) -> None:
+    """Pages are concatenated for prediction: a page's context columns must not see its neighbours."""
+    a, b = pages["wcxb-0495-jefftk"], pages["trafeval-0427-xinhuanet"]
+    rng = np.random.default_rng(0)
+    sa, sb = rng.random(len(a)), rng.random(len(b))
+    both = _context([a, b], [sa, sb])
+    assert both.shape == (len(a) + len(b), len(features.CONTEXT_NAMES)) and np.isfinite(both).all()
+    assert np.array_equal(both[: len(a)], _context([a], [sa]))
+    assert np.array_equal(both[len(a) :], _context([b], [sb]))
+
+
+def test_context_features_read_the_scores_around_a_block(pages) -> None:
+    blocks = pages["wcxb-0406-erikdemaine"]
+    n = len(blocks)
+    p = np.zeros(n)
+    k = n // 2
+    p[k] = 0.9  # one likely-content block in the middle
+    x = _context([blocks], [p])
+    assert x[k, CTX["p"]] == np.float32(0.9)
+    assert x[k + 1, CTX["p-1"]] == np.float32(0.9) and x[k - 1, CTX["p+1"]] == np.float32(0.9)
+    assert x[0, CTX["p-1"]] == -1.0 and x[n - 1, CTX["p+1"]] == -1.0  # past the page's ends
+    assert x[k + 3, CTX["since_content"]] == np.float32(np.log1p(3))
+    assert x[k - 2, CTX["until_content"]] == np.float32(np.log1p(2))
+    # all of the page's likely content lies after the blocks before k, none after the blocks after k
+    assert (x[:k, CTX["content_after"]] == 1.0).all() and (x[k + 1 :, CTX["content_before"]] == 1.0).all()
+    assert (x[:, CTX["page_p_max"]] == np.float32(0.9)).all()
+    assert x[k, CTX["p_rank"]] == 1.0
+
+
+def test_context_features_of_text_lines(vietnam_lines) -> None:
+    p = np.linspace(0, 1, len(vietnam_lines))
+    x = _context([vietnam_lines], [p], text_only=True)
+    assert x.shape == (len(vietnam_lines), len(features.LINE_CONTEXT_NAMES)) and np.isfinite(x).all()
+    assert features.context_features(np.zeros(0), np.zeros(0), np.zeros((0, 4))).shape == (0, len(features.CONTEXT_NAMES))
