@@ -157,6 +157,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0 if rep.imported else 1
 
 
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from .corpora.store import Corpus
+    from .submit import submit
+
+    path, record = submit(
+        Path(args.file), args.name, url=args.url, description=args.description, force=args.force,
+        corpus=Corpus.open(args.data) if args.data else None,
+    )
+    m = record["metrics"]
+    word = "—" if m["word_f1"] is None else f"{m['word_f1']:.3f}"
+    print(f"{args.name}: block F1 {m['block_f1']:.3f}, word F1 {word} on {m['pages']} test pages")
+    print(f"wrote {path} and regenerated the leaderboard")
+    return 0
+
+
 def _cmd_import_releases(args: argparse.Namespace) -> int:
     from .corpora.build import import_releases
 
@@ -224,6 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--license", default="unknown")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("submit", help="score your system's outputs on the test split and add it to the leaderboard")
+    p.add_argument("file", metavar="FILE", help='JSONL, one line per test page: {"page_id", "text"} or {"page_id", "labels": [0/1 per block]}')
+    p.add_argument("--name", required=True, help="the leaderboard row's name (writes baselines/NAME.json)")
+    p.add_argument("--url", help="where to read about the system")
+    p.add_argument("--description", help="one line about the system")
+    p.add_argument("--force", action="store_true", help="replace an earlier submission of the same name")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.set_defaults(func=_cmd_submit)
 
     p = sub.add_parser("import-releases", help="(maintainers) import the public releases into annotations/ once")
     p.add_argument("--shared", default="../shared/corpora")

@@ -203,23 +203,12 @@ def evaluate(
             scored[name] = [reference_scored(name, lp) for lp in labeled]
 
     # 3. Scores.
-    per_page: dict[str, list[scoring.PageResult]] = {}
-    report: dict[str, Any] = {"systems": {}, "skipped": skipped}
-    for name in names:
-        if name not in scored:
-            continue
-        final = [sc for sc in scored[name] if sc is not None]
-        results_ = score_system(name, labeled, final)
-        per_page[name] = results_
-        agg = scoring.aggregate(results_)
-        seconds = sum(sc.seconds for sc in final)
-        agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
-        agg["version"] = loaded[name].version if name in loaded else load(name).version
-        agg["kind"] = "reference" if name in REFERENCE else "system"
-        agg["error_pages"] = [r.page_id for r in results_ if r.error][:20]
-        report["systems"][name] = agg
-    for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
-        report["systems"][name]["vs_best"] = test
+    report = score_report(
+        labeled,
+        {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored},
+        {n: (loaded[n].version if n in loaded else load(n).version) for n in names if n in scored},
+    )
+    report["skipped"] = skipped
     report.update(
         dataset_revision=corpus.revision(),
         metric_version=scoring.METRIC_VERSION,
@@ -228,6 +217,28 @@ def evaluate(
         corpus=str(corpus.root),
         seconds=round(time.perf_counter() - t0, 1),
     )
+    return report
+
+
+def score_report(
+    labeled: Sequence[LabeledPage], scored: dict[str, list[Scored]], versions: dict[str, str | None], kind: str | None = None
+) -> dict[str, Any]:
+    """Aggregate scores of each system's per-page `Scored`, and the paired test against the best:
+    the one scoring path of `evaluate` and `submit`. `kind` overrides system / reference."""
+    per_page: dict[str, list[scoring.PageResult]] = {}
+    report: dict[str, Any] = {"systems": {}}
+    for name, final in scored.items():
+        results_ = score_system(name, labeled, final)
+        per_page[name] = results_
+        agg = scoring.aggregate(results_)
+        seconds = sum(sc.seconds for sc in final)
+        agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
+        agg["version"] = versions.get(name)
+        agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
+        agg["error_pages"] = [r.page_id for r in results_ if r.error][:20]
+        report["systems"][name] = agg
+    for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
+        report["systems"][name]["vs_best"] = test
     return report
 
 

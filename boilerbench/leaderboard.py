@@ -105,13 +105,21 @@ def render(records: list[dict[str, Any]]) -> str:
         "",
         f"Dataset revision(s): {', '.join(revs) or '—'}.",
         "",
+        "**Submit** your extractor or block classifier: write one JSON line per test page,",
+        '`{"page_id": ..., "text": ...}` or `{"page_id": ..., "labels": [0/1 per block]}`, then run',
+        "`python -m boilerbench submit FILE --name NAME [--url URL] [--description TEXT]` and open a pull",
+        "request with the `baselines/NAME.json` and `leaderboard.md` it writes (the README shows how).",
+        "",
         "| # | system | block F1 [95% CI] | block P | block R | word F1 | leaks most | pages/s | version |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for k, r in enumerate(recs, start=1):
         m = r["metrics"]
         ci = m.get("block_f1_ci")
-        name = r["system"] + (" (submission)" if r.get("kind") == "submission" else "")
+        name = r["system"]
+        if r.get("kind") == "submission":
+            url = r.get("submission", {}).get("url")
+            name = (f"[{name}]({url})" if url else name) + " (submission)"
         if r.get("kind") == "reference":
             name = f"*{r['system']}* (reference)"
         lines.append(

@@ -1,0 +1,191 @@
+"""`submit`: score an external system's outputs on the test split and put it on the leaderboard.
+
+A submission is JSONL, one object per test page: `{"page_id", "text"}` (an extractor's output, projected
+onto blocks by the same aligner as every baseline) or `{"page_id", "labels": [0/1 per block]}` (a block
+classifier). It is checked completely before anything is written: one bad line refuses the whole file
+with a message naming the line, and the result file and leaderboard are written atomically after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .corpora.store import Corpus
+from .evaluate import Scored, _scored, score_report
+from .groundtruth import load_labeled
+from .leaderboard import SAFE_NAME_RE, atomic_write, baselines_dir, result_record, write_leaderboard
+from .types import LabeledPage
+
+MAX_BYTES = 256 * 1024 * 1024  # a text submission of the whole test split is about 20 MB
+SPLIT = "test"
+
+
+class SubmissionError(ValueError):
+    """The submission is refused; the message names the line and the problem. Nothing was written."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    page_id: str
+    text: str | None
+    labels: tuple[bool, ...] | None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse(path: Path, max_bytes: int | None = None) -> list[tuple[int, Entry]]:
+    """(line number, entry) of every non-blank line; the first malformed line raises."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    if not path.is_file():
+        raise SubmissionError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise SubmissionError(f"{path}: {size:,} bytes, over the {max_bytes:,}-byte limit")
+    out = []
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            where = f"{path}:{lineno}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise SubmissionError(f"{where}: not UTF-8 ({e.reason} at byte {e.start})") from None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line, parse_constant=_refuse_constant)
+            except ValueError as e:
+                raise SubmissionError(f"{where}: not JSON ({e})") from None
+            out.append((lineno, _entry(obj, where)))
+    if not out:
+        raise SubmissionError(f"{path}: no submission lines")
+    return out
+
+
+def _entry(obj: Any, where: str) -> Entry:
+    if not isinstance(obj, dict):
+        raise SubmissionError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    unknown = sorted(set(obj) - {"page_id", "text", "labels"})
+    if unknown:
+        raise SubmissionError(f"{where}: unknown field(s) {unknown}; expected page_id and text or labels")
+    page_id = obj.get("page_id")
+    if not isinstance(page_id, str) or not page_id:
+        raise SubmissionError(f"{where}: page_id must be a non-empty string")
+    if ("text" in obj) == ("labels" in obj):
+        raise SubmissionError(f"{where}: give exactly one of text or labels")
+    if "text" in obj:
+        if not isinstance(obj["text"], str):
+            raise SubmissionError(f"{where}: text must be a string")
+        return Entry(page_id, obj["text"], None)
+    labels = obj["labels"]
+    if not isinstance(labels, list):
+        raise SubmissionError(f"{where}: labels must be a list of 0/1")
+    for k, v in enumerate(labels):
+        # bool is an int in Python: true/false are refused along with 2, 0.5 and NaN
+        if isinstance(v, bool) or not isinstance(v, int) or v not in (0, 1):
+            shown = "NaN" if isinstance(v, float) and math.isnan(v) else json.dumps(v)
+            raise SubmissionError(f"{where}: labels[{k}] is {shown}, not 0 or 1")
+    return Entry(page_id, None, tuple(v == 1 for v in labels))
+
+
+def check_name(name: str, folder: Path, force: bool) -> Path:
+    """The result file a submission named `name` writes; refuses names that escape the folder or
+    would replace a baseline, and a resubmission without `force`."""
+    if not SAFE_NAME_RE.match(name):
+        raise SubmissionError(f"name {name!r}: use 1–64 letters, digits, '.', '_', '+' or '-', starting with a letter or digit")
+    path = folder / f"{name}.json"
+    if path.exists():
+        try:
+            kind = json.loads(path.read_text(encoding="utf-8")).get("kind")
+        except (OSError, ValueError):
+            kind = None
+        if kind != "submission":
+            raise SubmissionError(f"name {name!r} is taken by a {kind or 'baseline'} result ({path}); choose another")
+        if not force:
+            raise SubmissionError(f"a submission named {name!r} exists ({path}); pass --force to replace it")
+    return path
+
+
+_URL_RE = re.compile(r"^https?://[^\s()<>\[\]]+$")
+
+
+def check_about(url: str | None, description: str | None) -> None:
+    """The URL and description go into the leaderboard's Markdown: a plain http(s) link, one line."""
+    if url is not None and not _URL_RE.match(url):
+        raise SubmissionError(f"--url {url!r}: give an http(s) address without spaces, brackets or parentheses")
+    if description is not None and (len(description) > 300 or "\n" in description or "|" in description):
+        raise SubmissionError("--description: one line of at most 300 characters, without '|'")
+
+
+def match(entries: list[tuple[int, Entry]], labeled: list[LabeledPage], path: Path) -> list[Entry]:
+    """The entries in the order of `labeled`; refuses unknown, duplicate, missing pages and label
+    lists of the wrong length."""
+    by_id = {lp.page.page_id: lp for lp in labeled}
+    seen: dict[str, int] = {}
+    for lineno, e in entries:
+        where = f"{path}:{lineno}"
+        if e.page_id not in by_id:
+            raise SubmissionError(f"{where}: unknown page_id {e.page_id!r} (not a {SPLIT} page)")
+        if e.page_id in seen:
+            raise SubmissionError(f"{where}: duplicate page_id {e.page_id!r} (first on line {seen[e.page_id]})")
+        seen[e.page_id] = lineno
+        n = len(by_id[e.page_id].blocks)
+        if e.labels is not None and len(e.labels) != n:
+            raise SubmissionError(f"{where}: {len(e.labels)} labels for page {e.page_id!r}, which has {n} blocks")
+    missing = [pid for pid in by_id if pid not in seen]
+    if missing:
+        raise SubmissionError(f"{path}: {len(missing)} {SPLIT} page(s) missing, e.g. {', '.join(missing[:5])}")
+    mine = {e.page_id: e for _, e in entries}
+    return [mine[lp.page.page_id] for lp in labeled]
+
+
+def scored(lp: LabeledPage, e: Entry) -> Scored:
+    """What the scorers need of one entry: text is projected onto blocks, labels are the decisions
+    (their word F1 is measured on the kept blocks' text, as for the reference rows)."""
+    if e.labels is not None:
+        text = "\n".join(b.block.text for b, k in zip(lp.blocks, e.labels) if k)
+        return _scored(lp, text, e.labels, 0.0, None)
+    return _scored(lp, e.text or "", None, 0.0, None)
+
+
+def submit(
+    path: Path,
+    name: str,
+    url: str | None = None,
+    description: str | None = None,
+    force: bool = False,
+    corpus: Corpus | None = None,
+    folder: Path | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Validate, score, write `<folder>/<name>.json` and regenerate the leaderboard; nothing is
+    written unless every check passes."""
+    folder = folder or baselines_dir()
+    out = check_name(name, folder, force)
+    check_about(url, description)
+    entries = parse(path)
+    corpus = corpus or Corpus.open()
+    pages = corpus.select(split=SPLIT)
+    labeled = load_labeled(corpus, pages)
+    ordered = match(entries, labeled, path)
+    results = [scored(lp, e) for lp, e in zip(labeled, ordered)]
+    report = score_report(labeled, {name: results}, {name: None}, kind="submission")
+    metrics = report["systems"][name]
+    metrics.pop("vs_best", None)  # a paired test needs the baselines' per-page results
+    report.update(dataset_revision=corpus.revision(), split=SPLIT)
+    submitted = {
+        "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "format": "/".join(sorted({"labels" if e.labels is not None else "text" for e in ordered})),
+        **({"url": url} if url else {}),
+        **({"description": description} if description else {}),
+    }
+    record = result_record(name, metrics, report, submitted=submitted)
+    atomic_write(out, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+    write_leaderboard(folder)
+    return out, record
