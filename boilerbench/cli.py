@@ -172,6 +172,37 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build_dataset(args: argparse.Namespace) -> int:
+    from .corpora.store import Corpus
+    from .dataset import build_dataset
+
+    result = build_dataset(Corpus.open(args.data), Path(args.out))
+    for config, splits in result["rows"].items():
+        print(f"{config:<7} " + "  ".join(f"{s} {n:,}" for s, n in splits.items()))
+    print(f"wrote {args.out} (dataset revision {result['dataset_revision']})")
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .publish import model_folder, publish
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.model:
+            folder, kind = model_folder(Path(tmp) / "model"), "model"
+        elif args.folder:
+            folder, kind = Path(args.folder), "dataset"
+        else:
+            raise ValueError("give --folder DIR (a folder written by build-dataset) or --model")
+        listing = publish(folder, args.repo_id, repo_type=kind, dry_run=args.dry_run)
+        verb = "would upload" if args.dry_run else "uploaded"
+        for name, size in listing:
+            print(f"{size:>12,}  {name}")
+        print(f"{verb} {len(listing)} files ({sum(s for _, s in listing) / 1e6:.1f} MB) to the {kind} repo {args.repo_id}")
+    return 0
+
+
 def _cmd_import_releases(args: argparse.Namespace) -> int:
     from .corpora.build import import_releases
 
@@ -239,6 +270,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--license", default="unknown")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("build-dataset", help="write the Hugging Face dataset folder (parquet + card)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.set_defaults(func=_cmd_build_dataset)
+
+    p = sub.add_parser("publish", help="upload the dataset folder or the classifier to the Hugging Face Hub")
+    p.add_argument("--repo-id", required=True, metavar="ORG/NAME")
+    p.add_argument("--folder", metavar="DIR", help="the dataset folder written by build-dataset")
+    p.add_argument("--model", action="store_true", help="publish the shipped classifier as a model repo instead")
+    p.add_argument("--dry-run", action="store_true", help="list what would be uploaded; no token, no network")
+    p.set_defaults(func=_cmd_publish)
 
     p = sub.add_parser("submit", help="score your system's outputs on the test split and add it to the leaderboard")
     p.add_argument("file", metavar="FILE", help='JSONL, one line per test page: {"page_id", "text"} or {"page_id", "labels": [0/1 per block]}')

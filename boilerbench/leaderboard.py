@@ -91,8 +91,36 @@ def _worst_leaks(metrics: dict[str, Any], n: int = 3) -> str:
     return ", ".join(f"{c} {100 * v:.0f}%" for c, v in top) or "—"
 
 
+def main_table(records: list[dict[str, Any]]) -> list[str]:
+    """The ranking (Markdown lines), best block F1 first: the leaderboard's and the dataset card's."""
+    lines = [
+        "| # | system | block F1 [95% CI] | block P | block R | word F1 | leaks most | pages/s | version |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for k, r in enumerate(_ranked(records), start=1):
+        m = r["metrics"]
+        ci = m.get("block_f1_ci")
+        name = r["system"]
+        if r.get("kind") == "submission":
+            url = r.get("submission", {}).get("url")
+            name = (f"[{name}]({url})" if url else name) + " (submission)"
+        if r.get("kind") == "reference":
+            name = f"*{r['system']}* (reference)"
+        lines.append(
+            f"| {k} | {name} | {_f(m.get('block_f1'))}" + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else "")
+            + f" | {_f(m.get('block_precision'))} | {_f(m.get('block_recall'))} | {_f(m.get('word_f1'))}"
+            f" | {_worst_leaks(m)} | {_rate(m.get('pages_per_s'))}"
+            f" | {r.get('version') or '—'} |"
+        )
+    return lines
+
+
+def _ranked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))
+
+
 def render(records: list[dict[str, Any]]) -> str:
-    recs = sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))
+    recs = _ranked(records)
     revs = sorted({r["dataset_revision"] for r in recs})
     lines = [
         "# boilerbench leaderboard",
@@ -110,24 +138,8 @@ def render(records: list[dict[str, Any]]) -> str:
         "`python -m boilerbench submit FILE --name NAME [--url URL] [--description TEXT]` and open a pull",
         "request with the `baselines/NAME.json` and `leaderboard.md` it writes (the README shows how).",
         "",
-        "| # | system | block F1 [95% CI] | block P | block R | word F1 | leaks most | pages/s | version |",
-        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for k, r in enumerate(recs, start=1):
-        m = r["metrics"]
-        ci = m.get("block_f1_ci")
-        name = r["system"]
-        if r.get("kind") == "submission":
-            url = r.get("submission", {}).get("url")
-            name = (f"[{name}]({url})" if url else name) + " (submission)"
-        if r.get("kind") == "reference":
-            name = f"*{r['system']}* (reference)"
-        lines.append(
-            f"| {k} | {name} | {_f(m.get('block_f1'))}" + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else "")
-            + f" | {_f(m.get('block_precision'))} | {_f(m.get('block_recall'))} | {_f(m.get('word_f1'))}"
-            f" | {_worst_leaks(m)} | {_rate(m.get('pages_per_s'))}"
-            f" | {r.get('version') or '—'} |"
-        )
+    lines += main_table(recs)
     for title, key in (("By corpus (block F1 / word F1)", "by_corpus"), ("By WCXB page type (block F1)", "by_page_type")):
         groups = sorted({g for r in recs for g in r["metrics"].get(key, {})})
         if key == "by_page_type":

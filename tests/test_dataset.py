@@ -1,0 +1,165 @@
+"""`build-dataset` on a slice of the bundled corpus, read back with the real `datasets.load_dataset`
+offline: row counts and labels match the annotations, the card's YAML declares the configs and
+splits, no site is in both training and test, and the card carries the leaderboard's table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from boilerbench.classifier import as_lines
+from boilerbench.corpora.store import Corpus
+from boilerbench.dataset import CONFIGS, LICENSES, build_dataset, check_splits
+from boilerbench.groundtruth import load_labeled
+from boilerbench.leaderboard import load_results, main_table, repo_root
+
+datasets = pytest.importorskip("datasets")
+pq = pytest.importorskip("pyarrow.parquet")
+yaml = pytest.importorskip("yaml")
+
+
+@pytest.fixture(scope="module")
+def slice_pages():
+    corpus = Corpus.open()
+    pick = (
+        corpus.select(split="train")[:3]
+        + corpus.select(split="validation")[:2]
+        + corpus.select(split="test", source="wcxb")[:2]
+        + corpus.select(split="test", source="scrapinghub")[:1]
+        + corpus.select(split="test", source="trafilatura-eval")[:2]
+        + corpus.select(split="excluded")[:1]  # left out of the dataset
+    )
+    return corpus, pick
+
+
+@pytest.fixture(scope="module")
+def built(slice_pages, tmp_path_factory: pytest.TempPathFactory):
+    corpus, pages = slice_pages
+    out = tmp_path_factory.mktemp("hf") / "boilerbench"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOILERBENCH_BASELINES", str(repo_root() / "baselines"))  # read only: the card's table
+        result = build_dataset(corpus, out, pages=pages, progress=False)
+    labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=False)}
+    return out, result, labeled
+
+
+@pytest.fixture()
+def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return tmp_path / "hf-cache"
+
+
+def _expected(labeled, split: str) -> list:
+    return [lp for lp in labeled.values() if lp.page.split == split]
+
+
+@pytest.mark.parametrize("split", ["train", "validation", "test"])
+def test_blocks_load_offline_with_the_annotations_labels(built, offline, split: str) -> None:
+    out, result, labeled = built
+    ds = datasets.load_dataset(str(out), "blocks", split=split, cache_dir=str(offline))
+    pages = _expected(labeled, split)
+    assert len(ds) == sum(len(lp.blocks) for lp in pages) == result["rows"]["blocks"][split]
+    want = {(lp.page.page_id, b.block.index): (b.label, b.category, b.block.text) for lp in pages for b in lp.blocks}
+    got = {(r["page_id"], r["index"]): (r["label"], r["category"], r["text"]) for r in ds}
+    assert got == want
+    assert set(ds["label"]) <= {"content", "boilerplate", None}
+    assert "content" in ds["label"] and "boilerplate" in ds["label"]
+    if split == "test":  # snippet-only pages leave blocks unlabeled: null, not a made-up label
+        assert None in ds["label"]
+
+
+def test_pages_load_offline(built, offline) -> None:
+    out, _, labeled = built
+    ds = datasets.load_dataset(str(out), "pages", cache_dir=str(offline))
+    assert set(ds) == {"train", "validation", "test"}
+    for split in ds:
+        assert sorted(ds[split]["page_id"]) == sorted(lp.page.page_id for lp in _expected(labeled, split))
+    test = ds["test"]
+    for row in test:
+        lp = labeled[row["page_id"]]
+        assert row["license"] == LICENSES[row["source"]][0] == lp.page.license
+        assert row["gold_text"] == lp.gold.text
+        assert row["with_snippets"] == list(lp.gold.with_snippets)
+        assert row["html"] and "<" in row["html"]
+    assert any(r["gold_text"] is None and r["with_snippets"] for r in test)  # trafilatura-eval
+    excluded = {lp.page.page_id for lp in labeled.values() if lp.page.split == "excluded"}
+    assert excluded and not excluded & {pid for split in ds for pid in ds[split]["page_id"]}
+
+
+def test_lines_load_offline(built, offline) -> None:
+    out, _, labeled = built
+    ds = datasets.load_dataset(str(out), "lines", split="train", cache_dir=str(offline))
+    expected = 0
+    for lp in _expected(labeled, "train"):
+        lines, owner = as_lines([b.block for b in lp.blocks])
+        expected += len(lines)
+        rows = [r for r in ds if r["page_id"] == lp.page.page_id]
+        assert [r["text"] for r in rows] == [line.text for line in lines]
+        assert [r["label"] for r in rows] == [lp.blocks[o].label for o in owner]
+    assert len(ds) == expected
+
+
+def test_card_yaml_declares_configs_and_splits(built) -> None:
+    out, result, _ = built
+    text = (out / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    meta = yaml.safe_load(text.split("---\n")[1])
+    configs = {c["config_name"]: c for c in meta["configs"]}
+    assert set(configs) == set(CONFIGS)
+    for name, c in configs.items():
+        splits = {f["split"]: f["path"] for f in c["data_files"]}
+        assert set(splits) == {"train", "validation", "test"}
+        for split, pattern in splits.items():
+            assert list(out.glob(pattern)), (name, split, pattern)
+    assert configs["blocks"].get("default") is True
+    assert meta["license"] == "other" and (out / "licenses" / "wcxb-CC-BY-4.0.txt").is_file()
+    for source, (licence, _) in LICENSES.items():
+        assert f"| {source} | {licence} |" in text  # sizes and licences per source
+
+
+def test_card_carries_the_leaderboard_table(built) -> None:
+    out, _, _ = built
+    text = (out / "README.md").read_text(encoding="utf-8")
+    board = (repo_root() / "leaderboard.md").read_text(encoding="utf-8")
+    table = main_table(load_results(repo_root() / "baselines"))
+    assert len(table) > 10 and any("boilerbench" in line for line in table)
+    for line in table:
+        assert line in text and line in board
+
+
+def test_no_site_in_both_training_and_test(built, tmp_path) -> None:
+    out, _, _ = built
+    check_splits(out)
+    domains = {s: set(pq.read_table(out / "pages" / f"{s}-00000-of-00001.parquet").column("domain").to_pylist()) for s in ("train", "validation", "test")}
+    assert not (domains["train"] | domains["validation"]) & domains["test"]
+    # the check is real: a test page moved to a training site is caught
+    bad = tmp_path / "bad"
+    (bad / "pages").mkdir(parents=True)
+    for s in ("train", "validation", "test"):
+        table = pq.read_table(out / "pages" / f"{s}-00000-of-00001.parquet")
+        if s == "test":
+            col = table.column("domain").to_pylist()
+            col[0] = next(iter(domains["train"]))
+            table = table.set_column(table.schema.get_field_index("domain"), "domain", [col])
+        pq.write_table(table, bad / "pages" / f"{s}-00000-of-00001.parquet")
+    with pytest.raises(ValueError, match="in both training and test"):
+        check_splits(bad)
+
+
+def test_refuses_a_folder_with_other_files(slice_pages, tmp_path) -> None:
+    corpus, pages = slice_pages
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="notes.txt"):
+        build_dataset(corpus, tmp_path, pages=pages[:2], progress=False)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_the_full_build_splits(slice_pages) -> None:
+    """The bundled corpus as a whole keeps training and test sites apart (what the full build checks)."""
+    corpus, _ = slice_pages
+    sites = {s: Counter(p.domain for p in corpus.select(split=s)) for s in ("train", "validation", "test")}
+    assert not (set(sites["train"]) | set(sites["validation"])) & set(sites["test"])
