@@ -114,6 +114,7 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         """Fit the first stage on all rows; return its out-of-fold scores (folds by `groups`, one
         group per row, e.g. the page's site; by page when None)."""
         page, _, F = self._parts(X)
+        w = page_weights(page)
         groups = page if groups is None else np.asarray(groups)
         names, codes = np.unique(groups, return_inverse=True)
         fold_of_group = np.random.RandomState(SEED).permutation(len(names)) % self.folds
@@ -122,16 +123,21 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         for k in range(self.folds):
             held = fold == k
             if held.any() and (~held).any():
-                oof[held] = clone(self.first).fit(F[~held], y[~held]).predict_proba(F[held])[:, 1]
-        self.first_ = clone(self.first).fit(F, y)
+                model = clone(self.first).fit(F[~held], y[~held], sample_weight=w[~held])
+                oof[held] = model.predict_proba(F[held])[:, 1]
+        self.first_ = clone(self.first).fit(F, y, sample_weight=w)
+        self.second_ = None
         self.classes_ = self.first_.classes_
         self.n_features_in_ = X.shape[1]
         return oof
 
-    def fit_second(self, X: np.ndarray, y: np.ndarray, oof: np.ndarray, second: Any = None) -> ContextStack:
-        if second is not None:
-            self.second = second
-        self.second_ = clone(self.second).fit(self.second_inputs(X, oof), y)
+    def fit_second(self, X: np.ndarray, y: np.ndarray, oof: np.ndarray) -> ContextStack:
+        """Fit `second` on the first stage's out-of-fold scores (`second` None: no second stage,
+        the first decides alone)."""
+        if self.second is None:
+            self.second_ = None
+        else:
+            self.second_ = clone(self.second).fit(self.second_inputs(X, oof), y, sample_weight=page_weights(X[:, 0]))
         return self
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> ContextStack:
@@ -141,15 +147,25 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         if len(X) == 0:
             return np.zeros((0, 2))
         _, _, F = self._parts(X)
-        first = self.first_.predict_proba(F)[:, 1]
-        return self.second_.predict_proba(self.second_inputs(X, first))
+        first = self.first_.predict_proba(F)
+        if self.second_ is None:
+            return first
+        return self.second_.predict_proba(self.second_inputs(X, first[:, 1]))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
+def page_weights(page: np.ndarray) -> np.ndarray:
+    """Sample weights that give every page the same total weight (mean 1): the metric is a mean
+    over pages, and a forum thread of 3,000 blocks should not outweigh a hundred articles."""
+    _, codes, counts = np.unique(page, return_inverse=True, return_counts=True)
+    w = 1.0 / counts[codes]
+    return w * (len(w) / w.sum()) if len(w) else w
+
+
 def make_pipeline(text_only: bool, first: dict[str, Any] | None = None, second: dict[str, Any] | None = None) -> Pipeline:
-    model = ContextStack(_hgb(**(first or FIRST_STAGE)), _hgb(**(second or SECOND_GRID[0])), text_only)
+    model = ContextStack(_hgb(**(first or FIRST_STAGE)), _hgb(**second) if second else None, text_only)
     return Pipeline([("features", BlockFeaturizer(text_only=text_only)), ("model", model)])
 
 
@@ -243,10 +259,13 @@ def model_hash(folder: Path = MODEL_DIR) -> str:
 # --- training ---------------------------------------------------------------------------------
 
 # The first stage is fixed (chosen on validation while building the feature set, see the model's
-# JSON record); `train` chooses the second stage from `SECOND_GRID` and the threshold on validation.
-# Prediction costs about the same per tree whatever its size, so the stages are few and deep.
+# JSON record); `train` chooses the second stage from `SECOND_GRID` (None: no second stage) and
+# the threshold on validation. Prediction costs about the same per tree whatever its size, so the
+# stages are few and deep; a costlier choice must beat a cheaper one by `MIN_GAIN` to be taken.
 FIRST_STAGE = {"max_iter": 150, "learning_rate": 0.15, "max_leaf_nodes": 63, "min_samples_leaf": 40}
-SECOND_GRID = (
+MIN_GAIN = 0.002
+SECOND_GRID: tuple[dict[str, Any] | None, ...] = (
+    None,
     {"max_iter": 60, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
     {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
 )
@@ -273,13 +292,14 @@ def fit_and_select(
     train: Sequence[tuple[Sequence[Block], np.ndarray]],
     validation: Sequence[tuple[Sequence[Block], np.ndarray]],
     mode: str,
-    grid: Sequence[dict[str, Any]] = SECOND_GRID,
+    grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
     log: Any = print,
     groups: Sequence[str] | None = None,
     first: dict[str, Any] = FIRST_STAGE,
 ) -> BlockClassifier:
     """Fit the first stage on train (and out of fold, by `groups`: one site per train page), then
-    each second-stage grid point; keep the one (and the threshold) with the best validation F1."""
+    each second-stage grid point (in order of cost); keep the one (and the threshold) with the best
+    validation F1, a costlier one only when it gains `MIN_GAIN`."""
     text_only = mode == "text"
     featurizer = BlockFeaturizer(text_only=text_only).fit([])
     t0 = time.perf_counter()
@@ -291,31 +311,29 @@ def fit_and_select(
     row_groups = None if groups is None else np.repeat(np.asarray(groups, dtype=object), [len(b) for b, _ in train])
     log(f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s")
     t1 = time.perf_counter()
-    stack = ContextStack(_hgb(**first), _hgb(**grid[0]), text_only)
+    stack = ContextStack(_hgb(**first), None, text_only)
     oof = stack.fit_first(Xtr, ytr, row_groups)
-    first_scores = _split_by_page(stack.first_.predict_proba(stack._parts(Xva)[2])[:, 1], sizes)
-    first_f1 = max(mean_page_f1(yva, first_scores, t) for t in THRESHOLDS)
-    log(f"[{mode}] first stage {first}: validation block F1 {first_f1:.4f} alone ({time.perf_counter() - t1:.0f}s)")
-    best: tuple[float, float, dict[str, Any], Any] | None = None
+    log(f"[{mode}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
+    best: tuple[float, float, dict[str, Any] | None, Any] | None = None
     trials = []
     for params in grid:
         t1 = time.perf_counter()
-        stack.fit_second(Xtr, ytr, oof, _hgb(**params))
+        stack.second = None if params is None else _hgb(**params)
+        stack.fit_second(Xtr, ytr, oof)
         scores = _split_by_page(stack.predict_proba(Xva)[:, 1], sizes)
         f1s = {t: mean_page_f1(yva, scores, t) for t in THRESHOLDS}
         thr = max(f1s, key=lambda t: (f1s[t], -abs(t - 0.5)))
         trials.append({"second": params, "threshold": thr, "validation_block_f1": round(f1s[thr], 4)})
         log(f"[{mode}] second stage {params}: validation block F1 {f1s[thr]:.4f} at threshold {thr} ({time.perf_counter() - t1:.0f}s)")
-        if best is None or f1s[thr] > best[0]:
+        if best is None or f1s[thr] >= best[0] + MIN_GAIN:
             best = (f1s[thr], thr, params, stack.second_)
     assert best is not None
     f1, thr, params, second = best
-    stack.second, stack.second_ = _hgb(**params), second
+    stack.second, stack.second_ = (None if params is None else _hgb(**params)), second
     pipeline = Pipeline([("features", featurizer), ("model", stack)])
     info = {
         "params": {"first": first, "second": params},
         "validation_block_f1": round(f1, 4),
-        "validation_block_f1_first_stage": round(first_f1, 4),
         "trials": trials,
         "train_pages": len(train),
         "train_blocks": int(len(ytr)),

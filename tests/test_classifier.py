@@ -44,7 +44,7 @@ from boilerbench.types import BOILERPLATE, CONTENT
 
 N_TRAIN, N_VALIDATION, N_TEST = 40, 15, 15
 TINY_FIRST = {"max_iter": 30}
-TINY_GRID = ({"max_iter": 10}, {"max_iter": 20})
+TINY_GRID = (None, {"max_iter": 10})
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -76,7 +76,8 @@ def test_load_shipped_models(mode: str) -> None:
     model = clf.pipeline.named_steps["model"]
     assert isinstance(model, ContextStack) and model.text_only is (mode == "text")
     assert model.n_features_in_ == N_KEYS + len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)
-    assert model.second_.n_features_in_ == len(model.second_input_names())
+    if model.second_ is not None:
+        assert model.second_.n_features_in_ == len(model.second_input_names())
     assert 0.0 < clf.threshold < 1.0
     meta = json.loads((MODEL_DIR / f"boilerbench-{mode}.json").read_text(encoding="utf-8"))
     assert clf.threshold == meta["threshold"]
@@ -279,7 +280,10 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert loaded.info["validation_pages"] == N_VALIDATION
     assert loaded.info["train_blocks"] == sum(len(b) for b, _ in train)
     assert 0.0 < loaded.info["validation_block_f1"] <= 1.0
-    assert loaded.info["validation_block_f1"] == max(t["validation_block_f1"] for t in loaded.info["trials"])
+    # the best trial, or a cheaper one within MIN_GAIN of it
+    chosen = next(t for t in loaded.info["trials"] if t["second"] == loaded.info["params"]["second"])
+    assert loaded.info["validation_block_f1"] == chosen["validation_block_f1"]
+    assert max(t["validation_block_f1"] for t in loaded.info["trials"]) < chosen["validation_block_f1"] + classifier.MIN_GAIN
     assert loaded.info["features_version"] == FEATURES_VERSION
     assert any("validation block F1" in line for line in logged)
     # the loaded pipeline gives the fitted one's scores
