@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import glob
 import json
+import multiprocessing
 import os
 import re
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -21,7 +24,8 @@ from .categories import categorize
 from .classifier import shipped
 from .segment import SegmentError, segment_html, segment_text
 from .text import BinaryInputError, decode_bytes
-from .types import BOILERPLATE, CONTENT
+from .types import BOILERPLATE, CONTENT, Block
+from .warc import Record, WarcStats, iter_records
 
 _HTML_RE = re.compile(r"<\s*(!doctype|html|head|body|div|p|span|a|table|meta|title|article|section|br)\b", re.I)
 
@@ -43,31 +47,89 @@ def detect_mode(text: str, name: str = "") -> str:
     return "html" if _HTML_RE.search(text[:5000]) else "text"
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """The classifier's view of one page: its blocks, their scores and what is kept."""
+
+    mode: str
+    blocks: list[Block]
+    scores: list[float]
+    kept: list[bool]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b.text for b, k in zip(self.blocks, self.kept) if k)
+
+    def block_rows(self) -> list[dict[str, Any]]:
+        """One dict per block: `index`, `text`, `label`, `score`, `category`."""
+        labels = [CONTENT if k else BOILERPLATE for k in self.kept]
+        cats = categorize(self.blocks, labels)
+        return [
+            {"index": b.index, "text": b.text, "label": lab, "score": round(s, 4), "category": c}
+            for b, lab, s, c in zip(self.blocks, labels, self.scores, cats)
+        ]
+
+
+def classify(text: str, mode: str = "auto", name: str = "") -> Decisions:
+    """The shipped classifier on one decoded page ("html", "text", or "auto": detected)."""
+    mode = detect_mode(text, name) if mode == "auto" else mode
+    if not text.strip():
+        return Decisions(mode, [], [], [])
+    blocks = segment_text(text) if mode == "text" else segment_html(text)
+    clf = shipped(mode)  # text pages: one block per line, exactly what the text model reads
+    scores = [float(s) for s in clf.scores(blocks)]
+    return Decisions(mode, blocks, scores, [s >= clf.threshold for s in scores])
+
+
 def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = "-") -> str:
     """Kept text (fmt "text") or one JSON object per block (fmt "jsonl") of one page."""
     try:
         text = decode_bytes(data)
     except BinaryInputError as e:
         raise BinaryInputError(f"{name}: {e}") from e
-    if not text.strip():
-        return ""
-    mode = detect_mode(text, name) if mode == "auto" else mode
-    blocks = segment_text(text) if mode == "text" else segment_html(text)
-    clf = shipped(mode)  # text pages: one block per line, exactly what the text model reads
-    scores = clf.scores(blocks)
-    kept = [float(s) >= clf.threshold for s in scores]
+    d = classify(text, mode, name)
     if fmt == "text":
-        return "\n".join(b.text for b, k in zip(blocks, kept) if k)
-    labels = [CONTENT if k else BOILERPLATE for k in kept]
-    cats = categorize(blocks, labels)
-    rows = (
-        json.dumps(
-            {"index": b.index, "text": b.text, "label": lab, "score": round(float(s), 4), "category": c},
-            ensure_ascii=False,
-        )
-        for b, lab, s, c in zip(blocks, labels, scores, cats)
-    )
-    return "\n".join(rows)
+        return d.text
+    return "\n".join(json.dumps(row, ensure_ascii=False) for row in d.block_rows())
+
+
+def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
+    rec, mode, fmt = args
+    d = classify(rec.text, rec.kind if mode == "auto" else mode)
+    row: dict[str, Any] = {"url": rec.url, "record_id": rec.record_id, "mode": d.mode, "text": d.text}
+    if fmt == "jsonl":
+        row["blocks"] = d.block_rows()
+    return row
+
+
+def clean_warc(path: str, mode: str = "auto", fmt: str = "text", workers: int | None = None, progress: bool = True, stats: WarcStats | None = None) -> Iterator[dict[str, Any]]:
+    """One JSON-ready row per usable record of a WARC (HTML) or WET (text) file, in file order,
+    streamed: at most a small window of records is in memory, whatever the file's size."""
+    stats = stats if stats is not None else WarcStats()
+    jobs = ((rec, mode, fmt) for rec in iter_records(path, stats))
+    bar = tqdm(desc=Path(path).name, unit="record", disable=not progress)
+    for row in bounded_map(_clean_record, jobs, workers or min(2, os.cpu_count() or 1)):
+        bar.update()
+        yield row
+    bar.close()
+
+
+def bounded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, window: int = 32) -> Iterator[Any]:
+    """`map(fn, items)` in order on `workers` processes, pulling items only as results are taken:
+    no more than `window` items are ever pending (a crawl is never read ahead into memory)."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    # forkserver, not fork: a long-running caller (a test session, a notebook) has threads — a
+    # progress bar's monitor, a log handler — and a fork taken while one holds a lock hangs.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        pending: deque[Future[Any]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _clean_path(args: tuple[str, str, str]) -> Cleaned:

@@ -82,6 +82,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_clean(args: argparse.Namespace) -> int:
     from .clean import clean_bytes, clean_many, expand
     from .text import BinaryInputError
+    from .warc import is_warc
 
     inputs = args.inputs or ["-"]
     if inputs == ["-"]:
@@ -96,6 +97,11 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     paths = expand(inputs)
     if not paths:
         raise ValueError(f"no input files match {' '.join(inputs)}")
+    crawls = [p for p in paths if is_warc(p)]
+    if crawls:
+        if len(crawls) != len(paths):
+            raise ValueError("give WARC/WET files or pages, not both in one call")
+        return _clean_crawls(crawls, args)
     failed = 0
     outdir = Path(args.out) if args.out else None
     if outdir:
@@ -120,6 +126,30 @@ def _cmd_clean(args: argparse.Namespace) -> int:
             if res.output:
                 print(res.output)
     return 1 if failed else 0
+
+
+def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
+    """WARC/WET files → one JSON line per usable record (url, text; blocks with --format jsonl),
+    streamed to stdout or to DIR/<file>.jsonl; what was skipped goes to stderr."""
+    from .clean import clean_warc
+    from .warc import WarcStats
+
+    outdir = Path(args.out) if args.out else None
+    if outdir:
+        outdir.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        stats = WarcStats()
+        rows = clean_warc(path, args.mode, args.format, progress=True, stats=stats)
+        if outdir:
+            target = outdir / (Path(path).name.split(".")[0] + ".jsonl")
+            with target.open("w", encoding="utf-8") as f:
+                for row in rows:
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            for row in rows:
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"{path}: {stats.summary()}", file=sys.stderr)
+    return 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:

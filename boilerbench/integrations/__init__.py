@@ -1,0 +1,1 @@
+"""Adapters that put the boilerbench classifier into other tools' pipelines (optional dependencies)."""

@@ -1,0 +1,165 @@
+"""Crawl input: a WARC made here from real pages — with a non-HTML record, a page in a legacy
+charset and a last gzip member cut short — read by `warc.iter_records`, cleaned by `clean`, and run
+through the datatrove step under `LocalPipelineExecutor` (same kept text as `clean`); WET records
+in text mode."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from boilerbench.cli import main
+from boilerbench.clean import classify, clean_bytes
+from boilerbench.warc import WarcStats, iter_records
+
+warcio = pytest.importorskip("warcio")
+from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
+from warcio.warcwriter import WARCWriter  # noqa: E402
+
+LEGACY = "https://example.de/legacy"
+GERMAN = "trafeval-0133"  # autopresse.de, the conftest fixture
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def _record(writer, url: str, payload: bytes, content_type: str, kind: str = "response", identified: str | None = None):
+    headers = {"WARC-Identified-Payload-Type": identified or content_type.split(";")[0]}
+    if kind == "response":
+        http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+        rec = writer.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http, warc_headers_dict=headers)
+    else:
+        headers["Content-Type"] = content_type
+        rec = writer.create_warc_record(url, kind, payload=io.BytesIO(payload), warc_headers_dict=headers)
+    writer.write_record(rec)
+
+
+@pytest.fixture(scope="module")
+def pages(jefftk, erikdemaine, autopresse, xinhuanet) -> dict[str, str]:
+    """url → the page's decoded HTML (as `clean` reads it)."""
+    from boilerbench.text import decode_bytes
+
+    return {f"https://example.org/{rp.page.page_id}": decode_bytes(rp.data) for rp in (jefftk, erikdemaine, autopresse, xinhuanet)}
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory: pytest.TempPathFactory, pages: dict[str, str]) -> Path:
+    """pages as UTF-8 responses, a PNG response, the German page in windows-1252 (said only by the
+    HTTP header), then a record whose gzip member is cut short."""
+    folder = tmp_path_factory.mktemp("crawl")
+    path = folder / "crawl.warc.gz"
+    with path.open("wb") as f:
+        w = WARCWriter(f, gzip=True)
+        _record(w, "https://example.org/crawl-info", b"software: test", "application/warc-fields", kind="metadata")
+        for url, html in pages.items():
+            _record(w, url, html.encode("utf-8"), "text/html; charset=utf-8")
+        _record(w, "https://example.org/logo.png", PNG, "image/png")
+        german = next(html for url, html in pages.items() if url.endswith(GERMAN))
+        legacy = german.replace('charset="utf-8"', "").replace("charset=utf-8", "").encode("cp1252", errors="replace")
+        _record(w, LEGACY, legacy, "text/html; charset=windows-1252")
+        _record(w, "https://example.org/cut", pages[next(iter(pages))].encode("utf-8"), "text/html")
+    data = path.read_bytes()
+    path.write_bytes(data[:-200])  # the last member loses its end
+    return path
+
+
+@pytest.fixture(scope="module")
+def wet(tmp_path_factory: pytest.TempPathFactory, vietnam_bytes: bytes) -> Path:
+    path = tmp_path_factory.mktemp("wet") / "crawl.warc.wet.gz"
+    with path.open("wb") as f:
+        w = WARCWriter(f, gzip=True)
+        _record(w, "https://www.vietnam.vn/id/page", vietnam_bytes, "text/plain", kind="conversion")
+    return path
+
+
+def test_reader_counts_what_it_skips(crawl, pages) -> None:
+    stats = WarcStats()
+    records = list(iter_records(crawl, stats))
+    assert [r.url for r in records] == [*pages, LEGACY]
+    assert all(r.kind == "html" for r in records)
+    assert stats.html == len(pages) + 1
+    assert stats.skipped == {"not HTML": 1, "metadata": 1}
+    assert stats.truncated == 1  # the cut member: reported, not fatal
+    for r in records[: len(pages)]:
+        assert r.text == pages[r.url]
+    legacy = records[-1].text
+    assert "ü" in legacy or "ä" in legacy or "ö" in legacy  # windows-1252 from the HTTP header, not mojibake
+    assert "Ã" not in legacy
+
+
+def test_clean_a_warc_streams_jsonl(crawl, pages, capsys) -> None:
+    assert main(["clean", str(crawl)]) == 0
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["url"] for r in rows] == [*pages, LEGACY]
+    for r in rows[: len(pages)]:
+        assert r["text"] == clean_bytes(pages[r["url"]].encode("utf-8"), "html")
+        assert r["mode"] == "html" and r["text"]
+    assert "1 skipped (not HTML)" in captured.err and "cut short" in captured.err
+
+
+def test_clean_a_warc_with_block_labels(crawl, tmp_path, pages) -> None:
+    out = tmp_path / "out"
+    assert main(["clean", str(crawl), "--format", "jsonl", "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in (out / "crawl.jsonl").read_text(encoding="utf-8").splitlines()]
+    first = rows[0]
+    d = classify(pages[first["url"]], "html")
+    assert [b["label"] == "content" for b in first["blocks"]] == d.kept
+    assert first["text"] == d.text
+
+
+def test_wet_records_are_cleaned_in_text_mode(wet, vietnam_bytes, capsys) -> None:
+    assert main(["clean", str(wet)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 1 and rows[0]["mode"] == "text"
+    assert rows[0]["text"] == clean_bytes(vietnam_bytes, "text")
+    assert "No data" not in rows[0]["text"].splitlines()
+
+
+def test_a_plain_gzip_file_is_not_a_crawl(tmp_path, capsys) -> None:
+    bad = tmp_path / "not.warc.gz"
+    bad.write_bytes(gzip.compress(b"hello, I am not a WARC file\n" * 20))
+    stats = WarcStats()
+    assert list(iter_records(bad, stats)) == []
+    assert stats.truncated == 1
+
+
+# --- datatrove -------------------------------------------------------------------------------------
+
+
+def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path, capsys) -> None:
+    pytest.importorskip("datatrove")
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from boilerbench.integrations.datatrove import BoilerbenchExtractor, BoilerbenchWarcReader
+
+    assert main(["clean", str(crawl)]) == 0
+    expected = {r["url"]: r["text"] for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert main(["clean", str(wet)]) == 0
+    expected.update({r["url"]: r["text"] for r in map(json.loads, capsys.readouterr().out.splitlines())})
+
+    out = tmp_path / "out"
+    pipeline = [
+        BoilerbenchWarcReader(str(crawl.parent), glob_pattern="*.warc.gz"),
+        BoilerbenchExtractor(add_metadata=True, timeout=30),
+        JsonlWriter(str(out), compression=None),
+    ]
+    LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=str(tmp_path / "logs")).run()
+    wet_pipeline = [
+        BoilerbenchWarcReader(str(wet.parent), glob_pattern="*.wet.gz"),
+        BoilerbenchExtractor(mode="text", add_metadata=True, timeout=30),
+        JsonlWriter(str(tmp_path / "wet-out"), compression=None),
+    ]
+    LocalPipelineExecutor(pipeline=wet_pipeline, tasks=1, workers=1, logging_dir=str(tmp_path / "wet-logs")).run()
+    docs = [json.loads(line) for folder in (out, tmp_path / "wet-out") for f in sorted(folder.glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
+    got = {d["metadata"]["url"]: d for d in docs}
+    assert set(pages) | {LEGACY, "https://www.vietnam.vn/id/page"} <= set(got)
+    for url, d in got.items():
+        if url in expected:
+            assert d["text"] == expected[url], url
+        meta = d["metadata"]["boilerbench"]
+        assert 0 < meta["kept_ratio"] <= 1 and set(meta["labels"]) <= {"0", "1"}
+    assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["mode"] == "text"
