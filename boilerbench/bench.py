@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .align import TokenizedPage, align
@@ -119,4 +120,114 @@ def format_systems(r: dict[str, Any]) -> str:
             f"  {name:<12} {s['pages_per_s']:8.1f} pages/s   ×{s.get('vs_trafilatura', float('nan')):.2f} trafilatura"
             f"   peak RSS {s['peak_rss_mb']:.0f} MB (+{s['rss_growth_mb']:.0f} MB while running)   {s['version']}"
         )
+    return "\n".join(lines)
+
+
+# --- at crawl scale -------------------------------------------------------------------------------
+
+PROJECTED_PAGES = 3_000_000_000
+
+
+def write_warcs(htmls: Sequence[tuple[str, bytes]], folder: Path, records: int, files: int = 8) -> list[Path]:
+    """`records` WARC response records cycling over the pages (unique URLs), spread over `files`
+    gzipped files — the input of the scale benchmark."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"crawl-{k:03d}.warc.gz" for k in range(files)]
+    handles = [p.open("wb") for p in paths]
+    writers = [WARCWriter(h, gzip=True) for h in handles]
+    try:
+        for i in range(records):
+            url, data = htmls[i % len(htmls)]
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            w = writers[i % files]
+            w.write_record(w.create_warc_record(f"{url}#copy-{i}", "response", payload=io.BytesIO(data), http_headers=http,
+                                                warc_headers_dict={"WARC-Identified-Payload-Type": "text/html"}))
+    finally:
+        for h in handles:
+            h.close()
+    return paths
+
+
+def _run_pipeline(conn: Any, folder: str, extractor: str, tasks: int, out: str) -> None:
+    import resource
+
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from .integrations.datatrove import BoilerbenchExtractor, BoilerbenchWarcReader
+    from .runner import one_core
+
+    one_core()
+    if extractor == "boilerbench":
+        step: Any = BoilerbenchExtractor(timeout=30)
+    else:
+        from datatrove.pipeline.extractors import Trafilatura
+
+        step = Trafilatura(timeout=30)
+    pipeline = [BoilerbenchWarcReader(folder, glob_pattern="*.warc.gz"), step, JsonlWriter(out)]
+    t0 = time.perf_counter()
+    LocalPipelineExecutor(pipeline, tasks=tasks, workers=tasks, logging_dir=out + "-logs", skip_completed=False).run()
+    seconds = time.perf_counter() - t0
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    conn.send({"seconds": seconds, "peak_rss_mb": round(max(kids, me)), "main_rss_mb": round(me), "child_rss_mb": round(kids)})
+
+
+def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compare: int = 2_000, work: Path | None = None) -> dict[str, Any]:
+    """The datatrove pipeline (boilerbench WARC reader → extractor → JSONL) on a WARC of the bundled
+    pages repeated to `records`: records/s and peak RSS with 1 and 2 tasks, `small` vs `records`
+    records (memory must stay flat), and datatrove's trafilatura step on `compare` records."""
+    import multiprocessing as mp
+    import shutil
+    import tempfile
+
+    pages = corpus.select(split="test", source="wcxb")
+    htmls = [(p.url or f"https://example.org/{p.page_id}", d) for p, d in corpus.iter_bytes(pages)]
+    tmp = Path(tempfile.mkdtemp(prefix="boilerbench-scale-", dir=work))
+    ctx = mp.get_context("fork")
+    runs: dict[str, Any] = {}
+    try:
+        for n in sorted({small, records, compare}):
+            write_warcs(htmls, tmp / f"warc-{n}", n)
+        plan = [("boilerbench", small, 1), ("boilerbench", records, 1), ("boilerbench", records, 2), ("trafilatura", compare, 1)]
+        for name, n, tasks in plan:
+            parent, child = ctx.Pipe()
+            out = str(tmp / f"out-{name}-{n}-{tasks}")
+            proc = ctx.Process(target=_run_pipeline, args=(child, str(tmp / f"warc-{n}"), name, tasks, out))
+            proc.start()
+            child.close()
+            try:
+                r = parent.recv()
+            except EOFError:
+                r = {"error": f"exited with code {proc.exitcode}"}
+            proc.join()
+            if "seconds" in r:
+                r["records_per_s"] = round(n / r["seconds"], 1)
+            runs[f"{name} {n:,} records, {tasks} task{'s' if tasks > 1 else ''}"] = {"system": name, "records": n, "tasks": tasks, **r}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    one = next((r for r in runs.values() if r["system"] == "boilerbench" and r["tasks"] == 1 and r["records"] == records), {})
+    traf = next((r for r in runs.values() if r["system"] == "trafilatura"), {})
+    for r in runs.values():
+        if r.get("records_per_s") and r["tasks"] == 1:
+            r["core_hours_3e9"] = round(PROJECTED_PAGES / r["records_per_s"] / 3600)
+    ratio = round(one["records_per_s"] / traf["records_per_s"], 2) if one.get("records_per_s") and traf.get("records_per_s") else None
+    return {"runs": runs, "vs_trafilatura": ratio}
+
+
+def format_scale(r: dict[str, Any]) -> str:
+    lines = ["at scale: the datatrove pipeline (WARC reader → extractor → JSONL) on WARCs of the bundled pages:"]
+    for label, s in r["runs"].items():
+        if "error" in s:
+            lines.append(f"  {label:<40} error: {s['error']}")
+            continue
+        hours = f"   {s['core_hours_3e9']:,} core-hours for 3·10⁹ pages" if "core_hours_3e9" in s else ""
+        lines.append(f"  {label:<40} {s['records_per_s']:8.1f} records/s   peak RSS {s['peak_rss_mb']:,} MB{hours}")
+    if r.get("vs_trafilatura"):
+        lines.append(f"  boilerbench ×{r['vs_trafilatura']:.2f} datatrove's trafilatura step (one task each)")
     return "\n".join(lines)

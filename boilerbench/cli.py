@@ -62,6 +62,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if not args.core_only:
         result["systems"] = bench_systems(corpus)
         print(format_systems(result["systems"]))
+    if args.scale:
+        from .bench import bench_scale, format_scale
+
+        n = args.scale_records
+        result["scale"] = bench_scale(corpus, records=n, small=max(1, n // 4), compare=max(1, n // 10))
+        print(format_scale(result["scale"]))
     if args.json:
         _write_json(args.json, result)
     return 0
@@ -284,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--core-only", action="store_true", help="only the segmenter and aligner figures")
+    p.add_argument("--scale", action="store_true", help="also the datatrove pipeline on a WARC of the bundled pages repeated")
+    p.add_argument("--scale-records", type=int, default=20_000, help="records in the scale WARC (default 20,000; a quarter for the memory check)")
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")

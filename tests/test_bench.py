@@ -97,3 +97,35 @@ def test_bench_systems_reports_the_exit_code_of_a_dying_system(corpus, pages, mo
     monkeypatch.setenv(fake_systems.MARKER_ENV, "<")  # every page is marked
     r = bench_systems(corpus, names=("fake-exit-slowly",), pages=pages[:1])
     assert r["systems"]["fake-exit-slowly"] == {"error": "exited with code 3"}
+
+
+# --- at crawl scale (a small run: the command's figures, not a timing) ------------------------------
+
+
+def test_write_warcs_spreads_unique_records(corpus, pages, tmp_path) -> None:
+    from boilerbench.bench import write_warcs
+    from boilerbench.warc import WarcStats, iter_records
+
+    htmls = [(p.url, d) for p, d in corpus.iter_bytes(pages)]
+    paths = write_warcs(htmls, tmp_path, records=12, files=3)
+    stats = WarcStats()
+    urls = [r.url for path in paths for r in iter_records(path, stats)]
+    assert len(urls) == len(set(urls)) == 12 and stats.html == 12 and not stats.truncated
+
+
+def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
+    pytest.importorskip("datatrove")
+    from boilerbench.bench import bench_scale, format_scale
+
+    r = bench_scale(corpus, records=24, small=8, compare=6, work=tmp_path)
+    runs = list(r["runs"].values())
+    assert [(s["system"], s["records"], s["tasks"]) for s in runs] == [
+        ("boilerbench", 8, 1), ("boilerbench", 24, 1), ("boilerbench", 24, 2), ("trafilatura", 6, 1),
+    ]
+    for s in runs:
+        assert "error" not in s, s
+        assert s["records_per_s"] > 0 and s["peak_rss_mb"] > 0
+    assert runs[0]["core_hours_3e9"] > 0 and r["vs_trafilatura"] > 0
+    text = format_scale(r)
+    assert "records/s" in text and "core-hours for 3·10⁹ pages" in text and "trafilatura step" in text
+    assert not list(tmp_path.iterdir())  # the temporary WARCs are removed
