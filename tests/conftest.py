@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from boilerbench.corpora.store import Corpus
+from boilerbench.corpora.store import Corpus, write_corpus
 from boilerbench.types import Gold, Page
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -135,3 +135,18 @@ def xinhuanet() -> RealPage:
 def vietnam_bytes() -> bytes:
     """A crawl's plain-text dump of a vietnam.vn news page (Indonesian edition)."""
     return (FIXTURES / "vietnam-vn-news-id.txt").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def small_test_corpus():
+    """make(root, page_ids): a corpus folder at `root` holding these bundled pages, all in test."""
+    return _small_test_corpus
+
+
+def _small_test_corpus(root: Path, page_ids: list[str]) -> Path:
+    bundled = Corpus.open()
+    by_id = {p.page_id: p for p in bundled.pages}
+    records = [(replace(by_id[i], split="test", archive=""), bundled.read(by_id[i]), bundled.gold[i]) for i in page_ids]
+    written = write_corpus(root, records)
+    assert {p.page_id for p in written} == set(page_ids)
+    return root

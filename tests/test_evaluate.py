@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import boilerbench
 from boilerbench import cli, scoring
 from boilerbench import evaluate as evaluate_mod
 from boilerbench.align import project
-from boilerbench.corpora.store import Corpus, write_corpus
+from boilerbench.corpora.store import Corpus
 from boilerbench.evaluate import evaluate, format_table, reference_scored, resolve, score_system
 from boilerbench.groundtruth import load_labeled
 from boilerbench.runner import Output, page_html
@@ -41,14 +40,8 @@ REPORT_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    bundled = Corpus.open()
-    by_id = {p.page_id: p for p in bundled.pages}
-    records = [(replace(by_id[i], split="test", archive=""), bundled.read(by_id[i]), bundled.gold[i]) for i in PAGE_IDS]
-    root = tmp_path_factory.mktemp("small-corpus")
-    written = write_corpus(root, records)
-    assert {p.page_id for p in written} == set(PAGE_IDS)
-    return root
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory, small_test_corpus) -> Path:
+    return small_test_corpus(tmp_path_factory.mktemp("small-corpus"), PAGE_IDS)
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,13 @@ submission made from the all-text row's outputs reproduces that row's published 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from boilerbench import submit as submit_mod
 from boilerbench.cli import main
-from boilerbench.corpora.store import Corpus, write_corpus
+from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
 from boilerbench.leaderboard import repo_root
 
@@ -21,13 +20,8 @@ PAGE_IDS = ["wcxb-4352", "wcxb-4207", "wcxb-4145", "trafeval-0094", "trafeval-00
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    bundled = Corpus.open()
-    by_id = {p.page_id: p for p in bundled.pages}
-    records = [(replace(by_id[i], split="test", archive=""), bundled.read(by_id[i]), bundled.gold[i]) for i in PAGE_IDS]
-    root = tmp_path_factory.mktemp("submit-corpus")
-    write_corpus(root, records)
-    return Corpus.open(root)
+def small(tmp_path_factory: pytest.TempPathFactory, small_test_corpus) -> Corpus:
+    return Corpus.open(small_test_corpus(tmp_path_factory.mktemp("submit-corpus"), PAGE_IDS))
 
 
 @pytest.fixture(scope="module")
