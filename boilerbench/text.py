@@ -71,16 +71,20 @@ def _declared_codec(data: bytes) -> str | None:
     m = _META_CHARSET_RE.search(data[:4096])
     if not m:
         return None
-    label = m.group(1).decode("ascii", "ignore").lower()
-    label = _LABEL_ALIASES.get(label, label)
+    return _codec(m.group(1).decode("ascii", "ignore"))
+
+
+def _codec(label: str) -> str | None:
+    label = _LABEL_ALIASES.get(label.lower(), label.lower())
     try:
         return codecs.lookup(label).name
     except LookupError:
         return None
 
 
-def decode_bytes(data: bytes) -> str:
-    """Bytes of a web page → text: BOM, then UTF-8, then the declared charset, then detection.
+def decode_bytes(data: bytes, transport_charset: str | None = None) -> str:
+    """Bytes of a web page → text: BOM, then the charset the transport declared (an HTTP header),
+    then UTF-8, then the page's declared charset, then detection.
 
     Undecodable bytes are replaced, never fatal; non-text input raises `BinaryInputError`.
     """
@@ -89,6 +93,9 @@ def decode_bytes(data: bytes) -> str:
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace")
+    codec = _codec(transport_charset) if transport_charset else None
+    if codec is not None:
+        return data.decode(codec, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

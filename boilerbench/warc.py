@@ -63,25 +63,6 @@ def http_charset(content_type: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _decode(data: bytes, charset: str | None) -> str:
-    """The header's charset when Python knows it (its bytes replaced where bad), else `decode_bytes`."""
-    if charset:
-        import codecs
-
-        from .text import _LABEL_ALIASES, looks_binary
-
-        label = _LABEL_ALIASES.get(charset.lower(), charset.lower())
-        try:
-            codec = codecs.lookup(label).name
-        except LookupError:
-            codec = None
-        if codec is not None:
-            if looks_binary(data):
-                raise BinaryInputError("payload looks binary")
-            return data.decode(codec, errors="replace")
-    return decode_bytes(data)
-
-
 def iter_records(source: str | Path | IO[bytes], stats: WarcStats | None = None) -> Iterator[Record]:
     """Stream the usable records of one WARC/WET file (path or binary stream)."""
     from warcio.archiveiterator import ArchiveIterator
@@ -131,7 +112,7 @@ def _record(rec: Any, stats: WarcStats) -> Record | None:
         if _cut_short(rec):
             raise EOFError("record cut short")
         try:
-            text = _decode(data, http_charset(ctype))
+            text = decode_bytes(data, http_charset(ctype))
         except BinaryInputError:
             stats.skip("binary")
             return None
