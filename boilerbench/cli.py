@@ -186,9 +186,20 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from .corpora.folder import import_folder
 
-    rep = import_folder(Path(args.html_dir), Path(args.gold_dir), args.name, Path(args.out), license=args.license)
+    if args.warc:
+        from .corpora.folder import import_warc
+
+        if not args.gold_jsonl or args.html_dir or args.gold_dir:
+            raise ValueError("with --warc give --gold-jsonl (and no --html-dir / --gold-dir)")
+        rep = import_warc(Path(args.warc), Path(args.gold_jsonl), args.name, Path(args.out), license=args.license)
+    elif args.html_dir and args.gold_dir:
+        rep = import_folder(Path(args.html_dir), Path(args.gold_dir), args.name, Path(args.out), license=args.license)
+    else:
+        raise ValueError("give --html-dir and --gold-dir, or --warc and --gold-jsonl")
     for problem in rep.problems:
         print(problem, file=sys.stderr)
+    if rep.summary:
+        print(rep.summary, file=sys.stderr)
     print(f"imported {len(rep.imported)} pages into {args.out} ({len(rep.problems)} problems)")
     return 0 if rep.imported else 1
 
@@ -301,9 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", action="store_true", help="also print the gold text")
     p.set_defaults(func=_cmd_show)
 
-    p = sub.add_parser("import", help="import your own pages (X.html + X.txt gold) as a corpus")
-    p.add_argument("--html-dir", required=True)
-    p.add_argument("--gold-dir", required=True)
+    p = sub.add_parser("import", help="import your own pages (X.html + X.txt gold, or a WARC + JSONL gold) as a corpus")
+    p.add_argument("--html-dir")
+    p.add_argument("--gold-dir")
+    p.add_argument("--warc", help="a .warc/.warc.gz file: its HTML responses are the pages")
+    p.add_argument("--gold-jsonl", help='with --warc: one {"url", "text"} per line (optional "with"/"without" snippet lists)')
     p.add_argument("--name", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--license", default="unknown")

@@ -163,3 +163,43 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
         meta = d["metadata"]["boilerbench"]
         assert 0 < meta["kept_ratio"] <= 1 and set(meta["labels"]) <= {"0", "1"}
     assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["mode"] == "text"
+
+
+# --- a crawl with gold, evaluated ---------------------------------------------------------------------
+
+
+def test_import_a_warc_with_gold_and_evaluate_it(crawl, pages, jefftk, erikdemaine, tmp_path, capsys) -> None:
+    """Gold keyed by URL makes a WARC a corpus that `evaluate --data` scores like any other."""
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"url": "https://example.org/wcxb-0495", "text": jefftk.gold.text},
+        {"url": "https://example.org/wcxb-0406", "text": erikdemaine.gold.text},
+        {"url": "https://example.org/never-crawled", "text": "some gold"},
+        "not json",
+    ]
+    gold.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "corpus"
+    assert main(["import", "--warc", str(crawl), "--gold-jsonl", str(gold), "--name", "my crawl", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "imported 2 pages" in captured.out
+    assert "gold.jsonl:4: JSONDecodeError" in captured.err
+    assert "no HTML record for https://example.org/never-crawled" in captured.err
+    assert "record(s) without gold" in captured.err and "cut short" in captured.err
+    assert main(["evaluate", "--data", str(out), "--systems", "all-text,oracle", "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["pages"] == 2
+    assert report["systems"]["oracle"]["block_f1"] == 1.0
+    assert 0 < report["systems"]["all-text"]["block_f1"] < 1.0
+    # the pages label as they do read from their own files
+    from boilerbench.corpora.store import Corpus
+    from boilerbench.groundtruth import load_labeled
+
+    imported = {lp.page.url: [b.label for b in lp.blocks] for lp in load_labeled(Corpus.open(out), progress=False)}
+    assert set(imported) == {"https://example.org/wcxb-0495", "https://example.org/wcxb-0406"}
+    from boilerbench.labels import derive_labels
+    from boilerbench.segment import segment_html
+
+    for rp in (jefftk, erikdemaine):
+        assert imported[f"https://example.org/{rp.page.page_id}"] == derive_labels(segment_html(rp.data), rp.gold)[0]
+    assert main(["import", "--warc", str(crawl), "--name", "x", "--out", str(tmp_path / "c2")]) == 2
+    assert "--gold-jsonl" in capsys.readouterr().err

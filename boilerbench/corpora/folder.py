@@ -20,6 +20,7 @@ from .store import write_corpus
 class ImportReport:
     imported: list[Page] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    summary: str = ""  # what was read, when the input is a crawl
 
 
 def import_folder(html_dir: Path, gold_dir: Path, name: str, out: Path, license: str = "unknown") -> ImportReport:
@@ -71,6 +72,72 @@ def import_folder(html_dir: Path, gold_dir: Path, name: str, out: Path, license:
             archive=source,
         )
         records.append((page, data, Gold(page_id=page_id, text=gold_text)))
+    if records:
+        rep.imported = write_corpus(out, records)
+    return rep
+
+
+def import_warc(warc: Path, gold: Path, name: str, out: Path, license: str = "unknown") -> ImportReport:
+    """Pages from a WARC's HTML responses, gold from a JSONL file (`{"url", "text"}` per line,
+    optionally `with`/`without` snippet lists), matched by URL → a corpus for `evaluate --data`.
+
+    Records are read one at a time and only those with gold are kept. Pages are stored as UTF-8,
+    decoded with the record's HTTP charset, so `evaluate` reads what a browser would have shown.
+    """
+    import json
+
+    from ..warc import WarcStats, iter_records
+
+    if not warc.is_file():
+        raise FileNotFoundError(f"{warc}: no such file")
+    if not gold.is_file():
+        raise FileNotFoundError(f"{gold}: no such file")
+    if (out / "pages.jsonl").exists():
+        raise FileExistsError(f"{out} already holds a corpus; choose a new --out")
+    source = safe_name(name)
+    rep = ImportReport()
+    wanted: dict[str, dict] = {}
+    with gold.open(encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                url, text = obj["url"], obj.get("text")
+                if not isinstance(url, str) or not (text is None or isinstance(text, str)):
+                    raise TypeError("url must be a string, text a string or null")
+            except (ValueError, KeyError, TypeError) as e:
+                rep.problems.append(f"{gold.name}:{lineno}: {type(e).__name__}: {e} — skipped")
+                continue
+            wanted[url] = obj
+    records: list[tuple[Page, bytes, Gold]] = []
+    stats = WarcStats()
+    unmatched = 0
+    for rec in iter_records(warc, stats):
+        obj = wanted.pop(rec.url, None)
+        if obj is None or rec.kind != "html":
+            unmatched += 1
+            continue
+        text = obj.get("text")
+        with_ = tuple(obj.get("with") or ())
+        without = tuple(obj.get("without") or ())
+        if not (text and text.strip()) and not with_:
+            rep.problems.append(f"{rec.url}: empty gold — skipped")
+            continue
+        page_id = f"{source}-{len(records) + 1:06d}"
+        page = Page(
+            page_id=page_id, source=source, source_id=rec.record_id or rec.url, url=rec.url, domain="",
+            license=license, page_type=None, language=detect_language(text or " ".join(with_)), split="test",
+            sha256="", archive=source,
+        )
+        records.append((page, rec.text.encode("utf-8"), Gold(page_id, text, with_, without)))
+    if unmatched:
+        rep.problems.append(f"{warc.name}: {unmatched:,} record(s) without gold — skipped")
+    for url in list(wanted)[:20]:
+        rep.problems.append(f"{gold.name}: no HTML record for {url} — skipped")
+    if len(wanted) > 20:
+        rep.problems.append(f"{gold.name}: … and {len(wanted) - 20:,} more gold entries without a record")
+    rep.summary = f"{warc.name}: {stats.summary()}"
     if records:
         rep.imported = write_corpus(out, records)
     return rep
