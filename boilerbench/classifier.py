@@ -8,9 +8,11 @@ only (hyper-parameters and the decision threshold; the test split is never read)
   text dump: trained on the train pages rendered as lines, one line per block.
 
 Each is a `ContextStack`: a first gradient-boosting model scores every block from its own features;
-a second one decides from those scores in context (`features.context_features`: the neighbours',
-container's and page's scores) plus the block's own dense features. The second model is fitted on
-out-of-fold first-stage scores (folds by site), so it learns how far to trust them on unseen sites.
+a second one, when validation says it pays for its cost, decides from those scores in context
+(`features.context_features`: the neighbours', container's and page's scores) plus the block's own
+dense features. The second model is fitted on out-of-fold first-stage scores (folds by site), so it
+learns how far to trust them on unseen sites. Every train page weighs the same in both fits: the
+metric is a mean over pages. (Shipped: html decides with the first stage alone; text uses both.)
 
 Models are saved with skops and loaded with an explicit list of trusted types (never pickle).
 """
