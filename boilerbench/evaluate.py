@@ -142,6 +142,53 @@ def evaluate(
     workers = workers or min(2, os.cpu_count() or 1)
     t0 = time.perf_counter()
     labeled = load_labeled(corpus, pages, workers=workers, progress=progress, cache=cache)
+    scored, versions, skipped = collect_scored(corpus, labeled, names, timeout, workers, cache, progress)
+    report = score_report(labeled, scored, versions)
+    report["skipped"] = skipped
+    report.update(
+        dataset_revision=corpus.revision(),
+        metric_version=scoring.METRIC_VERSION,
+        split=split,
+        pages=len(pages),
+        corpus=str(corpus.root),
+        seconds=round(time.perf_counter() - t0, 1),
+    )
+    return report
+
+
+def score_report(
+    labeled: Sequence[LabeledPage], scored: dict[str, list[Scored]], versions: dict[str, str | None], kind: str | None = None
+) -> dict[str, Any]:
+    """Aggregate scores of each system's per-page `Scored`, and the paired test against the best:
+    the one scoring path of `evaluate` and `submit`. `kind` overrides system / reference."""
+    per_page: dict[str, list[scoring.PageResult]] = {}
+    report: dict[str, Any] = {"systems": {}}
+    for name, final in scored.items():
+        results_ = score_system(name, labeled, final)
+        per_page[name] = results_
+        agg = scoring.aggregate(results_)
+        seconds = sum(sc.seconds for sc in final)
+        agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
+        agg["version"] = versions.get(name)
+        agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
+        agg["error_pages"] = [r.page_id for r in results_ if r.error][:20]
+        report["systems"][name] = agg
+    for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
+        report["systems"][name]["vs_best"] = test
+    return report
+
+
+def collect_scored(
+    corpus: Corpus,
+    labeled: Sequence[LabeledPage],
+    names: Sequence[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int = 2,
+    cache: bool = True,
+    progress: bool = True,
+) -> tuple[dict[str, list[Scored]], dict[str, str | None], dict[str, str]]:
+    """Each system's `Scored` for each labeled page (cached, else run and projected), its version,
+    and the systems skipped (not installed) with why: what `evaluate` and `show` read."""
     loaded: dict[str, System] = {}
     skipped: dict[str, str] = {}
     for name in names:
@@ -177,7 +224,7 @@ def evaluate(
 
         def load_html() -> list[str]:
             wanted = {labeled[i].page.page_id for i in need}
-            html = {p.page_id: page_html(d) for p, d in corpus.iter_bytes(p for p in pages if p.page_id in wanted)}
+            html = {p.page_id: page_html(d) for p, d in corpus.iter_bytes(lp.page for lp in labeled if lp.page.page_id in wanted)}
             return [html[lp.page.page_id] for lp in sub]
 
         fresh: dict[str, dict[int, Scored]] = {}
@@ -201,45 +248,9 @@ def evaluate(
     for name in names:
         if name in REFERENCE:
             scored[name] = [reference_scored(name, lp) for lp in labeled]
-
-    # 3. Scores.
-    report = score_report(
-        labeled,
-        {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored},
-        {n: (loaded[n].version if n in loaded else load(n).version) for n in names if n in scored},
-    )
-    report["skipped"] = skipped
-    report.update(
-        dataset_revision=corpus.revision(),
-        metric_version=scoring.METRIC_VERSION,
-        split=split,
-        pages=len(pages),
-        corpus=str(corpus.root),
-        seconds=round(time.perf_counter() - t0, 1),
-    )
-    return report
-
-
-def score_report(
-    labeled: Sequence[LabeledPage], scored: dict[str, list[Scored]], versions: dict[str, str | None], kind: str | None = None
-) -> dict[str, Any]:
-    """Aggregate scores of each system's per-page `Scored`, and the paired test against the best:
-    the one scoring path of `evaluate` and `submit`. `kind` overrides system / reference."""
-    per_page: dict[str, list[scoring.PageResult]] = {}
-    report: dict[str, Any] = {"systems": {}}
-    for name, final in scored.items():
-        results_ = score_system(name, labeled, final)
-        per_page[name] = results_
-        agg = scoring.aggregate(results_)
-        seconds = sum(sc.seconds for sc in final)
-        agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
-        agg["version"] = versions.get(name)
-        agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
-        agg["error_pages"] = [r.page_id for r in results_ if r.error][:20]
-        report["systems"][name] = agg
-    for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
-        report["systems"][name]["vs_best"] = test
-    return report
+    final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
+    versions = {n: (loaded[n].version if n in loaded else load(n).version) for n in final}
+    return final, versions, skipped
 
 
 def format_table(report: dict[str, Any]) -> str:
