@@ -168,6 +168,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     missing = wanted - {p.page_id for p in pages}
     if missing:
         raise ValueError(f"unknown page id(s): {', '.join(sorted(missing))}")
+    if args.out:
+        return _show_html(corpus, pages, args)
     for lp in load_labeled(corpus, pages, workers=1, progress=False):
         p = lp.page
         print(f"# {p.page_id}  {p.source}/{p.split}  {p.page_type or '-'}  {p.language}  {p.url}")
@@ -180,6 +182,23 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(f"{b.block.index:4d} {label}{mark} {b.category:<12} {b.coverage:4.2f} {b.block.tag:<10} {text}")
         if args.gold and lp.gold.text is not None:
             print("## gold\n" + lp.gold.text)
+    return 0
+
+
+def _show_html(corpus, pages, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    """`show PAGE --out FILE.html`: the page's blocks with every system's decisions, one file."""
+    from .evaluate import collect_scored, resolve
+    from .groundtruth import load_labeled
+    from .leaderboard import atomic_write
+    from .report import page_html
+
+    if len(pages) != 1:
+        raise ValueError("--out writes one page: give one page id")
+    names = resolve(args.systems)
+    labeled = load_labeled(corpus, pages, workers=1, progress=False)
+    scored, versions, skipped = collect_scored(corpus, labeled, names, progress=False)
+    atomic_write(Path(args.out), page_html(labeled[0], {n: v[0] for n, v in scored.items()}, versions, skipped))
+    print(f"wrote {args.out} ({len(labeled[0].blocks)} blocks, {len(scored)} systems)")
     return 0
 
 
@@ -310,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--width", type=int, default=160, help="cut block text to this many characters (0: no cut)")
     p.add_argument("--gold", action="store_true", help="also print the gold text")
+    p.add_argument("--systems", help="with --out: comma-separated systems, or 'all' (default: all registered)")
+    p.add_argument("--out", metavar="FILE.html", help="write one self-contained HTML page: blocks × systems, errors marked")
     p.set_defaults(func=_cmd_show)
 
     p = sub.add_parser("import", help="import your own pages (X.html + X.txt gold, or a WARC + JSONL gold) as a corpus")

@@ -32,6 +32,9 @@ def baselines_dir() -> Path:
 def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; results are for reading
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -1,0 +1,93 @@
+"""`show PAGE --out FILE.html`: one self-contained page, a row per block and a column per system,
+errors marked as the labels say, each system's page scores on top, and a page's own markup shown
+as text (nothing of it runs). Read back with lxml, not a browser (the browser tests are issue 7's)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from boilerbench.cli import main
+from boilerbench.corpora.store import Corpus
+from boilerbench.groundtruth import load_labeled
+from boilerbench.types import BOILERPLATE, CONTENT
+
+PAGE = "wcxb-4207"  # a WCXB test page
+SYSTEMS = ["trafilatura", "all-text", "nothing", "oracle"]
+
+
+@pytest.fixture(scope="module")
+def shown(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("show") / "page.html"
+    assert main(["show", PAGE, "--systems", ",".join(SYSTEMS), "--out", str(out)]) == 0
+    corpus = Corpus.open()
+    lp = load_labeled(corpus, [p for p in corpus.pages if p.page_id == PAGE], progress=False)[0]
+    return out, lxml.html.fromstring(out.read_text(encoding="utf-8")), lp
+
+
+def test_one_row_per_block_and_one_column_per_system(shown) -> None:
+    _, doc, lp = shown
+    rows = doc.cssselect("tr.block")
+    assert len(rows) == len(lp.blocks) > 20
+    assert [th.text_content() for th in doc.cssselect("th.sys")] == SYSTEMS
+    assert [tr.cssselect("td")[0].text_content() for tr in doc.cssselect("tr.system")] == SYSTEMS
+    for tr, b in zip(rows, lp.blocks):
+        cells = tr.cssselect("td")
+        assert cells[1].text_content() == (b.label or "?")
+        assert cells[2].text_content() == b.category
+        assert cells[-1].text_content() == b.block.text
+
+
+def test_errors_are_marked_as_the_labels_say(shown) -> None:
+    _, doc, lp = shown
+    col = {n: i for i, n in enumerate(SYSTEMS)}
+    rows = doc.cssselect("tr.block")
+    cells = [[td.get("class") for td in tr.cssselect("td.sys")] for tr in rows]
+    n_content = sum(b.label == CONTENT for b in lp.blocks)
+    n_boiler = sum(b.label == BOILERPLATE for b in lp.blocks)
+    assert n_content and n_boiler
+    # keeping everything leaks every boilerplate block; keeping nothing loses every content block
+    assert sum("leak" in c[col["all-text"]] for c in cells) == n_boiler
+    assert sum("lost" in c[col["nothing"]] for c in cells) == n_content
+    assert not any("leak" in c[col["oracle"]] or "lost" in c[col["oracle"]] for c in cells)
+    scores = {tr.cssselect("td")[0].text_content(): [td.text_content() for td in tr.cssselect("td")] for tr in doc.cssselect("tr.system")}
+    assert scores["oracle"][2] == "1.000"  # block F1 on this page
+    assert scores["all-text"][7] == str(n_boiler)  # leaked boilerplate
+    assert scores["nothing"][8] == str(n_content)  # lost content
+
+
+def test_self_contained_and_inert(shown) -> None:
+    out, doc, _ = shown
+    text = out.read_text(encoding="utf-8")
+    assert not doc.cssselect("script, link, img, iframe, object, embed")
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+    assert not [el for el in doc.iter() if any(el.get(a) for a in ("src", "href"))]
+
+
+def test_a_page_with_a_script_in_its_text_runs_nothing(tmp_path: Path) -> None:
+    html_dir, gold_dir = tmp_path / "html", tmp_path / "gold"
+    html_dir.mkdir()
+    gold_dir.mkdir()
+    payload = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
+    body = "<p>" + payload.replace("<", "&lt;").replace(">", "&gt;") + " is what the article quotes.</p>"
+    (html_dir / "evil.html").write_text(f"<html><body><nav><a href='/'>Home</a></nav>{body}<p>Second paragraph of the story.</p></body></html>", encoding="utf-8")
+    (gold_dir / "evil.txt").write_text(f"{payload} is what the article quotes.\nSecond paragraph of the story.", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    assert main(["import", "--html-dir", str(html_dir), "--gold-dir", str(gold_dir), "--name", "evil", "--out", str(corpus)]) == 0
+    page_id = json.loads((corpus / "pages.jsonl").read_text(encoding="utf-8").splitlines()[0])["page_id"]
+    out = tmp_path / "evil.html"
+    assert main(["show", page_id, "--data", str(corpus), "--systems", "all-text,oracle", "--out", str(out)]) == 0
+    raw = out.read_text(encoding="utf-8")
+    doc = lxml.html.fromstring(raw)
+    assert not doc.cssselect("script, img")
+    assert any(payload in td.text_content() for td in doc.cssselect("td.text"))  # shown, as text
+    assert "&lt;script&gt;document.title" in raw and "<script>" not in raw
+
+
+def test_out_needs_one_page(tmp_path, capsys) -> None:
+    assert main(["show", PAGE, "wcxb-0495", "--out", str(tmp_path / "x.html")]) == 2
+    assert "one page id" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
