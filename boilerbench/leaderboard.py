@@ -122,7 +122,8 @@ def _ranked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))
 
 
-def render(records: list[dict[str, Any]]) -> str:
+def render(records: list[dict[str, Any]], figures: bool = False) -> str:
+    """The leaderboard's Markdown; `figures`: embed the images `write_leaderboard` draws."""
     recs = _ranked(records)
     revs = sorted({r["dataset_revision"] for r in recs})
     lines = [
@@ -143,6 +144,9 @@ def render(records: list[dict[str, Any]]) -> str:
         "",
     ]
     lines += main_table(recs)
+    if figures:
+        lines += ["", "![block F1 against pages/s, Pareto front dashed](figures/quality-speed.svg)", "",
+                  "![boilerplate kept, % per category and system](figures/leakage.svg)"]
     for title, key in (("By corpus (block F1 / word F1)", "by_corpus"), ("By WCXB page type (block F1)", "by_page_type")):
         groups = sorted({g for r in recs for g in r["metrics"].get(key, {})})
         if key == "by_page_type":
@@ -178,5 +182,10 @@ def write_leaderboard(folder: Path | None = None, out: Path | None = None) -> Pa
     """Render `leaderboard.md` beside the results folder (`baselines/` → the repository's own)."""
     folder = folder or baselines_dir()
     out = out or folder.resolve().parent / "leaderboard.md"
-    atomic_write(out, render(load_results(folder)))
+    records = load_results(folder)
+    if records:
+        from .report import figures
+
+        figures(records, out.parent / "figures")
+    atomic_write(out, render(records, figures=bool(records)))
     return out

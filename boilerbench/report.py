@@ -90,3 +90,82 @@ def page_html(lp: LabeledPage, scored: dict[str, Scored], versions: dict[str, st
         )
     rows += ["</tbody></table>", "</body></html>"]
     return "\n".join(rows) + "\n"
+
+
+# --- figures (leaderboard.md and the report site) -----------------------------------------------------
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "boilerbench"  # the same figure, the same bytes
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
+    """Names of the (name, speed, quality) points no other point beats on both, fastest first."""
+    front = []
+    best = -1.0
+    for name, speed, quality in sorted(points, key=lambda p: (-p[1], -p[2])):
+        if quality > best:
+            front.append(name)
+            best = quality
+    return front
+
+
+def _save(fig, folder: Path, stem: str) -> list[Path]:  # type: ignore[no-untyped-def]
+    paths = []
+    for ext in ("svg", "png"):
+        path = folder / f"{stem}.{ext}"
+        fig.savefig(path, format=ext, dpi=110, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None})
+        paths.append(path)
+    return paths
+
+
+def figures(records: Sequence[dict], folder: Path) -> dict[str, Path]:
+    """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
+    leakage heatmap (systems × boilerplate categories), as SVG and PNG in `folder`."""
+    from .categories import BOILERPLATE_CATEGORIES
+
+    plt = _pyplot()
+    folder.mkdir(parents=True, exist_ok=True)
+    timed = [(r["system"], r["metrics"]["pages_per_s"], r["metrics"]["block_f1"]) for r in records
+             if r.get("kind") != "reference" and r["metrics"].get("pages_per_s") and r["metrics"].get("block_f1") is not None]
+    out: dict[str, Path] = {}
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    front = pareto_front(timed)
+    for name, speed, f1 in timed:
+        on = name in front
+        ax.scatter([speed], [f1], s=36, color="#c0392b" if on else "#555", zorder=3)
+        ax.annotate(name, (speed, f1), textcoords="offset points", xytext=(5, 3), fontsize=8)
+    pts = sorted((s, f) for n, s, f in timed if n in front)
+    if pts:
+        ax.plot([s for s, _ in pts], [f for _, f in pts], color="#c0392b", lw=1.2, ls="--", label="Pareto front", zorder=2)
+        ax.legend(loc="lower left", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("pages/s, one core (log scale)")
+    ax.set_ylabel("block F1 (test)")
+    ax.set_title("Quality vs speed", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    out["scatter"] = _save(fig, folder, "quality-speed")[0]
+    plt.close(fig)
+
+    systems = [r for r in sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0)) if r.get("kind") != "reference"]
+    cats = list(BOILERPLATE_CATEGORIES)
+    grid = [[r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
+    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(cats), 0.8 + 0.32 * len(systems)))
+    im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(cats)), cats, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(systems)), [r["system"] for r in systems], fontsize=8)
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            if v == v:  # not NaN
+                ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 0.6 else "#222")
+    fig.colorbar(im, ax=ax, fraction=0.03, label="share of the category's blocks kept")
+    ax.set_title("What leaks: boilerplate kept, % per category", fontsize=10)
+    out["heatmap"] = _save(fig, folder, "leakage")[0]
+    plt.close(fig)
+    return out
