@@ -202,6 +202,15 @@ def _show_html(corpus, pages, args: argparse.Namespace) -> int:  # type: ignore[
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .corpora.store import Corpus
+    from .report import build_site
+
+    path = build_site(Corpus.open(args.data), Path(args.out), worst=args.worst)
+    print(f"wrote {path} (open it in a browser; it fetches and runs nothing)")
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from .corpora.folder import import_folder
 
@@ -342,6 +351,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--license", default="unknown")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("report", help="a static site from baselines/: leaderboard, leakage heatmap, quality-speed plot, worst pages")
+    p.add_argument("--out", default="report", metavar="DIR")
+    p.add_argument("--worst", type=int, default=3, help="worst test pages rendered per system")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("build-dataset", help="write the Hugging Face dataset folder (parquet + card)")
     p.add_argument("--out", required=True, metavar="DIR")

@@ -8,6 +8,7 @@ All page text is escaped: a page's own markup or scripts are shown as text, neve
 from __future__ import annotations
 
 import html
+from .corpora.store import Corpus
 from .evaluate import Scored, score_system
 from .types import BOILERPLATE, CONTENT, LabeledPage
 
@@ -169,3 +170,102 @@ def figures(records: Sequence[dict], folder: Path) -> dict[str, Path]:
     out["heatmap"] = _save(fig, folder, "leakage")[0]
     plt.close(fig)
     return out
+
+
+# --- the static site ------------------------------------------------------------------------------------
+
+
+def _inline_svg(path: Path) -> str:
+    """An SVG's markup without its XML prologue, to inline (nothing for the page to fetch)."""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else ""
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: Sequence[str] | None = None,
+               worst: int = 3, min_pages: int = 5, progress: bool = True) -> Path:
+    """A static site from `baselines/`: the leaderboard, the leakage heatmap, per page-type and
+    per-language tables, the quality–speed scatter with its Pareto front, and each system's
+    `worst` test pages rendered as `show` pages. Returns the index page."""
+    from .evaluate import collect_scored
+    from .groundtruth import load_labeled
+    from .leaderboard import atomic_write, load_results
+
+    e = html.escape
+    records = sorted(load_results(folder), key=lambda r: -(r["metrics"].get("block_f1") or 0))
+    if not records:
+        raise ValueError("no result files in baselines/: run `python -m boilerbench evaluate --save` first")
+    out.mkdir(parents=True, exist_ok=True)
+    figs = figures(records, out)
+
+    def f(v: float | None) -> str:
+        return _f(v)
+
+    main = _html_table(
+        ["#", "system", "kind", "block F1 [95% CI]", "block P", "block R", "word F1", "pages/s", "version"],
+        [[str(k), e(r["system"]), e(r.get("kind", "system")),
+          f(r["metrics"].get("block_f1")) + (" [{:.3f}–{:.3f}]".format(*r["metrics"]["block_f1_ci"]) if r["metrics"].get("block_f1_ci") else ""),
+          f(r["metrics"].get("block_precision")), f(r["metrics"].get("block_recall")), f(r["metrics"].get("word_f1")),
+          "—" if not r["metrics"].get("pages_per_s") else f"{r['metrics']['pages_per_s']:.1f}", e(str(r.get("version") or "—"))]
+         for k, r in enumerate(records, start=1)],
+        "leaderboard",
+    )
+    groups = {}
+    for key, title in (("by_page_type", "block F1 by WCXB page type"), ("by_language", f"block F1 by language (≥ {min_pages} test pages)")):
+        sizes: dict[str, int] = {}
+        for r in records:
+            for g, m in r["metrics"].get(key, {}).items():
+                sizes[g] = max(sizes.get(g, 0), m.get("pages", 0))
+        cols = sorted(g for g, n in sizes.items() if n >= (min_pages if key == "by_language" else 1) and g != "unknown")
+        groups[title] = _html_table(
+            ["system", *[f"{g} ({sizes[g]})" for g in cols]],
+            [[e(r["system"]), *[f(r["metrics"].get(key, {}).get(g, {}).get("block_f1")) for g in cols]] for r in records],
+            "groups",
+        )
+
+    # each system's worst pages, from the same cached outputs `evaluate` scored
+    names = list(systems) if systems is not None else [r["system"] for r in records]
+    labeled = load_labeled(corpus, corpus.select(split="test"), progress=progress)
+    scored, versions, skipped = collect_scored(corpus, labeled, names, progress=progress)
+    worst_links = []
+    rendered: set[int] = set()
+    for name in scored:
+        if name in ("oracle", "nothing", "all-text"):
+            continue
+        results = score_system(name, labeled, scored[name])
+        ranked = sorted((r.scores["block_f1"], r.page_id, i) for i, r in enumerate(results) if "block_f1" in r.scores)
+        items = []
+        for f1, page_id, i in ranked[:worst]:
+            rendered.add(i)
+            items.append(f'<a href="pages/{e(page_id)}.html">{e(page_id)}</a> ({f1:.2f})')
+        worst_links.append(f"<li><b>{e(name)}</b>: {', '.join(items) or '—'}</li>")
+    (out / "pages").mkdir(exist_ok=True)
+    for i in sorted(rendered):
+        lp = labeled[i]
+        atomic_write(out / "pages" / f"{lp.page.page_id}.html", page_html(lp, {n: v[i] for n, v in scored.items()}, versions, skipped))
+
+    csp = "default-src 'none'; style-src 'unsafe-inline'"
+    index = [
+        "<!doctype html>",
+        f'<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{csp}">',
+        f"<title>boilerbench report</title><style>{_STYLE} svg{{max-width:100%;height:auto}}</style></head><body>",
+        "<h1>boilerbench: which extractor leaks what</h1>",
+        f'<div class="meta">Test split, dataset revision(s) {e(", ".join(sorted({r["dataset_revision"] for r in records})))}. '
+        "Generated by <code>python -m boilerbench report</code> from <code>baselines/</code>.</div>",
+        "<h2>Leaderboard</h2>", main,
+        '<h2>Quality vs speed</h2><div class="figure scatter">', _inline_svg(figs["scatter"]), "</div>",
+        '<h2>What leaks</h2><div class="figure heatmap">', _inline_svg(figs["heatmap"]), "</div>",
+    ]
+    for title, table in groups.items():
+        index += [f"<h2>{e(title[0].upper() + title[1:])}</h2>", table]
+    index += ["<h2>Worst pages of each system</h2>", '<ul class="worst">', *worst_links, "</ul>", "</body></html>"]
+    path = out / "index.html"
+    atomic_write(path, "\n".join(index) + "\n")
+    return path

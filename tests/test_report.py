@@ -91,3 +91,65 @@ def test_out_needs_one_page(tmp_path, capsys) -> None:
     assert main(["show", PAGE, "wcxb-0495", "--out", str(tmp_path / "x.html")]) == 2
     assert "one page id" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
+
+
+# --- the report site -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, small_test_corpus):
+    """The site from the repository's result files (read only), worst pages on a small test corpus."""
+    from boilerbench.leaderboard import load_results, repo_root
+    from boilerbench.report import build_site
+
+    root = tmp_path_factory.mktemp("site")
+    corpus = Corpus.open(small_test_corpus(root / "corpus", [PAGE, "wcxb-0495", "trafeval-0133", "wcxb-4352"]))
+    results = repo_root() / "baselines"
+    index = build_site(corpus, root / "site", folder=results, systems=["trafilatura", "resiliparse", "all-text", "oracle"], worst=2, progress=False)
+    return index, lxml.html.fromstring(index.read_text(encoding="utf-8")), load_results(results)
+
+
+def test_site_index_has_the_leaderboard_figures_and_tables(site) -> None:
+    index, doc, records = site
+    rows = doc.cssselect("table.leaderboard tbody tr")
+    assert [tr.cssselect("td")[1].text_content() for tr in rows] == [r["system"] for r in sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))]
+    assert len(doc.cssselect("div.figure svg")) == 2  # scatter and heatmap, inline
+    for stem in ("quality-speed", "leakage"):
+        assert (index.parent / f"{stem}.svg").is_file() and (index.parent / f"{stem}.png").is_file()
+    assert len(doc.cssselect("table.groups")) == 2  # page types, languages
+    assert not doc.cssselect("script, link, img, iframe")
+
+
+def test_site_links_each_systems_worst_pages(site) -> None:
+    index, doc, _ = site
+    items = doc.cssselect("ul.worst li")
+    assert [li.cssselect("b")[0].text_content() for li in items] == ["trafilatura", "resiliparse"]
+    for li in items:
+        links = li.cssselect("a")
+        assert len(links) == 2
+        for a in links:
+            page = index.parent / a.get("href")
+            assert page.is_file()
+            shown = lxml.html.fromstring(page.read_text(encoding="utf-8"))
+            assert [th.text_content() for th in shown.cssselect("th.sys")] == ["trafilatura", "resiliparse", "all-text", "oracle"]
+
+
+def test_pareto_front() -> None:
+    from boilerbench.report import pareto_front
+
+    points = [("slow-good", 10.0, 0.9), ("fast-bad", 500.0, 0.7), ("dominated", 9.0, 0.8), ("mid", 80.0, 0.85), ("tie-slower", 70.0, 0.85)]
+    assert pareto_front(points) == ["fast-bad", "mid", "slow-good"]
+
+
+def test_leaderboard_embeds_the_figures(tmp_path) -> None:
+    from boilerbench.leaderboard import repo_root, write_leaderboard
+
+    folder = tmp_path / "baselines"
+    folder.mkdir()
+    for name in ("trafilatura", "resiliparse", "all-text"):
+        (folder / f"{name}.json").write_bytes((repo_root() / "baselines" / f"{name}.json").read_bytes())
+    md = write_leaderboard(folder).read_text(encoding="utf-8")
+    assert "(figures/quality-speed.svg)" in md and "(figures/leakage.svg)" in md
+    first = (tmp_path / "figures" / "leakage.svg").read_bytes()
+    write_leaderboard(folder)
+    assert (tmp_path / "figures" / "leakage.svg").read_bytes() == first  # drawn deterministically
