@@ -1,0 +1,96 @@
+"""The `show` and `report` pages in a real, headless Chromium: the DOM after load has the expected
+block rows and system columns, a page with a `<script>` in its text runs nothing (a control page
+whose script does run proves the check can fail), and a screenshot is saved.
+
+Skipped, with the reason, only when no Chromium is installed (`.ci/run` installs Debian's)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from boilerbench.cli import main
+
+CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+SYSTEMS = ["trafilatura", "resiliparse", "all-text", "oracle"]
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess:
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", *args]
+    env = {**os.environ, "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, check=False)
+
+
+def dom_after_load(path: Path) -> lxml.html.HtmlElement:
+    """The page's DOM as Chromium holds it once loaded (scripts, had any run, included)."""
+    r = _chromium("--virtual-time-budget=2000", "--dump-dom", path.resolve().as_uri())
+    assert r.returncode == 0 and "<html" in r.stdout, r.stderr[-2000:]
+    return lxml.html.fromstring(r.stdout)
+
+
+def screenshot(path: Path, png: Path, height: int = 1000) -> Path:
+    r = _chromium(f"--window-size=1400,{height}", f"--screenshot={png}", path.resolve().as_uri())
+    assert r.returncode == 0 and png.is_file() and png.stat().st_size > 10_000, r.stderr[-2000:]
+    return png
+
+
+@pytest.fixture(scope="module")
+def shot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def test_show_page_in_chromium(tmp_path, shot_dir) -> None:
+    out = tmp_path / "show.html"
+    assert main(["show", "wcxb-0495", "--systems", ",".join(SYSTEMS), "--out", str(out)]) == 0
+    dom = dom_after_load(out)
+    from boilerbench.corpora.store import Corpus
+    from boilerbench.groundtruth import load_labeled
+
+    corpus = Corpus.open()
+    lp = load_labeled(corpus, [p for p in corpus.pages if p.page_id == "wcxb-0495"], progress=False)[0]
+    assert len(dom.cssselect("tr.block")) == len(lp.blocks)
+    assert [th.text_content() for th in dom.cssselect("th.sys")] == SYSTEMS
+    assert len(dom.cssselect("tr.system")) == len(SYSTEMS)
+    screenshot(out, shot_dir / "show-wcxb-0495.png")
+
+
+def test_a_script_in_page_text_runs_nothing(tmp_path) -> None:
+    html_dir, gold_dir = tmp_path / "html", tmp_path / "gold"
+    html_dir.mkdir()
+    gold_dir.mkdir()
+    payload = "<script>document.title='pwned';document.body.setAttribute('data-pwned','1')</script>"
+    escaped = payload.replace("<", "&lt;").replace(">", "&gt;")
+    (html_dir / "evil.html").write_text(f"<html><body><p>{escaped} is quoted here.</p><p>And a second paragraph.</p></body></html>", encoding="utf-8")
+    (gold_dir / "evil.txt").write_text(f"{payload} is quoted here.\nAnd a second paragraph.", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    assert main(["import", "--html-dir", str(html_dir), "--gold-dir", str(gold_dir), "--name", "evil", "--out", str(corpus)]) == 0
+    out = tmp_path / "evil.html"
+    assert main(["show", "evil-0001", "--data", str(corpus), "--systems", "all-text,oracle", "--out", str(out)]) == 0
+    dom = dom_after_load(out)
+    assert dom.findtext(".//title") != "pwned" and dom.find(".//body").get("data-pwned") is None
+    assert any(payload in td.text_content() for td in dom.cssselect("td.text"))
+    # the control: the same script, as markup, does run in this browser — the check above can fail
+    control = tmp_path / "control.html"
+    control.write_text(f"<!doctype html><html><head><title>safe</title></head><body>{payload}</body></html>", encoding="utf-8")
+    ran = dom_after_load(control)
+    assert ran.findtext(".//title") == "pwned" and ran.find(".//body").get("data-pwned") == "1"
+
+
+def test_report_site_in_chromium(tmp_path, shot_dir, small_test_corpus) -> None:
+    from boilerbench.corpora.store import Corpus
+    from boilerbench.leaderboard import load_results, repo_root
+    from boilerbench.report import build_site
+
+    corpus = Corpus.open(small_test_corpus(tmp_path / "corpus", ["wcxb-4207", "wcxb-0495", "trafeval-0133"]))
+    index = build_site(corpus, tmp_path / "site", folder=repo_root() / "baselines", systems=SYSTEMS, worst=1, progress=False)
+    dom = dom_after_load(index)
+    assert len(dom.cssselect("table.leaderboard tbody tr")) == len(load_results(repo_root() / "baselines"))
+    assert len(dom.cssselect("div.figure svg")) == 2
+    assert len(dom.cssselect("ul.worst li a")) == 2  # trafilatura's and resiliparse's worst page
+    screenshot(index, shot_dir / "report-index.png", height=2400)
