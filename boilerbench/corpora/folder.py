@@ -23,13 +23,20 @@ class ImportReport:
     summary: str = ""  # what was read, when the input is a crawl
 
 
-def import_folder(html_dir: Path, gold_dir: Path, name: str, out: Path, license: str = "unknown") -> ImportReport:
-    if not html_dir.is_dir():
-        raise FileNotFoundError(f"{html_dir}: no such folder")
-    if not gold_dir.is_dir():
-        raise FileNotFoundError(f"{gold_dir}: no such folder")
+def _check_paths(out: Path, folders: tuple[Path, ...] = (), files: tuple[Path, ...] = ()) -> None:
+    """The inputs exist and `out` holds no corpus yet (an import never overwrites one)."""
+    for path in folders:
+        if not path.is_dir():
+            raise FileNotFoundError(f"{path}: no such folder")
+    for path in files:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file")
     if (out / "pages.jsonl").exists():
         raise FileExistsError(f"{out} already holds a corpus; choose a new --out")
+
+
+def import_folder(html_dir: Path, gold_dir: Path, name: str, out: Path, license: str = "unknown") -> ImportReport:
+    _check_paths(out, folders=(html_dir, gold_dir))
     source = safe_name(name)
     rep = ImportReport()
     pages = {p.stem: p for p in sorted(html_dir.iterdir()) if p.suffix.lower() in (".html", ".htm") and p.is_file()}
@@ -88,12 +95,7 @@ def import_warc(warc: Path, gold: Path, name: str, out: Path, license: str = "un
 
     from ..warc import WarcStats, iter_records
 
-    if not warc.is_file():
-        raise FileNotFoundError(f"{warc}: no such file")
-    if not gold.is_file():
-        raise FileNotFoundError(f"{gold}: no such file")
-    if (out / "pages.jsonl").exists():
-        raise FileExistsError(f"{out} already holds a corpus; choose a new --out")
+    _check_paths(out, files=(warc, gold))
     source = safe_name(name)
     rep = ImportReport()
     wanted: dict[str, dict] = {}
