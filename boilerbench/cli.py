@@ -162,6 +162,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from .corpora.store import Corpus
     from .groundtruth import load_labeled
 
+    if args.out and len(args.page_ids) == 1 and Path(args.page_ids[0]).is_file():
+        return _show_file(Path(args.page_ids[0]), Path(args.out))
     corpus = Corpus.open(args.data)
     wanted = set(args.page_ids)
     pages = [p for p in corpus.pages if p.page_id in wanted]
@@ -182,6 +184,18 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(f"{b.block.index:4d} {label}{mark} {b.category:<12} {b.coverage:4.2f} {b.block.tag:<10} {text}")
         if args.gold and lp.gold.text is not None:
             print("## gold\n" + lp.gold.text)
+    return 0
+
+
+def _show_file(path: Path, out: Path) -> int:
+    """`show FILE --out X.html`: any HTML or text file, with the shipped classifier's decisions
+    (no gold: blocks are unlabeled, categories are the classifier's)."""
+    from .leaderboard import atomic_write
+    from .report import classifier_page_html
+    from .text import decode_bytes
+
+    atomic_write(out, classifier_page_html(path.name, decode_bytes(path.read_bytes())))
+    print(f"wrote {out}")
     return 0
 
 
@@ -334,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")
-    p.add_argument("page_ids", nargs="+")
+    p.add_argument("page_ids", nargs="+", metavar="PAGE_ID", help="page ids; with --out, also an HTML or text file (the classifier alone)")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--width", type=int, default=160, help="cut block text to this many characters (0: no cut)")
     p.add_argument("--gold", action="store_true", help="also print the gold text")

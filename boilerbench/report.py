@@ -93,6 +93,21 @@ def page_html(lp: LabeledPage, scored: dict[str, Scored], versions: dict[str, st
     return "\n".join(rows) + "\n"
 
 
+def classifier_page_html(name: str, text: str) -> str:
+    """`page_html` for any page without gold: the shipped classifier's decisions, its categories
+    (blocks are unlabeled, so nothing is scored or marked as an error)."""
+    from .categories import categorize
+    from .clean import classify
+    from .types import Gold, LabeledBlock, Page
+
+    d = classify(text, "auto", name)
+    cats = categorize(d.blocks, [CONTENT if k else BOILERPLATE for k in d.kept])
+    page = Page(name, "file", name, "", "", "unknown", None, "", d.mode, "", "", d.mode)
+    lp = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
+    system = "boilerbench-text" if d.mode == "text" else "boilerbench"
+    return page_html(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
+
+
 # --- figures (leaderboard.md and the report site) -----------------------------------------------------
 
 

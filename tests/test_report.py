@@ -153,3 +153,20 @@ def test_leaderboard_embeds_the_figures(tmp_path) -> None:
     first = (tmp_path / "figures" / "leakage.svg").read_bytes()
     write_leaderboard(folder)
     assert (tmp_path / "figures" / "leakage.svg").read_bytes() == first  # drawn deterministically
+
+
+def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> None:
+    """A crawl's text dump (no gold): one row per line, the classifier's column agrees with `clean`."""
+    from boilerbench.clean import classify
+
+    page = tmp_path / "vietnam-vn-news-id.txt"
+    page.write_bytes(vietnam_bytes)
+    out = tmp_path / "v.html"
+    assert main(["show", str(page), "--out", str(out)]) == 0
+    doc = lxml.html.fromstring(out.read_text(encoding="utf-8"))
+    d = classify(vietnam_bytes.decode("utf-8"), "auto", page.name)
+    rows = doc.cssselect("tr.block")
+    assert len(rows) == len(d.blocks) > 40
+    assert [th.text_content() for th in doc.cssselect("th.sys")] == ["boilerbench-text"]
+    assert ["keep" in tr.cssselect("td.sys")[0].get("class") for tr in rows] == d.kept
+    assert {tr.cssselect("td.gold")[0].text_content() for tr in rows} == {"?"}  # no gold: nothing marked as an error
