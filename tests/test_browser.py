@@ -91,6 +91,6 @@ def test_report_site_in_chromium(tmp_path, shot_dir, small_test_corpus) -> None:
     index = build_site(corpus, tmp_path / "site", folder=repo_root() / "baselines", systems=SYSTEMS, worst=1, progress=False)
     dom = dom_after_load(index)
     assert len(dom.cssselect("table.leaderboard tbody tr")) == len(load_results(repo_root() / "baselines"))
-    assert len(dom.cssselect("div.figure svg")) == 2
+    assert len(dom.cssselect("div.figure img")) == 2
     assert len(dom.cssselect("ul.worst li a")) == 2  # trafilatura's and resiliparse's worst page
     screenshot(index, shot_dir / "report-index.png", height=2400)

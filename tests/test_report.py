@@ -113,11 +113,13 @@ def test_site_index_has_the_leaderboard_figures_and_tables(site) -> None:
     index, doc, records = site
     rows = doc.cssselect("table.leaderboard tbody tr")
     assert [tr.cssselect("td")[1].text_content() for tr in rows] == [r["system"] for r in sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))]
-    assert len(doc.cssselect("div.figure svg")) == 2  # scatter and heatmap, inline
+    imgs = doc.cssselect("div.figure img")  # scatter and heatmap, inline
+    assert len(imgs) == 2 and all(i.get("src").startswith("data:image/png;base64,") for i in imgs)
     for stem in ("quality-speed", "leakage"):
         assert (index.parent / f"{stem}.svg").is_file() and (index.parent / f"{stem}.png").is_file()
     assert len(doc.cssselect("table.groups")) == 2  # page types, languages
-    assert not doc.cssselect("script, link, img, iframe")
+    assert not doc.cssselect("script, link, iframe")
+    assert not [i for i in doc.cssselect("img") if not i.get("src", "").startswith("data:")]
 
 
 def test_site_links_each_systems_worst_pages(site) -> None:
