@@ -147,7 +147,8 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
         stats = WarcStats()
         rows = clean_warc(path, args.mode, args.format, progress=True, stats=stats)
         if outdir:
-            target = outdir / (Path(path).name.split(".")[0] + ".jsonl")
+            name = Path(path).name
+            target = outdir / ((name[:-3] if name.endswith(".gz") else name) + ".jsonl")  # crawl.warc.gz → crawl.warc.jsonl
             with target.open("w", encoding="utf-8") as f:
                 for row in rows:
                     f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -103,7 +103,7 @@ def test_clean_a_warc_streams_jsonl(crawl, pages, capsys) -> None:
 def test_clean_a_warc_with_block_labels(crawl, tmp_path, pages) -> None:
     out = tmp_path / "out"
     assert main(["clean", str(crawl), "--format", "jsonl", "--out", str(out)]) == 0
-    rows = [json.loads(line) for line in (out / "crawl.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in (out / "crawl.warc.jsonl").read_text(encoding="utf-8").splitlines()]
     first = rows[0]
     d = classify(pages[first["url"]], "html")
     assert [b["label"] == "content" for b in first["blocks"]] == d.kept
