@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def main_table(records: list[dict[str, Any]]) -> list[str]:
         "| # | system | block F1 [95% CI] | block P | block R | word F1 | leaks most | pages/s | version |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for k, r in enumerate(_ranked(records), start=1):
+    for k, r in enumerate(ranked(records), start=1):
         m = r["metrics"]
         ci = m.get("block_f1_ci")
         name = r["system"]
@@ -118,13 +119,14 @@ def main_table(records: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _ranked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def ranked(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Best block F1 first: the order of every table and figure of results."""
     return sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))
 
 
 def render(records: list[dict[str, Any]], figures: bool = False) -> str:
     """The leaderboard's Markdown; `figures`: embed the images `write_leaderboard` draws."""
-    recs = _ranked(records)
+    recs = ranked(records)
     revs = sorted({r["dataset_revision"] for r in recs})
     lines = [
         "# boilerbench leaderboard",
@@ -186,6 +188,6 @@ def write_leaderboard(folder: Path | None = None, out: Path | None = None) -> Pa
     if records:
         from .report import figures
 
-        figures(records, out.parent / "figures")
+        figures(records, out.parent / "figures", formats=("svg",))  # what the Markdown embeds
     atomic_write(out, render(records, figures=bool(records)))
     return out

@@ -8,8 +8,13 @@ All page text is escaped: a page's own markup or scripts are shown as text, neve
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
+from pathlib import Path
+
 from .corpora.store import Corpus
 from .evaluate import Scored, score_system
+from .leaderboard import ranked
+from .systems import REFERENCE
 from .types import BOILERPLATE, CONTENT, LabeledPage
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -102,7 +107,8 @@ def classifier_page_html(name: str, text: str) -> str:
 
     d = classify(text, "auto", name)
     cats = categorize(d.blocks, [CONTENT if k else BOILERPLATE for k in d.kept])
-    page = Page(name, "file", name, "", "", "unknown", None, "", d.mode, "", "", d.mode)
+    page = Page(page_id=name, source="file", source_id=name, url="", domain="", license="unknown", page_type=None,
+                language="", split="none", sha256="", archive="", fmt=d.mode)
     lp = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
     system = "boilerbench-text" if d.mode == "text" else "boilerbench"
     return page_html(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
@@ -132,18 +138,19 @@ def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
     return front
 
 
-def _save(fig, folder: Path, stem: str) -> list[Path]:  # type: ignore[no-untyped-def]
+def _save(fig, folder: Path, stem: str, formats: Sequence[str]) -> Path:  # type: ignore[no-untyped-def]
+    """The figure in each of `formats`; returns the path of the first."""
     paths = []
-    for ext in ("svg", "png"):
+    for ext in formats:
         path = folder / f"{stem}.{ext}"
         fig.savefig(path, format=ext, dpi=110, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None})
         paths.append(path)
-    return paths
+    return paths[0]
 
 
-def figures(records: Sequence[dict], folder: Path) -> dict[str, Path]:
+def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
     """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
-    leakage heatmap (systems × boilerplate categories), as SVG and PNG in `folder`."""
+    leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
     from .categories import BOILERPLATE_CATEGORIES
 
     plt = _pyplot()
@@ -166,10 +173,10 @@ def figures(records: Sequence[dict], folder: Path) -> dict[str, Path]:
     ax.set_ylabel("block F1 (test)")
     ax.set_title("Quality vs speed", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    out["scatter"] = _save(fig, folder, "quality-speed")[0]
+    out["scatter"] = _save(fig, folder, "quality-speed", formats)
     plt.close(fig)
 
-    systems = [r for r in sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0)) if r.get("kind") != "reference"]
+    systems = [r for r in ranked(records) if r.get("kind") != "reference"]
     cats = list(BOILERPLATE_CATEGORIES)
     grid = [[r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
     fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(cats), 0.8 + 0.32 * len(systems)))
@@ -182,7 +189,7 @@ def figures(records: Sequence[dict], folder: Path) -> dict[str, Path]:
                 ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 0.6 else "#222")
     fig.colorbar(im, ax=ax, fraction=0.03, label="share of the category's blocks kept")
     ax.set_title("What leaks: boilerplate kept, % per category", fontsize=10)
-    out["heatmap"] = _save(fig, folder, "leakage")[0]
+    out["heatmap"] = _save(fig, folder, "leakage", formats)
     plt.close(fig)
     return out
 
@@ -216,20 +223,17 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
     from .leaderboard import atomic_write, load_results
 
     e = html.escape
-    records = sorted(load_results(folder), key=lambda r: -(r["metrics"].get("block_f1") or 0))
+    records = ranked(load_results(folder))
     if not records:
         raise ValueError("no result files in baselines/: run `python -m boilerbench evaluate --save` first")
     out.mkdir(parents=True, exist_ok=True)
     figs = figures(records, out)
 
-    def f(v: float | None) -> str:
-        return _f(v)
-
     main = _html_table(
         ["#", "system", "kind", "block F1 [95% CI]", "block P", "block R", "word F1", "pages/s", "version"],
         [[str(k), e(r["system"]), e(r.get("kind", "system")),
-          f(r["metrics"].get("block_f1")) + (" [{:.3f}–{:.3f}]".format(*r["metrics"]["block_f1_ci"]) if r["metrics"].get("block_f1_ci") else ""),
-          f(r["metrics"].get("block_precision")), f(r["metrics"].get("block_recall")), f(r["metrics"].get("word_f1")),
+          _f(r["metrics"].get("block_f1")) + (" [{:.3f}–{:.3f}]".format(*r["metrics"]["block_f1_ci"]) if r["metrics"].get("block_f1_ci") else ""),
+          _f(r["metrics"].get("block_precision")), _f(r["metrics"].get("block_recall")), _f(r["metrics"].get("word_f1")),
           "—" if not r["metrics"].get("pages_per_s") else f"{r['metrics']['pages_per_s']:.1f}", e(str(r.get("version") or "—"))]
          for k, r in enumerate(records, start=1)],
         "leaderboard",
@@ -243,7 +247,7 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
         cols = sorted(g for g, n in sizes.items() if n >= (min_pages if key == "by_language" else 1) and g != "unknown")
         groups[title] = _html_table(
             ["system", *[f"{g} ({sizes[g]})" for g in cols]],
-            [[e(r["system"]), *[f(r["metrics"].get(key, {}).get(g, {}).get("block_f1")) for g in cols]] for r in records],
+            [[e(r["system"]), *[_f(r["metrics"].get(key, {}).get(g, {}).get("block_f1")) for g in cols]] for r in records],
             "groups",
         )
 
@@ -254,12 +258,12 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
     worst_links = []
     rendered: set[int] = set()
     for name in scored:
-        if name in ("oracle", "nothing", "all-text"):
+        if name in REFERENCE:
             continue
         results = score_system(name, labeled, scored[name])
-        ranked = sorted((r.scores["block_f1"], r.page_id, i) for i, r in enumerate(results) if "block_f1" in r.scores)
+        by_f1 = sorted((r.scores["block_f1"], r.page_id, i) for i, r in enumerate(results) if "block_f1" in r.scores)
         items = []
-        for f1, page_id, i in ranked[:worst]:
+        for f1, page_id, i in by_f1[:worst]:
             rendered.add(i)
             items.append(f'<a href="pages/{e(page_id)}.html">{e(page_id)}</a> ({f1:.2f})')
         worst_links.append(f"<li><b>{e(name)}</b>: {', '.join(items) or '—'}</li>")
@@ -268,10 +272,9 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
         lp = labeled[i]
         atomic_write(out / "pages" / f"{lp.page.page_id}.html", page_html(lp, {n: v[i] for n, v in scored.items()}, versions, skipped))
 
-    csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     index = [
         "<!doctype html>",
-        f'<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{csp}">',
+        f'<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         f"<title>boilerbench report</title><style>{_STYLE} .figure img{{max-width:100%;height:auto}}</style></head><body>",
         "<h1>boilerbench: which extractor leaks what</h1>",
         f'<div class="meta">Test split, dataset revision(s) {e(", ".join(sorted({r["dataset_revision"] for r in records})))}. '
