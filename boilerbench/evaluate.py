@@ -76,10 +76,17 @@ def reference_scored(name: str, lp: LabeledPage) -> Scored:
         kept = tuple(b.label == CONTENT for b in blocks)
     else:
         raise KeyError(name)
-    return _scored(lp, "\n".join(b.block.text for b, k in zip(blocks, kept) if k), kept, 0.0, None)
+    return kept_scored(lp, kept)
 
 
-def _scored(lp: LabeledPage, text: str, kept: tuple[bool, ...] | None, seconds: float, error: str | None) -> Scored:
+def kept_scored(lp: LabeledPage, kept: tuple[bool, ...]) -> Scored:
+    """`Scored` of block decisions (reference rows, label submissions): word F1 is measured on the
+    kept blocks' text."""
+    return output_scored(lp, "\n".join(b.block.text for b, k in zip(lp.blocks, kept) if k), kept)
+
+
+def output_scored(lp: LabeledPage, text: str, kept: tuple[bool, ...] | None = None, seconds: float = 0.0, error: str | None = None) -> Scored:
+    """`Scored` of one output: its text (projected onto the blocks unless `kept` is given) and word counts."""
     if kept is None:
         kept = tuple(project(TokenizedPage([b.block for b in lp.blocks]), text))
     words = scoring.word_counts(text, lp.gold.text) if lp.gold.text is not None else None
@@ -91,14 +98,14 @@ _POOL_PAGES: Sequence[LabeledPage] = ()
 
 def _project_job(job: tuple[int, Output]) -> Scored:
     i, out = job
-    return _scored(_POOL_PAGES[i], out.text, out.kept, out.seconds, out.error)
+    return output_scored(_POOL_PAGES[i], out.text, out.kept, out.seconds, out.error)
 
 
 def _project_all(pages: Sequence[LabeledPage], jobs: list[tuple[int, Output]], workers: int, progress: bool) -> list[Scored]:
     """Aligner projection and word counts of many outputs, on both cores."""
     global _POOL_PAGES
     if workers <= 1 or len(jobs) < 50:
-        return [_scored(pages[i], o.text, o.kept, o.seconds, o.error) for i, o in tqdm(jobs, desc="project", disable=not progress)]
+        return [output_scored(pages[i], o.text, o.kept, o.seconds, o.error) for i, o in tqdm(jobs, desc="project", disable=not progress)]
     _POOL_PAGES = pages
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
@@ -230,7 +237,7 @@ def collect_scored(
         fresh: dict[str, dict[int, Scored]] = {}
         outputs = run_systems(
             [loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
-            progress=progress, post=lambda k, out: _scored(sub[k], out.text, out.kept, out.seconds, out.error),
+            progress=progress, post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
             post_results=fresh,  # type: ignore[arg-type]
         )
         pos = {i: k for k, i in enumerate(need)}

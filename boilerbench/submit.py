@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .corpora.store import Corpus
-from .evaluate import Scored, _scored, score_report
+from .evaluate import Scored, kept_scored, output_scored, score_report
 from .groundtruth import load_labeled
 from .leaderboard import SAFE_NAME_RE, atomic_write, baselines_dir, result_record, write_leaderboard
 from .types import LabeledPage
@@ -149,10 +149,7 @@ def match(entries: list[tuple[int, Entry]], labeled: list[LabeledPage], path: Pa
 def scored(lp: LabeledPage, e: Entry) -> Scored:
     """What the scorers need of one entry: text is projected onto blocks, labels are the decisions
     (their word F1 is measured on the kept blocks' text, as for the reference rows)."""
-    if e.labels is not None:
-        text = "\n".join(b.block.text for b, k in zip(lp.blocks, e.labels) if k)
-        return _scored(lp, text, e.labels, 0.0, None)
-    return _scored(lp, e.text or "", None, 0.0, None)
+    return kept_scored(lp, e.labels) if e.labels is not None else output_scored(lp, e.text or "")
 
 
 def submit(
