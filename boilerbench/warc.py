@@ -79,11 +79,8 @@ def iter_records(source: str | Path | IO[bytes], stats: WarcStats | None = None)
                 out = _record(rec, stats)
             except StopIteration:
                 return
-            except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as e:
+            except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError):
                 # a gzip member cut short or a damaged header: nothing after it can be found
-                if isinstance(e, BinaryInputError):
-                    stats.skip("binary")
-                    continue
                 stats.truncated += 1
                 return
             if out is not None:
@@ -93,9 +90,13 @@ def iter_records(source: str | Path | IO[bytes], stats: WarcStats | None = None)
             stream.close()
 
 
-def _cut_short(rec: Any) -> bool:
-    """The record's declared length was not all there (a file cut mid-record)."""
-    return getattr(rec.raw_stream, "limit", 0) > 0
+def _payload(rec: Any) -> bytes:
+    """The record's payload; EOFError when its declared length was not all there (a file cut
+    mid-record)."""
+    data = rec.content_stream().read()
+    if getattr(rec.raw_stream, "limit", 0) > 0:
+        raise EOFError("record cut short")
+    return data
 
 
 def _record(rec: Any, stats: WarcStats) -> Record | None:
@@ -105,24 +106,17 @@ def _record(rec: Any, stats: WarcStats) -> Record | None:
     if kind == "response":
         ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
         if not ctype or not ctype.split(";")[0].strip().lower() in _HTML_TYPES:
-            stats.skip("not HTML")
-            rec.content_stream().read()
+            stats.skip("not HTML")  # its payload is left unread: the iterator skips past it
             return None
-        data = rec.content_stream().read()
-        if _cut_short(rec):
-            raise EOFError("record cut short")
         try:
-            text = decode_bytes(data, http_charset(ctype))
+            text = decode_bytes(_payload(rec), http_charset(ctype))
         except BinaryInputError:
             stats.skip("binary")
             return None
         stats.html += 1
         return Record(url, "html", text, rid)
     if kind == "conversion":  # WET: the page's text, UTF-8
-        data = rec.content_stream().read()
-        if _cut_short(rec):
-            raise EOFError("record cut short")
-        text = data.decode("utf-8", errors="replace")
+        text = _payload(rec).decode("utf-8", errors="replace")
         stats.text += 1
         return Record(url, "text", text, rid)
     stats.skip(kind or "unknown")
