@@ -53,6 +53,25 @@ def format_core(r: dict[str, Any]) -> str:
 BENCH_SYSTEMS = ("boilerbench", "trafilatura", "resiliparse")
 
 
+def _in_child(target: Any, *args: Any) -> dict[str, Any]:
+    """Run `target(*args, conn)` in a forked process (one at a time: a timing never shares the
+    machine with another) and return what it sends, or the exit code when it sent nothing."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(*args, child))
+    proc.start()
+    child.close()
+    try:
+        r = parent.recv()
+    except EOFError:
+        proc.join()
+        r = {"error": f"exited with code {proc.exitcode}"}
+    proc.join()
+    return r
+
+
 def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     import resource
 
@@ -81,25 +100,13 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
 def bench_systems(corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: Sequence[Page] | None = None) -> dict[str, Any]:
     """End-to-end pages/s (decoded HTML in, text or block decisions out) of each system, one process
     each (forked in turn, never at the same time), on the same pages; ratios against trafilatura."""
-    import multiprocessing as mp
-
     from .runner import page_html
 
     pages = list(pages if pages is not None else corpus.select(split="test", source="wcxb"))
     htmls = [page_html(d) for _, d in corpus.iter_bytes(pages)]
-    ctx = mp.get_context("fork")
     out: dict[str, Any] = {}
     for name in names:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_time_system, args=(name, htmls, child))
-        proc.start()
-        child.close()
-        try:
-            r = parent.recv()
-        except EOFError:
-            proc.join()
-            r = {"error": f"exited with code {proc.exitcode}"}
-        proc.join()
+        r = _in_child(_time_system, name, htmls)
         if "seconds" in r:
             r["pages_per_s"] = round(len(htmls) / r["seconds"], 1)
         out[name] = r
@@ -153,7 +160,7 @@ def write_warcs(htmls: Sequence[tuple[str, bytes]], folder: Path, records: int, 
     return paths
 
 
-def _run_pipeline(conn: Any, folder: str, extractor: str, tasks: int, out: str) -> None:
+def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, conn: Any) -> None:
     import resource
 
     from datatrove.executor import LocalPipelineExecutor
@@ -182,30 +189,19 @@ def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compa
     """The datatrove pipeline (boilerbench WARC reader → extractor → JSONL) on a WARC of the bundled
     pages repeated to `records`: records/s and peak RSS with 1 and 2 tasks, `small` vs `records`
     records (memory must stay flat), and datatrove's trafilatura step on `compare` records."""
-    import multiprocessing as mp
     import shutil
     import tempfile
 
     pages = corpus.select(split="test", source="wcxb")
     htmls = [(p.url or f"https://example.org/{p.page_id}", d) for p, d in corpus.iter_bytes(pages)]
     tmp = Path(tempfile.mkdtemp(prefix="boilerbench-scale-", dir=work))
-    ctx = mp.get_context("fork")
     runs: dict[str, Any] = {}
     try:
         for n in sorted({small, records, compare}):
             write_warcs(htmls, tmp / f"warc-{n}", n)
         plan = [("boilerbench", small, 1), ("boilerbench", records, 1), ("boilerbench", records, 2), ("trafilatura", compare, 1)]
         for name, n, tasks in plan:
-            parent, child = ctx.Pipe()
-            out = str(tmp / f"out-{name}-{n}-{tasks}")
-            proc = ctx.Process(target=_run_pipeline, args=(child, str(tmp / f"warc-{n}"), name, tasks, out))
-            proc.start()
-            child.close()
-            try:
-                r = parent.recv()
-            except EOFError:
-                r = {"error": f"exited with code {proc.exitcode}"}
-            proc.join()
+            r = _in_child(_run_pipeline, str(tmp / f"warc-{n}"), name, tasks, str(tmp / f"out-{name}-{n}-{tasks}"))
             if "seconds" in r:
                 r["records_per_s"] = round(n / r["seconds"], 1)
             runs[f"{name} {n:,} records, {tasks} task{'s' if tasks > 1 else ''}"] = {"system": name, "records": n, "tasks": tasks, **r}

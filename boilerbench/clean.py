@@ -158,9 +158,6 @@ def expand(inputs: Iterable[str]) -> list[str]:
 def clean_many(paths: list[str], mode: str, fmt: str, workers: int | None = None, progress: bool = True) -> Iterable[Cleaned]:
     """Clean files on both cores, in input order, with a progress bar."""
     jobs = [(p, mode, fmt) for p in paths]
-    workers = workers or min(2, os.cpu_count() or 1)
-    if len(jobs) < 4 or workers <= 1:
-        yield from (_clean_path(j) for j in tqdm(jobs, desc="clean", unit="page", disable=not progress or len(jobs) < 2))
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from tqdm(pool.map(_clean_path, jobs, chunksize=4), total=len(jobs), desc="clean", unit="page", disable=not progress)
+    workers = (workers or min(2, os.cpu_count() or 1)) if len(jobs) >= 4 else 1  # a few files: not worth a pool
+    results = bounded_map(_clean_path, jobs, workers)
+    yield from tqdm(results, total=len(jobs), desc="clean", unit="page", disable=not progress or len(jobs) < 2)

@@ -19,6 +19,7 @@ the mode, the kept ratio (kept blocks / blocks) and the per-block decisions as a
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from datatrove.data import DocumentsPipeline
@@ -34,19 +35,18 @@ from ..warc import WarcStats, iter_records
 MODES = ("auto", "html", "text")
 
 
-_ONE_CORE: list[bool] = []
+@lru_cache(maxsize=1)
+def _one_core() -> None:
+    """Once per process. The sandbox is forked from the task's process and GNU OpenMP's thread pool
+    does not survive a fork, so the model predicts on one thread (what one-core tasks want anyway)."""
+    from ..runner import one_core
+
+    one_core()
 
 
 def _decide(text: str, mode: str) -> tuple[str, str, str]:
-    """(kept text, decisions as bits, mode) of one document; runs in the sandbox process.
-
-    The sandbox is forked from the task's process; GNU OpenMP's thread pool does not survive a fork,
-    so the model predicts on one thread (also what a cluster of one-core tasks wants)."""
-    if not _ONE_CORE:
-        from ..runner import one_core
-
-        one_core()
-        _ONE_CORE.append(True)
+    """(kept text, decisions as bits, mode) of one document; runs in the sandbox process."""
+    _one_core()
     d = classify(text, mode)
     return d.text, encode_bits(d.kept), d.mode
 
