@@ -270,12 +270,10 @@ def structure_keys(blocks: Sequence[Block], text_only: bool = False) -> np.ndarr
     words = np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
     if text_only:
         own = np.arange(n, dtype=np.float64)
-        return np.stack([own, own, own, words], axis=1) if n else np.zeros((0, 4))
+        return np.stack([own, own, own, words], axis=1)
     parents = [_parent(b.xpath) for b in blocks]
     grand = [_parent(p) for p in parents]
-    return np.stack(
-        [_codes(parents), _codes(grand), _codes([b.context for b in blocks]), words], axis=1
-    ).astype(np.float64) if n else np.zeros((0, 4))
+    return np.stack([_codes(parents), _codes(grand), _codes([b.context for b in blocks]), words], axis=1)
 
 
 def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.ndarray | None = None) -> np.ndarray:
