@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,6 +44,11 @@ from .features import (
     structure_keys,
 )
 from .types import Block
+
+try:  # the compiled forest (optional: see setup.py)
+    from . import _speedups
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _speedups = None
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
@@ -149,13 +155,27 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         if len(X) == 0:
             return np.zeros((0, 2))
         _, _, F = self._parts(X)
-        first = self.first_.predict_proba(F)
+        first = _predict_proba(self.first_, F)
         if self.second_ is None:
             return first
-        return self.second_.predict_proba(self.second_inputs(X, first[:, 1]))
+        return _predict_proba(self.second_, self.second_inputs(X, first[:, 1]))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+_FORESTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.ndarray:
+    """`model.predict_proba(X)` (float32 rows), through the compiled forest when the package was
+    built with it: the same numbers from one C loop, without scikit-learn's per-tree call."""
+    if _speedups is None:
+        return model.predict_proba(X)
+    forest = _FORESTS.get(model)
+    if forest is None:
+        forest = _FORESTS[model] = _speedups.Forest(model)
+    return model._loss.predict_proba(forest.raw(X))
 
 
 def page_weights(page: np.ndarray) -> np.ndarray:

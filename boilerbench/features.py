@@ -201,7 +201,7 @@ def _tokens(descriptor: str) -> list[str]:
     return [tok.lower() for tok in _TOKEN_SPLIT_RE.split(rest) if tok and len(tok) > 1]
 
 
-_CONTEXT_ROWS: dict[str, np.ndarray] = {}
+_CONTEXT_HOT: dict[str, tuple[int, ...]] = {}
 _DESCRIPTOR_CUES: dict[str, tuple[list[int], list[int]]] = {}
 _N_CUES = len(ANCESTOR_TAGS) + HASH_NEAR
 _MEMO_LIMIT = 200_000
@@ -220,13 +220,9 @@ def _descriptor_cues(descriptor: str) -> tuple[list[int], list[int]]:
     return cues
 
 
-def _context_row(context: str) -> np.ndarray:
-    """Ancestor-tag presence and hashed class/id/role tokens of one `Block.context`; memoised, since
-    the blocks of a list, a menu or a site share their contexts."""
-    row = _CONTEXT_ROWS.get(context)
-    if row is not None:
-        return row
-    row = np.zeros(_N_CUES, dtype=np.float32)
+def _context_hot(context: str) -> tuple[int, ...]:
+    """The columns of `ANCESTOR_TAGS` + `near_tok_*` that one `Block.context` sets: ancestor-tag
+    presence, and the hashed class/id/role tokens of the nearest three ancestors."""
     near0 = len(ANCESTOR_TAGS)
     hot: list[int] = []
     descriptors = context.split(" ") if context else []
@@ -235,11 +231,22 @@ def _context_row(context: str) -> np.ndarray:
         hot += anc
         if k < 3:
             hot += [near0 + h % HASH_NEAR for h in hashes]
-    row[hot] = 1.0
-    if len(_CONTEXT_ROWS) > _MEMO_LIMIT:
-        _CONTEXT_ROWS.clear()
-    _CONTEXT_ROWS[context] = row
-    return row
+    return tuple(hot)
+
+
+def _context_cues(contexts: Sequence[str]) -> np.ndarray:
+    """`_context_hot` of each block as rows of 0/1; memoised per context, since the blocks of a
+    list, a menu or a site share their contexts. (The compiled twin is `_speedups.context_cues`.)"""
+    out = np.zeros((len(contexts), _N_CUES), dtype=np.float32)
+    for i, context in enumerate(contexts):
+        hot = _CONTEXT_HOT.get(context)
+        if hot is None:
+            hot = _context_hot(context)
+            if len(_CONTEXT_HOT) > _MEMO_LIMIT:
+                _CONTEXT_HOT.clear()
+            _CONTEXT_HOT[context] = hot
+        out[i, list(hot)] = 1.0
+    return out
 
 
 def _parent(xpath: str) -> str:
@@ -361,7 +368,8 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     )
     tag_oh = np.zeros((n, len(TAGS) + 1), dtype=np.float32)
     tag_oh[idx, [_TAG_INDEX.get(t, len(TAGS)) for t in tags]] = 1.0
-    dom_cues = np.stack([_context_row(b.context) for b in blocks])
+    contexts = [b.context for b in blocks]
+    dom_cues = _compiled_cues(contexts) if _compiled_cues is not None else _context_cues(contexts)
     return np.concatenate([*base, dom, tag_oh, dom_cues], axis=1).astype(np.float32)
 
 
@@ -451,3 +459,9 @@ def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_onl
         cols.append(_group_mean(grand, p))
         cols.append(_group_mean(context, p))
     return np.stack(cols, axis=1).astype(np.float32)
+
+
+try:  # the compiled loop, when the package was built with it (optional: see setup.py)
+    from ._speedups import context_cues as _compiled_cues
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _compiled_cues = None

@@ -172,8 +172,39 @@ def segment_html(source: str | bytes) -> list[Block]:
     return segment_tree(root)
 
 
+def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None:
+    """(text, words, link words) of a run's raw text and the part of it inside links; None when the
+    run has no letter or digit (no block)."""
+    if pre:
+        text = normalize_space(unicodedata.normalize("NFC", raw), keep_newlines=True)
+    elif raw.isascii():  # NFC is the identity on ASCII
+        text = " ".join(raw.split())  # == normalize_space(raw): split() splits on `\s` runs
+    else:
+        text = " ".join(unicodedata.normalize("NFC", raw).split())
+    if text.isascii():
+        words = _ascii_word_count(text)
+        if not words:  # == not has_word(text), on ASCII
+            return None
+    elif has_word(text):
+        words = len(tokenize(text))
+    else:
+        return None
+    return text, words, min(words, _word_count(link_raw)) if link_raw else 0
+
+
 def segment_tree(root: etree._Element) -> list[Block]:
-    """Cut a parsed page into blocks (see the module docstring for the definition).
+    """Cut a parsed page into blocks (see the module docstring for the definition): the compiled
+    walk (`_speedups`) when it is built and covers the tree, else `walk_tree`. Both make the same
+    blocks (`tests/test_speedups.py`)."""
+    if _compiled is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
+        blocks = _compiled(root)
+        if blocks is not None:
+            return blocks
+    return walk_tree(root)
+
+
+def walk_tree(root: etree._Element) -> list[Block]:
+    """`segment_tree` in Python: the reference walk, and the one for trees the compiled walk leaves.
 
     One pass of lxml's C-level `iterwalk` (pages nest thousands of levels deep, so no recursion).
     Per element, the walk only numbers it among its same-tag siblings; the rest is made for kept
@@ -214,21 +245,10 @@ def segment_tree(root: etree._Element) -> list[Block]:
             link_pieces.clear()
         else:
             link_raw = ""
-        if pre:
-            text = normalize_space(unicodedata.normalize("NFC", raw), keep_newlines=True)
-        elif raw.isascii():  # NFC is the identity on ASCII
-            text = " ".join(raw.split())  # == normalize_space(raw): split() splits on `\s` runs
-        else:
-            text = " ".join(unicodedata.normalize("NFC", raw).split())
-        if text.isascii():
-            words = _ascii_word_count(text)
-            if not words:  # == not has_word(text), on ASCII
-                return
-        elif has_word(text):
-            words = len(tokenize(text))
-        else:
+        made = emit_text(raw, link_raw, pre > 0)
+        if made is None:
             return
-        link_words = min(words, _word_count(link_raw)) if link_raw else 0
+        text, words, link_words = made
         size = len(stack)
         del descs[valid - 1 :], nodes[valid:]  # those of elements closed since
         valid = size
@@ -371,3 +391,9 @@ def segment(source: str | bytes, fmt: str = "html") -> list[Block]:
 def render_lines(blocks: list[Block]) -> str:
     """A page's blocks as a crawl-style text dump (one line per block line): the text-mode view."""
     return "\n".join(b.text for b in blocks)
+
+
+try:  # the compiled walk, when the package was built with it (optional: see setup.py)
+    from ._speedups import segment_tree as _compiled
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _compiled = None

@@ -99,8 +99,8 @@ def test_deterministic_and_independent_of_the_context_memo(pages) -> None:
     first = page_features(blocks)
     again = page_features(blocks)
     assert np.array_equal(first, again)
-    assert features._CONTEXT_ROWS  # the memo was used
-    features._CONTEXT_ROWS.clear()
+    assert features._CONTEXT_HOT  # the memo was used
+    features._CONTEXT_HOT.clear()
     cold = page_features(blocks)
     assert np.array_equal(first, cold)
     # a memo row must not be changed by a later page sharing the context
@@ -111,7 +111,7 @@ def test_deterministic_and_independent_of_the_context_memo(pages) -> None:
 
 def test_one_page_does_not_depend_on_another(pages) -> None:
     """Features are per page: computing a page alone or after others gives the same rows."""
-    features._CONTEXT_ROWS.clear()
+    features._CONTEXT_HOT.clear()
     alone = page_features(pages["wcxb-0406-erikdemaine"])
     for name in HTML_FIXTURES:
         page_features(pages[name])
@@ -226,7 +226,7 @@ def test_line_features_of_a_text_page(vietnam_lines) -> None:
 def _string_collections(module) -> dict[str, set[str]]:
     out = {}
     for attr, value in vars(module).items():
-        if attr.startswith("__") or attr in ("_CONTEXT_ROWS", "_DESCRIPTOR_CUES"):  # memos keyed by pages' contexts
+        if attr.startswith("__") or attr in ("_CONTEXT_HOT", "_DESCRIPTOR_CUES"):  # memos keyed by pages' contexts
             continue
         if isinstance(value, dict):
             value = list(value)

@@ -1,0 +1,497 @@
+# cython: language_level=3, boundscheck=False, cdivision=True
+"""Compiled twins of two hot loops, for crawl-scale throughput; optional at install.
+
+* `segment_tree(root)` — `segment.segment_tree` over libxml2's nodes read directly (lxml's public
+  C API), instead of one Python event per element. It makes the same blocks: the per-block rules
+  (text normalisation, word counts, descriptors) are the Python module's own functions, only the
+  walk is compiled. It covers trees from lxml's HTML parser with no comment, PI or entity nodes
+  (what `segment.parse_html` makes) and returns None for anything else, which the Python walk
+  then handles.
+* `Forest` — a fitted `HistGradientBoostingClassifier`'s trees as flat arrays, summed per row in
+  one C loop: the same raw scores as scikit-learn's, without its per-tree call and thread start.
+
+`tests/test_speedups.py` checks both against the Python code they replace.
+"""
+
+cimport cython
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport strlen
+
+cimport lxml.includes.etreepublic as cetree
+from lxml.includes.tree cimport xmlAttr, xmlNode
+
+import numpy as np
+
+cimport numpy as cnp
+
+cetree.import_lxml__etree()
+cnp.import_array()
+
+# The Python rules the compiled loops call, bound on first use: `segment` and `features` import
+# this module, so it cannot import them while they load.
+cdef object _KINDS = None
+cdef object _describe, _kind, emit_text, Block
+cdef object _CONTEXT_HOT = None
+cdef object _MEMO_LIMIT, _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX, _crc32
+cdef int _NEAR0, _HASH_NEAR
+
+
+cdef int _bind() except -1:
+    global _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _MEMO_LIMIT, _N_CUES
+    global _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX, _crc32, _NEAR0, _HASH_NEAR
+    import zlib
+
+    from . import features, segment, types
+    _KINDS, _describe, _kind, emit_text = segment._KINDS, segment._describe, segment._kind, segment.emit_text
+    _CONTEXT_HOT, _MEMO_LIMIT, _N_CUES = features._CONTEXT_HOT, features._MEMO_LIMIT, features._N_CUES
+    _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX = features._DESCRIPTOR_CUES, features._descriptor_cues, features._ANC_INDEX
+    _NEAR0, _HASH_NEAR = len(features.ANCESTOR_TAGS), features.HASH_NEAR
+    _crc32 = zlib.crc32
+    Block = types.Block
+    return 0
+
+cdef enum:
+    ELEMENT = 1
+    TEXT = 3
+    CDATA = 4
+
+# `segment`'s kinds: (_INLINE, _LINK, _BLOCK, _PRE, _BREAK, _DROP)
+cdef enum:
+    K_INLINE = 0
+    K_LINK = 1
+    K_BLOCK = 2
+    K_PRE = 3
+    K_BREAK = 4
+    K_DROP = 5
+
+
+class _Unsupported(Exception):
+    """A node the compiled walk does not cover (comment, PI, entity, namespaced name)."""
+
+
+cdef inline str _utf8(const unsigned char* s):
+    return PyUnicode_DecodeUTF8(<const char*>s, strlen(<const char*>s), NULL)
+
+
+cdef object _collect_text(xmlNode* c):
+    """lxml's `.text` / `.tail`: the run of text nodes from `c` on, joined; None when there is none."""
+    cdef xmlNode* d
+    if c is NULL or (c.type != TEXT and c.type != CDATA):
+        return None
+    d = c.next
+    if d is NULL or (d.type != TEXT and d.type != CDATA):
+        return _utf8(c.content) if c.content is not NULL else ""
+    parts = []
+    while c is not NULL and (c.type == TEXT or c.type == CDATA):
+        if c.content is not NULL:
+            parts.append(_utf8(c.content))
+        c = c.next
+    return "".join(parts)
+
+
+cdef xmlNode* _first_element(xmlNode* c) except? NULL:
+    """The first element at or after `c` among its siblings, skipping text; NULL at the end."""
+    while c is not NULL:
+        if c.type == ELEMENT:
+            if c.ns is not NULL:
+                raise _Unsupported()
+            return c
+        if c.type != TEXT and c.type != CDATA:
+            raise _Unsupported()
+        c = c.next
+    return NULL
+
+
+cdef tuple _kind_of(xmlNode* c):
+    tag = _utf8(c.name)
+    return _KINDS.get(tag) or _kind(tag)
+
+
+cdef list _items(xmlNode* c):
+    """lxml's `el.items()` on an HTML tree: (name, value) of each attribute, in order."""
+    cdef xmlAttr* a = c.properties
+    cdef xmlNode* t
+    out = []
+    while a is not NULL:
+        if a.ns is not NULL:
+            raise _Unsupported()
+        t = a.children
+        if t is NULL:
+            value = ""
+        elif t.next is NULL and t.type == TEXT:
+            value = _utf8(t.content) if t.content is not NULL else ""
+        else:
+            parts = []
+            while t is not NULL:
+                if t.type != TEXT:
+                    raise _Unsupported()
+                if t.content is not NULL:
+                    parts.append(_utf8(t.content))
+                t = t.next
+            value = "".join(parts)
+        out.append((_utf8(a.name), value))
+        a = a.next
+    return out
+
+
+cdef class _Walk:
+    """The state of one page's walk (see `segment.segment_tree`; same names, same rules)."""
+
+    cdef xmlNode* root
+    cdef xmlNode** nodes  # open (entered) elements, outermost first
+    cdef int* kinds
+    cdef Py_ssize_t size, cap
+    cdef list lows, descs, owners, pieces, link_pieces, rows
+    cdef int link, pre
+    cdef bint has_text
+    cdef dict xpaths, position
+
+    def __cinit__(self):
+        self.cap = 64
+        self.nodes = <xmlNode**>malloc(self.cap * sizeof(xmlNode*))
+        self.kinds = <int*>malloc(self.cap * sizeof(int))
+        if self.nodes is NULL or self.kinds is NULL:
+            raise MemoryError()
+        self.size = 0
+        self.lows, self.descs, self.pieces, self.link_pieces, self.rows = [], [], [], [], []
+        self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
+        self.xpaths, self.position = {}, {}
+
+    def __dealloc__(self):
+        free(self.nodes)
+        free(self.kinds)
+
+    cdef int push(self, xmlNode* c, int kind, str low) except -1:
+        cdef void* p
+        if self.size == self.cap:
+            self.cap *= 2
+            p = realloc(self.nodes, self.cap * sizeof(xmlNode*))
+            if p is NULL:
+                raise MemoryError()
+            self.nodes = <xmlNode**>p
+            p = realloc(self.kinds, self.cap * sizeof(int))
+            if p is NULL:
+                raise MemoryError()
+            self.kinds = <int*>p
+        self.nodes[self.size] = c
+        self.kinds[self.size] = kind
+        self.size += 1
+        self.lows.append(low)
+        self.descs.append(None)
+        return 0
+
+    cdef str xpath(self, Py_ssize_t at):
+        """lxml's getpath of the open element at stack position `at` (0-based): `[n]` only when its
+        parent has more than one child of that (lower-case) tag."""
+        cdef xmlNode* c = self.nodes[at]
+        key = <size_t>c
+        path = self.xpaths.get(key)
+        if path is not None:
+            return path
+        low = self.lows[at]
+        if at == 0:
+            path = "/" + low
+        else:
+            n, total = self.numbering(self.nodes[at - 1], c)
+            path = self.xpath(at - 1) + (f"/{low}[{n}]" if total > 1 else "/" + low)
+        self.xpaths[key] = path
+        return path
+
+    cdef tuple numbering(self, xmlNode* parent, xmlNode* child):
+        """(n, total) of `child` among `parent`'s element children of its lower-case tag, every
+        child of `parent` numbered in one pass and remembered."""
+        cdef xmlNode* c
+        key = <size_t>child
+        found = self.position.get(key)
+        if found is not None:
+            return found
+        counts = {}
+        mine = []
+        c = _first_element(parent.children)
+        while c is not NULL:
+            low = _kind_of(c)[1]
+            n = counts.get(low, 0) + 1
+            counts[low] = n
+            mine.append((<size_t>c, low, n))
+            c = _first_element(c.next)
+        for k, low, n in mine:
+            self.position[k] = (n, counts[low])
+        return self.position[key]
+
+    cdef int emit(self, Py_ssize_t owner) except -1:
+        """The run in progress becomes a block (if it has a word); cleared either way."""
+        cdef Py_ssize_t i
+        raw = "".join(self.pieces)
+        self.pieces.clear()
+        if self.link_pieces:
+            link_raw = " ".join(self.link_pieces)
+            self.link_pieces.clear()
+        else:
+            link_raw = ""
+        made = emit_text(raw, link_raw, self.pre > 0)
+        if made is None:
+            return 0
+        text, words, link_words = made
+        descs = self.descs
+        for i in range(self.size):
+            if descs[i] is None:
+                descs[i] = _describe(self.lows[i], _items(self.nodes[i]))
+        if owner:
+            xpath, tag = self.xpath(owner - 1), self.lows[owner - 1]
+        else:
+            xpath, tag = "/html", "html"
+        self.rows.append((xpath, tag, text, words, link_words, " ".join(descs), self.size))
+        return 0
+
+    cdef int text(self, object text) except -1:
+        if text:
+            if self.has_text:
+                self.pieces.append(text)
+                if self.link:
+                    self.link_pieces.append(text)
+            elif not text.isspace():
+                self.has_text = True
+                self.pieces.append(text)
+                if self.link:
+                    self.link_pieces.append(text)
+        return 0
+
+    cdef bint start(self, xmlNode* c) except -1:
+        """A "start" event: True when the element is entered (its children walked)."""
+        cdef int kind
+        kind_low = _kind_of(c)
+        kind = kind_low[0]
+        if kind >= K_BREAK:
+            if kind == K_BREAK and self.has_text:
+                self.emit(self.owners[-1])
+                self.has_text = False
+            return False
+        if kind >= K_BLOCK:
+            if self.has_text:
+                self.emit(self.owners[-1])
+                self.has_text = False
+            self.owners.append(self.size + 1)
+            if kind == K_PRE:
+                self.pre += 1
+        elif kind == K_LINK:
+            self.link += 1
+        self.push(c, kind, kind_low[1])
+        self.text(_collect_text(c.children))
+        return True
+
+    cdef int end(self, xmlNode* c) except -1:
+        cdef int kind
+        if self.size and self.nodes[self.size - 1] == c:
+            kind = self.kinds[self.size - 1]
+            if kind >= K_BLOCK:
+                if self.has_text:
+                    self.emit(self.owners[-1])
+                    self.has_text = False
+                self.owners.pop()
+                if kind == K_PRE:
+                    self.pre -= 1
+            elif kind == K_LINK:
+                self.link -= 1
+            self.size -= 1
+            self.lows.pop()
+            self.descs.pop()
+        self.text(_collect_text(c.next))
+        return 0
+
+    cdef int run(self) except -1:
+        cdef xmlNode* cur = self.root
+        cdef xmlNode* nxt
+        cdef bint descend = self.start(cur)
+        while True:
+            if descend:
+                nxt = _first_element(cur.children)
+                if nxt is not NULL:
+                    cur = nxt
+                    descend = self.start(cur)
+                    continue
+            self.end(cur)
+            if cur == self.root:
+                break
+            nxt = _first_element(cur.next)
+            if nxt is not NULL:
+                cur = nxt
+                descend = self.start(cur)
+                continue
+            cur = cur.parent
+            descend = False
+        if self.has_text:
+            self.emit(self.owners[-1])
+        return 0
+
+
+def segment_tree(cetree._Element root):
+    """`segment.segment_tree` for a tree of lxml's HTML parser; None when the tree holds nodes the
+    compiled walk does not cover (the caller then walks it in Python)."""
+    if _KINDS is None:
+        _bind()
+    cdef _Walk w = _Walk()
+    w.root = root._c_node
+    if w.root.type != ELEMENT or w.root.ns is not NULL:
+        return None
+    try:
+        w.run()
+    except _Unsupported:
+        return None
+    return [Block(i, *row) for i, row in enumerate(w.rows)]
+
+
+cdef inline bint _separator(Py_UCS4 c):
+    """`features._TOKEN_SPLIT_RE`'s separators and digits, on ASCII (`\\s` includes \\x1c-\\x1f)."""
+    return (c == u"." or c == u"#" or c == u"@" or c == u"!" or c == u"_" or c == u"-" or c == u" "
+            or (u"\t" <= c <= u"\r") or (u"\x1c" <= c <= u"\x1f") or (u"0" <= c <= u"9"))
+
+
+cdef tuple _ascii_cues(str descriptor):
+    """`features._descriptor_cues` of an ASCII descriptor: the tag is the part before the first
+    `.#@!`; the rest splits on separators, digit runs and lower→upper humps; tokens of two or more
+    characters, lower-cased, crc32-hashed."""
+    cdef Py_ssize_t n = len(descriptor), i = 0, start
+    cdef Py_UCS4 c, prev
+    while i < n:
+        c = descriptor[i]
+        if c == u"." or c == u"#" or c == u"@" or c == u"!":
+            break
+        i += 1
+    a = _ANC_INDEX.get(descriptor[:i])
+    hashes = []
+    start = -1
+    prev = 0
+    while i <= n:
+        c = descriptor[i] if i < n else 0
+        if i == n or _separator(c) or (u"a" <= prev <= u"z" and u"A" <= c <= u"Z"):
+            if start >= 0 and i - start > 1:
+                hashes.append(_crc32(descriptor[start:i].lower().encode("ascii")))
+            start = -1 if (i == n or _separator(c)) else i
+        elif start < 0:
+            start = i
+        prev = c
+        i += 1
+    return ([] if a is None else [a], hashes)
+
+
+cdef tuple _hot(str context):
+    """`features._context_hot`, with `_ascii_cues` for the ASCII descriptors it has not met yet."""
+    cdef Py_ssize_t k, i
+    cdef list descriptors, hashes
+    hot = []
+    if not context:
+        return ()
+    descriptors = context.split(" ")
+    k = 0
+    for i in range(len(descriptors) - 1, -1, -1):
+        d = descriptors[i]
+        cues = _DESCRIPTOR_CUES.get(d)
+        if cues is None:
+            if d.isascii():
+                cues = _ascii_cues(d)
+                if len(_DESCRIPTOR_CUES) > _MEMO_LIMIT:
+                    _DESCRIPTOR_CUES.clear()
+                _DESCRIPTOR_CUES[d] = cues
+            else:
+                cues = _descriptor_cues(d)
+        hot.extend((<tuple>cues)[0])
+        if k < 3:
+            hashes = (<tuple>cues)[1]
+            for h in hashes:
+                hot.append(_NEAR0 + <Py_ssize_t>(h % _HASH_NEAR))
+        k += 1
+    return tuple(hot)
+
+
+@cython.wraparound(False)
+def context_cues(list contexts):
+    """`features._context_cues`: the same rows and the same memos, the loops in C."""
+    cdef Py_ssize_t i, n = len(contexts)
+    cdef tuple hot
+    cdef object j
+    if _CONTEXT_HOT is None:
+        _bind()
+    out = np.zeros((n, _N_CUES), dtype=np.float32)
+    cdef float[:, ::1] o = out
+    memo = _CONTEXT_HOT
+    for i in range(n):
+        context = contexts[i]
+        hot = memo.get(context)
+        if hot is None:
+            hot = _hot(context)
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
+            memo[context] = hot
+        for j in hot:
+            o[i, <Py_ssize_t>j] = 1.0
+    return out
+
+
+ctypedef struct _Node:
+    double threshold  # a leaf's value, for leaves
+    int feature  # -1 for leaves
+    int missing_left
+    int left
+    int right
+
+
+cdef class Forest:
+    """A fitted binary `HistGradientBoostingClassifier` as one packed node array (numeric splits only)."""
+
+    cdef object packed  # the numpy array that owns the nodes
+    cdef object roots
+    cdef double baseline
+    cdef readonly int n_features
+
+    def __init__(self, model):
+        if getattr(model, "n_trees_per_iteration_", 1) != 1 or getattr(model, "is_categorical_", None) is not None:
+            raise ValueError("only binary models with numeric features are compiled")
+        nodes = [p[0].nodes for p in model._predictors]
+        sizes = [len(n) for n in nodes]
+        offsets = np.cumsum([0] + sizes)
+        flat = np.concatenate(nodes)
+        shift = np.repeat(offsets[:-1], sizes)
+        leaf = flat["is_leaf"].astype(bool)
+        packed = np.zeros(len(flat), dtype=[("threshold", "f8"), ("feature", "i4"), ("missing_left", "i4"), ("left", "i4"), ("right", "i4")])
+        packed["threshold"] = np.where(leaf, flat["value"], flat["num_threshold"])
+        packed["feature"] = np.where(leaf, -1, flat["feature_idx"])
+        packed["missing_left"] = flat["missing_go_to_left"]
+        packed["left"] = flat["left"] + shift
+        packed["right"] = flat["right"] + shift
+        if packed.dtype.itemsize != sizeof(_Node):
+            raise ValueError("unexpected node layout")
+        self.packed = packed
+        self.roots = offsets[:-1].astype(np.intp)
+        self.baseline = float(np.asarray(model._baseline_prediction).ravel()[0])
+        self.n_features = model.n_features_in_
+
+    @cython.wraparound(False)
+    def raw(self, X):
+        """Raw scores (log-odds) of the rows of `X`: the baseline plus each tree's leaf, added in
+        the trees' order (scikit-learn's order, so the same floating-point sums)."""
+        if X.dtype != np.float32:  # features are float32; rounding float64 here would change splits
+            raise TypeError(f"X must be float32, not {X.dtype}")
+        cdef const float[:, ::1] x = np.ascontiguousarray(X)
+        cdef Py_ssize_t n = x.shape[0], i, t, node
+        cdef const Py_ssize_t[::1] roots = self.roots
+        cdef _Node* nodes = <_Node*>cnp.PyArray_DATA(self.packed)
+        cdef _Node* nd
+        cdef double v
+        if x.shape[1] != self.n_features:
+            raise ValueError(f"X has {x.shape[1]} features, the model {self.n_features}")
+        out = np.full(n, self.baseline, dtype=np.float64)
+        cdef double[::1] o = out
+        for t in range(roots.shape[0]):
+            for i in range(n):
+                nd = &nodes[roots[t]]
+                while nd.feature >= 0:
+                    v = x[i, nd.feature]
+                    if v != v:
+                        nd = &nodes[nd.left if nd.missing_left else nd.right]
+                    elif v <= nd.threshold:
+                        nd = &nodes[nd.left]
+                    else:
+                        nd = &nodes[nd.right]
+                o[i] += nd.threshold
+        return out

@@ -1,0 +1,151 @@
+"""The compiled twins (`_speedups`) against the Python code they replace: same blocks, same scores.
+
+The extension is optional at install (no C compiler, no extension: the Python code runs). Where a
+compiler is on PATH the build must have made it, so a build that silently fell back to Python fails
+here instead of only running slower.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+
+import numpy as np
+import pytest
+from lxml import etree
+
+from boilerbench import classifier, features, segment
+from boilerbench.segment import parse_html, walk_tree
+
+if shutil.which(os.environ.get("CC", "cc")):
+    from boilerbench import _speedups as speedups  # built wherever a compiler is: an ImportError fails
+else:  # pragma: no cover
+    speedups = pytest.importorskip("boilerbench._speedups", reason="no C compiler: the extension was not built")
+
+
+def test_the_package_uses_them() -> None:
+    assert segment._compiled is speedups.segment_tree
+    assert features._compiled_cues is speedups.context_cues
+    assert classifier._speedups is speedups
+
+
+def same_blocks(html: str | bytes) -> None:
+    root = parse_html(html)
+    if root is None:
+        return
+    compiled = speedups.segment_tree(root)
+    assert compiled is not None, "an HTML parser tree the compiled walk should cover"
+    assert compiled == walk_tree(root)
+
+
+def test_real_pages(corpus) -> None:
+    """Every 10th page of every source (about 300 pages): the same blocks, field for field."""
+    pages = [p for p in corpus.select() if p.fmt == "html"][::10]
+    assert len({p.source for p in pages}) == 3
+    for page, data in corpus.iter_bytes(pages):
+        same_blocks(data)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>one</p><p>two</p>",
+        "<div>before<p>inner</p>after</div>tail after the div",
+        "<p>One <a href='#'>two <b>three</b></a> four<br>five<hr>six</p>",
+        "<pre>  line one\n\n   line two  </pre><pre>x<a>y\nz</a></pre>",
+        "<ul><li>a1</li><li>a2</li><LI>a3</LI><li class='x  y' id=' my id ' role='menu item'>a4</li></ul>",
+        "<div hidden>tab</div><div style='display : none'>gone</div><div style='color:red'>red</div>",
+        "<p>caf\u00e9 na\u0131ve \u65e5\u672c\u8a9e\u306e\u6587\u7ae0 \u0645\u0631\u062d\u0628\u0627</p><p>e\u0301</p>",
+        "<p>&amp; &lt;tag&gt; &nbsp;&nbsp; &copy; &unknown; &#x1F600;</p>",
+        "<o:p>office</o:p><fb:like>like</fb:like><my-widget>custom</my-widget>",
+        "<p>before<script>x()</script> and after<style>p{}</style> end</p><noscript><p>kept</p></noscript>",
+        "<table><tr><td>1</td><td>two</td></tr><tr><th>h</th></tr></table>",
+        "<p>unclosed <b>bold <i>both</p> after <div>x",
+        "<svg><text>drawn</text></svg>tail of svg<math><mi>x</mi></math>after math",
+        "<a href='/'>link only</a><a>\u00a0</a><a>\u3000word\u3000</a>",
+        "<p><![CDATA[cdata text]]></p>",
+        "<p title=\"a &amp; b\" class=\"&lt;x&gt;\">attribute entities</p>",
+        "<div class='\u00e9t\u00e9 \x1cx'>unicode class</div>",
+        "<p>\u200b</p><p>|</p><p>\u2022 \u2022</p><p>1</p>",
+        "</html>text after the end<p>and a paragraph</p>",
+        "<body><p>a</p></body><body><p>second body</p></body>",
+        "<input value='x'>after input<select><option>o</option></select>after select",
+        "<br><br>lone<br>",
+        "<div>" * 300 + "deep" + "</div>" * 300,
+        "<ul>" + "<li>item</li>" * 500 + "</ul>",
+    ],
+)
+def test_edge_cases(html: str) -> None:
+    same_blocks(f"<!DOCTYPE html><html><head><title>T</title></head><body>{html}</body></html>")
+    same_blocks(html)
+
+
+def test_random_markup() -> None:
+    """Random tag soup from the tags the walk treats differently: 400 pages, fixed seed."""
+    rng = random.Random(7)
+    tags = ["p", "div", "a", "span", "li", "ul", "pre", "br", "hr", "script", "td", "tr", "b", "h2", "noscript",
+            "iframe", "nav", "P", "DIV", "A", "x-y", "o:p", "svg", "template"]
+    words = ["alpha", "beta", "\u00e9t\u00e9", "\u4e2d\u6587", "42", "|", " ", "\n", "&amp;", "\u00a0", "--"]
+    attrs = ["", " class='menu item'", " id='main'", " role=nav", " hidden", " style='display:none'", " CLASS=Up"]
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(1, 60)):
+            r = rng.random()
+            t = rng.choice(tags)
+            if r < 0.35:
+                parts.append(f"<{t}{rng.choice(attrs)}>")
+            elif r < 0.6:
+                parts.append(f"</{t}>")
+            else:
+                parts.append(" ".join(rng.choices(words, k=rng.randint(1, 5))))
+        same_blocks("".join(parts))
+
+
+def test_trees_it_does_not_cover_fall_back() -> None:
+    """Comments (kept by another parser) or XML trees: the compiled walk declines, and
+    `segment_tree` gives the Python walk's blocks."""
+    html = "<html><body><p>one<!-- note --> two</p><p>three</p></body></html>"
+    root = etree.fromstring(html, etree.HTMLParser(remove_comments=False))
+    assert speedups.segment_tree(root) is None
+    assert segment.segment_tree(root) == walk_tree(root)
+    xml = etree.fromstring("<html xmlns='http://www.w3.org/1999/xhtml'><body><p>x</p></body></html>")
+    assert speedups.segment_tree(xml) is None
+    assert segment.segment_tree(xml) == walk_tree(xml)
+
+
+@pytest.mark.parametrize("mode", ["html", "text"])
+def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
+    """The shipped models' first and second stages: raw scores equal to the last bit, and the
+    classifier's probabilities equal to scikit-learn's own predict_proba."""
+    clf = classifier.shipped(mode)
+    featurizer, stack = clf.pipeline.steps[0][1], clf.pipeline.steps[1][1]
+    pages = corpus.select(split="test")[::40]
+    blocks = [segment.segment(data, page.fmt) for page, data in corpus.iter_bytes(pages)]
+    if mode == "text":
+        blocks = [classifier.as_lines(b)[0] for b in blocks]
+    X = featurizer.transform(blocks)
+    F = X[:, classifier.N_KEYS:].astype(np.float32)
+    first = speedups.Forest(stack.first_)
+    assert np.array_equal(first.raw(F), stack.first_._raw_predict(F)[:, 0])
+    expected = stack.first_.predict_proba(F)
+    if stack.second_ is not None:
+        second_in = stack.second_inputs(X, expected[:, 1])
+        assert np.array_equal(speedups.Forest(stack.second_).raw(second_in), stack.second_._raw_predict(second_in)[:, 0])
+        expected = stack.second_.predict_proba(second_in)
+    assert np.array_equal(stack.predict_proba(X), expected)
+    with pytest.raises(TypeError, match="float32"):
+        first.raw(F.astype(np.float64))
+    with pytest.raises(ValueError, match="features"):
+        first.raw(F[:, :-1])
+
+
+def test_context_cues_equal_python(corpus) -> None:
+    pages = corpus.select(split="validation")[::10]
+    contexts = [b.context for _, data in corpus.iter_bytes(pages) for b in segment.segment_html(data)]
+    contexts += ["", "div", "div.a#b@c!hidden", "x " * 50]
+    features._CONTEXT_HOT.clear()
+    compiled = speedups.context_cues(contexts)
+    features._CONTEXT_HOT.clear()
+    assert np.array_equal(compiled, features._context_cues(contexts))
+    assert compiled.sum() > 0
