@@ -14,9 +14,9 @@
 """
 
 cimport cython
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport strlen
+from libc.string cimport memcpy, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.tree cimport xmlAttr, xmlNode
@@ -135,6 +135,59 @@ cdef list _items(xmlNode* c):
     return out
 
 
+cdef struct _Buf:
+    char* data
+    Py_ssize_t size, cap
+
+
+cdef int _append(_Buf* b, const char* s, Py_ssize_t n) except -1:
+    cdef void* p
+    cdef Py_ssize_t cap
+    if b.size + n > b.cap:
+        cap = max(2 * b.cap, b.size + n, 256)
+        p = realloc(b.data, cap)
+        if p is NULL:
+            raise MemoryError()
+        b.data, b.cap = <char*>p, cap
+    memcpy(b.data + b.size, s, n)
+    b.size += n
+    return 0
+
+
+# ASCII classes: white space as `str.isspace` / `str.split` see it (\t-\r, \x1c-\x1f, space), and
+# word characters as `\w` matches them ([0-9A-Za-z_]).
+cdef inline bint _ascii_space(unsigned char c) noexcept:
+    return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
+
+
+cdef inline bint _ascii_word(unsigned char c) noexcept:
+    return (48 <= c <= 57) or (65 <= c <= 90) or (97 <= c <= 122) or c == 95
+
+
+cdef Py_ssize_t _word_runs(const unsigned char* s, Py_ssize_t n) noexcept:
+    """`segment._ascii_word_count`: the number of `\\w+` runs of ASCII text."""
+    cdef Py_ssize_t i, runs = 0
+    cdef bint inside = False, w
+    for i in range(n):
+        w = _ascii_word(s[i])
+        if w and not inside:
+            runs += 1
+        inside = w
+    return runs
+
+
+cdef bint _is_ascii(const unsigned char* s, Py_ssize_t n) noexcept:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if s[i] >= 128:
+            return False
+    return True
+
+
+cdef inline bint _is_text(xmlNode* c) noexcept:
+    return c is not NULL and (c.type == TEXT or c.type == CDATA)
+
+
 cdef class _Walk:
     """The state of one page's walk (see `segment.segment_tree`; same names, same rules)."""
 
@@ -142,9 +195,10 @@ cdef class _Walk:
     cdef xmlNode** nodes  # open (entered) elements, outermost first
     cdef int* kinds
     cdef Py_ssize_t size, cap
-    cdef list lows, descs, owners, pieces, link_pieces, rows
+    cdef list lows, descs, owners, rows
     cdef int link, pre
-    cdef bint has_text
+    cdef bint has_text, has_link
+    cdef _Buf raw, link_raw, scratch  # the run's text (UTF-8), the part of it in links (pieces joined by " ")
     cdef dict xpaths, position
 
     def __cinit__(self):
@@ -154,13 +208,16 @@ cdef class _Walk:
         if self.nodes is NULL or self.kinds is NULL:
             raise MemoryError()
         self.size = 0
-        self.lows, self.descs, self.pieces, self.link_pieces, self.rows = [], [], [], [], []
+        self.lows, self.descs, self.rows = [], [], []
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
         self.xpaths, self.position = {}, {}
 
     def __dealloc__(self):
         free(self.nodes)
         free(self.kinds)
+        free(self.raw.data)
+        free(self.link_raw.data)
+        free(self.scratch.data)
 
     cdef int push(self, xmlNode* c, int kind, str low) except -1:
         cdef void* p
@@ -219,17 +276,44 @@ cdef class _Walk:
             self.position[k] = (n, counts[low])
         return self.position[key]
 
+    cdef object made(self):
+        """`segment.emit_text` of the run: (text, words, link words), or None. ASCII runs outside
+        `<pre>` in C (white space collapsed, `\\w+` runs counted), the rest by the Python rule."""
+        cdef Py_ssize_t i, j = 0, words, links
+        cdef unsigned char ch
+        cdef bint gap = False
+        cdef const unsigned char* r = <const unsigned char*>self.raw.data
+        if self.pre or not _is_ascii(r, self.raw.size):
+            raw = PyUnicode_DecodeUTF8(self.raw.data, self.raw.size, NULL)
+            link_raw = PyUnicode_DecodeUTF8(self.link_raw.data, self.link_raw.size, NULL) if self.has_link else ""
+            return emit_text(raw, link_raw, self.pre > 0)
+        words = _word_runs(r, self.raw.size)
+        if not words:
+            return None
+        self.scratch.size = 0
+        if self.scratch.cap < self.raw.size:
+            _append(&self.scratch, self.raw.data, self.raw.size)
+        cdef char* out = self.scratch.data
+        for i in range(self.raw.size):
+            ch = r[i]
+            if _ascii_space(ch):
+                gap = j > 0
+            else:
+                if gap:
+                    out[j] = 32
+                    j += 1
+                    gap = False
+                out[j] = <char>ch
+                j += 1
+        links = min(words, _word_runs(<const unsigned char*>self.link_raw.data, self.link_raw.size)) if self.has_link else 0
+        return (PyUnicode_DecodeASCII(out, j, NULL), words, links)
+
     cdef int emit(self, Py_ssize_t owner) except -1:
         """The run in progress becomes a block (if it has a word); cleared either way."""
         cdef Py_ssize_t i
-        raw = "".join(self.pieces)
-        self.pieces.clear()
-        if self.link_pieces:
-            link_raw = " ".join(self.link_pieces)
-            self.link_pieces.clear()
-        else:
-            link_raw = ""
-        made = emit_text(raw, link_raw, self.pre > 0)
+        made = self.made()
+        self.raw.size = self.link_raw.size = 0
+        self.has_link = False
         if made is None:
             return 0
         text, words, link_words = made
@@ -244,17 +328,49 @@ cdef class _Walk:
         self.rows.append((xpath, tag, text, words, link_words, " ".join(descs), self.size))
         return 0
 
-    cdef int text(self, object text) except -1:
-        if text:
-            if self.has_text:
-                self.pieces.append(text)
+    cdef int text(self, xmlNode* c) except -1:
+        """lxml's `.text` / `.tail` run starting at `c` joins the run in progress: white space
+        before the run's first word is left out (it would be stripped anyway)."""
+        cdef xmlNode* d
+        cdef Py_ssize_t i, n, total = 0
+        cdef const unsigned char* t
+        cdef bint space = True, ascii = True
+        if not _is_text(c):
+            return 0
+        d = c
+        while _is_text(d):
+            if d.content is not NULL:
+                t = <const unsigned char*>d.content
+                n = strlen(<const char*>t)
+                total += n
+                if space and not self.has_text:
+                    for i in range(n):
+                        if t[i] >= 128:
+                            ascii = False
+                        elif not _ascii_space(t[i]):
+                            space = False
+                            break
+            d = d.next
+        if total == 0:
+            return 0
+        if not self.has_text:
+            if space and not ascii:  # non-ASCII white space (no-break space…): Python's rule
+                space = _collect_text(c).isspace()
+            if space:
+                return 0
+            self.has_text = True
+        if self.link and self.has_link:
+            _append(&self.link_raw, " ", 1)
+        d = c
+        while _is_text(d):
+            if d.content is not NULL:
+                n = strlen(<const char*>d.content)
+                _append(&self.raw, <const char*>d.content, n)
                 if self.link:
-                    self.link_pieces.append(text)
-            elif not text.isspace():
-                self.has_text = True
-                self.pieces.append(text)
-                if self.link:
-                    self.link_pieces.append(text)
+                    _append(&self.link_raw, <const char*>d.content, n)
+            d = d.next
+        if self.link:
+            self.has_link = True
         return 0
 
     cdef bint start(self, xmlNode* c) except -1:
@@ -277,7 +393,7 @@ cdef class _Walk:
         elif kind == K_LINK:
             self.link += 1
         self.push(c, kind, kind_low[1])
-        self.text(_collect_text(c.children))
+        self.text(c.children)
         return True
 
     cdef int end(self, xmlNode* c) except -1:
@@ -296,7 +412,7 @@ cdef class _Walk:
             self.size -= 1
             self.lows.pop()
             self.descs.pop()
-        self.text(_collect_text(c.next))
+        self.text(c.next)
         return 0
 
     cdef int run(self) except -1:
@@ -347,12 +463,28 @@ cdef inline bint _separator(Py_UCS4 c):
             or (u"\t" <= c <= u"\r") or (u"\x1c" <= c <= u"\x1f") or (u"0" <= c <= u"9"))
 
 
+cdef unsigned int _CRC_TABLE[256]
+
+
+cdef void _crc_init() noexcept:
+    cdef unsigned int c, k, n
+    for n in range(256):
+        c = n
+        for k in range(8):
+            c = (0xEDB88320 ^ (c >> 1)) if (c & 1) else (c >> 1)
+        _CRC_TABLE[n] = c
+
+
+_crc_init()
+
+
 cdef tuple _ascii_cues(str descriptor):
     """`features._descriptor_cues` of an ASCII descriptor: the tag is the part before the first
     `.#@!`; the rest splits on separators, digit runs and lower→upper humps; tokens of two or more
-    characters, lower-cased, crc32-hashed."""
-    cdef Py_ssize_t n = len(descriptor), i = 0, start
+    characters, lower-cased, hashed with CRC-32 (zlib's, computed here on the lower-cased bytes)."""
+    cdef Py_ssize_t n = len(descriptor), i = 0, start, j
     cdef Py_UCS4 c, prev
+    cdef unsigned int crc, b
     while i < n:
         c = descriptor[i]
         if c == u"." or c == u"#" or c == u"@" or c == u"!":
@@ -366,19 +498,26 @@ cdef tuple _ascii_cues(str descriptor):
         c = descriptor[i] if i < n else 0
         if i == n or _separator(c) or (u"a" <= prev <= u"z" and u"A" <= c <= u"Z"):
             if start >= 0 and i - start > 1:
-                hashes.append(_crc32(descriptor[start:i].lower().encode("ascii")))
+                crc = 0xFFFFFFFF
+                for j in range(start, i):
+                    b = <unsigned int>descriptor[j]
+                    if 65 <= b <= 90:  # A-Z
+                        b += 32
+                    crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+                hashes.append(crc ^ 0xFFFFFFFF)
             start = -1 if (i == n or _separator(c)) else i
         elif start < 0:
             start = i
         prev = c
         i += 1
-    return ([] if a is None else [a], hashes)
+    return (() if a is None else (a,), tuple(hashes))
 
 
 cdef tuple _hot(str context):
     """`features._context_hot`, with `_ascii_cues` for the ASCII descriptors it has not met yet."""
     cdef Py_ssize_t k, i
-    cdef list descriptors, hashes
+    cdef list descriptors
+    cdef tuple hashes
     hot = []
     if not context:
         return ()

@@ -202,18 +202,19 @@ def _tokens(descriptor: str) -> list[str]:
 
 
 _CONTEXT_HOT: dict[str, tuple[int, ...]] = {}
-_DESCRIPTOR_CUES: dict[str, tuple[list[int], list[int]]] = {}
+_DESCRIPTOR_CUES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 _N_CUES = len(ANCESTOR_TAGS) + HASH_NEAR
 _MEMO_LIMIT = 200_000
 
 
-def _descriptor_cues(descriptor: str) -> tuple[list[int], list[int]]:
-    """(ancestor-tag column, token buckets) of one ancestor descriptor; memoised: a site repeats
-    its ancestor chains on every page."""
+def _descriptor_cues(descriptor: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(ancestor-tag column, token hashes) of one ancestor descriptor; memoised: a site repeats
+    its ancestor chains on every page. (Tuples of ints, which the garbage collector stops
+    tracking: a full memo would otherwise add a million objects to every full collection.)"""
     cues = _DESCRIPTOR_CUES.get(descriptor)
     if cues is None:
         a = _ANC_INDEX.get(descriptor_tag(descriptor))
-        cues = ([] if a is None else [a], [zlib.crc32(t.encode("utf-8")) for t in _tokens(descriptor)])
+        cues = (() if a is None else (a,), tuple(zlib.crc32(t.encode("utf-8")) for t in _tokens(descriptor)))
         if len(_DESCRIPTOR_CUES) > _MEMO_LIMIT:
             _DESCRIPTOR_CUES.clear()
         _DESCRIPTOR_CUES[descriptor] = cues

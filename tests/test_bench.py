@@ -54,6 +54,8 @@ def test_bench_systems_without_trafilatura(corpus, pages) -> None:
         assert s["pages_per_s"] > 0
         assert s["seconds"] > 0
         assert s["pages_per_s"] == round(N_PAGES / s["seconds"], 1)
+        assert len(s["runs_pages_per_s"]) == r["repeats"] == 3
+        assert sorted(s["runs_pages_per_s"])[1] == s["pages_per_s"]  # the median run
         assert s["peak_rss_mb"] > 0 and s["rss_growth_mb"] >= 0
         assert "vs_trafilatura" not in s  # nothing to compare with
     assert r["systems"]["boilerbench"]["version"] == systems.load("boilerbench").version
