@@ -34,12 +34,16 @@ cdef object _KINDS = None
 cdef object _describe, _kind, emit_text, Block
 cdef object _CONTEXT_HOT = None
 cdef object _MEMO_LIMIT, _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX, _crc32
+cdef object _TAG_INDEX, _HEADINGS, _LISTS
+cdef str _CLOSERS, _SENT_END_CHARS
+cdef Py_ssize_t _N_TAGS
 cdef int _NEAR0, _HASH_NEAR
 
 
 cdef int _bind() except -1:
     global _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _MEMO_LIMIT, _N_CUES
     global _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX, _crc32, _NEAR0, _HASH_NEAR
+    global _TAG_INDEX, _HEADINGS, _LISTS, _CLOSERS, _SENT_END_CHARS, _N_TAGS
     import zlib
 
     from . import features, segment, types
@@ -48,6 +52,8 @@ cdef int _bind() except -1:
     _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX = features._DESCRIPTOR_CUES, features._descriptor_cues, features._ANC_INDEX
     _NEAR0, _HASH_NEAR = len(features.ANCESTOR_TAGS), features.HASH_NEAR
     _crc32 = zlib.crc32
+    _TAG_INDEX, _HEADINGS, _LISTS, _N_TAGS = features._TAG_INDEX, features._HEADINGS, features._LISTS, len(features.TAGS)
+    _CLOSERS, _SENT_END_CHARS = features._CLOSERS, features._SENT_END_CHARS
     Block = types.Block
     return 0
 
@@ -319,8 +325,8 @@ cdef class _Walk:
         text, words, link_words = made
         descs = self.descs
         for i in range(self.size):
-            if descs[i] is None:
-                descs[i] = _describe(self.lows[i], _items(self.nodes[i]))
+            if descs[i] is None:  # (`_describe` of an element without attributes is its tag)
+                descs[i] = self.lows[i] if self.nodes[i].properties is NULL else _describe(self.lows[i], _items(self.nodes[i]))
         if owner:
             xpath, tag = self.xpath(owner - 1), self.lows[owner - 1]
         else:
@@ -565,6 +571,90 @@ def context_cues(list contexts):
         for j in hot:
             o[i, <Py_ssize_t>j] = 1.0
     return out
+
+
+cdef inline str _parent(str xpath):
+    """`xpath.rpartition("/")[0]`."""
+    cdef Py_ssize_t i = len(xpath) - 1
+    while i >= 0 and xpath[i] != u"/":
+        i -= 1
+    return xpath[:i] if i > 0 else ""
+
+
+@cython.wraparound(False)
+def block_columns(list blocks):
+    """`features._columns` as a tuple in `features.Columns` order: one pass over the blocks."""
+    cdef Py_ssize_t i, j, n = len(blocks), k
+    cdef str text, xpath, context, tag
+    if _CONTEXT_HOT is None:
+        _bind()
+    texts, xpaths, contexts = [None] * n, [None] * n, [None] * n
+    lengths, tag_ids, parent, grand, ctx = (np.empty(n, dtype=np.int64) for _ in range(5))
+    words, links, depth, ends, same, heading, para, listy, hidden, slashes = (np.empty(n) for _ in range(10))
+    cdef cnp.int64_t[::1] v_len = lengths, v_tag = tag_ids, v_par = parent, v_gra = grand, v_ctx = ctx
+    cdef double[::1] v_words = words, v_links = links, v_depth = depth, v_ends = ends, v_same = same
+    cdef double[::1] v_head = heading, v_para = para, v_list = listy, v_hid = hidden, v_sl = slashes
+    cdef dict counts = {}, parents = {}, grands = {}, contexts_ids = {}
+    for i in range(n):
+        b = blocks[i]
+        text, xpath, context, tag = b.text, b.xpath, b.context, b.tag
+        texts[i], xpaths[i], contexts[i] = text, xpath, context
+        v_len[i] = len(text)
+        v_words[i] = b.words
+        v_links[i] = b.link_words
+        v_depth[i] = b.depth
+        j = len(text) - 1
+        while j >= 0 and text[j] in _CLOSERS:
+            j -= 1
+        v_ends[i] = 1.0 if j >= 0 and text[j] in _SENT_END_CHARS else 0.0
+        counts[text] = counts.get(text, 0) + 1
+        got = _TAG_INDEX.get(tag)
+        v_tag[i] = _N_TAGS if got is None else <Py_ssize_t>got
+        v_head[i] = 1.0 if tag in _HEADINGS else 0.0
+        v_para[i] = 1.0 if tag == "p" else 0.0
+        v_list[i] = 1.0 if tag in _LISTS else 0.0
+        v_hid[i] = 1.0 if "!hidden" in context else 0.0
+        k = 0
+        for j in range(len(xpath)):
+            if xpath[j] == u"/":
+                k += 1
+        v_sl[i] = k
+        p = _parent(xpath)
+        v_par[i] = parents.setdefault(p, len(parents))
+        v_gra[i] = grands.setdefault(_parent(p), len(grands))
+        v_ctx[i] = contexts_ids.setdefault(context, len(contexts_ids))
+    for i in range(n):
+        v_same[i] = <Py_ssize_t>counts[texts[i]] - 1
+    return (texts, xpaths, contexts, lengths, words, links, depth, ends, same, tag_ids, heading, para, listy,
+            hidden, slashes, parent, grand, ctx)
+
+
+def densest_container(list xpaths, list plain, double half):
+    """`features.densest_container`: the same sums in the same order, the loops in C."""
+    cdef Py_ssize_t i, end, n = len(xpaths)
+    cdef double w
+    cdef str path
+    cdef dict sums = {}
+    for i in range(n):
+        w = plain[i]
+        if w <= 0:
+            continue
+        path = xpaths[i]
+        end = len(path)
+        while end > 0:
+            key = path[:end]
+            got = sums.get(key)
+            sums[key] = w if got is None else <double>got + w
+            end = path.rfind("/", 0, end)
+            if end < 0:
+                end = 0
+    best, depth = "/html", -1
+    for key, got in sums.items():
+        if <double>got >= half:
+            d = (<str>key).count("/")
+            if d > depth:
+                best, depth = key, d
+    return best
 
 
 ctypedef struct _Node:

@@ -39,6 +39,7 @@ from .features import (
     FEATURES_VERSION,
     LINE_CONTEXT_NAMES,
     LINE_FEATURES,
+    columns,
     context_features,
     page_features,
     structure_keys,
@@ -79,8 +80,9 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[Sequence[Block]]) -> np.ndarray:
         mats = []
         for i, blocks in enumerate(X):
-            keys = structure_keys(blocks, self.text_only)
-            mats.append(np.hstack([np.full((len(blocks), 1), i), keys, page_features(blocks, self.text_only, keys)]))
+            cols = columns(blocks)
+            keys = structure_keys(blocks, self.text_only, cols)
+            mats.append(np.hstack([np.full((len(blocks), 1), i), keys, page_features(blocks, self.text_only, keys, cols)]))
         if not mats:
             return np.zeros((0, N_KEYS + len(self._names())), dtype=np.float64)
         return np.concatenate(mats, axis=0)

@@ -40,7 +40,8 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -148,11 +149,75 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
     return np.where(mask, sizes[run_id], 0).astype(np.float64)
 
 
-def _text_block(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
-    """The text group, and each block's word count."""
+@dataclass(frozen=True)
+class Columns:
+    """What the features read off a page's blocks, in one pass (`columns`). Numbers are float64
+    arrays unless noted; `parent`, `grand`, `context` are page-local ids (equal keys, equal ids, in
+    order of first appearance) of each block's parent xpath, grandparent xpath and `context`."""
+
+    texts: list[str]
+    xpaths: list[str]
+    contexts: list[str]
+    lengths: np.ndarray  # int64: characters
+    words: np.ndarray
+    links: np.ndarray
+    depth: np.ndarray
+    ends: np.ndarray  # ends with a sentence end
+    same_text: np.ndarray  # other blocks of the page with the same text
+    tag: np.ndarray  # int64: index in TAGS, len(TAGS) for another tag
+    heading: np.ndarray
+    para: np.ndarray
+    listy: np.ndarray
+    hidden: np.ndarray
+    slashes: np.ndarray  # the xpath's "/"s
+    parent: np.ndarray  # int64
+    grand: np.ndarray  # int64
+    context: np.ndarray  # int64
+
+
+def columns(blocks: Sequence[Block]) -> Columns:
+    """A page's `Columns`: by the compiled loop when the package was built with it (the same
+    values: `tests/test_speedups.py`), else `_columns`."""
+    if _compiled_columns is not None:
+        return Columns(*_compiled_columns(blocks))
+    return _columns(blocks)
+
+
+def _columns(blocks: Sequence[Block]) -> Columns:
     n = len(blocks)
+
+    def floats(values: Iterable[float]) -> np.ndarray:
+        return np.fromiter(values, dtype=np.float64, count=n)
+
     texts = [b.text for b in blocks]
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    xpaths = [b.xpath for b in blocks]
+    contexts = [b.context for b in blocks]
+    tags = [b.tag for b in blocks]
+    same = Counter(texts)
+    parents = [_parent(x) for x in xpaths]
+    return Columns(
+        texts, xpaths, contexts,
+        lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
+        words=floats(b.words for b in blocks),
+        links=floats(b.link_words for b in blocks),
+        depth=floats(b.depth for b in blocks),
+        ends=floats(_ends_sentence(t) for t in texts),
+        same_text=floats(same[t] - 1 for t in texts),
+        tag=np.fromiter((_TAG_INDEX.get(t, len(TAGS)) for t in tags), dtype=np.int64, count=n),
+        heading=floats(t in _HEADINGS for t in tags),
+        para=floats(t == "p" for t in tags),
+        listy=floats(t in _LISTS for t in tags),
+        hidden=floats("!hidden" in c for c in contexts),
+        slashes=floats(x.count("/") for x in xpaths),
+        parent=_codes(parents),
+        grand=_codes([_parent(p) for p in parents]),
+        context=_codes(contexts),
+    )
+
+
+def _text_block(c: Columns) -> np.ndarray:
+    """The text group."""
+    n, texts, lengths, words, links = len(c.texts), c.texts, c.lengths, c.words, c.links
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     flags = _class_table()[np.minimum(cps, _BMP)]
@@ -166,13 +231,9 @@ def _text_block(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
     safe = np.clip(starts, 0, max(0, len(cps) - 1))
     first = flags[safe] if len(cps) else np.zeros(n, dtype=np.uint8)
     last_cp = cps[np.clip(starts + lengths - 1, 0, max(0, len(cps) - 1))] if len(cps) else np.zeros(n, dtype=np.uint32)
-    words = np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
-    links = np.fromiter((b.link_words for b in blocks), dtype=np.float64, count=n)
     w = np.maximum(words, 1.0)
     chars = np.maximum(lengths, 1).astype(np.float64)
-    ends = np.fromiter((_ends_sentence(t) for t in texts), dtype=np.float64, count=n)
     density = links / w
-    same_text = Counter(texts)
     cols = [
         np.log1p(words),
         np.log1p(lengths),
@@ -182,16 +243,16 @@ def _text_block(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
         punct / chars,
         letters / chars,
         sent / w,
-        ends,
+        c.ends,
         ((first & _UPPER) > 0).astype(np.float64) * (lengths > 0),
         (copyright_ > 0).astype(np.float64),
         np.minimum(10.0, pipes),
         ((last_cp == _COLON) & (lengths > 0)).astype(np.float64),
         density,
-        np.log1p(np.fromiter((same_text[t] - 1 for t in texts), dtype=np.float64, count=n)),
+        np.log1p(c.same_text),
         np.log1p(_run_lengths(density >= 0.5)),
     ]
-    return np.stack(cols, axis=1), words
+    return np.stack(cols, axis=1)
 
 
 def _tokens(descriptor: str) -> list[str]:
@@ -270,28 +331,30 @@ def _shift(values: np.ndarray, o: int, fill: float) -> np.ndarray:
     return out
 
 
-def structure_keys(blocks: Sequence[Block], text_only: bool = False) -> np.ndarray:
+def structure_keys(blocks: Sequence[Block], text_only: bool = False, cols: Columns | None = None) -> np.ndarray:
     """Page-local ids of each block's parent element, grandparent element and ancestor chain (with
     class/id), and its word count: what `context_features` groups blocks by. Text pages have no
-    elements: every line is its own group."""
+    elements: every line is its own group. `cols`: the page's `columns`, when the caller has them."""
     n = len(blocks)
-    words = np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
     if text_only:
         own = np.arange(n, dtype=np.float64)
+        words = np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
         return np.stack([own, own, own, words], axis=1)
-    parents = [_parent(b.xpath) for b in blocks]
-    grand = [_parent(p) for p in parents]
-    return np.stack([_codes(parents), _codes(grand), _codes([b.context for b in blocks]), words], axis=1)
+    c = cols if cols is not None else columns(blocks)
+    return np.stack([c.parent, c.grand, c.context, c.words], axis=1)
 
 
-def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.ndarray | None = None) -> np.ndarray:
+def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.ndarray | None = None,
+                  cols: Columns | None = None) -> np.ndarray:
     """Feature matrix of one page: one row per block, columns `FEATURE_NAMES` (or `LINE_FEATURES`).
-    `keys`: the page's `structure_keys`, when the caller already has them."""
+    `keys`, `cols`: the page's `structure_keys` and `columns`, when the caller already has them."""
     n = len(blocks)
     names = LINE_FEATURES if text_only else FEATURE_NAMES
     if n == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
-    text, words = _text_block(blocks)
+    c = cols if cols is not None else columns(blocks)
+    text = _text_block(c)
+    words = c.words
     links = text[:, _TEXT_NAMES.index("link_density")] * np.maximum(words, 1.0)
     total = max(1.0, words.sum())
     longest = int(words.argmax())
@@ -304,17 +367,14 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     page[:, 2] = links.sum() / total
     page[:, 3] = words / max(1.0, words.max())
 
-    tags = [b.tag for b in blocks]
-    heading = np.fromiter((t in _HEADINGS for t in tags), dtype=np.float64, count=n)
-    para = np.fromiter((t == "p" for t in tags), dtype=np.float64, count=n)
-    listy = np.fromiter((t in _LISTS for t in tags), dtype=np.float64, count=n)
+    heading, para, listy = c.heading, c.para, c.listy
     lw = text[:, 0]
     ld = text[:, _TEXT_NAMES.index("link_density")]
     ends = text[:, _TEXT_NAMES.index("ends_sentence")]
     if text_only:
         keys = None
     elif keys is None:
-        keys = structure_keys(blocks)
+        keys = structure_keys(blocks, cols=c)
     neigh_cols = []
     for o in _NEIGHBOUR_OFFSETS:
         neigh_cols += [_shift(lw, o, -1.0), _shift(ld, o, -1.0), _shift(heading, o, 0.0), _shift(para, o, 0.0),
@@ -334,26 +394,16 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     g_links = np.bincount(grand_id, weights=links)[grand_id]
     same_context = np.bincount(context_id)[context_id] - 1
 
-    # The densest text container: the deepest element holding half of the page's non-link words.
     plain = np.maximum(words - links, 0.0)
-    prefix_words: dict[str, float] = {}
-    for b, w in zip(blocks, plain):
-        if w <= 0:
-            continue
-        path = b.xpath
-        while path:
-            prefix_words[path] = prefix_words.get(path, 0.0) + w
-            path = path.rpartition("/")[0]
-    half = 0.5 * max(1.0, plain.sum())
-    main = max((p for p, w in prefix_words.items() if w >= half), key=lambda p: p.count("/"), default="/html")
+    main = (_compiled_container or densest_container)(c.xpaths, plain.tolist(), 0.5 * max(1.0, plain.sum()))
     main_depth = main.count("/")
     main_prefix = main + "/"
-    depth = np.fromiter((b.depth for b in blocks), dtype=np.float64, count=n)
+    depth = c.depth
     dom = np.stack(
         [
             depth,
             depth / (depth.max() or 1.0),
-            np.fromiter(("!hidden" in b.context for b in blocks), dtype=np.float64, count=n),
+            c.hidden,
             np.log1p(p_words),
             p_links / np.maximum(p_words, 1.0),
             words / np.maximum(p_words, 1.0),
@@ -361,17 +411,30 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
             np.log1p(g_words),
             g_links / np.maximum(g_words, 1.0),
             words / np.maximum(g_words, 1.0),
-            np.fromiter(((b.xpath + "/").startswith(main_prefix) for b in blocks), dtype=np.float64, count=n),
-            np.fromiter((b.xpath.count("/") - main_depth for b in blocks), dtype=np.float64, count=n),
+            np.fromiter(((x + "/").startswith(main_prefix) for x in c.xpaths), dtype=np.float64, count=n),
+            c.slashes - main_depth,
             np.log1p(same_context),
         ],
         axis=1,
     )
     tag_oh = np.zeros((n, len(TAGS) + 1), dtype=np.float32)
-    tag_oh[idx, [_TAG_INDEX.get(t, len(TAGS)) for t in tags]] = 1.0
-    contexts = [b.context for b in blocks]
-    dom_cues = _compiled_cues(contexts) if _compiled_cues is not None else _context_cues(contexts)
+    tag_oh[idx, c.tag] = 1.0
+    dom_cues = _compiled_cues(c.contexts) if _compiled_cues is not None else _context_cues(c.contexts)
     return np.concatenate([*base, dom, tag_oh, dom_cues], axis=1).astype(np.float32)
+
+
+def densest_container(xpaths: Sequence[str], plain: Sequence[float], half: float) -> str:
+    """The page's densest text container: the deepest element (xpath) whose blocks hold at least
+    `half` of the page's non-link words (`plain`, per block); the first such in document order on
+    a tie; `/html` when none. (The compiled twin is `_speedups.densest_container`.)"""
+    prefix_words: dict[str, float] = {}
+    for path, w in zip(xpaths, plain):
+        if w <= 0:
+            continue
+        while path:
+            prefix_words[path] = prefix_words.get(path, 0.0) + w
+            path = path.rpartition("/")[0]
+    return max((p for p, w in prefix_words.items() if w >= half), key=lambda p: p.count("/"), default="/html")
 
 
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
@@ -462,7 +525,9 @@ def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_onl
     return np.stack(cols, axis=1).astype(np.float32)
 
 
-try:  # the compiled loop, when the package was built with it (optional: see setup.py)
+try:  # the compiled loops, when the package was built with them (optional: see setup.py)
+    from ._speedups import block_columns as _compiled_columns
     from ._speedups import context_cues as _compiled_cues
+    from ._speedups import densest_container as _compiled_container
 except ImportError:  # pragma: no cover - a build without a C compiler
-    _compiled_cues = None
+    _compiled_columns = _compiled_cues = _compiled_container = None

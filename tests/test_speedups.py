@@ -7,6 +7,7 @@ here instead of only running slower.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import shutil
@@ -27,6 +28,8 @@ else:  # pragma: no cover
 def test_the_package_uses_them() -> None:
     assert segment._compiled is speedups.segment_tree
     assert features._compiled_cues is speedups.context_cues
+    assert features._compiled_columns is speedups.block_columns
+    assert features._compiled_container is speedups.densest_container
     assert classifier._speedups is speedups
 
 
@@ -149,3 +152,32 @@ def test_context_cues_equal_python(corpus) -> None:
     features._CONTEXT_HOT.clear()
     assert np.array_equal(compiled, features._context_cues(contexts))
     assert compiled.sum() > 0
+
+
+def test_page_features_equal_python(corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole feature matrices, compiled loops against the Python ones, on 100 pages of all sources."""
+    pages = [p for p in corpus.select() if p.fmt == "html"][5::30]
+    blocks = [segment.segment_html(data) for _, data in corpus.iter_bytes(pages)]
+    compiled = [features.page_features(b) for b in blocks]
+    cols = [features.columns(b) for b in blocks]
+    for name in ("_compiled_columns", "_compiled_cues", "_compiled_container"):
+        monkeypatch.setattr(features, name, None)
+    features._CONTEXT_HOT.clear()
+    for b, c, col in zip(blocks, compiled, cols):
+        assert np.array_equal(features.page_features(b), c)
+        python = features.columns(b)
+        for field in dataclasses.fields(features.Columns):
+            got, want = getattr(col, field.name), getattr(python, field.name)
+            assert type(got) is type(want) and getattr(got, "dtype", None) == getattr(want, "dtype", None), field.name
+            assert np.array_equal(got, want) if isinstance(want, np.ndarray) else got == want, field.name
+    assert sum(len(b) for b in blocks) > 10_000
+
+
+def test_densest_container_equal_python() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        xpaths = ["/html" + "".join(f"/{rng.choice('abc')}[{rng.randint(1, 3)}]" for _ in range(rng.randint(0, 5)))
+                  for _ in range(rng.randint(0, 30))]
+        plain = [float(rng.choice([0, 0, 1, 2, 5, 40])) for _ in xpaths]
+        half = 0.5 * max(1.0, sum(plain))
+        assert speedups.densest_container(xpaths, plain, half) == features.densest_container(xpaths, plain, half)
