@@ -14,9 +14,10 @@
 """
 
 cimport cython
+from cpython.object cimport PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, strlen
+from libc.string cimport memcpy, memset, strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes.tree cimport xmlAttr, xmlNode
@@ -32,6 +33,7 @@ cnp.import_array()
 # this module, so it cannot import them while they load.
 cdef object _KINDS = None
 cdef object _describe, _kind, emit_text, Block
+_object_new = object.__new__
 cdef object _CONTEXT_HOT = None
 cdef object _MEMO_LIMIT, _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX, _crc32
 cdef object _TAG_INDEX, _HEADINGS, _LISTS
@@ -56,6 +58,9 @@ cdef int _bind() except -1:
     _CLOSERS, _SENT_END_CHARS = features._CLOSERS, features._SENT_END_CHARS
     Block = types.Block
     return 0
+
+cdef enum:
+    _SLOTS = 256  # a power of two
 
 cdef enum:
     ELEMENT = 1
@@ -114,31 +119,47 @@ cdef tuple _kind_of(xmlNode* c):
     return _KINDS.get(tag) or _kind(tag)
 
 
-cdef list _items(xmlNode* c):
-    """lxml's `el.items()` on an HTML tree: (name, value) of each attribute, in order."""
+cdef inline bint _is_cue(const char* name) noexcept:
+    """One of `segment._CUE_ATTRIBUTES`, the attributes `_describe` reads."""
+    return (strcmp(name, "class") == 0 or strcmp(name, "id") == 0 or strcmp(name, "role") == 0
+            or strcmp(name, "style") == 0 or strcmp(name, "hidden") == 0)
+
+
+cdef list _cue_items(xmlNode* c):
+    """(name, value) of the element's attributes that `_describe` reads, in order, as lxml's
+    `el.items()` gives them on an HTML tree (`_describe` skips the others: the same descriptor)."""
     cdef xmlAttr* a = c.properties
     cdef xmlNode* t
     out = []
     while a is not NULL:
         if a.ns is not NULL:
             raise _Unsupported()
-        t = a.children
-        if t is NULL:
-            value = ""
-        elif t.next is NULL and t.type == TEXT:
-            value = _utf8(t.content) if t.content is not NULL else ""
-        else:
-            parts = []
-            while t is not NULL:
-                if t.type != TEXT:
-                    raise _Unsupported()
-                if t.content is not NULL:
-                    parts.append(_utf8(t.content))
-                t = t.next
-            value = "".join(parts)
-        out.append((_utf8(a.name), value))
+        if _is_cue(<const char*>a.name):
+            t = a.children
+            if t is NULL:
+                value = ""
+            elif t.next is NULL and t.type == TEXT:
+                value = _utf8(t.content) if t.content is not NULL else ""
+            else:
+                parts = []
+                while t is not NULL:
+                    if t.type != TEXT:
+                        raise _Unsupported()
+                    if t.content is not NULL:
+                        parts.append(_utf8(t.content))
+                    t = t.next
+                value = "".join(parts)
+            out.append((_utf8(a.name), value))
         a = a.next
     return out
+
+
+cdef str _descriptor(str low, xmlNode* c):
+    """`_describe(low, el.items())` of an element."""
+    if c.properties is NULL:
+        return low
+    cues = _cue_items(c)
+    return _describe(low, cues) if cues else low
 
 
 cdef struct _Buf:
@@ -194,6 +215,22 @@ cdef inline bint _is_text(xmlNode* c) noexcept:
     return c is not NULL and (c.type == TEXT or c.type == CDATA)
 
 
+cdef object _block(Py_ssize_t index, str xpath, str tag, str text, object words, object link_words, str context,
+                   Py_ssize_t depth):
+    """`Block(index, xpath, …)`, its fields set as the frozen dataclass's `__init__` sets them
+    (`object.__setattr__`, in field order), without the call through Python."""
+    b = _object_new(Block)
+    PyObject_GenericSetAttr(b, "index", index)
+    PyObject_GenericSetAttr(b, "xpath", xpath)
+    PyObject_GenericSetAttr(b, "tag", tag)
+    PyObject_GenericSetAttr(b, "text", text)
+    PyObject_GenericSetAttr(b, "words", words)
+    PyObject_GenericSetAttr(b, "link_words", link_words)
+    PyObject_GenericSetAttr(b, "context", context)
+    PyObject_GenericSetAttr(b, "depth", depth)
+    return b
+
+
 cdef class _Walk:
     """The state of one page's walk (see `segment.segment_tree`; same names, same rules)."""
 
@@ -206,6 +243,11 @@ cdef class _Walk:
     cdef bint has_text, has_link
     cdef _Buf raw, link_raw, scratch  # the run's text (UTF-8), the part of it in links (pieces joined by " ")
     cdef dict xpaths, position
+    # `_kind_of` by the address of the element's name (libxml2 keeps one copy of each name per
+    # document): open addressing over _SLOTS slots, the tuples in `kind_values`
+    cdef const void* kind_names[_SLOTS]
+    cdef int kind_index[_SLOTS]
+    cdef list kind_values
 
     def __cinit__(self):
         self.cap = 64
@@ -217,6 +259,8 @@ cdef class _Walk:
         self.lows, self.descs, self.rows = [], [], []
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
         self.xpaths, self.position = {}, {}
+        self.kind_values = []
+        memset(self.kind_names, 0, sizeof(self.kind_names))
 
     def __dealloc__(self):
         free(self.nodes)
@@ -243,6 +287,22 @@ cdef class _Walk:
         self.lows.append(low)
         self.descs.append(None)
         return 0
+
+    cdef tuple kind_of(self, xmlNode* c):
+        cdef size_t h = (<size_t>c.name >> 4) & (_SLOTS - 1)
+        cdef int probes
+        for probes in range(_SLOTS):
+            if self.kind_names[h] == <const void*>c.name:
+                return <tuple>self.kind_values[self.kind_index[h]]
+            if self.kind_names[h] is NULL:
+                found = _kind_of(c)
+                if len(self.kind_values) < _SLOTS // 2:
+                    self.kind_names[h] = <const void*>c.name
+                    self.kind_index[h] = len(self.kind_values)
+                    self.kind_values.append(found)
+                return found
+            h = (h + 1) & (_SLOTS - 1)
+        return _kind_of(c)
 
     cdef str xpath(self, Py_ssize_t at):
         """lxml's getpath of the open element at stack position `at` (0-based): `[n]` only when its
@@ -273,7 +333,7 @@ cdef class _Walk:
         mine = []
         c = _first_element(parent.children)
         while c is not NULL:
-            low = _kind_of(c)[1]
+            low = self.kind_of(c)[1]
             n = counts.get(low, 0) + 1
             counts[low] = n
             mine.append((<size_t>c, low, n))
@@ -325,13 +385,13 @@ cdef class _Walk:
         text, words, link_words = made
         descs = self.descs
         for i in range(self.size):
-            if descs[i] is None:  # (`_describe` of an element without attributes is its tag)
-                descs[i] = self.lows[i] if self.nodes[i].properties is NULL else _describe(self.lows[i], _items(self.nodes[i]))
+            if descs[i] is None:
+                descs[i] = _descriptor(self.lows[i], self.nodes[i])
         if owner:
             xpath, tag = self.xpath(owner - 1), self.lows[owner - 1]
         else:
             xpath, tag = "/html", "html"
-        self.rows.append((xpath, tag, text, words, link_words, " ".join(descs), self.size))
+        self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, " ".join(descs), self.size))
         return 0
 
     cdef int text(self, xmlNode* c) except -1:
@@ -382,7 +442,7 @@ cdef class _Walk:
     cdef bint start(self, xmlNode* c) except -1:
         """A "start" event: True when the element is entered (its children walked)."""
         cdef int kind
-        kind_low = _kind_of(c)
+        kind_low = self.kind_of(c)
         kind = kind_low[0]
         if kind >= K_BREAK:
             if kind == K_BREAK and self.has_text:
@@ -460,7 +520,7 @@ def segment_tree(cetree._Element root):
         w.run()
     except _Unsupported:
         return None
-    return [Block(i, *row) for i, row in enumerate(w.rows)]
+    return w.rows
 
 
 cdef inline bint _separator(Py_UCS4 c):

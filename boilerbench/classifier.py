@@ -217,9 +217,12 @@ class BlockClassifier:
     info: dict[str, Any]
 
     def scores(self, blocks: Sequence[Block]) -> np.ndarray:
+        """Content probability of each block: `pipeline.predict_proba`, its two steps called
+        directly (the Pipeline's own dispatch costs about 0.17 ms a page, a tenth of the features)."""
         if not blocks:
             return np.zeros(0)
-        return self.pipeline.predict_proba([blocks])[:, 1]
+        (_, featurizer), (_, model) = self.pipeline.steps
+        return model.predict_proba(featurizer.transform([blocks]))[:, 1]
 
     def predict(self, blocks: Sequence[Block]) -> list[bool]:
         return [bool(s >= self.threshold) for s in self.scores(blocks)]
