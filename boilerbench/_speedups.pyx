@@ -242,7 +242,7 @@ cdef class _Walk:
     cdef int link, pre
     cdef bint has_text, has_link
     cdef _Buf raw, link_raw, scratch  # the run's text (UTF-8), the part of it in links (pieces joined by " ")
-    cdef dict xpaths, position
+    cdef dict xpaths, position, totals
     # `_kind_of` by the address of the element's name (libxml2 keeps one copy of each name per
     # document): open addressing over _SLOTS slots, the tuples in `kind_values`
     cdef const void* kind_names[_SLOTS]
@@ -258,7 +258,7 @@ cdef class _Walk:
         self.size = 0
         self.lows, self.descs, self.rows = [], [], []
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
-        self.xpaths, self.position = {}, {}
+        self.xpaths, self.position, self.totals = {}, {}, {}
         self.kind_values = []
         memset(self.kind_names, 0, sizeof(self.kind_names))
 
@@ -316,31 +316,29 @@ cdef class _Walk:
         if at == 0:
             path = "/" + low
         else:
-            n, total = self.numbering(self.nodes[at - 1], c)
+            n = self.number(self.nodes[at - 1], c)
+            total = self.totals[<size_t>self.nodes[at - 1]][low]
             path = self.xpath(at - 1) + (f"/{low}[{n}]" if total > 1 else "/" + low)
         self.xpaths[key] = path
         return path
 
-    cdef tuple numbering(self, xmlNode* parent, xmlNode* child):
-        """(n, total) of `child` among `parent`'s element children of its lower-case tag, every
-        child of `parent` numbered in one pass and remembered."""
+    cdef object number(self, xmlNode* parent, xmlNode* child):
+        """The number of `child` among `parent`'s element children of its lower-case tag. Every
+        child of `parent` is numbered in one pass, and `totals` keeps how many of each tag it has."""
         cdef xmlNode* c
-        key = <size_t>child
-        found = self.position.get(key)
-        if found is not None:
-            return found
+        n = self.position.get(<size_t>child)
+        if n is not None:
+            return n
         counts = {}
-        mine = []
         c = _first_element(parent.children)
         while c is not NULL:
             low = self.kind_of(c)[1]
             n = counts.get(low, 0) + 1
             counts[low] = n
-            mine.append((<size_t>c, low, n))
+            self.position[<size_t>c] = n
             c = _first_element(c.next)
-        for k, low, n in mine:
-            self.position[k] = (n, counts[low])
-        return self.position[key]
+        self.totals[<size_t>parent] = counts
+        return self.position[<size_t>child]
 
     cdef object made(self):
         """`segment.emit_text` of the run: (text, words, link words), or None. ASCII runs outside
