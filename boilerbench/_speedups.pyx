@@ -1,16 +1,19 @@
 # cython: language_level=3, boundscheck=False, cdivision=True
-"""Compiled twins of two hot loops, for crawl-scale throughput; optional at install.
+"""Compiled twins of the hot loops, for crawl-scale throughput; optional at install (setup.py).
 
 * `segment_tree(root)` — `segment.segment_tree` over libxml2's nodes read directly (lxml's public
-  C API), instead of one Python event per element. It makes the same blocks: the per-block rules
-  (text normalisation, word counts, descriptors) are the Python module's own functions, only the
-  walk is compiled. It covers trees from lxml's HTML parser with no comment, PI or entity nodes
-  (what `segment.parse_html` makes) and returns None for anything else, which the Python walk
-  then handles.
-* `Forest` — a fitted `HistGradientBoostingClassifier`'s trees as flat arrays, summed per row in
-  one C loop: the same raw scores as scikit-learn's, without its per-tree call and thread start.
+  C API), instead of one Python event per element. It makes the same blocks: runs of ASCII text are
+  normalised and counted here, everything else goes through the Python module's own rules
+  (`emit_text`, `_describe`). It covers trees from lxml's HTML parser with no comment, PI or
+  entity nodes (what `segment.parse_html` makes) and returns None for anything else, which the
+  Python walk then handles.
+* `block_columns`, `context_cues`, `densest_container` — `features._columns`, `._context_cues`,
+  `.densest_container`: the same values and memos, the per-block loops in C.
+* `Forest` — a fitted `HistGradientBoostingClassifier`'s trees as one packed node array, summed per
+  row in one C loop: the same raw scores as scikit-learn's, without its per-tree call and thread
+  start.
 
-`tests/test_speedups.py` checks both against the Python code they replace.
+`tests/test_speedups.py` checks each against the Python code it replaces.
 """
 
 cimport cython
@@ -35,7 +38,7 @@ cdef object _KINDS = None
 cdef object _describe, _kind, emit_text, Block
 _object_new = object.__new__
 cdef object _CONTEXT_HOT = None
-cdef object _MEMO_LIMIT, _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX, _crc32
+cdef object _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX, _crc32
 cdef object _TAG_INDEX, _HEADINGS, _LISTS
 cdef str _CLOSERS, _SENT_END_CHARS
 cdef Py_ssize_t _N_TAGS
@@ -43,14 +46,14 @@ cdef int _NEAR0, _HASH_NEAR
 
 
 cdef int _bind() except -1:
-    global _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _MEMO_LIMIT, _N_CUES
-    global _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX, _crc32, _NEAR0, _HASH_NEAR
+    global _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _N_CUES
+    global _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX, _crc32, _NEAR0, _HASH_NEAR
     global _TAG_INDEX, _HEADINGS, _LISTS, _CLOSERS, _SENT_END_CHARS, _N_TAGS
     import zlib
 
     from . import features, segment, types
     _KINDS, _describe, _kind, emit_text = segment._KINDS, segment._describe, segment._kind, segment.emit_text
-    _CONTEXT_HOT, _MEMO_LIMIT, _N_CUES = features._CONTEXT_HOT, features._MEMO_LIMIT, features._N_CUES
+    _CONTEXT_HOT, _N_CUES, _remember = features._CONTEXT_HOT, features._N_CUES, features._remember
     _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX = features._DESCRIPTOR_CUES, features._descriptor_cues, features._ANC_INDEX
     _NEAR0, _HASH_NEAR = len(features.ANCESTOR_TAGS), features.HASH_NEAR
     _crc32 = zlib.crc32
@@ -591,13 +594,7 @@ cdef tuple _hot(str context):
         d = descriptors[i]
         cues = _DESCRIPTOR_CUES.get(d)
         if cues is None:
-            if d.isascii():
-                cues = _ascii_cues(d)
-                if len(_DESCRIPTOR_CUES) > _MEMO_LIMIT:
-                    _DESCRIPTOR_CUES.clear()
-                _DESCRIPTOR_CUES[d] = cues
-            else:
-                cues = _descriptor_cues(d)
+            cues = _remember(_DESCRIPTOR_CUES, d, _ascii_cues(d)) if d.isascii() else _descriptor_cues(d)
         hot.extend((<tuple>cues)[0])
         if k < 3:
             hashes = (<tuple>cues)[1]
@@ -622,10 +619,7 @@ def context_cues(list contexts):
         context = contexts[i]
         hot = memo.get(context)
         if hot is None:
-            hot = _hot(context)
-            if len(memo) > _MEMO_LIMIT:
-                memo.clear()
-            memo[context] = hot
+            hot = _remember(memo, context, _hot(context))
         for j in hot:
             o[i, <Py_ssize_t>j] = 1.0
     return out

@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -275,11 +276,17 @@ def _descriptor_cues(descriptor: str) -> tuple[tuple[int, ...], tuple[int, ...]]
     cues = _DESCRIPTOR_CUES.get(descriptor)
     if cues is None:
         a = _ANC_INDEX.get(descriptor_tag(descriptor))
-        cues = (() if a is None else (a,), tuple(zlib.crc32(t.encode("utf-8")) for t in _tokens(descriptor)))
-        if len(_DESCRIPTOR_CUES) > _MEMO_LIMIT:
-            _DESCRIPTOR_CUES.clear()
-        _DESCRIPTOR_CUES[descriptor] = cues
+        hashes = tuple(zlib.crc32(t.encode("utf-8")) for t in _tokens(descriptor))
+        cues = _remember(_DESCRIPTOR_CUES, descriptor, (() if a is None else (a,), hashes))
     return cues
+
+
+def _remember(memo: dict[str, Any], key: str, value: Any) -> Any:
+    """Put `value` in a memo, emptied when it passes `_MEMO_LIMIT` (a crawl would grow it forever)."""
+    if len(memo) > _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _context_hot(context: str) -> tuple[int, ...]:
@@ -303,10 +310,7 @@ def _context_cues(contexts: Sequence[str]) -> np.ndarray:
     for i, context in enumerate(contexts):
         hot = _CONTEXT_HOT.get(context)
         if hot is None:
-            hot = _context_hot(context)
-            if len(_CONTEXT_HOT) > _MEMO_LIMIT:
-                _CONTEXT_HOT.clear()
-            _CONTEXT_HOT[context] = hot
+            hot = _remember(_CONTEXT_HOT, context, _context_hot(context))
         out[i, list(hot)] = 1.0
     return out
 
