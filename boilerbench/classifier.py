@@ -166,6 +166,8 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
+# Compiled forests by fitted model. A fit never changes a model in place here (`clone(...).fit`),
+# so a model's forest stays valid for as long as the model lives.
 _FORESTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
