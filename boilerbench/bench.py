@@ -50,7 +50,17 @@ def format_core(r: dict[str, Any]) -> str:
     )
 
 
-BENCH_SYSTEMS = ("boilerbench", "trafilatura", "resiliparse")
+BENCH_SYSTEMS = ("boilerbench", "boilerbench-python", "trafilatura", "resiliparse")
+PURE_PYTHON = "boilerbench-python"  # the classifier with the compiled extension switched off
+
+
+def _without_speedups() -> None:
+    """Switch the compiled twins off in this process: the same classifier, all in Python."""
+    from . import classifier, features, segment
+
+    segment._compiled = None
+    features._compiled_columns = features._compiled_cues = features._compiled_container = None
+    classifier._speedups = None
 
 
 def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
@@ -81,8 +91,9 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     from .systems import load
 
     one_core()
-
-    system = load(name)
+    if name == PURE_PYTHON:
+        _without_speedups()
+    system = load("boilerbench" if name == PURE_PYTHON else name)
     fn = system.fn
     if system.kind == "blocks":
         call = fn
@@ -137,10 +148,10 @@ def format_systems(r: dict[str, Any]) -> str:
     lines = [f"systems, one process each, end to end on the same {r['pages']} pages (WCXB test), median of {r['repeats']} runs:"]
     for name, s in r["systems"].items():
         if "error" in s:
-            lines.append(f"  {name:<12} error: {s['error']}")
+            lines.append(f"  {name:<18} error: {s['error']}")
             continue
         lines.append(
-            f"  {name:<12} {s['pages_per_s']:8.1f} pages/s   ×{s.get('vs_trafilatura', float('nan')):.2f} trafilatura"
+            f"  {name:<18} {s['pages_per_s']:8.1f} pages/s   ×{s.get('vs_trafilatura', float('nan')):.2f} trafilatura"
             f"   (runs: {', '.join(f'{x:.1f}' for x in s['runs_pages_per_s'])})"
             f"   peak RSS {s['peak_rss_mb']:.0f} MB (+{s['rss_growth_mb']:.0f} MB while running)   {s['version']}"
         )

@@ -94,6 +94,14 @@ def test_bench_systems_unknown_system_is_an_error_row(corpus, pages) -> None:
     assert r["systems"]["resiliparse"]["pages_per_s"] > 0  # the next system still runs
 
 
+def test_bench_pure_python_row(corpus, pages) -> None:
+    """The classifier with its compiled extension switched off: the same system, slower."""
+    r = bench_systems(corpus, names=("boilerbench", "boilerbench-python"), pages=pages, repeats=1)
+    fast, pure = r["systems"]["boilerbench"], r["systems"]["boilerbench-python"]
+    assert pure["version"] == fast["version"] and pure["pages_per_s"] > 0
+    assert "boilerbench-python" in format_systems(r)
+
+
 def test_bench_systems_reports_the_exit_code_of_a_dying_system(corpus, pages, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(systems.REGISTRY, "fake-exit-slowly", "tests.fake_systems:extract_exit_slowly")
     monkeypatch.setenv(fake_systems.MARKER_ENV, "<")  # every page is marked
