@@ -178,7 +178,13 @@ def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.n
         return model.predict_proba(X)
     forest = _FORESTS.get(model)
     if forest is None:
-        forest = _FORESTS[model] = _speedups.Forest(model)
+        try:
+            forest = _speedups.Forest(model)
+        except ValueError:  # a model the compiled loop does not cover (multi-class, categorical)
+            forest = False
+        _FORESTS[model] = forest
+    if forest is False:
+        return model.predict_proba(X)
     return model._loss.predict_proba(forest.raw(X))
 
 

@@ -181,3 +181,17 @@ def test_densest_container_equal_python() -> None:
         plain = [float(rng.choice([0, 0, 1, 2, 5, 40])) for _ in xpaths]
         half = 0.5 * max(1.0, sum(plain))
         assert speedups.densest_container(xpaths, plain, half) == features.densest_container(xpaths, plain, half)
+
+
+def test_models_the_forest_does_not_cover_use_scikit_learn() -> None:
+    """A categorical-feature model: `Forest` refuses it, and the classifier's scores come from
+    scikit-learn instead of failing."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.integers(0, 4, 200), rng.normal(size=200)]).astype(np.float32)
+    y = (X[:, 0] > 1).astype(int)
+    model = HistGradientBoostingClassifier(categorical_features=[0], max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="numeric"):
+        speedups.Forest(model)
+    assert np.array_equal(classifier._predict_proba(model, X), model.predict_proba(X))
