@@ -34,11 +34,10 @@ cnp.import_array()
 
 # The Python rules the compiled loops call, bound on first use: `segment` and `features` import
 # this module, so it cannot import them while they load.
-cdef object _KINDS = None
-cdef object _describe, _kind, emit_text, Block
+cdef bint _bound = False
+cdef object _KINDS, _describe, _kind, emit_text, Block
 _object_new = object.__new__
-cdef object _CONTEXT_HOT = None
-cdef object _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX, _crc32
+cdef object _CONTEXT_HOT, _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX
 cdef object _TAG_INDEX, _HEADINGS, _LISTS
 cdef str _CLOSERS, _SENT_END_CHARS
 cdef Py_ssize_t _N_TAGS
@@ -46,20 +45,21 @@ cdef int _NEAR0, _HASH_NEAR
 
 
 cdef int _bind() except -1:
-    global _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _N_CUES
-    global _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX, _crc32, _NEAR0, _HASH_NEAR
+    global _bound, _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _N_CUES
+    global _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX, _NEAR0, _HASH_NEAR
     global _TAG_INDEX, _HEADINGS, _LISTS, _CLOSERS, _SENT_END_CHARS, _N_TAGS
-    import zlib
-
     from . import features, segment, types
+    kinds = (segment._INLINE, segment._LINK, segment._BLOCK, segment._PRE, segment._BREAK, segment._DROP)
+    if kinds != (K_INLINE, K_LINK, K_BLOCK, K_PRE, K_BREAK, K_DROP):
+        raise RuntimeError("segment's tag kinds no longer match the compiled walk's: rebuild _speedups")
     _KINDS, _describe, _kind, emit_text = segment._KINDS, segment._describe, segment._kind, segment.emit_text
     _CONTEXT_HOT, _N_CUES, _remember = features._CONTEXT_HOT, features._N_CUES, features._remember
     _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX = features._DESCRIPTOR_CUES, features._descriptor_cues, features._ANC_INDEX
     _NEAR0, _HASH_NEAR = len(features.ANCESTOR_TAGS), features.HASH_NEAR
-    _crc32 = zlib.crc32
     _TAG_INDEX, _HEADINGS, _LISTS, _N_TAGS = features._TAG_INDEX, features._HEADINGS, features._LISTS, len(features.TAGS)
     _CLOSERS, _SENT_END_CHARS = features._CLOSERS, features._SENT_END_CHARS
     Block = types.Block
+    _bound = True
     return 0
 
 cdef enum:
@@ -88,16 +88,14 @@ cdef inline str _utf8(const unsigned char* s):
     return PyUnicode_DecodeUTF8(<const char*>s, strlen(<const char*>s), NULL)
 
 
-cdef object _collect_text(xmlNode* c):
-    """lxml's `.text` / `.tail`: the run of text nodes from `c` on, joined; None when there is none."""
-    cdef xmlNode* d
-    if c is NULL or (c.type != TEXT and c.type != CDATA):
-        return None
-    d = c.next
-    if d is NULL or (d.type != TEXT and d.type != CDATA):
-        return _utf8(c.content) if c.content is not NULL else ""
+cdef inline bint _is_text(xmlNode* c) noexcept:
+    return c is not NULL and (c.type == TEXT or c.type == CDATA)
+
+
+cdef str _run_text(xmlNode* c):
+    """lxml's `.text` / `.tail`: the run of text nodes from `c` on, joined."""
     parts = []
-    while c is not NULL and (c.type == TEXT or c.type == CDATA):
+    while _is_text(c):
         if c.content is not NULL:
             parts.append(_utf8(c.content))
         c = c.next
@@ -170,7 +168,8 @@ cdef struct _Buf:
     Py_ssize_t size, cap
 
 
-cdef int _append(_Buf* b, const char* s, Py_ssize_t n) except -1:
+cdef int _reserve(_Buf* b, Py_ssize_t n) except -1:
+    """Room for `n` bytes after the buffer's content."""
     cdef void* p
     cdef Py_ssize_t cap
     if b.size + n > b.cap:
@@ -179,6 +178,11 @@ cdef int _append(_Buf* b, const char* s, Py_ssize_t n) except -1:
         if p is NULL:
             raise MemoryError()
         b.data, b.cap = <char*>p, cap
+    return 0
+
+
+cdef int _append(_Buf* b, const char* s, Py_ssize_t n) except -1:
+    _reserve(b, n)
     memcpy(b.data + b.size, s, n)
     b.size += n
     return 0
@@ -212,10 +216,6 @@ cdef bint _is_ascii(const unsigned char* s, Py_ssize_t n) noexcept:
         if s[i] >= 128:
             return False
     return True
-
-
-cdef inline bint _is_text(xmlNode* c) noexcept:
-    return c is not NULL and (c.type == TEXT or c.type == CDATA)
 
 
 cdef object _block(Py_ssize_t index, str xpath, str tag, str text, object words, object link_words, str context,
@@ -358,8 +358,7 @@ cdef class _Walk:
         if not words:
             return None
         self.scratch.size = 0
-        if self.scratch.cap < self.raw.size:
-            _append(&self.scratch, self.raw.data, self.raw.size)
+        _reserve(&self.scratch, self.raw.size)
         cdef char* out = self.scratch.data
         for i in range(self.raw.size):
             ch = r[i]
@@ -422,7 +421,7 @@ cdef class _Walk:
             return 0
         if not self.has_text:
             if space and not ascii:  # non-ASCII white space (no-break space…): Python's rule
-                space = _collect_text(c).isspace()
+                space = _run_text(c).isspace()
             if space:
                 return 0
             self.has_text = True
@@ -511,7 +510,7 @@ cdef class _Walk:
 def segment_tree(cetree._Element root):
     """`segment.segment_tree` for a tree of lxml's HTML parser; None when the tree holds nodes the
     compiled walk does not cover (the caller then walks it in Python)."""
-    if _KINDS is None:
+    if not _bound:
         _bind()
     cdef _Walk w = _Walk()
     w.root = root._c_node
@@ -610,7 +609,7 @@ def context_cues(list contexts):
     cdef Py_ssize_t i, n = len(contexts)
     cdef tuple hot
     cdef object j
-    if _CONTEXT_HOT is None:
+    if not _bound:
         _bind()
     out = np.zeros((n, _N_CUES), dtype=np.float32)
     cdef float[:, ::1] o = out
@@ -638,7 +637,7 @@ def block_columns(list blocks):
     """`features._columns` as a tuple in `features.Columns` order: one pass over the blocks."""
     cdef Py_ssize_t i, j, n = len(blocks), k
     cdef str text, xpath, context, tag
-    if _CONTEXT_HOT is None:
+    if not _bound:
         _bind()
     texts, xpaths, contexts = [None] * n, [None] * n, [None] * n
     lengths, tag_ids, parent, grand, ctx = (np.empty(n, dtype=np.int64) for _ in range(5))

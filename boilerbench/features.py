@@ -342,7 +342,7 @@ def structure_keys(blocks: Sequence[Block], text_only: bool = False, cols: Colum
     n = len(blocks)
     if text_only:
         own = np.arange(n, dtype=np.float64)
-        words = np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
+        words = cols.words if cols is not None else np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
         return np.stack([own, own, own, words], axis=1)
     c = cols if cols is not None else columns(blocks)
     return np.stack([c.parent, c.grand, c.context, c.words], axis=1)
@@ -423,7 +423,7 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     )
     tag_oh = np.zeros((n, len(TAGS) + 1), dtype=np.float32)
     tag_oh[idx, c.tag] = 1.0
-    dom_cues = _compiled_cues(c.contexts) if _compiled_cues is not None else _context_cues(c.contexts)
+    dom_cues = (_compiled_cues or _context_cues)(c.contexts)
     return np.concatenate([*base, dom, tag_oh, dom_cues], axis=1).astype(np.float32)
 
 
