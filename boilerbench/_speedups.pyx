@@ -680,6 +680,134 @@ def block_columns(list blocks):
             hidden, slashes, parent, grand, ctx)
 
 
+# `features.dense_rows`: the dense columns of `features.FEATURE_NAMES` in their order, the text
+# group (16), position (3), page (4), neighbours (4 × 7) and structure (13).
+cdef enum:
+    _POS = 16
+    _PAGE = 19
+    _NEIGH = 23
+    _DOM = 51
+    _N_DENSE = 64
+
+
+@cython.wraparound(False)
+def dense_rows(list texts, const cnp.int64_t[::1] lengths, const double[::1] words, const double[::1] links,
+               const double[::1] log_words, const double[::1] log_lengths, const double[::1] log_same,
+               const double[::1] ends, const double[::1] heading, const double[::1] para, const double[::1] listy,
+               const double[::1] depth, const double[::1] hidden, const cnp.int64_t[::1] parent,
+               const cnp.int64_t[::1] grand, const cnp.int64_t[::1] context, const unsigned char[::1] table):
+    """The loops of `features.dense_rows`: its matrix before the steps it leaves to numpy, and
+    the blocks' link words as the features have them (link density × words)."""
+    cdef Py_ssize_t n = len(texts), i, j, k, o, m, t, longest = 0
+    cdef Py_ssize_t bmp = table.shape[0] - 1
+    cdef Py_UCS4 ch
+    cdef unsigned char f
+    cdef double w, chars, letters, upper, digits, punct, sent, pipes, copy, total = 0.0, wmax, dmax, run = 0.0
+    cdef str text
+    out = np.zeros((n, _N_DENSE), dtype=np.float64)
+    links_f = np.empty(n, dtype=np.float64)
+    cdef double[:, ::1] M = out
+    cdef double[::1] L = links_f
+    if n == 0:
+        return out, links_f
+    wmax, dmax = words[0], depth[0]
+    for i in range(n):  # the text group, one pass over each block's code points
+        text = texts[i]
+        letters = upper = digits = punct = sent = pipes = copy = 0.0
+        for ch in text:
+            f = table[ch if ch < bmp else bmp]
+            letters += f & 1
+            upper += (f >> 1) & 1
+            digits += (f >> 2) & 1
+            punct += (f >> 3) & 1
+            sent += (f >> 4) & 1
+            if ch == 124:  # |
+                pipes += 1.0
+            elif ch == 169:  # ©
+                copy += 1.0
+        w = words[i] if words[i] > 1.0 else 1.0
+        chars = <double>(lengths[i] if lengths[i] > 1 else 1)
+        M[i, 0] = log_words[i]
+        M[i, 1] = log_lengths[i]
+        M[i, 2] = min(30.0, lengths[i] / w)
+        M[i, 3] = digits / chars
+        M[i, 4] = upper / (letters if letters > 1.0 else 1.0)
+        M[i, 5] = punct / chars
+        M[i, 6] = letters / chars
+        M[i, 7] = sent / w
+        M[i, 8] = ends[i]
+        if lengths[i] > 0:
+            ch = text[0]
+            M[i, 9] = 1.0 if table[ch if ch < bmp else bmp] & 2 else 0.0
+            M[i, 12] = 1.0 if text[lengths[i] - 1] == u":" else 0.0
+        M[i, 10] = 1.0 if copy > 0.0 else 0.0
+        M[i, 11] = min(10.0, pipes)
+        M[i, 13] = links[i] / w
+        M[i, 14] = log_same[i]
+        L[i] = M[i, 13] * w
+        total += words[i]
+        if words[i] > wmax:
+            wmax, longest = words[i], i
+        if depth[i] > dmax:
+            dmax = depth[i]
+    i = 0
+    while i < n:  # the run of link-dominated blocks each block is in
+        j = i
+        while j < n and M[j, 13] >= 0.5:
+            j += 1
+        for k in range(i, j):
+            M[k, 15] = <double>(j - i)
+        i = j + 1 if j == i else j
+    total = total if total > 1.0 else 1.0
+    wmax = wmax if wmax > 1.0 else 1.0
+    for i in range(n):
+        M[i, _POS] = i / <double>(n - 1 if n > 1 else 1)
+        M[i, _POS + 1] = run / total
+        M[i, _POS + 2] = (i - longest if i >= longest else longest - i) / <double>n
+        run += words[i]
+        M[i, _PAGE + 3] = words[i] / wmax
+    k = _NEIGH
+    for o in (-2, -1, 1, 2):
+        for i in range(n):
+            j = i + o
+            if 0 <= j < n:
+                M[i, k] = log_words[j]
+                M[i, k + 1] = M[j, 13]
+                M[i, k + 2] = heading[j]
+                M[i, k + 3] = para[j]
+                M[i, k + 4] = listy[j]
+                M[i, k + 5] = ends[j]
+                M[i, k + 6] = 1.0 if parent[j] == parent[i] else 0.0
+            else:
+                M[i, k] = M[i, k + 1] = M[i, k + 5] = -1.0
+        k += 7
+    # sums over each block's parent, grandparent and context, in block order (page-local ids < n)
+    sums = np.zeros((6, n))
+    cdef double[:, ::1] S = sums
+    for i in range(n):
+        S[0, parent[i]] += words[i]
+        S[1, parent[i]] += L[i]
+        S[2, parent[i]] += 1.0
+        S[3, grand[i]] += words[i]
+        S[4, grand[i]] += L[i]
+        S[5, context[i]] += 1.0
+    dmax = dmax if dmax != 0.0 else 1.0
+    for i in range(n):
+        m, t = parent[i], grand[i]
+        M[i, _DOM] = depth[i]
+        M[i, _DOM + 1] = depth[i] / dmax
+        M[i, _DOM + 2] = hidden[i]
+        M[i, _DOM + 3] = S[0, m]
+        M[i, _DOM + 4] = S[1, m] / (S[0, m] if S[0, m] > 1.0 else 1.0)
+        M[i, _DOM + 5] = words[i] / (S[0, m] if S[0, m] > 1.0 else 1.0)
+        M[i, _DOM + 6] = S[2, m]
+        M[i, _DOM + 7] = S[3, t]
+        M[i, _DOM + 8] = S[4, t] / (S[3, t] if S[3, t] > 1.0 else 1.0)
+        M[i, _DOM + 9] = words[i] / (S[3, t] if S[3, t] > 1.0 else 1.0)
+        M[i, _DOM + 12] = S[5, context[i]] - 1.0
+    return out, links_f
+
+
 def densest_container(list xpaths, list plain, double half):
     """`features.densest_container`: the same sums in the same order, the loops in C."""
     cdef Py_ssize_t i, end, n = len(xpaths)

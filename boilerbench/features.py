@@ -357,6 +357,19 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     if n == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
     c = cols if cols is not None else columns(blocks)
+    if text_only:
+        return _dense(c, None).astype(np.float32)
+    dense = _dense(c, keys if keys is not None else structure_keys(blocks, cols=c)) if _compiled_dense is None else dense_rows(c)
+    tag_oh = np.zeros((n, len(TAGS) + 1), dtype=np.float32)
+    tag_oh[np.arange(n), c.tag] = 1.0
+    dom_cues = (_compiled_cues or _context_cues)(c.contexts)
+    return np.concatenate([dense, tag_oh, dom_cues], axis=1).astype(np.float32)
+
+
+def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
+    """The float64 groups of `page_features` before the tags and DOM cues: text, position, page,
+    neighbours and (with `keys`, for HTML) structure. (`dense_rows` is its compiled twin.)"""
+    n = len(c.texts)
     text = _text_block(c)
     words = c.words
     links = text[:, _TEXT_NAMES.index("link_density")] * np.maximum(words, 1.0)
@@ -375,10 +388,6 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     lw = text[:, 0]
     ld = text[:, _TEXT_NAMES.index("link_density")]
     ends = text[:, _TEXT_NAMES.index("ends_sentence")]
-    if text_only:
-        keys = None
-    elif keys is None:
-        keys = structure_keys(blocks, cols=c)
     neigh_cols = []
     for o in _NEIGHBOUR_OFFSETS:
         neigh_cols += [_shift(lw, o, -1.0), _shift(ld, o, -1.0), _shift(heading, o, 0.0), _shift(para, o, 0.0),
@@ -388,7 +397,7 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     neigh = np.stack(neigh_cols, axis=1)
     base = [text, pos, page, neigh]
     if keys is None:
-        return np.concatenate(base, axis=1).astype(np.float32)
+        return np.concatenate(base, axis=1)
 
     parent_id, grand_id, context_id = (keys[:, k].astype(np.int64) for k in range(3))
     p_words = np.bincount(parent_id, weights=words)[parent_id]
@@ -397,11 +406,7 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     g_words = np.bincount(grand_id, weights=words)[grand_id]
     g_links = np.bincount(grand_id, weights=links)[grand_id]
     same_context = np.bincount(context_id)[context_id] - 1
-
-    plain = np.maximum(words - links, 0.0)
-    main = (_compiled_container or densest_container)(c.xpaths, plain.tolist(), 0.5 * max(1.0, plain.sum()))
-    main_depth = main.count("/")
-    main_prefix = main + "/"
+    main_depth, in_main = _in_main(c, links)
     depth = c.depth
     dom = np.stack(
         [
@@ -415,16 +420,44 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
             np.log1p(g_words),
             g_links / np.maximum(g_words, 1.0),
             words / np.maximum(g_words, 1.0),
-            np.fromiter(((x + "/").startswith(main_prefix) for x in c.xpaths), dtype=np.float64, count=n),
+            in_main,
             c.slashes - main_depth,
             np.log1p(same_context),
         ],
         axis=1,
     )
-    tag_oh = np.zeros((n, len(TAGS) + 1), dtype=np.float32)
-    tag_oh[idx, c.tag] = 1.0
-    dom_cues = (_compiled_cues or _context_cues)(c.contexts)
-    return np.concatenate([*base, dom, tag_oh, dom_cues], axis=1).astype(np.float32)
+    return np.concatenate([*base, dom], axis=1)
+
+
+def _in_main(c: Columns, links: np.ndarray) -> tuple[int, np.ndarray]:
+    """The depth of the page's densest text container, and whether each block is inside it."""
+    plain = np.maximum(c.words - links, 0.0)
+    main = (_compiled_container or densest_container)(c.xpaths, plain.tolist(), 0.5 * max(1.0, plain.sum()))
+    prefix = main + "/"
+    return main.count("/"), np.fromiter(((x + "/").startswith(prefix) for x in c.xpaths), dtype=np.float64, count=len(c.xpaths))
+
+
+# Columns of `_dense` (HTML) that `dense_rows` leaves to numpy's log1p, as `_dense` computes them.
+_LOG1P_COLUMNS = np.array([15, 51 + 3, 51 + 6, 51 + 7, 51 + 12])
+_DOM0 = 51
+
+
+def dense_rows(c: Columns) -> np.ndarray:
+    """`_dense` of an HTML page by the compiled loops (`_speedups.dense_rows`): the same values,
+    with the steps whose rounding is numpy's own (log1p, the page's pairwise sum) left to numpy."""
+    words = c.words
+    M, links = _compiled_dense(
+        c.texts, c.lengths, words, c.links, np.log1p(words), np.log1p(c.lengths), np.log1p(c.same_text), c.ends,
+        c.heading, c.para, c.listy, c.depth, c.hidden, c.parent, c.grand, c.context, _class_table(),
+    )
+    M[:, _LOG1P_COLUMNS] = np.log1p(M[:, _LOG1P_COLUMNS])
+    total = max(1.0, words.sum())
+    M[:, 19] = math.log1p(len(words))
+    M[:, 20] = math.log1p(total)
+    M[:, 21] = links.sum() / total
+    main_depth, M[:, _DOM0 + 10] = _in_main(c, links)
+    M[:, _DOM0 + 11] = c.slashes - main_depth
+    return M
 
 
 def densest_container(xpaths: Sequence[str], plain: Sequence[float], half: float) -> str:
@@ -532,6 +565,7 @@ def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_onl
 try:  # the compiled loops, when the package was built with them (optional: see setup.py)
     from ._speedups import block_columns as _compiled_columns
     from ._speedups import context_cues as _compiled_cues
+    from ._speedups import dense_rows as _compiled_dense
     from ._speedups import densest_container as _compiled_container
 except ImportError:  # pragma: no cover - a build without a C compiler
-    _compiled_columns = _compiled_cues = _compiled_container = None
+    _compiled_columns = _compiled_cues = _compiled_container = _compiled_dense = None

@@ -30,6 +30,7 @@ def test_the_package_uses_them() -> None:
     assert features._compiled_cues is speedups.context_cues
     assert features._compiled_columns is speedups.block_columns
     assert features._compiled_container is speedups.densest_container
+    assert features._compiled_dense is speedups.dense_rows
     assert classifier._speedups is speedups
 
 
@@ -160,7 +161,7 @@ def test_page_features_equal_python(corpus, monkeypatch: pytest.MonkeyPatch) -> 
     blocks = [segment.segment_html(data) for _, data in corpus.iter_bytes(pages)]
     compiled = [features.page_features(b) for b in blocks]
     cols = [features.columns(b) for b in blocks]
-    for name in ("_compiled_columns", "_compiled_cues", "_compiled_container"):
+    for name in ("_compiled_columns", "_compiled_cues", "_compiled_container", "_compiled_dense"):
         monkeypatch.setattr(features, name, None)
     features._CONTEXT_HOT.clear()
     for b, c, col in zip(blocks, compiled, cols):
