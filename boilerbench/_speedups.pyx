@@ -17,6 +17,7 @@
 """
 
 cimport cython
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.object cimport PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
@@ -155,14 +156,6 @@ cdef list _cue_items(xmlNode* c):
     return out
 
 
-cdef str _descriptor(str low, xmlNode* c):
-    """`_describe(low, el.items())` of an element."""
-    if c.properties is NULL:
-        return low
-    cues = _cue_items(c)
-    return _describe(low, cues) if cues else low
-
-
 cdef struct _Buf:
     char* data
     Py_ssize_t size, cap
@@ -186,6 +179,52 @@ cdef int _append(_Buf* b, const char* s, Py_ssize_t n) except -1:
     memcpy(b.data + b.size, s, n)
     b.size += n
     return 0
+
+
+# Descriptors by the raw bytes they are made of (tag, then each cue attribute's name and value):
+# a site repeats its class and id values on every element of a kind, and on every page.
+cdef dict _DESCRIPTORS = {}
+cdef _Buf _key
+
+
+cdef int _append_sized(_Buf* b, const char* s, Py_ssize_t n) except -1:
+    """`n`, then the `n` bytes: keys made of pieces cannot collide."""
+    _append(b, <const char*>&n, sizeof(Py_ssize_t))
+    return _append(b, s, n)
+
+
+cdef str _descriptor(str low, xmlNode* c):
+    """`_describe(low, el.items())` of an element, memoised by its raw cue attributes."""
+    cdef xmlAttr* a = c.properties
+    cdef xmlNode* t
+    cdef bint cued = False
+    if a is NULL:
+        return low
+    _key.size = 0
+    _append_sized(&_key, <const char*>c.name, strlen(<const char*>c.name))
+    while a is not NULL:
+        if a.ns is not NULL:
+            raise _Unsupported()
+        if _is_cue(<const char*>a.name):
+            cued = True
+            _append_sized(&_key, <const char*>a.name, strlen(<const char*>a.name))
+            t = a.children
+            while t is not NULL:  # a value in pieces (as `_cue_items` reads it) keys as the pieces
+                if t.type != TEXT:
+                    raise _Unsupported()
+                if t.content is not NULL:
+                    _append(&_key, "\1", 1)
+                    _append_sized(&_key, <const char*>t.content, strlen(<const char*>t.content))
+                t = t.next
+            _append(&_key, "\0", 1)
+        a = a.next
+    if not cued:
+        return low
+    key = PyBytes_FromStringAndSize(_key.data, _key.size)
+    got = _DESCRIPTORS.get(key)
+    if got is None:
+        got = _remember(_DESCRIPTORS, key, _describe(low, _cue_items(c)))
+    return <str>got
 
 
 # ASCII classes: white space as `str.isspace` / `str.split` see it (\t-\r, \x1c-\x1f, space), and

@@ -71,6 +71,9 @@ def test_real_pages(corpus) -> None:
         "<p><![CDATA[cdata text]]></p>",
         "<p title=\"a &amp; b\" class=\"&lt;x&gt;\">attribute entities</p>",
         "<div class='\u00e9t\u00e9 \x1cx'>unicode class</div>",
+        # descriptors are memoised by their raw attributes: repeats, reorderings, another tag
+        "<div class='a' style='display:none'>x</div><div class='a'>y</div><div style='display:none' class='a'>z</div>"
+        "<span class='a'>w</span><div class='a'>v</div><div class=''>e</div><div id='a'>i</div>",
         "<p>\u200b</p><p>|</p><p>\u2022 \u2022</p><p>1</p>",
         "</html>text after the end<p>and a paragraph</p>",
         "<body><p>a</p></body><body><p>second body</p></body>",
