@@ -43,12 +43,15 @@ cdef object _TAG_INDEX, _HEADINGS, _LISTS
 cdef str _CLOSERS, _SENT_END_CHARS
 cdef Py_ssize_t _N_TAGS
 cdef int _NEAR0, _HASH_NEAR
+cdef bytes _PLAIN_TABLE  # `segment.plain_chars()`
+cdef const unsigned char* _plain = NULL
+cdef Py_ssize_t _plain_limit = 0
 
 
 cdef int _bind() except -1:
     global _bound, _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _N_CUES
     global _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX, _NEAR0, _HASH_NEAR
-    global _TAG_INDEX, _HEADINGS, _LISTS, _CLOSERS, _SENT_END_CHARS, _N_TAGS
+    global _TAG_INDEX, _HEADINGS, _LISTS, _CLOSERS, _SENT_END_CHARS, _N_TAGS, _PLAIN_TABLE, _plain, _plain_limit
     from . import features, segment, types
     kinds = (segment._INLINE, segment._LINK, segment._BLOCK, segment._PRE, segment._BREAK, segment._DROP)
     if kinds != (K_INLINE, K_LINK, K_BLOCK, K_PRE, K_BREAK, K_DROP):
@@ -59,12 +62,21 @@ cdef int _bind() except -1:
     _NEAR0, _HASH_NEAR = len(features.ANCESTOR_TAGS), features.HASH_NEAR
     _TAG_INDEX, _HEADINGS, _LISTS, _N_TAGS = features._TAG_INDEX, features._HEADINGS, features._LISTS, len(features.TAGS)
     _CLOSERS, _SENT_END_CHARS = features._CLOSERS, features._SENT_END_CHARS
+    if (segment.PLAIN, segment.PLAIN_WORD, segment.PLAIN_SPACE) != (P_PLAIN, P_WORD, P_SPACE):
+        raise RuntimeError("segment's plain-character flags no longer match the compiled walk's: rebuild _speedups")
+    _PLAIN_TABLE = segment.plain_chars()
+    _plain, _plain_limit = <const unsigned char*>_PLAIN_TABLE, len(_PLAIN_TABLE)
     Block = types.Block
     _bound = True
     return 0
 
 cdef enum:
     _SLOTS = 256  # a power of two
+
+cdef enum:  # `segment.PLAIN`, `.PLAIN_WORD`, `.PLAIN_SPACE`
+    P_PLAIN = 1
+    P_WORD = 2
+    P_SPACE = 4
 
 cdef enum:
     ELEMENT = 1
@@ -257,6 +269,42 @@ cdef bint _is_ascii(const unsigned char* s, Py_ssize_t n) noexcept:
     return True
 
 
+cdef inline unsigned char _plain_flags(const unsigned char* s, Py_ssize_t n, Py_ssize_t* i) noexcept:
+    """The `segment.plain_chars` flags of the UTF-8 character at `s[i]`, `i` moved past it; 0 for a
+    code point that is not plain or a byte sequence that is not UTF-8."""
+    cdef unsigned char c = s[i[0]]
+    cdef Py_ssize_t cp
+    if c < 0x80:
+        i[0] += 1
+        return _plain[c]
+    if (c >> 5) == 6 and i[0] + 1 < n and (s[i[0] + 1] & 0xC0) == 0x80:
+        cp = ((c & 0x1F) << 6) | (s[i[0] + 1] & 0x3F)
+        i[0] += 2
+        return _plain[cp] if 0x80 <= cp < _plain_limit else 0
+    if (c >> 4) == 14 and i[0] + 2 < n and (s[i[0] + 1] & 0xC0) == 0x80 and (s[i[0] + 2] & 0xC0) == 0x80:
+        cp = ((c & 0x0F) << 12) | ((s[i[0] + 1] & 0x3F) << 6) | (s[i[0] + 2] & 0x3F)
+        i[0] += 3
+        return _plain[cp] if 0x800 <= cp < _plain_limit else 0
+    return 0
+
+
+cdef Py_ssize_t _plain_runs(const unsigned char* s, Py_ssize_t n) noexcept:
+    """The number of `\\w+` runs of UTF-8 text made of plain characters; -1 if one is not."""
+    cdef Py_ssize_t i = 0, runs = 0
+    cdef unsigned char f
+    cdef bint inside = False
+    while i < n:
+        f = _plain_flags(s, n, &i)
+        if not f:
+            return -1
+        if f & P_WORD:
+            runs += not inside
+            inside = True
+        else:
+            inside = False
+    return runs
+
+
 cdef object _block(Py_ssize_t index, str xpath, str tag, str text, object words, object link_words, str context,
                    Py_ssize_t depth):
     """`Block(index, xpath, …)`, its fields set as the frozen dataclass's `__init__` sets them
@@ -389,6 +437,10 @@ cdef class _Walk:
         cdef unsigned char ch
         cdef bint gap = False
         cdef const unsigned char* r = <const unsigned char*>self.raw.data
+        if not self.pre and not _is_ascii(r, self.raw.size):
+            made = self.plain_made()
+            if made is not False:
+                return made
         if self.pre or not _is_ascii(r, self.raw.size):
             raw = PyUnicode_DecodeUTF8(self.raw.data, self.raw.size, NULL)
             link_raw = PyUnicode_DecodeUTF8(self.link_raw.data, self.link_raw.size, NULL) if self.has_link else ""
@@ -412,6 +464,45 @@ cdef class _Walk:
                 j += 1
         links = min(words, _word_runs(<const unsigned char*>self.link_raw.data, self.link_raw.size)) if self.has_link else 0
         return (PyUnicode_DecodeASCII(out, j, NULL), words, links)
+
+    cdef object plain_made(self):
+        """`made` of a run of plain characters (`segment.plain_chars`: Latin scripts, punctuation),
+        where `emit_text` comes down to collapsing white space and counting `\\w+` runs; False
+        for a run with another character, which `emit_text` then makes."""
+        cdef const unsigned char* r = <const unsigned char*>self.raw.data
+        cdef Py_ssize_t n = self.raw.size, i = 0, start, j = 0, words = 0, links = 0
+        cdef unsigned char f
+        cdef bint gap = False, inside = False
+        _reserve(&self.scratch, n)
+        cdef char* out = self.scratch.data
+        while i < n:
+            start = i
+            f = _plain_flags(r, n, &i)
+            if not f:
+                return False
+            if f & P_SPACE:
+                gap = j > 0
+                inside = False
+                continue
+            if gap:
+                out[j] = 32
+                j += 1
+                gap = False
+            memcpy(out + j, r + start, i - start)
+            j += i - start
+            if f & P_WORD:
+                words += not inside
+                inside = True
+            else:
+                inside = False
+        if not words:
+            return None
+        if self.has_link:
+            links = _plain_runs(<const unsigned char*>self.link_raw.data, self.link_raw.size)
+            if links < 0:
+                return False
+            links = min(words, links)
+        return (PyUnicode_DecodeUTF8(out, j, NULL), words, links)
 
     cdef int emit(self, Py_ssize_t owner) except -1:
         """The run in progress becomes a block (if it has a word); cleared either way."""

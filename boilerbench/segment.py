@@ -333,6 +333,38 @@ def _ascii_word_count(text: str) -> int:
     return flags.count(b"01") + flags.startswith(b"1")
 
 
+# Code points `emit_text`'s rules reduce to "collapse white space, count `\w` runs" (see
+# `plain_chars`): Latin scripts, spacing modifiers and general punctuation.
+PLAIN_LIMIT = 0x2070
+_PLAIN_RANGES = ((0, 0x300), (0x2000, PLAIN_LIMIT))
+PLAIN, PLAIN_WORD, PLAIN_SPACE = 1, 2, 4
+
+
+def plain_chars() -> bytes:
+    """One byte per code point below `PLAIN_LIMIT`, for the compiled walk: 0 where text must go
+    through `emit_text`, else `PLAIN` + `PLAIN_WORD` (a `\\w` character) + `PLAIN_SPACE` (white
+    space to `str.split`). A code point is plain when NFC keeps it and it combines with nothing, and
+    NFKC + case folding (`tokenize`) map it to a non-empty run of word characters if it is one, of
+    non-word characters if not: on text made only of such code points, `emit_text` is white space
+    collapsed and its word count the number of `\\w` runs. Computed from this Python's own Unicode
+    database, so the two cannot disagree."""
+    table = bytearray(PLAIN_LIMIT)
+    word = re.compile(r"\w")
+    for lo, hi in _PLAIN_RANGES:
+        for cp in range(lo, hi):
+            c = chr(cp)
+            folded = unicodedata.normalize("NFKC", c).casefold()
+            if (
+                unicodedata.normalize("NFC", c) != c
+                or any(unicodedata.combining(x) for x in c + folded)
+                or not folded
+                or not all((word.match(x) is not None) == (word.match(c) is not None) for x in folded)
+            ):
+                continue
+            table[cp] = PLAIN | (PLAIN_WORD if word.match(c) else 0) | (PLAIN_SPACE if c.isspace() else 0)
+    return bytes(table)
+
+
 def _word_count(text: str) -> int:
     """`len(tokenize(text))`, faster on ASCII."""
     return _ascii_word_count(text) if text.isascii() else len(tokenize(text))

@@ -71,6 +71,9 @@ def test_real_pages(corpus) -> None:
         "<p><![CDATA[cdata text]]></p>",
         "<p title=\"a &amp; b\" class=\"&lt;x&gt;\">attribute entities</p>",
         "<div class='\u00e9t\u00e9 \x1cx'>unicode class</div>",
+        # runs of plain characters (Latin, punctuation, their white space) are made in C, the rest not
+        "<p>\u201cquoted\u201d \u2014 caf\u00e9\u00a0cr\u00e8me\u2026 na\u00efve <a>l\u00e9a\u00a0link</a> x</p>"
+        "<p>\u00a0\u2003</p><p>\u00df\u200bstra\u00dfe_\u00aa\u00b2</p><p>\u00bd \u00b4x \u0301e \u02dc</p><p>\u2009\u2019</p>",
         # descriptors are memoised by their raw attributes: repeats, reorderings, another tag
         "<div class='a' style='display:none'>x</div><div class='a'>y</div><div style='display:none' class='a'>z</div>"
         "<span class='a'>w</span><div class='a'>v</div><div class=''>e</div><div id='a'>i</div>",
