@@ -19,7 +19,7 @@
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.object cimport PyObject_GenericSetAttr
-from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, PyUnicode_KIND, PyUnicode_READ
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset, strcmp, strlen
 
@@ -794,12 +794,8 @@ def block_columns(list blocks):
         v_head[i] = 1.0 if tag in _HEADINGS else 0.0
         v_para[i] = 1.0 if tag == "p" else 0.0
         v_list[i] = 1.0 if tag in _LISTS else 0.0
-        v_hid[i] = 1.0 if "!hidden" in context else 0.0
-        k = 0
-        for j in range(len(xpath)):
-            if xpath[j] == u"/":
-                k += 1
-        v_sl[i] = k
+        v_hid[i] = 1.0 if "!" in context and "!hidden" in context else 0.0
+        v_sl[i] = xpath.count("/")
         p = _parent(xpath)
         v_par[i] = parents.setdefault(p, len(parents))
         v_gra[i] = grands.setdefault(_parent(p), len(grands))
@@ -938,25 +934,43 @@ def dense_rows(list texts, const cnp.int64_t[::1] lengths, const double[::1] wor
     return out, links_f
 
 
+cdef Py_ssize_t _common_prefix(str a, str b):
+    """How many leading code points `a` and `b` share."""
+    cdef Py_ssize_t i = 0, n = min(len(a), len(b))
+    cdef int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b)
+    cdef void* da = PyUnicode_DATA(a)
+    cdef void* db = PyUnicode_DATA(b)
+    while i < n and PyUnicode_READ(ka, da, i) == PyUnicode_READ(kb, db, i):
+        i += 1
+    return i
+
+
 def densest_container(list xpaths, list plain, double half):
-    """`features.densest_container`: the same sums in the same order, the loops in C."""
-    cdef Py_ssize_t i, end, n = len(xpaths)
+    """`features.densest_container`: the same sums in the same order, the loops in C. A block's
+    prefixes it shares with the previous block are the previous block's string objects, whose
+    hashes are known: neighbours in a page share most of their path."""
+    cdef Py_ssize_t i, end, n = len(xpaths), common
     cdef double w
-    cdef str path
+    cdef str path, prev = ""
+    cdef list made, keys = [None]  # keys[end]: the previous path's prefix of `end` characters
     cdef dict sums = {}
     for i in range(n):
         w = plain[i]
         if w <= 0:
             continue
         path = xpaths[i]
+        common = _common_prefix(path, prev)
+        made = [None] * (len(path) + 1)
         end = len(path)
         while end > 0:
-            key = path[:end]
+            key = keys[end] if end <= common and end < len(keys) and keys[end] is not None else path[:end]
+            made[end] = key
             got = sums.get(key)
             sums[key] = w if got is None else <double>got + w
             end = path.rfind("/", 0, end)
             if end < 0:
                 end = 0
+        keys, prev = made, path
     best, depth = "/html", -1
     for key, got in sums.items():
         if <double>got >= half:

@@ -156,7 +156,7 @@ def parse_html(source: str | bytes) -> etree._Element | None:
         source = source.replace("\x00", "")
     if not source.strip():
         return None
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True, collect_ids=False)
     try:
         root = etree.fromstring(source, parser=parser)
     except (etree.ParserError, ValueError):
