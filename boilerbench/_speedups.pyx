@@ -2,13 +2,15 @@
 """Compiled twins of the hot loops, for crawl-scale throughput; optional at install (setup.py).
 
 * `segment_tree(root)` — `segment.segment_tree` over libxml2's nodes read directly (lxml's public
-  C API), instead of one Python event per element. It makes the same blocks: runs of ASCII text are
-  normalised and counted here, everything else goes through the Python module's own rules
-  (`emit_text`, `_describe`). It covers trees from lxml's HTML parser with no comment, PI or
-  entity nodes (what `segment.parse_html` makes) and returns None for anything else, which the
-  Python walk then handles.
-* `block_columns`, `context_cues`, `densest_container` — `features._columns`, `._context_cues`,
-  `.densest_container`: the same values and memos, the per-block loops in C.
+  C API), instead of one Python event per element. It makes the same blocks: runs of plain text
+  (ASCII, and the Latin and punctuation code points of `segment.plain_chars`) are normalised and
+  counted here, other runs go through the Python module's own `emit_text`, and descriptors
+  through `_describe`, memoised by the element's raw tag and cue attributes. It covers trees from
+  lxml's HTML parser with no comment, PI or entity nodes (what `segment.parse_html` makes) and
+  returns None for anything else, which the Python walk then handles.
+* `block_columns`, `context_cues`, `densest_container`, `dense_rows` — `features._columns`,
+  `._context_cues`, `.densest_container` and the loops of `._dense`: the same values and memos,
+  the per-block loops in C.
 * `Forest` — a fitted `HistGradientBoostingClassifier`'s trees as one packed node array, summed per
   row in one C loop: the same raw scores as scikit-learn's, without its per-tree call and thread
   start.
