@@ -165,6 +165,23 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
     assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["mode"] == "text"
 
 
+def test_datatrove_step_loads_the_models_before_its_sandbox(pages) -> None:
+    """The task's process loads the models before it forks the sandbox, so loading them never
+    counts against the first document's timeout (nor against a replacement sandbox's)."""
+    pytest.importorskip("datatrove")
+    from datatrove.data import Document
+
+    from boilerbench.classifier import shipped
+    from boilerbench.integrations.datatrove import BoilerbenchExtractor
+
+    html = next(iter(pages.values()))
+    for mode, loaded in (("html", 1), ("auto", 2)):
+        shipped.cache_clear()
+        docs = list(BoilerbenchExtractor(mode=mode, timeout=30).run(iter([Document(text=html, id="a")])))
+        assert shipped.cache_info().currsize == loaded, mode
+        assert len(docs) == 1 and docs[0].text == classify(html, "html").text
+
+
 # --- a crawl with gold, evaluated ---------------------------------------------------------------------
 
 

@@ -9,8 +9,8 @@ there (counted as `truncated_file`) instead of failing the task.
 The extractor is a `BaseExtractor`, so datatrove's per-document timeout and error accounting apply as for its
 own extractors (the page is processed in datatrove's sandbox process; a page that times out, crashes
 the process or raises is counted — `timeout`, `broken_process`, `clean_error` — and skipped). The
-step holds no model: each worker process loads the shipped one on first use, so the step pickles
-small and runs unchanged under the local, Slurm and Ray executors.
+step holds no model: each task's process loads the shipped ones when it starts (before it forks
+its sandbox), so the step pickles small and runs unchanged under the local, Slurm and Ray executors.
 
 `mode`: "html", "text" (documents that are already text, e.g. WET records), or "auto" (by whether
 the document looks like HTML). `add_metadata=True` adds `boilerbench` to each document's metadata:
@@ -28,6 +28,7 @@ from datatrove.pipeline.readers import WarcReader
 from datatrove.utils.logging import logger
 from datatrove.utils.typeshelper import StatHints
 
+from ..classifier import shipped
 from ..clean import classify
 from ..types import encode_bits
 from ..warc import WarcStats, iter_records
@@ -72,7 +73,11 @@ class BoilerbenchExtractor(BaseExtractor):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         """`BaseExtractor.run`, with the decisions kept for the metadata: the same sandbox, the
-        same timeout and the same stats."""
+        same timeout and the same stats. The models are loaded here, in the task's process, before
+        the sandbox process is forked from it: a sandbox (and each one that replaces a killed one)
+        starts with them, and loading them never counts against a document's timeout."""
+        for mode in (("html", "text") if self.mode == "auto" else (self.mode,)):
+            shipped(mode)
         with ExtractorSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:
                 self.stat_update(StatHints.total)
