@@ -21,7 +21,7 @@
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.object cimport PyObject_GenericSetAttr
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, PyUnicode_KIND, PyUnicode_READ
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, PyUnicode_KIND, PyUnicode_READ, PyUnicode_Tailmatch
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset, strcmp, strlen
 
@@ -66,6 +66,9 @@ cdef int _bind() except -1:
     _CLOSERS, _SENT_END_CHARS = features._CLOSERS, features._SENT_END_CHARS
     if (segment.PLAIN, segment.PLAIN_WORD, segment.PLAIN_SPACE) != (P_PLAIN, P_WORD, P_SPACE):
         raise RuntimeError("segment's plain-character flags no longer match the compiled walk's: rebuild _speedups")
+    dense = [features.FEATURE_NAMES.index(n) for n in ("rel_index", "page_log_blocks", "n-2_log_words", "depth", "tag_p")]
+    if dense != [_POS, _PAGE, _NEIGH, _DOM, _N_DENSE]:
+        raise RuntimeError("features' dense columns no longer match the compiled loops': rebuild _speedups")
     _PLAIN_TABLE = segment.plain_chars()
     _plain, _plain_limit = <const unsigned char*>_PLAIN_TABLE, len(_PLAIN_TABLE)
     Block = types.Block
@@ -934,6 +937,20 @@ def dense_rows(list texts, const cnp.int64_t[::1] lengths, const double[::1] wor
         M[i, _DOM + 9] = words[i] / (S[3, t] if S[3, t] > 1.0 else 1.0)
         M[i, _DOM + 12] = S[5, context[i]] - 1.0
     return out, links_f
+
+
+@cython.wraparound(False)
+def inside(list xpaths, str container):
+    """1.0 for each xpath at or under `container`, else 0.0: `features._in_main`'s test."""
+    cdef Py_ssize_t i, n = len(xpaths), m = len(container)
+    cdef str x
+    out = np.zeros(n)
+    cdef double[::1] o = out
+    for i in range(n):
+        x = xpaths[i]
+        if PyUnicode_Tailmatch(x, container, 0, m, -1) and (len(x) == m or x[m] == u"/"):
+            o[i] = 1.0
+    return out
 
 
 cdef Py_ssize_t _common_prefix(str a, str b):

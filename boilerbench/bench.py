@@ -59,7 +59,8 @@ def _without_speedups() -> None:
     from . import classifier, features, segment
 
     segment._compiled = None
-    features._compiled_columns = features._compiled_cues = features._compiled_container = features._compiled_dense = None
+    features._compiled_columns = features._compiled_cues = features._compiled_container = None
+    features._compiled_dense = features._compiled_inside = None
     classifier._speedups = None
 
 

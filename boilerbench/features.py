@@ -433,13 +433,15 @@ def _in_main(c: Columns, links: np.ndarray) -> tuple[int, np.ndarray]:
     """The depth of the page's densest text container, and whether each block is inside it."""
     plain = np.maximum(c.words - links, 0.0)
     main = (_compiled_container or densest_container)(c.xpaths, plain.tolist(), 0.5 * max(1.0, plain.sum()))
+    if _compiled_inside is not None:
+        return main.count("/"), _compiled_inside(c.xpaths, main)
     prefix = main + "/"
     return main.count("/"), np.fromiter(((x + "/").startswith(prefix) for x in c.xpaths), dtype=np.float64, count=len(c.xpaths))
 
 
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 # Columns of `_dense` (HTML) that `dense_rows` leaves to numpy's log1p, as `_dense` computes them.
-_LOG1P_COLUMNS = np.array([15, 51 + 3, 51 + 6, 51 + 7, 51 + 12])
-_DOM0 = 51
+_LOG1P_COLUMNS = np.array([_COLUMN[n] for n in ("link_run", "parent_log_words", "parent_blocks", "grand_log_words", "same_context_blocks")])
 
 
 def dense_rows(c: Columns) -> np.ndarray:
@@ -452,11 +454,11 @@ def dense_rows(c: Columns) -> np.ndarray:
     )
     M[:, _LOG1P_COLUMNS] = np.log1p(M[:, _LOG1P_COLUMNS])
     total = max(1.0, words.sum())
-    M[:, 19] = math.log1p(len(words))
-    M[:, 20] = math.log1p(total)
-    M[:, 21] = links.sum() / total
-    main_depth, M[:, _DOM0 + 10] = _in_main(c, links)
-    M[:, _DOM0 + 11] = c.slashes - main_depth
+    M[:, _COLUMN["page_log_blocks"]] = math.log1p(len(words))
+    M[:, _COLUMN["page_log_words"]] = math.log1p(total)
+    M[:, _COLUMN["page_link_density"]] = links.sum() / total
+    main_depth, M[:, _COLUMN["in_main"]] = _in_main(c, links)
+    M[:, _COLUMN["main_depth_diff"]] = c.slashes - main_depth
     return M
 
 
@@ -567,5 +569,6 @@ try:  # the compiled loops, when the package was built with them (optional: see 
     from ._speedups import context_cues as _compiled_cues
     from ._speedups import dense_rows as _compiled_dense
     from ._speedups import densest_container as _compiled_container
+    from ._speedups import inside as _compiled_inside
 except ImportError:  # pragma: no cover - a build without a C compiler
-    _compiled_columns = _compiled_cues = _compiled_container = _compiled_dense = None
+    _compiled_columns = _compiled_cues = _compiled_container = _compiled_dense = _compiled_inside = None

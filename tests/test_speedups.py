@@ -31,6 +31,7 @@ def test_the_package_uses_them() -> None:
     assert features._compiled_columns is speedups.block_columns
     assert features._compiled_container is speedups.densest_container
     assert features._compiled_dense is speedups.dense_rows
+    assert features._compiled_inside is speedups.inside
     assert classifier._speedups is speedups
 
 
@@ -167,7 +168,7 @@ def test_page_features_equal_python(corpus, monkeypatch: pytest.MonkeyPatch) -> 
     blocks = [segment.segment_html(data) for _, data in corpus.iter_bytes(pages)]
     compiled = [features.page_features(b) for b in blocks]
     cols = [features.columns(b) for b in blocks]
-    for name in ("_compiled_columns", "_compiled_cues", "_compiled_container", "_compiled_dense"):
+    for name in ("_compiled_columns", "_compiled_cues", "_compiled_container", "_compiled_dense", "_compiled_inside"):
         monkeypatch.setattr(features, name, None)
     features._CONTEXT_HOT.clear()
     for b, c, col in zip(blocks, compiled, cols):
@@ -188,6 +189,16 @@ def test_densest_container_equal_python() -> None:
         plain = [float(rng.choice([0, 0, 1, 2, 5, 40])) for _ in xpaths]
         half = 0.5 * max(1.0, sum(plain))
         assert speedups.densest_container(xpaths, plain, half) == features.densest_container(xpaths, plain, half)
+
+
+def test_inside_equal_python() -> None:
+    rng = random.Random(12)
+    for _ in range(300):
+        paths = ["/html" + "".join(f"/{rng.choice(['a', 'ab', 'b'])}[{rng.randint(1, 2)}]" for _ in range(rng.randint(0, 4)))
+                 for _ in range(rng.randint(0, 20))]
+        container = rng.choice(paths + ["/html", "/html/a[1]", "/html/a"])
+        want = [float((x + "/").startswith(container + "/")) for x in paths]
+        assert speedups.inside(paths, container).tolist() == want
 
 
 def test_models_the_forest_does_not_cover_use_scikit_learn() -> None:
