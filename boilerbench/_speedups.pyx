@@ -21,7 +21,7 @@
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.object cimport PyObject_GenericSetAttr
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, PyUnicode_KIND, PyUnicode_READ, PyUnicode_Tailmatch
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, PyUnicode_KIND, PyUnicode_READ, PyUnicode_READ_CHAR, PyUnicode_Tailmatch
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset, strcmp, strlen
 
@@ -965,37 +965,65 @@ cdef Py_ssize_t _common_prefix(str a, str b):
 
 
 def densest_container(list xpaths, list plain, double half):
-    """`features.densest_container`: the same sums in the same order, the loops in C. A block's
-    prefixes it shares with the previous block are the previous block's string objects, whose
-    hashes are known: neighbours in a page share most of their path."""
-    cdef Py_ssize_t i, end, n = len(xpaths), common
+    """`features.densest_container`: the same sums in the same order, the loops in C. Each
+    prefix is numbered when first met; a prefix a block shares with the previous block keeps the
+    previous block's number without a lookup: neighbours in a page share most of their path."""
+    cdef Py_ssize_t i, end, n = len(xpaths), common, k, prev_len = 0, length, cap = 1
     cdef double w
     cdef str path, prev = ""
-    cdef list made, keys = [None]  # keys[end]: the previous path's prefix of `end` characters
-    cdef dict sums = {}
+    cdef dict number = {}
+    cdef list prefixes = []  # in order of first meeting, as the Python dict has them
     for i in range(n):
-        w = plain[i]
-        if w <= 0:
-            continue
-        path = xpaths[i]
-        common = _common_prefix(path, prev)
-        made = [None] * (len(path) + 1)
-        end = len(path)
-        while end > 0:
-            key = keys[end] if end <= common and end < len(keys) and keys[end] is not None else path[:end]
-            made[end] = key
-            got = sums.get(key)
-            sums[key] = w if got is None else <double>got + w
-            end = path.rfind("/", 0, end)
-            if end < 0:
-                end = 0
-        keys, prev = made, path
+        cap = max(cap, len(<str>xpaths[i]) + 1)
+    sums = np.zeros(64)
+    cdef double[::1] acc = sums
+    # ids[end]: the number of the previous path's prefix of `end` characters (-1: not a prefix)
+    cdef Py_ssize_t* buf = <Py_ssize_t*>malloc(2 * cap * sizeof(Py_ssize_t))
+    if buf is NULL:
+        raise MemoryError()
+    cdef Py_ssize_t* ids = buf
+    cdef Py_ssize_t* made = buf + cap
+    try:
+        for i in range(n):
+            w = plain[i]
+            if w <= 0:
+                continue
+            path = xpaths[i]
+            length = len(path)
+            common = _common_prefix(path, prev)
+            for k in range(length + 1):
+                made[k] = -1
+            end = length
+            while end > 0:
+                if end <= common and end <= prev_len and ids[end] >= 0:
+                    k = ids[end]
+                else:
+                    key = path[:end]
+                    got = number.get(key)
+                    if got is None:
+                        k = len(prefixes)
+                        number[key] = k
+                        prefixes.append(key)
+                        if k == acc.shape[0]:
+                            sums = np.concatenate([sums, np.zeros(k)])
+                            acc = sums
+                    else:
+                        k = <Py_ssize_t>got
+                made[end] = k
+                acc[k] += w
+                end -= 1
+                while end > 0 and PyUnicode_READ_CHAR(path, end) != 47:  # back to the previous "/"
+                    end -= 1
+            ids, made = made, ids
+            prev, prev_len = path, length
+    finally:
+        free(buf)
     best, depth = "/html", -1
-    for key, got in sums.items():
-        if <double>got >= half:
-            d = (<str>key).count("/")
+    for k in range(len(prefixes)):
+        if acc[k] >= half:
+            d = (<str>prefixes[k]).count("/")
             if d > depth:
-                best, depth = key, d
+                best, depth = prefixes[k], d
     return best
 
 
