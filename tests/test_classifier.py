@@ -191,6 +191,19 @@ def test_shipped_html_model_on_a_real_page(jefftk) -> None:
     assert kept[longest.index]
 
 
+@pytest.mark.parametrize("mode", ["html", "text"])
+def test_scores_equal_the_pipeline(mode: str, corpus) -> None:
+    """`scores` calls the pipeline's steps itself (and skips the featurizer for a one-stage HTML
+    model): the same numbers as `Pipeline.predict_proba`, on 30 pages."""
+    clf = shipped(mode)
+    for _, data in corpus.iter_bytes(corpus.select(split="validation")[::7]):
+        blocks = segment_html(data)
+        if mode == "text":
+            blocks = as_lines(blocks)[0]
+        if blocks:
+            assert np.array_equal(clf.scores(blocks), clf.pipeline.predict_proba([blocks])[:, 1])
+
+
 def test_shipped_models_on_no_blocks() -> None:
     for mode in ("html", "text"):
         assert shipped(mode).predict([]) == []
