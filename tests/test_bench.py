@@ -136,6 +136,9 @@ def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
         assert "error" not in s, s
         assert s["records_per_s"] > 0 and s["peak_rss_mb"] > 0
     assert runs[0]["core_hours_3e9"] > 0 and r["vs_trafilatura"] > 0
+    assert all(s["step_ms"]["extractor"] > 0 and {"reader", "extractor", "writer"} <= set(s["step_ms"]) for s in runs)
+    assert "rest" in runs[0]["step_ms"] and "rest" not in runs[2]["step_ms"]  # one task: the time the steps leave out
+    assert r["step_vs_trafilatura"] > 0
     text = format_scale(r)
     assert "records/s" in text and "core-hours for 3·10⁹ pages" in text and "trafilatura step" in text
     assert not list(tmp_path.iterdir())  # the temporary WARCs are removed
