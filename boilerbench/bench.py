@@ -234,40 +234,57 @@ def _step_ms(logs: Path) -> dict[str, float]:
     return out
 
 
-def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compare: int = 2_000, work: Path | None = None) -> dict[str, Any]:
+SCALE_PAIRS = 3
+
+
+def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compare: int = 2_000, work: Path | None = None,
+                pairs: int = SCALE_PAIRS) -> dict[str, Any]:
     """The datatrove pipeline (boilerbench WARC reader → extractor → JSONL) on a WARC of the bundled
     pages repeated to `records`: records/s and peak RSS with 1 and 2 tasks, `small` vs `records`
-    records (memory must stay flat), and datatrove's trafilatura step on `compare` records."""
+    records (memory must stay flat); then datatrove's trafilatura step and boilerbench's on the
+    same `compare` records, back to back, `pairs` times. The ratio is the median of the pairs':
+    this machine's speed drifts over minutes, and the two runs of a pair share it."""
     import shutil
+    import statistics
     import tempfile
 
     pages = corpus.select(split="test", source="wcxb")
     htmls = [(p.url or f"https://example.org/{p.page_id}", d) for p, d in corpus.iter_bytes(pages)]
     tmp = Path(tempfile.mkdtemp(prefix="boilerbench-scale-", dir=work))
     runs: dict[str, Any] = {}
+    plan: list[tuple[str, int, int, int | None]] = [("boilerbench", small, 1, None), ("boilerbench", records, 1, None), ("boilerbench", records, 2, None)]
+    plan += [(name, compare, 1, k) for k in range(pairs) for name in ("trafilatura", "boilerbench")]
     try:
         for n in sorted({small, records, compare}):
             write_warcs(htmls, tmp / f"warc-{n}", n)
-        plan = [("boilerbench", small, 1), ("boilerbench", records, 1), ("boilerbench", records, 2), ("trafilatura", compare, 1)]
-        for name, n, tasks in plan:
-            r = _in_child(_run_pipeline, str(tmp / f"warc-{n}"), name, tasks, str(tmp / f"out-{name}-{n}-{tasks}"),
+        for name, n, tasks, pair in plan:
+            r = _in_child(_run_pipeline, str(tmp / f"warc-{n}"), name, tasks, str(tmp / f"out-{name}-{n}-{tasks}-{pair}"),
                           method="forkserver")
             if "seconds" in r:
                 r["records_per_s"] = round(n / r["seconds"], 1)
-            runs[f"{name} {n:,} records, {tasks} task{'s' if tasks > 1 else ''}"] = {"system": name, "records": n, "tasks": tasks, **r}
+            label = f"{name} {n:,} records, {tasks} task{'s' if tasks > 1 else ''}" + (f" (pair {pair + 1}/{pairs})" if pair is not None else "")
+            runs[label] = {"system": name, "records": n, "tasks": tasks, "pair": pair, **r}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    one = next((r for r in runs.values() if r["system"] == "boilerbench" and r["tasks"] == 1 and r["records"] == records), {})
-    traf = next((r for r in runs.values() if r["system"] == "trafilatura"), {})
     for r in runs.values():
         if r.get("records_per_s") and r["tasks"] == 1:
             r["core_hours_3e9"] = round(PROJECTED_PAGES / r["records_per_s"] / 3600)
             if r.get("step_ms"):  # what the steps' own timings leave out: reading the WARC, the executor
                 r["step_ms"]["rest"] = round(1000 / r["records_per_s"] - sum(r["step_ms"].values()), 2)
-    ratio = round(one["records_per_s"] / traf["records_per_s"], 2) if one.get("records_per_s") and traf.get("records_per_s") else None
-    ours, theirs = one.get("step_ms", {}).get("extractor"), traf.get("step_ms", {}).get("extractor")
-    step_ratio = round(theirs / ours, 2) if ours and theirs else None
-    return {"runs": runs, "vs_trafilatura": ratio, "step_vs_trafilatura": step_ratio}
+    ratios, step_ratios = [], []
+    for k in range(pairs):
+        ours, theirs = ({r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura"))
+        if ours.get("records_per_s") and theirs.get("records_per_s"):
+            ratios.append(round(ours["records_per_s"] / theirs["records_per_s"], 2))
+        if ours.get("step_ms", {}).get("extractor") and theirs.get("step_ms", {}).get("extractor"):
+            step_ratios.append(round(theirs["step_ms"]["extractor"] / ours["step_ms"]["extractor"], 2))
+    return {
+        "runs": runs,
+        "vs_trafilatura": statistics.median(ratios) if ratios else None,
+        "pair_ratios": ratios,
+        "step_vs_trafilatura": statistics.median(step_ratios) if step_ratios else None,
+        "pair_step_ratios": step_ratios,
+    }
 
 
 def format_scale(r: dict[str, Any]) -> str:
@@ -280,7 +297,10 @@ def format_scale(r: dict[str, Any]) -> str:
         steps = "   ms/record (datatrove's step timings): " + ", ".join(f"{k} {v:.2f}" for k, v in s["step_ms"].items()) if s.get("step_ms") else ""
         lines.append(f"  {label:<40} {s['records_per_s']:8.1f} records/s   peak RSS {s['peak_rss_mb']:,} MB{hours}{steps}")
     if r.get("vs_trafilatura"):
-        lines.append(f"  boilerbench ×{r['vs_trafilatura']:.2f} datatrove's trafilatura step (one task each, whole pipeline)")
+        pairs = ", ".join(f"×{x:.2f}" for x in r["pair_ratios"])
+        lines.append(f"  boilerbench ×{r['vs_trafilatura']:.2f} datatrove's trafilatura step (one task each, whole pipeline; "
+                     f"median of the back-to-back pairs: {pairs})")
     if r.get("step_vs_trafilatura"):
-        lines.append(f"  the extractor steps alone (datatrove's own timings): ×{r['step_vs_trafilatura']:.2f}")
+        pairs = ", ".join(f"×{x:.2f}" for x in r["pair_step_ratios"])
+        lines.append(f"  the extractor steps alone (datatrove's own timings): ×{r['step_vs_trafilatura']:.2f} ({pairs})")
     return "\n".join(lines)

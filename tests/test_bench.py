@@ -127,11 +127,13 @@ def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
     pytest.importorskip("datatrove")
     from boilerbench.bench import bench_scale, format_scale
 
-    r = bench_scale(corpus, records=24, small=8, compare=6, work=tmp_path)
+    r = bench_scale(corpus, records=24, small=8, compare=6, work=tmp_path, pairs=2)
     runs = list(r["runs"].values())
-    assert [(s["system"], s["records"], s["tasks"]) for s in runs] == [
-        ("boilerbench", 8, 1), ("boilerbench", 24, 1), ("boilerbench", 24, 2), ("trafilatura", 6, 1),
+    assert [(s["system"], s["records"], s["tasks"], s["pair"]) for s in runs] == [
+        ("boilerbench", 8, 1, None), ("boilerbench", 24, 1, None), ("boilerbench", 24, 2, None),
+        ("trafilatura", 6, 1, 0), ("boilerbench", 6, 1, 0), ("trafilatura", 6, 1, 1), ("boilerbench", 6, 1, 1),
     ]
+    assert len(r["pair_ratios"]) == len(r["pair_step_ratios"]) == 2
     for s in runs:
         assert "error" not in s, s
         assert s["records_per_s"] > 0 and s["peak_rss_mb"] > 0
