@@ -182,6 +182,39 @@ def test_datatrove_step_loads_the_models_before_its_sandbox(pages) -> None:
         assert len(docs) == 1 and docs[0].text == classify(html, "html").text
 
 
+def _step_in_a_fresh_process(html: str, conn) -> None:  # noqa: ANN001 - a Connection
+    from datatrove.data import Document
+
+    from boilerbench.integrations.datatrove import BoilerbenchExtractor
+
+    step = BoilerbenchExtractor(mode="html")  # the default 1 s timeout
+    docs = list(step.run(iter([Document(text=html, id=str(i)) for i in range(3)])))
+    conn.send([d.text for d in docs])
+
+
+def test_datatrove_step_sandbox_is_forked_under_forkserver(pages) -> None:
+    """A task process started by forkserver (datatrove's local executor with several workers) has
+    forkserver as its default start method: the sandbox is still forked from it, with the models,
+    so the first document does not spend its 1 s timeout loading them."""
+    pytest.importorskip("datatrove")
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        pytest.skip("no forkserver on this platform")
+    html = next(iter(pages.values()))
+    ctx = mp.get_context("forkserver")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_step_in_a_fresh_process, args=(html, child))
+    proc.start()
+    try:
+        assert parent.poll(120), "the step did not finish in 2 minutes"
+        texts = parent.recv()
+    finally:
+        proc.kill()
+        proc.join()
+    assert texts == [classify(html, "html").text] * 3
+
+
 # --- a crawl with gold, evaluated ---------------------------------------------------------------------
 
 

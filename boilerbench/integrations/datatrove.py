@@ -19,6 +19,7 @@ the mode, the kept ratio (kept blocks / blocks) and the per-block decisions as a
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +44,32 @@ def _one_core() -> None:
     from ..runner import one_core
 
     one_core()
+
+
+class _ForkedSandbox(ExtractorSandbox):
+    """datatrove's sandbox, its process forked from the task's process (which holds the loaded
+    models) whatever the default start method is. Under forkserver or spawn (a task run by
+    datatrove's local executor with several workers, or Python ≥ 3.14's default), each sandbox
+    would be a fresh interpreter loading the models inside its first document's timeout: 2.5–3 s
+    here, over the 1 s default, so every replacement sandbox timed out again. Only the process
+    creation differs from `ExtractorSandbox._ensure_process` (datatrove 0.10)."""
+
+    _context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+
+    def _ensure_process(self, extract_fn):  # type: ignore[no-untyped-def]
+        if self.process is not None and self.process.is_alive():
+            return
+        if self.process is not None:
+            self._cleanup_process()
+        self.parent_conn, self.child_conn = self._context.Pipe()
+        self.process = self._context.Process(target=self._worker, args=(self.child_conn, extract_fn), daemon=True)
+        self.process.start()
+        self.all_processes.append(self.process)
+        if self.parent_conn.poll(self.timeout):
+            self.parent_conn.recv()  # the worker's "ready"
+        else:
+            self._cleanup_process()
+            raise TimeoutError(f"Worker process failed to initialize within {self.timeout} seconds (warmup timeout).")
 
 
 def _decide(text: str, mode: str) -> tuple[str, str, str]:
@@ -78,7 +105,7 @@ class BoilerbenchExtractor(BaseExtractor):
         starts with them, and loading them never counts against a document's timeout."""
         for mode in (("html", "text") if self.mode == "auto" else (self.mode,)):
             shipped(mode)
-        with ExtractorSandbox(timeout=self.timeout, warmup_text="") as extractor:
+        with _ForkedSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:
                 self.stat_update(StatHints.total)
                 with self.track_time():
