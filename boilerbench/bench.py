@@ -195,10 +195,16 @@ def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, conn: Any) 
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.writers import JsonlWriter
 
+    import multiprocessing as mp
+
     from .integrations.datatrove import BoilerbenchExtractor, BoilerbenchWarcReader
     from .runner import one_core
 
     one_core()
+    # This process was started by forkserver (for an honest peak RSS), which makes forkserver its
+    # default start method; a task under Slurm or Ray forks. Both extractors' sandboxes should
+    # start as they would there, so neither pays a fresh interpreter per sandbox.
+    mp.set_start_method("fork", force=True)
     if extractor == "boilerbench":
         step: Any = BoilerbenchExtractor(timeout=30)
     else:
