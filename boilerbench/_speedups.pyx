@@ -333,11 +333,11 @@ cdef class _Walk:
     cdef xmlNode** nodes  # open (entered) elements, outermost first
     cdef int* kinds
     cdef Py_ssize_t size, cap
-    cdef list lows, descs, owners, rows
+    cdef list lows, descs, paths, owners, rows  # lows, descs, paths: one per open element
     cdef int link, pre
     cdef bint has_text, has_link
     cdef _Buf raw, link_raw, scratch  # the run's text (UTF-8), the part of it in links (pieces joined by " ")
-    cdef dict xpaths, position, totals
+    cdef dict position, totals
     # `_kind_of` by the address of the element's name (libxml2 keeps one copy of each name per
     # document): open addressing over _SLOTS slots, the tuples in `kind_values`
     cdef const void* kind_names[_SLOTS]
@@ -351,9 +351,9 @@ cdef class _Walk:
         if self.nodes is NULL or self.kinds is NULL:
             raise MemoryError()
         self.size = 0
-        self.lows, self.descs, self.rows = [], [], []
+        self.lows, self.descs, self.paths, self.rows = [], [], [], []
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
-        self.xpaths, self.position, self.totals = {}, {}, {}
+        self.position, self.totals = {}, {}
         self.kind_values = []
         memset(self.kind_names, 0, sizeof(self.kind_names))
 
@@ -381,6 +381,7 @@ cdef class _Walk:
         self.size += 1
         self.lows.append(low)
         self.descs.append(None)
+        self.paths.append(None)
         return 0
 
     cdef tuple kind_of(self, xmlNode* c):
@@ -403,8 +404,7 @@ cdef class _Walk:
         """lxml's getpath of the open element at stack position `at` (0-based): `[n]` only when its
         parent has more than one child of that (lower-case) tag."""
         cdef xmlNode* c = self.nodes[at]
-        key = <size_t>c
-        path = self.xpaths.get(key)
+        path = self.paths[at]
         if path is not None:
             return path
         low = self.lows[at]
@@ -414,7 +414,7 @@ cdef class _Walk:
             n = self.number(self.nodes[at - 1], c)
             total = self.totals[<size_t>self.nodes[at - 1]][low]
             path = self.xpath(at - 1) + (f"/{low}[{n}]" if total > 1 else "/" + low)
-        self.xpaths[key] = path
+        self.paths[at] = path
         return path
 
     cdef object number(self, xmlNode* parent, xmlNode* child):
@@ -613,6 +613,7 @@ cdef class _Walk:
             self.size -= 1
             self.lows.pop()
             self.descs.pop()
+            self.paths.pop()
         self.text(c.next)
         return 0
 
