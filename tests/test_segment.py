@@ -244,6 +244,16 @@ def test_nul_characters_in_text_are_ignored() -> None:
     assert texts("<p>a\x00b</p>") == ["ab"]
 
 
+def test_lone_surrogate_is_replaced_and_the_rest_kept() -> None:
+    # A str from a careless decoder may hold one; the page used to end there.
+    assert texts("<p>hello \ud800 world</p><p>next para</p>") == ["hello \ufffd world", "next para"]
+
+
+@pytest.mark.parametrize("meta", ['<meta charset="windows-1252">', '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'])
+def test_decoded_str_ignores_its_meta_charset(meta: str) -> None:
+    assert texts(f"<html><head>{meta}</head><body><p>café € Ж</p></body></html>") == ["café € Ж"]
+
+
 def test_over_the_size_limit_is_refused() -> None:
     with pytest.raises(SegmentError, match="limit"):
         segment_html(b" " * (MAX_BYTES + 1))
