@@ -62,6 +62,8 @@ cdef int _bind() except -1:
     _CONTEXT_HOT, _N_CUES, _remember = features._CONTEXT_HOT, features._N_CUES, features._remember
     _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX = features._DESCRIPTOR_CUES, features._descriptor_cues, features._ANC_INDEX
     _NEAR0, _HASH_NEAR = len(features.ANCESTOR_TAGS), features.HASH_NEAR
+    if _NEAR0 > 64:
+        raise RuntimeError("more ancestor tags than the compiled context cues' 64 bits: rebuild _speedups")
     _TAG_INDEX, _HEADINGS, _LISTS, _N_TAGS = features._TAG_INDEX, features._HEADINGS, features._LISTS, len(features.TAGS)
     _CLOSERS, _SENT_END_CHARS = features._CLOSERS, features._SENT_END_CHARS
     if (segment.PLAIN, segment.PLAIN_WORD, segment.PLAIN_SPACE) != (P_PLAIN, P_WORD, P_SPACE):
@@ -333,7 +335,7 @@ cdef class _Walk:
     cdef xmlNode** nodes  # open (entered) elements, outermost first
     cdef int* kinds
     cdef Py_ssize_t size, cap
-    cdef list lows, descs, paths, owners, rows  # lows, descs, paths: one per open element
+    cdef list lows, descs, paths, ctxs, owners, rows  # lows, descs, paths, ctxs: one per open element
     cdef int link, pre
     cdef bint has_text, has_link
     cdef _Buf raw, link_raw, scratch  # the run's text (UTF-8), the part of it in links (pieces joined by " ")
@@ -351,7 +353,7 @@ cdef class _Walk:
         if self.nodes is NULL or self.kinds is NULL:
             raise MemoryError()
         self.size = 0
-        self.lows, self.descs, self.paths, self.rows = [], [], [], []
+        self.lows, self.descs, self.paths, self.ctxs, self.rows = [], [], [], [], []
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
         self.position, self.totals = {}, {}
         self.kind_values = []
@@ -382,6 +384,7 @@ cdef class _Walk:
         self.lows.append(low)
         self.descs.append(None)
         self.paths.append(None)
+        self.ctxs.append(None)
         return 0
 
     cdef tuple kind_of(self, xmlNode* c):
@@ -518,16 +521,27 @@ cdef class _Walk:
         if made is None:
             return 0
         text, words, link_words = made
-        descs = self.descs
-        for i in range(self.size):
-            if descs[i] is None:
-                descs[i] = _descriptor(self.lows[i], self.nodes[i])
         if owner:
             xpath, tag = self.xpath(owner - 1), self.lows[owner - 1]
         else:
             xpath, tag = "/html", "html"
-        self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, " ".join(descs), self.size))
+        self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size))
         return 0
+
+    cdef str context(self):
+        """`" ".join` of the open elements' descriptors, kept for the innermost one: the blocks
+        under one element share one string (and its hash)."""
+        cdef Py_ssize_t i, top = self.size - 1
+        cdef list descs = self.descs
+        if top < 0:
+            return ""
+        ctx = self.ctxs[top]
+        if ctx is None:
+            for i in range(self.size):
+                if descs[i] is None:
+                    descs[i] = _descriptor(self.lows[i], self.nodes[i])
+            ctx = self.ctxs[top] = " ".join(descs)
+        return ctx
 
     cdef int text(self, xmlNode* c) except -1:
         """lxml's `.text` / `.tail` run starting at `c` joins the run in progress: white space
@@ -614,6 +628,7 @@ cdef class _Walk:
             self.lows.pop()
             self.descs.pop()
             self.paths.pop()
+            self.ctxs.pop()
         self.text(c.next)
         return 0
 
@@ -715,27 +730,77 @@ cdef tuple _ascii_cues(str descriptor):
     return (() if a is None else (a,), tuple(hashes))
 
 
-cdef tuple _hot(str context):
-    """`features._context_hot`, with `_ascii_cues` for the ASCII descriptors it has not met yet."""
-    cdef Py_ssize_t k, i
-    cdef list descriptors
-    cdef tuple hashes
-    hot = []
+cdef Py_ssize_t _common_chars(str a, str b):
+    """The length of the common prefix of two strings."""
+    cdef Py_ssize_t n = min(len(a), len(b)), i = 0
+    cdef int kind = PyUnicode_KIND(a)
+    cdef const unsigned char* x
+    cdef const unsigned char* y
+    if kind == PyUnicode_KIND(b):
+        x, y = <const unsigned char*>PyUnicode_DATA(a), <const unsigned char*>PyUnicode_DATA(b)
+        while i < n * kind and x[i] == y[i]:
+            i += 1
+        return i // kind
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+cdef tuple _cues_of(str d):
+    """`features._descriptor_cues`, with `_ascii_cues` for the ASCII descriptors."""
+    cues = _DESCRIPTOR_CUES.get(d)
+    if cues is None:
+        cues = _remember(_DESCRIPTOR_CUES, d, _ascii_cues(d)) if d.isascii() else _descriptor_cues(d)
+    return <tuple>cues
+
+
+cdef class _Chain:
+    """The descriptors of the last context `_hot` split, one level each: where each ends in the
+    string, its cues, and the ancestor-tag columns of it and all above it as bits. The next
+    context reuses the levels it shares with this one (a page's contexts share long prefixes)."""
+
+    cdef str context
+    cdef list ends, cues, above
+
+    def __cinit__(self):
+        self.context, self.ends, self.cues, self.above = "", [], [], []
+
+
+cdef tuple _hot(str context, _Chain chain):
+    """`features._context_hot` (the same columns; the order may differ): the levels `chain`
+    shares with `context` are taken from it, the rest split and looked up."""
+    cdef Py_ssize_t n = len(context), shared = 0, m = 0, levels, k, start
+    cdef str prev = chain.context
+    cdef unsigned long long bits
+    cdef tuple cues
+    cdef int col
     if not context:
         return ()
-    descriptors = context.split(" ")
-    k = 0
-    for i in range(len(descriptors) - 1, -1, -1):
-        d = descriptors[i]
-        cues = _DESCRIPTOR_CUES.get(d)
-        if cues is None:
-            cues = _remember(_DESCRIPTOR_CUES, d, _ascii_cues(d)) if d.isascii() else _descriptor_cues(d)
-        hot.extend((<tuple>cues)[0])
-        if k < 3:
-            hashes = (<tuple>cues)[1]
-            for h in hashes:
-                hot.append(_NEAR0 + <Py_ssize_t>(h % _HASH_NEAR))
-        k += 1
+    shared = _common_chars(context, prev)
+    ends, levels = chain.ends, len(chain.ends)
+    while m < levels and <Py_ssize_t>ends[m] <= shared and (<Py_ssize_t>ends[m] == n or context[<Py_ssize_t>ends[m]] == u" "):
+        m += 1
+    del chain.ends[m:], chain.cues[m:], chain.above[m:]
+    start = <Py_ssize_t>ends[m - 1] + 1 if m else 0
+    bits = <unsigned long long>chain.above[m - 1] if m else 0
+    for d in (context[start:].split(" ") if start <= n else ()):
+        cues = _cues_of(d)
+        for col in cues[0]:
+            bits |= 1ULL << col
+        start += len(d)
+        chain.ends.append(start)
+        chain.cues.append(cues)
+        chain.above.append(bits)
+        start += 1
+    chain.context = context
+    hot = []
+    for col in range(_NEAR0):
+        if bits >> col & 1:
+            hot.append(col)
+    levels = len(chain.cues)
+    for k in range(levels - 1, max(levels - 4, -1), -1):
+        for h in (<tuple>chain.cues[k])[1]:
+            hot.append(_NEAR0 + <Py_ssize_t>(h % _HASH_NEAR))
     return tuple(hot)
 
 
@@ -745,16 +810,22 @@ def context_cues(list contexts):
     cdef Py_ssize_t i, n = len(contexts)
     cdef tuple hot
     cdef object j
+    cdef _Chain chain = _Chain()
     if not _bound:
         _bind()
     out = np.zeros((n, _N_CUES), dtype=np.float32)
     cdef float[:, ::1] o = out
     memo = _CONTEXT_HOT
+    last = None
     for i in range(n):
         context = contexts[i]
+        if context is last:  # the walk's blocks under one element share one context string
+            memcpy(&o[i, 0], &o[i - 1, 0], o.shape[1] * sizeof(float))
+            continue
+        last = context
         hot = memo.get(context)
         if hot is None:
-            hot = _remember(memo, context, _hot(context))
+            hot = _remember(memo, context, _hot(context, chain))
         for j in hot:
             o[i, <Py_ssize_t>j] = 1.0
     return out
@@ -782,6 +853,7 @@ def block_columns(list blocks):
     cdef double[::1] v_words = words, v_links = links, v_depth = depth, v_ends = ends, v_same = same
     cdef double[::1] v_head = heading, v_para = para, v_list = listy, v_hid = hidden, v_sl = slashes
     cdef dict counts = {}, parents = {}, grands = {}, contexts_ids = {}
+    cdef object last_xpath = None, last_context = None
     for i in range(n):
         b = blocks[i]
         text, xpath, context, tag = b.text, b.xpath, b.context, b.tag
@@ -801,11 +873,19 @@ def block_columns(list blocks):
         v_para[i] = 1.0 if tag == "p" else 0.0
         v_list[i] = 1.0 if tag in _LISTS else 0.0
         v_hid[i] = 1.0 if "!" in context and "!hidden" in context else 0.0
-        v_sl[i] = xpath.count("/")
-        p = _parent(xpath)
-        v_par[i] = parents.setdefault(p, len(parents))
-        v_gra[i] = grands.setdefault(_parent(p), len(grands))
-        v_ctx[i] = contexts_ids.setdefault(context, len(contexts_ids))
+        if xpath is last_xpath:  # the walk's blocks under one element share its xpath and context strings
+            v_sl[i], v_par[i], v_gra[i] = v_sl[i - 1], v_par[i - 1], v_gra[i - 1]
+        else:
+            v_sl[i] = xpath.count("/")
+            p = _parent(xpath)
+            v_par[i] = parents.setdefault(p, len(parents))
+            v_gra[i] = grands.setdefault(_parent(p), len(grands))
+            last_xpath = xpath
+        if context is last_context:
+            v_ctx[i] = v_ctx[i - 1]
+        else:
+            v_ctx[i] = contexts_ids.setdefault(context, len(contexts_ids))
+            last_context = context
     for i in range(n):
         v_same[i] = <Py_ssize_t>counts[texts[i]] - 1
     return (texts, xpaths, contexts, lengths, words, links, depth, ends, same, tag_ids, heading, para, listy,

@@ -162,6 +162,22 @@ def test_context_cues_equal_python(corpus) -> None:
     assert compiled.sum() > 0
 
 
+def test_context_cues_equal_python_on_random_chains() -> None:
+    """The compiled cues reuse the levels a context shares with the previous one: contexts that go
+    deeper, back up, share a prefix that ends inside a descriptor, or hold empty descriptors."""
+    rng = random.Random(13)
+    parts = ["div", "div.nav", "div.navbar", "ul#menu", "li", "section.mainContent", "nav", "footer", "", "span.née", "a@button"]
+    for _ in range(200):
+        contexts = [" ".join(rng.choice(parts) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 12))]
+        for k in range(1, len(contexts)):
+            if rng.random() < 0.5:  # a prefix of the previous one, cut anywhere
+                contexts[k] = contexts[k - 1][: rng.randint(0, len(contexts[k - 1]))]
+        features._CONTEXT_HOT.clear()
+        compiled = speedups.context_cues(contexts)
+        features._CONTEXT_HOT.clear()
+        assert np.array_equal(compiled, features._context_cues(contexts)), contexts
+
+
 def test_page_features_equal_python(corpus, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whole feature matrices, compiled loops against the Python ones, on 100 pages of all sources."""
     pages = [p for p in corpus.select() if p.fmt == "html"][5::30]
