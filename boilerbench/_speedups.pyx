@@ -20,7 +20,7 @@
 
 cimport cython
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.object cimport PyObject_GenericSetAttr
+from cpython.object cimport PyObject, PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8, PyUnicode_KIND, PyUnicode_READ, PyUnicode_READ_CHAR, PyUnicode_Tailmatch
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset, strcmp, strlen
@@ -79,6 +79,16 @@ cdef int _bind() except -1:
 
 cdef enum:
     _SLOTS = 256  # a power of two
+    _TALLY = 8  # distinct child tags an open element numbers as the walk meets them
+    _LOOKAHEAD = 32  # siblings `_Walk.later` reads before numbering the whole parent instead
+
+
+# An open element's element children met so far, by lower-case tag (borrowed references: the
+# walk's `kind_values` and `spill` keep each tag string alive).
+ctypedef struct _Tally:
+    int used  # -1: more than _TALLY tags, `_Walk.number` numbers its children instead
+    PyObject* lows[_TALLY]
+    int counts[_TALLY]
 
 cdef enum:  # `segment.PLAIN`, `.PLAIN_WORD`, `.PLAIN_SPACE`
     P_PLAIN = 1
@@ -334,8 +344,11 @@ cdef class _Walk:
     cdef xmlNode* root
     cdef xmlNode** nodes  # open (entered) elements, outermost first
     cdef int* kinds
+    cdef int* nums  # each open element's number among its parent's children of its tag (-1: unknown)
+    cdef _Tally* tallies  # each open element's children met so far
     cdef Py_ssize_t size, cap
     cdef list lows, descs, paths, ctxs, owners, rows  # lows, descs, paths, ctxs: one per open element
+    cdef list recent  # per stack level: (parent's context, descriptor, context) last made there
     cdef int link, pre
     cdef bint has_text, has_link
     cdef _Buf raw, link_raw, scratch  # the run's text (UTF-8), the part of it in links (pieces joined by " ")
@@ -344,29 +357,33 @@ cdef class _Walk:
     # document): open addressing over _SLOTS slots, the tuples in `kind_values`
     cdef const void* kind_names[_SLOTS]
     cdef int kind_index[_SLOTS]
-    cdef list kind_values
+    cdef list kind_values, spill  # spill: kind tuples met after the table filled up, kept alive
 
     def __cinit__(self):
         self.cap = 64
         self.nodes = <xmlNode**>malloc(self.cap * sizeof(xmlNode*))
         self.kinds = <int*>malloc(self.cap * sizeof(int))
-        if self.nodes is NULL or self.kinds is NULL:
+        self.nums = <int*>malloc(self.cap * sizeof(int))
+        self.tallies = <_Tally*>malloc(self.cap * sizeof(_Tally))
+        if self.nodes is NULL or self.kinds is NULL or self.nums is NULL or self.tallies is NULL:
             raise MemoryError()
         self.size = 0
-        self.lows, self.descs, self.paths, self.ctxs, self.rows = [], [], [], [], []
+        self.lows, self.descs, self.paths, self.ctxs, self.rows, self.recent = [], [], [], [], [], []
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
         self.position, self.totals = {}, {}
-        self.kind_values = []
+        self.kind_values, self.spill = [], []
         memset(self.kind_names, 0, sizeof(self.kind_names))
 
     def __dealloc__(self):
         free(self.nodes)
         free(self.kinds)
+        free(self.nums)
+        free(self.tallies)
         free(self.raw.data)
         free(self.link_raw.data)
         free(self.scratch.data)
 
-    cdef int push(self, xmlNode* c, int kind, str low) except -1:
+    cdef int push(self, xmlNode* c, int kind, str low, int num) except -1:
         cdef void* p
         if self.size == self.cap:
             self.cap *= 2
@@ -378,8 +395,18 @@ cdef class _Walk:
             if p is NULL:
                 raise MemoryError()
             self.kinds = <int*>p
+            p = realloc(self.nums, self.cap * sizeof(int))
+            if p is NULL:
+                raise MemoryError()
+            self.nums = <int*>p
+            p = realloc(self.tallies, self.cap * sizeof(_Tally))
+            if p is NULL:
+                raise MemoryError()
+            self.tallies = <_Tally*>p
         self.nodes[self.size] = c
         self.kinds[self.size] = kind
+        self.nums[self.size] = num
+        self.tallies[self.size].used = 0
         self.size += 1
         self.lows.append(low)
         self.descs.append(None)
@@ -399,14 +426,54 @@ cdef class _Walk:
                     self.kind_names[h] = <const void*>c.name
                     self.kind_index[h] = len(self.kind_values)
                     self.kind_values.append(found)
+                else:
+                    self.spill.append(found)
                 return found
             h = (h + 1) & (_SLOTS - 1)
-        return _kind_of(c)
+        found = _kind_of(c)
+        self.spill.append(found)
+        return found
+
+    cdef int tally(self, str low) except -2:
+        """Count one more child of the innermost open element with tag `low`: its number among
+        the children of that tag so far, or -1 when the element has too many tags to tally."""
+        cdef _Tally* t
+        cdef int k
+        if self.size == 0:
+            return -1
+        t = &self.tallies[self.size - 1]
+        if t.used < 0:
+            return -1
+        for k in range(t.used):
+            if t.lows[k] == <PyObject*>low or <str>t.lows[k] == low:
+                t.counts[k] += 1
+                return t.counts[k]
+        if t.used == _TALLY:
+            t.used = -1
+            return -1
+        t.lows[t.used] = <PyObject*>low
+        t.counts[t.used] = 1
+        t.used += 1
+        return 1
+
+    cdef int later(self, xmlNode* c, str low) except -2:
+        """1 when a later sibling of `c` has tag `low`, 0 when none has, -1 when the first
+        _LOOKAHEAD siblings do not tell."""
+        cdef int k
+        c = _first_element(c.next)
+        for k in range(_LOOKAHEAD):
+            if c is NULL:
+                return 0
+            if <str>self.kind_of(c)[1] == low:
+                return 1
+            c = _first_element(c.next)
+        return 0 if c is NULL else -1
 
     cdef str xpath(self, Py_ssize_t at):
         """lxml's getpath of the open element at stack position `at` (0-based): `[n]` only when its
         parent has more than one child of that (lower-case) tag."""
         cdef xmlNode* c = self.nodes[at]
+        cdef int num, many
         path = self.paths[at]
         if path is not None:
             return path
@@ -414,9 +481,14 @@ cdef class _Walk:
         if at == 0:
             path = "/" + low
         else:
-            n = self.number(self.nodes[at - 1], c)
-            total = self.totals[<size_t>self.nodes[at - 1]][low]
-            path = self.xpath(at - 1) + (f"/{low}[{n}]" if total > 1 else "/" + low)
+            num = self.nums[at]
+            many = 1 if num > 1 else (self.later(c, low) if num == 1 else -1)
+            if many < 0:
+                n = self.number(self.nodes[at - 1], c)
+                many = self.totals[<size_t>self.nodes[at - 1]][low] > 1
+            else:
+                n = num
+            path = self.xpath(at - 1) + (f"/{low}[{n}]" if many else "/" + low)
         self.paths[at] = path
         return path
 
@@ -529,18 +601,32 @@ cdef class _Walk:
         return 0
 
     cdef str context(self):
-        """`" ".join` of the open elements' descriptors, kept for the innermost one: the blocks
-        under one element share one string (and its hash)."""
-        cdef Py_ssize_t i, top = self.size - 1
-        cdef list descs = self.descs
-        if top < 0:
+        """`" ".join` of the open elements' descriptors, kept per stack level (each level's extends
+        its parent's). `recent` keeps the last string made at each level, after its element
+        closed: a sibling with the same descriptor under the same parent reuses it, so the blocks
+        of a list or a menu share one context string (and its hash)."""
+        cdef Py_ssize_t i = self.size - 1, top = self.size
+        cdef list descs = self.descs, ctxs = self.ctxs, recent = self.recent
+        cdef tuple r
+        if i < 0:
             return ""
-        ctx = self.ctxs[top]
-        if ctx is None:
-            for i in range(self.size):
-                if descs[i] is None:
-                    descs[i] = _descriptor(self.lows[i], self.nodes[i])
-            ctx = self.ctxs[top] = " ".join(descs)
+        while i >= 0 and ctxs[i] is None:
+            i -= 1
+        ctx = ctxs[i] if i >= 0 else None
+        while len(recent) < top:
+            recent.append(None)
+        for i in range(i + 1, top):
+            desc = descs[i]
+            if desc is None:
+                desc = descs[i] = _descriptor(self.lows[i], self.nodes[i])
+            r = <tuple>recent[i]
+            if r is not None and r[0] is ctx and r[1] is desc:
+                ctx = r[2]
+            else:
+                made = desc if ctx is None else f"{ctx} {desc}"
+                recent[i] = (ctx, desc, made)
+                ctx = made
+            ctxs[i] = ctx
         return ctx
 
     cdef int text(self, xmlNode* c) except -1:
@@ -590,9 +676,10 @@ cdef class _Walk:
 
     cdef bint start(self, xmlNode* c) except -1:
         """A "start" event: True when the element is entered (its children walked)."""
-        cdef int kind
+        cdef int kind, num
         kind_low = self.kind_of(c)
         kind = kind_low[0]
+        num = self.tally(<str>kind_low[1])
         if kind >= K_BREAK:
             if kind == K_BREAK and self.has_text:
                 self.emit(self.owners[-1])
@@ -607,7 +694,7 @@ cdef class _Walk:
                 self.pre += 1
         elif kind == K_LINK:
             self.link += 1
-        self.push(c, kind, kind_low[1])
+        self.push(c, kind, kind_low[1], num)
         self.text(c.children)
         return True
 
@@ -674,10 +761,10 @@ def segment_tree(cetree._Element root):
     return w.rows
 
 
-cdef inline bint _separator(Py_UCS4 c):
+cdef inline bint _separator(unsigned char c) noexcept:
     """`features._TOKEN_SPLIT_RE`'s separators and digits, on ASCII (`\\s` includes \\x1c-\\x1f)."""
-    return (c == u"." or c == u"#" or c == u"@" or c == u"!" or c == u"_" or c == u"-" or c == u" "
-            or (u"\t" <= c <= u"\r") or (u"\x1c" <= c <= u"\x1f") or (u"0" <= c <= u"9"))
+    return (c == 46 or c == 35 or c == 64 or c == 33 or c == 95 or c == 45 or c == 32  # . # @ ! _ - space
+            or 9 <= c <= 13 or 28 <= c <= 31 or 48 <= c <= 57)  # \t-\r, \x1c-\x1f, digits
 
 
 cdef unsigned int _CRC_TABLE[256]
@@ -699,12 +786,14 @@ cdef tuple _ascii_cues(str descriptor):
     """`features._descriptor_cues` of an ASCII descriptor: the tag is the part before the first
     `.#@!`; the rest splits on separators, digit runs and lower→upper humps; tokens of two or more
     characters, lower-cased, hashed with CRC-32 (zlib's, computed here on the lower-cased bytes)."""
+    cdef const unsigned char* s = <const unsigned char*>PyUnicode_DATA(descriptor)
     cdef Py_ssize_t n = len(descriptor), i = 0, start, j
-    cdef Py_UCS4 c, prev
-    cdef unsigned int crc, b
+    cdef unsigned char c, prev, b
+    cdef unsigned int crc
+    cdef bint sep
     while i < n:
-        c = descriptor[i]
-        if c == u"." or c == u"#" or c == u"@" or c == u"!":
+        c = s[i]
+        if c == 46 or c == 35 or c == 64 or c == 33:  # . # @ !
             break
         i += 1
     a = _ANC_INDEX.get(descriptor[:i])
@@ -712,17 +801,18 @@ cdef tuple _ascii_cues(str descriptor):
     start = -1
     prev = 0
     while i <= n:
-        c = descriptor[i] if i < n else 0
-        if i == n or _separator(c) or (u"a" <= prev <= u"z" and u"A" <= c <= u"Z"):
+        c = s[i] if i < n else 0
+        sep = i == n or _separator(c)
+        if sep or (97 <= prev <= 122 and 65 <= c <= 90):  # a-z then A-Z
             if start >= 0 and i - start > 1:
                 crc = 0xFFFFFFFF
                 for j in range(start, i):
-                    b = <unsigned int>descriptor[j]
+                    b = s[j]
                     if 65 <= b <= 90:  # A-Z
                         b += 32
                     crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
                 hashes.append(crc ^ 0xFFFFFFFF)
-            start = -1 if (i == n or _separator(c)) else i
+            start = -1 if sep else i
         elif start < 0:
             start = i
         prev = c
@@ -800,7 +890,7 @@ cdef tuple _hot(str context, _Chain chain):
     levels = len(chain.cues)
     for k in range(levels - 1, max(levels - 4, -1), -1):
         for h in (<tuple>chain.cues[k])[1]:
-            hot.append(_NEAR0 + <Py_ssize_t>(h % _HASH_NEAR))
+            hot.append(_NEAR0 + <Py_ssize_t>(<unsigned long long>h % <unsigned long long>_HASH_NEAR))
     return tuple(hot)
 
 
@@ -853,7 +943,7 @@ def block_columns(list blocks):
     cdef double[::1] v_words = words, v_links = links, v_depth = depth, v_ends = ends, v_same = same
     cdef double[::1] v_head = heading, v_para = para, v_list = listy, v_hid = hidden, v_sl = slashes
     cdef dict counts = {}, parents = {}, grands = {}, contexts_ids = {}
-    cdef object last_xpath = None, last_context = None
+    cdef object last_xpath = None, last_context = None, last_parent = None
     for i in range(n):
         b = blocks[i]
         text, xpath, context, tag = b.text, b.xpath, b.context, b.tag
@@ -873,13 +963,21 @@ def block_columns(list blocks):
         v_para[i] = 1.0 if tag == "p" else 0.0
         v_list[i] = 1.0 if tag in _LISTS else 0.0
         v_hid[i] = 1.0 if "!" in context and "!hidden" in context else 0.0
-        if xpath is last_xpath:  # the walk's blocks under one element share its xpath and context strings
+        if xpath is last_xpath:  # the walk's blocks under one element share its xpath string
             v_sl[i], v_par[i], v_gra[i] = v_sl[i - 1], v_par[i - 1], v_gra[i - 1]
         else:
             v_sl[i] = xpath.count("/")
-            p = _parent(xpath)
-            v_par[i] = parents.setdefault(p, len(parents))
-            v_gra[i] = grands.setdefault(_parent(p), len(grands))
+            k = len(xpath) - 1
+            while k >= 0 and PyUnicode_READ_CHAR(xpath, k) != 47:  # the last "/"
+                k -= 1
+            k = max(k, 0)
+            if last_parent is not None and k == len(last_parent) and PyUnicode_Tailmatch(xpath, last_parent, 0, k, -1):
+                v_par[i], v_gra[i] = v_par[i - 1], v_gra[i - 1]  # a sibling of the previous block
+            else:
+                p = xpath[:k]  # `_parent(xpath)`
+                v_par[i] = parents.setdefault(p, len(parents))
+                v_gra[i] = grands.setdefault(_parent(p), len(grands))
+                last_parent = p
             last_xpath = xpath
         if context is last_context:
             v_ctx[i] = v_ctx[i - 1]
