@@ -237,7 +237,7 @@ class BlockClassifier:
         return model.predict_proba(featurizer.transform([blocks]))[:, 1]
 
     def predict(self, blocks: Sequence[Block]) -> list[bool]:
-        return [bool(s >= self.threshold) for s in self.scores(blocks)]
+        return (self.scores(blocks) >= self.threshold).tolist()
 
     def save(self, folder: Path = MODEL_DIR) -> Path:
         import skops.io as sio

@@ -77,8 +77,8 @@ def classify(text: str, mode: str = "auto", name: str = "") -> Decisions:
         return Decisions(mode, [], [], [])
     blocks = segment_text(text) if mode == "text" else segment_html(text)
     clf = shipped(mode)  # text pages: one block per line, exactly what the text model reads
-    scores = [float(s) for s in clf.scores(blocks)]
-    return Decisions(mode, blocks, scores, [s >= clf.threshold for s in scores])
+    scores = clf.scores(blocks)
+    return Decisions(mode, blocks, scores.tolist(), (scores >= clf.threshold).tolist())
 
 
 def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = "-") -> str:
