@@ -222,6 +222,132 @@ cdef int _append_sized(_Buf* b, const char* s, Py_ssize_t n) except -1:
     return _append(b, s, n)
 
 
+cdef const unsigned char* _ascii_value(xmlAttr* a) noexcept:
+    """The value of an attribute that is one ASCII text piece ("" for none), else NULL."""
+    cdef xmlNode* t = a.children
+    cdef const unsigned char* v
+    cdef Py_ssize_t i = 0
+    if t is NULL:
+        return <const unsigned char*>""
+    if t.next is not NULL or t.type != TEXT:
+        return NULL
+    v = <const unsigned char*>t.content if t.content is not NULL else <const unsigned char*>""
+    while v[i]:
+        if v[i] >= 128:
+            return NULL
+        i += 1
+    return v
+
+
+cdef bint _match_ci(const unsigned char* s, Py_ssize_t* i, const char* word) noexcept:
+    """`word` (lower case) at s[*i], any case; *i moves past it when it is there."""
+    cdef Py_ssize_t k = 0, j = i[0]
+    while word[k]:
+        if s[j] == 0 or (s[j] | 32 if 65 <= s[j] <= 90 else s[j]) != <unsigned char>word[k]:
+            return False
+        j += 1
+        k += 1
+    i[0] = j
+    return True
+
+
+cdef bint _style_hides(const unsigned char* s) noexcept:
+    """`segment._HIDDEN_STYLE_RE.search(s)` on ASCII: display:none or visibility:hidden."""
+    cdef Py_ssize_t i = 0
+    while s[i]:
+        if _property_is(s, i, "display", "none") or _property_is(s, i, "visibility", "hidden"):
+            return True
+        i += 1
+    return False
+
+
+cdef bint _property_is(const unsigned char* s, Py_ssize_t i, const char* name, const char* value) noexcept:
+    """`name\\s*:\\s*value` at s[i], any case."""
+    if not _match_ci(s, &i, name):
+        return False
+    while _ascii_space(s[i]):
+        i += 1
+    if s[i] != 58:  # :
+        return False
+    i += 1
+    while _ascii_space(s[i]):
+        i += 1
+    return _match_ci(s, &i, value)
+
+
+cdef int _append_trimmed(_Buf* b, const unsigned char* v, Py_ssize_t limit) except -1:
+    """`v.strip().replace(" ", "_")[:limit]`, for ASCII `v`."""
+    cdef Py_ssize_t n = strlen(<const char*>v), start = 0, k
+    cdef char ch
+    while start < n and _ascii_space(v[start]):
+        start += 1
+    while n > start and _ascii_space(v[n - 1]):
+        n -= 1
+    n = min(n, start + limit)
+    _reserve(b, n - start)
+    for k in range(start, n):
+        ch = <char>v[k]
+        b.data[b.size] = 95 if ch == 32 else ch  # "_" for " "
+        b.size += 1
+    return 0
+
+
+cdef _Buf _made
+
+
+cdef object _ascii_describe(str low, xmlNode* c):
+    """`segment._describe(low, _cue_items(c))` when each cue attribute's value is one ASCII
+    piece; None otherwise (the caller then calls it)."""
+    cdef xmlAttr* a = c.properties
+    cdef const unsigned char* v
+    cdef const unsigned char* cls = NULL
+    cdef const unsigned char* ident = NULL
+    cdef const unsigned char* role = NULL
+    cdef const unsigned char* style = NULL
+    cdef const char* name
+    cdef bint hidden = False
+    cdef Py_ssize_t i = 0, start, tokens = 0
+    while a is not NULL:
+        name = <const char*>a.name
+        if _is_cue(name):
+            v = _ascii_value(a)
+            if v is NULL:
+                return None
+            if strcmp(name, "class") == 0:
+                cls = v
+            elif strcmp(name, "id") == 0:
+                ident = v
+            elif strcmp(name, "role") == 0:
+                role = v
+            elif strcmp(name, "style") == 0:
+                style = v
+            else:
+                hidden = True
+        a = a.next
+    _made.size = 0
+    if cls is not NULL:  # `cls.split()[:6]`, joined by "." after a "."
+        while cls[i] and tokens < 6:
+            while _ascii_space(cls[i]):
+                i += 1
+            if not cls[i]:
+                break
+            start = i
+            while cls[i] and not _ascii_space(cls[i]):
+                i += 1
+            _append(&_made, ".", 1)
+            _append(&_made, <const char*>cls + start, i - start)
+            tokens += 1
+    if ident is not NULL and ident[0]:
+        _append(&_made, "#", 1)
+        _append_trimmed(&_made, ident, 60)
+    if role is not NULL and role[0]:
+        _append(&_made, "@", 1)
+        _append_trimmed(&_made, role, 30)
+    if hidden or (style is not NULL and _style_hides(style)):
+        _append(&_made, "!hidden", 7)
+    return low + PyUnicode_DecodeASCII(_made.data, _made.size, NULL) if _made.size else low
+
+
 cdef str _descriptor(str low, xmlNode* c):
     """`_describe(low, el.items())` of an element, memoised by its raw cue attributes."""
     cdef xmlAttr* a = c.properties
@@ -252,7 +378,10 @@ cdef str _descriptor(str low, xmlNode* c):
     key = PyBytes_FromStringAndSize(_key.data, _key.size)
     got = _DESCRIPTORS.get(key)
     if got is None:
-        got = _remember(_DESCRIPTORS, key, _describe(low, _cue_items(c)))
+        got = _ascii_describe(low, c)
+        if got is None:
+            got = _describe(low, _cue_items(c))
+        got = _remember(_DESCRIPTORS, key, got)
     return <str>got
 
 

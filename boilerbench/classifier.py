@@ -268,11 +268,11 @@ def load(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     path = folder / f"boilerbench-{mode}.skops"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
-    untrusted = sio.get_untrusted_types(file=path)
-    refused = [t for t in untrusted if t not in TRUSTED_TYPES]
-    if refused:
-        raise ValueError(f"{path}: refusing to load untrusted types {refused}")
-    pipeline = sio.load(path, trusted=untrusted)
+    try:  # skops audits the file's types against its safe defaults and ours, and refuses others
+        pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except sio.exceptions.UntrustedTypesFoundException as e:
+        refused = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        raise ValueError(f"{path}: refusing to load untrusted types {refused}") from e
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     if meta.get("features_version") != FEATURES_VERSION:
         raise ValueError(f"{path}: trained with features v{meta.get('features_version')}, code has v{FEATURES_VERSION}")

@@ -101,6 +101,23 @@ def test_edge_cases(html: str) -> None:
     same_blocks(html)
 
 
+def test_random_cue_attributes() -> None:
+    """Descriptors made in C from ASCII class/id/role/style/hidden values, against `_describe`:
+    white space of every kind, long values, duplicates, empty values, style spellings, and
+    non-ASCII values (which go to `_describe` itself)."""
+    rng = random.Random(17)
+    pieces = ["a", "menu", "Nav", " ", "  ", "\t", "\n", "\x0b", "\x0c", "\x1c", "\x1f", "_", "-", "x" * 70, "\u00e9", "&amp;"]
+    styles = ["display:none", "DISPLAY : NONE", "display:\tnone;", "display: block", "visibility:hidden", "Visibility :  Hidden",
+              "visibility: visible", "display:nonex", "xdisplay:none", "display", "display:", ""]
+    for _ in range(300):
+        attrs = []
+        for _ in range(rng.randint(0, 5)):
+            name = rng.choice(["class", "id", "role", "style", "hidden", "title", "CLASS"])
+            value = rng.choice(styles) if name == "style" else "".join(rng.choices(pieces, k=rng.randint(0, 6)))
+            attrs.append(f'{name}="{value}"')
+        same_blocks(f"<div {' '.join(attrs)}><p>text</p></div>")
+
+
 def test_tags_renamed_after_parsing() -> None:
     """A tree changed through lxml after parsing: an upper-case tag is another name in libxml2,
     the same tag in an xpath."""
