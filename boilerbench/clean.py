@@ -70,12 +70,18 @@ class Decisions:
         ]
 
 
-def classify(text: str, mode: str = "auto", name: str = "") -> Decisions:
-    """The shipped classifier on one decoded page ("html", "text", or "auto": detected)."""
-    mode = detect_mode(text, name) if mode == "auto" else mode
+def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions:
+    """The shipped classifier on one decoded page ("html", "text", or "auto": detected); bytes
+    are a decoded page encoded by `text.to_utf8` (see `segment.parse_html`)."""
+    utf8 = isinstance(text, bytes)
+    if mode == "auto":  # detect_mode reads the first 5,000 characters: at most 20,000 bytes
+        mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if utf8 else text, name)
     if not text.strip():
         return Decisions(mode, [], [], [])
-    blocks = segment_text(text) if mode == "text" else segment_html(text)
+    if mode == "text":
+        blocks = segment_text(text.decode("utf-8", "replace") if utf8 else text)
+    else:
+        blocks = segment_html(text, utf8)
     clf = shipped(mode)  # text pages: one block per line, exactly what the text model reads
     scores = clf.scores(blocks)
     return Decisions(mode, blocks, scores.tolist(), (scores >= clf.threshold).tolist())

@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from .text import decode_bytes, has_word, normalize_space, tokenize
+from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
 from .types import Block
 
 SEGMENTER_VERSION = "2"
@@ -47,6 +47,7 @@ BLOCK_TAGS = frozenset(
 BREAK_TAGS = frozenset(("br", "hr"))
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_XML_DECL_BYTES_RE = re.compile(rb"^\s*<\?xml[^>]*\?>", re.I)
 
 
 # How the walk treats a tag; ordered so that `>= _BLOCK` and `>= _BREAK` pick out groups.
@@ -140,28 +141,38 @@ def _cue_attributes(el: etree._Element) -> list[tuple[str, str]]:
     return [(name, value) for name in _CUE_ATTRIBUTES if (value := el.get(name)) is not None]
 
 
-def parse_html(source: str | bytes) -> etree._Element | None:
-    """Parse (and decode) a page; None for an empty document. Raises SegmentError on unusable input."""
-    if isinstance(source, bytes):
-        if len(source) > MAX_BYTES:
-            raise SegmentError(f"page is {len(source):,} bytes, over the {MAX_BYTES:,}-byte limit")
-        try:
-            source = decode_bytes(source)
-        except ValueError as e:
-            raise SegmentError(str(e)) from e
-    elif len(source) > MAX_BYTES:
-        raise SegmentError(f"page is {len(source):,} characters, over the {MAX_BYTES:,} limit")
-    source = _XML_DECL_RE.sub("", source, count=1)
-    if "\x00" in source:
-        source = source.replace("\x00", "")
-    if not source.strip():
-        return None
-    try:
-        data = source.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: U+FFFD, as for any other bad input
-        data = source.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
-    # UTF-8 bytes, not the str: libxml2 works in UTF-8, and given a str lxml hands it Latin-1,
-    # UTF-16 or UCS-4 to convert (7% of the parse; the same tree on every corpus page).
+def parse_html(source: str | bytes, utf8: bool = False) -> etree._Element | None:
+    """Parse (and decode) a page; None for an empty document. Raises SegmentError on unusable input.
+
+    Bytes are a page as served (its charset detected), unless `utf8`: then they are decoded text
+    the caller encoded with `text.to_utf8` (the datatrove step's sandbox is sent that, so neither
+    side converts the page to and from a str)."""
+    if isinstance(source, str) or not utf8:
+        if isinstance(source, bytes):
+            if len(source) > MAX_BYTES:
+                raise SegmentError(f"page is {len(source):,} bytes, over the {MAX_BYTES:,}-byte limit")
+            try:
+                source = decode_bytes(source)
+            except ValueError as e:
+                raise SegmentError(str(e)) from e
+        elif len(source) > MAX_BYTES:
+            raise SegmentError(f"page is {len(source):,} characters, over the {MAX_BYTES:,} limit")
+        source = _XML_DECL_RE.sub("", source, count=1)
+        if "\x00" in source:
+            source = source.replace("\x00", "")
+        if not source.strip():
+            return None
+        # UTF-8 bytes, not the str: libxml2 works in UTF-8, and given a str lxml hands it Latin-1,
+        # UTF-16 or UCS-4 to convert (7% of the parse; the same tree on every corpus page).
+        data = to_utf8(source)
+    else:
+        if len(source) > MAX_BYTES and len(source.decode("utf-8", "replace")) > MAX_BYTES:
+            raise SegmentError(f"page is over the {MAX_BYTES:,}-character limit")
+        data = _XML_DECL_BYTES_RE.sub(b"", source, count=1)
+        if b"\x00" in data:
+            data = data.replace(b"\x00", b"")
+        if not data.strip():
+            return None
     parser = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True, collect_ids=False, encoding="utf-8")
     try:
         root = etree.fromstring(data, parser=parser)
@@ -170,9 +181,9 @@ def parse_html(source: str | bytes) -> etree._Element | None:
     return root
 
 
-def segment_html(source: str | bytes) -> list[Block]:
-    """Cut a page into blocks (see the module docstring for the definition)."""
-    root = parse_html(source)
+def segment_html(source: str | bytes, utf8: bool = False) -> list[Block]:
+    """Cut a page into blocks (see the module docstring for the definition); `utf8`: see `parse_html`."""
+    root = parse_html(source, utf8)
     if root is None:
         return []
     return segment_tree(root)

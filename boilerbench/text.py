@@ -120,6 +120,14 @@ def decode_bytes(data: bytes, transport_charset: str | None = None) -> str:
 _WCXB_WORD_RE = re.compile(r"\w+")
 
 
+def to_utf8(text: str) -> bytes:
+    """`text` as UTF-8; a lone surrogate (a careless decoder's) becomes U+FFFD, as bad bytes do."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").encode("utf-8")
+
+
 def bag_of_words(text: str) -> Counter[str]:
     """Word multiset exactly as WCXB's published metric counts it: lower-cased `\\w+` tokens."""
     return Counter(_WCXB_WORD_RE.findall(text.lower()))

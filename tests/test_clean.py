@@ -16,7 +16,9 @@ from threadpoolctl import threadpool_limits
 from boilerbench import cli
 from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from boilerbench.classifier import shipped
+from boilerbench.clean import classify
 from boilerbench.segment import segment_html, segment_text
+from boilerbench.text import decode_bytes, to_utf8
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 JEFFTK = FIXTURES / "wcxb-0495-jefftk.html"
@@ -40,6 +42,24 @@ def _clean(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
 
 def _gold_paragraphs(rp) -> list[str]:
     return [p.strip().removeprefix("- ") for p in rp.gold.text.split("\n\n") if p.strip()]
+
+
+
+
+@pytest.mark.parametrize("path", [JEFFTK, VIETNAM])
+@pytest.mark.parametrize("mode", ["auto", "html", "text"])
+def test_classify_utf8_bytes_as_the_str(path: Path, mode: str) -> None:
+    """What the datatrove step sends its sandbox: the decoded page as UTF-8 bytes, classified
+    without decoding them back: the same blocks and decisions as the str."""
+    text = decode_bytes(path.read_bytes())
+    a, b = classify(text, mode), classify(to_utf8(text), mode)
+    assert (a.mode, a.blocks, a.kept) == (b.mode, b.blocks, b.kept)
+    assert a.blocks
+
+
+@pytest.mark.parametrize("page", ['<?xml version="1.0" encoding="latin-1"?><p>caf\u00e9 \u20ac</p>', "<p>a\x00b c\ud800d</p>", " \n ", ""])
+def test_segment_utf8_bytes_edge_cases(page: str) -> None:
+    assert segment_html(to_utf8(page), utf8=True) == segment_html(page)
 
 
 # --- one HTML page ------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from datatrove.utils.typeshelper import StatHints
 
 from ..classifier import shipped
 from ..clean import classify
+from ..text import to_utf8
 from ..types import encode_bits
 from ..warc import WarcStats, iter_records
 
@@ -72,8 +73,10 @@ class _ForkedSandbox(ExtractorSandbox):
             raise TimeoutError(f"Worker process failed to initialize within {self.timeout} seconds (warmup timeout).")
 
 
-def _decide(text: str, mode: str) -> tuple[str, str, str]:
-    """(kept text, decisions as bits, mode) of one document; runs in the sandbox process."""
+def _decide(text: str | bytes, mode: str) -> tuple[str, str, str]:
+    """(kept text, decisions as bits, mode) of one document; runs in the sandbox process, which
+    is sent the document as UTF-8 bytes (`to_utf8`): a str would be encoded to cross the pipe,
+    decoded on the other side, and encoded again for libxml2."""
     _one_core()
     d = classify(text, mode)
     return d.text, encode_bits(d.kept), d.mode
@@ -95,8 +98,8 @@ class BoilerbenchExtractor(BaseExtractor):
     def extract(self, text: str) -> str:
         return _decide(text, self.mode)[0]
 
-    def _extract(self, text: str) -> tuple[str, str, str]:
-        return _decide(text, self.mode)
+    def _extract(self, data: bytes) -> tuple[str, str, str]:
+        return _decide(data, self.mode)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         """`BaseExtractor.run`, with the decisions kept for the metadata: the same sandbox, the
@@ -110,7 +113,7 @@ class BoilerbenchExtractor(BaseExtractor):
                 self.stat_update(StatHints.total)
                 with self.track_time():
                     try:
-                        text, bits, mode = extractor.process_document(doc.text, self._extract)
+                        text, bits, mode = extractor.process_document(to_utf8(doc.text), self._extract)
                         self.stat_update("extracted")
                     except TimeoutError:
                         self.stat_update("timeout")
