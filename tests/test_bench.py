@@ -127,13 +127,14 @@ def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
     pytest.importorskip("datatrove")
     from boilerbench.bench import bench_scale, format_scale
 
-    r = bench_scale(corpus, records=24, small=8, compare=6, work=tmp_path, pairs=2)
+    r = bench_scale(corpus, records=24, small=8, compare=6, work=tmp_path, pairs=2, started_after=2)
     runs = list(r["runs"].values())
     assert [(s["system"], s["records"], s["tasks"], s["pair"]) for s in runs] == [
         ("boilerbench", 8, 1, None), ("boilerbench", 24, 1, None), ("boilerbench", 24, 2, None),
         ("trafilatura", 6, 1, 0), ("boilerbench", 6, 1, 0), ("trafilatura", 6, 1, 1), ("boilerbench", 6, 1, 1),
     ]
-    assert len(r["pair_ratios"]) == len(r["pair_step_ratios"]) == 2
+    assert len(r["pair_ratios"]) == len(r["pair_step_ratios"]) == len(r["pair_started_ratios"]) == 2
+    assert all(s["started_ms"] > 0 for s in runs if s["tasks"] == 1) and r["started_vs_trafilatura"] > 0
     for s in runs:
         assert "error" not in s, s
         assert s["records_per_s"] > 0 and s["peak_rss_mb"] > 0
@@ -142,5 +143,5 @@ def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
     assert "rest" in runs[0]["step_ms"] and "rest" not in runs[2]["step_ms"]  # one task: the time the steps leave out
     assert r["step_vs_trafilatura"] > 0
     text = format_scale(r)
-    assert "records/s" in text and "core-hours for 3·10⁹ pages" in text and "trafilatura step" in text
+    assert "records/s" in text and "core-hours for 3·10⁹ pages" in text and "trafilatura step" in text and "once started" in text
     assert not list(tmp_path.iterdir())  # the temporary WARCs are removed
