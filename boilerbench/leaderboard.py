@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +59,26 @@ def result_record(name: str, metrics: dict[str, Any], report: dict[str, Any], su
     }
 
 
-def save_results(report: dict[str, Any], folder: Path | None = None) -> list[Path]:
-    """One result file per system of an `evaluate` report; then the leaderboard."""
+def save_results(report: dict[str, Any], folder: Path | None = None, names: Collection[str] | None = None) -> list[Path]:
+    """One result file per system of an `evaluate` report (or of `names` among them); then the
+    leaderboard."""
     folder = folder or baselines_dir()
     paths = []
     for name, metrics in report["systems"].items():
+        if names is not None and name not in names:
+            continue
         path = folder / f"{name}.json"
         atomic_write(path, json.dumps(result_record(name, metrics, report), indent=1, ensure_ascii=False) + "\n")
         paths.append(path)
     write_leaderboard(folder)
     return paths
+
+
+def stored_best(folder: Path | None = None) -> str | None:
+    """The system (not a reference row) with the best block F1 among the stored results."""
+    systems = [r for r in load_results(folder) if r.get("kind") == "system"]
+    best = max(systems, key=lambda r: r["metrics"].get("block_f1") or 0.0, default=None)
+    return best["system"] if best else None
 
 
 def load_results(folder: Path | None = None) -> list[dict[str, Any]]:

@@ -310,6 +310,21 @@ def test_cli_save_refuses_other_data(corpus_dir: Path, tmp_path: Path, monkeypat
     assert list(baselines.iterdir()) == []  # no result file written
 
 
+def test_cli_save_of_a_few_systems_tests_them_against_the_stored_best(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each result file's paired test is against the best system of its run: saving one system
+    runs the board's best beside it (not saving it) so the test is against the board's best."""
+    baselines = tmp_path / "baselines"
+    baselines.mkdir()
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(baselines))
+    assert cli.main(["evaluate", "--systems", "c4-lines", "--save", "--workers", "1"]) == 0
+    stored = (baselines / "c4-lines.json").read_text(encoding="utf-8")
+    assert cli.main(["evaluate", "--systems", "nothing", "--save", "--workers", "1"]) == 0
+    nothing = json.loads((baselines / "nothing.json").read_text(encoding="utf-8"))
+    assert nothing["metrics"]["vs_best"]["against"] == "c4-lines" and nothing["metrics"]["vs_best"]["diff"] < 0
+    assert (baselines / "c4-lines.json").read_text(encoding="utf-8") == stored  # run beside it, not rewritten
+    assert sorted(p.name for p in baselines.iterdir()) == ["c4-lines.json", "nothing.json"]
+
+
 def test_evaluate_empty_split_raises(small: Corpus) -> None:
     with pytest.raises(ValueError, match="no pages in split"):
         evaluate(small, split="train", systems=["all-text"], progress=False)
