@@ -333,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", action="store_true", help="write baselines/<system>.json and regenerate leaderboard.md")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per page before an extractor is stopped")
     p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
-    p.add_argument("--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs")
+    p.add_argument("--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs (and cache the fresh ones)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("train", help="train the block classifiers on train, tune on validation, save them")

@@ -182,21 +182,22 @@ def run_systems(
     post: Callable[[int, Output], Any] | None = None,
     post_results: dict[str, dict[int, Any]] | None = None,
 ) -> dict[str, list[Output]]:
-    """Outputs of every system on every page (cached ones read back, the rest computed).
+    """Outputs of every system on every page (cached ones read back, the rest computed; with
+    `cache=False` all are computed, and cached for later runs).
 
     `load_html` gives the decoded pages, in the order of `pages`; it is called only when some
     output is not cached. `post(i, output)`, if given, runs in the worker right after each fresh
     extraction (so it shares both cores with extraction); its results land in `post_results`.
     """
     global _PAGES, _HTML, _POST
-    store = Cache("outputs", enabled=cache)
+    store = Cache("outputs")  # written either way: a run with cache=False refreshes the outputs (and timings) it re-ran
     results: dict[str, list[Output | None]] = {}
     keys: dict[str, list[str]] = {}
     todo: dict[str, list[int]] = {}
     for s in systems:
         ks = [output_key(s, lp) for lp in pages]
         keys[s.name] = ks
-        got = [store.get(k) for k in ks]
+        got = [store.get(k) if cache else None for k in ks]
         results[s.name] = [Output.from_json(g) if g is not None else None for g in got]
         missing = [i for i, g in enumerate(got) if g is None]
         if missing:

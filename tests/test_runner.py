@@ -140,6 +140,9 @@ def test_cache_disabled_reruns(fakes, real_pages) -> None:
     assert load_html.calls == 1  # nothing was read back
     assert [o.text for o in second["fake-raise"]] == [o.text for o in first["fake-raise"]]
     assert second["fake-raise"][MARKED].error is not None
+    load_cached = _Html(html)  # the uncached runs refreshed the cache: a cached run reads the last one back
+    third = run_systems(s, labeled, load_cached, timeout=TIMEOUT, workers=2, cache=True, progress=False)
+    assert load_cached.calls == 0 and third == second
 
 
 def test_partly_cached_runs_only_the_rest(fakes, real_pages) -> None:
