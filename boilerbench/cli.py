@@ -40,7 +40,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if args.data or args.split != "test":
             raise ValueError("--save records results on the bundled test split only")
         # The paired test in each result file is against the best system of the run: a run of a
-        # few systems also runs the board's best (cached outputs, not saved) so it stays that.
+        # few systems also runs the board's best (not saved; its outputs are usually cached).
         best = stored_best()
         if best is not None and best not in run and best in REGISTRY:
             run.append(best)
