@@ -192,15 +192,19 @@ cdef struct _Buf:
 
 cdef int _reserve(_Buf* b, Py_ssize_t n) except -1:
     """Room for `n` bytes after the buffer's content."""
-    cdef void* p
     cdef Py_ssize_t cap
     if b.size + n > b.cap:
         cap = max(2 * b.cap, b.size + n, 256)
-        p = realloc(b.data, cap)
-        if p is NULL:
-            raise MemoryError()
-        b.data, b.cap = <char*>p, cap
+        b.data, b.cap = <char*>_resized(b.data, cap), cap
     return 0
+
+
+cdef void* _resized(void* p, size_t n) except NULL:
+    """`realloc`, raising MemoryError on failure (`p` is then left as it was, for its owner to free)."""
+    cdef void* q = realloc(p, n)
+    if q is NULL:
+        raise MemoryError()
+    return q
 
 
 cdef int _append(_Buf* b, const char* s, Py_ssize_t n) except -1:
@@ -513,25 +517,12 @@ cdef class _Walk:
         free(self.scratch.data)
 
     cdef int push(self, xmlNode* c, int kind, str low, int num) except -1:
-        cdef void* p
         if self.size == self.cap:
             self.cap *= 2
-            p = realloc(self.nodes, self.cap * sizeof(xmlNode*))
-            if p is NULL:
-                raise MemoryError()
-            self.nodes = <xmlNode**>p
-            p = realloc(self.kinds, self.cap * sizeof(int))
-            if p is NULL:
-                raise MemoryError()
-            self.kinds = <int*>p
-            p = realloc(self.nums, self.cap * sizeof(int))
-            if p is NULL:
-                raise MemoryError()
-            self.nums = <int*>p
-            p = realloc(self.tallies, self.cap * sizeof(_Tally))
-            if p is NULL:
-                raise MemoryError()
-            self.tallies = <_Tally*>p
+            self.nodes = <xmlNode**>_resized(self.nodes, self.cap * sizeof(xmlNode*))
+            self.kinds = <int*>_resized(self.kinds, self.cap * sizeof(int))
+            self.nums = <int*>_resized(self.nums, self.cap * sizeof(int))
+            self.tallies = <_Tally*>_resized(self.tallies, self.cap * sizeof(_Tally))
         self.nodes[self.size] = c
         self.kinds[self.size] = kind
         self.nums[self.size] = num
@@ -646,11 +637,12 @@ cdef class _Walk:
         cdef unsigned char ch
         cdef bint gap = False
         cdef const unsigned char* r = <const unsigned char*>self.raw.data
-        if not self.pre and not _is_ascii(r, self.raw.size):
+        cdef bint ascii = _is_ascii(r, self.raw.size)
+        if not self.pre and not ascii:
             made = self.plain_made()
             if made is not False:
                 return made
-        if self.pre or not _is_ascii(r, self.raw.size):
+        if self.pre or not ascii:
             raw = PyUnicode_DecodeUTF8(self.raw.data, self.raw.size, NULL)
             link_raw = PyUnicode_DecodeUTF8(self.link_raw.data, self.link_raw.size, NULL) if self.has_link else ""
             return emit_text(raw, link_raw, self.pre > 0)
@@ -949,22 +941,6 @@ cdef tuple _ascii_cues(str descriptor):
     return (() if a is None else (a,), tuple(hashes))
 
 
-cdef Py_ssize_t _common_chars(str a, str b):
-    """The length of the common prefix of two strings."""
-    cdef Py_ssize_t n = min(len(a), len(b)), i = 0
-    cdef int kind = PyUnicode_KIND(a)
-    cdef const unsigned char* x
-    cdef const unsigned char* y
-    if kind == PyUnicode_KIND(b):
-        x, y = <const unsigned char*>PyUnicode_DATA(a), <const unsigned char*>PyUnicode_DATA(b)
-        while i < n * kind and x[i] == y[i]:
-            i += 1
-        return i // kind
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 cdef tuple _cues_of(str d):
     """`features._descriptor_cues`, with `_ascii_cues` for the ASCII descriptors."""
     cues = _DESCRIPTOR_CUES.get(d)
@@ -995,7 +971,7 @@ cdef tuple _hot(str context, _Chain chain):
     cdef int col
     if not context:
         return ()
-    shared = _common_chars(context, prev)
+    shared = _common_prefix(context, prev)
     ends, levels = chain.ends, len(chain.ends)
     while m < levels and <Py_ssize_t>ends[m] <= shared and (<Py_ssize_t>ends[m] == n or context[<Py_ssize_t>ends[m]] == u" "):
         m += 1
@@ -1050,12 +1026,17 @@ def context_cues(list contexts):
     return out
 
 
+cdef inline Py_ssize_t _parent_end(str xpath):
+    """The length of `_parent(xpath)`: where its last "/" is (0 for none)."""
+    cdef Py_ssize_t i = len(xpath) - 1
+    while i >= 0 and PyUnicode_READ_CHAR(xpath, i) != 47:  # "/"
+        i -= 1
+    return max(i, 0)
+
+
 cdef inline str _parent(str xpath):
     """`xpath.rpartition("/")[0]`."""
-    cdef Py_ssize_t i = len(xpath) - 1
-    while i >= 0 and xpath[i] != u"/":
-        i -= 1
-    return xpath[:i] if i > 0 else ""
+    return xpath[:_parent_end(xpath)]
 
 
 @cython.wraparound(False)
@@ -1096,14 +1077,11 @@ def block_columns(list blocks):
             v_sl[i], v_par[i], v_gra[i] = v_sl[i - 1], v_par[i - 1], v_gra[i - 1]
         else:
             v_sl[i] = xpath.count("/")
-            k = len(xpath) - 1
-            while k >= 0 and PyUnicode_READ_CHAR(xpath, k) != 47:  # the last "/"
-                k -= 1
-            k = max(k, 0)
+            k = _parent_end(xpath)
             if last_parent is not None and k == len(last_parent) and PyUnicode_Tailmatch(xpath, last_parent, 0, k, -1):
                 v_par[i], v_gra[i] = v_par[i - 1], v_gra[i - 1]  # a sibling of the previous block
             else:
-                p = xpath[:k]  # `_parent(xpath)`
+                p = xpath[:k]
                 v_par[i] = parents.setdefault(p, len(parents))
                 v_gra[i] = grands.setdefault(_parent(p), len(grands))
                 last_parent = p
@@ -1262,11 +1240,15 @@ def inside(list xpaths, str container):
 
 
 cdef Py_ssize_t _common_prefix(str a, str b):
-    """How many leading code points `a` and `b` share."""
+    """How many leading code points `a` and `b` share (byte by byte when both are stored alike)."""
     cdef Py_ssize_t i = 0, n = min(len(a), len(b))
     cdef int ka = PyUnicode_KIND(a), kb = PyUnicode_KIND(b)
     cdef void* da = PyUnicode_DATA(a)
     cdef void* db = PyUnicode_DATA(b)
+    if ka == kb:
+        while i < n * ka and (<const unsigned char*>da)[i] == (<const unsigned char*>db)[i]:
+            i += 1
+        return i // ka
     while i < n and PyUnicode_READ(ka, da, i) == PyUnicode_READ(kb, db, i):
         i += 1
     return i
