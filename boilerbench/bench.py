@@ -6,8 +6,9 @@ over WCXB test, longest pages included. Timed in this process, one page after an
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +197,6 @@ def _clock_step(path: str) -> Any:
     """A datatrove step that passes documents on and notes when each one passed: put before the
     extractor, the gap between two records is one record's whole time in the pipeline (writing
     the last one, reading and extracting this one), whatever the extractor drops."""
-    import json
-
     from datatrove.pipeline.base import PipelineStep
 
     class Clock(PipelineStep):
@@ -216,8 +215,6 @@ def _clock_step(path: str) -> Any:
 
 def _started_ms(path: Path, after: int) -> float | None:
     """Milliseconds per record after the first `after`, from a `_clock_step`'s file."""
-    import json
-
     try:
         times = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -228,12 +225,11 @@ def _started_ms(path: Path, after: int) -> float | None:
 
 
 def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, started_after: int, conn: Any) -> None:
+    import multiprocessing as mp
     import resource
 
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.writers import JsonlWriter
-
-    import multiprocessing as mp
 
     from .integrations.datatrove import BoilerbenchExtractor, BoilerbenchWarcReader
     from .runner import one_core
@@ -264,8 +260,6 @@ def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, started_aft
 def _step_ms(logs: Path) -> dict[str, float]:
     """Mean milliseconds per document of each pipeline step (reader, extractor, writer), from
     datatrove's own stats: where a record's time goes."""
-    import json
-
     try:
         steps = json.loads((logs / "stats.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -318,25 +312,23 @@ def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compa
             r["core_hours_3e9"] = round(PROJECTED_PAGES / r["records_per_s"] / 3600)
             if r.get("step_ms"):  # what the steps' own timings leave out: reading the WARC, the executor
                 r["step_ms"]["rest"] = round(1000 / r["records_per_s"] - sum(r["step_ms"].values()), 2)
-    ratios, started_ratios, step_ratios = [], [], []
-    for k in range(pairs):
-        ours, theirs = ({r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura"))
-        if ours.get("records_per_s") and theirs.get("records_per_s"):
-            ratios.append(round(ours["records_per_s"] / theirs["records_per_s"], 2))
-        if ours.get("started_ms") and theirs.get("started_ms"):
-            started_ratios.append(round(theirs["started_ms"] / ours["started_ms"], 2))
-        if ours.get("step_ms", {}).get("extractor") and theirs.get("step_ms", {}).get("extractor"):
-            step_ratios.append(round(theirs["step_ms"]["extractor"] / ours["step_ms"]["extractor"], 2))
-    return {
-        "runs": runs,
-        "vs_trafilatura": statistics.median(ratios) if ratios else None,
-        "pair_ratios": ratios,
-        "started_after": started_after,
-        "started_vs_trafilatura": statistics.median(started_ratios) if started_ratios else None,
-        "pair_started_ratios": started_ratios,
-        "step_vs_trafilatura": statistics.median(step_ratios) if step_ratios else None,
-        "pair_step_ratios": step_ratios,
-    }
+    out: dict[str, Any] = {"runs": runs, "started_after": started_after}
+    for median, each, ms in _PAIR_MEASURES:
+        ratios = []
+        for k in range(pairs):
+            ours, theirs = ({r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura"))
+            if ms(ours) and ms(theirs):
+                ratios.append(round(ms(theirs) / ms(ours), 2))
+        out[median], out[each] = (statistics.median(ratios) if ratios else None), ratios
+    return out
+
+
+# What a pair's ratio compares, in ms per record: (median's key, the pairs' key, the measure).
+_PAIR_MEASURES: tuple[tuple[str, str, Callable[[dict[str, Any]], float | None]], ...] = (
+    ("vs_trafilatura", "pair_ratios", lambda r: 1000 / r["records_per_s"] if r.get("records_per_s") else None),
+    ("started_vs_trafilatura", "pair_started_ratios", lambda r: r.get("started_ms")),
+    ("step_vs_trafilatura", "pair_step_ratios", lambda r: r.get("step_ms", {}).get("extractor")),
+)
 
 
 def format_scale(r: dict[str, Any]) -> str:
@@ -349,15 +341,15 @@ def format_scale(r: dict[str, Any]) -> str:
         steps = "   ms/record (datatrove's step timings): " + ", ".join(f"{k} {v:.2f}" for k, v in s["step_ms"].items()) if s.get("step_ms") else ""
         started = f" ({1000 / s['started_ms']:.1f} once started)" if s.get("started_ms") else ""
         lines.append(f"  {label:<40} {s['records_per_s']:8.1f} records/s{started}   peak RSS {s['peak_rss_mb']:,} MB{hours}{steps}")
+    def pairs(key: str) -> str:
+        return ", ".join(f"×{x:.2f}" for x in r[key])
+
     if r.get("started_vs_trafilatura"):
-        pairs = ", ".join(f"×{x:.2f}" for x in r["pair_started_ratios"])
         lines.append(f"  boilerbench ×{r['started_vs_trafilatura']:.2f} datatrove's trafilatura step, the whole pipeline once started "
                      f"(one task each, records/s after the first {r['started_after']}, as in a task over a whole WARC file; "
-                     f"median of the back-to-back pairs: {pairs})")
+                     f"median of the back-to-back pairs: {pairs('pair_started_ratios')})")
     if r.get("vs_trafilatura"):
-        pairs = ", ".join(f"×{x:.2f}" for x in r["pair_ratios"])
-        lines.append(f"  the whole runs, starts included (imports, models, sandbox): ×{r['vs_trafilatura']:.2f} ({pairs})")
+        lines.append(f"  the whole runs, starts included (imports, models, sandbox): ×{r['vs_trafilatura']:.2f} ({pairs('pair_ratios')})")
     if r.get("step_vs_trafilatura"):
-        pairs = ", ".join(f"×{x:.2f}" for x in r["pair_step_ratios"])
-        lines.append(f"  the extractor steps alone (datatrove's own timings): ×{r['step_vs_trafilatura']:.2f} ({pairs})")
+        lines.append(f"  the extractor steps alone (datatrove's own timings): ×{r['step_vs_trafilatura']:.2f} ({pairs('pair_step_ratios')})")
     return "\n".join(lines)
