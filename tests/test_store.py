@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.corpora.build import VALIDATION_SHARE, host, site
+from boilerbench.corpora.build import SITE_SPLIT_SHARES, VALIDATION_SHARE, host, site
 from boilerbench.corpora.store import Corpus, sha256, write_corpus
 from boilerbench.types import Gold, Page
 
@@ -136,17 +136,32 @@ def test_split_counts_per_source(corpus: Corpus) -> None:
     """The counts README.md documents; WCXB dev pages never reach the test split and vice versa."""
     counts = Counter((p.source, p.split) for p in corpus.pages)
     assert counts == {
-        ("wcxb", "train"): 1022,
-        ("wcxb", "validation"): 194,
-        ("wcxb", "excluded"): 142,
+        ("wcxb", "train"): 1032,
+        ("wcxb", "validation"): 200,
+        ("wcxb", "excluded"): 126,
         ("wcxb", "test"): 511,
         ("scrapinghub", "test"): 181,
-        ("trafilatura-eval", "test"): 990,
+        ("trafilatura-eval", "train"): 335,
+        ("trafilatura-eval", "validation"): 183,
+        ("trafilatura-eval", "test"): 472,
     }
     for p in corpus.pages:
         if p.source == "wcxb":
             from_dev = p.archive.startswith("wcxb-dev-")
             assert (p.split != "test") == from_dev, p.page_id
+
+
+def test_every_site_in_one_split(corpus: Corpus) -> None:
+    """A site (across all corpora) is in at most one of train, validation and test; WCXB test and
+    Scrapinghub stay whole in test, trafilatura-eval is split by site."""
+    splits_of: dict[str, set[str]] = {}
+    for p in corpus.pages:
+        if p.split != "excluded":
+            splits_of.setdefault(site(p.domain or host(p.url)), set()).add(p.split)
+    assert all(len(v) == 1 for s, v in splits_of.items() if s), {s: v for s, v in splits_of.items() if len(v) > 1}
+    assert {p.split for p in corpus.pages if p.source == "scrapinghub"} == {"test"}
+    by_site = Counter(site(p.domain) for p in corpus.pages if p.source == "trafilatura-eval" and p.split == "train")
+    assert len(by_site) > 100  # split by site, not by page
 
 
 def test_no_site_in_both_training_and_test(corpus: Corpus) -> None:
@@ -198,11 +213,16 @@ def test_no_site_leak_through_pages_without_a_domain(corpus: Corpus) -> None:
 def test_train_and_validation_are_split_by_site(corpus: Corpus) -> None:
     sites: dict[str, set[str]] = {}
     for p in corpus.pages:
-        if p.split in ("train", "validation"):
+        if p.split in ("train", "validation") and p.source == "wcxb":
             sites.setdefault(site(p.domain or host(p.url)), set()).add(p.split)
     assert all(len(s) == 1 for s in sites.values())
     share = sum(s == {"validation"} for s in sites.values()) / len(sites)
     assert abs(share - VALIDATION_SHARE) < 0.05
+    # trafilatura-eval: about 40/20/40 of its sites
+    te: dict[str, str] = {site(p.domain): p.split for p in corpus.pages if p.source == "trafilatura-eval" and p.domain}
+    shares = Counter(te.values())
+    for split, share in SITE_SPLIT_SHARES["trafilatura-eval"]:
+        assert abs(shares[split] / len(te) - share) < 0.05, (split, shares)
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,16 @@
 """One-time import of the public releases into `annotations/`: ids, domains, splits, languages.
 
-Splits: WCXB test, Scrapinghub and trafilatura-eval pages are `test`. WCXB dev pages go to `train`
-or `validation` by a hash of their *site* (≈85/15), so a site never straddles the two; a dev page
-whose site has any test page is `excluded` (kept in the archive, never trained on), so no test
-domain leaks into training.
+Splits, all by *site* (registrable domain, hashed), so a site never straddles two splits:
+
+* WCXB test and Scrapinghub pages are `test`, whole.
+* trafilatura-eval is split by site into train / validation / test (`SITE_SPLIT_SHARES`, about
+  40/20/40): it is the only news-heavy corpus with a part to train on. A site of it that has a page
+  in another corpus's test split, or that a test page of unknown site names, is `test`; a page
+  whose site is unknown is `test` too.
+* WCXB dev pages go to `train` or `validation` (≈85/15); a dev page whose site trafilatura-eval
+  already holds follows that site's split. A dev page whose site has any test page, or is
+  unknown, is `excluded` (kept in the archive, never trained on), so no test site leaks into
+  training.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ from .releases import LICENSES, READERS, RawPage
 from .store import write_corpus
 
 VALIDATION_SHARE = 0.15
+# Sources split by site into train / validation / test: (split, share) in bucket order.
+SITE_SPLIT_SHARES: dict[str, tuple[tuple[str, float], ...]] = {
+    "trafilatura-eval": (("train", 0.4), ("validation", 0.2), ("test", 0.4)),
+}
 _ID_PREFIX = {"wcxb": "wcxb", "scrapinghub": "scrapinghub", "trafilatura-eval": "trafeval"}
 # Second-level labels under which registrations happen one level deeper (example.co.uk).
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gob", "nic", "ltd", "plc"}
@@ -86,27 +97,52 @@ def _page_text(raw: RawPage) -> str:
     return "\n".join(long + list(raw.gold.with_snippets))
 
 
+def _site_split(source: str, s: str) -> str:
+    """The split of a site-split source's site, by the site's hash (a salt per source, so its
+    buckets are independent of WCXB's train/validation ones)."""
+    b, edge = _bucket(f"{source}:{s}"), 0.0
+    for split, share in SITE_SPLIT_SHARES[source]:
+        edge += share
+        if b < edge:
+            return split
+    return SITE_SPLIT_SHARES[source][-1][0]
+
+
 def assign_splits(
     sources: list[str], source_splits: list[str], domains: list[str], hints: list[str] | None = None
 ) -> tuple[list[str], Counter[str]]:
     """Benchmark split of each page, and counts of what was excluded.
 
-    A training page is excluded when its site has a test page, when its site is unknown (it cannot
-    be checked), or when its site is named in the file name (`hints`) of a test page whose site is
-    unknown (trafilatura-eval names files like `blog.python.org.html`).
+    `source_splits`: the release's own split (`test`, or `dev` for WCXB's dev folder). Pages of a
+    `SITE_SPLIT_SHARES` source are split by site, except that a site with a test page elsewhere, or
+    no known site, stays `test`. A training page is excluded when its site has a test page, when
+    its site is unknown (it cannot be checked), or when its site is named in the file name
+    (`hints`) of a test page whose site is unknown (trafilatura-eval names files like
+    `blog.python.org.html`).
     """
     sites = [site(d) for d in domains]
     hints = hints or [""] * len(sites)
-    test_sites = {s for s, sp in zip(sites, source_splits) if sp == "test" and s}
+    fixed_test = {s for src, s, sp in zip(sources, sites, source_splits) if sp == "test" and s and src not in SITE_SPLIT_SHARES}
     blind = [h.lower() for s, sp, h in zip(sites, source_splits, hints) if sp == "test" and not s and h]
+    first: list[str] = []  # the split of each page before exclusions
+    for src, sp, s in zip(sources, source_splits, sites):
+        if src in SITE_SPLIT_SHARES:
+            stays = not s or s in fixed_test or any(s in h for h in blind)
+            first.append("test" if stays else _site_split(src, s))
+        else:
+            first.append("test" if sp == "test" else "dev")
+    test_sites = {s for s, sp in zip(sites, first) if sp == "test" and s}
+    site_split = {s: sp for s, sp in zip(sites, first) if sp in ("train", "validation")}
     splits: list[str] = []
     excluded: Counter[str] = Counter()
-    for src, sp, s in zip(sources, source_splits, sites):
+    for src, sp, s in zip(sources, first, sites):
         if sp == "test":
             splits.append("test")
         elif not s or s in test_sites or any(s in h for h in blind):
             splits.append("excluded")
             excluded[src] += 1
+        elif s in site_split:
+            splits.append(site_split[s])
         else:
             splits.append("validation" if _bucket(s) < VALIDATION_SHARE else "train")
     return splits, excluded
@@ -167,7 +203,7 @@ def reindex(root: Path) -> None:
     pages = corpus.pages
     urls = [page_url(p.url, data[p.page_id]) for p in pages]
     domains = [(p.domain or host(u)).lower() for p, u in zip(pages, urls)]
-    source_splits = ["test" if p.split == "test" else "dev" for p in pages]
+    source_splits = ["dev" if p.archive.startswith("wcxb-dev") else "test" for p in pages]
     splits, excluded = assign_splits([p.source for p in pages], source_splits, domains, [p.source_id for p in pages])
     new = [replace(p, url=u, domain=d, split=s) for p, u, d, s in zip(pages, urls, domains, splits)]
     with (root / "pages.jsonl").open("w", encoding="utf-8") as f:
