@@ -1,18 +1,30 @@
-"""The boilerbench block classifier: featurizer + two-stage gradient boosting, a scikit-learn `Pipeline`.
+"""The boilerbench block classifier: featurizer + page-type model + two-stage gradient boosting,
+a scikit-learn `Pipeline`.
 
-Two models, trained by `python -m boilerbench train` on the train split and tuned on validation
-only (hyper-parameters and the decision threshold; the test split is never read):
+Two models, trained by `python -m boilerbench train` on the train split (WCXB train and
+trafilatura-eval's train part, whose snippet labels decide only some blocks: the undecided ones are
+never trained on) and tuned on validation only (the second stage and the decision thresholds; the
+test split is never read):
 
 * `html` — every feature of `features.FEATURE_NAMES`, for HTML pages;
 * `text` — only line features (`features.LINE_FEATURES`), for plain-text pages such as a crawl's
   text dump: trained on the train pages rendered as lines, one line per block.
 
-Each is a `ContextStack`: a first gradient-boosting model scores every block from its own features;
-a second one, when validation says it pays for its cost, decides from those scores in context
-(`features.context_features`: the neighbours', container's and page's scores) plus the block's own
-dense features. The second model is fitted on out-of-fold first-stage scores (folds by site), so it
-learns how far to trust them on unseen sites. Every train page weighs the same in both fits: the
-metric is a mean over pages. (Shipped: html decides with the first stage alone; text uses both.)
+Page types: a comment thread under an article is boilerplate, the posts of a forum page are its
+content, so the page's type decides. The featurizer holds a small multinomial logistic model of
+WCXB's page types (`PAGE_TYPES`) over a page summary (the mean and word-weighted mean of its block
+features); its probabilities are the last columns of every block's row (`PAGE_TYPE_NAMES`), and a
+page predicted an article gets its own decision threshold. On train pages they are out of fold (by
+site), so the block model learns how far to trust them on unseen sites.
+
+Each model is a `ContextStack`: a first gradient-boosting model scores every block from its own
+features; a second one, when validation says it pays for its cost, decides from those scores in
+context (`features.context_features`: the neighbours', container's and page's scores) plus the
+block's own dense features. The second model is fitted on out-of-fold first-stage scores (folds by
+site). Every train page weighs the same in both fits: the metric is a mean over pages.
+
+Validation is per source and per page type (`VALIDATION_GROUPS`: WCXB, trafilatura-eval's news
+pages, WCXB's article pages); a choice is taken only when it loses on none of them.
 
 Models are saved with skops and loaded with an explicit list of trusted types (never pickle).
 """
@@ -23,7 +35,7 @@ import json
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -63,26 +75,118 @@ N_KEYS = len(KEY_NAMES)
 _SPARSE_PREFIXES = ("anc_", "near_tok_")
 
 
+PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "product", "service")
+PAGE_TYPE_NAMES = [f"type_{t}" for t in PAGE_TYPES]
+_ARTICLE = PAGE_TYPES.index("article")
+# Regularisation of the page-type model (chosen on WCXB validation's page types).
+PAGE_TYPE_C = 0.01
+
+
+def feature_names(text_only: bool) -> list[str]:
+    """The model's feature columns: the block features, then the page-type probabilities."""
+    return list(LINE_FEATURES if text_only else FEATURE_NAMES) + PAGE_TYPE_NAMES
+
+
+def page_summary(F: np.ndarray) -> np.ndarray:
+    """A page as one vector for the page-type model: the mean of its block features and their mean
+    weighted by words (column 0 is log words); zeros for a page without blocks."""
+    if len(F) == 0:
+        return np.zeros(2 * F.shape[1])
+    F = F.astype(np.float64)
+    w = np.expm1(F[:, 0]) + 1.0
+    return np.concatenate([F.mean(axis=0), w @ F / w.sum()])
+
+
+def _fit_page_types(summaries: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A multinomial logistic model of page types (`PAGE_TYPES` indices `y`) over standardised
+    summaries, as plain arrays: centre, scale, and a coefficient row and intercept per type (a
+    type without train pages gets a probability of 0)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(summaries)
+    coef = np.zeros((len(PAGE_TYPES), summaries.shape[1]))
+    intercept = np.full(len(PAGE_TYPES), -np.inf)
+    present = np.unique(y)
+    if len(present) == 1:
+        intercept[present[0]] = 0.0
+    else:
+        model = LogisticRegression(C=PAGE_TYPE_C, max_iter=3000).fit(scaler.transform(summaries), y)
+        if len(model.classes_) == 2:  # one row for the second class against the first
+            coef[model.classes_[1]], intercept[model.classes_] = model.coef_[0], (0.0, model.intercept_[0])
+        else:
+            coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+    return scaler.mean_, scaler.scale_, coef, intercept
+
+
+def _page_type_probs(params: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], summaries: np.ndarray) -> np.ndarray:
+    """The fitted logistic model as numpy arithmetic (a scikit-learn call per page costs more)."""
+    center, scale, coef, intercept = params
+    z = ((summaries - center) / scale) @ coef.T + intercept
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
 class BlockFeaturizer(TransformerMixin, BaseEstimator):
     """Pages (lists of blocks) → one row per block, pages concatenated in order: `KEY_NAMES`
-    columns, then the features."""
+    columns, then `feature_names` (the block features, then the page-type probabilities of the
+    fitted page-type model: `fit_page_types`)."""
 
     def __init__(self, text_only: bool = False):
         self.text_only = text_only
 
     def _names(self) -> list[str]:
-        return LINE_FEATURES if self.text_only else FEATURE_NAMES
+        return feature_names(self.text_only)
 
     def fit(self, X: Sequence[Sequence[Block]], y: Any = None) -> BlockFeaturizer:
         self.n_features_out_ = N_KEYS + len(self._names())
         return self
 
+    def block_features(self, blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
+        """A page's `structure_keys` and block features (without the page-type columns)."""
+        cols = columns(blocks)
+        keys = structure_keys(blocks, self.text_only, cols)
+        return keys, page_features(blocks, self.text_only, keys, cols)
+
+    def fit_page_types(self, summaries: np.ndarray, types: Sequence[str | None], groups: Sequence[str], folds: int = 5) -> np.ndarray:
+        """Fit the page-type model on the pages whose type is known (`page_summary` rows); return
+        the page-type probabilities of every page, out of fold (folds by `groups`, the pages'
+        sites) for the pages it was fitted on."""
+        known = np.array([t in PAGE_TYPES for t in types], dtype=bool)
+        if not known.any():
+            raise ValueError("the page-type model needs train pages with a page type")
+        y = np.array([PAGE_TYPES.index(t) if t in PAGE_TYPES else -1 for t in types])
+        self.type_center_, self.type_scale_, self.type_coef_, self.type_intercept_ = _fit_page_types(summaries[known], y[known])
+        probs = self.page_type_probs(summaries)
+        names, codes = np.unique(np.asarray(groups, dtype=object), return_inverse=True)
+        fold = (np.random.RandomState(SEED).permutation(len(names)) % folds)[codes]
+        for k in range(folds):
+            held, rest = known & (fold == k), known & (fold != k)
+            if held.any() and rest.any():
+                probs[held] = _page_type_probs(_fit_page_types(summaries[rest], y[rest]), summaries[held])
+        return probs
+
+    def page_type_probs(self, summaries: np.ndarray) -> np.ndarray:
+        """Page-type probabilities (`PAGE_TYPES` order) of page summaries, one row per page."""
+        return _page_type_probs((self.type_center_, self.type_scale_, self.type_coef_, self.type_intercept_), summaries)
+
+    def rows(self, blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
+        """A page's `structure_keys`, and its feature rows (float32, `feature_names` columns)."""
+        keys, F = self.block_features(blocks)
+        return keys, self.with_page_types(F, self.page_type_probs(page_summary(F)[None, :])[0])
+
+    @staticmethod
+    def with_page_types(F: np.ndarray, probs: np.ndarray) -> np.ndarray:
+        out = np.empty((len(F), F.shape[1] + len(PAGE_TYPES)), dtype=np.float32)
+        out[:, : F.shape[1]] = F
+        out[:, F.shape[1]:] = probs
+        return out
+
     def transform(self, X: Sequence[Sequence[Block]]) -> np.ndarray:
         mats = []
         for i, blocks in enumerate(X):
-            cols = columns(blocks)
-            keys = structure_keys(blocks, self.text_only, cols)
-            mats.append(np.hstack([np.full((len(blocks), 1), i), keys, page_features(blocks, self.text_only, keys, cols)]))
+            keys, F = self.rows(blocks)
+            mats.append(np.hstack([np.full((len(blocks), 1), i), keys, F]))
         if not mats:
             return np.zeros((0, N_KEYS + len(self._names())), dtype=np.float64)
         return np.concatenate(mats, axis=0)
@@ -108,7 +212,7 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
 
     def _dense(self) -> np.ndarray:
-        names = LINE_FEATURES if self.text_only else FEATURE_NAMES
+        names = feature_names(self.text_only)
         return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
 
     def second_inputs(self, X: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
@@ -116,15 +220,18 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         return np.hstack([context_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
 
     def second_input_names(self) -> list[str]:
-        names = LINE_FEATURES if self.text_only else FEATURE_NAMES
+        names = feature_names(self.text_only)
         ctx = LINE_CONTEXT_NAMES if self.text_only else CONTEXT_NAMES
         return [f"ctx_{n}" for n in ctx] + [names[i] for i in self._dense()]
 
     def fit_first(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
-        """Fit the first stage on all rows; return its out-of-fold scores (folds by `groups`, one
-        group per row, e.g. the page's site; by page when None)."""
+        """Fit the first stage on the labeled rows (`y`: 1 content, 0 boilerplate, -1 undecided);
+        return its out-of-fold scores of every row (folds by `groups`, one group per row, e.g. the
+        page's site; by page when None)."""
         page, _, F = self._parts(X)
-        w = page_weights(page)
+        labeled = _labeled(y)
+        w = np.zeros(len(y))
+        w[labeled] = page_weights(page[labeled])
         groups = page if groups is None else np.asarray(groups)
         names, codes = np.unique(groups, return_inverse=True)
         fold_of_group = np.random.RandomState(SEED).permutation(len(names)) % self.folds
@@ -132,10 +239,11 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         oof = np.zeros(len(y))
         for k in range(self.folds):
             held = fold == k
-            if held.any() and (~held).any():
-                model = clone(self.first).fit(F[~held], y[~held], sample_weight=w[~held])
+            fit_rows = ~held & labeled
+            if held.any() and fit_rows.any():
+                model = clone(self.first).fit(F[fit_rows], y[fit_rows] > 0, sample_weight=w[fit_rows])
                 oof[held] = model.predict_proba(F[held])[:, 1]
-        self.first_ = clone(self.first).fit(F, y, sample_weight=w)
+        self.first_ = clone(self.first).fit(F[labeled], y[labeled] > 0, sample_weight=w[labeled])
         self.second_ = None
         self.classes_ = self.first_.classes_
         self.n_features_in_ = X.shape[1]
@@ -147,7 +255,9 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         if self.second is None:
             self.second_ = None
         else:
-            self.second_ = clone(self.second).fit(self.second_inputs(X, oof), y, sample_weight=page_weights(X[:, 0]))
+            labeled = _labeled(y)
+            inputs = self.second_inputs(X, oof)[labeled]
+            self.second_ = clone(self.second).fit(inputs, y[labeled] > 0, sample_weight=page_weights(X[labeled, 0]))
         return self
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> ContextStack:
@@ -188,6 +298,11 @@ def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.n
     return model._loss.predict_proba(forest.raw(X))
 
 
+def _labeled(y: np.ndarray) -> np.ndarray:
+    """Rows with a label: snippet-labeled pages leave most blocks undecided (-1)."""
+    return np.asarray(y) >= 0
+
+
 def page_weights(page: np.ndarray) -> np.ndarray:
     """Sample weights that give every page the same total weight (mean 1): the metric is a mean
     over pages, and a forum thread of 3,000 blocks should not outweigh a hundred articles."""
@@ -215,29 +330,51 @@ def as_lines(blocks: Sequence[Block]) -> tuple[list[Block], list[int]]:
     return lines, owner
 
 
+@dataclass(frozen=True)
+class PageDecision:
+    """One page through a `BlockClassifier`: content probability and decision per block, and the
+    page's predicted type (None for a page without blocks)."""
+
+    scores: np.ndarray
+    kept: list[bool]
+    page_type: str | None
+
+
 @dataclass
 class BlockClassifier:
-    """A fitted pipeline with its decision threshold and the record of how it was chosen."""
+    """A fitted pipeline with its decision thresholds and the record of how they were chosen:
+    `threshold` for every page, except pages predicted of a type in `type_thresholds`."""
 
     pipeline: Pipeline
     threshold: float
     mode: str
     info: dict[str, Any]
+    type_thresholds: dict[str, float] = field(default_factory=dict)
+
+    def decide(self, blocks: Sequence[Block]) -> PageDecision:
+        """Scores, decisions and page type of one page: `pipeline.predict_proba`, its two steps
+        called directly (the Pipeline's own dispatch costs about as much as the page-type model).
+        A one-stage model gets the page's rows as they are, without the grouping keys only a
+        second stage reads and the float64 round trip of the featurizer's rows."""
+        if not blocks:
+            return PageDecision(np.zeros(0), [], None)
+        (_, featurizer), (_, model) = self.pipeline.steps
+        keys, F = featurizer.rows(blocks)
+        page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES):]))]
+        if model.second_ is None:
+            scores = _predict_proba(model.first_, F)[:, 1]
+        else:
+            X = np.hstack([np.zeros((len(blocks), 1)), keys, F])
+            scores = model.predict_proba(X)[:, 1]
+        threshold = self.type_thresholds.get(page_type, self.threshold)
+        return PageDecision(scores, (scores >= threshold).tolist(), page_type)
 
     def scores(self, blocks: Sequence[Block]) -> np.ndarray:
-        """Content probability of each block: `pipeline.predict_proba`, its two steps called
-        directly (the Pipeline's own dispatch costs about 0.17 ms a page, a tenth of the features).
-        A one-stage HTML model gets the page's features as they are, without the grouping keys
-        only a second stage reads and the float64 round trip of the featurizer's rows."""
-        if not blocks:
-            return np.zeros(0)
-        (_, featurizer), (_, model) = self.pipeline.steps
-        if model.second_ is None and not featurizer.text_only:
-            return _predict_proba(model.first_, page_features(blocks))[:, 1]
-        return model.predict_proba(featurizer.transform([blocks]))[:, 1]
+        """Content probability of each block."""
+        return self.decide(blocks).scores
 
     def predict(self, blocks: Sequence[Block]) -> list[bool]:
-        return (self.scores(blocks) >= self.threshold).tolist()
+        return self.decide(blocks).kept
 
     def save(self, folder: Path = MODEL_DIR) -> Path:
         import skops.io as sio
@@ -245,7 +382,8 @@ class BlockClassifier:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"boilerbench-{self.mode}.skops"
         sio.dump(self.pipeline, path)
-        meta = {"threshold": self.threshold, "mode": self.mode, "features_version": FEATURES_VERSION, **self.info}
+        meta = {"threshold": self.threshold, "type_thresholds": self.type_thresholds, "mode": self.mode,
+                "features_version": FEATURES_VERSION, **self.info}
         (folder / f"boilerbench-{self.mode}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return path
 
@@ -276,7 +414,8 @@ def load(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     if meta.get("features_version") != FEATURES_VERSION:
         raise ValueError(f"{path}: trained with features v{meta.get('features_version')}, code has v{FEATURES_VERSION}")
-    return BlockClassifier(pipeline, float(meta["threshold"]), mode, meta)
+    types = {t: float(v) for t, v in meta.get("type_thresholds", {}).items()}
+    return BlockClassifier(pipeline, float(meta["threshold"]), mode, meta, types)
 
 
 @lru_cache(maxsize=2)
@@ -312,105 +451,220 @@ THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.02))
 
 
 def mean_page_f1(pages_labels: Sequence[np.ndarray], pages_scores: Sequence[np.ndarray], threshold: float) -> float:
-    """Mean per-page block F1 (the benchmark's primary metric) at a threshold."""
+    """Mean per-page block F1 (the benchmark's primary metric) at a threshold, over each page's
+    labeled blocks (labels 1/0, or -1 undecided; pages with none left out)."""
+    f1 = page_f1s(pages_labels, pages_scores, threshold)
+    kept = f1[~np.isnan(f1)]
+    return float(kept.mean()) if len(kept) else 0.0
+
+
+def page_f1s(pages_labels: Sequence[np.ndarray], pages_scores: Sequence[np.ndarray], threshold: float) -> np.ndarray:
+    """Block F1 of each page at a threshold (NaN for a page without a labeled block)."""
     from .scoring import prf
 
-    total = 0.0
-    for y, s in zip(pages_labels, pages_scores):
-        k = s >= threshold
-        tp = float(np.sum(k & y))
-        total += prf(tp, float(np.sum(k & ~y)), float(np.sum(~k & y)))[2]
-    return total / max(1, len(pages_labels))
+    out = np.full(len(pages_labels), np.nan)
+    for i, (y, s) in enumerate(zip(pages_labels, pages_scores)):
+        y = np.asarray(y)
+        labeled = y >= 0
+        if not labeled.any():
+            continue
+        k, c = s[labeled] >= threshold, y[labeled] > 0
+        tp = float(np.sum(k & c))
+        out[i] = prf(tp, float(np.sum(k & ~c)), float(np.sum(~k & c)))[2]
+    return out
 
 
 def _split_by_page(values: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     return np.split(values, np.cumsum(sizes)[:-1]) if len(sizes) else []
 
 
+@dataclass(frozen=True)
+class TrainPage:
+    """One page for `fit_and_select`: its blocks (or lines), labels (1 content, 0 boilerplate, -1
+    undecided), source, page type (None when the source gives none) and site."""
+
+    blocks: list[Block]
+    labels: np.ndarray
+    source: str
+    page_type: str | None
+    site: str
+
+
+# Validation groups: a choice must lose on none of them (WCXB's article pages: the news-like part
+# of the corpus with full labels).
+VALIDATION_GROUPS: dict[str, Any] = {
+    "wcxb": lambda p: p.source == "wcxb",
+    "trafilatura-eval": lambda p: p.source == "trafilatura-eval",
+    "wcxb-article": lambda p: p.source == "wcxb" and p.page_type == "article",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A decision rule and its validation block F1 per group (`VALIDATION_GROUPS`)."""
+
+    default: float
+    article: float
+    f1: dict[str, float]
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(list(self.f1.values())))
+
+    def loses_to(self, other: Thresholds) -> bool:
+        return any(self.f1[g] < other.f1[g] for g in self.f1)
+
+
+def choose_thresholds(pages: Sequence[TrainPage], scores: Sequence[np.ndarray], article: np.ndarray) -> Thresholds:
+    """The thresholds with the best mean of the groups' validation F1: one for all pages, or one for
+    pages predicted articles (`article`) and one for the rest, the latter only when it loses on no
+    group against the best single threshold."""
+    F = np.array([page_f1s([p.labels for p in pages], scores, t) for t in THRESHOLDS])  # thresholds × pages
+    masks = {g: np.array([bool(fn(p)) for p in pages]) & ~np.isnan(F[0]) for g, fn in VALIDATION_GROUPS.items()}
+
+    def rule(ta: int, to: int) -> Thresholds:
+        per_page = np.where(article, F[ta], F[to])
+        f1 = {g: round(float(per_page[m].mean()), 4) if m.any() else 0.0 for g, m in masks.items()}
+        return Thresholds(THRESHOLDS[to], THRESHOLDS[ta], f1)
+
+    def key(r: Thresholds) -> tuple[float, float]:
+        return (r.mean, -abs(r.default - 0.5) - abs(r.article - 0.5))
+
+    single = max((rule(t, t) for t in range(len(THRESHOLDS))), key=key)
+    pairs = [rule(ta, to) for ta in range(len(THRESHOLDS)) for to in range(len(THRESHOLDS))]
+    return max([r for r in pairs if not r.loses_to(single)], key=key, default=single)
+
+
+def validation_table(trials: Sequence[dict[str, Any]]) -> str:
+    """The per-source validation table `train` prints."""
+    groups = list(VALIDATION_GROUPS)
+    lines = ["| second stage | thresholds (article / other) | " + " | ".join(groups) + " | mean |",
+             "|---" * (len(groups) + 3) + "|"]
+    for t in trials:
+        f1 = t["validation_block_f1"]
+        lines.append(f"| {t['second']} | {t['thresholds']['article']} / {t['thresholds']['default']} | "
+                     + " | ".join(f"{f1[g]:.4f}" for g in groups) + f" | {np.mean([f1[g] for g in groups]):.4f} |")
+    return "\n".join(lines)
+
+
 def fit_and_select(
-    train: Sequence[tuple[Sequence[Block], np.ndarray]],
-    validation: Sequence[tuple[Sequence[Block], np.ndarray]],
+    train: Sequence[TrainPage],
+    validation: Sequence[TrainPage],
     mode: str,
     grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
     log: Any = print,
-    groups: Sequence[str] | None = None,
     first: dict[str, Any] = FIRST_STAGE,
 ) -> BlockClassifier:
-    """Fit the first stage on train (and out of fold, by `groups`: one site per train page), then
-    each second-stage grid point (in order of cost); keep the one (and the threshold) with the best
-    validation F1, a costlier one only when it gains `MIN_GAIN`."""
+    """Fit the page-type model and the first stage on train (out of fold by site), then each
+    second-stage grid point (in order of cost); keep the one and the thresholds with the best mean
+    validation F1 over `VALIDATION_GROUPS`, a costlier one only when it gains `MIN_GAIN` and loses
+    on no group."""
     text_only = mode == "text"
     featurizer = BlockFeaturizer(text_only=text_only).fit([])
     t0 = time.perf_counter()
-    Xtr = featurizer.transform([b for b, _ in train])
-    ytr = np.concatenate([y for _, y in train]).astype(bool) if train else np.zeros(0, dtype=bool)
-    Xva = featurizer.transform([b for b, _ in validation])
-    yva = [y.astype(bool) for _, y in validation]
-    sizes = [len(b) for b, _ in validation]
-    row_groups = None if groups is None else np.repeat(np.asarray(groups, dtype=object), [len(b) for b, _ in train])
-    log(f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s")
+    tr = [featurizer.block_features(p.blocks) for p in train]
+    va = [featurizer.block_features(p.blocks) for p in validation]
+    tr_types = featurizer.fit_page_types(np.array([page_summary(F) for _, F in tr]), [p.page_type for p in train], [p.site for p in train])
+    va_types = featurizer.page_type_probs(np.array([page_summary(F) for _, F in va]))
+
+    def matrix(parts: Sequence[tuple[np.ndarray, np.ndarray]], types: np.ndarray) -> np.ndarray:
+        rows = [np.hstack([np.full((len(F), 1), i), keys, featurizer.with_page_types(F, types[i])]) for i, (keys, F) in enumerate(parts)]
+        return np.concatenate(rows) if rows else np.zeros((0, featurizer.n_features_out_))
+
+    Xtr, Xva = matrix(tr, tr_types), matrix(va, va_types)
+    ytr = np.concatenate([p.labels for p in train]) if train else np.zeros(0, dtype=int)
+    sizes = [len(p.blocks) for p in validation]
+    known = [i for i, p in enumerate(validation) if p.page_type in PAGE_TYPES]
+    type_accuracy = float(np.mean([PAGE_TYPES[int(va_types[i].argmax())] == validation[i].page_type for i in known])) if known else 0.0
+    article = va_types.argmax(axis=1) == _ARTICLE
+    row_groups = np.repeat(np.asarray([p.site for p in train], dtype=object), [len(p.blocks) for p in train])
+    log(f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s; "
+        f"page types on validation: accuracy {type_accuracy:.3f} ({len(known)} pages)")
     t1 = time.perf_counter()
     stack = ContextStack(_hgb(**first), None, text_only)
     oof = stack.fit_first(Xtr, ytr, row_groups)
     log(f"[{mode}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
-    best: tuple[float, float, dict[str, Any] | None, Any] | None = None
+    best: tuple[Thresholds, dict[str, Any] | None, Any] | None = None
     trials = []
     for params in grid:
         t1 = time.perf_counter()
         stack.second = None if params is None else _hgb(**params)
         stack.fit_second(Xtr, ytr, oof)
-        scores = _split_by_page(stack.predict_proba(Xva)[:, 1], sizes)
-        f1s = {t: mean_page_f1(yva, scores, t) for t in THRESHOLDS}
-        thr = max(f1s, key=lambda t: (f1s[t], -abs(t - 0.5)))
-        trials.append({"second": params, "threshold": thr, "validation_block_f1": round(f1s[thr], 4)})
-        log(f"[{mode}] second stage {params}: validation block F1 {f1s[thr]:.4f} at threshold {thr} ({time.perf_counter() - t1:.0f}s)")
-        if best is None or f1s[thr] >= best[0] + MIN_GAIN:
-            best = (f1s[thr], thr, params, stack.second_)
+        rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva)[:, 1], sizes), article)
+        trials.append({"second": params, "thresholds": {"default": rule.default, "article": rule.article},
+                       "validation_block_f1": rule.f1})
+        log(f"[{mode}] second stage {params}: validation block F1 {rule.f1} ({time.perf_counter() - t1:.0f}s)")
+        if best is None or (rule.mean >= best[0].mean + MIN_GAIN and not rule.loses_to(best[0])):
+            best = (rule, params, stack.second_)
     assert best is not None
-    f1, thr, params, second = best
+    rule, params, second = best
     stack.second, stack.second_ = (None if params is None else _hgb(**params)), second
     pipeline = Pipeline([("features", featurizer), ("model", stack)])
+    log(f"[{mode}] validation block F1 per source (chosen: second stage {params}):\n{validation_table(trials)}")
     info = {
-        "params": {"first": first, "second": params},
-        "validation_block_f1": round(f1, 4),
+        "params": {"first": first, "second": params, "page_type_C": PAGE_TYPE_C},
+        "validation_block_f1": rule.f1,
+        "page_type_validation_accuracy": round(type_accuracy, 4),
         "trials": trials,
         "train_pages": len(train),
-        "train_blocks": int(len(ytr)),
+        "train_blocks": int(np.sum(ytr >= 0)),
         "validation_pages": len(validation),
     }
-    return BlockClassifier(pipeline, thr, mode, info)
+    types = {"article": rule.article} if rule.article != rule.default else {}
+    return BlockClassifier(pipeline, rule.default, mode, info, types)
 
 
-def training_data(labeled: Sequence[Any], mode: str) -> list[tuple[list[Block], np.ndarray]]:
-    """(blocks, content labels) per page with full labels; text mode renders each page as lines."""
-    from .types import CONTENT
+def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
+    """A `TrainPage` per page with at least one labeled block; text mode renders each page as lines."""
+    from .corpora.build import site
+    from .types import BOILERPLATE, CONTENT
 
     out = []
     for lp in labeled:
-        if lp.gold.text is None:
+        y = np.array([1 if b.label == CONTENT else 0 if b.label == BOILERPLATE else -1 for b in lp.blocks], dtype=np.int64)
+        if not (y >= 0).any():
             continue
         blocks = [b.block for b in lp.blocks]
-        y = np.array([b.label == CONTENT for b in lp.blocks], dtype=bool)
         if mode == "text":
-            lines, owner = as_lines(blocks)
-            out.append((lines, y[owner] if owner else np.zeros(0, dtype=bool)))
-        else:
-            out.append((blocks, y))
+            blocks, owner = as_lines(blocks)
+            y = y[owner] if owner else np.zeros(0, dtype=np.int64)
+        out.append(TrainPage(blocks, y, lp.page.source, lp.page.page_type, site(lp.page.domain)))
     return out
 
 
-def train(corpus: Any, modes: Sequence[str] = MODES, folder: Path = MODEL_DIR, grid: Sequence[dict[str, Any]] = SECOND_GRID, log: Any = print) -> list[BlockClassifier]:
-    """Train on `train`, select on `validation`, save. The test split is not read."""
-    from .groundtruth import load_labeled
+def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
+    """A `TrainPage` per `render.RenderedPage` with at least one labeled line."""
+    from .corpora.build import site
+    from .types import BOILERPLATE, CONTENT
 
-    train_lp = load_labeled(corpus, corpus.select(split="train"))
-    val_lp = load_labeled(corpus, corpus.select(split="validation"))
-    sites = [lp.page.domain for lp in train_lp if lp.gold.text is not None]
+    out = []
+    for rp in pages:
+        y = np.array([1 if lab == CONTENT else 0 if lab == BOILERPLATE else -1 for lab in rp.labels], dtype=np.int64)
+        if (y >= 0).any():
+            out.append(TrainPage(rp.lines, y, rp.page.source, rp.page.page_type, site(rp.page.domain)))
+    return out
+
+
+def train(corpus: Any, modes: Sequence[str] = MODES, folder: Path = MODEL_DIR, grid: Sequence[dict[str, Any] | None] = SECOND_GRID, log: Any = print) -> list[BlockClassifier]:
+    """Train on `train`, select on `validation`, save. The test split is not read. The text model
+    sees every page rendered by every one of `render.RENDERERS`."""
+    from .groundtruth import load_labeled
+    from .render import missing_renderers, rendered
+
+    train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
+    if "text" in modes and missing_renderers():
+        raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")
+    train_lp = load_labeled(corpus, train_pages)
+    val_lp = load_labeled(corpus, val_pages)
     out = []
     for mode in modes:
-        clf = fit_and_select(training_data(train_lp, mode), training_data(val_lp, mode), mode, grid, log, groups=sites)
+        if mode == "text":
+            data = rendered_training_data(rendered(corpus, train_pages)), rendered_training_data(rendered(corpus, val_pages))
+        else:
+            data = training_data(train_lp, mode), training_data(val_lp, mode)
+        clf = fit_and_select(*data, mode, grid, log)
         clf.info["dataset_revision"] = corpus.revision()
         path = clf.save(folder)
-        log(f"[{mode}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), threshold {clf.threshold}")
+        log(f"[{mode}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), thresholds {clf.threshold} {clf.type_thresholds}")
         out.append(clf)
     return out

@@ -49,23 +49,26 @@ def detect_mode(text: str, name: str = "") -> str:
 
 @dataclass(frozen=True)
 class Decisions:
-    """The classifier's view of one page: its blocks, their scores and what is kept."""
+    """The classifier's view of one page: its blocks, their scores, what is kept, and the page's
+    predicted type (`classifier.PAGE_TYPES`; None without blocks)."""
 
     mode: str
     blocks: list[Block]
     scores: list[float]
     kept: list[bool]
+    page_type: str | None = None
 
     @property
     def text(self) -> str:
         return "\n".join(b.text for b, k in zip(self.blocks, self.kept) if k)
 
     def block_rows(self) -> list[dict[str, Any]]:
-        """One dict per block: `index`, `text`, `label`, `score`, `category`."""
+        """One dict per block: `index`, `text`, `label`, `score`, `category`, and the page's
+        `page_type`."""
         labels = [CONTENT if k else BOILERPLATE for k in self.kept]
         cats = categorize(self.blocks, labels)
         return [
-            {"index": b.index, "text": b.text, "label": lab, "score": round(s, 4), "category": c}
+            {"index": b.index, "text": b.text, "label": lab, "score": round(s, 4), "category": c, "page_type": self.page_type}
             for b, lab, s, c in zip(self.blocks, labels, self.scores, cats)
         ]
 
@@ -82,9 +85,8 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
         blocks = segment_text(text.decode("utf-8", "replace") if utf8 else text)
     else:
         blocks = segment_html(text, utf8)
-    clf = shipped(mode)  # text pages: one block per line, exactly what the text model reads
-    scores = clf.scores(blocks)
-    return Decisions(mode, blocks, scores.tolist(), (scores >= clf.threshold).tolist())
+    d = shipped(mode).decide(blocks)  # text pages: one block per line, exactly what the text model reads
+    return Decisions(mode, blocks, d.scores.tolist(), d.kept, d.page_type)
 
 
 def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = "-") -> str:
@@ -102,7 +104,7 @@ def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = 
 def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
     rec, mode, fmt = args
     d = classify(rec.text, rec.kind if mode == "auto" else mode)
-    row: dict[str, Any] = {"url": rec.url, "record_id": rec.record_id, "mode": d.mode, "text": d.text}
+    row: dict[str, Any] = {"url": rec.url, "record_id": rec.record_id, "mode": d.mode, "page_type": d.page_type, "text": d.text}
     if fmt == "jsonl":
         row["blocks"] = d.block_rows()
     return row

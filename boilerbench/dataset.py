@@ -1,13 +1,14 @@
 """`build-dataset`: the benchmark as a Hugging Face dataset folder (parquet + a card, no loading script).
 
 Three configs, each with train / validation / test splits (the `excluded` pages — WCXB dev pages of
-sites that have a test page — are left out, so no site is in both training and test):
+sites that have a test page — are left out, so no site is in two splits):
 
 * `pages` — one row per page: ids, provenance and licence, the page (HTML, or text for text pages),
   the human gold text and snippets;
 * `blocks` — one row per block: the segmenter's block, its derived label and category, statistics;
-* `lines` — the text-mode view: each page rendered as lines (`classifier.as_lines`), one row per
-  line with its block's label, what the text-mode model is trained and evaluated on.
+* `lines` — the text-mode view: each page rendered as a crawl's text dump by each of
+  `render.RENDERERS` (the segmenter's own lines, and real HTML-to-text tools), one row per line
+  with its label (`renderer` says which), what the text-mode model is trained and evaluated on.
 
 The card (`README.md`) declares the configs in its YAML header and carries the evaluation table
 generated from `baselines/`, the same numbers as `leaderboard.md`.
@@ -60,15 +61,15 @@ def _schemas(pa: Any) -> dict[str, Any]:
             ("source", s), ("split", s),
         ]),
         "lines": pa.schema([
-            ("page_id", s), ("line", pa.int32()), ("block", pa.int32()), ("text", s), ("label", s),
+            ("page_id", s), ("renderer", s), ("line", pa.int32()), ("block", pa.int32()), ("text", s), ("label", s),
             ("category", s), ("source", s), ("split", s),
         ]),
     }
 
 
 def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    from .classifier import as_lines
     from .groundtruth import load_labeled
+    from .render import rendered
     from .runner import page_html
     from .text import decode_bytes
 
@@ -92,12 +93,12 @@ def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, di
                 "link_density": blk.link_words / max(1, blk.words), "depth": blk.depth, "context": blk.context,
                 "gold_coverage": b.coverage, "corrected": b.corrected, "source": page.source, "split": page.split,
             })
-        lines, owner = as_lines([b.block for b in lp.blocks])
-        for line, o in zip(lines, owner):
-            b = lp.blocks[o]
-            out["lines"][page.split].append({
-                "page_id": page.page_id, "line": line.index, "block": o, "text": line.text, "label": b.label,
-                "category": b.category, "source": page.source, "split": page.split,
+    for rp in rendered(corpus, pages, progress=progress):
+        for line, label, category, owner in zip(rp.lines, rp.labels, rp.categories, rp.owners):
+            out["lines"][rp.page.split].append({
+                "page_id": rp.page.page_id, "renderer": rp.renderer, "line": line.index,
+                "block": owner if owner >= 0 else None, "text": line.text, "label": label,
+                "category": category, "source": rp.page.source, "split": rp.page.split,
             })
     return out
 
@@ -229,18 +230,24 @@ blocks = load_dataset("DIR_OR_REPO", "blocks", split="test")   # also "pages", "
 * `blocks`: `page_id, index, xpath, tag, text, label, category, words, link_words, link_density,
   depth, context, gold_coverage, corrected, source, split`. `label` is `content`, `boilerplate`, or
   null (not labeled: on snippet-only pages, blocks that no snippet decides; never scored).
-* `lines`: `page_id, line, block, text, label, category, source, split`: each page rendered as a
-  crawl's text dump, one row per line, with its block's label (the text-mode task).
+* `lines`: `page_id, renderer, line, block, text, label, category, source, split`: each page
+  rendered as a crawl's text dump by each renderer, one row per line (the text-mode task).
+  `renderer` is `blocks` (the segmenter's blocks as lines; `block` is the block's index and the
+  line has its block's label) or a real HTML-to-text tool (`resiliparse`, with alt texts;
+  `inscriptis`; `html-text`), whose lines are labeled by the same aligner against the gold
+  (`block` null).
 
 ## Sources, splits and licences
 
 {chr(10).join(sources)}
 
-Each page row carries its source's licence in `license`. Splits: WCXB dev pages are divided into
-train and validation by site (registrable domain); WCXB test, Scrapinghub and trafilatura-eval are
-test. WCXB dev pages whose site has a test page in any source (and the dev copies of test pages)
-are left out, so **no site is in both training (train, validation) and test**. Licence texts:
-`licenses/` in this folder.
+Each page row carries its source's licence in `license`. Splits are by site (registrable
+domain): WCXB dev pages are divided into train and validation (≈85/15); trafilatura-eval into
+train, validation and test (≈40/20/40 of its sites; its labels are `with`/`without` snippets, so
+most of its blocks are null); WCXB test and Scrapinghub are test. WCXB dev pages whose site has a
+test page in any source (and the dev copies of test pages) are left out, so **no site is in two
+splits**. trafilatura-eval is trafilatura's own development set: its test part flatters
+trafilatura. Licence texts: `licenses/` in this folder.
 
 ## What a block is
 

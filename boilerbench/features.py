@@ -50,7 +50,7 @@ import numpy as np
 from .segment import descriptor_tag
 from .types import Block
 
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"
 HASH_NEAR = 64
 
 TAGS = (
@@ -81,13 +81,21 @@ _DOM_NAMES = (
     "grand_log_words", "grand_link_density", "grand_share", "in_main", "main_depth_diff", "same_context_blocks",
 )
 
+# The article group (`_article`): in-article boilerplate, by where a block stands against the
+# page's prose. Line pages have no DOM context, so no `context_run`. (Positions against the page's
+# main run of prose were tried too: they lost on WCXB validation.)
+_ARTICLE_NAMES = ("between_prose", "bracketed", "short_run", "context_run")
+_LINE_ARTICLE_NAMES = tuple(n for n in _ARTICLE_NAMES if n != "context_run")
+
 LINE_FEATURES = (
     list(_TEXT_NAMES)
     + list(_POS_NAMES)
     + list(_PAGE_NAMES)
     + [f"n{o:+d}_{n}" for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES if n != "same_parent"]
+    + list(_LINE_ARTICLE_NAMES)
 )
-FEATURE_NAMES = (
+# The compiled part's columns (`dense_rows`, tags, DOM cues), then the article group.
+_BASE_NAMES = (
     list(_TEXT_NAMES)
     + list(_POS_NAMES)
     + list(_PAGE_NAMES)
@@ -98,6 +106,7 @@ FEATURE_NAMES = (
     + [f"anc_{t}" for t in ANCESTOR_TAGS]
     + [f"near_tok_{i}" for i in range(HASH_NEAR)]
 )
+FEATURE_NAMES = _BASE_NAMES + list(_ARTICLE_NAMES)
 
 # Character classes, as bit flags of a code-point table (the Basic Multilingual Plane; code points
 # above it share one entry: they are rare in text and mostly symbols).
@@ -358,15 +367,62 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
         return np.zeros((0, len(names)), dtype=np.float32)
     c = cols if cols is not None else columns(blocks)
     if text_only:
-        return _dense(c, None).astype(np.float32)
+        dense = _dense(c, None)
+        return np.hstack([dense, _article(c, dense, text_only=True)]).astype(np.float32)
     dense = _dense(c, keys if keys is not None else structure_keys(blocks, cols=c)) if _compiled_dense is None else dense_rows(c)
     # Written into one float32 matrix (the same values as concatenating, then casting).
     out = np.zeros((n, len(names)), dtype=np.float32)
     d, t = dense.shape[1], dense.shape[1] + len(TAGS) + 1
     out[:, :d] = dense
     out[np.arange(n), d + c.tag] = 1.0
-    out[:, t:] = (_compiled_cues or _context_cues)(c.contexts)
+    out[:, t:t + _N_CUES] = (_compiled_cues or _context_cues)(c.contexts)
+    out[:, len(_BASE_NAMES):] = _article(c, dense)
     return out
+
+
+_PROSE_CHARS = 100  # a paragraph of prose: at least this many characters, ...
+_PROSE_LINKS = 0.3  # ... less than this link density, and ends with a sentence end
+_NEAR = 3  # blocks on either side that count as "near"
+_SHORT_WORDS = 12  # a title-like block: at most this many words, no sentence end
+
+
+def _article(c: Columns, dense: np.ndarray, text_only: bool = False) -> np.ndarray:
+    """The article group, from the page's `Columns` and its dense text columns. In-article
+    boilerplate (an inline related headline, a caption, a byline) is a short block between
+    paragraphs of prose; a renderer's placeholder is a whole-block `[token]`; teasers, related
+    lists and comments come in runs of short title-like blocks or of blocks with one DOM context.
+    Language-agnostic: characters, sentence ends, links, positions."""
+    n = len(c.texts)
+    density = dense[:, _TEXT_INDEX["link_density"]]
+    prose = (c.lengths >= _PROSE_CHARS) & (density < _PROSE_LINKS) & (c.ends > 0)
+    idx = np.arange(n)
+    csum = np.concatenate([[0], np.cumsum(prose)])
+    before = csum[idx] - csum[np.maximum(idx - _NEAR, 0)]
+    after = csum[np.minimum(idx + _NEAR + 1, n)] - csum[idx + 1]
+    short = (c.words <= _SHORT_WORDS) & (c.ends == 0)
+    cols = [
+        ((before > 0) & (after > 0) & ~prose).astype(np.float64),
+        np.fromiter((_bracketed(t) for t in c.texts), dtype=np.float64, count=n),
+        np.log1p(_run_lengths(short)),
+    ]
+    if not text_only:
+        cols.append(np.log1p(_value_runs(c.context)))
+    return np.stack(cols, axis=1)
+
+
+def _bracketed(text: str) -> bool:
+    """A whole-block bracket token (`[iklan_2]`, `[caption]`): a placeholder a renderer left."""
+    return len(text) > 2 and text[0] == "[" and text[-1] == "]" and "[" not in text[1:-1]
+
+
+def _value_runs(values: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of equal consecutive values it belongs to."""
+    n = len(values)
+    if n == 0:
+        return np.zeros(0)
+    change = np.concatenate([[True], values[1:] != values[:-1]])
+    run_id = np.cumsum(change) - 1
+    return np.bincount(run_id)[run_id].astype(np.float64)
 
 
 def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
@@ -443,6 +499,7 @@ def _in_main(c: Columns, links: np.ndarray) -> tuple[int, np.ndarray]:
 
 
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_TEXT_INDEX = {name: i for i, name in enumerate(_TEXT_NAMES)}
 # Columns of `_dense` (HTML) that `dense_rows` leaves to numpy's log1p, as `_dense` computes them.
 _LOG1P_COLUMNS = np.array([_COLUMN[n] for n in ("link_run", "parent_log_words", "parent_blocks", "grand_log_words", "same_context_blocks")])
 

@@ -27,6 +27,10 @@ from boilerbench.classifier import (
     BlockFeaturizer,
     ContextStack,
     as_lines,
+    PAGE_TYPES,
+    TrainPage,
+    VALIDATION_GROUPS,
+    feature_names,
     fit_and_select,
     load,
     make_pipeline,
@@ -75,7 +79,8 @@ def test_load_shipped_models(mode: str) -> None:
     assert featurizer.text_only is (mode == "text")
     model = clf.pipeline.named_steps["model"]
     assert isinstance(model, ContextStack) and model.text_only is (mode == "text")
-    assert model.n_features_in_ == N_KEYS + len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)
+    assert model.n_features_in_ == N_KEYS + len(feature_names(mode == "text"))
+    assert feature_names(mode == "text")[: len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)] == list(LINE_FEATURES if mode == "text" else FEATURE_NAMES)
     if model.second_ is not None:
         assert model.second_.n_features_in_ == len(model.second_input_names())
     assert 0.0 < clf.threshold < 1.0
@@ -244,9 +249,10 @@ def test_as_lines_on_a_real_pre(jefftk) -> None:
 
 @pytest.fixture(scope="module")
 def labeled_slice():
+    """Train: WCXB pages (full labels, page types) and trafilatura-eval pages (snippets only)."""
     corpus = Corpus.open()
-    train = corpus.select(split="train")[:N_TRAIN]
-    validation = corpus.select(split="validation")[:N_VALIDATION]
+    train = corpus.select(split="train", source="wcxb")[:N_TRAIN - 10] + corpus.select(split="train", source="trafilatura-eval")[:10]
+    validation = corpus.select(split="validation", source="wcxb")[:N_VALIDATION - 5] + corpus.select(split="validation", source="trafilatura-eval")[:5]
     test = corpus.select(split="test", source="wcxb")[:N_TEST]
     lps = load_labeled(corpus, train + validation + test, workers=2, progress=False, cache=False)
     return lps[:N_TRAIN], lps[N_TRAIN : N_TRAIN + N_VALIDATION], lps[N_TRAIN + N_VALIDATION :]
@@ -258,25 +264,50 @@ def trained(labeled_slice, tmp_path_factory: pytest.TempPathFactory):
     train = training_data(train_lp, "html")
     validation = training_data(val_lp, "html")
     logged: list[str] = []
-    sites = [lp.page.domain for lp in train_lp if lp.gold.text is not None]
-    clf = fit_and_select(train, validation, "html", grid=TINY_GRID, log=logged.append, groups=sites, first=TINY_FIRST)
+    clf = fit_and_select(train, validation, "html", grid=TINY_GRID, log=logged.append, first=TINY_FIRST)
     folder = tmp_path_factory.mktemp("trained-model")
     path = clf.save(folder)
     return clf, folder, path, train, logged
 
 
 def test_training_data(labeled_slice) -> None:
+    """Every train page with a labeled block; snippet pages keep their undecided blocks as -1 (the
+    features see the whole page, the fit only the decided blocks)."""
     train_lp, _, _ = labeled_slice
     html = training_data(train_lp, "html")
     text = training_data(train_lp, "text")
-    full = [lp for lp in train_lp if lp.gold.text is not None]
-    assert len(html) == len(text) == len(full) > 0
-    for (blocks, y), (lines, y_lines), lp in zip(html, text, full):
-        assert len(blocks) == len(y) == len(lp.blocks)
-        assert list(y) == [b.label == CONTENT for b in lp.blocks]
-        assert len(lines) == len(y_lines) >= len(blocks)
-        _, owner = as_lines(blocks)
-        assert list(y_lines) == [y[o] for o in owner]  # a line has its block's label
+    assert len(html) == len(text) == N_TRAIN
+    assert {p.source for p in html} == {"wcxb", "trafilatura-eval"}
+    for page, lines, lp in zip(html, text, train_lp):
+        assert isinstance(page, TrainPage) and page.page_type == lp.page.page_type
+        assert len(page.blocks) == len(page.labels) == len(lp.blocks)
+        expected = [1 if b.label == CONTENT else 0 if b.label == BOILERPLATE else -1 for b in lp.blocks]
+        assert list(page.labels) == expected
+        if lp.gold.text is None:
+            assert -1 in expected and (np.array(expected) >= 0).any()
+        else:
+            assert -1 not in expected
+        assert len(lines.blocks) == len(lines.labels) >= len(page.blocks)
+        _, owner = as_lines(page.blocks)
+        assert list(lines.labels) == [page.labels[o] for o in owner]  # a line has its block's label
+
+
+def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
+    """Flipping the labels of undecided blocks to anything changes nothing: they are never fitted."""
+    train_lp, _, _ = labeled_slice
+    train = training_data(train_lp, "html")
+    stack = ContextStack(classifier._hgb(**TINY_FIRST), None, False)
+    featurizer = BlockFeaturizer().fit([])
+    parts = [featurizer.block_features(p.blocks) for p in train]
+    X = np.concatenate([np.hstack([np.full((len(F), 1), i), k, F]) for i, (k, F) in enumerate(parts)])
+    y = np.concatenate([p.labels for p in train])
+    assert (y == -1).sum() > 100
+    a = stack.fit_first(X, y)
+    stack_a = stack.first_
+    flipped = np.where(y == -1, -2, y)
+    b = stack.fit_first(X, flipped)
+    assert np.array_equal(a, b)
+    assert np.array_equal(stack_a.predict_proba(X[:, N_KEYS:].astype(np.float32)), stack.first_.predict_proba(X[:, N_KEYS:].astype(np.float32)))
 
 
 def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
@@ -285,24 +316,28 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert (folder / "boilerbench-html.json").is_file()
     assert sorted(p.name for p in folder.iterdir()) == ["boilerbench-html.json", "boilerbench-html.skops"]
     loaded = load("html", folder=folder)
-    assert loaded.threshold == clf.threshold
+    assert loaded.threshold == clf.threshold and loaded.type_thresholds == clf.type_thresholds
     assert loaded.threshold in THRESHOLDS
+    assert set(loaded.type_thresholds) <= {"article"}
     assert loaded.info["params"]["first"] == TINY_FIRST
     assert loaded.info["params"]["second"] in TINY_GRID
     assert loaded.info["train_pages"] == len(train) == N_TRAIN
     assert loaded.info["validation_pages"] == N_VALIDATION
-    assert loaded.info["train_blocks"] == sum(len(b) for b, _ in train)
-    assert 0.0 < loaded.info["validation_block_f1"] <= 1.0
+    assert loaded.info["train_blocks"] == sum(int((p.labels >= 0).sum()) for p in train)
+    f1 = loaded.info["validation_block_f1"]
+    assert set(f1) == set(VALIDATION_GROUPS) and all(0.0 < v <= 1.0 for v in f1.values())
     # the best trial, or a cheaper one within MIN_GAIN of it
     chosen = next(t for t in loaded.info["trials"] if t["second"] == loaded.info["params"]["second"])
-    assert loaded.info["validation_block_f1"] == chosen["validation_block_f1"]
-    assert max(t["validation_block_f1"] for t in loaded.info["trials"]) < chosen["validation_block_f1"] + classifier.MIN_GAIN
+    assert f1 == chosen["validation_block_f1"]
+    mean = np.mean(list(f1.values()))
+    assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + classifier.MIN_GAIN
     assert loaded.info["features_version"] == FEATURES_VERSION
-    assert any("validation block F1" in line for line in logged)
-    # the loaded pipeline gives the fitted one's scores
+    assert any("validation block F1 per source" in line and "trafilatura-eval" in line for line in logged)
+    # the loaded pipeline gives the fitted one's scores and page type
     _, _, test_lp = labeled_slice
     blocks = [b.block for b in test_lp[0].blocks]
     assert np.allclose(loaded.scores(blocks), clf.scores(blocks))
+    assert loaded.decide(blocks).page_type == clf.decide(blocks).page_type in PAGE_TYPES
 
 
 def test_trained_model_beats_all_text_on_held_out_pages(trained, labeled_slice) -> None:
@@ -322,13 +357,20 @@ def test_trained_model_beats_all_text_on_held_out_pages(trained, labeled_slice) 
     assert np.mean(model) > np.mean(all_text) + 0.05, (np.mean(model), np.mean(all_text))
 
 
-def test_threshold_is_the_best_on_validation(trained, labeled_slice) -> None:
-    """The chosen threshold maximises the mean validation block F1 over THRESHOLDS."""
+def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
+    """The recorded per-group validation F1 is what the saved model's decisions score, and no single
+    threshold has a better mean over the groups."""
     clf, _, _, _, _ = trained
     _, val_lp, _ = labeled_slice
     validation = training_data(val_lp, "html")
-    ys = [y for _, y in validation]
-    scores = [clf.scores(b) for b, _ in validation]
-    f1 = {t: classifier.mean_page_f1(ys, scores, t) for t in THRESHOLDS}
-    assert f1[clf.threshold] == pytest.approx(max(f1.values()))
-    assert round(f1[clf.threshold], 4) == clf.info["validation_block_f1"]
+    decided = [clf.decide(p.blocks) for p in validation]
+    f1 = {}
+    for group, member in VALIDATION_GROUPS.items():
+        pages = [(p, d) for p, d in zip(validation, decided) if member(p)]
+        kept = [np.array(d.kept, dtype=float) for _, d in pages]
+        f1[group] = round(classifier.mean_page_f1([p.labels for p, _ in pages], kept, 0.5), 4) if pages else 0.0
+    assert f1 == clf.info["validation_block_f1"]
+    groups = {g: [p for p in validation if m(p)] for g, m in VALIDATION_GROUPS.items()}
+    for t in THRESHOLDS:
+        single = np.mean([classifier.mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0 for ps in groups.values()])
+        assert single <= np.mean(list(f1.values())) + 1e-9, t

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from boilerbench import cli
 from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
-from boilerbench.classifier import shipped
+from boilerbench.classifier import PAGE_TYPES, shipped
 from boilerbench.clean import classify
 from boilerbench.segment import segment_html, segment_text
 from boilerbench.text import decode_bytes, to_utf8
@@ -102,9 +102,11 @@ def test_clean_jsonl(capsys) -> None:
     rows = [json.loads(line) for line in out.splitlines()]
     blocks = segment_html(JEFFTK.read_bytes())
     assert len(rows) == len(blocks)
-    threshold = shipped("html").threshold
+    decided = shipped("html").decide(blocks)
+    threshold = shipped("html").type_thresholds.get(decided.page_type, shipped("html").threshold)
     for row, b in zip(rows, blocks):
-        assert set(row) == {"index", "text", "label", "score", "category"}
+        assert set(row) == {"index", "text", "label", "score", "category", "page_type"}
+        assert row["page_type"] == decided.page_type in PAGE_TYPES  # the predicted type of the page
         assert row["index"] == b.index and row["text"] == b.text
         assert row["label"] in ("content", "boilerplate")
         assert isinstance(row["score"], float) and 0.0 <= row["score"] <= 1.0

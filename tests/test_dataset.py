@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 
 from boilerbench.classifier import as_lines
+from boilerbench.labels import derive_labels
+from boilerbench.render import RENDERERS, render_text
+from boilerbench.segment import segment_text
+from boilerbench.text import decode_bytes
 from boilerbench.corpora.store import Corpus
 from boilerbench.dataset import CONFIGS, LICENSES, build_dataset, check_splits
 from boilerbench.groundtruth import load_labeled
@@ -90,16 +94,28 @@ def test_pages_load_offline(built, offline) -> None:
 
 
 def test_lines_load_offline(built, offline) -> None:
+    """Every page by every renderer: the `blocks` rows are the segmenter's lines with their block's
+    label; a tool's rows are its own text, line by line, labeled by the aligner."""
     out, _, labeled = built
     ds = datasets.load_dataset(str(out), "lines", split="train", cache_dir=str(offline))
+    assert set(ds["renderer"]) == set(RENDERERS)
     expected = 0
     for lp in _expected(labeled, "train"):
         lines, owner = as_lines([b.block for b in lp.blocks])
-        expected += len(lines)
-        rows = [r for r in ds if r["page_id"] == lp.page.page_id]
+        rows = [r for r in ds if r["page_id"] == lp.page.page_id and r["renderer"] == "blocks"]
         assert [r["text"] for r in rows] == [line.text for line in lines]
         assert [r["label"] for r in rows] == [lp.blocks[o].label for o in owner]
+        assert [r["block"] for r in rows] == owner
+        expected += len(rows)
+        html = decode_bytes(Corpus.open().read(lp.page))
+        for renderer in RENDERERS[1:]:
+            rows = [r for r in ds if r["page_id"] == lp.page.page_id and r["renderer"] == renderer]
+            assert [r["text"] for r in rows] == [b.text for b in segment_text(render_text(html, renderer))]
+            assert [r["label"] for r in rows] == derive_labels(segment_text(render_text(html, renderer)), lp.gold)[0]
+            assert all(r["block"] is None for r in rows)
+            expected += len(rows)
     assert len(ds) == expected
+    assert "content" in ds["label"] and "boilerplate" in ds["label"]
 
 
 def test_card_yaml_declares_configs_and_splits(built) -> None:

@@ -315,3 +315,25 @@ def test_context_features_of_text_lines(vietnam_lines) -> None:
     x = _context([vietnam_lines], [p], text_only=True)
     assert x.shape == (len(vietnam_lines), len(features.LINE_CONTEXT_NAMES)) and np.isfinite(x).all()
     assert features.context_features(np.zeros(0), np.zeros(0), np.zeros((0, 4))).shape == (0, len(features.CONTEXT_NAMES))
+
+
+def test_article_group_on_a_text_dump(vietnam_lines) -> None:
+    """In the vietnam.vn dump: the inline related headlines between the article's paragraphs are
+    `between_prose`, the paragraphs themselves are not; `[iklan_2]` alone is `bracketed`."""
+    x = page_features(vietnam_lines, text_only=True)
+    texts = [b.text for b in vietnam_lines]
+    between = {texts[i] for i in np.flatnonzero(x[:, LINE_COL["between_prose"]])}
+    related = [t for t in texts if t.startswith(("AS dan Ukraina sebut", "Korea Utara mentransfer 1.000 rudal"))]
+    assert related and set(related) <= between
+    assert not any(len(t) > 200 for t in between)  # a paragraph is never "between" paragraphs
+    bracketed = [texts[i] for i in np.flatnonzero(x[:, LINE_COL["bracketed"]])]
+    assert bracketed == [t for t in texts if t.startswith("[") and t.endswith("]")] and "[iklan_2]" in bracketed
+    # the site header is a title-like line (short, no sentence end); a paragraph is not
+    assert x[0, LINE_COL["short_run"]] > 0 and texts[0].startswith("Vietnam.vn")
+    assert x[texts.index(max(texts, key=len)), LINE_COL["short_run"]] == 0
+
+
+def test_context_run_counts_blocks_of_one_context_in_a_row() -> None:
+    blocks = segment_html("<p>Intro.</p><ul class='rel'><li>One</li><li>Two</li><li>Three</li></ul><p>End.</p>")
+    run = page_features(blocks)[:, COL["context_run"]]
+    assert np.allclose(np.expm1(run), [1, 3, 3, 3, 1])

@@ -1,0 +1,152 @@
+"""Text dumps of a page as real crawls make them: the page rendered to plain text by real
+HTML-to-text tools, cut into lines, each line labeled by the aligner against the page's gold.
+
+A crawl's text dump is made by whatever renderer the crawler ran: alt texts as lines of their own,
+table cells or list bullets laid out differently, menus joined or split. The text-mode model is
+trained and validated on every train and validation page rendered by each of `RENDERERS`, so it
+does not learn one renderer's habits; the dataset's `lines` config carries the same lines with a
+`renderer` column.
+
+`blocks` is the segmenter's own view (`classifier.as_lines`: one line per block line, labeled with
+its block's label); the others are labeled by aligning their lines to the gold exactly as blocks
+are (`labels.derive_labels`: full gold text, or `with`/`without` snippets).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from tqdm import tqdm
+
+from .cache import Cache, key
+from .categories import categorize
+from .corpora.store import Corpus
+from .groundtruth import PIPELINE_VERSION, load_labeled
+from .labels import derive_labels
+from .segment import segment_text
+from .text import decode_bytes
+from .types import Block, Gold, LabeledPage, Page
+
+RENDERERS = ("blocks", "resiliparse", "inscriptis", "html-text")
+# The PyPI package behind each tool renderer (its version is part of the cache key).
+_PACKAGES = {"resiliparse": "resiliparse", "inscriptis": "inscriptis", "html-text": "html-text"}
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """One page as one renderer's text dump: its lines, and each line's label (None: undecided),
+    category and block of origin (the `blocks` renderer only; -1 otherwise)."""
+
+    page: Page
+    renderer: str
+    lines: list[Block]
+    labels: list[str | None]
+    categories: list[str]
+    owners: list[int]
+
+
+def render_text(html: str, renderer: str) -> str:
+    """The whole page as plain text by one tool renderer (no boilerplate removal)."""
+    if renderer == "resiliparse":
+        from resiliparse.extract.html2text import extract_plain_text
+
+        return extract_plain_text(html, main_content=False, alt_texts=True) or ""
+    if renderer == "inscriptis":
+        import inscriptis
+
+        return inscriptis.get_text(html) or ""
+    if renderer == "html-text":
+        import html_text
+
+        return html_text.extract_text(html) or ""
+    raise ValueError(f"renderer must be one of {RENDERERS[1:]}, not {renderer!r}")
+
+
+def renderer_version(renderer: str) -> str:
+    if renderer not in _PACKAGES:
+        return PIPELINE_VERSION
+    try:
+        return version(_PACKAGES[renderer])
+    except PackageNotFoundError:
+        return "absent"
+
+
+def missing_renderers() -> list[str]:
+    """The tool renderers whose package is not installed (`pip install 'boilerbench[all]'`)."""
+    return [r for r in _PACKAGES if renderer_version(r) == "absent"]
+
+
+def _render(args: tuple[Page, bytes, Gold, str]) -> list[Any]:
+    page, data, gold, renderer = args
+    lines = segment_text(render_text(decode_bytes(data), renderer))
+    labels = derive_labels(lines, gold)[0] if lines else []
+    return [[b.text, b.words] for b in lines] + [labels]
+
+
+def _lines(rows: list[Any]) -> list[Block]:
+    return [Block(i, f"/text/line[{i + 1}]", "line", t, w, 0) for i, (t, w) in enumerate(rows)]
+
+
+def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = RENDERERS, workers: int | None = None,
+             progress: bool = True) -> list[RenderedPage]:
+    """Every page by every renderer (page-major order), labeled; tool renderings are made on both
+    cores and cached by content hash (page bytes, gold, renderer and its version, aligner)."""
+    from .classifier import as_lines
+
+    bad = [r for r in renderers if r not in RENDERERS]
+    if bad:
+        raise ValueError(f"renderer must be one of {RENDERERS}, not {bad}")
+    labeled: dict[str, LabeledPage] = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=progress)}
+    store = Cache("rendered")
+    done: dict[tuple[str, str], list[Any]] = {}
+    todo: list[tuple[Page, str, str]] = []
+    for p in pages:
+        for r in renderers:
+            if r == "blocks":
+                continue
+            gold = labeled[p.page_id].gold
+            k = key("rendered", r, renderer_version(r), PIPELINE_VERSION, p.sha256, repr(gold.to_json()))
+            hit = store.get(k)
+            if hit is None:
+                todo.append((p, r, k))
+            else:
+                done[p.page_id, r] = hit
+    if todo:
+        by_page: dict[str, list[tuple[str, str]]] = {}
+        for p, r, k in todo:
+            by_page.setdefault(p.page_id, []).append((r, k))
+        jobs = [
+            (p, data, labeled[p.page_id].gold, r)
+            for p, data in corpus.iter_bytes([p for p in pages if p.page_id in by_page])
+            for r, _ in by_page[p.page_id]
+        ]
+        keys = {(p.page_id, r): k for p, r, k in todo}
+        workers = workers or min(2, os.cpu_count() or 1)
+        new = []
+        with ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
+            results = pool.map(_render, jobs, chunksize=8) if pool is not None else map(_render, jobs)
+            for (p, _, _, r), rows in tqdm(zip(jobs, results), total=len(jobs), desc="render+label", unit="page", disable=not progress):
+                done[p.page_id, r] = rows
+                new.append((keys[p.page_id, r], rows))
+        store.put_many(new)
+    store.close()
+    out = []
+    for p in pages:
+        lp = labeled[p.page_id]
+        for r in renderers:
+            if r == "blocks":
+                lines, owner = as_lines([b.block for b in lp.blocks])
+                labels = [lp.blocks[o].label for o in owner]
+                cats = [lp.blocks[o].category for o in owner]
+            else:
+                rows = done[p.page_id, r]
+                lines, labels, owner = _lines(rows[:-1]), rows[-1], [-1] * (len(rows) - 1)
+                cats = categorize(lines, labels)
+            out.append(RenderedPage(p, r, lines, labels, cats, owner))
+    return out
