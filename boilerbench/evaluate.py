@@ -33,10 +33,13 @@ DEFAULT_SYSTEMS = (*REGISTRY, *REFERENCE)
 
 
 def resolve(spec: str | None) -> list[str]:
-    """`a,b` or `all` (or None: all default systems) → system names, unknown names refused."""
-    if spec in (None, "", "all"):
+    """`a,b` or `all` (or None: all default systems) → system names; unknown names and an empty
+    list (`--systems ''`, `--systems ,`) refused."""
+    if spec is None or spec == "all":
         return list(DEFAULT_SYSTEMS)
     names = [s.strip() for s in spec.split(",") if s.strip()]
+    if not names:
+        raise ValueError(f"no system named in {spec!r}; give a,b or all (registered: {', '.join(DEFAULT_SYSTEMS)})")
     unknown = [n for n in names if n not in REGISTRY and n not in REFERENCE]
     if unknown:
         raise ValueError(f"unknown system(s): {', '.join(unknown)}; registered: {', '.join(DEFAULT_SYSTEMS)}")

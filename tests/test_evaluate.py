@@ -277,6 +277,14 @@ def test_resolve() -> None:
     assert resolve(None) == resolve("all") == list(evaluate_mod.DEFAULT_SYSTEMS)
     with pytest.raises(ValueError, match="bogus"):
         resolve("trafilatura,bogus")
+    for empty in ("", " ", ",", " , "):  # an empty list is a mistake, not "all"
+        with pytest.raises(ValueError, match="no system named"):
+            resolve(empty)
+
+
+def test_cli_evaluate_refuses_an_empty_system_list(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["evaluate", "--systems", ""]) != 0
+    assert "no system named" in capsys.readouterr().err
 
 
 def test_cli_evaluate_writes_json(corpus_dir: Path, small: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
