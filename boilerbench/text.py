@@ -50,16 +50,26 @@ class BinaryInputError(ValueError):
 
 
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
-_BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"%PDF", b"\x1f\x8b", b"\x7fELF")
+_BINARY_MAGIC = (
+    b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"%PDF", b"\x1f\x8b", b"\x7fELF",
+    b"\xfd7zXZ\x00", b"BZh", b"\x28\xb5\x2f\xfd", b"7z\xbc\xaf", b"RIFF", b"OggS", b"ID3", b"wOFF", b"wOF2",
+    b"SQLite format 3\x00",
+)
+# C0 controls that no text document is made of (tab, new lines, form feed and escape aside).
+_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
 
 
 def looks_binary(data: bytes) -> bool:
+    """Magic numbers of common binary formats, NUL bytes (beyond UTF-16 with a BOM), or more than
+    1% control bytes in the first 8 KB (compressed or encrypted data: about 12%)."""
     head = data[:8192]
     if head.startswith(_BINARY_MAGIC):
         return True
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    return head.count(b"\x00") > max(1, len(head) // 100)
+    if head.count(b"\x00") > max(1, len(head) // 100):
+        return True
+    return len(head) - len(head.translate(None, _CONTROLS)) > max(2, len(head) // 100)
 
 
 # What browsers (WHATWG Encoding) decode these labels as: latin-1 pages use cp1252's 0x80–0x9F.

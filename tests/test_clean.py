@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
@@ -21,6 +22,7 @@ from boilerbench.segment import segment_html, segment_text
 from boilerbench.text import decode_bytes, to_utf8
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
 JEFFTK = FIXTURES / "wcxb-0495-jefftk.html"
 VIETNAM = FIXTURES / "vietnam-vn-news-id.txt"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"IHDR" + b"\x00" * 64
@@ -191,6 +193,19 @@ def test_clean_binary_file(capsys, tmp_path: Path) -> None:
     assert out == ""
     assert "boilerbench: error:" in err and "binary" in err and str(path) in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["archive", "noise"])
+def test_clean_binary_without_a_known_magic_number(capsys, tmp_path: Path, kind: str) -> None:
+    """A compressed file (one of the bundled page archives, cut) or random bytes named directly: an
+    error and exit 1, not kilobytes of mojibake as kept text."""
+    archive = sorted((REPO / "annotations" / "html").glob("*.tar.xz"))[0].read_bytes()[100:20_100]  # no magic
+    data = archive if kind == "archive" else np.random.default_rng(0).bytes(20_000).replace(b"\x00", b"\x01")
+    path = tmp_path / "dump.txt"
+    path.write_bytes(data)
+    code, out, err = _clean(capsys, str(path))
+    assert (code, out) == (1, "")
+    assert "binary" in err and str(path) in err
 
 
 def test_clean_binary_stdin(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
