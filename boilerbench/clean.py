@@ -90,7 +90,8 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
 
 
 def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = "-") -> str:
-    """Kept text (fmt "text") or one JSON object per block (fmt "jsonl") of one page."""
+    """Kept text (fmt "text") or one JSON object per block (fmt "jsonl", each naming the input:
+    `path`, `name` here) of one page."""
     try:
         text = decode_bytes(data)
     except BinaryInputError as e:
@@ -98,7 +99,7 @@ def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = 
     d = classify(text, mode, name)
     if fmt == "text":
         return d.text
-    return "\n".join(json.dumps(row, ensure_ascii=False) for row in d.block_rows())
+    return "\n".join(json.dumps({"path": name, **row}, ensure_ascii=False) for row in d.block_rows())
 
 
 def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
             used.add(candidate)
             (outdir / candidate).write_text(res.output + "\n" if res.output else "", encoding="utf-8")
         else:
-            if len(paths) > 1:
+            if len(paths) > 1 and args.format == "text":  # JSONL rows name their input themselves
                 print(f"==> {res.name} <==")
             if res.output:
                 print(res.output)

@@ -126,7 +126,8 @@ def check_about(url: str | None, description: str | None) -> None:
 
 def match(entries: list[tuple[int, Entry]], labeled: list[LabeledPage], path: Path) -> list[Entry]:
     """The entries in the order of `labeled`; refuses unknown, duplicate, missing pages and label
-    lists of the wrong length."""
+    lists of the wrong length. A page with no block at all may be left out (the `blocks` config has
+    no row to build its line from): it is taken as keeping nothing."""
     by_id = {lp.page.page_id: lp for lp in labeled}
     seen: dict[str, int] = {}
     for lineno, e in entries:
@@ -139,10 +140,11 @@ def match(entries: list[tuple[int, Entry]], labeled: list[LabeledPage], path: Pa
         n = len(by_id[e.page_id].blocks)
         if e.labels is not None and len(e.labels) != n:
             raise SubmissionError(f"{where}: {len(e.labels)} labels for page {e.page_id!r}, which has {n} blocks")
-    missing = [pid for pid in by_id if pid not in seen]
+    missing = [pid for pid in by_id if pid not in seen and by_id[pid].blocks]
     if missing:
         raise SubmissionError(f"{path}: {len(missing)} {SPLIT} page(s) missing, e.g. {', '.join(missing[:5])}")
-    mine = {e.page_id: e for _, e in entries}
+    mine = {pid: Entry(pid, None, ()) for pid in by_id if pid not in seen}
+    mine.update((e.page_id, e) for _, e in entries)
     return [mine[lp.page.page_id] for lp in labeled]
 
 

@@ -107,7 +107,8 @@ def test_clean_jsonl(capsys) -> None:
     decided = shipped("html").decide(blocks)
     threshold = shipped("html").type_thresholds.get(decided.page_type, shipped("html").threshold)
     for row, b in zip(rows, blocks):
-        assert set(row) == {"index", "text", "label", "score", "category", "page_type"}
+        assert set(row) == {"path", "index", "text", "label", "score", "category", "page_type"}
+        assert row["path"] == str(JEFFTK)
         assert row["page_type"] == decided.page_type in PAGE_TYPES  # the predicted type of the page
         assert row["index"] == b.index and row["text"] == b.text
         assert row["label"] in ("content", "boilerplate")
@@ -288,6 +289,19 @@ def test_clean_glob_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one
     for name in html:
         stem = Path(name).stem
         assert (outdir / (stem + ".txt")).read_text(encoding="utf-8") == one_by_one[stem]
+
+
+def test_clean_jsonl_of_several_files_is_jsonl(capsys, pages_dir: Path) -> None:
+    """Every line one JSON object naming its input and the page's type: no header lines."""
+    paths = [str(pages_dir / n) for n in MANY]
+    code, out, _ = _clean(capsys, "--format", "jsonl", *paths)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [p for p in dict.fromkeys(r["path"] for r in rows)] == paths
+    for p in paths:
+        mine = [r for r in rows if r["path"] == p]
+        assert [r["index"] for r in mine] == list(range(len(mine)))
+        assert len({r["page_type"] for r in mine}) == 1 and mine[0]["page_type"] in PAGE_TYPES
 
 
 def test_clean_several_files_to_stdout(capsys, pages_dir: Path, one_by_one) -> None:

@@ -223,3 +223,22 @@ def test_a_submission_of_all_text_outputs_reproduces_its_row(tmp_path, board) ->
     assert {"block_f1", "word_f1", "by_corpus", "leakage", "block_f1_ci"} <= set(compared)
     for k in compared:
         assert mine[k] == published[k], k
+
+
+def test_a_page_without_blocks_may_be_left_out(tmp_path: Path) -> None:
+    """Labels built from the `blocks` config have no row for a test page with zero blocks
+    (wcxb-4145: its text is all in a script-built page): its missing line is accepted as keeping
+    nothing; a missing page with blocks is still refused."""
+    corpus = Corpus.open()
+    pages = [p for p in corpus.pages if p.page_id in ("wcxb-4145", "wcxb-4207")]
+    labeled = load_labeled(corpus, pages, progress=False)
+    empty = next(lp for lp in labeled if lp.page.page_id == "wcxb-4145")
+    full = next(lp for lp in labeled if lp.page.page_id == "wcxb-4207")
+    assert not empty.blocks and full.blocks
+    path = tmp_path / "labels.jsonl"
+    entries = [(1, submit_mod.Entry(full.page.page_id, None, tuple([True] * len(full.blocks))))]
+    got = submit_mod.match(entries, labeled, path)
+    assert [e.page_id for e in got] == [lp.page.page_id for lp in labeled]
+    assert next(e for e in got if e.page_id == "wcxb-4145").labels == ()
+    with pytest.raises(submit_mod.SubmissionError, match="1 test page"):
+        submit_mod.match([(1, submit_mod.Entry("wcxb-4145", None, ()))], labeled, path)
