@@ -7,6 +7,7 @@ over WCXB test, longest pages included. Timed in this process, one page after an
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from .types import Page
 
 def bench_core(corpus: Corpus, pages: Sequence[Page] | None = None) -> dict[str, Any]:
     pages = list(pages if pages is not None else corpus.select(split="test", source="wcxb"))
+    _progress(f"core: segmenter and aligner on {len(pages)} pages")
     data = [(p, d) for p, d in corpus.iter_bytes(pages)]
     gold = corpus.gold
     t0 = time.perf_counter()
@@ -112,6 +114,11 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     conn.send({"version": system.version, "seconds": dt, "peak_rss_mb": rss1 / 1024, "rss_growth_mb": (rss1 - rss0) / 1024})
 
 
+def _progress(message: str) -> None:
+    """Which run is going on, on stderr (a bench takes minutes; the figures go to stdout)."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
 def bench_systems(corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: Sequence[Page] | None = None,
                   repeats: int = 3) -> dict[str, Any]:
     """End-to-end pages/s (decoded HTML in, text or block decisions out) of each system, one process
@@ -124,9 +131,10 @@ def bench_systems(corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: S
     pages = list(pages if pages is not None else corpus.select(split="test", source="wcxb"))
     htmls = [page_html(d) for _, d in corpus.iter_bytes(pages)]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-    for _ in range(repeats):
-        for name in names:
+    for k in range(repeats):
+        for i, name in enumerate(names):
             if not any("error" in r for r in runs[name]):
+                _progress(f"systems: run {k + 1}/{repeats}, {name} ({i + 1}/{len(names)}) on {len(htmls)} pages")
                 runs[name].append(_in_child(_time_system, name, htmls))
     out: dict[str, Any] = {}
     for name, rs in runs.items():
@@ -298,7 +306,8 @@ def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compa
     try:
         for n in sorted({small, records, compare}):
             write_warcs(htmls, tmp / f"warc-{n}", n)
-        for name, n, tasks, pair in plan:
+        for i, (name, n, tasks, pair) in enumerate(plan):
+            _progress(f"scale: run {i + 1}/{len(plan)}, {name} on {n:,} records, {tasks} task{'s' if tasks > 1 else ''}")
             r = _in_child(_run_pipeline, str(tmp / f"warc-{n}"), name, tasks, str(tmp / f"out-{name}-{n}-{tasks}-{pair}"),
                           started_after, method="forkserver")
             if "seconds" in r:

@@ -447,7 +447,7 @@ SECOND_GRID: tuple[dict[str, Any] | None, ...] = (
     {"max_iter": 60, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
     {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
 )
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.2, 0.81, 0.02))
+THRESHOLDS = tuple(float(round(t, 2)) for t in np.arange(0.2, 0.81, 0.02))
 
 
 def mean_page_f1(pages_labels: Sequence[np.ndarray], pages_scores: Sequence[np.ndarray], threshold: float) -> float:

@@ -45,8 +45,11 @@ def test_bench_core(corpus, pages) -> None:
     assert f"{r['blocks']:,} blocks" in text
 
 
-def test_bench_systems_without_trafilatura(corpus, pages) -> None:
+def test_bench_systems_without_trafilatura(corpus, pages, capsys) -> None:
     r = bench_systems(corpus, names=("boilerbench", "resiliparse"), pages=pages)
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[bench]")]
+    assert progress == [f"[bench] systems: run {k}/3, {name} ({i}/2) on {N_PAGES} pages"
+                        for k in (1, 2, 3) for i, name in ((1, "boilerbench"), (2, "resiliparse"))]
     assert r["pages"] == N_PAGES
     assert list(r["systems"]) == ["boilerbench", "resiliparse"]
     for name, s in r["systems"].items():
