@@ -150,13 +150,7 @@ def _per_block_sums(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray)
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
     """For each position, the length of the run of True values it belongs to (0 where False)."""
-    n = len(mask)
-    if n == 0:
-        return np.zeros(0)
-    change = np.concatenate([[True], mask[1:] != mask[:-1]])
-    run_id = np.cumsum(change) - 1
-    sizes = np.bincount(run_id)
-    return np.where(mask, sizes[run_id], 0).astype(np.float64)
+    return np.where(mask, _value_runs(mask), 0.0)
 
 
 @dataclass(frozen=True)
