@@ -161,13 +161,21 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
     if figures:
         lines += ["", "![block F1 against pages/s, Pareto front dashed](figures/quality-speed.svg)", "",
                   "![boilerplate kept, % per category and system](figures/leakage.svg)"]
-    for title, key in (("By corpus (block F1 / word F1)", "by_corpus"), ("By WCXB page type (block F1)", "by_page_type")):
+    for title, key in (("By corpus (block F1 / word F1)", "by_corpus"), ("By page type (block F1)", "by_page_type")):
         groups = sorted({g for r in recs for g in r["metrics"].get(key, {})})
         if key == "by_page_type":
             groups = [g for g in groups if g != "unknown"]
         if not groups:
             continue
-        lines += ["", f"## {title}", "", "| system | " + " | ".join(groups) + " |", "|---|" + "---|" * len(groups)]
+        lines += ["", f"## {title}", ""]
+        if key == "by_page_type":
+            corpora: dict[str, set[str]] = {}
+            for r in recs:
+                for t, cs in r["metrics"].get("page_type_corpora", {}).items():
+                    corpora.setdefault(t, set()).update(cs)
+            if corpora:
+                lines += ["Pages of each type come from: " + "; ".join(f"{g}: {', '.join(sorted(corpora.get(g, ())))}" for g in groups) + ".", ""]
+        lines += ["| system | " + " | ".join(groups) + " |", "|---|" + "---|" * len(groups)]
         for r in recs:
             cells = []
             for g in groups:

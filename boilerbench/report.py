@@ -239,7 +239,7 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
         "leaderboard",
     )
     groups = {}
-    for key, title in (("by_page_type", "block F1 by WCXB page type"), ("by_language", f"block F1 by language (≥ {min_pages} test pages)")):
+    for key, title in (("by_page_type", "block F1 by page type"), ("by_language", f"block F1 by language (≥ {min_pages} test pages)")):
         sizes: dict[str, int] = {}
         for r in records:
             for g, m in r["metrics"].get(key, {}).items():

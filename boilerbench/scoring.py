@@ -208,6 +208,11 @@ def aggregate(results: Sequence[PageResult]) -> dict[str, Any]:
         for r in results:
             groups[getattr(r, attr) or "unknown"].append(r)
         out[key] = {g: _mean_scores(rs) for g, rs in sorted(groups.items())}
+    # which corpora each page type's pages come from (a type is not one corpus's)
+    corpora: dict[str, set[str]] = defaultdict(set)
+    for r in results:
+        corpora[r.page_type or "unknown"].add(r.corpus)
+    out["page_type_corpora"] = {t: sorted(c) for t, c in sorted(corpora.items())}
     return out
 
 

@@ -365,6 +365,7 @@ def test_aggregate_keys_and_breakdowns() -> None:
     assert agg["by_corpus"]["trafilatura-eval"]["block_f1"] == 0.0
     assert agg["by_corpus"]["trafilatura-eval"]["word_f1"] is None
     assert agg["by_page_type"]["unknown"]["pages"] == 2
+    assert agg["page_type_corpora"] == {"article": ["wcxb"], "forum": ["wcxb"], "unknown": ["trafilatura-eval"]}
     assert agg["by_language"]["fr"]["block_f1"] is None
     assert agg["leakage"] == scoring.leakage(_results())
 
