@@ -58,15 +58,16 @@ def model_folder(out: Path, results: Path | None = None) -> Path:
             for corpus, s in sorted(m.get("by_corpus", {}).items()):
                 metrics[f"{system} block_f1 {corpus}"] = s["block_f1"]
     card.add_metrics(
-        description="Test split of the boilerbench dataset (WCXB test, Scrapinghub, trafilatura-eval); "
+        description="Test split of the boilerbench dataset (WCXB test, Scrapinghub, trafilatura-eval's test part); "
         "block F1 of the content class per page, averaged over pages. Reproduce: `python -m boilerbench evaluate`.",
         **metrics,
     )
     card.add(**{
         "Model description": "A block classifier for web-boilerplate removal: pages are segmented into blocks "
         "(`boilerbench.segment`), each block is described by language-agnostic features (`boilerbench.features`) "
-        "and two stages of gradient boosting decide content or boilerplate. `boilerbench-text.skops` works on "
-        "plain-text pages (one block per line).",
+        "and gradient boosting decides content or boilerplate, told the page's predicted type by a page-type model "
+        "(a second stage reads the neighbours' scores where validation says it pays). `boilerbench-text.skops` works on "
+        "plain-text pages (one block per line), trained on pages rendered by several HTML-to-text tools.",
         "How to Get Started with the Model": "`pip install boilerbench`, then `python -m boilerbench clean page.html`. "
         "Load with `boilerbench.classifier.load`, which trusts only the types listed in "
         "`boilerbench.classifier.TRUSTED_TYPES` (never pickle).",
