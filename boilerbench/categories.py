@@ -11,7 +11,9 @@ Order of evidence for a boilerplate block:
    comments, share…): the nearest region wins, so a share bar inside an article is `social`, not
    the article's. `<html>`/`<body>` classes are ignored (they describe the whole page).
 3. Shape: link-dominated blocks are `navigation` when short, `related` when they sit among
-   content blocks (inline "read also" headlines), else `teaser`; leftovers are `other`.
+   content blocks (inline "read also" headlines), else `teaser`; leftovers are `other`. A text
+   dump's lines show no links: a title-like line (short, no sentence end) is read as one, and
+   leftovers above or below the content are `header` or `footer`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import re
 from collections.abc import Sequence
 
 from .segment import descriptor_tag
+from .text import ends_sentence
 from .types import BOILERPLATE, CONTENT, Block
 
-CATEGORIES_VERSION = "2"  # bump when a rule changes: cached labels are keyed on it
+CATEGORIES_VERSION = "3"  # bump when a rule changes: cached labels are keyed on it
 
 BOILERPLATE_CATEGORIES = (
     "navigation",
@@ -195,6 +198,9 @@ def content_category(block: Block, title: int | None = None) -> str:
     return "paragraph"
 
 
+_TITLE_LIKE_WORDS = 15
+
+
 def boilerplate_category(block: Block, near_content: bool, holds_content: set[str] = frozenset()) -> str:  # type: ignore[assignment]
     cue = text_cue(block)
     if cue is not None:
@@ -203,6 +209,8 @@ def boilerplate_category(block: Block, near_content: bool, holds_content: set[st
     if region is not None:
         return region
     linky = block.words > 0 and block.link_words / block.words >= 0.6
+    if block.tag == "line":  # a text dump's line: links are not visible; a title-like line stands in for one
+        linky = 0 < block.words <= _TITLE_LIKE_WORDS and not ends_sentence(block.text)
     if linky:
         if block.words <= 3:
             return "navigation"
@@ -233,10 +241,12 @@ def categorize(blocks: Sequence[Block], labels: Sequence[str | None], title: int
         )
         cat = boilerplate_category(block, near, holds)
         if cat == "other" and label == BOILERPLATE and content_pos:
-            # Outside the article span, unexplained blocks are page chrome above or below it.
-            if i < first and block.depth and "header" in block.context:
+            # Outside the article span, unexplained blocks are page chrome above or below it (a
+            # text dump's lines have no DOM to say so: their place does).
+            line = block.tag == "line"
+            if i < first and (line or (block.depth and "header" in block.context)):
                 cat = "header"
-            elif i > last and "footer" in block.context:
+            elif i > last and (line or "footer" in block.context):
                 cat = "footer"
         out.append(cat)
     return out

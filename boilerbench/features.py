@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from .segment import descriptor_tag
+from .text import CLOSERS, SENT_END_CHARS, ends_sentence
 from .types import Block
 
 FEATURES_VERSION = "3"
@@ -111,8 +112,7 @@ FEATURE_NAMES = _BASE_NAMES + list(_ARTICLE_NAMES)
 # Character classes, as bit flags of a code-point table (the Basic Multilingual Plane; code points
 # above it share one entry: they are rare in text and mostly symbols).
 _LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END = 1, 2, 4, 8, 16
-_SENT_END_CHARS = ".!?。！？…"
-_CLOSERS = "\"'”’»)"
+_SENT_END_CHARS, _CLOSERS = SENT_END_CHARS, CLOSERS  # the compiled twin reads these names
 _PIPE, _COPYRIGHT, _COLON = ord("|"), ord("©"), ord(":")
 _BMP = 0x10000
 _TOKEN_SPLIT_RE = re.compile(r"[.#@!_\-\s]+|(?<=[a-z])(?=[A-Z])|\d+")
@@ -132,12 +132,6 @@ def _class_table() -> np.ndarray:
     for c in _SENT_END_CHARS:
         table[ord(c)] |= _SENT_END
     return table
-
-
-def _ends_sentence(text: str) -> bool:
-    """Ends with a sentence end, closing quotes and brackets aside."""
-    last = text.rstrip(_CLOSERS)[-1:]
-    return last != "" and last in _SENT_END_CHARS
 
 
 def _per_block_sums(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -205,7 +199,7 @@ def _columns(blocks: Sequence[Block]) -> Columns:
         words=floats(b.words for b in blocks),
         links=floats(b.link_words for b in blocks),
         depth=floats(b.depth for b in blocks),
-        ends=floats(_ends_sentence(t) for t in texts),
+        ends=floats(ends_sentence(t) for t in texts),
         same_text=floats(same[t] - 1 for t in texts),
         tag=np.fromiter((_TAG_INDEX.get(t, len(TAGS)) for t in tags), dtype=np.int64, count=n),
         heading=floats(t in _HEADINGS for t in tags),

@@ -25,6 +25,16 @@ _SPACE_RE = re.compile(r"\s+")
 _INLINE_SPACE_RE = re.compile(r"[^\S\n]+")
 
 
+SENT_END_CHARS = ".!?。！？…"
+CLOSERS = "\"'”’»)"
+
+
+def ends_sentence(text: str) -> bool:
+    """Ends with a sentence end, closing quotes and brackets aside."""
+    last = text.rstrip(CLOSERS)[-1:]
+    return last != "" and last in SENT_END_CHARS
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, NFKC-normalised word tokens; punctuation dropped; CJK split per character."""
     text = unicodedata.normalize("NFKC", text).casefold()

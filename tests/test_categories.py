@@ -90,6 +90,13 @@ def test_vietnam_dump_categories(vietnam_bytes: bytes) -> None:
     assert got["No data"] == "empty-widget"
     assert got["Komentar (0)"] == "empty-widget"
     assert got["Source: https://thanhnien.vn/chien-su-ukraine-ngay-982-trieu-tien-tuyen-bo-sat-canh-cung-nga-den-chien-thang-185241101154310964.htm"] == "metadata"
+    # a dump shows no links: title-like lines are read as link blocks, by where they stand
+    assert got["AS dan Ukraina sebut ada 8.000 tentara Korut di Kursk, termasuk 3 jenderal"] == "related"
+    assert got["Dalam kategori yang sama"] == "teaser"  # below the article
+    assert got["Warisan"] == got["Bisnis"] == "navigation"  # the footer's category terms
+    assert got["Vietnam.vn - Nền tảng quảng bá Việt Nam"] == "teaser"
+    boiler = [c for c, lab in zip(cats, labels) if lab == BOILERPLATE]
+    assert boiler.count("other") + boiler.count("empty-widget") < len(boiler) / 3
     assert all(c in CATEGORIES for c in cats)
     assert all(c in CONTENT_CATEGORIES for c, lab in zip(cats, labels) if lab == CONTENT)
     assert all(c in BOILERPLATE_CATEGORIES for c, lab in zip(cats, labels) if lab == BOILERPLATE)
