@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,17 +150,43 @@ def _clean_path(args: tuple[str, str, str]) -> Cleaned:
         return Cleaned(path, "", str(e))
 
 
-def expand(inputs: Iterable[str]) -> list[str]:
-    """Files, folders (their .html/.htm/.txt files, recursively) and glob patterns → file paths."""
-    out: list[str] = []
+def expand(inputs: Iterable[str]) -> list[tuple[str, Path]]:
+    """Files, folders (their .html/.htm/.txt files, recursively) and glob patterns → (file path,
+    its place in the input tree): relative to the folder given, or to the glob's fixed folder; a
+    file named directly is its own name."""
+    out: list[tuple[str, Path]] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            out.extend(str(f) for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in (".html", ".htm", ".txt"))
+            out.extend((str(f), f.relative_to(p)) for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in (".html", ".htm", ".txt"))
         elif any(ch in item for ch in "*?["):
-            out.extend(sorted(glob.glob(item, recursive=True)))
+            fixed = Path(*[part for part in _until_magic(p.parts)])
+            out.extend((f, Path(f).relative_to(fixed)) for f in sorted(glob.glob(item, recursive=True)) if Path(f).is_file())
         else:
-            out.append(item)
+            out.append((item, Path(p.name)))
+    return out
+
+
+def _until_magic(parts: Sequence[str]) -> Iterator[str]:
+    for part in parts:
+        if any(ch in part for ch in "*?["):
+            return
+        yield part
+
+
+def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> dict[str, Path]:
+    """Where `clean --out` writes each input (`expand`'s pairs): its place in the input tree under
+    `outdir`, the file's suffix replaced by `suffix` (`site/` holding `a/index.html` →
+    `OUT/a/index.txt`). Two inputs that would land on one file (`a.html` and `a.htm`) keep their
+    own suffix before `suffix` instead (`a.html.txt`); two that still meet are an error, before
+    anything is written."""
+    plain = [rel.with_suffix(suffix) for _, rel in places]
+    clash = {t for t in plain if plain.count(t) > 1}
+    out = {path: outdir / (t if t not in clash else rel.with_name(rel.name + suffix)) for (path, rel), t in zip(places, plain)}
+    targets = list(out.values())
+    twice = sorted({str(t) for t in targets if targets.count(t) > 1})
+    if twice:
+        raise ValueError(f"--out: several inputs would be written to {twice[0]}; clean them in separate calls")
     return out
 
 

@@ -94,7 +94,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from .clean import clean_bytes, clean_many, expand
+    from .clean import clean_bytes, clean_many, expand, mirrored
     from .text import BinaryInputError
     from .warc import is_warc
 
@@ -108,7 +108,8 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         if out:
             print(out)
         return 0
-    paths = expand(inputs)
+    places = expand(inputs)
+    paths = [path for path, _ in places]
     if not paths:
         raise ValueError(f"no input files match {' '.join(inputs)}")
     crawls = [p for p in paths if is_warc(p)]
@@ -118,22 +119,18 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         return _clean_crawls(crawls, args)
     failed = 0
     outdir = Path(args.out) if args.out else None
+    targets = mirrored(places, outdir, ".jsonl" if args.format == "jsonl" else ".txt") if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
-    used: set[str] = set()
     for res in clean_many(paths, args.mode, args.format, progress=len(paths) > 1):
         if res.error:
             failed += 1
             print(f"boilerbench: error: {res.error}", file=sys.stderr)
             continue
         if outdir:
-            # `page.html` → `page.txt`; a name already written gets `.2`, `.3`…: nothing is lost
-            suffix = ".jsonl" if args.format == "jsonl" else ".txt"
-            name, k = Path(res.name).stem, 1
-            while (candidate := f"{name}{'' if k == 1 else f'.{k}'}{suffix}") in used:
-                k += 1
-            used.add(candidate)
-            (outdir / candidate).write_text(res.output + "\n" if res.output else "", encoding="utf-8")
+            target = targets[res.name]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(res.output + "\n" if res.output else "", encoding="utf-8")
         else:
             if len(paths) > 1 and args.format == "text":  # JSONL rows name their input themselves
                 print(f"==> {res.name} <==")

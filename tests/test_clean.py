@@ -291,6 +291,26 @@ def test_clean_glob_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one
         assert (outdir / (stem + ".txt")).read_text(encoding="utf-8") == one_by_one[stem]
 
 
+def test_clean_out_mirrors_the_input_tree(capsys, tmp_path: Path) -> None:
+    """Sub-folders are kept and two `index.html` in two folders stay two files; names that would
+    meet (`a.html`, `a.htm`) keep their own suffix."""
+    site = tmp_path / "site"
+    for rel in ("index.html", "news/index.html", "news/2024/index.html", "a.html", "a.htm"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(JEFFTK.read_bytes())
+    outdir = tmp_path / "cleaned"
+    code, _, err = _clean(capsys, str(site), "--out", str(outdir))
+    assert code == 0, err
+    written = sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*") if p.is_file())
+    assert written == sorted(["index.txt", "news/index.txt", "news/2024/index.txt", "a.html.txt", "a.htm.txt"])
+    _, alone, _ = _clean(capsys, str(JEFFTK))
+    assert all((outdir / w).read_text(encoding="utf-8") == alone for w in written)
+    # two folders given apart, each with an index.html: refused before anything is written
+    other = tmp_path / "other-out"
+    code, _, err = _clean(capsys, str(site / "news"), str(site / "news" / "2024"), "--out", str(other))
+    assert code != 0 and "several inputs would be written to" in err and not other.exists()
+
+
 def test_clean_jsonl_of_several_files_is_jsonl(capsys, pages_dir: Path) -> None:
     """Every line one JSON object naming its input and the page's type: no header lines."""
     paths = [str(pages_dir / n) for n in MANY]
