@@ -56,7 +56,7 @@ from .features import (
     page_features,
     structure_keys,
 )
-from .types import Block
+from .types import PAGE_TYPES, Block
 
 try:  # the compiled forest (optional: see setup.py)
     from . import _speedups
@@ -75,7 +75,6 @@ N_KEYS = len(KEY_NAMES)
 _SPARSE_PREFIXES = ("anc_", "near_tok_")
 
 
-PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "product", "service")
 PAGE_TYPE_NAMES = [f"type_{t}" for t in PAGE_TYPES]
 _ARTICLE = PAGE_TYPES.index("article")
 # Regularisation of the page-type model (chosen on WCXB validation's page types).

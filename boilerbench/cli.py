@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from .types import PAGE_TYPES
+
 
 def _write_json(path: str, obj: object) -> None:
     Path(path).write_text(json.dumps(obj, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -176,6 +178,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
     missing = wanted - {p.page_id for p in pages}
     if missing:
         raise ValueError(f"unknown page id(s): {', '.join(sorted(missing))}")
+    if args.raw:
+        if len(pages) != 1:
+            raise ValueError("--raw writes one page's bytes: give one page id")
+        sys.stdout.buffer.write(corpus.read(pages[0]))
+        sys.stdout.flush()
+        return 0
     if args.out:
         return _show_html(corpus, pages, args)
     for lp in load_labeled(corpus, pages, workers=1, progress=False):
@@ -190,6 +198,18 @@ def _cmd_show(args: argparse.Namespace) -> int:
             print(f"{b.block.index:4d} {label}{mark} {b.category:<12} {b.coverage:4.2f} {b.block.tag:<10} {text}")
         if args.gold and lp.gold.text is not None:
             print("## gold\n" + lp.gold.text)
+    return 0
+
+
+def _cmd_pages(args: argparse.Namespace) -> int:
+    """The corpus's pages, one a line: id, source, split, page type, language, url (tab-separated)."""
+    from .corpora.store import Corpus
+
+    corpus = Corpus.open(args.data)
+    pages = [p for p in corpus.select(split=args.split, source=args.source) if args.type is None or p.page_type == args.type]
+    for p in pages:
+        print("\t".join((p.page_id, p.source, p.split, p.page_type or "-", p.language, p.url)))
+    print(f"{len(pages)} page(s)", file=sys.stderr)
     return 0
 
 
@@ -360,7 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", action="store_true", help="also print the gold text")
     p.add_argument("--systems", help="with --out: comma-separated systems, or 'all' (default: all registered)")
     p.add_argument("--out", metavar="FILE.html", help="write one self-contained HTML page: blocks × systems, errors marked")
+    p.add_argument("--raw", action="store_true", help="write the page's bytes, as archived, to stdout (one page id)")
     p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("pages", help="list the corpus's pages: id, source, split, page type, language, url")
+    p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
+    p.add_argument("--split", choices=["train", "validation", "test", "excluded"], help="only this split")
+    p.add_argument("--source", help="only this source (wcxb, scrapinghub, trafilatura-eval)")
+    p.add_argument("--type", choices=PAGE_TYPES, help="only this page type")
+    p.set_defaults(func=_cmd_pages)
 
     p = sub.add_parser("import", help="import your own pages (X.html + X.txt gold, or a WARC + JSONL gold) as a corpus")
     p.add_argument("--html-dir")

@@ -18,6 +18,9 @@ def decode_bits(bits: str) -> tuple[bool, ...]:
     return tuple(c == "1" for c in bits)
 
 
+# WCXB's page types, the ones the classifier's page-type model predicts.
+PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "product", "service")
+
 @dataclass(frozen=True)
 class Page:
     """One web page of the benchmark; its bytes live in a shared archive (see `corpora.store`)."""

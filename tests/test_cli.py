@@ -9,6 +9,7 @@ import pytest
 
 from boilerbench import cli
 from boilerbench import cache as bb_cache
+from boilerbench.corpora.store import Corpus
 from boilerbench.labels import label_page
 
 LINE_RE = re.compile(r"^\s*(\d+) ([Cb?])([* ]) (\S+)\s+(\d\.\d\d) (\S+)\s+(.*)$")
@@ -78,3 +79,25 @@ def test_cache_goes_to_the_test_cache_dir(cache_dir: Path) -> None:
     assert cli.main(["show", "wcxb-0406"]) == 0
     assert (cache_dir / "labeled.sqlite").is_file()
 
+
+
+def test_pages_lists_and_filters(capsys) -> None:
+    """`pages` lists the corpus's pages (tab-separated: id, source, split, type, language, url)."""
+    assert cli.main(["pages", "--split", "test", "--source", "wcxb", "--type", "forum"]) == 0
+    out, err = capsys.readouterr()
+    rows = [line.split("\t") for line in out.splitlines()]
+    corpus = Corpus.open()
+    expected = [p for p in corpus.select(split="test", source="wcxb") if p.page_type == "forum"]
+    assert [r[0] for r in rows] == [p.page_id for p in expected] and len(rows) > 10
+    assert all(r[1:4] == ["wcxb", "test", "forum"] and len(r) == 6 for r in rows)
+    assert f"{len(rows)} page(s)" in err
+    with pytest.raises(SystemExit):
+        cli.main(["pages", "--type", "blog"])  # not a page type: argparse names the choices
+
+
+def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
+    corpus = Corpus.open()
+    page = next(p for p in corpus.pages if p.page_id == "wcxb-0406")
+    assert cli.main(["show", "wcxb-0406", "--raw"]) == 0
+    assert capsysbinary.readouterr().out == corpus.read(page)
+    assert cli.main(["show", "wcxb-0406", "wcxb-0495", "--raw"]) != 0

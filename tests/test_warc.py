@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from boilerbench.classifier import PAGE_TYPES
 from boilerbench.cli import main
 from boilerbench.clean import classify, clean_bytes
 from boilerbench.warc import WarcStats, iter_records
@@ -162,6 +163,7 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
             assert d["text"] == expected[url], url
         meta = d["metadata"]["boilerbench"]
         assert 0 < meta["kept_ratio"] <= 1 and set(meta["labels"]) <= {"0", "1"}
+        assert meta["page_type"] in PAGE_TYPES
     assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["mode"] == "text"
 
 

@@ -14,7 +14,8 @@ its sandbox), so the step pickles small and runs unchanged under the local, Slur
 
 `mode`: "html", "text" (documents that are already text, e.g. WET records), or "auto" (by whether
 the document looks like HTML). `add_metadata=True` adds `boilerbench` to each document's metadata:
-the mode, the kept ratio (kept blocks / blocks) and the per-block decisions as a "0101…" string.
+the mode, the predicted page type, the kept ratio (kept blocks / blocks) and the per-block decisions
+as a "0101…" string.
 """
 
 from __future__ import annotations
@@ -73,13 +74,13 @@ class _ForkedSandbox(ExtractorSandbox):
             raise TimeoutError(f"Worker process failed to initialize within {self.timeout} seconds (warmup timeout).")
 
 
-def _decide(text: str | bytes, mode: str) -> tuple[str, str, str]:
-    """(kept text, decisions as bits, mode) of one document; runs in the sandbox process, which
+def _decide(text: str | bytes, mode: str) -> tuple[str, str, str, str | None]:
+    """(kept text, decisions as bits, mode, predicted page type) of one document; runs in the sandbox process, which
     is sent the document as UTF-8 bytes (`to_utf8`): a str would be encoded to cross the pipe,
     decoded on the other side, and encoded again for libxml2."""
     _one_core()
     d = classify(text, mode)
-    return d.text, encode_bits(d.kept), d.mode
+    return d.text, encode_bits(d.kept), d.mode, d.page_type
 
 
 class BoilerbenchExtractor(BaseExtractor):
@@ -98,7 +99,7 @@ class BoilerbenchExtractor(BaseExtractor):
     def extract(self, text: str) -> str:
         return _decide(text, self.mode)[0]
 
-    def _extract(self, data: bytes) -> tuple[str, str, str]:
+    def _extract(self, data: bytes) -> tuple[str, str, str, str | None]:
         return _decide(data, self.mode)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -113,7 +114,7 @@ class BoilerbenchExtractor(BaseExtractor):
                 self.stat_update(StatHints.total)
                 with self.track_time():
                     try:
-                        text, bits, mode = extractor.process_document(to_utf8(doc.text), self._extract)
+                        text, bits, mode, page_type = extractor.process_document(to_utf8(doc.text), self._extract)
                         self.stat_update("extracted")
                     except TimeoutError:
                         self.stat_update("timeout")
@@ -131,7 +132,7 @@ class BoilerbenchExtractor(BaseExtractor):
                         continue
                 doc.text = text
                 if self.add_metadata:
-                    doc.metadata["boilerbench"] = _metadata(bits, mode)
+                    doc.metadata["boilerbench"] = _metadata(bits, mode, page_type)
                 if doc.text:
                     self.stat_update(StatHints.forwarded)
                     self.update_doc_stats(doc)
@@ -140,8 +141,8 @@ class BoilerbenchExtractor(BaseExtractor):
                     self.stat_update(StatHints.dropped)
 
 
-def _metadata(bits: str, mode: str) -> dict[str, Any]:
-    return {"mode": mode, "kept_ratio": round(bits.count("1") / len(bits), 4) if bits else 0.0, "labels": bits}
+def _metadata(bits: str, mode: str, page_type: str | None) -> dict[str, Any]:
+    return {"mode": mode, "page_type": page_type, "kept_ratio": round(bits.count("1") / len(bits), 4) if bits else 0.0, "labels": bits}
 
 
 class BoilerbenchWarcReader(WarcReader):
