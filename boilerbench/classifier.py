@@ -14,8 +14,9 @@ Page types: a comment thread under an article is boilerplate, the posts of a for
 content, so the page's type decides. The featurizer holds a small multinomial logistic model of
 WCXB's page types (`PAGE_TYPES`) over a page summary (the mean and word-weighted mean of its block
 features); its probabilities are the last columns of every block's row (`PAGE_TYPE_NAMES`), and a
-page predicted an article gets its own decision threshold. On train pages they are out of fold (by
-site), so the block model learns how far to trust them on unseen sites.
+page predicted an article may get its own decision threshold (where validation says so). On train
+pages they are out of fold (by site), so the block model learns how far to trust them on unseen
+sites.
 
 Each model is a `ContextStack`: a first gradient-boosting model scores every block from its own
 features; a second one, when validation says it pays for its cost, decides from those scores in
