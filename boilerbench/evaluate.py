@@ -182,6 +182,10 @@ def score_report(
         agg["version"] = versions.get(name)
         agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
         agg["error_pages"] = [r.page_id for r in results_ if r.error][:20]
+        # per page, what `report` ranks pages by without re-running anything
+        agg["page_block_f1"] = {r.page_id: round(r.scores["block_f1"], 4) for r in results_ if "block_f1" in r.scores}
+        if kind == "submission":  # no registered system to re-run: its decisions, for `report` to render
+            agg["page_scored"] = {lp.page.page_id: sc.to_json() for lp, sc in zip(labeled, final)}
         report["systems"][name] = agg
     for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
         report["systems"][name]["vs_best"] = test

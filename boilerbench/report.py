@@ -14,7 +14,7 @@ from pathlib import Path
 from .corpora.store import Corpus
 from .evaluate import Scored, score_system
 from .leaderboard import ranked
-from .systems import REFERENCE
+from .systems import REFERENCE, REGISTRY
 from .types import BOILERPLATE, CONTENT, LabeledPage
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -23,7 +23,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.3em;margin:0 0 .2em} .meta{color:#555;margin-bottom:1em;word-break:break-all}
 table{border-collapse:collapse} th,td{border:1px solid #ddd;padding:2px 6px;vertical-align:top}
 th{background:#f4f4f4;position:sticky;top:0}
-td.text{max-width:60em;white-space:pre-wrap;word-break:break-word}
+td.text{min-width:24em;max-width:40em;white-space:pre-wrap;word-break:break-word}
+th.sys{writing-mode:vertical-rl;font-weight:normal;font-size:12px;padding:4px 1px}
 tr.content td.gold{background:#dff3df} tr.boilerplate td.gold{background:#f3e3e3} tr.unlabeled td.gold{color:#999}
 td.sys{text-align:center;font-family:monospace}
 td.keep{background:#e8f5e8} td.drop{background:#fafafa;color:#bbb}
@@ -82,7 +83,9 @@ def page_html(lp: LabeledPage, scored: dict[str, Scored], versions: dict[str, st
         '<span style="background:#f8b4b4">leaked boilerplate</span><span style="background:#ffd27f">lost content</span></p>'
     )
     head = "".join(f'<th class="sys" title="{e(n)}">{e(n)}</th>' for n in names)
-    rows.append(f'<table class="blocks"><thead><tr><th>#</th><th>gold</th><th>category</th><th>tag</th>{head}<th>text</th></tr></thead><tbody>')
+    # the text first (and wrapped), then the labels and a narrow column per system: a page with 18
+    # systems still shows its text at 1,400 px
+    rows.append(f'<table class="blocks"><thead><tr><th>text</th><th>#</th><th>gold</th><th>category</th><th>tag</th>{head}</tr></thead><tbody>')
     for i, b in enumerate(lp.blocks):
         label = b.label
         cls = {CONTENT: "content", BOILERPLATE: "boilerplate"}.get(label or "", "unlabeled")
@@ -91,8 +94,8 @@ def page_html(lp: LabeledPage, scored: dict[str, Scored], versions: dict[str, st
             css, mark = _cell(label, scored[n].kept[i])
             cells.append(f'<td class="sys {css}">{mark}</td>')
         rows.append(
-            f'<tr class="block {cls}"><td>{b.block.index}</td><td class="gold">{e(label or "?")}</td>'
-            f"<td>{e(b.category)}</td><td>{e(b.block.tag)}</td>{''.join(cells)}<td class=\"text\">{e(b.block.text)}</td></tr>"
+            f'<tr class="block {cls}"><td class="text">{e(b.block.text)}</td><td>{b.block.index}</td><td class="gold">{e(label or "?")}</td>'
+            f"<td>{e(b.category)}</td><td>{e(b.block.tag)}</td>{''.join(cells)}</tr>"
         )
     rows += ["</tbody></table>", "</body></html>"]
     return "\n".join(rows) + "\n"
@@ -148,6 +151,27 @@ def _save(fig, folder: Path, stem: str, formats: Sequence[str]) -> Path:  # type
     return paths[0]
 
 
+# Where a point's label may go, in points from the point, tried in order: right, below right,
+# left, below left, further up, further down.
+_LABEL_SPOTS = ((5, 3, "left"), (5, -10, "left"), (-5, 3, "right"), (-5, -10, "right"), (5, 12, "left"), (5, -19, "left"))
+
+
+def place_labels(fig, ax, points: Sequence[tuple[str, float, float]]) -> list:  # type: ignore[no-untyped-def]
+    """Label each (name, x, y) point at the first of `_LABEL_SPOTS` where it overlaps no label
+    placed before it (the last spot when none is free); returns the labels' display boxes."""
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for name, x, y in points:
+        for k, (dx, dy, ha) in enumerate(_LABEL_SPOTS):
+            ann = ax.annotate(name, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=ha)
+            box = ann.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in boxes) or k == len(_LABEL_SPOTS) - 1:
+                boxes.append(box)
+                break
+            ann.remove()
+    return boxes
+
+
 def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
     """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
     leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
@@ -163,12 +187,12 @@ def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("sv
     for name, speed, f1 in timed:
         on = name in front
         ax.scatter([speed], [f1], s=36, color="#c0392b" if on else "#555", zorder=3)
-        ax.annotate(name, (speed, f1), textcoords="offset points", xytext=(5, 3), fontsize=8)
+    ax.set_xscale("log")
+    place_labels(fig, ax, [(name, speed, f1) for name, speed, f1 in timed])
     pts = sorted((s, f) for n, s, f in timed if n in front)
     if pts:
         ax.plot([s for s, _ in pts], [f for _, f in pts], color="#c0392b", lw=1.2, ls="--", label="Pareto front", zorder=2)
         ax.legend(loc="lower left", fontsize=8)
-    ax.set_xscale("log")
     ax.set_xlabel("pages/s, one core (log scale)")
     ax.set_ylabel("block F1 (test)")
     ax.set_title("Quality vs speed", fontsize=10)
@@ -178,16 +202,16 @@ def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("sv
 
     systems = [r for r in ranked(records) if r.get("kind") != "reference"]
     cats = list(BOILERPLATE_CATEGORIES)
-    grid = [[r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
+    grid = [[100 * r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
     fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(cats), 0.8 + 0.32 * len(systems)))
-    im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=1, aspect="auto")
+    im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(cats)), cats, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(systems)), [r["system"] for r in systems], fontsize=8)
     for i, row in enumerate(grid):
         for j, v in enumerate(row):
             if v == v:  # not NaN
-                ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 0.6 else "#222")
-    fig.colorbar(im, ax=ax, fraction=0.03, label="share of the category's blocks kept")
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 60 else "#222")
+    fig.colorbar(im, ax=ax, fraction=0.03, label="% of the category's blocks kept")
     ax.set_title("What leaks: boilerplate kept, % per category", fontsize=10)
     out["heatmap"] = _save(fig, folder, "leakage", formats)
     plt.close(fig)
@@ -251,25 +275,34 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
             "groups",
         )
 
-    # each system's worst pages, from the same cached outputs `evaluate` scored
-    names = list(systems) if systems is not None else [r["system"] for r in records]
-    labeled = load_labeled(corpus, corpus.select(split="test"), progress=progress)
-    scored, versions, skipped = collect_scored(corpus, labeled, names, progress=progress)
-    worst_links = []
-    rendered: set[int] = set()
-    for name in scored:
-        if name in REFERENCE:
+    # each system's worst pages (with full labels) by the per-page scores its result file keeps;
+    # only those pages are labeled, and only the registered systems run on them (cached when warm)
+    by_name = {r["system"]: r for r in records}
+    shown = [by_name[n] for n in (systems if systems is not None else by_name) if n in by_name]
+    full = {p.page_id for p in corpus.select(split="test") if corpus.gold[p.page_id].text is not None}
+    worst_of: dict[str, list[tuple[float, str]]] = {}
+    for r in shown:
+        if r.get("kind") == "reference":
             continue
-        results = score_system(name, labeled, scored[name])
-        by_f1 = sorted((r.scores["block_f1"], r.page_id, i) for i, r in enumerate(results) if "block_f1" in r.scores)
-        items = []
-        for f1, page_id, i in by_f1[:worst]:
-            rendered.add(i)
-            items.append(f'<a href="pages/{e(page_id)}.html">{e(page_id)}</a> ({f1:.2f})')
+        pages = sorted((f1, pid) for pid, f1 in r["metrics"].get("page_block_f1", {}).items() if pid in full)
+        worst_of[r["system"]] = pages[:worst]
+    wanted = {pid for pages in worst_of.values() for _, pid in pages}
+    labeled = load_labeled(corpus, [p for p in corpus.select(split="test") if p.page_id in wanted], progress=progress)
+    stored = {r["system"]: r["metrics"]["page_scored"] for r in shown if "page_scored" in r["metrics"]}
+    runnable = [r["system"] for r in shown if r["system"] in REGISTRY or r["system"] in REFERENCE]
+    scored, versions, skipped = collect_scored(corpus, labeled, [n for n in runnable if n not in stored], progress=progress)
+    for name, per_page in stored.items():
+        scored[name] = [Scored.from_json(per_page[lp.page.page_id]) for lp in labeled]
+        versions[name] = next((r.get("version") for r in shown if r["system"] == name), None)
+    for r in shown:
+        if r["system"] not in scored and r["system"] not in skipped:
+            skipped[r["system"]] = "its result file keeps no per-page outputs and no registered system has its name"
+    worst_links = []
+    for name, pages in worst_of.items():
+        items = [f'<a href="pages/{e(pid)}.html">{e(pid)}</a> ({f1:.2f})' for f1, pid in pages]
         worst_links.append(f"<li><b>{e(name)}</b>: {', '.join(items) or '—'}</li>")
     (out / "pages").mkdir(exist_ok=True)
-    for i in sorted(rendered):
-        lp = labeled[i]
+    for i, lp in enumerate(labeled):
         atomic_write(out / "pages" / f"{lp.page.page_id}.html", page_html(lp, {n: v[i] for n, v in scored.items()}, versions, skipped))
 
     index = [

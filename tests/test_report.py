@@ -34,11 +34,12 @@ def test_one_row_per_block_and_one_column_per_system(shown) -> None:
     assert len(rows) == len(lp.blocks) > 20
     assert [th.text_content() for th in doc.cssselect("th.sys")] == SYSTEMS
     assert [tr.cssselect("td")[0].text_content() for tr in doc.cssselect("tr.system")] == SYSTEMS
+    assert [th.text_content() for th in doc.cssselect("table.blocks th")][:2] == ["text", "#"]  # the text first
     for tr, b in zip(rows, lp.blocks):
         cells = tr.cssselect("td")
-        assert cells[1].text_content() == (b.label or "?")
-        assert cells[2].text_content() == b.category
-        assert cells[-1].text_content() == b.block.text
+        assert cells[0].text_content() == b.block.text and cells[0].get("class") == "text"
+        assert cells[2].text_content() == (b.label or "?")
+        assert cells[3].text_content() == b.category
 
 
 def test_errors_are_marked_as_the_labels_say(shown) -> None:
@@ -172,3 +173,21 @@ def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> Non
     assert [th.text_content() for th in doc.cssselect("th.sys")] == ["boilerbench-text"]
     assert ["keep" in tr.cssselect("td.sys")[0].get("class") for tr in rows] == d.kept
     assert {tr.cssselect("td.gold")[0].text_content() for tr in rows} == {"?"}  # no gold: nothing marked as an error
+
+
+def test_scatter_labels_do_not_overlap() -> None:
+    """html-text and inscriptis sit almost on one point of the scatter: their labels are moved
+    apart, not printed over each other."""
+    from boilerbench.report import _pyplot, place_labels
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    points = [("inscriptis", 98.9, 0.535), ("html-text", 119.5, 0.531), ("all-text", 110.0, 0.530), ("resiliparse", 442.6, 0.781)]
+    for _, x, y in points:
+        ax.scatter([x], [y])
+    ax.set_xscale("log")
+    ax.set_ylim(0.4, 0.9)
+    boxes = place_labels(fig, ax, points)
+    assert len(boxes) == len(points)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    plt.close(fig)

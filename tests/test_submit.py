@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from boilerbench import submit as submit_mod
@@ -242,3 +243,23 @@ def test_a_page_without_blocks_may_be_left_out(tmp_path: Path) -> None:
     assert next(e for e in got if e.page_id == "wcxb-4145").labels == ()
     with pytest.raises(submit_mod.SubmissionError, match="1 test page"):
         submit_mod.match([(1, submit_mod.Entry("wcxb-4145", None, ()))], labeled, path)
+
+
+def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path: Path) -> None:
+    """A submission has no registered system: the report renders it from its result file (its
+    per-page decisions), and ranks worst pages among those with full labels."""
+    from boilerbench.report import build_site
+
+    submit_mod.submit(_write(tmp_path / "mine.jsonl", _good_rows(labeled)), "my-extractor", corpus=small, folder=board)
+    record = json.loads((board / "my-extractor.json").read_text(encoding="utf-8"))
+    assert set(record["metrics"]["page_scored"]) == {lp.page.page_id for lp in labeled}
+    assert set(record["metrics"]["page_block_f1"]) <= set(record["metrics"]["page_scored"])
+    index = build_site(small, tmp_path / "site", folder=board, worst=2, progress=False)
+    doc = lxml.html.fromstring(index.read_text(encoding="utf-8"))
+    items = {li.cssselect("b")[0].text_content(): [a.get("href") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")}
+    assert set(items) == {"my-extractor", "trafilatura"}
+    full = {lp.page.page_id for lp in labeled if lp.gold.text is not None}
+    for hrefs in items.values():
+        assert len(hrefs) == 2 and all(h.removeprefix("pages/").removesuffix(".html") in full for h in hrefs)
+    page = lxml.html.fromstring((index.parent / items["my-extractor"][0]).read_text(encoding="utf-8"))
+    assert sorted(th.text_content() for th in page.cssselect("th.sys")) == ["my-extractor", "trafilatura"]
