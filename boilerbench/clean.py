@@ -47,6 +47,9 @@ def detect_mode(text: str, name: str = "") -> str:
     return "html" if _HTML_RE.search(text[:5000]) else "text"
 
 
+CELL_SEPARATOR = " | "
+
+
 @dataclass(frozen=True)
 class Decisions:
     """The classifier's view of one page: its blocks, their scores, what is kept, and the page's
@@ -60,7 +63,20 @@ class Decisions:
 
     @property
     def text(self) -> str:
-        return "\n".join(b.text for b, k in zip(self.blocks, self.kept) if k)
+        """The kept blocks, one a line; the kept cells of one table row on one line, joined by
+        `CELL_SEPARATOR` (as trafilatura and resiliparse print tables)."""
+        lines: list[str] = []
+        row = None
+        for b, k in zip(self.blocks, self.kept):
+            if not k:
+                continue
+            cell_row = b.xpath.rpartition("/")[0] if b.tag in ("td", "th") and "\n" not in b.text else None
+            if cell_row is not None and cell_row == row:
+                lines[-1] += CELL_SEPARATOR + b.text
+            else:
+                lines.append(b.text)
+            row = cell_row
+        return "\n".join(lines)
 
     def block_rows(self) -> list[dict[str, Any]]:
         """One dict per block: `index`, `text`, `label`, `score`, `category`, and the page's

@@ -348,3 +348,14 @@ def test_clean_out_keeps_one_file_per_input_with_the_same_stem(capsys, tmp_path:
     code, _, err = _clean(capsys, str(folder), "--out", str(outdir))
     assert code == 0, err
     assert len(list(outdir.iterdir())) == 2
+
+
+def test_clean_keeps_a_table_row_on_one_line() -> None:
+    """A table's kept cells print one row a line, cells joined by ' | ' (as trafilatura and
+    resiliparse print tables); a dropped cell is left out of its row; blocks outside stay lines."""
+    from boilerbench.clean import CELL_SEPARATOR, Decisions
+
+    blocks = segment_html("<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td><td>x</td></tr></table><p>After.</p>")
+    assert [b.tag for b in blocks] == ["th", "th", "td", "td", "td", "p"]
+    d = Decisions("html", blocks, [1.0] * 6, [True, True, True, True, False, True])
+    assert d.text == f"Name{CELL_SEPARATOR}Age\nAnn{CELL_SEPARATOR}31\nAfter."
