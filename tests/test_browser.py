@@ -94,3 +94,29 @@ def test_report_site_in_chromium(tmp_path, shot_dir, small_test_corpus) -> None:
     assert len(dom.cssselect("div.figure img")) == 2
     assert len(dom.cssselect("ul.worst li a")) == 2  # trafilatura's and resiliparse's worst page
     screenshot(index, shot_dir / "report-index.png", height=2400)
+
+
+def test_show_text_column_in_view_at_1400px(tmp_path, shot_dir) -> None:
+    """With every system's column, the blocks' text is on screen at 1,400 px: a page whose
+    paragraphs are runs of a solid glyph (▇) shows wide dark bands in the left half of the
+    screenshot (the text column comes first and wraps)."""
+    from PIL import Image
+
+    html_dir, gold_dir = tmp_path / "html", tmp_path / "gold"
+    html_dir.mkdir()
+    gold_dir.mkdir()
+    para = " ".join(["▇▇▇▇▇▇▇▇"] * 30)
+    (html_dir / "wide.html").write_text(f"<html><body><nav><a href='/'>Home</a></nav><p>{para}</p><p>{para}</p></body></html>", encoding="utf-8")
+    (gold_dir / "wide.txt").write_text(f"{para}\n{para}", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    assert main(["import", "--html-dir", str(html_dir), "--gold-dir", str(gold_dir), "--name", "wide", "--out", str(corpus)]) == 0
+    out = tmp_path / "wide-show.html"
+    assert main(["show", "wide-0001", "--data", str(corpus), "--systems", "all", "--out", str(out)]) == 0
+    png = screenshot(out, shot_dir / "show-1400px.png", height=1400)
+    img = Image.open(png).convert("L")
+    width, height = img.size
+    assert width == 1400
+    px = img.load()
+    # columns of the left half holding dark pixels in many rows: the glyph runs of the text column
+    dark_columns = [x for x in range(0, width // 2) if sum(px[x, y] < 80 for y in range(0, height, 2)) > 20]
+    assert len(dark_columns) > 250, len(dark_columns)

@@ -27,12 +27,25 @@ def _blocks(lang: str) -> list[str]:
     return re.findall(rf"```{lang}\n(.*?)```", README, re.S)
 
 
+def _small_corpus(root: Path) -> Path:
+    """The test pages of `PAGE_IDS`, and a train and a validation page, in their own splits."""
+    from dataclasses import replace
+
+    from boilerbench.corpora.store import write_corpus
+
+    bundled = Corpus.open()
+    pages = [p for p in bundled.pages if p.page_id in PAGE_IDS]
+    pages += [bundled.select(split="train", source="wcxb")[0], bundled.select(split="validation", source="wcxb")[0]]
+    write_corpus(root, [(replace(p, archive=""), bundled.read(p), bundled.gold[p.page_id]) for p in pages])
+    return root
+
+
 @pytest.fixture()
-def workdir(tmp_path: Path, small_test_corpus, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    """A folder holding `hf-dataset` (built from a small test corpus) and a copy of `baselines/`."""
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A folder holding `hf-dataset` (built from a small corpus) and a copy of `baselines/`."""
     from boilerbench.dataset import build_dataset
 
-    corpus_dir = small_test_corpus(tmp_path / "corpus", PAGE_IDS)
+    corpus_dir = _small_corpus(tmp_path / "corpus")
     board = tmp_path / "baselines"
     shutil.copytree(repo_root() / "baselines", board)
     monkeypatch.setenv("BOILERBENCH_BASELINES", str(board))
@@ -46,7 +59,7 @@ def workdir(tmp_path: Path, small_test_corpus, monkeypatch: pytest.MonkeyPatch) 
 
 def test_readme_snippets_submissions_and_report(workdir) -> None:
     folder, corpus_dir = workdir
-    python = _blocks("python")
+    python = [code for code in _blocks("python") if "hf-dataset" in code]  # the crawl example needs a crawl
     assert len(python) == 3 and "load_dataset" in python[0]
     for code in python:  # the load_dataset example, the text submission, the labels submission
         exec(compile(code, "README.md", "exec"), {})
