@@ -40,6 +40,18 @@ def screenshot(path: Path, png: Path, height: int = 1000) -> Path:
     return png
 
 
+def one_page_corpus(tmp_path: Path, name: str, html: str, gold: str) -> Path:
+    """A corpus of one page (`NAME-0001`), imported as a user's own pages are."""
+    html_dir, gold_dir = tmp_path / "html", tmp_path / "gold"
+    html_dir.mkdir()
+    gold_dir.mkdir()
+    (html_dir / f"{name}.html").write_text(html, encoding="utf-8")
+    (gold_dir / f"{name}.txt").write_text(gold, encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    assert main(["import", "--html-dir", str(html_dir), "--gold-dir", str(gold_dir), "--name", name, "--out", str(corpus)]) == 0
+    return corpus
+
+
 @pytest.fixture(scope="module")
 def shot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
@@ -61,15 +73,10 @@ def test_show_page_in_chromium(tmp_path, shot_dir) -> None:
 
 
 def test_a_script_in_page_text_runs_nothing(tmp_path) -> None:
-    html_dir, gold_dir = tmp_path / "html", tmp_path / "gold"
-    html_dir.mkdir()
-    gold_dir.mkdir()
     payload = "<script>document.title='pwned';document.body.setAttribute('data-pwned','1')</script>"
     escaped = payload.replace("<", "&lt;").replace(">", "&gt;")
-    (html_dir / "evil.html").write_text(f"<html><body><p>{escaped} is quoted here.</p><p>And a second paragraph.</p></body></html>", encoding="utf-8")
-    (gold_dir / "evil.txt").write_text(f"{payload} is quoted here.\nAnd a second paragraph.", encoding="utf-8")
-    corpus = tmp_path / "corpus"
-    assert main(["import", "--html-dir", str(html_dir), "--gold-dir", str(gold_dir), "--name", "evil", "--out", str(corpus)]) == 0
+    corpus = one_page_corpus(tmp_path, "evil", f"<html><body><p>{escaped} is quoted here.</p><p>And a second paragraph.</p></body></html>",
+                             f"{payload} is quoted here.\nAnd a second paragraph.")
     out = tmp_path / "evil.html"
     assert main(["show", "evil-0001", "--data", str(corpus), "--systems", "all-text,oracle", "--out", str(out)]) == 0
     dom = dom_after_load(out)
@@ -102,14 +109,8 @@ def test_show_text_column_in_view_at_1400px(tmp_path, shot_dir) -> None:
     half of the screenshot (the text column comes first and wraps)."""
     from PIL import Image
 
-    html_dir, gold_dir = tmp_path / "html", tmp_path / "gold"
-    html_dir.mkdir()
-    gold_dir.mkdir()
     para = " ".join(["mmmmmmmm"] * 120)
-    (html_dir / "wide.html").write_text(f"<html><body><nav><a href='/'>Home</a></nav><p>{para}</p><p>{para}</p></body></html>", encoding="utf-8")
-    (gold_dir / "wide.txt").write_text(f"{para}\n{para}", encoding="utf-8")
-    corpus = tmp_path / "corpus"
-    assert main(["import", "--html-dir", str(html_dir), "--gold-dir", str(gold_dir), "--name", "wide", "--out", str(corpus)]) == 0
+    corpus = one_page_corpus(tmp_path, "wide", f"<html><body><nav><a href='/'>Home</a></nav><p>{para}</p><p>{para}</p></body></html>", f"{para}\n{para}")
     out = tmp_path / "wide-show.html"
     assert main(["show", "wide-0001", "--data", str(corpus), "--systems", "all", "--out", str(out)]) == 0
     png = screenshot(out, shot_dir / "show-1400px.png", height=1400)
