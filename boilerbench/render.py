@@ -34,6 +34,7 @@ from .text import decode_bytes
 from .types import Block, Gold, LabeledPage, Page
 
 RENDERERS = ("blocks", "resiliparse", "inscriptis", "html-text")
+RENDERED_VERSION = "1"  # bump when a rendering or its cached form changes
 # The PyPI package behind each tool renderer (its version is part of the cache key).
 _PACKAGES = {"resiliparse": "resiliparse", "inscriptis": "inscriptis", "html-text": "html-text"}
 
@@ -82,11 +83,11 @@ def missing_renderers() -> list[str]:
     return [r for r in _PACKAGES if renderer_version(r) == "absent"]
 
 
-def _render(args: tuple[Page, bytes, Gold, str]) -> list[Any]:
+def _render(args: tuple[Page, bytes, Gold, str]) -> dict[str, Any]:
+    """One rendering, as the cache keeps it: each line's text and words, and its label."""
     page, data, gold, renderer = args
     lines = segment_text(render_text(decode_bytes(data), renderer))
-    labels = derive_labels(lines, gold)[0] if lines else []
-    return [[b.text, b.words] for b in lines] + [labels]
+    return {"lines": [[b.text, b.words] for b in lines], "labels": derive_labels(lines, gold)[0] if lines else []}
 
 
 def _lines(rows: list[Any]) -> list[Block]:
@@ -104,14 +105,14 @@ def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = R
         raise ValueError(f"renderer must be one of {RENDERERS}, not {bad}")
     labeled: dict[str, LabeledPage] = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=progress)}
     store = Cache("rendered")
-    done: dict[tuple[str, str], list[Any]] = {}
+    done: dict[tuple[str, str], dict[str, Any]] = {}
     todo: list[tuple[Page, str, str]] = []
     for p in pages:
         for r in renderers:
             if r == "blocks":
                 continue
             gold = labeled[p.page_id].gold
-            k = key("rendered", r, renderer_version(r), PIPELINE_VERSION, p.sha256, repr(gold.to_json()))
+            k = key("rendered", RENDERED_VERSION, r, renderer_version(r), PIPELINE_VERSION, p.sha256, repr(gold.to_json()))
             hit = store.get(k)
             if hit is None:
                 todo.append((p, r, k))
@@ -145,8 +146,8 @@ def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = R
                 labels = [lp.blocks[o].label for o in owner]
                 cats = [lp.blocks[o].category for o in owner]
             else:
-                rows = done[p.page_id, r]
-                lines, labels, owner = _lines(rows[:-1]), rows[-1], [-1] * (len(rows) - 1)
+                got = done[p.page_id, r]
+                lines, labels, owner = _lines(got["lines"]), got["labels"], [-1] * len(got["lines"])
                 cats = categorize(lines, labels)
             out.append(RenderedPage(p, r, lines, labels, cats, owner))
     return out
