@@ -172,11 +172,21 @@ def place_labels(fig, ax, points: Sequence[tuple[str, float, float]]) -> list:  
     return boxes
 
 
+def leakage_grid(records: Sequence[dict]) -> tuple[list[dict], list[str], list[list[float]]]:
+    """The heatmap's rows (systems, ranked, no reference rows), columns (boilerplate categories)
+    and cells: % of the category's blocks the system keeps (NaN where it has none), the unit its
+    colour bar reads."""
+    from .categories import BOILERPLATE_CATEGORIES
+
+    systems = [r for r in ranked(records) if r.get("kind") != "reference"]
+    cats = list(BOILERPLATE_CATEGORIES)
+    grid = [[100 * r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
+    return systems, cats, grid
+
+
 def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
     """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
     leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
-    from .categories import BOILERPLATE_CATEGORIES
-
     plt = _pyplot()
     folder.mkdir(parents=True, exist_ok=True)
     timed = [(r["system"], r["metrics"]["pages_per_s"], r["metrics"]["block_f1"]) for r in records
@@ -200,9 +210,7 @@ def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("sv
     out["scatter"] = _save(fig, folder, "quality-speed", formats)
     plt.close(fig)
 
-    systems = [r for r in ranked(records) if r.get("kind") != "reference"]
-    cats = list(BOILERPLATE_CATEGORIES)
-    grid = [[100 * r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
+    systems, cats, grid = leakage_grid(records)
     fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(cats), 0.8 + 0.32 * len(systems)))
     im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(cats)), cats, rotation=45, ha="right", fontsize=8)

@@ -191,3 +191,16 @@ def test_scatter_labels_do_not_overlap() -> None:
     assert len(boxes) == len(points)
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     plt.close(fig)
+
+
+def test_heatmap_cells_and_colour_bar_share_a_unit() -> None:
+    """The heatmap's cells are % of a category's blocks kept, and so is its colour bar (0–100)."""
+    from boilerbench.leaderboard import load_results, repo_root
+    from boilerbench.report import leakage_grid
+
+    records = load_results(repo_root() / "baselines")
+    systems, cats, grid = leakage_grid(records)
+    allt = next(r for r in records if r["system"] == "html-text")["metrics"]["leakage"]["boilerplate_kept"]
+    row = grid[[r["system"] for r in systems].index("html-text")]
+    assert row[cats.index("navigation")] == pytest.approx(100 * allt["navigation"])
+    assert max(v for r in grid for v in r if v == v) > 90  # percent, not shares
