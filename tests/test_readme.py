@@ -51,7 +51,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
     monkeypatch.setenv("BOILERBENCH_BASELINES", str(board))
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # the snippets name no cache folder: keep theirs out of the user's (datasets read the variable
+    # when imported, so the setting it was read into is patched too)
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
     build_dataset(Corpus.open(corpus_dir), tmp_path / "hf-dataset", progress=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path, corpus_dir
@@ -63,6 +66,7 @@ def test_readme_snippets_submissions_and_report(workdir) -> None:
     assert len(python) == 3 and "load_dataset" in python[0]
     for code in python:  # the load_dataset example, the text submission, the labels submission
         exec(compile(code, "README.md", "exec"), {})
+    assert list((folder / "hf-cache").iterdir())  # the snippets' cache went to the test's folder
     written = {p.name for p in folder.glob("*.jsonl")}
     assert written == {"my-extractor.jsonl", "my-classifier.jsonl"}
     labels = [json.loads(line) for line in (folder / "my-classifier.jsonl").read_text(encoding="utf-8").splitlines()]
