@@ -614,14 +614,20 @@ def fit_and_select(
     return BlockClassifier(pipeline, rule.default, mode, info, types)
 
 
+def label_codes(labels: Sequence[str | None]) -> np.ndarray:
+    """Labels as the fits read them: 1 content, 0 boilerplate, -1 undecided (never fitted)."""
+    from .types import BOILERPLATE, CONTENT
+
+    return np.array([1 if lab == CONTENT else 0 if lab == BOILERPLATE else -1 for lab in labels], dtype=np.int64)
+
+
 def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
     """A `TrainPage` per page with at least one labeled block; text mode renders each page as lines."""
     from .corpora.build import site
-    from .types import BOILERPLATE, CONTENT
 
     out = []
     for lp in labeled:
-        y = np.array([1 if b.label == CONTENT else 0 if b.label == BOILERPLATE else -1 for b in lp.blocks], dtype=np.int64)
+        y = label_codes([b.label for b in lp.blocks])
         if not (y >= 0).any():
             continue
         blocks = [b.block for b in lp.blocks]
@@ -635,11 +641,10 @@ def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
 def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
     """A `TrainPage` per `render.RenderedPage` with at least one labeled line."""
     from .corpora.build import site
-    from .types import BOILERPLATE, CONTENT
 
     out = []
     for rp in pages:
-        y = np.array([1 if lab == CONTENT else 0 if lab == BOILERPLATE else -1 for lab in rp.labels], dtype=np.int64)
+        y = label_codes(rp.labels)
         if (y >= 0).any():
             out.append(TrainPage(rp.lines, y, rp.page.source, rp.page.page_type, site(rp.page.domain)))
     return out

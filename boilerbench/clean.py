@@ -11,7 +11,7 @@ import json
 import multiprocessing
 import os
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -197,10 +197,9 @@ def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> d
     own suffix before `suffix` instead (`a.html.txt`); two that still meet are an error, before
     anything is written."""
     plain = [rel.with_suffix(suffix) for _, rel in places]
-    clash = {t for t in plain if plain.count(t) > 1}
-    out = {path: outdir / (t if t not in clash else rel.with_name(rel.name + suffix)) for (path, rel), t in zip(places, plain)}
-    targets = list(out.values())
-    twice = sorted({str(t) for t in targets if targets.count(t) > 1})
+    counts = Counter(plain)
+    out = {path: outdir / (t if counts[t] == 1 else rel.with_name(rel.name + suffix)) for (path, rel), t in zip(places, plain)}
+    twice = sorted(str(t) for t, n in Counter(out.values()).items() if n > 1)
     if twice:
         raise ValueError(f"--out: several inputs would be written to {twice[0]}; clean them in separate calls")
     return out
