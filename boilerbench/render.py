@@ -34,7 +34,7 @@ from .text import decode_bytes
 from .types import Block, Gold, LabeledPage, Page
 
 RENDERERS = ("blocks", "resiliparse", "inscriptis", "html-text")
-RENDERED_VERSION = "1"  # bump when a rendering or its cached form changes
+RENDERED_VERSION = "2"  # bump when a rendering or its cached form changes
 # The PyPI package behind each tool renderer (its version is part of the cache key).
 _PACKAGES = {"resiliparse": "resiliparse", "inscriptis": "inscriptis", "html-text": "html-text"}
 
@@ -84,14 +84,12 @@ def missing_renderers() -> list[str]:
 
 
 def _render(args: tuple[Page, bytes, Gold, str]) -> dict[str, Any]:
-    """One rendering, as the cache keeps it: each line's text and words, and its label."""
+    """One rendering, as the cache keeps it: the tool's text, and the label of each of its lines
+    (`segment.segment_text`'s lines, which reading it back makes again)."""
     page, data, gold, renderer = args
-    lines = segment_text(render_text(decode_bytes(data), renderer))
-    return {"lines": [[b.text, b.words] for b in lines], "labels": derive_labels(lines, gold)[0] if lines else []}
-
-
-def _lines(rows: list[Any]) -> list[Block]:
-    return [Block(i, f"/text/line[{i + 1}]", "line", t, w, 0) for i, (t, w) in enumerate(rows)]
+    text = render_text(decode_bytes(data), renderer)
+    lines = segment_text(text)
+    return {"text": text, "labels": derive_labels(lines, gold)[0] if lines else []}
 
 
 def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = RENDERERS, workers: int | None = None,
@@ -147,7 +145,8 @@ def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = R
                 cats = [lp.blocks[o].category for o in owner]
             else:
                 got = done[p.page_id, r]
-                lines, labels, owner = _lines(got["lines"]), got["labels"], [-1] * len(got["lines"])
+                lines, labels = segment_text(got["text"]), got["labels"]
+                owner = [-1] * len(lines)
                 cats = categorize(lines, labels)
             out.append(RenderedPage(p, r, lines, labels, cats, owner))
     return out
