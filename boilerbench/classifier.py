@@ -21,8 +21,9 @@ sites.
 Each model is a `ContextStack`: a first gradient-boosting model scores every block from its own
 features; a second one, when validation says it pays for its cost, decides from those scores in
 context (`features.context_features`: the neighbours', container's and page's scores) plus the
-block's own dense features. The second model is fitted on out-of-fold first-stage scores (folds by
-site). Every train page weighs the same in both fits: the metric is a mean over pages.
+block's own dense features, on every page or only on the pages predicted articles (`SECOND_ROUTES`:
+the page type routes the page). The second model is fitted on out-of-fold first-stage scores (folds
+by site). Every train page weighs the same in both fits: the metric is a mean over pages.
 
 Validation is per source and per page type (`VALIDATION_GROUPS`: WCXB, trafilatura-eval's news
 pages, WCXB's article pages); a choice is taken only when it loses on none of them.
@@ -202,11 +203,25 @@ def _hgb(**params: Any) -> HistGradientBoostingClassifier:
 class ContextStack(ClassifierMixin, BaseEstimator):
     """Two stages of gradient boosting over `BlockFeaturizer` rows (see the module docstring)."""
 
-    def __init__(self, first: Any = None, second: Any = None, text_only: bool = False, folds: int = 2):
+    def __init__(self, first: Any = None, second: Any = None, text_only: bool = False, folds: int = 2,
+                 second_types: tuple[str, ...] | None = None):
         self.first = first
         self.second = second
         self.text_only = text_only
         self.folds = folds
+        self.second_types = second_types
+
+    def second_applies(self, page_type: str | None) -> bool:
+        """Whether the fitted second stage decides a page of this predicted type (`second_types`:
+        the types it is routed to, None for every page); the first stage decides the others."""
+        return self.second_ is not None and (self.second_types is None or page_type in self.second_types)
+
+    def _routed(self, F: np.ndarray) -> np.ndarray:
+        """Rows whose page the second stage decides, by the page type predicted in their last columns."""
+        if self.second_types is None:
+            return np.ones(len(F), dtype=bool)
+        codes = [PAGE_TYPES.index(t) for t in self.second_types]
+        return np.isin(F[:, -len(PAGE_TYPES):].argmax(axis=1), codes)
 
     def _parts(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
@@ -270,7 +285,13 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         first = _predict_proba(self.first_, F)
         if self.second_ is None:
             return first
-        return _predict_proba(self.second_, self.second_inputs(X, first[:, 1]))
+        routed = self._routed(F)
+        if routed.all():
+            return _predict_proba(self.second_, self.second_inputs(X, first[:, 1]))
+        out = first.copy()
+        if routed.any():  # whole pages: a page's rows share its page-type columns
+            out[routed] = _predict_proba(self.second_, self.second_inputs(X[routed], first[routed, 1]))
+        return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
@@ -361,7 +382,7 @@ class BlockClassifier:
         (_, featurizer), (_, model) = self.pipeline.steps
         keys, F = featurizer.rows(blocks)
         page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES):]))]
-        if model.second_ is None:
+        if not model.second_applies(page_type):
             scores = _predict_proba(model.first_, F)[:, 1]
         else:
             X = np.hstack([np.zeros((len(blocks), 1)), keys, F])
@@ -447,6 +468,10 @@ SECOND_GRID: tuple[dict[str, Any] | None, ...] = (
     {"max_iter": 60, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
     {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
 )
+# Each second stage is tried on every page, and routed to the pages predicted articles only (the
+# page type decides where context helps: on validation, news pages gained from it and other WCXB
+# pages could lose); the routed one is cheaper, so it comes first.
+SECOND_ROUTES: tuple[tuple[str, ...] | None, ...] = (("article",), None)
 THRESHOLDS = tuple(float(round(t, 2)) for t in np.arange(0.2, 0.81, 0.02))
 
 
@@ -538,11 +563,12 @@ def choose_thresholds(pages: Sequence[TrainPage], scores: Sequence[np.ndarray], 
 def validation_table(trials: Sequence[dict[str, Any]]) -> str:
     """The per-source validation table `train` prints."""
     groups = list(VALIDATION_GROUPS)
-    lines = ["| second stage | thresholds (article / other) | " + " | ".join(groups) + " | mean |",
-             "|---" * (len(groups) + 3) + "|"]
+    lines = ["| second stage | its pages | thresholds (article / other) | " + " | ".join(groups) + " | mean |",
+             "|---" * (len(groups) + 4) + "|"]
     for t in trials:
         f1 = t["validation_block_f1"]
-        lines.append(f"| {t['second']} | {t['thresholds']['article']} / {t['thresholds']['default']} | "
+        pages = "-" if t["second"] is None else ", ".join(t["second_types"] or ["all"])
+        lines.append(f"| {t['second']} | {pages} | {t['thresholds']['article']} / {t['thresholds']['default']} | "
                      + " | ".join(f"{f1[g]:.4f}" for g in groups) + f" | {np.mean([f1[g] for g in groups]):.4f} |")
     return "\n".join(lines)
 
@@ -556,9 +582,9 @@ def fit_and_select(
     first: dict[str, Any] = FIRST_STAGE,
 ) -> BlockClassifier:
     """Fit the page-type model and the first stage on train (out of fold by site), then each
-    second-stage grid point (in order of cost); keep the one and the thresholds with the best mean
-    validation F1 over `VALIDATION_GROUPS`, a costlier one only when it gains `MIN_GAIN` and loses
-    on no group."""
+    second-stage grid point (in order of cost), each routed as `SECOND_ROUTES` says; keep the one
+    and the thresholds with the best mean validation F1 over `VALIDATION_GROUPS`, a costlier one
+    only when it gains `MIN_GAIN` and loses on no group."""
     text_only = mode == "text"
     featurizer = BlockFeaturizer(text_only=text_only).fit([])
     t0 = time.perf_counter()
@@ -584,25 +610,30 @@ def fit_and_select(
     stack = ContextStack(_hgb(**first), None, text_only)
     oof = stack.fit_first(Xtr, ytr, row_groups)
     log(f"[{mode}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
-    best: tuple[Thresholds, dict[str, Any] | None, Any] | None = None
+    best: tuple[Thresholds, dict[str, Any] | None, Any, tuple[str, ...] | None] | None = None
     trials = []
     for params in grid:
         t1 = time.perf_counter()
         stack.second = None if params is None else _hgb(**params)
         stack.fit_second(Xtr, ytr, oof)
-        rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva)[:, 1], sizes), article)
-        trials.append({"second": params, "thresholds": {"default": rule.default, "article": rule.article},
-                       "validation_block_f1": rule.f1})
-        log(f"[{mode}] second stage {params}: validation block F1 {rule.f1} ({time.perf_counter() - t1:.0f}s)")
-        if best is None or (rule.mean >= best[0].mean + MIN_GAIN and not rule.loses_to(best[0])):
-            best = (rule, params, stack.second_)
+        for route in SECOND_ROUTES if params is not None else (None,):
+            stack.second_types = route
+            rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva)[:, 1], sizes), article)
+            trials.append({"second": params, "second_types": route,
+                           "thresholds": {"default": rule.default, "article": rule.article}, "validation_block_f1": rule.f1})
+            log(f"[{mode}] second stage {params} on {route or 'all'} pages: validation block F1 {rule.f1} "
+                f"({time.perf_counter() - t1:.0f}s)")
+            if best is None or (rule.mean >= best[0].mean + MIN_GAIN and not rule.loses_to(best[0])):
+                best = (rule, params, stack.second_, route)
     assert best is not None
-    rule, params, second = best
+    rule, params, second, route = best
     stack.second, stack.second_ = (None if params is None else _hgb(**params)), second
+    stack.second_types = route
     pipeline = Pipeline([("features", featurizer), ("model", stack)])
-    log(f"[{mode}] validation block F1 per source (chosen: second stage {params}):\n{validation_table(trials)}")
+    log(f"[{mode}] validation block F1 per source (chosen: second stage {params} on {route or 'all'} pages):\n"
+        f"{validation_table(trials)}")
     info = {
-        "params": {"first": first, "second": params, "page_type_C": PAGE_TYPE_C},
+        "params": {"first": first, "second": params, "second_types": route, "page_type_C": PAGE_TYPE_C},
         "validation_block_f1": rule.f1,
         "page_type_validation_accuracy": round(type_accuracy, 4),
         "trials": trials,

@@ -66,7 +66,8 @@ def model_folder(out: Path, results: Path | None = None) -> Path:
         "Model description": "A block classifier for web-boilerplate removal: pages are segmented into blocks "
         "(`boilerbench.segment`), each block is described by language-agnostic features (`boilerbench.features`) "
         "and gradient boosting decides content or boilerplate, told the page's predicted type by a page-type model "
-        "(a second stage reads the neighbours' scores where validation says it pays). `boilerbench-text.skops` works on "
+        "(a second stage reads the neighbours' scores where validation says it pays: on every page, or only on the "
+        "pages predicted articles). `boilerbench-text.skops` works on "
         "plain-text pages (one block per line), trained on pages rendered by several HTML-to-text tools.",
         "How to Get Started with the Model": "`pip install boilerbench`, then `python -m boilerbench clean page.html`. "
         "Load with `boilerbench.classifier.load`, which trusts only the types listed in "

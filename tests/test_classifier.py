@@ -209,6 +209,31 @@ def test_scores_equal_the_pipeline(mode: str, corpus) -> None:
             assert np.array_equal(clf.scores(blocks), clf.pipeline.predict_proba([blocks])[:, 1])
 
 
+def test_second_stage_routed_by_page_type(corpus) -> None:
+    """A second stage routed to some page types decides those pages and only those: on the others
+    the scores are the first stage's, through `decide` and through the pipeline alike."""
+    clf = shipped("text")
+    model = clf.pipeline.steps[1][1]
+    assert model.second_ is not None
+    pages = [as_lines(segment_html(data))[0] for _, data in corpus.iter_bytes(corpus.select(split="validation")[::9])]
+    pages = [p for p in pages if p]
+    types = [clf.decide(p).page_type for p in pages]
+    routed = ContextStack(model.first, model.second, True, second_types=(types[0],))
+    routed.first_, routed.second_, routed.classes_ = model.first_, model.second_, model.classes_
+    routed_clf = BlockClassifier(Pipeline([clf.pipeline.steps[0], ("model", routed)]), clf.threshold, "text", {})
+    featurizer = clf.pipeline.steps[0][1]
+    assert len(set(types)) > 1
+    for blocks, page_type in zip(pages, types):
+        keys, F = featurizer.rows(blocks)
+        first = classifier._predict_proba(model.first_, F)[:, 1]
+        scores = routed_clf.scores(blocks)
+        assert np.array_equal(scores, routed_clf.pipeline.predict_proba([blocks])[:, 1])
+        if page_type == types[0]:
+            assert np.array_equal(scores, clf.scores(blocks))
+        else:
+            assert np.array_equal(scores, first) and not np.array_equal(scores, clf.scores(blocks))
+
+
 def test_shipped_models_on_no_blocks() -> None:
     for mode in ("html", "text"):
         assert shipped(mode).predict([]) == []
@@ -327,7 +352,8 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     f1 = loaded.info["validation_block_f1"]
     assert set(f1) == set(VALIDATION_GROUPS) and all(0.0 < v <= 1.0 for v in f1.values())
     # the best trial, or a cheaper one within MIN_GAIN of it
-    chosen = next(t for t in loaded.info["trials"] if t["second"] == loaded.info["params"]["second"])
+    params = loaded.info["params"]
+    chosen = next(t for t in loaded.info["trials"] if (t["second"], t["second_types"]) == (params["second"], params["second_types"]))
     assert f1 == chosen["validation_block_f1"]
     mean = np.mean(list(f1.values()))
     assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + classifier.MIN_GAIN
