@@ -12,7 +12,6 @@ or labels pages, so a change of segmenter or labels re-scores without re-running
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing as mp
 import os
 import time
@@ -94,9 +93,7 @@ def one_core() -> None:
 def _worker(conn: Connection, name: str) -> None:
     one_core()
     system = load(name)
-    warm_up = getattr(importlib.import_module(system.fn.__module__), "warm_up", None)
-    if callable(warm_up):
-        warm_up()  # load models before the clock starts: pages/s is about pages, not start-up
+    system.warm_up()  # load models before the clock starts: pages/s is about pages, not start-up
     while True:
         try:
             i = conn.recv()
