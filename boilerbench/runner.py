@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .cache import Cache, key
@@ -86,8 +87,6 @@ def _apply(system: System, i: int) -> Output:
 def one_core() -> None:
     """Keep this process on one core: native thread pools (OpenMP, BLAS) in two workers would only
     fight each other, and a timing would measure the fight."""
-    from threadpoolctl import threadpool_limits
-
     threadpool_limits(1)
 
 

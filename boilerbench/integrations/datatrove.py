@@ -32,6 +32,7 @@ from datatrove.utils.typeshelper import StatHints
 
 from ..classifier import shipped
 from ..clean import classify
+from ..runner import one_core
 from ..text import to_utf8
 from ..types import encode_bits
 from ..warc import WarcStats, iter_records
@@ -43,8 +44,6 @@ MODES = ("auto", "html", "text")
 def _one_core() -> None:
     """Once per process. The sandbox is forked from the task's process and GNU OpenMP's thread pool
     does not survive a fork, so the model predicts on one thread (what one-core tasks want anyway)."""
-    from ..runner import one_core
-
     one_core()
 
 
