@@ -71,10 +71,16 @@ class Requirement:
 
 @runtime_checkable
 class SystemModule(Protocol):
-    """What every module of this package declares, besides the function its registry line names."""
+    """What every module of this package declares, besides the function its registry line names
+    (read-only members, so that a module's `REQUIRES = (Requirement(...),)` type-checks)."""
 
-    KIND: str  # one of KINDS
-    REQUIRES: tuple[Requirement, ...]  # what `load` imports first; the first one's version is the system's
+    @property
+    def KIND(self) -> str:
+        """One of KINDS."""
+
+    @property
+    def REQUIRES(self) -> tuple[Requirement, ...]:
+        """What `load` imports first; the first one's installed version is the system's."""
 
 
 @runtime_checkable
