@@ -144,7 +144,7 @@ def test_missing_requirement_names_the_pip_package_and_its_extra(monkeypatch: py
     monkeypatch.setattr(fake_systems, "REQUIRES", (Requirement("boilerbench_absent_mod", pip="absent-dist", extra="crawl"),))
     with pytest.raises(systems.MissingSystem) as info:
         systems.load("ghost")
-    assert str(info.value) == 'ghost: not installed (no module boilerbench_absent_mod, from absent-dist); pip install -e ".[crawl]"'
+    assert str(info.value) == 'ghost: absent-dist not installed (no module boilerbench_absent_mod); pip install -e ".[crawl]"'
 
 
 def test_requirement_defaults() -> None:

@@ -48,7 +48,8 @@ KINDS = ("text", "blocks")
 
 
 class MissingSystem(RuntimeError):
-    """The system's package is not installed (a one-line skip, not a crash)."""
+    """The system cannot run here: a package it requires is absent, or its model (a one-line skip,
+    not a crash)."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def require(name: str, requires: Sequence[Requirement]) -> None:
         try:
             importlib.import_module(r.module)
         except ImportError as e:
-            raise MissingSystem(f"{name}: not installed (no module {e.name or r.module}, from {r.pip}); {r.hint}") from e
+            raise MissingSystem(f"{name}: {r.pip} not installed (no module {e.name or r.module}); {r.hint}") from e
 
 
 def installed_version(requires: Sequence[Requirement]) -> str:
