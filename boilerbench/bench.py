@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import compiled
 from .align import TokenizedPage, align
 from .corpora.store import Corpus
 from .segment import segment
@@ -57,16 +58,6 @@ BENCH_SYSTEMS = ("boilerbench", "boilerbench-python", "trafilatura", "resilipars
 PURE_PYTHON = "boilerbench-python"  # the classifier with the compiled extension switched off
 
 
-def _without_speedups() -> None:
-    """Switch the compiled twins off in this process: the same classifier, all in Python."""
-    from . import classifier, features, segment
-
-    segment._compiled = None
-    features._compiled_columns = features._compiled_cues = features._compiled_container = None
-    features._compiled_dense = features._compiled_inside = None
-    classifier._speedups = None
-
-
 def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
     """Run `target(*args, conn)` in a child process (one at a time: a timing never shares the
     machine with another) and return what it sends, or the exit code when it sent nothing.
@@ -96,7 +87,7 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
 
     one_core()
     if name == PURE_PYTHON:
-        _without_speedups()
+        compiled.switch_off()
     system = load("boilerbench" if name == PURE_PYTHON else name)
     fn = system.fn
     if system.kind == "blocks":

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
+from . import compiled
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
 from .types import Block
 
@@ -211,10 +214,10 @@ def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None
 
 def segment_tree(root: etree._Element) -> list[Block]:
     """Cut a parsed page into blocks (see the module docstring for the definition): the compiled
-    walk (`_speedups`) when it is built and covers the tree, else `walk_tree`. Both make the same
-    blocks (`tests/test_speedups.py`)."""
-    if _compiled is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
-        blocks = _compiled(root)
+    walk (`compiled.active.segment_tree`) when it is in use and covers the tree, else `walk_tree`.
+    Both make the same blocks (`tests/test_speedups.py`)."""
+    if (twin := compiled.active.segment_tree) is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
+        blocks = twin(root)
         if blocks is not None:
             return blocks
     return walk_tree(root)
@@ -442,7 +445,31 @@ def render_lines(blocks: list[Block]) -> str:
     return "\n".join(b.text for b in blocks)
 
 
-try:  # the compiled walk, when the package was built with it (optional: see setup.py)
-    from ._speedups import segment_tree as _compiled
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _compiled = None
+@dataclass(frozen=True)
+class WalkRules:
+    """What the compiled walk (`_speedups.segment_tree`) reads of this module: the rules `walk_tree`
+    follows, under names that are this interface's, not the module's private ones. The compiled
+    side checks the constants against its own when it binds them (`_speedups.bind`)."""
+
+    kinds: tuple[int, ...]  # the values of the tag kinds: inline, link, block, pre, break, drop
+    kind_memo: dict[str, tuple[int, str]]  # tag → (kind, lower-case tag), shared with `kind`
+    kind: Callable[[Any], tuple[int, str]]  # (kind, lower-case tag) of a tag, memoised
+    cue_attributes: tuple[str, ...]  # the attributes `describe` reads
+    describe: Callable[[str, list[tuple[str, str]]], str]  # one ancestor's descriptor in `Block.context`
+    emit_text: Callable[[str, str, bool], tuple[str, int, int] | None]
+    plain_flags: tuple[int, int, int]  # `PLAIN`, `PLAIN_WORD`, `PLAIN_SPACE`
+    plain_chars: Callable[[], bytes]
+    block: type[Block]
+
+
+WALK_RULES = WalkRules(
+    kinds=(_INLINE, _LINK, _BLOCK, _PRE, _BREAK, _DROP),
+    kind_memo=_KINDS,
+    kind=_kind,
+    cue_attributes=_CUE_ATTRIBUTES,
+    describe=_describe,
+    emit_text=emit_text,
+    plain_flags=(PLAIN, PLAIN_WORD, PLAIN_SPACE),
+    plain_chars=plain_chars,
+    block=Block,
+)

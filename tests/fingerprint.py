@@ -31,9 +31,9 @@ STAGES = ("blocks", "features-html", "features-text", "scores-html", "scores-tex
 def _start(python: bool) -> None:
     """Each worker: the compiled twins switched off when asked."""
     if python:
-        from boilerbench.bench import _without_speedups
+        from boilerbench import compiled
 
-        _without_speedups()
+        compiled.switch_off()
 
 
 def _page(item: tuple[str, str, bytes]) -> tuple[str, int, list[str]]:
@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import boilerbench
+    from boilerbench import compiled
     from boilerbench.corpora.store import Corpus
 
-    print(f"package: {Path(boilerbench.__file__).parent}", file=sys.stderr)
+    status = "switched off" if args.python else compiled.status()
+    print(f"package: {Path(boilerbench.__file__).parent}; compiled twins: {status}", file=sys.stderr)
     corpus = Corpus.open()
     pages = corpus.pages[:: args.every]
     items = ((p.page_id, p.fmt, d) for p, d in corpus.iter_bytes(pages))
@@ -80,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             n_blocks += n
             for total, d in zip(totals, digests):
                 total.update(f"{page_id} {d}\n".encode())
-    print(f"path: {'python' if args.python else 'compiled'}; pages: {len(pages)}; blocks: {n_blocks}")
+    path = "compiled" if not args.python and compiled.status() == "in use" else "python"
+    print(f"path: {path}; pages: {len(pages)}; blocks: {n_blocks}")
     for stage, total in zip(STAGES, totals):
         print(f"{stage:<14} {total.hexdigest()}")
     return 0
