@@ -1423,7 +1423,9 @@ ctypedef struct _Node:
 
 
 cdef class Forest:
-    """A fitted binary `HistGradientBoostingClassifier` as one packed node array (numeric splits only)."""
+    """A fitted binary `HistGradientBoostingClassifier` as one packed node array (numeric splits
+    only). It reads private attributes of the model: a scikit-learn release outside
+    `compiled.SKLEARN_TESTED` is refused with a RuntimeError that names the range."""
 
     cdef object packed  # the numpy array that owns the nodes
     cdef object roots
@@ -1431,6 +1433,8 @@ cdef class Forest:
     cdef readonly int n_features
 
     def __init__(self, model):
+        from . import compiled
+        compiled.check_sklearn()  # before reading scikit-learn's private attributes
         if getattr(model, "n_trees_per_iteration_", 1) != 1 or getattr(model, "is_categorical_", None) is not None:
             raise ValueError("only binary models with numeric features are compiled")
         nodes = [p[0].nodes for p in model._predictors]

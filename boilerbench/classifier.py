@@ -279,7 +279,8 @@ _FORESTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.ndarray:
     """`model.predict_proba(X)` (float32 rows), through the compiled forest when it is in use:
-    the same numbers from one C loop, without scikit-learn's per-tree call."""
+    the same numbers from one C loop, without scikit-learn's per-tree call. (Outside the
+    scikit-learn releases it is tested with, `Forest` raises, naming them: `compiled.SKLEARN_TESTED`.)"""
     if (compiled_forest := compiled.active.Forest) is None:
         return model.predict_proba(X)
     forest = _FORESTS.get(model)

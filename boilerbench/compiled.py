@@ -10,6 +10,7 @@ checked against its own constants and column names when it binds them (`_speedup
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -78,3 +79,26 @@ def status() -> str:
     if ABSENT_BECAUSE is not None:
         return f"absent ({ABSENT_BECAUSE})"
     return "in use" if active == BUILT else "switched off"
+
+
+# The scikit-learn releases `_speedups.Forest` is tested with (the lowest in, the first out): it
+# reads private attributes of fitted models (`_predictors` and their node arrays,
+# `_baseline_prediction`), which a release may change. pyproject.toml states the same range
+# (`tests/test_speedups.py` checks that it does).
+SKLEARN_TESTED = ((1, 9), (1, 10))
+SKLEARN_REQUIREMENT = "scikit-learn>={}.{},<{}.{}".format(*SKLEARN_TESTED[0], *SKLEARN_TESTED[1])
+
+
+def check_sklearn(version: str | None = None) -> None:
+    """Raise a RuntimeError naming the tested range when scikit-learn (`version`, else the
+    installed one) is outside it, before anything reads its private attributes."""
+    if version is None:
+        import sklearn
+
+        version = sklearn.__version__
+    m = re.match(r"(\d+)\.(\d+)", version)
+    if m is None or not SKLEARN_TESTED[0] <= (int(m[1]), int(m[2])) < SKLEARN_TESTED[1]:
+        raise RuntimeError(
+            f"scikit-learn {version} is outside the range the compiled forest is tested with ({SKLEARN_REQUIREMENT}): "
+            f"it reads private attributes of fitted models; pip install '{SKLEARN_REQUIREMENT}'"
+        )

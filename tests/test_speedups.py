@@ -11,14 +11,23 @@ import dataclasses
 import importlib
 import os
 import random
+import re
 import shutil
+import sys
 
 import numpy as np
 import pytest
 from lxml import etree
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
 from boilerbench import classifier, compiled, features, segment
 from boilerbench.segment import parse_html, walk_tree
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 if shutil.which(os.environ.get("CC", "cc")):
     from boilerbench import _speedups as speedups  # built wherever a compiler is: an ImportError fails
@@ -46,6 +55,27 @@ def test_one_switch() -> None:
         assert all(getattr(compiled.active, name) is None for name in compiled.NAMES)
         assert compiled.status() == "switched off"
     assert compiled.active == compiled.BUILT
+
+
+def test_scikit_learn_range_is_one_fact() -> None:
+    """pyproject.toml bounds scikit-learn to the range the compiled forest is tested with."""
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
+        dependencies = tomllib.load(f)["project"]["dependencies"]
+    assert compiled.SKLEARN_REQUIREMENT in dependencies
+    import sklearn
+
+    compiled.check_sklearn(sklearn.__version__)  # the installed one is in it
+
+
+@pytest.mark.parametrize("version", ["1.8.2", "1.10.0", "1.10.0rc1", "2.0", "nightly"])
+def test_forest_refuses_untested_scikit_learn(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    import sklearn
+
+    with pytest.raises(RuntimeError, match=re.escape(compiled.SKLEARN_REQUIREMENT)):
+        compiled.check_sklearn(version)
+    monkeypatch.setattr(sklearn, "__version__", version)
+    with pytest.raises(RuntimeError, match="outside the range"):
+        speedups.Forest(classifier.shipped("html").pipeline.steps[1][1].first_)
 
 
 def same_blocks(html: str | bytes) -> None:
