@@ -350,7 +350,7 @@ class BlockClassifier:
 
     def decide(self, blocks: Sequence[Block]) -> PageDecision:
         """Scores, decisions and page type of one page: `pipeline.predict_proba`, its two steps
-        called directly (the Pipeline's own dispatch costs about as much as the page-type model).
+        called directly (the Pipeline's own dispatch is overhead on every page).
         A one-stage model gets the page's rows as they are, without the grouping keys only a
         second stage reads and the float64 round trip of the featurizer's rows."""
         if not blocks:

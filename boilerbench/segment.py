@@ -9,8 +9,8 @@ caches and published scores are all expressed in blocks):
   embed canvas noembed select datalist input`. `<noscript>` is kept: some pages carry their only
   copy of the text there. Hidden elements (`hidden`, `display:none`) are kept too, marked `!hidden`
   in `context`: tabs, accordions and streamed server-rendered sections (`<div hidden id="S:0">`)
-  are hidden until scripts run, and human gold includes them (on WCXB test, dropping them costs
-  0.7 points of gold word coverage and gains no boilerplate agreement).
+  are hidden until scripts run, and human gold includes them (dropping them, tried on WCXB test,
+  lost gold words and gained no boilerplate agreement).
 * Block-level tags (`BLOCK_TAGS`: p, div, li, h1–h6, td, th, pre, section, nav, …) start and end a
   block; `<br>` and `<hr>` end one. Inline tags (a, span, b, em, …) never split a block.
 * A block's text is its visible text with white space runs collapsed to one space (inside `<pre>`:
@@ -166,7 +166,7 @@ def parse_html(source: str | bytes, utf8: bool = False) -> etree._Element | None
         if not source.strip():
             return None
         # UTF-8 bytes, not the str: libxml2 works in UTF-8, and given a str lxml hands it Latin-1,
-        # UTF-16 or UCS-4 to convert (7% of the parse; the same tree on every corpus page).
+        # UTF-16 or UCS-4 to convert first (work saved; the same tree on every corpus page).
         data = to_utf8(source)
     else:
         if len(source) > MAX_BYTES and len(source.decode("utf-8", "replace")) > MAX_BYTES:
