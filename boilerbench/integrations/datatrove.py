@@ -51,9 +51,9 @@ class _ForkedSandbox(ExtractorSandbox):
     """datatrove's sandbox, its process forked from the task's process (which holds the loaded
     models) whatever the default start method is. Under forkserver or spawn (a task run by
     datatrove's local executor with several workers, or Python ≥ 3.14's default), each sandbox
-    would be a fresh interpreter loading the models inside its first document's timeout: 2.5–3 s
-    here, over the 1 s default, so every replacement sandbox timed out again. Only the process
-    creation differs from `ExtractorSandbox._ensure_process` (datatrove 0.10)."""
+    would be a fresh interpreter loading the models inside its first document's timeout (1 s by
+    default, less than loading takes), so every replacement sandbox timed out again. Only the
+    process creation differs from `ExtractorSandbox._ensure_process` (datatrove 0.10)."""
 
     _context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
 
