@@ -12,36 +12,56 @@ from setuptools.command.build_ext import build_ext
 
 
 class OptionalBuildExt(build_ext):
-    """Builds the extension when it can; otherwise says why and installs without it. (setuptools'
-    own `optional=True` does not cover editable installs.)"""
+    """Builds the extension when it can; otherwise says why on stderr and installs without it.
+    (setuptools' own `optional=True` does not cover editable installs.)"""
+
+    failed = False
 
     def run(self) -> None:
         try:
             super().run()
         except Exception as e:  # no compiler, no headers: the package still works, in Python
-            print(f"boilerbench: building the optional C extension failed ({e}); installing without it", file=sys.stderr)
+            if not self.failed:  # else this is the in-place copy of what was not built: said already
+                _without("the optional C extension", e)
 
     def build_extension(self, ext: Extension) -> None:
         try:
             super().build_extension(ext)
         except Exception as e:
-            print(f"boilerbench: building {ext.name} failed ({e}); installing without it", file=sys.stderr)
+            self.failed = True
+            _without(ext.name, e)
+
+
+def _without(what: str, e: BaseException) -> None:
+    """Say on stderr why the extension is not built and what follows (pip shows a build's output
+    with -v; at run time `python -m boilerbench bench` says that the extension is absent, and why)."""
+    print(
+        f"boilerbench: building {what} failed: {type(e).__name__}: {e}\n"
+        "boilerbench: installing without it: the same code runs in Python, only slower "
+        "(the compiler's own messages, if any, are above)",
+        file=sys.stderr,
+    )
 
 
 def extensions() -> list[Extension]:
-    import lxml
-    import numpy
-    from Cython.Build import cythonize
+    """The extension, its C made from the .pyx by Cython; none (and why, on stderr) when that fails."""
+    try:
+        import lxml
+        import numpy
+        from Cython.Build import cythonize
 
-    ext = Extension(
-        "boilerbench._speedups",
-        ["boilerbench/_speedups.pyx"],
-        include_dirs=[*lxml.get_include(), numpy.get_include()],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O2"],
-        optional=True,
-    )
-    return cythonize([ext], compiler_directives={"language_level": 3}, quiet=True)
+        ext = Extension(
+            "boilerbench._speedups",
+            ["boilerbench/_speedups.pyx"],
+            include_dirs=[*lxml.get_include(), numpy.get_include()],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            extra_compile_args=["-O2"],
+            optional=True,
+        )
+        return cythonize([ext], compiler_directives={"language_level": 3}, quiet=True)
+    except Exception as e:  # no Cython (a build without isolation), a .pyx Cython refuses
+        _without("boilerbench._speedups", e)
+        return []
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -1,21 +1,27 @@
 # cython: language_level=3, boundscheck=False, cdivision=True
 """Compiled twins of the hot loops, for crawl-scale throughput; optional at install (setup.py).
 
+`boilerbench.compiled` is the registry of the entry points below and the one switch between them
+and their Python twins, which stay the specification:
+
 * `segment_tree(root)` — `segment.segment_tree` over libxml2's nodes read directly (lxml's public
   C API), instead of one Python event per element. It makes the same blocks: runs of plain text
   (ASCII, and the Latin and punctuation code points of `segment.plain_chars`) are normalised and
   counted here, other runs go through the Python module's own `emit_text`, and descriptors
-  through `_describe`, memoised by the element's raw tag and cue attributes. It covers trees from
-  lxml's HTML parser with no comment, PI or entity nodes (what `segment.parse_html` makes) and
-  returns None for anything else, which the Python walk then handles.
-* `block_columns`, `context_cues`, `densest_container`, `dense_rows` — `features._columns`,
-  `._context_cues`, `.densest_container` and the loops of `._dense`: the same values and memos,
-  the per-block loops in C.
+  through its `describe`, memoised by the element's raw tag and cue attributes. It covers trees
+  from lxml's HTML parser with no comment, PI or entity nodes (what `segment.parse_html` makes)
+  and returns None for anything else, which the Python walk then handles.
+* `block_columns`, `context_cues`, `densest_container`, `inside`, `dense_rows` — `features.columns`,
+  the context cues, `.densest_container`, the densest-container test and the loops of the dense
+  columns: the same values and memos, the per-block loops in C.
 * `Forest` — a fitted `HistGradientBoostingClassifier`'s trees as one packed node array, summed per
   row in one C loop: the same raw scores as scikit-learn's, without its per-tree call and thread
   start.
 
-`tests/test_speedups.py` checks each against the Python code it replaces.
+What this module reads of the Python modules is their documented interfaces, `segment.WALK_RULES`
+and `features.FEATURE_RULES`; `bind` checks them against the constants and column names written
+here, so a change on one side fails loudly at the first call instead of giving other numbers.
+`tests/test_speedups.py` checks each entry point against the Python code it replaces.
 """
 
 cimport cython
@@ -35,47 +41,67 @@ cimport numpy as cnp
 cetree.import_lxml__etree()
 cnp.import_array()
 
-# The Python rules the compiled loops call, bound on first use: `segment` and `features` import
-# this module, so it cannot import them while they load.
+# The Python rules the compiled loops call, bound on first use (`bind`): `segment` and `features`
+# import this module, so it cannot import them while they load. It reads only their documented
+# interfaces, `segment.WALK_RULES` and `features.FEATURE_RULES`.
 cdef bint _bound = False
-cdef object _KINDS, _describe, _kind, emit_text, Block
+cdef object _KINDS, _describe, _kind, emit_text, Block, _Columns
 _object_new = object.__new__
-cdef object _CONTEXT_HOT, _N_CUES, _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX
+cdef object _CONTEXT_HOT, _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX
 cdef object _TAG_INDEX, _HEADINGS, _LISTS
 cdef str _CLOSERS, _SENT_END_CHARS
-cdef Py_ssize_t _N_TAGS
+cdef Py_ssize_t _N_TAGS, _N_CUES
 cdef int _NEAR0, _HASH_NEAR
-cdef bytes _PLAIN_TABLE  # `segment.plain_chars()`
+cdef Py_UCS4 _PIPE, _COPYRIGHT, _COLON
+cdef bytes _PLAIN_TABLE  # `WALK_RULES.plain_chars()`
 cdef const unsigned char* _plain = NULL
 cdef Py_ssize_t _plain_limit = 0
 
 
+def bind():
+    """Bind (again) to `segment.WALK_RULES` and `features.FEATURE_RULES`, checking that their
+    constants and dense column names are the ones this module's loops were written for: what
+    the first call of an entry point does. Raises RuntimeError, saying what differs, if not."""
+    global _bound
+    _bound = False
+    _bind()
+
+
 cdef int _bind() except -1:
-    global _bound, _KINDS, _describe, _kind, emit_text, Block, _CONTEXT_HOT, _N_CUES
+    global _bound, _KINDS, _describe, _kind, emit_text, Block, _Columns, _CONTEXT_HOT, _N_CUES
     global _DESCRIPTOR_CUES, _descriptor_cues, _remember, _ANC_INDEX, _NEAR0, _HASH_NEAR
     global _TAG_INDEX, _HEADINGS, _LISTS, _CLOSERS, _SENT_END_CHARS, _N_TAGS, _PLAIN_TABLE, _plain, _plain_limit
-    from . import features, segment, types
-    kinds = (segment._INLINE, segment._LINK, segment._BLOCK, segment._PRE, segment._BREAK, segment._DROP)
-    if kinds != (K_INLINE, K_LINK, K_BLOCK, K_PRE, K_BREAK, K_DROP):
-        raise RuntimeError("segment's tag kinds no longer match the compiled walk's: rebuild _speedups")
-    _KINDS, _describe, _kind, emit_text = segment._KINDS, segment._describe, segment._kind, segment.emit_text
-    _CONTEXT_HOT, _N_CUES, _remember = features._CONTEXT_HOT, features._N_CUES, features._remember
-    _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX = features._DESCRIPTOR_CUES, features._descriptor_cues, features._ANC_INDEX
-    _NEAR0, _HASH_NEAR = len(features.ANCESTOR_TAGS), features.HASH_NEAR
-    if _NEAR0 > 64:
-        raise RuntimeError("more ancestor tags than the compiled context cues' 64 bits: rebuild _speedups")
-    _TAG_INDEX, _HEADINGS, _LISTS, _N_TAGS = features._TAG_INDEX, features._HEADINGS, features._LISTS, len(features.TAGS)
-    _CLOSERS, _SENT_END_CHARS = features._CLOSERS, features._SENT_END_CHARS
-    if (segment.PLAIN, segment.PLAIN_WORD, segment.PLAIN_SPACE) != (P_PLAIN, P_WORD, P_SPACE):
-        raise RuntimeError("segment's plain-character flags no longer match the compiled walk's: rebuild _speedups")
-    dense = [features.FEATURE_NAMES.index(n) for n in ("rel_index", "page_log_blocks", "n-2_log_words", "depth", "tag_p")]
-    if dense != [_POS, _PAGE, _NEIGH, _DOM, _N_DENSE]:
-        raise RuntimeError("features' dense columns no longer match the compiled loops': rebuild _speedups")
-    _PLAIN_TABLE = segment.plain_chars()
+    global _PIPE, _COPYRIGHT, _COLON
+    from . import features, segment
+    walk, rules = segment.WALK_RULES, features.FEATURE_RULES
+    _expect("segment's tag kinds", tuple(walk.kinds), (K_INLINE, K_LINK, K_BLOCK, K_PRE, K_BREAK, K_DROP))
+    _expect("segment's cue attributes", sorted(walk.cue_attributes), sorted(_CUE_ATTRIBUTES))
+    _expect("segment's plain-character flags", tuple(walk.plain_flags), (P_PLAIN, P_WORD, P_SPACE))
+    _expect("features' character-class bits", tuple(rules.char_flags), (F_LETTER, F_UPPER, F_DIGIT, F_PUNCT, F_SENT_END))
+    _expect("features' `Columns` fields", sorted(rules.column_fields), sorted(_COLUMN_FIELDS))
+    if rules.near0 > 64:
+        raise RuntimeError(f"features has {rules.near0} ancestor tags, more than the compiled context cues' 64 bits: "
+                           "widen `_Chain.above` in _speedups.pyx")
+    _bind_dense(rules)
+    _KINDS, _describe, _kind, emit_text = walk.kind_memo, walk.describe, walk.kind, walk.emit_text
+    _CONTEXT_HOT, _N_CUES, _remember = rules.context_hot, rules.n_cues, rules.remember
+    _DESCRIPTOR_CUES, _descriptor_cues, _ANC_INDEX = rules.descriptor_cues_memo, rules.descriptor_cues, rules.ancestor_index
+    _NEAR0, _HASH_NEAR = rules.near0, rules.hash_near
+    _TAG_INDEX, _HEADINGS, _LISTS, _N_TAGS = rules.tag_index, rules.heading_tags, rules.list_tags, rules.n_tags
+    _CLOSERS, _SENT_END_CHARS = rules.closers, rules.sentence_end_chars
+    _PIPE, _COPYRIGHT, _COLON = rules.pipe, rules.copyright, rules.colon
+    _PLAIN_TABLE = walk.plain_chars()
     _plain, _plain_limit = <const unsigned char*>_PLAIN_TABLE, len(_PLAIN_TABLE)
-    Block = types.Block
+    Block, _Columns = walk.block, rules.columns
     _bound = True
     return 0
+
+
+cdef int _expect(str what, object theirs, object ours) except -1:
+    if theirs != ours:
+        raise RuntimeError(f"{what} ({theirs}) are not the compiled loops' ({ours}): update _speedups.pyx and rebuild it")
+    return 0
+
 
 cdef enum:
     _SLOTS = 256  # a power of two
@@ -90,17 +116,24 @@ ctypedef struct _Tally:
     PyObject* lows[_TALLY]
     int counts[_TALLY]
 
-cdef enum:  # `segment.PLAIN`, `.PLAIN_WORD`, `.PLAIN_SPACE`
+cdef enum:  # `WALK_RULES.plain_flags`
     P_PLAIN = 1
     P_WORD = 2
     P_SPACE = 4
+
+cdef enum:  # `FEATURE_RULES.char_flags`: the bits of the character-class table
+    F_LETTER = 1
+    F_UPPER = 2
+    F_DIGIT = 4
+    F_PUNCT = 8
+    F_SENT_END = 16
 
 cdef enum:
     ELEMENT = 1
     TEXT = 3
     CDATA = 4
 
-# `segment`'s kinds: (_INLINE, _LINK, _BLOCK, _PRE, _BREAK, _DROP)
+# `WALK_RULES.kinds`: inline, link, block, pre, break, drop
 cdef enum:
     K_INLINE = 0
     K_LINK = 1
@@ -150,8 +183,11 @@ cdef tuple _kind_of(xmlNode* c):
     return _KINDS.get(tag) or _kind(tag)
 
 
+_CUE_ATTRIBUTES = ("class", "id", "role", "style", "hidden")  # what `_is_cue` tests
+
+
 cdef inline bint _is_cue(const char* name) noexcept:
-    """One of `segment._CUE_ATTRIBUTES`, the attributes `_describe` reads."""
+    """One of `WALK_RULES.cue_attributes`, the attributes `describe` reads."""
     return (strcmp(name, "class") == 0 or strcmp(name, "id") == 0 or strcmp(name, "role") == 0
             or strcmp(name, "style") == 0 or strcmp(name, "hidden") == 0)
 
@@ -300,7 +336,7 @@ cdef _Buf _made
 
 
 cdef object _ascii_describe(str low, xmlNode* c):
-    """`segment._describe(low, _cue_items(c))` when each cue attribute's value is one ASCII
+    """`WALK_RULES.describe(low, _cue_items(c))` when each cue attribute's value is one ASCII
     piece; None otherwise (the caller then calls it)."""
     cdef xmlAttr* a = c.properties
     cdef const unsigned char* v
@@ -942,7 +978,7 @@ cdef tuple _ascii_cues(str descriptor):
 
 
 cdef tuple _cues_of(str d):
-    """`features._descriptor_cues`, with `_ascii_cues` for the ASCII descriptors."""
+    """`FEATURE_RULES.descriptor_cues`, with `_ascii_cues` for the ASCII descriptors."""
     cues = _DESCRIPTOR_CUES.get(d)
     if cues is None:
         cues = _remember(_DESCRIPTOR_CUES, d, _ascii_cues(d)) if d.isascii() else _descriptor_cues(d)
@@ -1041,7 +1077,7 @@ cdef inline str _parent(str xpath):
 
 @cython.wraparound(False)
 def block_columns(list blocks):
-    """`features._columns` as a tuple in `features.Columns` order: one pass over the blocks."""
+    """`features.columns` of a page (`_columns`' values): one pass over the blocks."""
     cdef Py_ssize_t i, j, n = len(blocks), k
     cdef str text, xpath, context, tag
     if not _bound:
@@ -1093,18 +1129,74 @@ def block_columns(list blocks):
             last_context = context
     for i in range(n):
         v_same[i] = <Py_ssize_t>counts[texts[i]] - 1
-    return (texts, xpaths, contexts, lengths, words, links, depth, ends, same, tag_ids, heading, para, listy,
-            hidden, slashes, parent, grand, ctx)
+    return _Columns(texts=texts, xpaths=xpaths, contexts=contexts, lengths=lengths, words=words, links=links,
+                    depth=depth, ends=ends, same_text=same, tag=tag_ids, heading=heading, para=para, listy=listy,
+                    hidden=hidden, slashes=slashes, parent=parent, grand=grand, context=ctx)
 
 
-# `features.dense_rows`: the dense columns of `features.FEATURE_NAMES` in their order, the text
-# group (16), position (3), page (4), neighbours (4 × 7) and structure (13).
-cdef enum:
-    _POS = 16
-    _PAGE = 19
-    _NEIGH = 23
-    _DOM = 51
-    _N_DENSE = 64
+# The fields `block_columns` fills (`_bind` checks they are `features.Columns`' own).
+_COLUMN_FIELDS = ("texts", "xpaths", "contexts", "lengths", "words", "links", "depth", "ends", "same_text", "tag",
+                  "heading", "para", "listy", "hidden", "slashes", "parent", "grand", "context")
+
+
+# `dense_rows`' columns, known here by name only: `_bind_dense` finds each in
+# `FEATURE_RULES.dense_names` (the layout both twins read) and keeps its offset in `_at`.
+cdef enum:  # the block's own columns, in `_OWN` order
+    C_LOG_WORDS, C_LOG_CHARS, C_MEAN_WORD_LEN, C_DIGIT_SHARE, C_UPPER_SHARE, C_PUNCT_SHARE, C_ALPHA_SHARE
+    C_SENT_ENDS, C_ENDS_SENTENCE, C_STARTS_UPPER, C_HAS_COPYRIGHT, C_PIPES, C_ENDS_COLON, C_LINK_DENSITY
+    C_SAME_TEXT, C_LINK_RUN, C_REL_INDEX, C_REL_WORDS_BEFORE, C_DIST_TO_LONGEST, C_SHARE_OF_LONGEST
+    C_DEPTH, C_REL_DEPTH, C_HIDDEN, C_PARENT_WORDS, C_PARENT_LINKS, C_PARENT_SHARE, C_PARENT_BLOCKS
+    C_GRAND_WORDS, C_GRAND_LINKS, C_GRAND_SHARE, C_SAME_CONTEXT
+    _N_OWN
+_OWN = ("log_words", "log_chars", "mean_word_len", "digit_share", "upper_share", "punct_share", "alpha_share",
+        "sentence_ends_per_word", "ends_sentence", "starts_upper", "has_copyright", "pipes", "ends_colon", "link_density",
+        "same_text_blocks", "link_run", "rel_index", "rel_words_before", "dist_to_longest", "share_of_longest",
+        "depth", "rel_depth", "hidden", "parent_log_words", "parent_link_density", "parent_share", "parent_blocks",
+        "grand_log_words", "grand_link_density", "grand_share", "same_context_blocks")
+cdef enum:  # each neighbour's columns (`FEATURE_RULES.neighbour_column(offset, name)`), in `_NEAR` order
+    N_LOG_WORDS, N_LINK_DENSITY, N_HEADING, N_PARAGRAPH, N_LIST, N_ENDS_SENTENCE, N_SAME_PARENT
+    _N_NEAR
+    _MAX_OFFSETS = 8
+_NEAR = ("log_words", "link_density", "heading", "paragraph", "list", "ends_sentence", "same_parent")
+# Written before their log1p, which `features` applies with numpy (numpy's rounding, as the Python
+# twin has it), and left to `features` whole (page-wide sums, the densest container).
+_LOG1P = ("link_run", "parent_log_words", "parent_blocks", "grand_log_words", "same_context_blocks")
+_LEFT = ("page_log_blocks", "page_log_words", "page_link_density", "in_main", "main_depth_diff")
+
+cdef Py_ssize_t _at[_N_OWN]
+cdef Py_ssize_t _near_at[_MAX_OFFSETS][_N_NEAR]
+cdef Py_ssize_t _offsets[_MAX_OFFSETS]
+cdef Py_ssize_t _n_offsets = 0, _n_dense = 0
+
+
+cdef int _bind_dense(object rules) except -1:
+    """The offsets of every dense column, from the layout: the columns written here and those
+    left to `features` must be the layout's, each once; and both sides must leave the same ones."""
+    global _n_offsets, _n_dense
+    cdef Py_ssize_t k, m
+    names = tuple(rules.dense_names)
+    offsets = tuple(rules.neighbour_offsets)
+    if len(offsets) > _MAX_OFFSETS:
+        raise RuntimeError(f"features has {len(offsets)} neighbour offsets, the compiled loops room for {_MAX_OFFSETS}: "
+                           "raise _MAX_OFFSETS in _speedups.pyx")
+    near = [rules.neighbour_column(o, name) for o in offsets for name in _NEAR]
+    known = [*_OWN, *near, *_LEFT]
+    if sorted(names) != sorted(known):
+        raise RuntimeError(
+            f"features' dense columns are not the compiled loops': {sorted(set(names) - set(known))} unknown here, "
+            f"{sorted(set(known) - set(names))} missing there, {len(names)} columns against {len(known)}: "
+            "update _speedups.pyx and rebuild it")
+    _expect("the dense columns features takes the log1p of", tuple(rules.loops_log1p), _LOG1P)
+    _expect("the dense columns features fills in", tuple(rules.loops_leave), _LEFT)
+    at = {name: i for i, name in enumerate(names)}
+    for k in range(_N_OWN):
+        _at[k] = at[_OWN[k]]
+    for k in range(len(offsets)):
+        _offsets[k] = offsets[k]
+        for m in range(_N_NEAR):
+            _near_at[k][m] = at[near[k * _N_NEAR + m]]
+    _n_offsets, _n_dense = len(offsets), len(names)
+    return 0
 
 
 @cython.wraparound(False)
@@ -1113,15 +1205,20 @@ def dense_rows(list texts, const cnp.int64_t[::1] lengths, const double[::1] wor
                const double[::1] ends, const double[::1] heading, const double[::1] para, const double[::1] listy,
                const double[::1] depth, const double[::1] hidden, const cnp.int64_t[::1] parent,
                const cnp.int64_t[::1] grand, const cnp.int64_t[::1] context, const unsigned char[::1] table):
-    """The loops of `features.dense_rows`: its matrix before the steps it leaves to numpy, and
-    the blocks' link words as the features have them (link density × words)."""
+    """The loops of `features._dense` on an HTML page: its `DENSE_NAMES` matrix but for the
+    columns `features` completes (`FEATURE_RULES.loops_log1p`, `.loops_leave`), and the blocks'
+    link words as the features have them (link density × words)."""
     cdef Py_ssize_t n = len(texts), i, j, k, o, m, t, longest = 0
     cdef Py_ssize_t bmp = table.shape[0] - 1
     cdef Py_UCS4 ch
     cdef unsigned char f
     cdef double w, chars, letters, upper, digits, punct, sent, pipes, copy, total = 0.0, wmax, dmax, run = 0.0
     cdef str text
-    out = np.zeros((n, _N_DENSE), dtype=np.float64)
+    cdef Py_ssize_t* near
+    if not _bound:
+        _bind()
+    cdef Py_ssize_t ld = _at[C_LINK_DENSITY]
+    out = np.zeros((n, _n_dense), dtype=np.float64)
     links_f = np.empty(n, dtype=np.float64)
     cdef double[:, ::1] M = out
     cdef double[::1] L = links_f
@@ -1133,35 +1230,35 @@ def dense_rows(list texts, const cnp.int64_t[::1] lengths, const double[::1] wor
         letters = upper = digits = punct = sent = pipes = copy = 0.0
         for ch in text:
             f = table[ch if ch < bmp else bmp]
-            letters += f & 1
-            upper += (f >> 1) & 1
-            digits += (f >> 2) & 1
-            punct += (f >> 3) & 1
-            sent += (f >> 4) & 1
-            if ch == 124:  # |
+            letters += (f & F_LETTER) != 0
+            upper += (f & F_UPPER) != 0
+            digits += (f & F_DIGIT) != 0
+            punct += (f & F_PUNCT) != 0
+            sent += (f & F_SENT_END) != 0
+            if ch == _PIPE:
                 pipes += 1.0
-            elif ch == 169:  # ©
+            elif ch == _COPYRIGHT:
                 copy += 1.0
         w = words[i] if words[i] > 1.0 else 1.0
         chars = <double>(lengths[i] if lengths[i] > 1 else 1)
-        M[i, 0] = log_words[i]
-        M[i, 1] = log_lengths[i]
-        M[i, 2] = min(30.0, lengths[i] / w)
-        M[i, 3] = digits / chars
-        M[i, 4] = upper / (letters if letters > 1.0 else 1.0)
-        M[i, 5] = punct / chars
-        M[i, 6] = letters / chars
-        M[i, 7] = sent / w
-        M[i, 8] = ends[i]
+        M[i, _at[C_LOG_WORDS]] = log_words[i]
+        M[i, _at[C_LOG_CHARS]] = log_lengths[i]
+        M[i, _at[C_MEAN_WORD_LEN]] = min(30.0, lengths[i] / w)
+        M[i, _at[C_DIGIT_SHARE]] = digits / chars
+        M[i, _at[C_UPPER_SHARE]] = upper / (letters if letters > 1.0 else 1.0)
+        M[i, _at[C_PUNCT_SHARE]] = punct / chars
+        M[i, _at[C_ALPHA_SHARE]] = letters / chars
+        M[i, _at[C_SENT_ENDS]] = sent / w
+        M[i, _at[C_ENDS_SENTENCE]] = ends[i]
         if lengths[i] > 0:
             ch = text[0]
-            M[i, 9] = 1.0 if table[ch if ch < bmp else bmp] & 2 else 0.0
-            M[i, 12] = 1.0 if text[lengths[i] - 1] == u":" else 0.0
-        M[i, 10] = 1.0 if copy > 0.0 else 0.0
-        M[i, 11] = min(10.0, pipes)
-        M[i, 13] = links[i] / w
-        M[i, 14] = log_same[i]
-        L[i] = M[i, 13] * w
+            M[i, _at[C_STARTS_UPPER]] = 1.0 if table[ch if ch < bmp else bmp] & F_UPPER else 0.0
+            M[i, _at[C_ENDS_COLON]] = 1.0 if text[lengths[i] - 1] == _COLON else 0.0
+        M[i, _at[C_HAS_COPYRIGHT]] = 1.0 if copy > 0.0 else 0.0
+        M[i, _at[C_PIPES]] = min(10.0, pipes)
+        M[i, ld] = links[i] / w
+        M[i, _at[C_SAME_TEXT]] = log_same[i]
+        L[i] = M[i, ld] * w
         total += words[i]
         if words[i] > wmax:
             wmax, longest = words[i], i
@@ -1170,34 +1267,34 @@ def dense_rows(list texts, const cnp.int64_t[::1] lengths, const double[::1] wor
     i = 0
     while i < n:  # the run of link-dominated blocks each block is in
         j = i
-        while j < n and M[j, 13] >= 0.5:
+        while j < n and M[j, ld] >= 0.5:
             j += 1
         for k in range(i, j):
-            M[k, 15] = <double>(j - i)
+            M[k, _at[C_LINK_RUN]] = <double>(j - i)
         i = j + 1 if j == i else j
     total = total if total > 1.0 else 1.0
     wmax = wmax if wmax > 1.0 else 1.0
     for i in range(n):
-        M[i, _POS] = i / <double>(n - 1 if n > 1 else 1)
-        M[i, _POS + 1] = run / total
-        M[i, _POS + 2] = (i - longest if i >= longest else longest - i) / <double>n
+        M[i, _at[C_REL_INDEX]] = i / <double>(n - 1 if n > 1 else 1)
+        M[i, _at[C_REL_WORDS_BEFORE]] = run / total
+        M[i, _at[C_DIST_TO_LONGEST]] = (i - longest if i >= longest else longest - i) / <double>n
         run += words[i]
-        M[i, _PAGE + 3] = words[i] / wmax
-    k = _NEIGH
-    for o in (-2, -1, 1, 2):
+        M[i, _at[C_SHARE_OF_LONGEST]] = words[i] / wmax
+    for k in range(_n_offsets):
+        o = _offsets[k]
+        near = &_near_at[k][0]
         for i in range(n):
             j = i + o
             if 0 <= j < n:
-                M[i, k] = log_words[j]
-                M[i, k + 1] = M[j, 13]
-                M[i, k + 2] = heading[j]
-                M[i, k + 3] = para[j]
-                M[i, k + 4] = listy[j]
-                M[i, k + 5] = ends[j]
-                M[i, k + 6] = 1.0 if parent[j] == parent[i] else 0.0
+                M[i, near[N_LOG_WORDS]] = log_words[j]
+                M[i, near[N_LINK_DENSITY]] = M[j, ld]
+                M[i, near[N_HEADING]] = heading[j]
+                M[i, near[N_PARAGRAPH]] = para[j]
+                M[i, near[N_LIST]] = listy[j]
+                M[i, near[N_ENDS_SENTENCE]] = ends[j]
+                M[i, near[N_SAME_PARENT]] = 1.0 if parent[j] == parent[i] else 0.0
             else:
-                M[i, k] = M[i, k + 1] = M[i, k + 5] = -1.0
-        k += 7
+                M[i, near[N_LOG_WORDS]] = M[i, near[N_LINK_DENSITY]] = M[i, near[N_ENDS_SENTENCE]] = -1.0
     # sums over each block's parent, grandparent and context, in block order (page-local ids < n)
     sums = np.zeros((6, n))
     cdef double[:, ::1] S = sums
@@ -1211,23 +1308,23 @@ def dense_rows(list texts, const cnp.int64_t[::1] lengths, const double[::1] wor
     dmax = dmax if dmax != 0.0 else 1.0
     for i in range(n):
         m, t = parent[i], grand[i]
-        M[i, _DOM] = depth[i]
-        M[i, _DOM + 1] = depth[i] / dmax
-        M[i, _DOM + 2] = hidden[i]
-        M[i, _DOM + 3] = S[0, m]
-        M[i, _DOM + 4] = S[1, m] / (S[0, m] if S[0, m] > 1.0 else 1.0)
-        M[i, _DOM + 5] = words[i] / (S[0, m] if S[0, m] > 1.0 else 1.0)
-        M[i, _DOM + 6] = S[2, m]
-        M[i, _DOM + 7] = S[3, t]
-        M[i, _DOM + 8] = S[4, t] / (S[3, t] if S[3, t] > 1.0 else 1.0)
-        M[i, _DOM + 9] = words[i] / (S[3, t] if S[3, t] > 1.0 else 1.0)
-        M[i, _DOM + 12] = S[5, context[i]] - 1.0
+        M[i, _at[C_DEPTH]] = depth[i]
+        M[i, _at[C_REL_DEPTH]] = depth[i] / dmax
+        M[i, _at[C_HIDDEN]] = hidden[i]
+        M[i, _at[C_PARENT_WORDS]] = S[0, m]
+        M[i, _at[C_PARENT_LINKS]] = S[1, m] / (S[0, m] if S[0, m] > 1.0 else 1.0)
+        M[i, _at[C_PARENT_SHARE]] = words[i] / (S[0, m] if S[0, m] > 1.0 else 1.0)
+        M[i, _at[C_PARENT_BLOCKS]] = S[2, m]
+        M[i, _at[C_GRAND_WORDS]] = S[3, t]
+        M[i, _at[C_GRAND_LINKS]] = S[4, t] / (S[3, t] if S[3, t] > 1.0 else 1.0)
+        M[i, _at[C_GRAND_SHARE]] = words[i] / (S[3, t] if S[3, t] > 1.0 else 1.0)
+        M[i, _at[C_SAME_CONTEXT]] = S[5, context[i]] - 1.0
     return out, links_f
 
 
 @cython.wraparound(False)
 def inside(list xpaths, str container):
-    """1.0 for each xpath at or under `container`, else 0.0: `features._in_main`'s test."""
+    """1.0 for each xpath at or under `container`, else 0.0: `features._inside`."""
     cdef Py_ssize_t i, n = len(xpaths), m = len(container)
     cdef str x
     out = np.zeros(n)
@@ -1326,7 +1423,9 @@ ctypedef struct _Node:
 
 
 cdef class Forest:
-    """A fitted binary `HistGradientBoostingClassifier` as one packed node array (numeric splits only)."""
+    """A fitted binary `HistGradientBoostingClassifier` as one packed node array (numeric splits
+    only). It reads private attributes of the model: a scikit-learn release outside
+    `compiled.SKLEARN_TESTED` is refused with a RuntimeError that names the range."""
 
     cdef object packed  # the numpy array that owns the nodes
     cdef object roots
@@ -1334,6 +1433,8 @@ cdef class Forest:
     cdef readonly int n_features
 
     def __init__(self, model):
+        from . import compiled
+        compiled.check_sklearn()  # before reading scikit-learn's private attributes
         if getattr(model, "n_trees_per_iteration_", 1) != 1 or getattr(model, "is_categorical_", None) is not None:
             raise ValueError("only binary models with numeric features are compiled")
         nodes = [p[0].nodes for p in model._predictors]

@@ -23,6 +23,7 @@ Streams whose LCS table would exceed `MAX_CELLS` are aligned in anchored pieces 
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,8 +118,6 @@ def _anchored_runs(a: Sequence[int], b: Sequence[int]) -> list[tuple[int, int, i
     ga, gb = unique_grams(a), unique_grams(b)
     pairs = sorted((ga[g], gb[g]) for g in ga.keys() & gb.keys())
     # Longest increasing subsequence of b-positions keeps the anchors monotonic.
-    import bisect
-
     tails: list[int] = []
     tails_idx: list[int] = []
     prev = [-1] * len(pairs)

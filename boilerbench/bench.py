@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import compiled
 from .align import TokenizedPage, align
 from .corpora.store import Corpus
 from .segment import segment
@@ -42,6 +43,7 @@ def bench_core(corpus: Corpus, pages: Sequence[Page] | None = None) -> dict[str,
         "segment_pages_per_s": round(n / t_seg, 1),
         "align_pages_per_s": round(n / t_align, 1),
         "align_slowest_page_s": round(slowest, 3),
+        "compiled": compiled.status(),
     }
 
 
@@ -49,22 +51,13 @@ def format_core(r: dict[str, Any]) -> str:
     return (
         f"core, one process, {r['pages']} pages ({r['megabytes']} MB, {r['blocks']:,} blocks):\n"
         f"  segmenter  {r['segment_pages_per_s']:8.1f} pages/s  (decode + parse + blocks)\n"
-        f"  aligner    {r['align_pages_per_s']:8.1f} pages/s  (tokenise + align gold; slowest page {r['align_slowest_page_s']} s)"
+        f"  aligner    {r['align_pages_per_s']:8.1f} pages/s  (tokenise + align gold; slowest page {r['align_slowest_page_s']} s)\n"
+        f"  compiled extension: {r['compiled']}"
     )
 
 
 BENCH_SYSTEMS = ("boilerbench", "boilerbench-python", "trafilatura", "resiliparse")
 PURE_PYTHON = "boilerbench-python"  # the classifier with the compiled extension switched off
-
-
-def _without_speedups() -> None:
-    """Switch the compiled twins off in this process: the same classifier, all in Python."""
-    from . import classifier, features, segment
-
-    segment._compiled = None
-    features._compiled_columns = features._compiled_cues = features._compiled_container = None
-    features._compiled_dense = features._compiled_inside = None
-    classifier._speedups = None
 
 
 def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
@@ -96,7 +89,7 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
 
     one_core()
     if name == PURE_PYTHON:
-        _without_speedups()
+        compiled.switch_off()
     system = load("boilerbench" if name == PURE_PYTHON else name)
     fn = system.fn
     if system.kind == "blocks":
@@ -151,11 +144,13 @@ def bench_systems(corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: S
     for r in out.values():
         if base and "pages_per_s" in r:
             r["vs_trafilatura"] = round(r["pages_per_s"] / base, 2)
-    return {"pages": len(htmls), "repeats": repeats, "systems": out}
+    return {"pages": len(htmls), "repeats": repeats, "systems": out, "compiled": compiled.status()}
 
 
 def format_systems(r: dict[str, Any]) -> str:
     lines = [f"systems, one process each, end to end on the same {r['pages']} pages (WCXB test), median of {r['repeats']} runs:"]
+    if r["compiled"] != "in use":  # then boilerbench runs in Python too, like boilerbench-python
+        lines.append(f"  (boilerbench's compiled extension: {r['compiled']})")
     for name, s in r["systems"].items():
         if "error" in s:
             lines.append(f"  {name:<18} error: {s['error']}")

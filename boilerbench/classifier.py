@@ -47,6 +47,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
+from . import compiled
 from .features import (
     CONTEXT_NAMES,
     FEATURE_NAMES,
@@ -59,11 +60,6 @@ from .features import (
     structure_keys,
 )
 from .types import PAGE_TYPES, Block
-
-try:  # the compiled forest (optional: see setup.py)
-    from . import _speedups
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _speedups = None
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
@@ -303,14 +299,15 @@ _FORESTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.ndarray:
-    """`model.predict_proba(X)` (float32 rows), through the compiled forest when the package was
-    built with it: the same numbers from one C loop, without scikit-learn's per-tree call."""
-    if _speedups is None:
+    """`model.predict_proba(X)` (float32 rows), through the compiled forest when it is in use:
+    the same numbers from one C loop, without scikit-learn's per-tree call. (Outside the
+    scikit-learn releases it is tested with, `Forest` raises, naming them: `compiled.SKLEARN_TESTED`.)"""
+    if (compiled_forest := compiled.active.Forest) is None:
         return model.predict_proba(X)
     forest = _FORESTS.get(model)
     if forest is None:
         try:
-            forest = _speedups.Forest(model)
+            forest = compiled_forest(model)
         except ValueError:  # a model the compiled loop does not cover (multi-class, categorical)
             forest = False
         _FORESTS[model] = forest
@@ -374,7 +371,7 @@ class BlockClassifier:
 
     def decide(self, blocks: Sequence[Block]) -> PageDecision:
         """Scores, decisions and page type of one page: `pipeline.predict_proba`, its two steps
-        called directly (the Pipeline's own dispatch costs about as much as the page-type model).
+        called directly (the Pipeline's own dispatch is overhead on every page).
         A one-stage model gets the page's rows as they are, without the grouping keys only a
         second stage reads and the float64 round trip of the featurizer's rows."""
         if not blocks:

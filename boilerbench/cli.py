@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
+from .text import BinaryInputError, decode_bytes
 from .types import PAGE_TYPES
+from .warc import WarcStats, is_warc
+
+# Each command imports the modules it runs inside its function, so that `--help` and every other
+# command start without them: behind them are lxml and numpy (~0.3 s), scikit-learn (~4 s),
+# matplotlib, and even the corpus store and the systems registry cost ~50 ms each
+# (tarfile/lzma, importlib.metadata) against ~0.2 s for the whole start.
 
 
 def _write_json(path: str, obj: object) -> None:
@@ -63,7 +71,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_core, bench_systems, format_core, format_systems
+    from .bench import bench_core, bench_scale, bench_systems, format_core, format_scale, format_systems
     from .corpora.store import Corpus
 
     corpus = Corpus.open(args.data)
@@ -73,8 +81,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         result["systems"] = bench_systems(corpus)
         print(format_systems(result["systems"]))
     if args.scale:
-        from .bench import bench_scale, format_scale
-
         n = args.scale_records
         result["scale"] = bench_scale(corpus, records=n, small=max(1, n // 4), compare=max(1, n // 10))
         print(format_scale(result["scale"]))
@@ -97,8 +103,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_clean(args: argparse.Namespace) -> int:
     from .clean import clean_bytes, clean_many, expand, mirrored
-    from .text import BinaryInputError
-    from .warc import is_warc
 
     inputs = args.inputs or ["-"]
     if inputs == ["-"]:
@@ -145,7 +149,6 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
     """WARC/WET files → one JSON line per usable record (url, text; blocks with --format jsonl),
     streamed to stdout or to DIR/<file>.jsonl; what was skipped goes to stderr."""
     from .clean import clean_warc
-    from .warc import WarcStats
 
     outdir = Path(args.out) if args.out else None
     if outdir:
@@ -218,7 +221,6 @@ def _show_file(path: Path, out: Path) -> int:
     (no gold: blocks are unlabeled, categories are the classifier's)."""
     from .leaderboard import atomic_write
     from .report import classifier_page_html
-    from .text import decode_bytes
 
     atomic_write(out, classifier_page_html(path.name, decode_bytes(path.read_bytes())))
     print(f"wrote {out}")
@@ -252,11 +254,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .corpora.folder import import_folder
+    from .corpora.folder import import_folder, import_warc
 
     if args.warc:
-        from .corpora.folder import import_warc
-
         if not args.gold_jsonl or args.html_dir or args.gold_dir:
             raise ValueError("with --warc give --gold-jsonl (and no --html-dir / --gold-dir)")
         rep = import_warc(Path(args.warc), Path(args.gold_jsonl), args.name, Path(args.out), license=args.license)
@@ -299,8 +299,6 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    import tempfile
-
     from .publish import model_folder, publish
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -319,11 +317,9 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_releases(args: argparse.Namespace) -> int:
-    from .corpora.build import import_releases
+    from .corpora.build import import_releases, reindex
 
     if args.reindex:
-        from .corpora.build import reindex
-
         reindex(Path(args.out))
         return 0
     import_releases(Path(args.shared), Path(args.out), limit=args.limit)

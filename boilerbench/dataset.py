@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from .corpora.store import Corpus
+from .groundtruth import load_labeled
+from .leaderboard import load_results, main_table
+from .render import rendered
+from .runner import page_html
+from .text import decode_bytes
 from .types import Page
 
 CONFIGS = ("pages", "blocks", "lines")
@@ -39,7 +45,7 @@ LICENSES = {  # source → (licence, attribution)
 
 def _need_pyarrow() -> Any:
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # the `hf` extra: the card alone does without it
         import pyarrow.parquet as pq
     except ImportError as e:  # pragma: no cover - depends on the installation
         raise ImportError("build-dataset needs pyarrow: pip install 'boilerbench[hf]'") from e
@@ -68,11 +74,6 @@ def _schemas(pa: Any) -> dict[str, Any]:
 
 
 def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    from .groundtruth import load_labeled
-    from .render import rendered
-    from .runner import page_html
-    from .text import decode_bytes
-
     out: dict[str, dict[str, list[dict[str, Any]]]] = {c: defaultdict(list) for c in CONFIGS}
     labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=progress)}
     for page, data in corpus.iter_bytes(pages):
@@ -167,9 +168,6 @@ def _yaml_configs(counts: dict[str, dict[str, int]]) -> list[str]:
 
 def card(corpus: Corpus, pages: Sequence[Page], counts: dict[str, dict[str, int]]) -> str:
     """The dataset card: YAML header (configs, licences, languages) and the documentation."""
-    from .categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
-    from .leaderboard import load_results, main_table
-
     by_source: dict[str, Counter[str]] = defaultdict(Counter)
     for p in pages:
         by_source[p.source][p.split] += 1

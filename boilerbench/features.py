@@ -40,13 +40,14 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from . import compiled
 from .segment import descriptor_tag
 from .text import CLOSERS, SENT_END_CHARS, ends_sentence
 from .types import Block
@@ -88,31 +89,34 @@ _DOM_NAMES = (
 _ARTICLE_NAMES = ("between_prose", "bracketed", "short_run", "context_run")
 _LINE_ARTICLE_NAMES = tuple(n for n in _ARTICLE_NAMES if n != "context_run")
 
-LINE_FEATURES = (
-    list(_TEXT_NAMES)
-    + list(_POS_NAMES)
-    + list(_PAGE_NAMES)
-    + [f"n{o:+d}_{n}" for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES if n != "same_parent"]
-    + list(_LINE_ARTICLE_NAMES)
+
+def neighbour_column(offset: int, name: str) -> str:
+    """The column of a neighbour's feature `name` at `offset` blocks (`n-2_log_words`)."""
+    return f"n{offset:+d}_{name}"
+
+
+# The column layout, declared once: each group's names in order. Both twins write columns by name
+# (`COLUMN`, `DENSE_NAMES`); the compiled one checks, when it binds, that it knows every dense
+# column (`FEATURE_RULES`).
+DENSE_NAMES = (  # float64 groups of an HTML page: text, position, page, neighbours, structure
+    *_TEXT_NAMES, *_POS_NAMES, *_PAGE_NAMES,
+    *(neighbour_column(o, n) for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES),
+    *_DOM_NAMES,
 )
-# The compiled part's columns (`dense_rows`, tags, DOM cues), then the article group.
-_BASE_NAMES = (
-    list(_TEXT_NAMES)
-    + list(_POS_NAMES)
-    + list(_PAGE_NAMES)
-    + [f"n{o:+d}_{n}" for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES]
-    + list(_DOM_NAMES)
-    + [f"tag_{t}" for t in TAGS]
-    + ["tag_other"]
-    + [f"anc_{t}" for t in ANCESTOR_TAGS]
-    + [f"near_tok_{i}" for i in range(HASH_NEAR)]
+LINE_DENSE_NAMES = (  # the same for a text page: no element, so no parent and no structure
+    *_TEXT_NAMES, *_POS_NAMES, *_PAGE_NAMES,
+    *(neighbour_column(o, n) for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES if n != "same_parent"),
 )
-FEATURE_NAMES = _BASE_NAMES + list(_ARTICLE_NAMES)
+_TAG_NAMES = (*(f"tag_{t}" for t in TAGS), "tag_other")
+CUE_NAMES = (*(f"anc_{t}" for t in ANCESTOR_TAGS), *(f"near_tok_{i}" for i in range(HASH_NEAR)))
+FEATURE_NAMES = [*DENSE_NAMES, *_TAG_NAMES, *CUE_NAMES, *_ARTICLE_NAMES]
+LINE_FEATURES = [*LINE_DENSE_NAMES, *_LINE_ARTICLE_NAMES]
+COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_LINE_COLUMN = {name: i for i, name in enumerate(LINE_FEATURES)}
 
 # Character classes, as bit flags of a code-point table (the Basic Multilingual Plane; code points
 # above it share one entry: they are rare in text and mostly symbols).
 _LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END = 1, 2, 4, 8, 16
-_SENT_END_CHARS, _CLOSERS = SENT_END_CHARS, CLOSERS  # the compiled twin reads these names
 _PIPE, _COPYRIGHT, _COLON = ord("|"), ord("©"), ord(":")
 _BMP = 0x10000
 _TOKEN_SPLIT_RE = re.compile(r"[.#@!_\-\s]+|(?<=[a-z])(?=[A-Z])|\d+")
@@ -129,7 +133,7 @@ def _class_table() -> np.ndarray:
             table[cp] = _DIGIT
         elif not (c.isspace() or c.isalnum() or c == "_"):
             table[cp] = _PUNCT
-    for c in _SENT_END_CHARS:
+    for c in SENT_END_CHARS:
         table[ord(c)] |= _SENT_END
     return table
 
@@ -174,10 +178,10 @@ class Columns:
 
 
 def columns(blocks: Sequence[Block]) -> Columns:
-    """A page's `Columns`: by the compiled loop when the package was built with it (the same
-    values: `tests/test_speedups.py`), else `_columns`."""
-    if _compiled_columns is not None:
-        return Columns(*_compiled_columns(blocks))
+    """A page's `Columns`: by the compiled loop when it is in use (the same values:
+    `tests/test_speedups.py`), else `_columns`."""
+    if (twin := compiled.active.block_columns) is not None:
+        return twin(blocks)
     return _columns(blocks)
 
 
@@ -213,8 +217,8 @@ def _columns(blocks: Sequence[Block]) -> Columns:
     )
 
 
-def _text_block(c: Columns) -> np.ndarray:
-    """The text group."""
+def _text_block(c: Columns) -> dict[str, np.ndarray]:
+    """The text group's columns, by name."""
     n, texts, lengths, words, links = len(c.texts), c.texts, c.lengths, c.words, c.links
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -232,25 +236,24 @@ def _text_block(c: Columns) -> np.ndarray:
     w = np.maximum(words, 1.0)
     chars = np.maximum(lengths, 1).astype(np.float64)
     density = links / w
-    cols = [
-        np.log1p(words),
-        np.log1p(lengths),
-        np.minimum(30.0, lengths / w),
-        digits / chars,
-        upper / np.maximum(letters, 1.0),
-        punct / chars,
-        letters / chars,
-        sent / w,
-        c.ends,
-        ((first & _UPPER) > 0).astype(np.float64) * (lengths > 0),
-        (copyright_ > 0).astype(np.float64),
-        np.minimum(10.0, pipes),
-        ((last_cp == _COLON) & (lengths > 0)).astype(np.float64),
-        density,
-        np.log1p(c.same_text),
-        np.log1p(_run_lengths(density >= 0.5)),
-    ]
-    return np.stack(cols, axis=1)
+    return {
+        "log_words": np.log1p(words),
+        "log_chars": np.log1p(lengths),
+        "mean_word_len": np.minimum(30.0, lengths / w),
+        "digit_share": digits / chars,
+        "upper_share": upper / np.maximum(letters, 1.0),
+        "punct_share": punct / chars,
+        "alpha_share": letters / chars,
+        "sentence_ends_per_word": sent / w,
+        "ends_sentence": c.ends,
+        "starts_upper": ((first & _UPPER) > 0).astype(np.float64) * (lengths > 0),
+        "has_copyright": (copyright_ > 0).astype(np.float64),
+        "pipes": np.minimum(10.0, pipes),
+        "ends_colon": ((last_cp == _COLON) & (lengths > 0)).astype(np.float64),
+        "link_density": density,
+        "same_text_blocks": np.log1p(c.same_text),
+        "link_run": np.log1p(_run_lengths(density >= 0.5)),
+    }
 
 
 def _tokens(descriptor: str) -> list[str]:
@@ -262,7 +265,7 @@ def _tokens(descriptor: str) -> list[str]:
 
 _CONTEXT_HOT: dict[str, tuple[int, ...]] = {}
 _DESCRIPTOR_CUES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-_N_CUES = len(ANCESTOR_TAGS) + HASH_NEAR
+_N_CUES = len(CUE_NAMES)
 _MEMO_LIMIT = 200_000
 
 
@@ -286,10 +289,13 @@ def _remember(memo: dict[str, Any], key: str, value: Any) -> Any:
     return value
 
 
+_NEAR0 = CUE_NAMES.index("near_tok_0")  # where the token buckets start among the cue columns
+
+
 def _context_hot(context: str) -> tuple[int, ...]:
-    """The columns of `ANCESTOR_TAGS` + `near_tok_*` that one `Block.context` sets: ancestor-tag
-    presence, and the hashed class/id/role tokens of the nearest three ancestors."""
-    near0 = len(ANCESTOR_TAGS)
+    """The columns of `CUE_NAMES` that one `Block.context` sets: ancestor-tag presence, and the
+    hashed class/id/role tokens of the nearest three ancestors."""
+    near0 = _NEAR0
     hot: list[int] = []
     descriptors = context.split(" ") if context else []
     for k, d in enumerate(reversed(descriptors)):
@@ -302,7 +308,7 @@ def _context_hot(context: str) -> tuple[int, ...]:
 
 def _context_cues(contexts: Sequence[str]) -> np.ndarray:
     """`_context_hot` of each block as rows of 0/1; memoised per context, since the blocks of a
-    list, a menu or a site share their contexts. (The compiled twin is `_speedups.context_cues`.)"""
+    list, a menu or a site share their contexts. (The compiled twin: `compiled.Twins.context_cues`.)"""
     out = np.zeros((len(contexts), _N_CUES), dtype=np.float32)
     for i, context in enumerate(contexts):
         hot = _CONTEXT_HOT.get(context)
@@ -356,16 +362,27 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
     c = cols if cols is not None else columns(blocks)
     if text_only:
         dense = _dense(c, None)
-        return np.hstack([dense, _article(c, dense, text_only=True)]).astype(np.float32)
-    dense = _dense(c, keys if keys is not None else structure_keys(blocks, cols=c)) if _compiled_dense is None else dense_rows(c)
+        density = dense[:, _LINE_COLUMN["link_density"]]
+        return np.hstack([dense, _article(c, density, text_only=True)]).astype(np.float32)
+    if (loops := compiled.active.dense_rows) is not None:
+        dense = _dense_by_loops(c, loops)
+    else:
+        dense = _dense(c, keys if keys is not None else structure_keys(blocks, cols=c))
+    if (twin := compiled.active.context_cues) is not None:
+        cues = twin(c.contexts)
+    else:
+        cues = _context_cues(c.contexts)
     # Written into one float32 matrix (the same values as concatenating, then casting).
     out = np.zeros((n, len(names)), dtype=np.float32)
-    d, t = dense.shape[1], dense.shape[1] + len(TAGS) + 1
-    out[:, :d] = dense
-    out[np.arange(n), d + c.tag] = 1.0
-    out[:, t:t + _N_CUES] = (_compiled_cues or _context_cues)(c.contexts)
-    out[:, len(_BASE_NAMES):] = _article(c, dense)
+    out[:, :len(DENSE_NAMES)] = dense
+    out[np.arange(n), _TAG0 + c.tag] = 1.0
+    out[:, _CUE0:_CUE0 + len(CUE_NAMES)] = cues
+    out[:, _ARTICLE0:] = _article(c, dense[:, COLUMN["link_density"]])
     return out
+
+
+# Where each group starts in `FEATURE_NAMES`.
+_TAG0, _CUE0, _ARTICLE0 = COLUMN[_TAG_NAMES[0]], COLUMN[CUE_NAMES[0]], COLUMN[_ARTICLE_NAMES[0]]
 
 
 _PROSE_CHARS = 100  # a paragraph of prose: at least this many characters, ...
@@ -374,14 +391,13 @@ _NEAR = 3  # blocks on either side that count as "near"
 _SHORT_WORDS = 12  # a title-like block: at most this many words, no sentence end
 
 
-def _article(c: Columns, dense: np.ndarray, text_only: bool = False) -> np.ndarray:
-    """The article group, from the page's `Columns` and its dense text columns. In-article
+def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.ndarray:
+    """The article group, from the page's `Columns` and its blocks' link density. In-article
     boilerplate (an inline related headline, a caption, a byline) is a short block between
     paragraphs of prose; a renderer's placeholder is a whole-block `[token]`; teasers, related
     lists and comments come in runs of short title-like blocks or of blocks with one DOM context.
     Language-agnostic: characters, sentence ends, links, positions."""
     n = len(c.texts)
-    density = dense[:, _TEXT_INDEX["link_density"]]
     prose = (c.lengths >= _PROSE_CHARS) & (density < _PROSE_LINKS) & (c.ends > 0)
     idx = np.arange(n)
     csum = np.concatenate([[0], np.cumsum(prose)])
@@ -414,106 +430,110 @@ def _value_runs(values: np.ndarray) -> np.ndarray:
 
 
 def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
-    """The float64 groups of `page_features` before the tags and DOM cues: text, position, page,
-    neighbours and (with `keys`, for HTML) structure. (`dense_rows` is its compiled twin.)"""
+    """The float64 groups of `page_features` before the tags and DOM cues: `DENSE_NAMES` with
+    `keys` (HTML), else `LINE_DENSE_NAMES`. (The compiled twin of its loops: `Twins.dense_rows`.)"""
     n = len(c.texts)
-    text = _text_block(c)
+    cols = _text_block(c)
     words = c.words
-    links = text[:, _TEXT_NAMES.index("link_density")] * np.maximum(words, 1.0)
+    links = cols["link_density"] * np.maximum(words, 1.0)
     total = max(1.0, words.sum())
     longest = int(words.argmax())
     before = np.concatenate([[0.0], np.cumsum(words)[:-1]])
     idx = np.arange(n)
-    pos = np.stack([idx / max(1, n - 1), before / total, np.abs(idx - longest) / max(1, n)], axis=1)
-    page = np.empty((n, 4))
-    page[:, 0] = math.log1p(n)
-    page[:, 1] = math.log1p(total)
-    page[:, 2] = links.sum() / total
-    page[:, 3] = words / max(1.0, words.max())
+    cols["rel_index"] = idx / max(1, n - 1)
+    cols["rel_words_before"] = before / total
+    cols["dist_to_longest"] = np.abs(idx - longest) / max(1, n)
+    cols["page_log_blocks"] = np.full(n, math.log1p(n))
+    cols["page_log_words"] = np.full(n, math.log1p(total))
+    cols["page_link_density"] = np.full(n, links.sum() / total)
+    cols["share_of_longest"] = words / max(1.0, words.max())
 
-    heading, para, listy = c.heading, c.para, c.listy
-    lw = text[:, 0]
-    ld = text[:, _TEXT_NAMES.index("link_density")]
-    ends = text[:, _TEXT_NAMES.index("ends_sentence")]
-    neigh_cols = []
+    own = {"log_words": (cols["log_words"], -1.0), "link_density": (cols["link_density"], -1.0),
+           "heading": (c.heading, 0.0), "paragraph": (c.para, 0.0), "list": (c.listy, 0.0),
+           "ends_sentence": (cols["ends_sentence"], -1.0)}
     for o in _NEIGHBOUR_OFFSETS:
-        neigh_cols += [_shift(lw, o, -1.0), _shift(ld, o, -1.0), _shift(heading, o, 0.0), _shift(para, o, 0.0),
-                       _shift(listy, o, 0.0), _shift(ends, o, -1.0)]
+        for name, (values, fill) in own.items():
+            cols[neighbour_column(o, name)] = _shift(values, o, fill)
         if keys is not None:
-            neigh_cols.append((_shift(keys[:, 0], o, -1.0) == keys[:, 0]).astype(np.float64))
-    neigh = np.stack(neigh_cols, axis=1)
-    base = [text, pos, page, neigh]
+            cols[neighbour_column(o, "same_parent")] = (_shift(keys[:, 0], o, -1.0) == keys[:, 0]).astype(np.float64)
     if keys is None:
-        return np.concatenate(base, axis=1)
+        return np.stack([cols[name] for name in LINE_DENSE_NAMES], axis=1)
 
     parent_id, grand_id, context_id = (keys[:, k].astype(np.int64) for k in range(3))
     p_words = np.bincount(parent_id, weights=words)[parent_id]
     p_links = np.bincount(parent_id, weights=links)[parent_id]
-    p_blocks = np.bincount(parent_id)[parent_id]
     g_words = np.bincount(grand_id, weights=words)[grand_id]
     g_links = np.bincount(grand_id, weights=links)[grand_id]
-    same_context = np.bincount(context_id)[context_id] - 1
     main_depth, in_main = _in_main(c, links)
     depth = c.depth
-    dom = np.stack(
-        [
-            depth,
-            depth / (depth.max() or 1.0),
-            c.hidden,
-            np.log1p(p_words),
-            p_links / np.maximum(p_words, 1.0),
-            words / np.maximum(p_words, 1.0),
-            np.log1p(p_blocks),
-            np.log1p(g_words),
-            g_links / np.maximum(g_words, 1.0),
-            words / np.maximum(g_words, 1.0),
-            in_main,
-            c.slashes - main_depth,
-            np.log1p(same_context),
-        ],
-        axis=1,
-    )
-    return np.concatenate([*base, dom], axis=1)
+    cols.update({
+        "depth": depth,
+        "rel_depth": depth / (depth.max() or 1.0),
+        "hidden": c.hidden,
+        "parent_log_words": np.log1p(p_words),
+        "parent_link_density": p_links / np.maximum(p_words, 1.0),
+        "parent_share": words / np.maximum(p_words, 1.0),
+        "parent_blocks": np.log1p(np.bincount(parent_id)[parent_id]),
+        "grand_log_words": np.log1p(g_words),
+        "grand_link_density": g_links / np.maximum(g_words, 1.0),
+        "grand_share": words / np.maximum(g_words, 1.0),
+        "in_main": in_main,
+        "main_depth_diff": c.slashes - main_depth,
+        "same_context_blocks": np.log1p(np.bincount(context_id)[context_id] - 1),
+    })
+    return np.stack([cols[name] for name in DENSE_NAMES], axis=1)
 
 
 def _in_main(c: Columns, links: np.ndarray) -> tuple[int, np.ndarray]:
     """The depth of the page's densest text container, and whether each block is inside it."""
     plain = np.maximum(c.words - links, 0.0)
-    main = (_compiled_container or densest_container)(c.xpaths, plain.tolist(), 0.5 * max(1.0, plain.sum()))
-    if _compiled_inside is not None:
-        return main.count("/"), _compiled_inside(c.xpaths, main)
-    prefix = main + "/"
-    return main.count("/"), np.fromiter(((x + "/").startswith(prefix) for x in c.xpaths), dtype=np.float64, count=len(c.xpaths))
+    half = 0.5 * max(1.0, plain.sum())
+    if (container := compiled.active.densest_container) is not None:
+        main = container(c.xpaths, plain.tolist(), half)
+    else:
+        main = densest_container(c.xpaths, plain.tolist(), half)
+    if (inside := compiled.active.inside) is not None:
+        return main.count("/"), inside(c.xpaths, main)
+    return main.count("/"), _inside(c.xpaths, main)
 
 
-_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
-_TEXT_INDEX = {name: i for i, name in enumerate(_TEXT_NAMES)}
-# Columns of `_dense` (HTML) that `dense_rows` leaves to numpy's log1p, as `_dense` computes them.
-_LOG1P_COLUMNS = np.array([_COLUMN[n] for n in ("link_run", "parent_log_words", "parent_blocks", "grand_log_words", "same_context_blocks")])
+def _inside(xpaths: Sequence[str], container: str) -> np.ndarray:
+    """1.0 for each xpath at or under `container`, else 0.0."""
+    prefix = container + "/"
+    return np.fromiter(((x + "/").startswith(prefix) for x in xpaths), dtype=np.float64, count=len(xpaths))
 
 
-def dense_rows(c: Columns) -> np.ndarray:
-    """`_dense` of an HTML page by the compiled loops (`_speedups.dense_rows`): the same values,
-    with the steps whose rounding is numpy's own (log1p, the page's pairwise sum) left to numpy."""
+# The dense columns the compiled loops write before their log1p, which numpy applies (numpy's
+# rounding, as `_dense` has it), and those they leave to `_dense_by_loops` (page-wide sums, the
+# densest container). Both twins state them: `_speedups.bind` checks they agree.
+_LOOPS_LOG1P = ("link_run", "parent_log_words", "parent_blocks", "grand_log_words", "same_context_blocks")
+_LOOPS_LEAVE = ("page_log_blocks", "page_log_words", "page_link_density", "in_main", "main_depth_diff")
+_DENSE_AT = {name: i for i, name in enumerate(DENSE_NAMES)}
+_LOG1P_AT = np.array([_DENSE_AT[name] for name in _LOOPS_LOG1P])
+
+
+def _dense_by_loops(c: Columns, loops: Callable[..., tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """`_dense` of an HTML page by the compiled loops (`compiled.Twins.dense_rows`): the same
+    values, with the steps whose rounding is numpy's own (log1p, the page's pairwise sum) here."""
     words = c.words
-    M, links = _compiled_dense(
+    M, links = loops(
         c.texts, c.lengths, words, c.links, np.log1p(words), np.log1p(c.lengths), np.log1p(c.same_text), c.ends,
         c.heading, c.para, c.listy, c.depth, c.hidden, c.parent, c.grand, c.context, _class_table(),
     )
-    M[:, _LOG1P_COLUMNS] = np.log1p(M[:, _LOG1P_COLUMNS])
+    M[:, _LOG1P_AT] = np.log1p(M[:, _LOG1P_AT])
     total = max(1.0, words.sum())
-    M[:, _COLUMN["page_log_blocks"]] = math.log1p(len(words))
-    M[:, _COLUMN["page_log_words"]] = math.log1p(total)
-    M[:, _COLUMN["page_link_density"]] = links.sum() / total
-    main_depth, M[:, _COLUMN["in_main"]] = _in_main(c, links)
-    M[:, _COLUMN["main_depth_diff"]] = c.slashes - main_depth
+    M[:, _DENSE_AT["page_log_blocks"]] = math.log1p(len(words))
+    M[:, _DENSE_AT["page_log_words"]] = math.log1p(total)
+    M[:, _DENSE_AT["page_link_density"]] = links.sum() / total
+    main_depth, M[:, _DENSE_AT["in_main"]] = _in_main(c, links)
+    M[:, _DENSE_AT["main_depth_diff"]] = c.slashes - main_depth
     return M
 
 
 def densest_container(xpaths: Sequence[str], plain: Sequence[float], half: float) -> str:
     """The page's densest text container: the deepest element (xpath) whose blocks hold at least
     `half` of the page's non-link words (`plain`, per block); the first such in document order on
-    a tie; `/html` when none. (The compiled twin is `_speedups.densest_container`.)"""
+    a tie; `/html` when none. (The compiled twin: `compiled.Twins.densest_container`.)"""
     prefix_words: dict[str, float] = {}
     for path, w in zip(xpaths, plain):
         if w <= 0:
@@ -612,11 +632,47 @@ def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_onl
     return np.stack(cols, axis=1).astype(np.float32)
 
 
-try:  # the compiled loops, when the package was built with them (optional: see setup.py)
-    from ._speedups import block_columns as _compiled_columns
-    from ._speedups import context_cues as _compiled_cues
-    from ._speedups import dense_rows as _compiled_dense
-    from ._speedups import densest_container as _compiled_container
-    from ._speedups import inside as _compiled_inside
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _compiled_columns = _compiled_cues = _compiled_container = _compiled_dense = _compiled_inside = None
+@dataclass(frozen=True)
+class FeatureRules:
+    """What the compiled feature loops (`block_columns`, `context_cues`, `dense_rows` of
+    `compiled.Twins`) read of this module: the column layout and the rules the Python twins follow,
+    under names that are this interface's, not the module's private ones. The compiled side checks
+    the layout and constants against its own when it binds them (`_speedups.bind`)."""
+
+    dense_names: tuple[str, ...]  # the columns of `dense_rows`' matrix, in order (`DENSE_NAMES`)
+    neighbour_offsets: tuple[int, ...]
+    neighbour_column: Callable[[int, str], str]  # a neighbour column's name
+    loops_log1p: tuple[str, ...]  # dense columns the loops write before log1p (numpy applies it)
+    loops_leave: tuple[str, ...]  # dense columns the loops leave to `_dense_by_loops`
+    column_fields: tuple[str, ...]  # `Columns`' fields, which `block_columns` fills by name
+    columns: type[Columns]
+    char_flags: tuple[int, ...]  # the class table's bits: letter, upper, digit, punctuation, sentence end
+    pipe: int  # code points of "|", "©", ":"
+    copyright: int
+    colon: int
+    sentence_end_chars: str
+    closers: str
+    tag_index: dict[str, int]  # tag → its `TAGS` index (others: `len(TAGS)`)
+    n_tags: int
+    heading_tags: frozenset[str]
+    list_tags: frozenset[str]
+    ancestor_index: dict[str, int]  # ancestor tag → its column among `CUE_NAMES`
+    near0: int  # where the hashed token buckets start among `CUE_NAMES`
+    hash_near: int
+    n_cues: int
+    context_hot: dict[str, tuple[int, ...]]  # memo of `_context_hot`, shared by both twins
+    descriptor_cues_memo: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]  # memo of `descriptor_cues`
+    descriptor_cues: Callable[[str], tuple[tuple[int, ...], tuple[int, ...]]]
+    remember: Callable[[dict[str, Any], str, Any], Any]  # put in a bounded memo
+
+
+FEATURE_RULES = FeatureRules(
+    dense_names=DENSE_NAMES, neighbour_offsets=_NEIGHBOUR_OFFSETS, neighbour_column=neighbour_column,
+    loops_log1p=_LOOPS_LOG1P, loops_leave=_LOOPS_LEAVE,
+    column_fields=tuple(f.name for f in fields(Columns)), columns=Columns,
+    char_flags=(_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END), pipe=_PIPE, copyright=_COPYRIGHT, colon=_COLON,
+    sentence_end_chars=SENT_END_CHARS, closers=CLOSERS,
+    tag_index=_TAG_INDEX, n_tags=len(TAGS), heading_tags=_HEADINGS, list_tags=_LISTS,
+    ancestor_index=_ANC_INDEX, near0=_NEAR0, hash_near=HASH_NEAR, n_cues=_N_CUES,
+    context_hot=_CONTEXT_HOT, descriptor_cues_memo=_DESCRIPTOR_CUES, descriptor_cues=_descriptor_cues, remember=_remember,
+)

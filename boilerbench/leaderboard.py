@@ -1,4 +1,5 @@
-"""Result files (`baselines/<system>.json`) and the leaderboard generated from them.
+"""Result files (`baselines/<system>.json`) and the leaderboard generated from them, with its
+figures (the quality–speed scatter and the leakage heatmap, which the `report` site shows too).
 
 A result file describes itself: system, version, kind, dataset revision, metric version, split, date
 and all metrics. `leaderboard.md` is regenerated from every file in `baselines/` — never edited by
@@ -16,6 +17,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
+from .categories import BOILERPLATE_CATEGORIES
 from .scoring import METRIC_VERSION
 
 SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
@@ -200,14 +202,121 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
     return "\n".join(lines)
 
 
+# --- figures (leaderboard.md embeds them; the report site shows them too) ------------------------------
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    """pyplot, drawing to files only; imported here because matplotlib takes ~0.5 s and only the
+    figures need it (`evaluate --save`, `submit` and the dataset card import this module too)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "boilerbench"  # the same figure, the same bytes
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
+    """Names of the (name, speed, quality) points no other point beats on both, fastest first."""
+    front = []
+    best = -1.0
+    for name, speed, quality in sorted(points, key=lambda p: (-p[1], -p[2])):
+        if quality > best:
+            front.append(name)
+            best = quality
+    return front
+
+
+def _save(fig, folder: Path, stem: str, formats: Sequence[str]) -> Path:  # type: ignore[no-untyped-def]
+    """The figure in each of `formats`; returns the path of the first."""
+    paths = []
+    for ext in formats:
+        path = folder / f"{stem}.{ext}"
+        fig.savefig(path, format=ext, dpi=110, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None})
+        paths.append(path)
+    return paths[0]
+
+
+# Where a point's label may go, in points from the point, tried in order: right, below right,
+# left, below left, further up, further down.
+_LABEL_SPOTS = ((5, 3, "left"), (5, -10, "left"), (-5, 3, "right"), (-5, -10, "right"), (5, 12, "left"), (5, -19, "left"))
+
+
+def place_labels(fig, ax, points: Sequence[tuple[str, float, float]]) -> list:  # type: ignore[no-untyped-def]
+    """Label each (name, x, y) point at the first of `_LABEL_SPOTS` where it overlaps no label
+    placed before it (the last spot when none is free); returns the labels' display boxes."""
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    for name, x, y in points:
+        for k, (dx, dy, ha) in enumerate(_LABEL_SPOTS):
+            ann = ax.annotate(name, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=ha)
+            box = ann.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in boxes) or k == len(_LABEL_SPOTS) - 1:
+                boxes.append(box)
+                break
+            ann.remove()
+    return boxes
+
+
+def leakage_grid(records: Sequence[dict]) -> tuple[list[dict], list[str], list[list[float]]]:
+    """The heatmap's rows (systems, ranked, no reference rows), columns (boilerplate categories)
+    and cells: % of the category's blocks the system keeps (NaN where it has none), the unit its
+    colour bar reads."""
+    systems = [r for r in ranked(records) if r.get("kind") != "reference"]
+    cats = list(BOILERPLATE_CATEGORIES)
+    grid = [[100 * r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
+    return systems, cats, grid
+
+
+def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
+    """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
+    leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
+    plt = _pyplot()
+    folder.mkdir(parents=True, exist_ok=True)
+    timed = [(r["system"], r["metrics"]["pages_per_s"], r["metrics"]["block_f1"]) for r in records
+             if r.get("kind") != "reference" and r["metrics"].get("pages_per_s") and r["metrics"].get("block_f1") is not None]
+    out: dict[str, Path] = {}
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    front = pareto_front(timed)
+    for name, speed, f1 in timed:
+        on = name in front
+        ax.scatter([speed], [f1], s=36, color="#c0392b" if on else "#555", zorder=3)
+    ax.set_xscale("log")
+    place_labels(fig, ax, [(name, speed, f1) for name, speed, f1 in timed])
+    pts = sorted((s, f) for n, s, f in timed if n in front)
+    if pts:
+        ax.plot([s for s, _ in pts], [f for _, f in pts], color="#c0392b", lw=1.2, ls="--", label="Pareto front", zorder=2)
+        ax.legend(loc="lower left", fontsize=8)
+    ax.set_xlabel("pages/s, one core (log scale)")
+    ax.set_ylabel("block F1 (test)")
+    ax.set_title("Quality vs speed", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    out["scatter"] = _save(fig, folder, "quality-speed", formats)
+    plt.close(fig)
+
+    systems, cats, grid = leakage_grid(records)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(cats), 0.8 + 0.32 * len(systems)))
+    im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(len(cats)), cats, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(systems)), [r["system"] for r in systems], fontsize=8)
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            if v == v:  # not NaN
+                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 60 else "#222")
+    fig.colorbar(im, ax=ax, fraction=0.03, label="% of the category's blocks kept")
+    ax.set_title("What leaks: boilerplate kept, % per category", fontsize=10)
+    out["heatmap"] = _save(fig, folder, "leakage", formats)
+    plt.close(fig)
+    return out
+
+
 def write_leaderboard(folder: Path | None = None, out: Path | None = None) -> Path:
     """Render `leaderboard.md` beside the results folder (`baselines/` → the repository's own)."""
     folder = folder or baselines_dir()
     out = out or folder.resolve().parent / "leaderboard.md"
     records = load_results(folder)
     if records:
-        from .report import figures
-
         figures(records, out.parent / "figures", formats=("svg",))  # what the Markdown embeds
     atomic_write(out, render(records, figures=bool(records)))
     return out

@@ -37,7 +37,7 @@ def token() -> str:
 
 def model_folder(out: Path, results: Path | None = None) -> Path:
     """The classifier as a model repo folder: skops files, their records, and a skops model card."""
-    from skops import card as skops_card
+    from skops import card as skops_card  # ~2 s: only the model repo needs it, not a dataset's upload
 
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted(MODEL_DIR.glob("boilerbench-*.*")):
@@ -103,7 +103,7 @@ def publish(folder: Path, repo_id: str, repo_type: str = "dataset", dry_run: boo
     if dry_run:
         return listing
     secret = token()
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi  # the `hf` extra: a dry run does without it
 
     api = HfApi(token=secret)
     api.create_repo(repo_id, repo_type=repo_type, exist_ok=True)

@@ -55,7 +55,7 @@ class RenderedPage:
 def render_text(html: str, renderer: str) -> str:
     """The whole page as plain text by one tool renderer (no boilerplate removal)."""
     if renderer == "resiliparse":
-        from resiliparse.extract.html2text import extract_plain_text
+        from resiliparse.extract.html2text import extract_plain_text  # optional tools: `missing_renderers` says which
 
         return extract_plain_text(html, main_content=False, alt_texts=True) or ""
     if renderer == "inscriptis":
@@ -96,7 +96,7 @@ def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = R
              progress: bool = True) -> list[RenderedPage]:
     """Every page by every renderer (page-major order), labeled; tool renderings are made on both
     cores and cached by content hash (page bytes, gold, renderer and its version, aligner)."""
-    from .classifier import as_lines
+    from .classifier import as_lines  # a cycle (classifier imports render in a function) until as_lines leaves classifier.py
 
     bad = [r for r in renderers if r not in RENDERERS]
     if bad:

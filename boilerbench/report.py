@@ -7,15 +7,18 @@ All page text is escaped: a page's own markup or scripts are shown as text, neve
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 from pathlib import Path
 
+from .categories import categorize
 from .corpora.store import Corpus
-from .evaluate import Scored, score_system
-from .leaderboard import ranked
+from .evaluate import Scored, collect_scored, score_system
+from .groundtruth import load_labeled
+from .leaderboard import atomic_write, figures, load_results, ranked
 from .systems import REFERENCE, REGISTRY
-from .types import BOILERPLATE, CONTENT, LabeledPage
+from .types import BOILERPLATE, CONTENT, Gold, LabeledBlock, LabeledPage, Page
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
@@ -104,9 +107,7 @@ def page_html(lp: LabeledPage, scored: dict[str, Scored], versions: dict[str, st
 def classifier_page_html(name: str, text: str) -> str:
     """`page_html` for any page without gold: the shipped classifier's decisions, its categories
     (blocks are unlabeled, so nothing is scored or marked as an error)."""
-    from .categories import categorize
-    from .clean import classify
-    from .types import Gold, LabeledBlock, Page
+    from .clean import classify  # scikit-learn (~4 s): `show` of a corpus page does without it
 
     d = classify(text, "auto", name)
     cats = categorize(d.blocks, [CONTENT if k else BOILERPLATE for k in d.kept])
@@ -117,123 +118,12 @@ def classifier_page_html(name: str, text: str) -> str:
     return page_html(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
 
 
-# --- figures (leaderboard.md and the report site) -----------------------------------------------------
-
-
-def _pyplot():  # type: ignore[no-untyped-def]
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams["svg.hashsalt"] = "boilerbench"  # the same figure, the same bytes
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
-    """Names of the (name, speed, quality) points no other point beats on both, fastest first."""
-    front = []
-    best = -1.0
-    for name, speed, quality in sorted(points, key=lambda p: (-p[1], -p[2])):
-        if quality > best:
-            front.append(name)
-            best = quality
-    return front
-
-
-def _save(fig, folder: Path, stem: str, formats: Sequence[str]) -> Path:  # type: ignore[no-untyped-def]
-    """The figure in each of `formats`; returns the path of the first."""
-    paths = []
-    for ext in formats:
-        path = folder / f"{stem}.{ext}"
-        fig.savefig(path, format=ext, dpi=110, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None})
-        paths.append(path)
-    return paths[0]
-
-
-# Where a point's label may go, in points from the point, tried in order: right, below right,
-# left, below left, further up, further down.
-_LABEL_SPOTS = ((5, 3, "left"), (5, -10, "left"), (-5, 3, "right"), (-5, -10, "right"), (5, 12, "left"), (5, -19, "left"))
-
-
-def place_labels(fig, ax, points: Sequence[tuple[str, float, float]]) -> list:  # type: ignore[no-untyped-def]
-    """Label each (name, x, y) point at the first of `_LABEL_SPOTS` where it overlaps no label
-    placed before it (the last spot when none is free); returns the labels' display boxes."""
-    renderer = fig.canvas.get_renderer()
-    boxes = []
-    for name, x, y in points:
-        for k, (dx, dy, ha) in enumerate(_LABEL_SPOTS):
-            ann = ax.annotate(name, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=ha)
-            box = ann.get_window_extent(renderer)
-            if not any(box.overlaps(b) for b in boxes) or k == len(_LABEL_SPOTS) - 1:
-                boxes.append(box)
-                break
-            ann.remove()
-    return boxes
-
-
-def leakage_grid(records: Sequence[dict]) -> tuple[list[dict], list[str], list[list[float]]]:
-    """The heatmap's rows (systems, ranked, no reference rows), columns (boilerplate categories)
-    and cells: % of the category's blocks the system keeps (NaN where it has none), the unit its
-    colour bar reads."""
-    from .categories import BOILERPLATE_CATEGORIES
-
-    systems = [r for r in ranked(records) if r.get("kind") != "reference"]
-    cats = list(BOILERPLATE_CATEGORIES)
-    grid = [[100 * r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
-    return systems, cats, grid
-
-
-def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
-    """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
-    leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
-    plt = _pyplot()
-    folder.mkdir(parents=True, exist_ok=True)
-    timed = [(r["system"], r["metrics"]["pages_per_s"], r["metrics"]["block_f1"]) for r in records
-             if r.get("kind") != "reference" and r["metrics"].get("pages_per_s") and r["metrics"].get("block_f1") is not None]
-    out: dict[str, Path] = {}
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    front = pareto_front(timed)
-    for name, speed, f1 in timed:
-        on = name in front
-        ax.scatter([speed], [f1], s=36, color="#c0392b" if on else "#555", zorder=3)
-    ax.set_xscale("log")
-    place_labels(fig, ax, [(name, speed, f1) for name, speed, f1 in timed])
-    pts = sorted((s, f) for n, s, f in timed if n in front)
-    if pts:
-        ax.plot([s for s, _ in pts], [f for _, f in pts], color="#c0392b", lw=1.2, ls="--", label="Pareto front", zorder=2)
-        ax.legend(loc="lower left", fontsize=8)
-    ax.set_xlabel("pages/s, one core (log scale)")
-    ax.set_ylabel("block F1 (test)")
-    ax.set_title("Quality vs speed", fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
-    out["scatter"] = _save(fig, folder, "quality-speed", formats)
-    plt.close(fig)
-
-    systems, cats, grid = leakage_grid(records)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(cats), 0.8 + 0.32 * len(systems)))
-    im = ax.imshow(grid, cmap="Reds", vmin=0, vmax=100, aspect="auto")
-    ax.set_xticks(range(len(cats)), cats, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(len(systems)), [r["system"] for r in systems], fontsize=8)
-    for i, row in enumerate(grid):
-        for j, v in enumerate(row):
-            if v == v:  # not NaN
-                ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="white" if v > 60 else "#222")
-    fig.colorbar(im, ax=ax, fraction=0.03, label="% of the category's blocks kept")
-    ax.set_title("What leaks: boilerplate kept, % per category", fontsize=10)
-    out["heatmap"] = _save(fig, folder, "leakage", formats)
-    plt.close(fig)
-    return out
-
-
 # --- the static site ------------------------------------------------------------------------------------
 
 
 def _inline_png(svg: Path, alt: str) -> str:
     """The figure's PNG as a data URI: nothing for the page to fetch, and no clash between the
     element ids of two inline SVGs."""
-    import base64
-
     data = base64.b64encode(svg.with_suffix(".png").read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
@@ -250,10 +140,6 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
     """A static site from `baselines/`: the leaderboard, the leakage heatmap, per page-type and
     per-language tables, the quality–speed scatter with its Pareto front, and each system's
     `worst` test pages rendered as `show` pages. Returns the index page."""
-    from .evaluate import collect_scored
-    from .groundtruth import load_labeled
-    from .leaderboard import atomic_write, load_results
-
     e = html.escape
     records = ranked(load_results(folder))
     if not records:

@@ -12,15 +12,16 @@ or labels pages, so a change of segmenter or labels re-scores without re-running
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing as mp
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .cache import Cache, key
@@ -86,17 +87,13 @@ def _apply(system: System, i: int) -> Output:
 def one_core() -> None:
     """Keep this process on one core: native thread pools (OpenMP, BLAS) in two workers would only
     fight each other, and a timing would measure the fight."""
-    from threadpoolctl import threadpool_limits
-
     threadpool_limits(1)
 
 
 def _worker(conn: Connection, name: str) -> None:
     one_core()
     system = load(name)
-    warm_up = getattr(importlib.import_module(system.fn.__module__), "warm_up", None)
-    if callable(warm_up):
-        warm_up()  # load models before the clock starts: pages/s is about pages, not start-up
+    system.warm_up()  # load models before the clock starts: pages/s is about pages, not start-up
     while True:
         try:
             i = conn.recv()
@@ -108,13 +105,13 @@ def _worker(conn: Connection, name: str) -> None:
             out = _apply(system, i)
         except Exception as e:  # the page's failure, reported; the worker lives on
             out = Output("", 0.0, f"{type(e).__name__}: {str(e)[:200]}")
-        extra = None
+        extra = post_error = None
         if _POST is not None:  # the caller's per-output work (projection), untimed, on this core
             try:
                 extra = _POST(i, out)
-            except Exception:
-                extra = None
-        conn.send((out, extra))
+            except Exception as e:  # said by the parent; the caller redoes the work for the page
+                post_error = f"{type(e).__name__}: {str(e)[:200]}"
+        conn.send((out, extra, post_error))
 
 
 class _Slot:
@@ -164,7 +161,7 @@ class _Slot:
         if self.conn is not None:
             try:
                 self.conn.send(None)
-            except (BrokenPipeError, OSError):
+            except (BrokenPipeError, OSError):  # the worker is gone already: kill() below reaps it
                 pass
         if self.proc is not None:
             self.proc.join(5)
@@ -187,7 +184,9 @@ def run_systems(
 
     `load_html` gives the decoded pages, in the order of `pages`; it is called only when some
     output is not cached. `post(i, output)`, if given, runs in the worker right after each fresh
-    extraction (so it shares both cores with extraction); its results land in `post_results`.
+    extraction (so it shares both cores with extraction); its results land in `post_results`. A
+    page whose `post` raised is said on stderr and left out of them (the caller redoes it, as for
+    a cached output).
     """
     global _PAGES, _HTML, _POST
     store = Cache("outputs")  # written either way: a run with cache=False refreshes the outputs (and timings) it re-ran
@@ -232,14 +231,18 @@ def run_systems(
                     out: Output | None = None
                     if slot.conn in ready:
                         try:
-                            out, extra = slot.conn.recv()  # type: ignore[union-attr]
-                            if post_results is not None and extra is not None:
-                                post_results.setdefault(slot.name, {})[i] = extra
+                            out, extra, post_error = slot.conn.recv()  # type: ignore[union-attr]
                         except (EOFError, OSError):
                             slot.proc.join(1)
                             code = slot.proc.exitcode if slot.proc is not None else None
                             out = Output("", 0.0, f"worker died (exit code {code})")
                             slot.restart()
+                        else:
+                            if post_results is not None and extra is not None:
+                                post_results.setdefault(slot.name, {})[i] = extra
+                            if post_error is not None:
+                                tqdm.write(f"{slot.name}: `post` failed on {pages[i].page.page_id} in the worker ({post_error});"
+                                           " left out of post_results, for the caller to redo", file=sys.stderr)
                     elif time.monotonic() - slot.sent_at >= timeout:
                         out = Output("", timeout, f"timeout after {timeout:g}s")
                         slot.restart()

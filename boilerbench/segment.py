@@ -9,8 +9,8 @@ caches and published scores are all expressed in blocks):
   embed canvas noembed select datalist input`. `<noscript>` is kept: some pages carry their only
   copy of the text there. Hidden elements (`hidden`, `display:none`) are kept too, marked `!hidden`
   in `context`: tabs, accordions and streamed server-rendered sections (`<div hidden id="S:0">`)
-  are hidden until scripts run, and human gold includes them (on WCXB test, dropping them costs
-  0.7 points of gold word coverage and gains no boilerplate agreement).
+  are hidden until scripts run, and human gold includes them (dropping them, tried on WCXB test,
+  lost gold words and gained no boilerplate agreement).
 * Block-level tags (`BLOCK_TAGS`: p, div, li, h1–h6, td, th, pre, section, nav, …) start and end a
   block; `<br>` and `<hr>` end one. Inline tags (a, span, b, em, …) never split a block.
 * A block's text is its visible text with white space runs collapsed to one space (inside `<pre>`:
@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
+from . import compiled
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
 from .types import Block
 
@@ -163,7 +166,7 @@ def parse_html(source: str | bytes, utf8: bool = False) -> etree._Element | None
         if not source.strip():
             return None
         # UTF-8 bytes, not the str: libxml2 works in UTF-8, and given a str lxml hands it Latin-1,
-        # UTF-16 or UCS-4 to convert (7% of the parse; the same tree on every corpus page).
+        # UTF-16 or UCS-4 to convert first (work saved; the same tree on every corpus page).
         data = to_utf8(source)
     else:
         if len(source) > MAX_BYTES and len(source.decode("utf-8", "replace")) > MAX_BYTES:
@@ -211,10 +214,10 @@ def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None
 
 def segment_tree(root: etree._Element) -> list[Block]:
     """Cut a parsed page into blocks (see the module docstring for the definition): the compiled
-    walk (`_speedups`) when it is built and covers the tree, else `walk_tree`. Both make the same
-    blocks (`tests/test_speedups.py`)."""
-    if _compiled is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
-        blocks = _compiled(root)
+    walk (`compiled.active.segment_tree`) when it is in use and covers the tree, else `walk_tree`.
+    Both make the same blocks (`tests/test_speedups.py`)."""
+    if (twin := compiled.active.segment_tree) is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
+        blocks = twin(root)
         if blocks is not None:
             return blocks
     return walk_tree(root)
@@ -442,7 +445,31 @@ def render_lines(blocks: list[Block]) -> str:
     return "\n".join(b.text for b in blocks)
 
 
-try:  # the compiled walk, when the package was built with it (optional: see setup.py)
-    from ._speedups import segment_tree as _compiled
-except ImportError:  # pragma: no cover - a build without a C compiler
-    _compiled = None
+@dataclass(frozen=True)
+class WalkRules:
+    """What the compiled walk (`_speedups.segment_tree`) reads of this module: the rules `walk_tree`
+    follows, under names that are this interface's, not the module's private ones. The compiled
+    side checks the constants against its own when it binds them (`_speedups.bind`)."""
+
+    kinds: tuple[int, ...]  # the values of the tag kinds: inline, link, block, pre, break, drop
+    kind_memo: dict[str, tuple[int, str]]  # tag → (kind, lower-case tag), shared with `kind`
+    kind: Callable[[Any], tuple[int, str]]  # (kind, lower-case tag) of a tag, memoised
+    cue_attributes: tuple[str, ...]  # the attributes `describe` reads
+    describe: Callable[[str, list[tuple[str, str]]], str]  # one ancestor's descriptor in `Block.context`
+    emit_text: Callable[[str, str, bool], tuple[str, int, int] | None]
+    plain_flags: tuple[int, int, int]  # `PLAIN`, `PLAIN_WORD`, `PLAIN_SPACE`
+    plain_chars: Callable[[], bytes]
+    block: type[Block]
+
+
+WALK_RULES = WalkRules(
+    kinds=(_INLINE, _LINK, _BLOCK, _PRE, _BREAK, _DROP),
+    kind_memo=_KINDS,
+    kind=_kind,
+    cue_attributes=_CUE_ATTRIBUTES,
+    describe=_describe,
+    emit_text=emit_text,
+    plain_flags=(PLAIN, PLAIN_WORD, PLAIN_SPACE),
+    plain_chars=plain_chars,
+    block=Block,
+)

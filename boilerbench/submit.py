@@ -22,7 +22,7 @@ from .groundtruth import load_labeled
 from .leaderboard import SAFE_NAME_RE, atomic_write, baselines_dir, result_record, write_leaderboard
 from .types import LabeledPage
 
-MAX_BYTES = 256 * 1024 * 1024  # a text submission of the whole test split is about 20 MB
+MAX_BYTES = 256 * 1024 * 1024  # far above a text submission of the whole test split
 SPLIT = "test"
 
 

@@ -65,7 +65,7 @@ def http_charset(content_type: str | None) -> str | None:
 
 def iter_records(source: str | Path | IO[bytes], stats: WarcStats | None = None) -> Iterator[Record]:
     """Stream the usable records of one WARC/WET file (path or binary stream)."""
-    from warcio.archiveiterator import ArchiveIterator
+    from warcio.archiveiterator import ArchiveIterator  # the `crawl` extra: only crawl input needs it
     from warcio.exceptions import ArchiveLoadFailed
 
     stats = stats if stats is not None else WarcStats()

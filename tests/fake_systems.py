@@ -16,6 +16,8 @@ import time
 
 from lxml import html as lxml_html
 
+KIND = "text"  # the system contract (`boilerbench.systems.SystemModule`): whole-page text extractors
+REQUIRES = ()  # nothing to install
 MARKER_ENV = "BOILERBENCH_FAKE_MARKER"
 _PARSER = lxml_html.HTMLParser(encoding="utf-8")
 

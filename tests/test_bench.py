@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench import systems
+from boilerbench import compiled, systems
 from boilerbench.bench import bench_core, bench_systems, format_core, format_systems
 from boilerbench.segment import segment
 
@@ -43,6 +43,7 @@ def test_bench_core(corpus, pages) -> None:
     text = format_core(r)
     assert f"{N_PAGES} pages" in text and "segmenter" in text and "aligner" in text
     assert f"{r['blocks']:,} blocks" in text
+    assert r["compiled"] == compiled.status() and f"compiled extension: {r['compiled']}" in text
 
 
 def test_bench_systems_without_trafilatura(corpus, pages, capsys) -> None:
@@ -83,10 +84,21 @@ def test_format_systems(with_trafilatura) -> None:
     text = format_systems(with_trafilatura)
     lines = text.splitlines()
     assert f"same {N_PAGES} pages" in lines[0]
-    assert len(lines) == 1 + 3
-    for name, line in zip(with_trafilatura["systems"], lines[1:]):
+    said = 0 if with_trafilatura["compiled"] == "in use" else 1  # the line that says why it is not
+    assert len(lines) == 1 + said + 3
+    for name, line in zip(with_trafilatura["systems"], lines[1 + said:]):
         assert line.split()[0] == name
         assert "pages/s" in line and "trafilatura" in line
+
+
+def test_bench_says_why_the_extension_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the extension, both boilerbench rows are the Python code: the output says so, and why."""
+    why = "ImportError: No module named 'boilerbench._speedups'"
+    monkeypatch.setattr(compiled, "ABSENT_BECAUSE", why)
+    assert compiled.status() == f"absent ({why})"
+    row = {"version": "x", "seconds": 1.0, "pages_per_s": 1.0, "runs_pages_per_s": [1.0], "peak_rss_mb": 1, "rss_growth_mb": 0}
+    text = format_systems({"pages": 1, "repeats": 1, "systems": {"boilerbench": row}, "compiled": compiled.status()})
+    assert why in text.splitlines()[1]
 
 
 def test_bench_systems_unknown_system_is_an_error_row(corpus, pages) -> None:

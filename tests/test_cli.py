@@ -1,8 +1,11 @@
-"""The `show` command, error exits, and that the cache stays out of the checkout."""
+"""The `show` command, error exits, that the cache stays out of the checkout, and that the CLI
+starts without the heavy modules its commands load."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +104,23 @@ def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
     assert cli.main(["show", "wcxb-0406", "--raw"]) == 0
     assert capsysbinary.readouterr().out == corpus.read(page)
     assert cli.main(["show", "wcxb-0406", "wcxb-0495", "--raw"]) != 0
+
+
+HEAVY = ("numpy", "lxml", "sklearn", "scipy", "matplotlib", "rapidfuzz", "tqdm", "skops", "pyarrow", "datasets",
+         "warcio", "charset_normalizer", "py3langid", "boilerbench.corpora.store", "boilerbench.systems")
+
+
+@pytest.mark.parametrize("code", ["import boilerbench", "import boilerbench.cli", "from boilerbench.cli import main; main(['--help'])"])
+def test_the_cli_starts_without_what_its_commands_load(code: str) -> None:
+    """`--help` and the start of every command stay ~0.2 s: each command imports its own modules."""
+    probe = f"""
+import sys
+try:
+    {code}
+except SystemExit:
+    pass
+print(' '.join(m for m in {HEAVY!r} if m in sys.modules))
+"""
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.stdout.splitlines()[-1].strip() == ""

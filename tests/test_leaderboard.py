@@ -14,10 +14,21 @@ import pytest
 from boilerbench import leaderboard, scoring
 from boilerbench.corpora.store import Corpus, write_corpus
 from boilerbench.evaluate import evaluate
-from boilerbench.leaderboard import atomic_write, load_results, render, result_record, save_results, write_leaderboard
+from boilerbench.leaderboard import (
+    atomic_write,
+    leakage_grid,
+    load_results,
+    pareto_front,
+    place_labels,
+    render,
+    result_record,
+    save_results,
+    write_leaderboard,
+)
 
 PAGE_IDS = ["wcxb-4352", "wcxb-4207", "wcxb-4542", "wcxb-4169", "trafeval-0041", "trafeval-0182", "trafeval-0123"]
 SYSTEMS = ["trafilatura", "resiliparse", "all-text", "nothing", "oracle"]
+BASELINES = Path(__file__).resolve().parents[1] / "baselines"  # the real ones (`repo_root` is patched below)
 RECORD_KEYS = {"system", "version", "kind", "dataset_revision", "metric_version", "split", "date", "metrics"}
 
 
@@ -273,3 +284,49 @@ def test_write_leaderboard_keeps_old_file_when_render_fails(report, tmp_path: Pa
         write_leaderboard(folder, out)
     assert out.read_text(encoding="utf-8") == before
     assert _leftovers(tmp_path) == []
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def test_pareto_front() -> None:
+    points = [("slow-good", 10.0, 0.9), ("fast-bad", 500.0, 0.7), ("dominated", 9.0, 0.8), ("mid", 80.0, 0.85), ("tie-slower", 70.0, 0.85)]
+    assert pareto_front(points) == ["fast-bad", "mid", "slow-good"]
+
+
+def test_leaderboard_embeds_the_figures(tmp_path) -> None:
+    folder = tmp_path / "baselines"
+    folder.mkdir()
+    for name in ("trafilatura", "resiliparse", "all-text"):
+        (folder / f"{name}.json").write_bytes((BASELINES / f"{name}.json").read_bytes())
+    md = write_leaderboard(folder).read_text(encoding="utf-8")
+    assert "(figures/quality-speed.svg)" in md and "(figures/leakage.svg)" in md
+    first = (tmp_path / "figures" / "leakage.svg").read_bytes()
+    write_leaderboard(folder)
+    assert (tmp_path / "figures" / "leakage.svg").read_bytes() == first  # drawn deterministically
+
+
+def test_scatter_labels_do_not_overlap() -> None:
+    """html-text and inscriptis sit almost on one point of the scatter: their labels are moved
+    apart, not printed over each other."""
+    plt = leaderboard._pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    points = [("inscriptis", 98.9, 0.535), ("html-text", 119.5, 0.531), ("all-text", 110.0, 0.530), ("resiliparse", 442.6, 0.781)]
+    for _, x, y in points:
+        ax.scatter([x], [y])
+    ax.set_xscale("log")
+    ax.set_ylim(0.4, 0.9)
+    boxes = place_labels(fig, ax, points)
+    assert len(boxes) == len(points)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    plt.close(fig)
+
+
+def test_heatmap_cells_and_colour_bar_share_a_unit() -> None:
+    """The heatmap's cells are % of a category's blocks kept, and so is its colour bar (0–100)."""
+    records = load_results(BASELINES)
+    systems, cats, grid = leakage_grid(records)
+    allt = next(r for r in records if r["system"] == "html-text")["metrics"]["leakage"]["boilerplate_kept"]
+    row = grid[[r["system"] for r in systems].index("html-text")]
+    assert row[cats.index("navigation")] == pytest.approx(100 * allt["navigation"])
+    assert max(v for r in grid for v in r if v == v) > 90  # percent, not shares

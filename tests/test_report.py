@@ -137,27 +137,6 @@ def test_site_links_each_systems_worst_pages(site) -> None:
             assert [th.text_content() for th in shown.cssselect("th.sys")] == ["trafilatura", "resiliparse", "all-text", "oracle"]
 
 
-def test_pareto_front() -> None:
-    from boilerbench.report import pareto_front
-
-    points = [("slow-good", 10.0, 0.9), ("fast-bad", 500.0, 0.7), ("dominated", 9.0, 0.8), ("mid", 80.0, 0.85), ("tie-slower", 70.0, 0.85)]
-    assert pareto_front(points) == ["fast-bad", "mid", "slow-good"]
-
-
-def test_leaderboard_embeds_the_figures(tmp_path) -> None:
-    from boilerbench.leaderboard import repo_root, write_leaderboard
-
-    folder = tmp_path / "baselines"
-    folder.mkdir()
-    for name in ("trafilatura", "resiliparse", "all-text"):
-        (folder / f"{name}.json").write_bytes((repo_root() / "baselines" / f"{name}.json").read_bytes())
-    md = write_leaderboard(folder).read_text(encoding="utf-8")
-    assert "(figures/quality-speed.svg)" in md and "(figures/leakage.svg)" in md
-    first = (tmp_path / "figures" / "leakage.svg").read_bytes()
-    write_leaderboard(folder)
-    assert (tmp_path / "figures" / "leakage.svg").read_bytes() == first  # drawn deterministically
-
-
 def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> None:
     """A crawl's text dump (no gold): one row per line, the classifier's column agrees with `clean`."""
     from boilerbench.clean import classify
@@ -173,34 +152,3 @@ def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> Non
     assert [th.text_content() for th in doc.cssselect("th.sys")] == ["boilerbench-text"]
     assert ["keep" in tr.cssselect("td.sys")[0].get("class") for tr in rows] == d.kept
     assert {tr.cssselect("td.gold")[0].text_content() for tr in rows} == {"?"}  # no gold: nothing marked as an error
-
-
-def test_scatter_labels_do_not_overlap() -> None:
-    """html-text and inscriptis sit almost on one point of the scatter: their labels are moved
-    apart, not printed over each other."""
-    from boilerbench.report import _pyplot, place_labels
-
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    points = [("inscriptis", 98.9, 0.535), ("html-text", 119.5, 0.531), ("all-text", 110.0, 0.530), ("resiliparse", 442.6, 0.781)]
-    for _, x, y in points:
-        ax.scatter([x], [y])
-    ax.set_xscale("log")
-    ax.set_ylim(0.4, 0.9)
-    boxes = place_labels(fig, ax, points)
-    assert len(boxes) == len(points)
-    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    plt.close(fig)
-
-
-def test_heatmap_cells_and_colour_bar_share_a_unit() -> None:
-    """The heatmap's cells are % of a category's blocks kept, and so is its colour bar (0–100)."""
-    from boilerbench.leaderboard import load_results, repo_root
-    from boilerbench.report import leakage_grid
-
-    records = load_results(repo_root() / "baselines")
-    systems, cats, grid = leakage_grid(records)
-    allt = next(r for r in records if r["system"] == "html-text")["metrics"]["leakage"]["boilerplate_kept"]
-    row = grid[[r["system"] for r in systems].index("html-text")]
-    assert row[cats.index("navigation")] == pytest.approx(100 * allt["navigation"])
-    assert max(v for r in grid for v in r if v == v) > 90  # percent, not shares

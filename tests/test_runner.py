@@ -183,3 +183,22 @@ def test_cached_output_depends_on_the_language_the_extractor_was_given(real_page
     assert first["justext"][0].text == as_german
     second = run_systems([justext_], [relabeled], _Html([html[i]]), timeout=30, workers=1, cache=True, progress=False)
     assert second["justext"][0].text == as_english
+
+
+def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: pytest.CaptureFixture) -> None:
+    """The caller's per-output work raising on one page is said on stderr, that page is left out of
+    `post_results` (the caller redoes it), and every page still has its output."""
+    labeled, html = real_pages
+
+    def post(i: int, out: Output) -> int:
+        if i == MARKED:
+            raise ValueError("cannot project")
+        return len(out.text)
+
+    results: dict[str, dict[int, int]] = {}
+    out = run_systems([fakes["fake-bytes"]], labeled, _Html(html), timeout=TIMEOUT, workers=1, cache=False,
+                      progress=False, post=post, post_results=results)  # type: ignore[arg-type]
+    assert sorted(results["fake-bytes"]) == [i for i in range(len(labeled)) if i != MARKED]
+    assert len(out["fake-bytes"]) == len(labeled) and out["fake-bytes"][0].text.strip()
+    err = capsys.readouterr().err
+    assert f"`post` failed on {labeled[MARKED].page.page_id}" in err and "ValueError: cannot project" in err

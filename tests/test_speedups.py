@@ -8,16 +8,26 @@ here instead of only running slower.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import random
+import re
 import shutil
+import sys
 
 import numpy as np
 import pytest
 from lxml import etree
 
-from boilerbench import classifier, features, segment
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
+from boilerbench import classifier, compiled, features, segment
 from boilerbench.segment import parse_html, walk_tree
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 if shutil.which(os.environ.get("CC", "cc")):
     from boilerbench import _speedups as speedups  # built wherever a compiler is: an ImportError fails
@@ -26,13 +36,46 @@ else:  # pragma: no cover
 
 
 def test_the_package_uses_them() -> None:
-    assert segment._compiled is speedups.segment_tree
-    assert features._compiled_cues is speedups.context_cues
-    assert features._compiled_columns is speedups.block_columns
-    assert features._compiled_container is speedups.densest_container
-    assert features._compiled_dense is speedups.dense_rows
-    assert features._compiled_inside is speedups.inside
-    assert classifier._speedups is speedups
+    """Every entry point of the registry is the extension's, in use; each names a Python twin
+    that exists."""
+    assert compiled.ABSENT_BECAUSE is None and compiled.status() == "in use"
+    assert compiled.active == compiled.BUILT
+    for name in compiled.NAMES:
+        assert getattr(compiled.active, name) is getattr(speedups, name), name
+        module, _, attr = compiled.PYTHON_TWINS[name].partition(":")
+        target: object = importlib.import_module(module)
+        for part in attr.split("."):
+            target = getattr(target, part)
+        assert callable(target), name
+
+
+def test_one_switch() -> None:
+    """`python_only` turns every entry point off and back on; `switch_off` is the same for good."""
+    with compiled.python_only():
+        assert all(getattr(compiled.active, name) is None for name in compiled.NAMES)
+        assert compiled.status() == "switched off"
+    assert compiled.active == compiled.BUILT
+
+
+def test_scikit_learn_range_is_one_fact() -> None:
+    """pyproject.toml bounds scikit-learn to the range the compiled forest is tested with."""
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
+        dependencies = tomllib.load(f)["project"]["dependencies"]
+    assert compiled.SKLEARN_REQUIREMENT in dependencies
+    import sklearn
+
+    compiled.check_sklearn(sklearn.__version__)  # the installed one is in it
+
+
+@pytest.mark.parametrize("version", ["1.8.2", "1.10.0", "1.10.0rc1", "2.0", "nightly"])
+def test_forest_refuses_untested_scikit_learn(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    import sklearn
+
+    with pytest.raises(RuntimeError, match=re.escape(compiled.SKLEARN_REQUIREMENT)):
+        compiled.check_sklearn(version)
+    monkeypatch.setattr(sklearn, "__version__", version)
+    with pytest.raises(RuntimeError, match="outside the range"):
+        speedups.Forest(classifier.shipped("html").pipeline.steps[1][1].first_)
 
 
 def same_blocks(html: str | bytes) -> None:
@@ -214,23 +257,83 @@ def test_context_cues_equal_python_on_random_chains() -> None:
         assert np.array_equal(compiled, features._context_cues(contexts)), contexts
 
 
-def test_page_features_equal_python(corpus, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whole feature matrices, compiled loops against the Python ones, on 100 pages of all sources."""
+def same_columns(got: np.ndarray, want: np.ndarray, names: list[str] | tuple[str, ...], where: str) -> None:
+    """Equal matrices, compared column by column, a failure naming the column."""
+    assert got.shape == want.shape == (got.shape[0], len(names)) and got.dtype == want.dtype, where
+    for k, name in enumerate(names):
+        assert np.array_equal(got[:, k], want[:, k]), f"{where}: column {name}"
+
+
+def test_page_features_equal_python(corpus) -> None:
+    """Whole feature matrices, HTML and text mode, compiled loops against the Python ones, every
+    column checked by name, on 100 pages of all sources; and the `Columns` they are made from."""
     pages = [p for p in corpus.select() if p.fmt == "html"][5::30]
-    blocks = [segment.segment_html(data) for _, data in corpus.iter_bytes(pages)]
-    compiled = [features.page_features(b) for b in blocks]
-    cols = [features.columns(b) for b in blocks]
-    for name in ("_compiled_columns", "_compiled_cues", "_compiled_container", "_compiled_dense", "_compiled_inside"):
-        monkeypatch.setattr(features, name, None)
-    features._CONTEXT_HOT.clear()
-    for b, c, col in zip(blocks, compiled, cols):
-        assert np.array_equal(features.page_features(b), c)
-        python = features.columns(b)
-        for field in dataclasses.fields(features.Columns):
-            got, want = getattr(col, field.name), getattr(python, field.name)
-            assert type(got) is type(want) and getattr(got, "dtype", None) == getattr(want, "dtype", None), field.name
-            assert np.array_equal(got, want) if isinstance(want, np.ndarray) else got == want, field.name
-    assert sum(len(b) for b in blocks) > 10_000
+    blocks = [(p.page_id, segment.segment_html(data)) for p, data in corpus.iter_bytes(pages)]
+    lines = [(page_id, classifier.as_lines(b)[0]) for page_id, b in blocks]
+    fast = [features.page_features(b) for _, b in blocks]
+    fast_text = [features.page_features(b, text_only=True) for _, b in lines]
+    cols = [features.columns(b) for _, b in blocks]
+    with compiled.python_only():
+        features._CONTEXT_HOT.clear()
+        for (page_id, b), F, col in zip(blocks, fast, cols):
+            same_columns(F, features.page_features(b), features.FEATURE_NAMES, page_id)
+            python = features.columns(b)
+            for field in dataclasses.fields(features.Columns):
+                got, want = getattr(col, field.name), getattr(python, field.name)
+                assert type(got) is type(want) and getattr(got, "dtype", None) == getattr(want, "dtype", None), field.name
+                assert np.array_equal(got, want) if isinstance(want, np.ndarray) else got == want, field.name
+        for (page_id, b), F in zip(lines, fast_text):
+            same_columns(F, features.page_features(b, text_only=True), features.LINE_FEATURES, f"{page_id} as lines")
+    assert sum(len(b) for _, b in blocks) > 10_000
+
+
+@pytest.fixture
+def rules(monkeypatch: pytest.MonkeyPatch):
+    """`features.FEATURE_RULES` to change for one test; the extension is bound again after it."""
+    yield lambda **changes: monkeypatch.setattr(features, "FEATURE_RULES", dataclasses.replace(features.FEATURE_RULES, **changes))
+    monkeypatch.undo()
+    speedups.bind()
+
+
+@pytest.mark.parametrize("change", ["rename", "drop", "add", "log1p", "leave", "offsets", "columns", "flags"])
+def test_bind_checks_the_layout(rules, change: str) -> None:
+    """A dense column the compiled loops do not know, one they know missing, a different split of
+    the work, other neighbours, `Columns` fields or class bits: `bind` refuses, naming what."""
+    r = features.FEATURE_RULES
+    names = list(r.dense_names)
+    changes = {
+        "rename": {"dense_names": tuple(n.replace("parent_share", "parent_part") for n in names)},
+        "drop": {"dense_names": tuple(n for n in names if n != "pipes")},
+        "add": {"dense_names": (*names, "extra")},
+        "log1p": {"loops_log1p": r.loops_log1p[:-1]},
+        "leave": {"loops_leave": (*r.loops_leave, "pipes")},
+        "offsets": {"neighbour_offsets": (-3, *r.neighbour_offsets)},
+        "columns": {"column_fields": (*r.column_fields[:-1], "ctx")},
+        "flags": {"char_flags": (2, 1, *r.char_flags[2:])},
+    }[change]
+    rules(**changes)
+    with pytest.raises(RuntimeError, match="compiled loops"):
+        speedups.bind()
+
+
+def test_dense_columns_go_where_the_layout_says(rules, corpus) -> None:
+    """Reordered dense columns: the compiled loops write each where the layout puts it."""
+    page = corpus.select(split="validation")[3]
+    blocks = segment.segment_html(corpus.read(page))
+    c = features.columns(blocks)
+    before = features._dense_by_loops(c, speedups.dense_rows)
+    order = list(range(len(features.DENSE_NAMES)))
+    random.Random(5).shuffle(order)
+    rules(dense_names=tuple(features.DENSE_NAMES[k] for k in order))
+    speedups.bind()
+    M, _ = speedups.dense_rows(
+        c.texts, c.lengths, c.words, c.links, np.log1p(c.words), np.log1p(c.lengths), np.log1p(c.same_text), c.ends,
+        c.heading, c.para, c.listy, c.depth, c.hidden, c.parent, c.grand, c.context, features._class_table(),
+    )
+    left = (*features.FEATURE_RULES.loops_log1p, *features.FEATURE_RULES.loops_leave)  # completed by features
+    written = [k for k, name in enumerate(features.DENSE_NAMES) if name not in left]
+    for k in written:
+        assert np.array_equal(M[:, order.index(k)], before[:, k]), features.DENSE_NAMES[k]
 
 
 def test_densest_container_equal_python() -> None:

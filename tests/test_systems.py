@@ -3,8 +3,11 @@ returns text that the aligner can project onto a real page's blocks."""
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +17,18 @@ from boilerbench.align import project
 from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
 from boilerbench.runner import page_html
+from boilerbench.systems import ModelSystemModule, Requirement, SystemModule
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    tomllib = pytest.importorskip("tomli")
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # `tests.fake_systems`, registered by dotted path below
+    sys.path.insert(0, str(REPO))
+fake_systems = importlib.import_module("tests.fake_systems")
+EXTRAS: dict[str, list[str]] = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
 PAGE_ID = "wcxb-4117"  # a WCXB test article (a training plan with tables); every baseline finds text on it
 
 
@@ -59,18 +73,29 @@ def test_registered_system_contract(name: str, real_page) -> None:
 
 
 @pytest.mark.parametrize("name", list(systems.REGISTRY))
-def test_registered_system_has_an_extra(name: str) -> None:
-    """README: a baseline is one module, one REGISTRY line and one extra; `all` installs every one."""
-    s = systems.load(name)
-    if s.package is None:
-        pytest.skip(f"{name} is this project's own code: no extra to install")
-    requires = metadata.requires("boilerbench") or []
-    extras = {}
-    for req in requires:
-        m = re.match(r"^\s*([A-Za-z0-9_.\-]+).*extra\s*==\s*['\"]([^'\"]+)['\"]", req)
-        if m:
-            extras.setdefault(m.group(2), set()).add(_norm(m.group(1)))
-    assert _norm(s.package) in extras.get("all", set()), f"{s.package} is not in the 'all' extra"
+def test_registered_module_satisfies_the_protocol(name: str) -> None:
+    """Checked without the extractor installed: a system module imports its packages only when called."""
+    module = systems.module_of(name)
+    assert isinstance(module, SystemModule)
+    assert module.KIND in systems.KINDS
+    assert all(isinstance(r, Requirement) for r in module.REQUIRES)
+    assert callable(getattr(module, systems.REGISTRY[name].split(":")[1]))
+    assert isinstance(module, ModelSystemModule) == (name in ("boilerbench", "boilerbench-text"))
+
+
+@pytest.mark.parametrize("name", list(systems.REGISTRY))
+def test_install_hint_names_an_extra_of_pyproject(name: str) -> None:
+    """README: a baseline is one module, one REGISTRY line and one extra; `all` installs every one.
+    The hint of each declared package names an extra that exists and installs that package."""
+    for r in systems.module_of(name).REQUIRES:
+        assert r.extra in EXTRAS, f"{name}: {r.hint} names no extra of pyproject.toml"
+        assert _norm(r.pip) in {_req_name(d) for d in EXTRAS[r.extra]}, f"{name}: the {r.extra!r} extra does not install {r.pip}"
+        assert _norm(r.pip) in {_req_name(d) for d in EXTRAS["all"]}, f"{r.pip} is not in the 'all' extra"
+        assert r.hint == f'pip install -e ".[{r.extra}]"'
+
+
+def _req_name(requirement: str) -> str:
+    return _norm(re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0))  # type: ignore[union-attr]
 
 
 def _norm(name: str | None) -> str:
@@ -110,14 +135,48 @@ def test_missing_module_raises_missing_system(monkeypatch: pytest.MonkeyPatch, t
     msg = str(info.value)
     assert msg.startswith("ghost: not installed")
     assert "boilerbench_missing_" in msg
-    assert "pip install 'boilerbench[ghost]'" in msg
+    assert "pip install" not in msg  # no extra of this project installs an unknown module: none is named
     assert isinstance(info.value, RuntimeError)  # not an ImportError: callers skip it by type
+
+
+def test_missing_requirement_names_the_pip_package_and_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(systems.REGISTRY, "ghost", "tests.fake_systems:extract_raise")
+    monkeypatch.setattr(fake_systems, "REQUIRES", (Requirement("boilerbench_absent_mod", pip="absent-dist", extra="crawl"),))
+    with pytest.raises(systems.MissingSystem) as info:
+        systems.load("ghost")
+    assert str(info.value) == 'ghost: absent-dist not installed (no module boilerbench_absent_mod); pip install -e ".[crawl]"'
+
+
+def test_requirement_defaults() -> None:
+    assert Requirement("html_text", pip="html-text") == Requirement("html_text", "html-text", "html-text")
+    assert Requirement("justext").pip == Requirement("justext").extra == "justext"
+
+
+@pytest.mark.parametrize(
+    ("attr", "value", "message"),
+    [
+        ("KIND", "words", "must declare KIND"),
+        ("REQUIRES", ["trafilatura"], "must declare KIND"),
+        ("version", lambda: "1.0", "defines version but not all of missing, version, warm_up"),
+    ],
+)
+def test_a_module_breaking_the_contract_is_refused(monkeypatch: pytest.MonkeyPatch, attr: str, value: object, message: str) -> None:
+    monkeypatch.setitem(systems.REGISTRY, "ghost", "tests.fake_systems:extract_raise")
+    monkeypatch.setattr(fake_systems, attr, value, raising=False)
+    with pytest.raises(TypeError, match=message):
+        systems.load("ghost")
+
+
+def test_a_module_without_the_contract_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(systems.REGISTRY, "ghost", "boilerbench.systems._html:html_to_text")  # a helper, not a system
+    with pytest.raises(TypeError, match="must declare KIND"):
+        systems.load("ghost")
 
 
 def test_dotted_registry_path_is_absolute(monkeypatch: pytest.MonkeyPatch) -> None:
     """A module path with a dot is imported as is (how tests and plug-ins register systems)."""
-    monkeypatch.setitem(systems.REGISTRY, "html-to-text", "boilerbench.systems._html:html_to_text")
-    s = systems.load("html-to-text")
+    monkeypatch.setitem(systems.REGISTRY, "visible-text", "tests.fake_systems:visible_text")
+    s = systems.load("visible-text")
     assert s.kind == "text"
     assert s.package is None and s.version == boilerbench.__version__
-    assert s.fn("<p>Hello <b>world</b></p><p>again</p>") == "Hello world\nagain"
+    assert s.fn is fake_systems.visible_text

@@ -16,6 +16,7 @@ Splits, all by *site* (registrable domain, hashed), so a site never straddles tw
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ from tqdm import tqdm
 from ..segment import SegmentError, segment
 from ..types import Gold, Page
 from .releases import LICENSES, READERS, RawPage
-from .store import write_corpus
+from .store import Corpus, write_corpus
 
 VALIDATION_SHARE = 0.15
 # Sources split by site into train / validation / test: (split, share) in bucket order.
@@ -81,7 +82,7 @@ def detect_language(text: str) -> str:
     text = text.strip()
     if len(text) < 20:
         return "und"
-    import py3langid
+    import py3langid  # ~0.2 s (it loads its model): only pages without a language need it
 
     return py3langid.classify(text[:20_000])[0]
 
@@ -194,10 +195,6 @@ def import_releases(shared: Path, out: Path, sources: Iterable[str] = tuple(READ
 def reindex(root: Path) -> None:
     """Recompute URLs, domains and splits of an imported corpus exactly as `import_releases` does,
     and rewrite its small index (`pages.jsonl`); archives and gold are untouched."""
-    import json
-
-    from .store import Corpus
-
     corpus = Corpus.open(root)
     data = dict((p.page_id, d) for p, d in corpus.iter_bytes(corpus.pages))
     pages = corpus.pages

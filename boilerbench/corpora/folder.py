@@ -6,12 +6,14 @@ a page), an unreadable or binary page, an empty gold file.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..segment import SegmentError, parse_html
 from ..text import BinaryInputError, decode_bytes
 from ..types import Gold, Page
+from ..warc import WarcStats, iter_records
 from .build import detect_language, safe_name
 from .store import write_corpus
 
@@ -91,10 +93,6 @@ def import_warc(warc: Path, gold: Path, name: str, out: Path, license: str = "un
     Records are read one at a time and only those with gold are kept. Pages are stored as UTF-8,
     decoded with the record's HTTP charset, so `evaluate` reads what a browser would have shown.
     """
-    import json
-
-    from ..warc import WarcStats, iter_records
-
     _check_paths(out, files=(warc, gold))
     source = safe_name(name)
     rep = ImportReport()

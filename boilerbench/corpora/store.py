@@ -7,8 +7,8 @@
     <root>/corrections/*.tsv      hand corrections of derived labels (see `labels`)
 
 Archives and gold files are written once and never rewritten: corrections and derived labels live
-in small files beside them. Solid xz shards are about 40% smaller than per-page gzip, and a shard
-decompresses in well under a second.
+in small files beside them. Solid xz shards are smaller than per-page gzip (similar pages compress
+together), and a shard is small enough to decompress whole whenever one of its pages is read.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from datatrove.utils.typeshelper import StatHints
 
 from ..classifier import shipped
 from ..clean import classify
+from ..runner import one_core
 from ..text import to_utf8
 from ..types import encode_bits
 from ..warc import WarcStats, iter_records
@@ -43,8 +44,6 @@ MODES = ("auto", "html", "text")
 def _one_core() -> None:
     """Once per process. The sandbox is forked from the task's process and GNU OpenMP's thread pool
     does not survive a fork, so the model predicts on one thread (what one-core tasks want anyway)."""
-    from ..runner import one_core
-
     one_core()
 
 
@@ -52,9 +51,9 @@ class _ForkedSandbox(ExtractorSandbox):
     """datatrove's sandbox, its process forked from the task's process (which holds the loaded
     models) whatever the default start method is. Under forkserver or spawn (a task run by
     datatrove's local executor with several workers, or Python ≥ 3.14's default), each sandbox
-    would be a fresh interpreter loading the models inside its first document's timeout: 2.5–3 s
-    here, over the 1 s default, so every replacement sandbox timed out again. Only the process
-    creation differs from `ExtractorSandbox._ensure_process` (datatrove 0.10)."""
+    would be a fresh interpreter loading the models inside its first document's timeout (1 s by
+    default, less than loading takes), so every replacement sandbox timed out again. Only the
+    process creation differs from `ExtractorSandbox._ensure_process` (datatrove 0.10)."""
 
     _context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
 

@@ -1,24 +1,30 @@
 """The systems registry: name → "module:function", imported only when a system is used.
 
-Adding a baseline is one module in this package and one line here. Two kinds of function:
+Adding a baseline is one module in this package, one line here and one extra in pyproject.toml.
+The module satisfies `SystemModule`: it declares its `KIND` and the packages it `REQUIRES`, and
+defines the function its registry line names:
 
-* `extract(html, url, language) -> str`: a text extractor; its output is projected onto blocks by
-  the same aligner that labels the gold;
-* `predict(html) -> list[bool]` (module attribute `KIND = "blocks"`): a block classifier deciding
-  directly for each block of `segment.segment_html(html)`.
+* KIND "text": `extract(html, url, language) -> str`, a text extractor; its output is projected
+  onto blocks by the same aligner that labels the gold;
+* KIND "blocks": `predict(html) -> list[bool]`, a block classifier deciding directly for each block
+  of `segment.segment_html(html)`.
 
-A module may define `version()` when its package version does not say what its output depends on
-(the classifier: the hash of its model files). Reference rows (`all-text`, `nothing`, `oracle`)
-are computed from the labels by the evaluator.
+A module imports its packages inside the functions that use them (as datatrove's extractors do):
+the module itself always imports, so `load` can check what it declares first and name the pip
+package and the extra that installs what is missing. A system that also runs on files of its own
+(the classifier's trained model) satisfies `ModelSystemModule` as well. Reference rows
+(`all-text`, `nothing`, `oracle`) are computed from the labels by the evaluator.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
+
+from .. import __version__
 
 REGISTRY: dict[str, str] = {
     "trafilatura": "trafilatura:extract",
@@ -38,53 +44,144 @@ REGISTRY: dict[str, str] = {
     "boilerbench-text": "boilerbench:predict_text",
 }
 REFERENCE = ("all-text", "nothing", "oracle")
+KINDS = ("text", "blocks")
 
 
 class MissingSystem(RuntimeError):
-    """The system's package is not installed (a one-line skip, not a crash)."""
+    """The system cannot run here: a package it requires is absent, or its model (a one-line skip,
+    not a crash)."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A package a system imports: the name it imports, the distribution pip installs (default: the
+    import name) and the extra of this project that installs it (default: the pip name)."""
+
+    module: str
+    pip: str = ""
+    extra: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pip", self.pip or self.module)
+        object.__setattr__(self, "extra", self.extra or self.pip)
+
+    @property
+    def hint(self) -> str:
+        return f'pip install -e ".[{self.extra}]"'
+
+
+@runtime_checkable
+class SystemModule(Protocol):
+    """What every module of this package declares, besides the function its registry line names
+    (read-only members, so that a module's `REQUIRES = (Requirement(...),)` type-checks)."""
+
+    @property
+    def KIND(self) -> str:
+        """One of KINDS."""
+
+    @property
+    def REQUIRES(self) -> tuple[Requirement, ...]:
+        """What `load` imports first; the first one's installed version is the system's."""
+
+
+@runtime_checkable
+class ModelSystemModule(SystemModule, Protocol):
+    """A system that also runs on files of its own (a trained model), which may be absent, which its
+    version must name, and whose loading is not part of the time per page."""
+
+    def missing(self) -> str | None:
+        """Why the system cannot run though its packages are installed, or None."""
+
+    def version(self) -> str:
+        """What its outputs depend on (cached outputs are keyed by it)."""
+
+    def warm_up(self) -> None:
+        """Load the files, before the clock starts."""
+
+
+_MODEL_HOOKS = tuple(n for n in vars(ModelSystemModule) if not n.startswith("_"))  # missing, version, warm_up
+
+
+def _nothing() -> None:
+    """The warm-up of a system that is only its packages: `load` has imported them."""
 
 
 @dataclass(frozen=True)
 class System:
+    """A loaded system: what the runner calls, and the version its results record."""
+
     name: str
-    kind: str  # "text" or "blocks"
-    package: str | None
+    kind: str  # one of KINDS, or "reference"
+    requires: tuple[Requirement, ...]
     version: str
     fn: Callable[..., Any]
+    warm_up: Callable[[], None] = _nothing
+
+    @property
+    def package(self) -> str | None:
+        """The distribution whose version is the system's (None: this project's own code)."""
+        return self.requires[0].pip if self.requires else None
 
 
 def available() -> list[str]:
     return [*REGISTRY, *REFERENCE]
 
 
-def _version(package: str | None) -> str:
-    if package is None:
-        from .. import __version__
+def module_of(name: str) -> SystemModule:
+    """The module of a registered system, checked against `SystemModule` (and, if it defines any
+    of its hooks, `ModelSystemModule`); MissingSystem if the module itself cannot be imported."""
+    module_name = REGISTRY[name].split(":")[0]
+    qualified = module_name if "." in module_name else f"{__name__}.{module_name}"
+    try:
+        module = importlib.import_module(qualified)
+    except ImportError as e:
+        raise MissingSystem(f"{name}: not installed (no module {e.name or e!s})") from e
+    if not (
+        isinstance(module, SystemModule)
+        and module.KIND in KINDS
+        and isinstance(module.REQUIRES, tuple)
+        and all(isinstance(r, Requirement) for r in module.REQUIRES)
+    ):
+        raise TypeError(f"{name}: {qualified} must declare KIND (one of {KINDS}) and REQUIRES (a tuple of Requirement)")
+    hooks = [h for h in _MODEL_HOOKS if hasattr(module, h)]
+    if hooks and not isinstance(module, ModelSystemModule):
+        raise TypeError(f"{name}: {qualified} defines {', '.join(hooks)} but not all of {', '.join(_MODEL_HOOKS)}")
+    return module
 
+
+def require(name: str, requires: Sequence[Requirement]) -> None:
+    """Import each declared package: MissingSystem naming the pip package and the extra that
+    installs it (the one place that says what to install)."""
+    for r in requires:
+        try:
+            importlib.import_module(r.module)
+        except ImportError as e:
+            raise MissingSystem(f"{name}: {r.pip} not installed (no module {e.name or r.module}); {r.hint}") from e
+
+
+def installed_version(requires: Sequence[Requirement]) -> str:
+    """The installed version of the first requirement (the extractor itself); this project's
+    version for a system that requires nothing."""
+    if not requires:
         return __version__
     try:
-        return metadata.version(package)
+        return metadata.version(requires[0].pip)
     except metadata.PackageNotFoundError:
         return "unknown"
 
 
 def load(name: str) -> System:
-    """Import a registered system; MissingSystem if its package is absent."""
+    """Import a registered system and what it requires; MissingSystem if anything is absent."""
     if name in REFERENCE:
-        return System(name, "reference", None, _version(None), lambda *a: None)
+        return System(name, "reference", (), __version__, lambda *a: None)
     if name not in REGISTRY:
         raise KeyError(f"unknown system {name!r}; registered: {', '.join(available())}")
-    module_name, attr = REGISTRY[name].split(":")
-    qualified = module_name if "." in module_name else f"{__name__}.{module_name}"
-    try:
-        module = importlib.import_module(qualified)
-    except ImportError as e:
-        raise MissingSystem(
-            f"{name}: not installed (no module {e.name or e!s}); pip install 'boilerbench[{name}]' or 'boilerbench[all]'"
-        ) from e
-    missing = module.missing() if callable(getattr(module, "missing", None)) else None
-    if missing:
-        raise MissingSystem(f"{name}: {missing}")
-    package = getattr(module, "PACKAGE", None)
-    version = module.version() if callable(getattr(module, "version", None)) else _version(package)
-    return System(name, getattr(module, "KIND", "text"), package, version, getattr(module, attr))
+    module = module_of(name)
+    require(name, module.REQUIRES)
+    fn = getattr(module, REGISTRY[name].split(":")[1])  # the function the registry line names
+    if isinstance(module, ModelSystemModule):
+        why = module.missing()
+        if why:
+            raise MissingSystem(f"{name}: {why}")
+        return System(name, module.KIND, module.REQUIRES, module.version(), fn, module.warm_up)
+    return System(name, module.KIND, module.REQUIRES, installed_version(module.REQUIRES), fn)

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from boilerpy3 import extractors
+from functools import lru_cache
+from typing import Any
 
-PACKAGE = "boilerpy3"
-_EXTRACTOR = extractors.ArticleExtractor(raise_on_failure=False)
+from . import Requirement
+
+KIND = "text"
+REQUIRES = (Requirement("boilerpy3"),)
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> Any:
+    from boilerpy3 import extractors
+
+    return extractors.ArticleExtractor(raise_on_failure=False)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
-    return _EXTRACTOR.get_content(html) or ""
+    return _extractor().get_content(html) or ""

@@ -13,7 +13,8 @@ import re
 
 from ..segment import segment_html
 
-PACKAGE = None
+KIND = "text"
+REQUIRES = ()  # this project's own code
 _END_RE = re.compile(r"[.!?\"'”’]$")
 _SENT_RE = re.compile(r"[.!?]+(\s|$)")
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from goose3 import Goose
+from functools import lru_cache
+from typing import Any
 
-PACKAGE = "goose3"
-_GOOSE: Goose | None = None
+from . import Requirement
+
+KIND = "text"
+REQUIRES = (Requirement("goose3"),)
+
+
+@lru_cache(maxsize=1)
+def _goose() -> Any:
+    from goose3 import Goose
+
+    return Goose({"enable_image_fetching": False, "http_timeout": 1})
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
-    global _GOOSE
-    if _GOOSE is None:
-        _GOOSE = Goose({"enable_image_fetching": False, "http_timeout": 1})
-    return _GOOSE.extract(raw_html=html).cleaned_text or ""
+    return _goose().extract(raw_html=html).cleaned_text or ""

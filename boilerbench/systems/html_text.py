@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import html_text
+from . import Requirement
 
-PACKAGE = "html-text"
+KIND = "text"
+REQUIRES = (Requirement("html_text", pip="html-text"),)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    import html_text
+
     return html_text.extract_text(html) or ""

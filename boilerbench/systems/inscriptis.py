@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import inscriptis
+from . import Requirement
 
-PACKAGE = "inscriptis"
+KIND = "text"
+REQUIRES = (Requirement("inscriptis"),)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    import inscriptis
+
     return inscriptis.get_text(html) or ""

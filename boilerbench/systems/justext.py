@@ -5,9 +5,10 @@ The page's language (metadata) picks the stop list; English when jusText has non
 
 from __future__ import annotations
 
-import justext
+from . import Requirement
 
-PACKAGE = "justext"
+KIND = "text"
+REQUIRES = (Requirement("justext"),)
 
 _NAMES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
@@ -18,6 +19,8 @@ _NAMES = {
 
 
 def _stoplist(language: str | None) -> frozenset[str]:
+    import justext
+
     name = _NAMES.get(language or "", "English")
     try:
         return justext.get_stoplist(name)
@@ -26,5 +29,7 @@ def _stoplist(language: str | None) -> frozenset[str]:
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    import justext
+
     paragraphs = justext.justext(html.encode("utf-8"), _stoplist(language), encoding="utf-8")
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)

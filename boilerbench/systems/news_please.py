@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from newsplease import NewsPlease
+from . import Requirement
 
-PACKAGE = "news-please"
+KIND = "text"
+REQUIRES = (Requirement("newsplease", pip="news-please"),)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    from newsplease import NewsPlease
+
     article = NewsPlease.from_html(html, url=url or None, fetch_images=False)
     return (article.maintext or "") if article is not None else ""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from newspaper import Article
+from . import Requirement
 
-PACKAGE = "newspaper4k"
+KIND = "text"
+REQUIRES = (Requirement("newspaper", pip="newspaper4k"),)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    from newspaper import Article
+
     article = Article(url or "https://example.com/", fetch_images=False)
     article.download(input_html=html)
     article.parse()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from readability import Document
-
+from . import Requirement
 from ._html import html_to_text
 
-PACKAGE = "readability-lxml"
+KIND = "text"
+REQUIRES = (Requirement("readability", pip="readability-lxml"),)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    from readability import Document
+
     return html_to_text(Document(html, url=url).summary(html_partial=True))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from resiliparse.extract.html2text import extract_plain_text
+from . import Requirement
 
-PACKAGE = "resiliparse"
+KIND = "text"
+REQUIRES = (Requirement("resiliparse"),)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    from resiliparse.extract.html2text import extract_plain_text
+
     return extract_plain_text(html, main_content=True) or ""

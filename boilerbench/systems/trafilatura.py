@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import trafilatura
+from . import Requirement
 
-PACKAGE = "trafilatura"
+KIND = "text"
+REQUIRES = (Requirement("trafilatura"),)
 
 
 def extract(html: str, url: str | None = None, language: str | None = None, **options: bool) -> str:
+    import trafilatura
+
     return trafilatura.extract(html, url=url, output_format="txt", **options) or ""
 
 

@@ -1,0 +1,93 @@
+"""Fingerprint of what the package computes on every bundled page, one sha256 per stage.
+
+A maintainer's check, not a test (pytest collects `test_*.py` only): run it before and after a
+change that must not change outputs (a refactor, a compiled twin), and compare the lines.
+
+    python tests/fingerprint.py            # the compiled path, where the extension is built
+    python tests/fingerprint.py --python   # the same with the compiled twins switched off
+
+Stages, per page of `annotations/` in the corpus reader's order: `blocks` (every field of every
+block of `segment.segment`), `features-html` (`features.page_features` of the blocks),
+`features-text` (`page_features(..., text_only=True)` of the page as lines, `classifier.as_lines`),
+`scores-html` and `scores-text` (the shipped models' block scores of the blocks and of the lines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing as mp
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's package, not an installed one
+
+from tqdm import tqdm  # noqa: E402
+
+STAGES = ("blocks", "features-html", "features-text", "scores-html", "scores-text")
+
+
+def _start(python: bool) -> None:
+    """Each worker: the compiled twins switched off when asked."""
+    if python:
+        from boilerbench import compiled
+
+        compiled.switch_off()
+
+
+def _page(item: tuple[str, str, bytes]) -> tuple[str, int, list[str]]:
+    """(page id, blocks, a digest per stage) of one page."""
+    import numpy as np
+
+    from boilerbench import classifier, features, segment
+
+    page_id, fmt, data = item
+    blocks = segment.segment(data, fmt)
+    lines, _ = classifier.as_lines(blocks)
+    arrays: list[Any] = [
+        features.page_features(blocks),
+        features.page_features(lines, text_only=True),
+        np.asarray(classifier.shipped("html").scores(blocks), dtype=np.float64),
+        np.asarray(classifier.shipped("text").scores(lines), dtype=np.float64),
+    ]
+    digests = [hashlib.sha256(repr([tuple(vars(b).values()) for b in blocks]).encode("utf-8")).hexdigest()]
+    for a in arrays:
+        h = hashlib.sha256(f"{a.dtype.str}{a.shape}".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+        digests.append(h.hexdigest())
+    return page_id, len(blocks), digests
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--python", action="store_true", help="switch the compiled twins off")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--every", type=int, default=1, help="every n-th page only (a quick look; default every page)")
+    args = parser.parse_args(argv)
+
+    import boilerbench
+    from boilerbench import compiled
+    from boilerbench.corpora.store import Corpus
+
+    status = "switched off" if args.python else compiled.status()
+    print(f"package: {Path(boilerbench.__file__).parent}; compiled twins: {status}", file=sys.stderr)
+    corpus = Corpus.open()
+    pages = corpus.pages[:: args.every]
+    items = ((p.page_id, p.fmt, d) for p, d in corpus.iter_bytes(pages))
+    totals = [hashlib.sha256() for _ in STAGES]
+    n_blocks = 0
+    with mp.get_context("fork").Pool(args.jobs, initializer=_start, initargs=(args.python,)) as pool:
+        for page_id, n, digests in tqdm(pool.imap(_page, items, chunksize=4), total=len(pages), unit="page"):
+            n_blocks += n
+            for total, d in zip(totals, digests):
+                total.update(f"{page_id} {d}\n".encode())
+    path = "compiled" if not args.python and compiled.status() == "in use" else "python"
+    print(f"path: {path}; pages: {len(pages)}; blocks: {n_blocks}")
+    for stage, total in zip(STAGES, totals):
+        print(f"{stage:<14} {total.hexdigest()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
