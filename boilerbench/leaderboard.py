@@ -221,7 +221,7 @@ def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
     """Names of the (name, speed, quality) points no other point beats on both, fastest first."""
     front = []
     best = -1.0
-    for name, speed, quality in sorted(points, key=lambda p: (-p[1], -p[2])):
+    for name, _speed, quality in sorted(points, key=lambda p: (-p[1], -p[2])):
         if quality > best:
             front.append(name)
             best = quality

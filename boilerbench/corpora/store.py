@@ -20,8 +20,8 @@ import json
 import lzma
 import os
 import tarfile
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -135,7 +135,7 @@ def write_corpus(root: Path, records: Iterable[tuple[Page, bytes, Gold]], shard_
         shard: list[tuple[Page, bytes]] = []
         size = n = 0
 
-        def close_shard() -> None:
+        def close_shard(group: str) -> None:
             nonlocal shard, size, n
             if shard:
                 name = f"{group}-{n:02d}"
@@ -146,11 +146,11 @@ def write_corpus(root: Path, records: Iterable[tuple[Page, bytes, Gold]], shard_
 
         for page, data, gold in items:
             if shard and (len(shard) >= SHARD_PAGES or size + len(data) > SHARD_BYTES):
-                close_shard()
+                close_shard(group)
             shard.append((page, data))
             size += len(data)
             golds.setdefault(page.source, []).append(gold)
-        close_shard()
+        close_shard(group)
     for path, _ in jobs:
         if path.exists():
             raise FileExistsError(f"{path} exists: page archives are written once")

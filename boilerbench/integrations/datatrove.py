@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.extractors.base import BaseExtractor, ExtractorSandbox
@@ -86,7 +86,7 @@ class BoilerbenchExtractor(BaseExtractor):
     """boilerbench's block classifier: keeps the content blocks of each document's HTML (or text)."""
 
     name = "🧹 boilerbench"
-    _requires_dependencies = ["skops"]
+    _requires_dependencies: ClassVar[list[str]] = ["skops"]
 
     def __init__(self, mode: str = "auto", timeout: float = 1.0, add_metadata: bool = False):
         super().__init__(timeout)
@@ -123,7 +123,7 @@ class BoilerbenchExtractor(BaseExtractor):
                         self.stat_update("broken_process")
                         logger.warning("Process died unexpectedly, will create new process for next document")
                         continue
-                    except Exception as e:  # noqa: BLE001 - datatrove's accounting: count, warn once, go on
+                    except Exception as e:  # datatrove's accounting: count, warn once, go on
                         self.stat_update("clean_error")
                         if not self._warned_error:
                             logger.warning(f'❌ Error "{e}" while cleaning record text. Skipping record. This message will only appear once.')
