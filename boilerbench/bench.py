@@ -69,7 +69,8 @@ def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
 
     ctx = mp.get_context(method)
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=target, args=(*args, child))
+    # typeshed's get_context(str) is a BaseContext, which has no Process; every context it returns has one
+    proc = ctx.Process(target=target, args=(*args, child))  # type: ignore[attr-defined]
     proc.start()
     child.close()
     try:
@@ -321,8 +322,9 @@ def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compa
         ratios = []
         for k in range(pairs):
             ours, theirs = ({r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura"))
-            if ms(ours) and ms(theirs):
-                ratios.append(round(ms(theirs) / ms(ours), 2))
+            mine, other = ms(ours), ms(theirs)
+            if mine and other:
+                ratios.append(round(other / mine, 2))
         out[median], out[each] = (statistics.median(ratios) if ratios else None), ratios
     return out
 

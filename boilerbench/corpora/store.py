@@ -157,13 +157,13 @@ def write_corpus(root: Path, records: Iterable[tuple[Page, bytes, Gold]], shard_
     if jobs:
         with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             list(pool.map(_write_archive, *zip(*jobs)))
-    for source, items in golds.items():
+    for source, source_golds in golds.items():
         path = root / "gold" / f"{source}.jsonl.gz"
         if path.exists():
             raise FileExistsError(f"{path} exists: gold files are written once")
-        buf = "".join(json.dumps(g.to_json(), ensure_ascii=False) + "\n" for g in items)
-        with gzip.GzipFile(path, "wb", mtime=0) as f:
-            f.write(buf.encode("utf-8"))
+        buf = "".join(json.dumps(g.to_json(), ensure_ascii=False) + "\n" for g in source_golds)
+        with gzip.GzipFile(path, "wb", mtime=0) as gz:
+            gz.write(buf.encode("utf-8"))
     written.sort(key=lambda p: p.page_id)
     with (root / "pages.jsonl").open("w", encoding="utf-8") as f:
         for p in written:

@@ -21,7 +21,9 @@ as a "0101…" string.
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections.abc import Callable
 from functools import lru_cache
+from multiprocessing.process import BaseProcess
 from typing import Any, ClassVar
 
 from datatrove.data import DocumentsPipeline
@@ -56,8 +58,9 @@ class _ForkedSandbox(ExtractorSandbox):
     process creation differs from `ExtractorSandbox._ensure_process` (datatrove 0.10)."""
 
     _context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    process: BaseProcess | None  # set by `ExtractorSandbox.__init__`
 
-    def _ensure_process(self, extract_fn):  # type: ignore[no-untyped-def]
+    def _ensure_process(self, extract_fn: Callable[..., Any]) -> None:
         if self.process is not None and self.process.is_alive():
             return
         if self.process is not None:
@@ -87,6 +90,7 @@ class BoilerbenchExtractor(BaseExtractor):
 
     name = "🧹 boilerbench"
     _requires_dependencies: ClassVar[list[str]] = ["skops"]
+    _warned_error: bool  # set by `BaseExtractor.__init__`
 
     def __init__(self, mode: str = "auto", timeout: float = 1.0, add_metadata: bool = False):
         super().__init__(timeout)
@@ -150,7 +154,7 @@ class BoilerbenchWarcReader(WarcReader):
 
     name = "🕷 boilerbench WARC"
 
-    def read_file(self, filepath: str):  # type: ignore[no-untyped-def]
+    def read_file(self, filepath: str) -> DocumentsPipeline:
         stats = WarcStats()
         with self.data_folder.open(filepath, "rb", compression=None) as f:
             for ri, rec in enumerate(iter_records(f, stats)):
