@@ -218,11 +218,11 @@ def _clock_step(path: str) -> Any:
 
 
 def _started_ms(path: Path, after: int) -> float | None:
-    """Milliseconds per record after the first `after`, from a `_clock_step`'s file."""
-    try:
-        times = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """Milliseconds per record after the first `after`, from a `_clock_step`'s file; None where
+    no clock ran (runs of more than one task)."""
+    if not path.exists():
         return None
+    times = json.loads(path.read_text(encoding="utf-8"))
     if len(times) <= after + 1:
         return None
     return round(1000 * (times[-1] - times[after]) / (len(times) - 1 - after), 3)
@@ -263,11 +263,9 @@ def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, started_aft
 
 def _step_ms(logs: Path) -> dict[str, float]:
     """Mean milliseconds per document of each pipeline step (reader, extractor, writer), from
-    datatrove's own stats: where a record's time goes."""
-    try:
-        steps = json.loads((logs / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    datatrove's own stats: where a record's time goes. A run that left no readable stats raises
+    (the child's traceback, and its exit code in the run's row), rather than losing the steps' times unsaid."""
+    steps = json.loads((logs / "stats.json").read_text(encoding="utf-8"))
     kinds = {"READER": "reader", "EXTRAC": "extractor", "WRITER": "writer"}
     out = {}
     for step in steps:
