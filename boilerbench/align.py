@@ -188,7 +188,7 @@ def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
         rest_doc = [i for i, m in enumerate(matched_doc) if not m]
         a = [doc[i] for i in rest_doc]
         b = [text_ids[j] for j in rest_txt]
-        for i, j, n in _lcs_runs(a, b):
+        for i, _j, n in _lcs_runs(a, b):
             if n < MIN_RUN_PASS2:
                 continue
             for k in range(n):

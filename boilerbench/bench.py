@@ -69,7 +69,8 @@ def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
 
     ctx = mp.get_context(method)
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=target, args=(*args, child))
+    # typeshed's get_context(str) is a BaseContext, which has no Process; every context it returns has one
+    proc = ctx.Process(target=target, args=(*args, child))  # type: ignore[attr-defined]
     proc.start()
     child.close()
     try:
@@ -217,11 +218,11 @@ def _clock_step(path: str) -> Any:
 
 
 def _started_ms(path: Path, after: int) -> float | None:
-    """Milliseconds per record after the first `after`, from a `_clock_step`'s file."""
-    try:
-        times = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """Milliseconds per record after the first `after`, from a `_clock_step`'s file; None where
+    no clock ran (runs of more than one task)."""
+    if not path.exists():
         return None
+    times = json.loads(path.read_text(encoding="utf-8"))
     if len(times) <= after + 1:
         return None
     return round(1000 * (times[-1] - times[after]) / (len(times) - 1 - after), 3)
@@ -262,11 +263,9 @@ def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, started_aft
 
 def _step_ms(logs: Path) -> dict[str, float]:
     """Mean milliseconds per document of each pipeline step (reader, extractor, writer), from
-    datatrove's own stats: where a record's time goes."""
-    try:
-        steps = json.loads((logs / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    datatrove's own stats: where a record's time goes. A run that left no readable stats raises
+    (the child's traceback, and its exit code in the run's row), rather than losing the steps' times unsaid."""
+    steps = json.loads((logs / "stats.json").read_text(encoding="utf-8"))
     kinds = {"READER": "reader", "EXTRAC": "extractor", "WRITER": "writer"}
     out = {}
     for step in steps:
@@ -321,8 +320,9 @@ def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compa
         ratios = []
         for k in range(pairs):
             ours, theirs = ({r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura"))
-            if ms(ours) and ms(theirs):
-                ratios.append(round(ms(theirs) / ms(ours), 2))
+            mine, other = ms(ours), ms(theirs)
+            if mine and other:
+                ratios.append(round(other / mine, 2))
         out[median], out[each] = (statistics.median(ratios) if ratios else None), ratios
     return out
 

@@ -19,7 +19,7 @@ Order of evidence for a boilerplate block:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from .segment import descriptor_tag
 from .text import ends_sentence
@@ -138,7 +138,7 @@ def content_paths(blocks: Sequence[Block], labels: Sequence[str | None]) -> set[
     return out
 
 
-def region_of(block: Block, holds_content: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def region_of(block: Block, holds_content: Set[str] = frozenset()) -> str | None:
     """Innermost ancestor region named by tag or class/id/role tokens, or None.
 
     Ancestors that also hold content blocks are passed over: a `paywall` or `has-comments` class on
@@ -201,7 +201,7 @@ def content_category(block: Block, title: int | None = None) -> str:
 _TITLE_LIKE_WORDS = 15
 
 
-def boilerplate_category(block: Block, near_content: bool, holds_content: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+def boilerplate_category(block: Block, near_content: bool, holds_content: Set[str] = frozenset()) -> str:
     cue = text_cue(block)
     if cue is not None:
         return cue

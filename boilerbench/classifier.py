@@ -304,7 +304,7 @@ def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.n
     scikit-learn releases it is tested with, `Forest` raises, naming them: `compiled.SKLEARN_TESTED`.)"""
     if (compiled_forest := compiled.active.Forest) is None:
         return model.predict_proba(X)
-    forest = _FORESTS.get(model)
+    forest: Any = _FORESTS.get(model)
     if forest is None:
         try:
             forest = compiled_forest(model)

@@ -94,11 +94,11 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
     are a decoded page encoded by `text.to_utf8` (see `segment.parse_html`)."""
     utf8 = isinstance(text, bytes)
     if mode == "auto":  # detect_mode reads the first 5,000 characters: at most 20,000 bytes
-        mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if utf8 else text, name)
+        mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if isinstance(text, bytes) else text, name)
     if not text.strip():
         return Decisions(mode, [], [], [])
     if mode == "text":
-        blocks = segment_text(text.decode("utf-8", "replace") if utf8 else text)
+        blocks = segment_text(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
     else:
         blocks = segment_html(text, utf8)
     d = shipped(mode).decide(blocks)  # text pages: one block per line, exactly what the text model reads

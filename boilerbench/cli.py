@@ -7,15 +7,18 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .text import BinaryInputError, decode_bytes
-from .types import PAGE_TYPES
+from .types import PAGE_TYPES, Page
 from .warc import WarcStats, is_warc
 
 # Each command imports the modules it runs inside its function, so that `--help` and every other
 # command start without them: behind them are lxml and numpy (~0.3 s), scikit-learn (~4 s),
 # matplotlib, and even the corpus store and the systems registry cost ~50 ms each
 # (tarfile/lzma, importlib.metadata) against ~0.2 s for the whole start.
+if TYPE_CHECKING:
+    from .corpora.store import Corpus
 
 
 def _write_json(path: str, obj: object) -> None:
@@ -227,7 +230,7 @@ def _show_file(path: Path, out: Path) -> int:
     return 0
 
 
-def _show_html(corpus, pages, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> int:
     """`show PAGE --out FILE.html`: the page's blocks with every system's decisions, one file."""
     from .evaluate import collect_scored, resolve
     from .groundtruth import load_labeled

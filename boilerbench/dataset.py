@@ -197,8 +197,8 @@ def card(corpus: Corpus, pages: Sequence[Page], counts: dict[str, dict[str, int]
         sources.append(f"| {src} | {lic} | {c['train']} | {c['validation']} | {c['test']} | {attribution} |")
     sizes = ["| config | train | validation | test |", "|---|---|---|---|"]
     for config in CONFIGS:
-        c = counts.get(config, {})
-        sizes.append(f"| {config} | {c.get('train', 0):,} | {c.get('validation', 0):,} | {c.get('test', 0):,} |")
+        by_split = counts.get(config, {})
+        sizes.append(f"| {config} | {by_split.get('train', 0):,} | {by_split.get('validation', 0):,} | {by_split.get('test', 0):,} |")
     records = load_results()
     evaluation = main_table(records) if records else ["(no results in `baselines/` yet)"]
     body = f"""

@@ -61,7 +61,7 @@ class Scored:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Scored:
         words = d.get("words")
-        return cls(decode_bits(d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))  # type: ignore[arg-type]
+        return cls(decode_bits(d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))
 
 
 def _gold_key(lp: LabeledPage) -> str:
@@ -245,7 +245,7 @@ def collect_scored(
         outputs = run_systems(
             [loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
             progress=progress, post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
-            post_results=fresh,  # type: ignore[arg-type]
+            post_results=fresh,
         )
         pos = {i: k for k, i in enumerate(need)}
         # Outputs read from the extractor cache were not projected in a worker: project them here.
@@ -263,7 +263,7 @@ def collect_scored(
         if name in REFERENCE:
             scored[name] = [reference_scored(name, lp) for lp in labeled]
     final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
-    versions = {n: (loaded[n].version if n in loaded else load(n).version) for n in final}
+    versions: dict[str, str | None] = {n: (loaded[n].version if n in loaded else load(n).version) for n in final}
     return final, versions, skipped
 
 

@@ -15,10 +15,17 @@ import re
 import tempfile
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
 from .categories import BOILERPLATE_CATEGORIES
 from .scoring import METRIC_VERSION
+
+if TYPE_CHECKING:  # matplotlib is imported by `_pyplot`, when a figure is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
 SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
 
@@ -205,7 +212,7 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
 # --- figures (leaderboard.md embeds them; the report site shows them too) ------------------------------
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> ModuleType:
     """pyplot, drawing to files only; imported here because matplotlib takes ~0.5 s and only the
     figures need it (`evaluate --save`, `submit` and the dataset card import this module too)."""
     import matplotlib
@@ -221,14 +228,14 @@ def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
     """Names of the (name, speed, quality) points no other point beats on both, fastest first."""
     front = []
     best = -1.0
-    for name, speed, quality in sorted(points, key=lambda p: (-p[1], -p[2])):
+    for name, _speed, quality in sorted(points, key=lambda p: (-p[1], -p[2])):
         if quality > best:
             front.append(name)
             best = quality
     return front
 
 
-def _save(fig, folder: Path, stem: str, formats: Sequence[str]) -> Path:  # type: ignore[no-untyped-def]
+def _save(fig: Figure, folder: Path, stem: str, formats: Sequence[str]) -> Path:
     """The figure in each of `formats`; returns the path of the first."""
     paths = []
     for ext in formats:
@@ -243,11 +250,11 @@ def _save(fig, folder: Path, stem: str, formats: Sequence[str]) -> Path:  # type
 _LABEL_SPOTS = ((5, 3, "left"), (5, -10, "left"), (-5, 3, "right"), (-5, -10, "right"), (5, 12, "left"), (5, -19, "left"))
 
 
-def place_labels(fig, ax, points: Sequence[tuple[str, float, float]]) -> list:  # type: ignore[no-untyped-def]
+def place_labels(fig: Figure, ax: Axes, points: Sequence[tuple[str, float, float]]) -> list[Bbox]:
     """Label each (name, x, y) point at the first of `_LABEL_SPOTS` where it overlaps no label
     placed before it (the last spot when none is free); returns the labels' display boxes."""
-    renderer = fig.canvas.get_renderer()
-    boxes = []
+    renderer = cast("FigureCanvasAgg", fig.canvas).get_renderer()  # the Agg canvas: `_pyplot`
+    boxes: list[Bbox] = []
     for name, x, y in points:
         for k, (dx, dy, ha) in enumerate(_LABEL_SPOTS):
             ann = ax.annotate(name, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=ha)
@@ -259,7 +266,7 @@ def place_labels(fig, ax, points: Sequence[tuple[str, float, float]]) -> list:  
     return boxes
 
 
-def leakage_grid(records: Sequence[dict]) -> tuple[list[dict], list[str], list[list[float]]]:
+def leakage_grid(records: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str], list[list[float]]]:
     """The heatmap's rows (systems, ranked, no reference rows), columns (boilerplate categories)
     and cells: % of the category's blocks the system keeps (NaN where it has none), the unit its
     colour bar reads."""
@@ -269,7 +276,7 @@ def leakage_grid(records: Sequence[dict]) -> tuple[list[dict], list[str], list[l
     return systems, cats, grid
 
 
-def figures(records: Sequence[dict], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
+def figures(records: Sequence[dict[str, Any]], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
     """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
     leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
     plt = _pyplot()

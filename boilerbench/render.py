@@ -86,7 +86,7 @@ def missing_renderers() -> list[str]:
 def _render(args: tuple[Page, bytes, Gold, str]) -> dict[str, Any]:
     """One rendering, as the cache keeps it: the tool's text, and the label of each of its lines
     (`segment.segment_text`'s lines, which reading it back makes again)."""
-    page, data, gold, renderer = args
+    _page, data, gold, renderer = args
     text = render_text(decode_bytes(data), renderer)
     lines = segment_text(text)
     return {"text": text, "labels": derive_labels(lines, gold)[0] if lines else []}

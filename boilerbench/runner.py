@@ -231,7 +231,7 @@ def run_systems(
                     out: Output | None = None
                     if slot.conn in ready:
                         try:
-                            out, extra, post_error = slot.conn.recv()  # type: ignore[union-attr]
+                            out, extra, post_error = slot.conn.recv()
                         except (EOFError, OSError):
                             slot.proc.join(1)
                             code = slot.proc.exitcode if slot.proc is not None else None
@@ -266,9 +266,10 @@ def run_systems(
     store.close()
     final: dict[str, list[Output]] = {}
     for name, outs in results.items():
-        if any(o is None for o in outs):
+        done = [o for o in outs if o is not None]
+        if len(done) != len(outs):
             raise RuntimeError(f"{name}: some pages were never run")
-        final[name] = outs  # type: ignore[assignment]
+        final[name] = done
     return final
 
 

@@ -216,18 +216,18 @@ def aggregate(results: Sequence[PageResult]) -> dict[str, Any]:
     return out
 
 
-def compare(results: dict[str, Sequence[PageResult]], metric: str = "block_f1") -> dict[str, dict[str, float]]:
+def compare(results: dict[str, Sequence[PageResult]], metric: str = "block_f1") -> dict[str, dict[str, float | str]]:
     """Paired bootstrap of every system against the best one on `metric`, over pages scored by both."""
     per_sys = {name: {r.page_id: r.scores[metric] for r in rs if metric in r.scores} for name, rs in results.items()}
     per_sys = {k: v for k, v in per_sys.items() if v}
     if not per_sys:
         return {}
     best = max(per_sys, key=lambda s: np.mean(list(per_sys[s].values())))
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, float | str]] = {}
     for name, scores in per_sys.items():
         common = sorted(scores.keys() & per_sys[best].keys())
         test = paired_bootstrap([scores[p] for p in common], [per_sys[best][p] for p in common])
-        out[name] = {"against": best, **{k: round(v, 4) for k, v in test.items()}}  # type: ignore[dict-item]
+        out[name] = {"against": best, **{k: round(v, 4) for k, v in test.items()}}
     return out
 
 

@@ -249,7 +249,7 @@ def walk_tree(root: etree._Element) -> list[Block]:
     if isinstance(root.tag, str):
         walker: Any = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
         skip_subtree = walker.skip_subtree
-        kinds = _KINDS
+        kinds: dict[Any, tuple[int, str]] = _KINDS  # a bare node's tag is lxml's Comment/PI/Entity factory
     else:  # a bare comment / PI / entity: the walk has always read it as an <html> element
         walker = (("start", root), ("end", root))
         skip_subtree = None

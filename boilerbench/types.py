@@ -43,7 +43,7 @@ class Page:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Page:
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__ if k in d})
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
 @dataclass(frozen=True)

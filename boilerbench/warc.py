@@ -69,7 +69,7 @@ def iter_records(source: str | Path | IO[bytes], stats: WarcStats | None = None)
     from warcio.exceptions import ArchiveLoadFailed
 
     stats = stats if stats is not None else WarcStats()
-    stream: Any = open(source, "rb") if isinstance(source, (str, Path)) else source
+    stream: Any = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115 - closed below when opened here
     try:
         it = iter(ArchiveIterator(stream, arc2warc=True))
         while True:
@@ -105,7 +105,7 @@ def _record(rec: Any, stats: WarcStats) -> Record | None:
     rid = rec.rec_headers.get_header("WARC-Record-ID") or ""
     if kind == "response":
         ctype = rec.http_headers.get_header("Content-Type") if rec.http_headers else None
-        if not ctype or not ctype.split(";")[0].strip().lower() in _HTML_TYPES:
+        if not ctype or ctype.split(";")[0].strip().lower() not in _HTML_TYPES:
             stats.skip("not HTML")  # its payload is left unread: the iterator skips past it
             return None
         try:

@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's package, not an installed one
 
-from tqdm import tqdm  # noqa: E402
+from tqdm import tqdm
 
 STAGES = ("blocks", "features-html", "features-text", "scores-html", "scores-text")
 

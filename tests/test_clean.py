@@ -68,7 +68,7 @@ def test_segment_utf8_bytes_edge_cases(page: str) -> None:
 
 
 def test_clean_html_file(capsys, jefftk) -> None:
-    code, out, err = _clean(capsys, str(JEFFTK))
+    code, out, _err = _clean(capsys, str(JEFFTK))
     assert code == 0
     assert out.strip()
     lines = out.splitlines()
@@ -333,7 +333,7 @@ def test_clean_several_files_to_stdout(capsys, pages_dir: Path, one_by_one) -> N
 
 
 def test_clean_glob_matching_nothing(capsys, tmp_path: Path) -> None:
-    code, out, err = _clean(capsys, str(tmp_path / "*.html"))
+    code, _out, err = _clean(capsys, str(tmp_path / "*.html"))
     assert code == 2
     assert "no input files match" in err
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench import cli
 from boilerbench import cache as bb_cache
+from boilerbench import cli
 from boilerbench.corpora.store import Corpus
 from boilerbench.labels import label_page
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from boilerbench.classifier import as_lines
-from boilerbench.labels import derive_labels
-from boilerbench.render import RENDERERS, render_text
-from boilerbench.segment import segment_text
-from boilerbench.text import decode_bytes
 from boilerbench.corpora.store import Corpus
 from boilerbench.dataset import CONFIGS, LICENSES, build_dataset, check_splits
 from boilerbench.groundtruth import load_labeled
+from boilerbench.labels import derive_labels
 from boilerbench.leaderboard import load_results, main_table, repo_root
+from boilerbench.render import RENDERERS, render_text
+from boilerbench.segment import segment_text
+from boilerbench.text import decode_bytes
 
 datasets = pytest.importorskip("datasets")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -119,7 +119,7 @@ def test_lines_load_offline(built, offline) -> None:
 
 
 def test_card_yaml_declares_configs_and_splits(built) -> None:
-    out, result, _ = built
+    out, _result, _ = built
     text = (out / "README.md").read_text(encoding="utf-8")
     assert text.startswith("---\n")
     meta = yaml.safe_load(text.split("---\n")[1])
@@ -168,7 +168,7 @@ def test_no_site_in_both_training_and_test(built, tmp_path) -> None:
 def test_refuses_a_folder_with_other_files(slice_pages, tmp_path) -> None:
     corpus, pages = slice_pages
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(FileExistsError, match="notes.txt"):
+    with pytest.raises(FileExistsError, match=r"notes\.txt"):
         build_dataset(corpus, tmp_path, pages=pages[:2], progress=False)
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -13,7 +13,6 @@ from boilerbench import features
 from boilerbench.features import ANCESTOR_TAGS, CONTEXT_NAMES, FEATURE_NAMES, LINE_FEATURES, TAGS, page_features
 from boilerbench.segment import segment_html, segment_text
 
-
 # fixture name in tests/fixtures → the conftest fixture that loads it
 FIXTURE_OF = {
     "wcxb-0495-jefftk": "jefftk",

@@ -95,7 +95,7 @@ def test_save_results_writes_self_describing_files(report, tmp_path: Path) -> No
     for path in paths:
         rec = json.loads(path.read_text(encoding="utf-8"))
         name = path.stem
-        assert RECORD_KEYS <= set(rec)
+        assert set(rec) >= RECORD_KEYS
         assert rec["system"] == name
         assert rec["version"] == report["systems"][name]["version"]
         assert rec["kind"] == report["systems"][name]["kind"]

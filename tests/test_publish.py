@@ -5,6 +5,7 @@ client (replaced here by a recorder: no network in tests)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -27,7 +28,7 @@ def dataset_folder(tmp_path: Path) -> Path:
 class RecordingApi:
     """Stands in for huggingface_hub.HfApi: records calls, never touches the network."""
 
-    calls: list[tuple[str, dict]] = []
+    calls: ClassVar[list[tuple[str, dict]]] = []
 
     def __init__(self, token=None):
         self.calls.append(("init", {"token": token}))

@@ -94,7 +94,7 @@ def test_real_pages(corpus) -> None:
     """Every 10th page of every source (about 300 pages): the same blocks, field for field."""
     pages = [p for p in corpus.select() if p.fmt == "html"][::10]
     assert len({p.source for p in pages}) == 3
-    for page, data in corpus.iter_bytes(pages):
+    for _page, data in corpus.iter_bytes(pages):
         same_blocks(data)
 
 
@@ -351,7 +351,7 @@ def test_inside_equal_python() -> None:
     for _ in range(300):
         paths = ["/html" + "".join(f"/{rng.choice(['a', 'ab', 'b'])}[{rng.randint(1, 2)}]" for _ in range(rng.randint(0, 4)))
                  for _ in range(rng.randint(0, 20))]
-        container = rng.choice(paths + ["/html", "/html/a[1]", "/html/a"])
+        container = rng.choice([*paths, "/html", "/html/a[1]", "/html/a"])
         want = [float((x + "/").startswith(container + "/")) for x in paths]
         assert speedups.inside(paths, container).tolist() == want
 

@@ -79,7 +79,7 @@ def test_writing_over_an_existing_archive_raises(small_corpus, jefftk) -> None:
 
 
 def test_open_a_folder_that_is_not_a_corpus(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="pages.jsonl"):
+    with pytest.raises(FileNotFoundError, match=r"pages\.jsonl"):
         Corpus.open(tmp_path)
 
 

@@ -5,6 +5,7 @@ submission made from the all-text row's outputs reproduces that row's published 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import lxml.html
@@ -121,7 +122,7 @@ def _bad_cases(labeled) -> dict[str, tuple[list, str]]:
         "label-two": ([good[0], {"page_id": pid1, "labels": [2] + [0] * (n0 - 1)}, *good[2:]], r":2: labels\[0\] is 2, not 0 or 1"),
         "label-bool": ([good[0], {"page_id": pid1, "labels": [True] + [0] * (n0 - 1)}, *good[2:]], r":2: labels\[0\] is true, not 0 or 1"),
         "label-float": ([good[0], {"page_id": pid1, "labels": [0.5] + [0] * (n0 - 1)}, *good[2:]], r":2: labels\[0\] is 0.5"),
-        "label-nan": ([good[0], '{"page_id": "%s", "labels": [NaN%s]}' % (pid1, ", 0" * (n0 - 1)), *good[2:]], r":2: not JSON \(NaN is not a number"),
+        "label-nan": ([good[0], json.dumps({"page_id": pid1, "labels": [math.nan] + [0] * (n0 - 1)}), *good[2:]], r":2: not JSON \(NaN is not a number"),
         "both-fields": ([{**good[0], "labels": [1]}, *good[1:]], r":1: give exactly one of text or labels"),
         "neither-field": ([{"page_id": good[0]["page_id"]}, *good[1:]], r":1: give exactly one of text or labels"),
         "unknown-field": ([{**good[0], "score": 1}, *good[1:]], r":1: unknown field\(s\) \['score'\]"),

@@ -148,7 +148,7 @@ def test_decode_iso_8859_1_label_means_windows_1252(real_page) -> None:
 
 
 def test_decode_stray_bytes_in_utf8_are_replaced_not_fatal(vietnam_bytes: bytes) -> None:
-    cut = vietnam_bytes.index("Komentar (0)".encode())
+    cut = vietnam_bytes.index(b"Komentar (0)")
     data = vietnam_bytes[:cut] + b"\xff" + vietnam_bytes[cut:]
     text = decode_bytes(data)
     assert "\ufffdKomentar (0)" in text

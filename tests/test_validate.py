@@ -41,7 +41,7 @@ def test_validate_validation_split(validation_report, corpus) -> None:
             assert key in s, (name, key)
         assert s["pages"] == n and s["blocks"] > n * 10
         for key in RATIOS:
-            assert s[key] is None or isinstance(s[key], float) and 0.0 <= s[key] <= 1.0, (name, key, s[key])
+            assert s[key] is None or (isinstance(s[key], float) and 0.0 <= s[key] <= 1.0), (name, key, s[key])
         # WCXB has 3-8 snippets of each kind per page beside its gold text; trafilatura-eval's
         # snippets are its labels, nothing to check them against
         assert s["snippets_checked"] > pages["wcxb"] * 4 if name != "trafilatura-eval" else s["snippets_checked"] == 0

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from boilerbench.classifier import PAGE_TYPES
-from boilerbench.cli import main
 from boilerbench.clean import classify, clean_bytes
+from boilerbench.cli import main
 from boilerbench.warc import WarcStats, iter_records
 
 warcio = pytest.importorskip("warcio")
@@ -184,7 +184,7 @@ def test_datatrove_step_loads_the_models_before_its_sandbox(pages) -> None:
         assert len(docs) == 1 and docs[0].text == classify(html, "html").text
 
 
-def _step_in_a_fresh_process(html: str, conn) -> None:  # noqa: ANN001 - a Connection
+def _step_in_a_fresh_process(html: str, conn) -> None:  # conn: a multiprocessing Connection
     from datatrove.data import Document
 
     from boilerbench.integrations.datatrove import BoilerbenchExtractor

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..segment import SegmentError, parse_html
 from ..text import BinaryInputError, decode_bytes
@@ -96,7 +97,7 @@ def import_warc(warc: Path, gold: Path, name: str, out: Path, license: str = "un
     _check_paths(out, files=(warc, gold))
     source = safe_name(name)
     rep = ImportReport()
-    wanted: dict[str, dict] = {}
+    wanted: dict[str, dict[str, Any]] = {}
     with gold.open(encoding="utf-8", errors="replace") as f:
         for lineno, line in enumerate(f, start=1):
             if not line.strip():

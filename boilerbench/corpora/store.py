@@ -20,8 +20,8 @@ import json
 import lzma
 import os
 import tarfile
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -135,7 +135,7 @@ def write_corpus(root: Path, records: Iterable[tuple[Page, bytes, Gold]], shard_
         shard: list[tuple[Page, bytes]] = []
         size = n = 0
 
-        def close_shard() -> None:
+        def close_shard(group: str) -> None:
             nonlocal shard, size, n
             if shard:
                 name = f"{group}-{n:02d}"
@@ -146,24 +146,24 @@ def write_corpus(root: Path, records: Iterable[tuple[Page, bytes, Gold]], shard_
 
         for page, data, gold in items:
             if shard and (len(shard) >= SHARD_PAGES or size + len(data) > SHARD_BYTES):
-                close_shard()
+                close_shard(group)
             shard.append((page, data))
             size += len(data)
             golds.setdefault(page.source, []).append(gold)
-        close_shard()
+        close_shard(group)
     for path, _ in jobs:
         if path.exists():
             raise FileExistsError(f"{path} exists: page archives are written once")
     if jobs:
         with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             list(pool.map(_write_archive, *zip(*jobs)))
-    for source, items in golds.items():
+    for source, source_golds in golds.items():
         path = root / "gold" / f"{source}.jsonl.gz"
         if path.exists():
             raise FileExistsError(f"{path} exists: gold files are written once")
-        buf = "".join(json.dumps(g.to_json(), ensure_ascii=False) + "\n" for g in items)
-        with gzip.GzipFile(path, "wb", mtime=0) as f:
-            f.write(buf.encode("utf-8"))
+        buf = "".join(json.dumps(g.to_json(), ensure_ascii=False) + "\n" for g in source_golds)
+        with gzip.GzipFile(path, "wb", mtime=0) as gz:
+            gz.write(buf.encode("utf-8"))
     written.sort(key=lambda p: p.page_id)
     with (root / "pages.jsonl").open("w", encoding="utf-8") as f:
         for p in written:

@@ -21,8 +21,10 @@ as a "0101…" string.
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from multiprocessing.process import BaseProcess
+from typing import Any, ClassVar
 
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.extractors.base import BaseExtractor, ExtractorSandbox
@@ -56,8 +58,9 @@ class _ForkedSandbox(ExtractorSandbox):
     process creation differs from `ExtractorSandbox._ensure_process` (datatrove 0.10)."""
 
     _context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
+    process: BaseProcess | None  # set by `ExtractorSandbox.__init__`
 
-    def _ensure_process(self, extract_fn):  # type: ignore[no-untyped-def]
+    def _ensure_process(self, extract_fn: Callable[..., Any]) -> None:
         if self.process is not None and self.process.is_alive():
             return
         if self.process is not None:
@@ -86,7 +89,8 @@ class BoilerbenchExtractor(BaseExtractor):
     """boilerbench's block classifier: keeps the content blocks of each document's HTML (or text)."""
 
     name = "🧹 boilerbench"
-    _requires_dependencies = ["skops"]
+    _requires_dependencies: ClassVar[list[str]] = ["skops"]
+    _warned_error: bool  # set by `BaseExtractor.__init__`
 
     def __init__(self, mode: str = "auto", timeout: float = 1.0, add_metadata: bool = False):
         super().__init__(timeout)
@@ -123,7 +127,7 @@ class BoilerbenchExtractor(BaseExtractor):
                         self.stat_update("broken_process")
                         logger.warning("Process died unexpectedly, will create new process for next document")
                         continue
-                    except Exception as e:  # noqa: BLE001 - datatrove's accounting: count, warn once, go on
+                    except Exception as e:  # datatrove's accounting: count, warn once, go on
                         self.stat_update("clean_error")
                         if not self._warned_error:
                             logger.warning(f'❌ Error "{e}" while cleaning record text. Skipping record. This message will only appear once.')
@@ -150,7 +154,7 @@ class BoilerbenchWarcReader(WarcReader):
 
     name = "🕷 boilerbench WARC"
 
-    def read_file(self, filepath: str):  # type: ignore[no-untyped-def]
+    def read_file(self, filepath: str) -> DocumentsPipeline:
         stats = WarcStats()
         with self.data_folder.open(filepath, "rb", compression=None) as f:
             for ri, rec in enumerate(iter_records(f, stats)):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import Requirement
 
 KIND = "text"
 REQUIRES = (Requirement("trafilatura"),)
 
 
-def extract(html: str, url: str | None = None, language: str | None = None, **options: bool) -> str:
+def extract(html: str, url: str | None = None, language: str | None = None, **options: Any) -> str:
     import trafilatura
 
     return trafilatura.extract(html, url=url, output_format="txt", **options) or ""
