@@ -224,7 +224,7 @@ def test_second_stage_routed_by_page_type(corpus) -> None:
     featurizer = clf.pipeline.steps[0][1]
     assert len(set(types)) > 1
     for blocks, page_type in zip(pages, types):
-        keys, F = featurizer.rows(blocks)
+        _, F = featurizer.rows(blocks)
         first = classifier._predict_proba(model.first_, F)[:, 1]
         scores = routed_clf.scores(blocks)
         assert np.array_equal(scores, routed_clf.pipeline.predict_proba([blocks])[:, 1])
