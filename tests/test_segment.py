@@ -8,7 +8,7 @@ import time
 import pytest
 from lxml import etree
 
-from boilerbench.segment import MAX_BYTES, SegmentError, parse_html, segment, segment_html, segment_text
+from boilerbench.segment import MAX_BYTES, SegmentError, parse_html, segment, segment_html, segment_text, walk_tree
 
 
 def texts(html: str | bytes) -> list[str]:
@@ -143,6 +143,23 @@ def test_xpath_tag_depth_are_sane(fixture: str, request: pytest.FixtureRequest) 
         assert descriptors[0].startswith("html")
         assert b.tag in {d.split(".")[0].split("#")[0].split("@")[0].split("!")[0] for d in descriptors}
         assert b.words > 0 and b.text == b.text.strip()
+
+
+def test_python_walk_writes_lxml_xpaths_on_real_pages(corpus) -> None:
+    """`walk_tree` (the Python walk, whatever the compiled one does) on every 30th page of the
+    corpus: each block's xpath is what lxml's own `getpath` writes for the one element it names."""
+    pages = [p for p in corpus.select() if p.fmt == "html"][::30]
+    blocks = 0
+    for p, data in corpus.iter_bytes(pages):
+        root = parse_html(data)
+        if root is None:
+            continue
+        tree = root.getroottree()
+        for b in walk_tree(root):
+            found = tree.xpath(b.xpath)
+            assert len(found) == 1 and tree.getpath(found[0]) == b.xpath, (p.page_id, b)
+            blocks += 1
+    assert blocks > 10_000
 
 
 def test_context_holds_class_id_role() -> None:
