@@ -57,7 +57,7 @@ from .features import (
     page_features,
     structure_keys,
 )
-from .types import PAGE_TYPES, Block
+from .types import PAGE_FORMATS, PAGE_TYPES, Block, check_choice
 
 try:  # the compiled forest (optional: see setup.py)
     from . import _speedups
@@ -66,7 +66,7 @@ except ImportError:  # pragma: no cover - a build without a C compiler
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
-MODES = ("html", "text")
+MODES = PAGE_FORMATS  # one model per page format: a model's mode is the format it reads
 # Leading featurizer columns that are not features: which page a row belongs to, and the
 # page-local grouping keys of `features.structure_keys` (the second stage groups blocks by them).
 KEY_NAMES = ("page", "parent_id", "grandparent_id", "context_id", "words")
@@ -401,8 +401,7 @@ def load(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     """Load a saved model with skops, trusting only the explicit `TRUSTED_TYPES` (never pickle)."""
     import skops.io as sio
 
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    check_choice("mode", mode, MODES)
     path = folder / f"boilerbench-{mode}.skops"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
@@ -656,6 +655,8 @@ def train(corpus: Any, modes: Sequence[str] = MODES, folder: Path = MODEL_DIR, g
     from .groundtruth import load_labeled
     from .render import missing_renderers, rendered
 
+    for mode in modes:
+        check_choice("mode", mode, MODES)
     train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
     if "text" in modes and missing_renderers():
         raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")

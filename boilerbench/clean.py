@@ -24,7 +24,7 @@ from .categories import categorize
 from .classifier import shipped
 from .segment import SegmentError, segment_html, segment_text
 from .text import BinaryInputError, decode_bytes
-from .types import BOILERPLATE, CONTENT, Block
+from .types import BOILERPLATE, CLEAN_MODES, CLEAN_OUTPUTS, CONTENT, Block, check_choice
 from .warc import Record, WarcStats, iter_records
 
 _HTML_RE = re.compile(r"<\s*(!doctype|html|head|body|div|p|span|a|table|meta|title|article|section|br)\b", re.I)
@@ -92,6 +92,7 @@ class Decisions:
 def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions:
     """The shipped classifier on one decoded page ("html", "text", or "auto": detected); bytes
     are a decoded page encoded by `text.to_utf8` (see `segment.parse_html`)."""
+    check_choice("mode", mode, CLEAN_MODES)
     utf8 = isinstance(text, bytes)
     if mode == "auto":  # detect_mode reads the first 5,000 characters: at most 20,000 bytes
         mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if utf8 else text, name)
@@ -108,6 +109,7 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
 def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = "-") -> str:
     """Kept text (fmt "text") or one JSON object per block (fmt "jsonl", each naming the input:
     `path`, `name` here) of one page."""
+    check_choice("fmt", fmt, CLEAN_OUTPUTS)
     try:
         text = decode_bytes(data)
     except BinaryInputError as e:

@@ -28,10 +28,9 @@ from .leaderboard import load_results, main_table
 from .render import rendered
 from .runner import page_html
 from .text import decode_bytes
-from .types import Page
+from .types import SPLITS, Page
 
 CONFIGS = ("pages", "blocks", "lines")
-SPLITS = ("train", "validation", "test")
 LICENSES = {  # source → (licence, attribution)
     "wcxb": ("CC-BY-4.0", "WCXB v1.0, the Web Content Extraction Benchmark"),
     "scrapinghub": ("MIT", "Scrapinghub (Zyte) article-extraction-benchmark"),

@@ -30,7 +30,7 @@ from typing import Any
 from lxml import etree
 
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
-from .types import Block
+from .types import PAGE_FORMATS, Block, check_choice
 
 SEGMENTER_VERSION = "2"
 
@@ -444,11 +444,9 @@ def segment_text(source: str | bytes) -> list[Block]:
 
 
 def segment(source: str | bytes, fmt: str = "html") -> list[Block]:
-    """Dispatch on page format: "html" or "text"."""
-    if fmt == "text":
+    """Dispatch on page format: one of `PAGE_FORMATS`."""
+    if check_choice("fmt", fmt, PAGE_FORMATS) == "text":
         return segment_text(source)
-    if fmt != "html":
-        raise ValueError(f"unknown page format {fmt!r} (expected 'html' or 'text')")
     return segment_html(source)
 
 

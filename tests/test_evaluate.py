@@ -305,7 +305,7 @@ def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: py
     code = cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text,bogus-extractor", "--json", str(out)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "bogus-extractor" in err and "unknown system" in err
+    assert "system must be one of" in err and "got 'bogus-extractor'" in err
     assert not out.exists()
 
 

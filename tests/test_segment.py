@@ -212,7 +212,7 @@ def test_text_page_drops_lines_without_words() -> None:
 
 
 def test_unknown_format() -> None:
-    with pytest.raises(ValueError, match="format"):
+    with pytest.raises(ValueError, match="fmt must be one of 'html', 'text'"):
         segment(b"<p>x</p>", "pdf")
 
 
