@@ -217,9 +217,9 @@ def _show_file(path: Path, out: Path) -> int:
     """`show FILE --out X.html`: any HTML or text file, with the shipped classifier's decisions
     (no gold: blocks are unlabeled, categories are the classifier's)."""
     from .leaderboard import atomic_write
-    from .report import classifier_page_html
+    from .report import render_classifier_page
 
-    atomic_write(out, classifier_page_html(path.name, decode_bytes(path.read_bytes())))
+    atomic_write(out, render_classifier_page(path.name, decode_bytes(path.read_bytes())))
     print(f"wrote {out}")
     return 0
 
@@ -229,14 +229,14 @@ def _show_html(corpus, pages, args: argparse.Namespace) -> int:  # type: ignore[
     from .evaluate import collect_scored, resolve
     from .groundtruth import load_labeled
     from .leaderboard import atomic_write
-    from .report import page_html
+    from .report import render_page
 
     if len(pages) != 1:
         raise ValueError("--out writes one page: give one page id")
     names = resolve(args.systems)
     labeled = load_labeled(corpus, pages, workers=1, progress=False)
     scored, versions, skipped = collect_scored(corpus, labeled, names, progress=False)
-    atomic_write(Path(args.out), page_html(labeled[0], {n: v[0] for n, v in scored.items()}, versions, skipped))
+    atomic_write(Path(args.out), render_page(labeled[0], {n: v[0] for n, v in scored.items()}, versions, skipped))
     print(f"wrote {args.out} ({len(labeled[0].blocks)} blocks, {len(scored)} systems)")
     return 0
 

@@ -23,9 +23,9 @@ from .align import ALIGNER_VERSION, TokenizedPage, project
 from .cache import Cache, key
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
-from .runner import DEFAULT_TIMEOUT, Output, output_key, page_html, run_systems
+from .runner import DEFAULT_TIMEOUT, Output, decode_page, output_key, run_systems
 from .segment import SEGMENTER_VERSION
-from .systems import REFERENCE, REGISTRY, MissingSystem, System, available, load
+from .systems import REFERENCE, REGISTRY, MissingSystem, System, available, load_system
 from .text import text_table
 from .types import CONTENT, LabeledPage, check_choice, decode_bits, encode_bits
 
@@ -46,7 +46,8 @@ def resolve(spec: str | None) -> list[str]:
 
 @dataclass(frozen=True)
 class Scored:
-    """What scoring needs of one (system, page): kept blocks and word counts; cached as JSON."""
+    """One system's output on one page as the scorers read it (not yet a score): the blocks it
+    keeps and its word counts against the gold; cached as JSON."""
 
     kept: tuple[bool, ...]
     words: tuple[int, int, int] | None
@@ -115,7 +116,8 @@ def _project_all(pages: Sequence[LabeledPage], jobs: list[tuple[int, Output]], w
         _POOL_PAGES = ()
 
 
-def score_system(name: str, pages: Sequence[LabeledPage], scored: Sequence[Scored]) -> list[scoring.PageResult]:
+def score_system(name: str, pages: Sequence[LabeledPage], per_page: Sequence[Scored]) -> list[scoring.PageResult]:
+    """One system's per-page results, from its `Scored` of each of `pages`."""
     return [
         scoring.page_result(
             page_id=lp.page.page_id,
@@ -129,7 +131,7 @@ def score_system(name: str, pages: Sequence[LabeledPage], scored: Sequence[Score
             words_matched=sc.words,
             error=sc.error,
         )
-        for lp, sc in zip(pages, scored)
+        for lp, sc in zip(pages, per_page)
     ]
 
 
@@ -207,7 +209,7 @@ def collect_scored(
         if name in REFERENCE:
             continue
         try:
-            loaded[name] = load(name)
+            loaded[name] = load_system(name)
         except MissingSystem as e:
             skipped[name] = str(e)
             print(f"skipping {e}", file=sys.stderr)
@@ -236,7 +238,7 @@ def collect_scored(
 
         def load_html() -> list[str]:
             wanted = {labeled[i].page.page_id for i in need}
-            html = {p.page_id: page_html(d) for p, d in corpus.iter_bytes(lp.page for lp in labeled if lp.page.page_id in wanted)}
+            html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in labeled if lp.page.page_id in wanted)}
             return [html[lp.page.page_id] for lp in sub]
 
         fresh: dict[str, dict[int, Scored]] = {}
@@ -261,7 +263,7 @@ def collect_scored(
         if name in REFERENCE:
             scored[name] = [reference_scored(name, lp) for lp in labeled]
     final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
-    versions = {n: (loaded[n].version if n in loaded else load(n).version) for n in final}
+    versions = {n: (loaded[n].version if n in loaded else load_system(n).version) for n in final}
     return final, versions, skipped
 
 

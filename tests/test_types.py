@@ -38,10 +38,10 @@ def _extractor(mode: str) -> Any:
 # entry point → (its call on the bundled corpus, the parameter's name, the bad value, the choice set)
 ENTRY_POINTS: dict[str, tuple[Callable[[Any], Any], str, str, tuple[str, ...]]] = {
     "segment.segment": (lambda c: segment(b"<p>x</p>", "pdf"), "fmt", "pdf", PAGE_FORMATS),
-    "classifier.load": (lambda c: classifier.load("pdf"), "mode", "pdf", classifier.MODES),
-    "classifier.train": (lambda c: classifier.train(c, modes=["html", "pdf"]), "mode", "pdf", classifier.MODES),
+    "classifier.load_model": (lambda c: classifier.load_model("pdf"), "mode", "pdf", classifier.MODEL_MODES),
+    "classifier.train": (lambda c: classifier.train(c, modes=["html", "pdf"]), "mode", "pdf", classifier.MODEL_MODES),
     "clean.classify": (lambda c: clean.classify("<p>x</p>", "pdf"), "mode", "pdf", CLEAN_MODES),
-    "clean.clean_bytes": (lambda c: clean.clean_bytes(b"<p>x</p>", "auto", "xml"), "fmt", "xml", CLEAN_OUTPUTS),
+    "clean.clean_bytes": (lambda c: clean.clean_bytes(b"<p>x</p>", "auto", "xml"), "output", "xml", CLEAN_OUTPUTS),
     "BoilerbenchExtractor": (lambda c: _extractor("pdf"), "mode", "pdf", CLEAN_MODES),
     "evaluate.resolve": (lambda c: resolve("trafilatura,bogus"), "system", "bogus", tuple(available())),
     "Corpus.select": (lambda c: c.select(split="tset"), "split", "tset", PAGE_SPLITS),

@@ -30,7 +30,7 @@ from datatrove.pipeline.readers import WarcReader
 from datatrove.utils.logging import logger
 from datatrove.utils.typeshelper import StatHints
 
-from ..classifier import MODES, shipped
+from ..classifier import MODEL_MODES, shipped
 from ..clean import classify
 from ..runner import one_core
 from ..text import to_utf8
@@ -102,7 +102,7 @@ class BoilerbenchExtractor(BaseExtractor):
         same timeout and the same stats. The models are loaded here, in the task's process, before
         the sandbox process is forked from it: a sandbox (and each one that replaces a killed one)
         starts with them, and loading them never counts against a document's timeout."""
-        for mode in (MODES if self.mode == "auto" else (self.mode,)):
+        for mode in (MODEL_MODES if self.mode == "auto" else (self.mode,)):
             shipped(mode)
         with _ForkedSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:
