@@ -203,6 +203,35 @@ def collect_scored(
 ) -> tuple[dict[str, list[Scored]], dict[str, str | None], dict[str, str]]:
     """Each system's `Scored` for each labeled page (cached, else run and projected), its version,
     and the systems skipped (not installed) with why: what `evaluate` and `show` read."""
+    loaded, skipped = _load_systems(names)
+    # From the cache: key = system, version, page, gold, segmenter and aligner.
+    store = Cache("scored", enabled=cache)
+    keys = {
+        name: [key("scored", output_key(system, lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled]
+        for name, system in loaded.items()
+    }
+    scored: dict[str, list[Scored | None]] = {}
+    for name, ks in keys.items():
+        got = [store.get(k) for k in ks]
+        scored[name] = [Scored.from_json(g) if g is not None else None for g in got]
+    missing = {n: idx for n, v in scored.items() if (idx := [i for i, sc in enumerate(v) if sc is None])}
+    if missing:
+        made = _score_missing(corpus, labeled, loaded, missing, timeout, workers, cache, progress)
+        for (n, i), sc in made.items():
+            scored[n][i] = sc
+        store.put_many([(keys[n][i], sc.to_json()) for (n, i), sc in made.items()])
+    store.close()
+    for name in names:
+        if name in REFERENCE:  # cheap, and depends on the labels: never cached
+            scored[name] = [reference_scored(name, lp) for lp in labeled]
+    final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
+    versions = {n: (loaded[n].version if n in loaded else load_system(n).version) for n in final}
+    return final, versions, skipped
+
+
+def _load_systems(names: Sequence[str]) -> tuple[dict[str, System], dict[str, str]]:
+    """The registered systems among `names` that load here, and why each other one is skipped (a
+    package or a model it requires is absent); reference rows are neither."""
     loaded: dict[str, System] = {}
     skipped: dict[str, str] = {}
     for name in names:
@@ -213,58 +242,40 @@ def collect_scored(
         except MissingSystem as e:
             skipped[name] = str(e)
             print(f"skipping {e}", file=sys.stderr)
+    return loaded, skipped
 
-    # 1. Scored outputs from the cache: key = system, version, page, gold, segmenter and aligner.
-    store = Cache("scored", enabled=cache)
-    scored: dict[str, list[Scored | None]] = {}
-    keys: dict[str, list[str]] = {}
-    for name in names:
-        if name in REFERENCE:
-            continue  # cheap, and depends on the labels: computed below
-        if name not in loaded:
-            continue
-        keys[name] = [
-            key("scored", output_key(loaded[name], lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled
-        ]
-        got = [store.get(k) for k in keys[name]]
-        scored[name] = [Scored.from_json(g) if g is not None else None for g in got]
 
-    # 2. What is missing: extractor outputs (cached on their own), then projection.
-    missing = {n: [i for i, sc in enumerate(v) if sc is None] for n, v in scored.items()}
-    missing = {n: v for n, v in missing.items() if v}
-    if missing:
-        need = sorted({i for v in missing.values() for i in v})
-        sub = [labeled[i] for i in need]
+def _score_missing(
+    corpus: Corpus,
+    labeled: Sequence[LabeledPage],
+    systems: dict[str, System],
+    missing: dict[str, list[int]],
+    timeout: float,
+    workers: int,
+    cache: bool,
+    progress: bool,
+) -> dict[tuple[str, int], Scored]:
+    """`Scored` of each (system, index in `labeled`) of `missing`, in its order: the extractor's
+    output (cached on its own, else run) projected onto the blocks in the worker that ran it, or
+    here for an output read from the cache."""
+    need = sorted({i for v in missing.values() for i in v})
+    sub = [labeled[i] for i in need]
 
-        def load_html() -> list[str]:
-            wanted = {labeled[i].page.page_id for i in need}
-            html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in labeled if lp.page.page_id in wanted)}
-            return [html[lp.page.page_id] for lp in sub]
+    def load_html() -> list[str]:
+        html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in sub)}
+        return [html[lp.page.page_id] for lp in sub]
 
-        fresh: dict[str, dict[int, Scored]] = {}
-        outputs = run_systems(
-            [loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
-            progress=progress, post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
-            post_results=fresh,  # type: ignore[arg-type]
-        )
-        pos = {i: k for k, i in enumerate(need)}
-        # Outputs read from the extractor cache were not projected in a worker: project them here.
-        jobs = [(i, outputs[n][pos[i]]) for n, idx in missing.items() for i in idx if pos[i] not in fresh.get(n, {})]
-        late = iter(_project_all(labeled, jobs, workers, progress))
-        new = []
-        for n, idx in missing.items():
-            for i in idx:
-                sc = fresh.get(n, {}).get(pos[i]) or next(late)
-                scored[n][i] = sc
-                new.append((keys[n][i], sc.to_json()))
-        store.put_many(new)
-    store.close()
-    for name in names:
-        if name in REFERENCE:
-            scored[name] = [reference_scored(name, lp) for lp in labeled]
-    final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
-    versions = {n: (loaded[n].version if n in loaded else load_system(n).version) for n in final}
-    return final, versions, skipped
+    fresh: dict[str, dict[int, Scored]] = {}  # system → position in `sub` → projected in the worker
+    outputs = run_systems(
+        [systems[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
+        progress=progress, post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
+        post_results=fresh,  # type: ignore[arg-type]
+    )
+    made = {(n, need[k]): sc for n, by_position in fresh.items() for k, sc in by_position.items()}
+    pos = {i: k for k, i in enumerate(need)}
+    late = [(n, i) for n, idx in missing.items() for i in idx if (n, i) not in made]
+    made.update(zip(late, _project_all(labeled, [(i, outputs[n][pos[i]]) for n, i in late], workers, progress)))
+    return {(n, i): made[n, i] for n, idx in missing.items() for i in idx}
 
 
 def format_table(report: dict[str, Any]) -> str:
