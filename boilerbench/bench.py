@@ -86,12 +86,12 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     import resource
 
     from .runner import one_core
-    from .systems import load
+    from .systems import load_system
 
     one_core()
     if name == PURE_PYTHON:
         compiled.switch_off()
-    system = load("boilerbench" if name == PURE_PYTHON else name)
+    system = load_system("boilerbench" if name == PURE_PYTHON else name)
     fn = system.fn
     if system.kind == "blocks":
         call = fn
@@ -120,10 +120,10 @@ def bench_systems(corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: S
 
     Each system runs `repeats` times, every run in a new process (so no run starts with what an
     earlier one memoised), the systems taking turns; its figures are those of its median run."""
-    from .runner import page_html
+    from .runner import decode_page
 
     pages = list(pages if pages is not None else corpus.select(split="test", source="wcxb"))
-    htmls = [page_html(d) for _, d in corpus.iter_bytes(pages)]
+    htmls = [decode_page(d) for _, d in corpus.iter_bytes(pages)]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for k in range(repeats):
         for i, name in enumerate(names):

@@ -59,11 +59,11 @@ from .features import (
     page_features,
     structure_keys,
 )
-from .types import PAGE_TYPES, Block
+from .types import PAGE_FORMATS, PAGE_TYPES, Block, check_choice
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
-MODES = ("html", "text")
+MODEL_MODES = PAGE_FORMATS  # one model per page format: a model's mode is the format it reads
 # Leading featurizer columns that are not features: which page a row belongs to, and the
 # page-local grouping keys of `features.structure_keys` (the second stage groups blocks by them).
 KEY_NAMES = ("page", "parent_id", "grandparent_id", "context_id", "words")
@@ -415,12 +415,11 @@ TRUSTED_TYPES = (
 )
 
 
-def load(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
+def load_model(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     """Load a saved model with skops, trusting only the explicit `TRUSTED_TYPES` (never pickle)."""
     import skops.io as sio
 
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    check_choice("mode", mode, MODEL_MODES)
     path = folder / f"boilerbench-{mode}.skops"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
@@ -438,7 +437,7 @@ def load(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
 
 @lru_cache(maxsize=2)
 def shipped(mode: str = "html") -> BlockClassifier:
-    return load(mode)
+    return load_model(mode)
 
 
 def model_hash(folder: Path = MODEL_DIR) -> str:
@@ -678,12 +677,14 @@ def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
     return out
 
 
-def train(corpus: Any, modes: Sequence[str] = MODES, folder: Path = MODEL_DIR, grid: Sequence[dict[str, Any] | None] = SECOND_GRID, log: Any = print) -> list[BlockClassifier]:
+def train(corpus: Any, modes: Sequence[str] = MODEL_MODES, folder: Path = MODEL_DIR, grid: Sequence[dict[str, Any] | None] = SECOND_GRID, log: Any = print) -> list[BlockClassifier]:
     """Train on `train`, select on `validation`, save. The test split is not read. The text model
     sees every page rendered by every one of `render.RENDERERS`."""
     from .groundtruth import load_labeled
     from .render import missing_renderers, rendered
 
+    for mode in modes:
+        check_choice("mode", mode, MODEL_MODES)
     train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
     if "text" in modes and missing_renderers():
         raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")

@@ -24,7 +24,7 @@ from .categories import categorize
 from .classifier import shipped
 from .segment import SegmentError, segment_html, segment_text
 from .text import BinaryInputError, decode_bytes
-from .types import BOILERPLATE, CONTENT, Block
+from .types import BOILERPLATE, CLEAN_MODES, CLEAN_OUTPUTS, CONTENT, Block, check_choice
 from .warc import Record, WarcStats, iter_records
 
 _HTML_RE = re.compile(r"<\s*(!doctype|html|head|body|div|p|span|a|table|meta|title|article|section|br)\b", re.I)
@@ -92,6 +92,7 @@ class Decisions:
 def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions:
     """The shipped classifier on one decoded page ("html", "text", or "auto": detected); bytes
     are a decoded page encoded by `text.to_utf8` (see `segment.parse_html`)."""
+    check_choice("mode", mode, CLEAN_MODES)
     utf8 = isinstance(text, bytes)
     if mode == "auto":  # detect_mode reads the first 5,000 characters: at most 20,000 bytes
         mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if isinstance(text, bytes) else text, name)
@@ -105,33 +106,34 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
     return Decisions(mode, blocks, d.scores.tolist(), d.kept, d.page_type)
 
 
-def clean_bytes(data: bytes, mode: str = "auto", fmt: str = "text", name: str = "-") -> str:
-    """Kept text (fmt "text") or one JSON object per block (fmt "jsonl", each naming the input:
+def clean_bytes(data: bytes, mode: str = "auto", output: str = "text", name: str = "-") -> str:
+    """Kept text (output "text") or one JSON object per block (output "jsonl", each naming the input:
     `path`, `name` here) of one page."""
+    check_choice("output", output, CLEAN_OUTPUTS)
     try:
         text = decode_bytes(data)
     except BinaryInputError as e:
         raise BinaryInputError(f"{name}: {e}") from e
     d = classify(text, mode, name)
-    if fmt == "text":
+    if output == "text":
         return d.text
     return "\n".join(json.dumps({"path": name, **row}, ensure_ascii=False) for row in d.block_rows())
 
 
 def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
-    rec, mode, fmt = args
+    rec, mode, output = args
     d = classify(rec.text, rec.kind if mode == "auto" else mode)
     row: dict[str, Any] = {"url": rec.url, "record_id": rec.record_id, "mode": d.mode, "page_type": d.page_type, "text": d.text}
-    if fmt == "jsonl":
+    if output == "jsonl":
         row["blocks"] = d.block_rows()
     return row
 
 
-def clean_warc(path: str, mode: str = "auto", fmt: str = "text", workers: int | None = None, progress: bool = True, stats: WarcStats | None = None) -> Iterator[dict[str, Any]]:
+def clean_warc(path: str, mode: str = "auto", output: str = "text", workers: int | None = None, progress: bool = True, stats: WarcStats | None = None) -> Iterator[dict[str, Any]]:
     """One JSON-ready row per usable record of a WARC (HTML) or WET (text) file, in file order,
     streamed: at most a small window of records is in memory, whatever the file's size."""
     stats = stats if stats is not None else WarcStats()
-    jobs = ((rec, mode, fmt) for rec in iter_records(path, stats))
+    jobs = ((rec, mode, output) for rec in iter_records(path, stats))
     bar = tqdm(desc=Path(path).name, unit="record", disable=not progress)
     for row in bounded_map(_clean_record, jobs, workers or min(2, os.cpu_count() or 1)):
         bar.update()
@@ -158,10 +160,10 @@ def bounded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, wi
 
 
 def _clean_path(args: tuple[str, str, str]) -> Cleaned:
-    path, mode, fmt = args
+    path, mode, output = args
     try:
         data = Path(path).read_bytes()
-        return Cleaned(path, clean_bytes(data, mode, fmt, path))
+        return Cleaned(path, clean_bytes(data, mode, output, path))
     except (OSError, BinaryInputError, SegmentError) as e:
         return Cleaned(path, "", str(e))
 
@@ -205,9 +207,9 @@ def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> d
     return out
 
 
-def clean_many(paths: list[str], mode: str, fmt: str, workers: int | None = None, progress: bool = True) -> Iterable[Cleaned]:
+def clean_many(paths: list[str], mode: str, output: str, workers: int | None = None, progress: bool = True) -> Iterable[Cleaned]:
     """Clean files on both cores, in input order, with a progress bar."""
-    jobs = [(p, mode, fmt) for p in paths]
+    jobs = [(p, mode, output) for p in paths]
     workers = (workers or min(2, os.cpu_count() or 1)) if len(jobs) >= 4 else 1  # a few files: not worth a pool
     results = bounded_map(_clean_path, jobs, workers)
     yield from tqdm(results, total=len(jobs), desc="clean", unit="page", disable=not progress or len(jobs) < 2)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .text import BinaryInputError, decode_bytes
-from .types import PAGE_TYPES, Page
+from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Page
 from .warc import WarcStats, is_warc
 
 # Each command imports the modules it runs inside its function, so that `--help` and every other
@@ -93,14 +93,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .classifier import MODES, train
+    from .classifier import train
     from .corpora.store import Corpus
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    bad = [m for m in modes if m not in MODES]
-    if bad:
-        raise ValueError(f"unknown mode(s) {bad}; choose from {', '.join(MODES)}")
-    train(Corpus.open(args.data), modes=modes)
+    train(Corpus.open(args.data), modes=modes)  # which checks each mode
     return 0
 
 
@@ -223,9 +220,9 @@ def _show_file(path: Path, out: Path) -> int:
     """`show FILE --out X.html`: any HTML or text file, with the shipped classifier's decisions
     (no gold: blocks are unlabeled, categories are the classifier's)."""
     from .leaderboard import atomic_write
-    from .report import classifier_page_html
+    from .report import render_classifier_page
 
-    atomic_write(out, classifier_page_html(path.name, decode_bytes(path.read_bytes())))
+    atomic_write(out, render_classifier_page(path.name, decode_bytes(path.read_bytes())))
     print(f"wrote {out}")
     return 0
 
@@ -235,14 +232,14 @@ def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> i
     from .evaluate import collect_scored, resolve
     from .groundtruth import load_labeled
     from .leaderboard import atomic_write
-    from .report import page_html
+    from .report import render_page
 
     if len(pages) != 1:
         raise ValueError("--out writes one page: give one page id")
     names = resolve(args.systems)
     labeled = load_labeled(corpus, pages, workers=1, progress=False)
     scored, versions, skipped = collect_scored(corpus, labeled, names, progress=False)
-    atomic_write(Path(args.out), page_html(labeled[0], {n: v[0] for n, v in scored.items()}, versions, skipped))
+    atomic_write(Path(args.out), render_page(labeled[0], {n: v[0] for n, v in scored.items()}, versions, skipped))
     print(f"wrote {args.out} ({len(labeled[0].blocks)} blocks, {len(scored)} systems)")
     return 0
 
@@ -335,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check derived labels against the human gold and snippets")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
-    p.add_argument("--split", choices=["train", "validation", "test", "excluded"], help="only this split")
+    p.add_argument("--split", choices=PAGE_SPLITS, help="only this split")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
     p.add_argument("--no-cache", action="store_true", help="recompute labels instead of reading the cache")
@@ -343,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="run systems on the test split and score them per block (the main job)")
     p.add_argument("--systems", help="comma-separated names, or 'all' (default: all registered)")
-    p.add_argument("--split", default="test", choices=["train", "validation", "test"])
+    p.add_argument("--split", default="test", choices=SPLITS)
     p.add_argument("--data", nargs="+", metavar="PATH", help="corpus folder(s) written by `import` instead of the bundled data")
     p.add_argument("--json", metavar="OUT", help="write the full report as JSON")
     p.add_argument("--save", action="store_true", help="write baselines/<system>.json and regenerate leaderboard.md")
@@ -354,13 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train the block classifiers on train, tune on validation, save them")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
-    p.add_argument("--modes", default="html,text", help="html, text or both (default)")
+    p.add_argument("--modes", default=",".join(PAGE_FORMATS), help=f"the models to train, one per page format: {' or '.join(PAGE_FORMATS)}, or both (default)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("clean", help="keep the main text of HTML or text pages with the shipped classifier")
     p.add_argument("inputs", nargs="*", metavar="FILE|DIR|GLOB|-", help="pages to clean (default: stdin)")
-    p.add_argument("--mode", default="auto", choices=["auto", "html", "text"])
-    p.add_argument("--format", default="text", choices=["text", "jsonl"])
+    p.add_argument("--mode", default="auto", choices=CLEAN_MODES)
+    p.add_argument("--format", default="text", choices=CLEAN_OUTPUTS)
     p.add_argument("--out", metavar="DIR", help="write one output file per input here instead of stdout")
     p.set_defaults(func=_cmd_clean)
 
@@ -384,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pages", help="list the corpus's pages: id, source, split, page type, language, url")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
-    p.add_argument("--split", choices=["train", "validation", "test", "excluded"], help="only this split")
+    p.add_argument("--split", choices=PAGE_SPLITS, help="only this split")
     p.add_argument("--source", help="only this source (wcxb, scrapinghub, trafilatura-eval)")
     p.add_argument("--type", choices=PAGE_TYPES, help="only this page type")
     p.set_defaults(func=_cmd_pages)

@@ -26,12 +26,11 @@ from .corpora.store import Corpus
 from .groundtruth import load_labeled
 from .leaderboard import load_results, main_table
 from .render import rendered
-from .runner import page_html
+from .runner import decode_page
 from .text import decode_bytes
-from .types import Page
+from .types import SPLITS, Page
 
 CONFIGS = ("pages", "blocks", "lines")
-SPLITS = ("train", "validation", "test")
 LICENSES = {  # source → (licence, attribution)
     "wcxb": ("CC-BY-4.0", "WCXB v1.0, the Web Content Extraction Benchmark"),
     "scrapinghub": ("MIT", "Scrapinghub (Zyte) article-extraction-benchmark"),
@@ -82,7 +81,7 @@ def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, di
         out["pages"][page.split].append({
             "page_id": page.page_id, "url": page.url, "domain": page.domain, "source": page.source,
             "license": page.license, "language": page.language, "page_type": page.page_type, "split": page.split,
-            "format": page.fmt, "html": page_html(data) if page.fmt == "html" else decode_bytes(data),
+            "format": page.fmt, "html": decode_page(data) if page.fmt == "html" else decode_bytes(data),
             "gold_text": g.text, "title": g.title, "with_snippets": list(g.with_snippets),
             "without_snippets": list(g.without_snippets), "sha256": page.sha256,
         })

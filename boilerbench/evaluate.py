@@ -23,11 +23,11 @@ from .align import ALIGNER_VERSION, TokenizedPage, project
 from .cache import Cache, key
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
-from .runner import DEFAULT_TIMEOUT, Output, output_key, page_html, run_systems
+from .runner import DEFAULT_TIMEOUT, Output, decode_page, output_key, run_systems
 from .segment import SEGMENTER_VERSION
-from .systems import REFERENCE, REGISTRY, MissingSystem, System, load
+from .systems import REFERENCE, REGISTRY, MissingSystem, System, available, load_system
 from .text import text_table
-from .types import CONTENT, LabeledPage, decode_bits, encode_bits
+from .types import CONTENT, LabeledPage, check_choice, decode_bits, encode_bits
 
 DEFAULT_SYSTEMS = (*REGISTRY, *REFERENCE)
 
@@ -40,15 +40,14 @@ def resolve(spec: str | None) -> list[str]:
     names = [s.strip() for s in spec.split(",") if s.strip()]
     if not names:
         raise ValueError(f"no system named in {spec!r}; give a,b or all (registered: {', '.join(DEFAULT_SYSTEMS)})")
-    unknown = [n for n in names if n not in REGISTRY and n not in REFERENCE]
-    if unknown:
-        raise ValueError(f"unknown system(s): {', '.join(unknown)}; registered: {', '.join(DEFAULT_SYSTEMS)}")
-    return names
+    registered = available()  # read now: a plug-in or a test may have registered more
+    return [check_choice("system", n, registered) for n in names]
 
 
 @dataclass(frozen=True)
 class Scored:
-    """What scoring needs of one (system, page): kept blocks and word counts; cached as JSON."""
+    """One system's output on one page as the scorers read it (not yet a score): the blocks it
+    keeps and its word counts against the gold; cached as JSON."""
 
     kept: tuple[bool, ...]
     words: tuple[int, int, int] | None
@@ -117,7 +116,8 @@ def _project_all(pages: Sequence[LabeledPage], jobs: list[tuple[int, Output]], w
         _POOL_PAGES = ()
 
 
-def score_system(name: str, pages: Sequence[LabeledPage], scored: Sequence[Scored]) -> list[scoring.PageResult]:
+def score_system(name: str, pages: Sequence[LabeledPage], per_page: Sequence[Scored]) -> list[scoring.PageResult]:
+    """One system's per-page results, from its `Scored` of each of `pages`."""
     return [
         scoring.page_result(
             page_id=lp.page.page_id,
@@ -131,7 +131,7 @@ def score_system(name: str, pages: Sequence[LabeledPage], scored: Sequence[Score
             words_matched=sc.words,
             error=sc.error,
         )
-        for lp, sc in zip(pages, scored)
+        for lp, sc in zip(pages, per_page)
     ]
 
 
@@ -203,68 +203,79 @@ def collect_scored(
 ) -> tuple[dict[str, list[Scored]], dict[str, str | None], dict[str, str]]:
     """Each system's `Scored` for each labeled page (cached, else run and projected), its version,
     and the systems skipped (not installed) with why: what `evaluate` and `show` read."""
+    loaded, skipped = _load_systems(names)
+    # From the cache: key = system, version, page, gold, segmenter and aligner.
+    store = Cache("scored", enabled=cache)
+    keys = {
+        name: [key("scored", output_key(system, lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled]
+        for name, system in loaded.items()
+    }
+    scored: dict[str, list[Scored | None]] = {}
+    for name, ks in keys.items():
+        got = [store.get(k) for k in ks]
+        scored[name] = [Scored.from_json(g) if g is not None else None for g in got]
+    missing = {n: idx for n, v in scored.items() if (idx := [i for i, sc in enumerate(v) if sc is None])}
+    if missing:
+        made = _score_missing(corpus, labeled, loaded, missing, timeout, workers, cache, progress)
+        for (n, i), sc in made.items():
+            scored[n][i] = sc
+        store.put_many([(keys[n][i], sc.to_json()) for (n, i), sc in made.items()])
+    store.close()
+    for name in names:
+        if name in REFERENCE:  # cheap, and depends on the labels: never cached
+            scored[name] = [reference_scored(name, lp) for lp in labeled]
+    final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
+    versions: dict[str, str | None] = {n: (loaded[n].version if n in loaded else load_system(n).version) for n in final}
+    return final, versions, skipped
+
+
+def _load_systems(names: Sequence[str]) -> tuple[dict[str, System], dict[str, str]]:
+    """The registered systems among `names` that load here, and why each other one is skipped (a
+    package or a model it requires is absent); reference rows are neither."""
     loaded: dict[str, System] = {}
     skipped: dict[str, str] = {}
     for name in names:
         if name in REFERENCE:
             continue
         try:
-            loaded[name] = load(name)
+            loaded[name] = load_system(name)
         except MissingSystem as e:
             skipped[name] = str(e)
             print(f"skipping {e}", file=sys.stderr)
+    return loaded, skipped
 
-    # 1. Scored outputs from the cache: key = system, version, page, gold, segmenter and aligner.
-    store = Cache("scored", enabled=cache)
-    scored: dict[str, list[Scored | None]] = {}
-    keys: dict[str, list[str]] = {}
-    for name in names:
-        if name in REFERENCE:
-            continue  # cheap, and depends on the labels: computed below
-        if name not in loaded:
-            continue
-        keys[name] = [
-            key("scored", output_key(loaded[name], lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled
-        ]
-        got = [store.get(k) for k in keys[name]]
-        scored[name] = [Scored.from_json(g) if g is not None else None for g in got]
 
-    # 2. What is missing: extractor outputs (cached on their own), then projection.
-    missing = {n: [i for i, sc in enumerate(v) if sc is None] for n, v in scored.items()}
-    missing = {n: v for n, v in missing.items() if v}
-    if missing:
-        need = sorted({i for v in missing.values() for i in v})
-        sub = [labeled[i] for i in need]
+def _score_missing(
+    corpus: Corpus,
+    labeled: Sequence[LabeledPage],
+    systems: dict[str, System],
+    missing: dict[str, list[int]],
+    timeout: float,
+    workers: int,
+    cache: bool,
+    progress: bool,
+) -> dict[tuple[str, int], Scored]:
+    """`Scored` of each (system, index in `labeled`) of `missing`, in its order: the extractor's
+    output (cached on its own, else run) projected onto the blocks in the worker that ran it, or
+    here for an output read from the cache."""
+    need = sorted({i for v in missing.values() for i in v})
+    sub = [labeled[i] for i in need]
 
-        def load_html() -> list[str]:
-            wanted = {labeled[i].page.page_id for i in need}
-            html = {p.page_id: page_html(d) for p, d in corpus.iter_bytes(lp.page for lp in labeled if lp.page.page_id in wanted)}
-            return [html[lp.page.page_id] for lp in sub]
+    def load_html() -> list[str]:
+        html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in sub)}
+        return [html[lp.page.page_id] for lp in sub]
 
-        fresh: dict[str, dict[int, Scored]] = {}
-        outputs = run_systems(
-            [loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
-            progress=progress, post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
-            post_results=fresh,
-        )
-        pos = {i: k for k, i in enumerate(need)}
-        # Outputs read from the extractor cache were not projected in a worker: project them here.
-        jobs = [(i, outputs[n][pos[i]]) for n, idx in missing.items() for i in idx if pos[i] not in fresh.get(n, {})]
-        late = iter(_project_all(labeled, jobs, workers, progress))
-        new = []
-        for n, idx in missing.items():
-            for i in idx:
-                sc = fresh.get(n, {}).get(pos[i]) or next(late)
-                scored[n][i] = sc
-                new.append((keys[n][i], sc.to_json()))
-        store.put_many(new)
-    store.close()
-    for name in names:
-        if name in REFERENCE:
-            scored[name] = [reference_scored(name, lp) for lp in labeled]
-    final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
-    versions: dict[str, str | None] = {n: (loaded[n].version if n in loaded else load(n).version) for n in final}
-    return final, versions, skipped
+    fresh: dict[str, dict[int, Scored]] = {}  # system → position in `sub` → projected in the worker
+    outputs = run_systems(
+        [systems[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
+        progress=progress, post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
+        post_results=fresh,
+    )
+    made = {(n, need[k]): sc for n, by_position in fresh.items() for k, sc in by_position.items()}
+    pos = {i: k for k, i in enumerate(need)}
+    late = [(n, i) for n, idx in missing.items() for i in idx if (n, i) not in made]
+    made.update(zip(late, _project_all(labeled, [(i, outputs[n][pos[i]]) for n, i in late], workers, progress)))
+    return {(n, i): made[n, i] for n, idx in missing.items() for i in idx}
 
 
 def format_table(report: dict[str, Any]) -> str:

@@ -70,7 +70,7 @@ def model_folder(out: Path, results: Path | None = None) -> Path:
         "pages predicted articles). `boilerbench-text.skops` works on "
         "plain-text pages (one block per line), trained on pages rendered by several HTML-to-text tools.",
         "How to Get Started with the Model": "`pip install boilerbench`, then `python -m boilerbench clean page.html`. "
-        "Load with `boilerbench.classifier.load`, which trusts only the types listed in "
+        "Load with `boilerbench.classifier.load_model`, which trusts only the types listed in "
         "`boilerbench.classifier.TRUSTED_TYPES` (never pickle).",
     })
     card.save(out / "README.md")

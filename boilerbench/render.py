@@ -31,7 +31,7 @@ from .groundtruth import PIPELINE_VERSION, load_labeled
 from .labels import derive_labels
 from .segment import segment_text
 from .text import decode_bytes
-from .types import Block, Gold, LabeledPage, Page
+from .types import Block, Gold, LabeledPage, Page, check_choice
 
 RENDERERS = ("blocks", "resiliparse", "inscriptis", "html-text")
 RENDERED_VERSION = "2"  # bump when a rendering or its cached form changes
@@ -54,6 +54,7 @@ class RenderedPage:
 
 def render_text(html: str, renderer: str) -> str:
     """The whole page as plain text by one tool renderer (no boilerplate removal)."""
+    check_choice("renderer", renderer, RENDERERS[1:])
     if renderer == "resiliparse":
         from resiliparse.extract.html2text import extract_plain_text  # optional tools: `missing_renderers` says which
 
@@ -62,11 +63,9 @@ def render_text(html: str, renderer: str) -> str:
         import inscriptis
 
         return inscriptis.get_text(html) or ""
-    if renderer == "html-text":
-        import html_text
+    import html_text  # "html-text", the one left
 
-        return html_text.extract_text(html) or ""
-    raise ValueError(f"renderer must be one of {RENDERERS[1:]}, not {renderer!r}")
+    return html_text.extract_text(html) or ""
 
 
 def renderer_version(renderer: str) -> str:
@@ -98,9 +97,8 @@ def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = R
     cores and cached by content hash (page bytes, gold, renderer and its version, aligner)."""
     from .classifier import as_lines  # a cycle (classifier imports render in a function) until as_lines leaves classifier.py
 
-    bad = [r for r in renderers if r not in RENDERERS]
-    if bad:
-        raise ValueError(f"renderer must be one of {RENDERERS}, not {bad}")
+    for r in renderers:
+        check_choice("renderer", r, RENDERERS)
     labeled: dict[str, LabeledPage] = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=progress)}
     store = Cache("rendered")
     done: dict[tuple[str, str], dict[str, Any]] = {}

@@ -8,8 +8,8 @@ All page text is escaped: a page's own markup or scripts are shown as text, neve
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 
 from .categories import categorize
@@ -50,42 +50,41 @@ def _cell(label: str | None, kept: bool) -> tuple[str, str]:
     return ("keep", "✓") if kept else ("drop", "·")
 
 
-def page_html(lp: LabeledPage, scored: dict[str, Scored], versions: dict[str, str | None] | None = None, skipped: dict[str, str] | None = None) -> str:
+def render_page(lp: LabeledPage, by_system: dict[str, Scored], versions: dict[str, str | None] | None = None, skipped: dict[str, str] | None = None) -> str:
     """One page's blocks in order — gold label, category, one column per system — with each
     system's block and word F1 on this page at the top."""
-    e = html.escape
-    names = list(scored)
-    results = {n: score_system(n, [lp], [scored[n]])[0] for n in names}
+    names = list(by_system)
+    results = {n: score_system(n, [lp], [by_system[n]])[0] for n in names}
     p = lp.page
     rows = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-        f"<title>{e(p.page_id)} — boilerbench</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{e(p.page_id)}</h1>",
-        f'<div class="meta">{e(p.source)} · {e(p.split)} · {e(p.page_type or "—")} · {e(p.language)} · {e(p.url or "")}</div>',
+        f"<title>{escape(p.page_id)} — boilerbench</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(p.page_id)}</h1>",
+        f'<div class="meta">{escape(p.source)} · {escape(p.split)} · {escape(p.page_type or "—")} · {escape(p.language)} · {escape(p.url or "")}</div>',
         '<table class="systems"><thead><tr><th>system</th><th>version</th><th>block F1</th><th>block P</th>'
         "<th>block R</th><th>word F1</th><th>kept</th><th>leaked boilerplate</th><th>lost content</th><th>error</th></tr></thead><tbody>",
     ]
     for n in names:
         s = results[n].scores
-        kept = scored[n].kept
+        kept = by_system[n].kept
         leaks = sum(1 for b, k in zip(lp.blocks, kept) if k and b.label == BOILERPLATE)
         lost = sum(1 for b, k in zip(lp.blocks, kept) if not k and b.label == CONTENT)
         rows.append(
-            f'<tr class="system"><td>{e(n)}</td><td>{e(str((versions or {}).get(n) or "—"))}</td>'
+            f'<tr class="system"><td>{escape(n)}</td><td>{escape(str((versions or {}).get(n) or "—"))}</td>'
             f"<td>{_f(s.get('block_f1'))}</td><td>{_f(s.get('block_precision'))}</td><td>{_f(s.get('block_recall'))}</td>"
             f"<td>{_f(s.get('word_f1'))}</td><td>{sum(kept)}/{len(kept)}</td><td>{leaks}</td><td>{lost}</td>"
-            f"<td>{e(scored[n].error or '')}</td></tr>"
+            f"<td>{escape(by_system[n].error or '')}</td></tr>"
         )
     rows.append("</tbody></table>")
     for n, why in (skipped or {}).items():
-        rows.append(f'<p class="skipped">{e(n)}: not run ({e(why)})</p>')
+        rows.append(f'<p class="skipped">{escape(n)}: not run ({escape(why)})</p>')
     rows.append(
         '<p class="legend"><span>✓ kept</span><span>· dropped</span>'
         '<span style="background:#f8b4b4">leaked boilerplate</span><span style="background:#ffd27f">lost content</span></p>'
     )
-    head = "".join(f'<th class="sys" title="{e(n)}">{e(n)}</th>' for n in names)
+    head = "".join(f'<th class="sys" title="{escape(n)}">{escape(n)}</th>' for n in names)
     # the text first (and wrapped), then the labels and a narrow column per system: a page with 18
     # systems still shows its text at 1,400 px
     rows.append(f'<table class="blocks"><thead><tr><th>text</th><th>#</th><th>gold</th><th>category</th><th>tag</th>{head}</tr></thead><tbody>')
@@ -94,18 +93,18 @@ def page_html(lp: LabeledPage, scored: dict[str, Scored], versions: dict[str, st
         cls = {CONTENT: "content", BOILERPLATE: "boilerplate"}.get(label or "", "unlabeled")
         cells = []
         for n in names:
-            css, mark = _cell(label, scored[n].kept[i])
+            css, mark = _cell(label, by_system[n].kept[i])
             cells.append(f'<td class="sys {css}">{mark}</td>')
         rows.append(
-            f'<tr class="block {cls}"><td class="text">{e(b.block.text)}</td><td>{b.block.index}</td><td class="gold">{e(label or "?")}</td>'
-            f"<td>{e(b.category)}</td><td>{e(b.block.tag)}</td>{''.join(cells)}</tr>"
+            f'<tr class="block {cls}"><td class="text">{escape(b.block.text)}</td><td>{b.block.index}</td><td class="gold">{escape(label or "?")}</td>'
+            f"<td>{escape(b.category)}</td><td>{escape(b.block.tag)}</td>{''.join(cells)}</tr>"
         )
     rows += ["</tbody></table>", "</body></html>"]
     return "\n".join(rows) + "\n"
 
 
-def classifier_page_html(name: str, text: str) -> str:
-    """`page_html` for any page without gold: the shipped classifier's decisions, its categories
+def render_classifier_page(name: str, text: str) -> str:
+    """`render_page` for any page without gold: the shipped classifier's decisions, its categories
     (blocks are unlabeled, so nothing is scored or marked as an error)."""
     from .clean import classify  # scikit-learn (~4 s): `show` of a corpus page does without it
 
@@ -115,7 +114,7 @@ def classifier_page_html(name: str, text: str) -> str:
                 language="", split="none", sha256="", archive="", fmt=d.mode)
     lp = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
     system = "boilerbench-text" if d.mode == "text" else "boilerbench"
-    return page_html(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
+    return render_page(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
 
 
 # --- the static site ------------------------------------------------------------------------------------
@@ -125,12 +124,11 @@ def _inline_png(svg: Path, alt: str) -> str:
     """The figure's PNG as a data URI: nothing for the page to fetch, and no clash between the
     element ids of two inline SVGs."""
     data = base64.b64encode(svg.with_suffix(".png").read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -140,7 +138,6 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
     """A static site from `baselines/`: the leaderboard, the leakage heatmap, per page-type and
     per-language tables, the quality–speed scatter with its Pareto front, and each system's
     `worst` test pages rendered as `show` pages. Returns the index page."""
-    e = html.escape
     records = ranked(load_results(folder))
     if not records:
         raise ValueError("no result files in baselines/: run `python -m boilerbench evaluate --save` first")
@@ -149,10 +146,10 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
 
     main = _html_table(
         ["#", "system", "kind", "block F1 [95% CI]", "block P", "block R", "word F1", "pages/s", "version"],
-        [[str(k), e(r["system"]), e(r.get("kind", "system")),
+        [[str(k), escape(r["system"]), escape(r.get("kind", "system")),
           _f(r["metrics"].get("block_f1")) + (" [{:.3f}–{:.3f}]".format(*r["metrics"]["block_f1_ci"]) if r["metrics"].get("block_f1_ci") else ""),
           _f(r["metrics"].get("block_precision")), _f(r["metrics"].get("block_recall")), _f(r["metrics"].get("word_f1")),
-          "—" if not r["metrics"].get("pages_per_s") else f"{r['metrics']['pages_per_s']:.1f}", e(str(r.get("version") or "—"))]
+          "—" if not r["metrics"].get("pages_per_s") else f"{r['metrics']['pages_per_s']:.1f}", escape(str(r.get("version") or "—"))]
          for k, r in enumerate(records, start=1)],
         "leaderboard",
     )
@@ -165,7 +162,7 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
         cols = sorted(g for g, n in sizes.items() if n >= (min_pages if key == "by_language" else 1) and g != "unknown")
         groups[title] = _html_table(
             ["system", *[f"{g} ({sizes[g]})" for g in cols]],
-            [[e(r["system"]), *[_f(r["metrics"].get(key, {}).get(g, {}).get("block_f1")) for g in cols]] for r in records],
+            [[escape(r["system"]), *[_f(r["metrics"].get(key, {}).get(g, {}).get("block_f1")) for g in cols]] for r in records],
             "groups",
         )
 
@@ -193,18 +190,18 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
             skipped[r["system"]] = "its result file keeps no per-page outputs and no registered system has its name"
     worst_links = []
     for name, pages in worst_of.items():
-        items = [f'<a href="pages/{e(pid)}.html">{e(pid)}</a> ({f1:.2f})' for f1, pid in pages]
-        worst_links.append(f"<li><b>{e(name)}</b>: {', '.join(items) or '—'}</li>")
+        items = [f'<a href="pages/{escape(pid)}.html">{escape(pid)}</a> ({f1:.2f})' for f1, pid in pages]
+        worst_links.append(f"<li><b>{escape(name)}</b>: {', '.join(items) or '—'}</li>")
     (out / "pages").mkdir(exist_ok=True)
     for i, lp in enumerate(labeled):
-        atomic_write(out / "pages" / f"{lp.page.page_id}.html", page_html(lp, {n: v[i] for n, v in scored.items()}, versions, skipped))
+        atomic_write(out / "pages" / f"{lp.page.page_id}.html", render_page(lp, {n: v[i] for n, v in scored.items()}, versions, skipped))
 
     index = [
         "<!doctype html>",
         f'<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         f"<title>boilerbench report</title><style>{_STYLE} .figure img{{max-width:100%;height:auto}}</style></head><body>",
         "<h1>boilerbench: which extractor leaks what</h1>",
-        f'<div class="meta">Test split, dataset revision(s) {e(", ".join(sorted({r["dataset_revision"] for r in records})))}. '
+        f'<div class="meta">Test split, dataset revision(s) {escape(", ".join(sorted({r["dataset_revision"] for r in records})))}. '
         "Generated by <code>python -m boilerbench report</code> from <code>baselines/</code>.</div>",
         "<h2>Leaderboard</h2>", main,
         '<h2>Quality vs speed</h2><div class="figure scatter">',
@@ -213,7 +210,7 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
         _inline_png(figs["heatmap"], "boilerplate kept, % per category and system"), "</div>",
     ]
     for title, table in groups.items():
-        index += [f"<h2>{e(title[0].upper() + title[1:])}</h2>", table]
+        index += [f"<h2>{escape(title[0].upper() + title[1:])}</h2>", table]
     index += ["<h2>Worst pages of each system</h2>", '<ul class="worst">', *worst_links, "</ul>", "</body></html>"]
     path = out / "index.html"
     atomic_write(path, "\n".join(index) + "\n")

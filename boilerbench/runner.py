@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from .cache import Cache, key
 from .segment import SegmentError
-from .systems import System, load
+from .systems import System, load_system
 from .text import decode_bytes
 from .types import LabeledPage, decode_bits, encode_bits
 
@@ -92,7 +92,7 @@ def one_core() -> None:
 
 def _worker(conn: Connection, name: str) -> None:
     one_core()
-    system = load(name)
+    system = load_system(name)
     system.warm_up()  # load models before the clock starts: pages/s is about pages, not start-up
     while True:
         try:
@@ -190,90 +190,115 @@ def run_systems(
     """
     global _PAGES, _HTML, _POST
     store = Cache("outputs")  # written either way: a run with cache=False refreshes the outputs (and timings) it re-ran
+    keys = {s.name: [output_key(s, lp) for lp in pages] for s in systems}
     results: dict[str, list[Output | None]] = {}
-    keys: dict[str, list[str]] = {}
-    todo: dict[str, list[int]] = {}
-    for s in systems:
-        ks = [output_key(s, lp) for lp in pages]
-        keys[s.name] = ks
+    for name, ks in keys.items():
         got = [store.get(k) if cache else None for k in ks]
-        results[s.name] = [Output.from_json(g) if g is not None else None for g in got]
-        missing = [i for i, g in enumerate(got) if g is None]
-        if missing:
-            todo[s.name] = missing
-    total = sum(len(v) for v in todo.values())
-    if total:
+        results[name] = [Output.from_json(g) if g is not None else None for g in got]
+    todo = {name: missing for name, outs in results.items() if (missing := [i for i, o in enumerate(outs) if o is None])}
+    if todo:
         _PAGES, _HTML, _POST = pages, load_html().__getitem__, post
-        ctx = mp.get_context("fork")
-        workers = workers or min(2, os.cpu_count() or 1)
-        # Each system's pages go out in a few chunks, one worker process per chunk, so the two
-        # cores stay busy to the end instead of one slow extractor finishing alone.
-        queue: list[tuple[str, list[int]]] = []
-        for name in sorted(todo, key=lambda n: -len(todo[n])):
-            idx = todo[name]
-            size = max(CHUNK_MIN, -(-len(idx) // CHUNKS))
-            queue.extend((name, idx[k : k + size]) for k in range(0, len(idx), size))
-        bar = tqdm(total=total, desc="extract", unit="page", disable=not progress)
-        slots: list[_Slot] = []
-        pending: list[tuple[str, Any]] = []
         try:
-            while queue or slots:
-                while queue and len(slots) < workers:
-                    name, chunk = queue.pop(0)
-                    slot = _Slot(ctx, name, chunk)
-                    if slot.send_next():
-                        slots.append(slot)
-                now = time.monotonic()
-                deadline = min(s.sent_at + timeout for s in slots) if slots else now
-                ready = wait([s.conn for s in slots if s.conn is not None], timeout=max(0.0, deadline - now))
-                for slot in list(slots):
-                    i = slot.current()
-                    out: Output | None = None
-                    if slot.conn in ready:
-                        try:
-                            out, extra, post_error = slot.conn.recv()
-                        except (EOFError, OSError):
-                            slot.proc.join(1)
-                            code = slot.proc.exitcode if slot.proc is not None else None
-                            out = Output("", 0.0, f"worker died (exit code {code})")
-                            slot.restart()
-                        else:
-                            if post_results is not None and extra is not None:
-                                post_results.setdefault(slot.name, {})[i] = extra
-                            if post_error is not None:
-                                tqdm.write(f"{slot.name}: `post` failed on {pages[i].page.page_id} in the worker ({post_error});"
-                                           " left out of post_results, for the caller to redo", file=sys.stderr)
-                    elif time.monotonic() - slot.sent_at >= timeout:
-                        out = Output("", timeout, f"timeout after {timeout:g}s")
-                        slot.restart()
-                    if out is None:
-                        continue
-                    results[slot.name][i] = out
-                    pending.append((keys[slot.name][i], out.to_json()))
-                    bar.update()
-                    slot.pos += 1
-                    if not slot.send_next():
-                        slots.remove(slot)
-                if len(pending) >= 200:
-                    store.put_many(pending)
-                    pending = []
+            _extract(todo, results, keys, store, timeout, workers or min(2, os.cpu_count() or 1), progress, post_results)
         finally:
-            for slot in slots:
-                slot.kill()
-            store.put_many(pending)
-            bar.close()
             _PAGES, _HTML, _POST = (), None, None
     store.close()
     final: dict[str, list[Output]] = {}
     for name, outs in results.items():
-        done = [o for o in outs if o is not None]
-        if len(done) != len(outs):
+        if any(o is None for o in outs):
             raise RuntimeError(f"{name}: some pages were never run")
-        final[name] = done
+        final[name] = outs  # type: ignore[assignment]
     return final
 
 
-def page_html(data: bytes) -> str:
+def _chunks(todo: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+    """Each system's pages in a few chunks, one worker process per chunk, the systems with the most
+    pages first: the two cores stay busy to the end instead of one slow extractor finishing alone."""
+    queue: list[tuple[str, list[int]]] = []
+    for name in sorted(todo, key=lambda n: -len(todo[n])):
+        idx = todo[name]
+        size = max(CHUNK_MIN, -(-len(idx) // CHUNKS))
+        queue.extend((name, idx[k : k + size]) for k in range(0, len(idx), size))
+    return queue
+
+
+def _extract(
+    todo: dict[str, list[int]],
+    results: dict[str, list[Output | None]],
+    keys: dict[str, list[str]],
+    store: Cache,
+    timeout: float,
+    workers: int,
+    progress: bool,
+    post_results: dict[str, dict[int, Any]] | None,
+) -> None:
+    """Run each system on its `todo` pages in worker processes, `workers` at a time, filling in
+    `results` and caching each output under its key as it comes."""
+    ctx = mp.get_context("fork")
+    queue = _chunks(todo)
+    bar = tqdm(total=sum(len(v) for v in todo.values()), desc="extract", unit="page", disable=not progress)
+    slots: list[_Slot] = []
+    pending: list[tuple[str, Any]] = []
+    try:
+        while queue or slots:
+            while queue and len(slots) < workers:
+                slot = _Slot(ctx, *queue.pop(0))
+                if slot.send_next():
+                    slots.append(slot)
+            ready = _wait(slots, timeout)
+            for slot in list(slots):
+                i = slot.current()
+                answer = _answer(slot, ready, timeout)
+                if answer is None:  # still working on page i
+                    continue
+                out, extra, post_error = answer
+                if post_results is not None and extra is not None:
+                    post_results.setdefault(slot.name, {})[i] = extra
+                if post_error is not None:
+                    tqdm.write(f"{slot.name}: `post` failed on {_PAGES[i].page.page_id} in the worker ({post_error});"
+                               " left out of post_results, for the caller to redo", file=sys.stderr)
+                results[slot.name][i] = out
+                pending.append((keys[slot.name][i], out.to_json()))
+                bar.update()
+                slot.pos += 1
+                if not slot.send_next():
+                    slots.remove(slot)
+            if len(pending) >= 200:
+                store.put_many(pending)
+                pending = []
+    finally:
+        for slot in slots:
+            slot.kill()
+        store.put_many(pending)
+        bar.close()
+
+
+def _wait(slots: list[_Slot], timeout: float) -> list[Any]:
+    """The connections of the slots that have answered, once one has or the first page's time is up."""
+    now = time.monotonic()
+    deadline = min(s.sent_at + timeout for s in slots) if slots else now
+    return wait([s.conn for s in slots if s.conn is not None], timeout=max(0.0, deadline - now))
+
+
+def _answer(slot: _Slot, ready: list[Any], timeout: float) -> tuple[Output, Any, str | None] | None:
+    """What the slot's worker answered on its current page (the output, what `post` made of it,
+    `post`'s error), or an error output when the worker died or overran `timeout` (then it is
+    replaced); None while the worker is still at it."""
+    if slot.conn in ready:
+        try:
+            return slot.conn.recv()  # type: ignore[union-attr]
+        except (EOFError, OSError):
+            slot.proc.join(1)
+            code = slot.proc.exitcode if slot.proc is not None else None
+            slot.restart()
+            return Output("", 0.0, f"worker died (exit code {code})"), None, None
+    if time.monotonic() - slot.sent_at >= timeout:
+        slot.restart()
+        return Output("", timeout, f"timeout after {timeout:g}s"), None, None
+    return None
+
+
+def decode_page(data: bytes) -> str:
     """Decoded page for extractors; undecodable input becomes an empty page (scored, not fatal)."""
     try:
         return decode_bytes(data)

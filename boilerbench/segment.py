@@ -33,7 +33,7 @@ from lxml import etree
 
 from . import compiled
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
-from .types import Block
+from .types import PAGE_FORMATS, Block, check_choice
 
 SEGMENTER_VERSION = "2"
 
@@ -223,6 +223,32 @@ def segment_tree(root: etree._Element) -> list[Block]:
     return walk_tree(root)
 
 
+class _Open:
+    """An element the walk has entered, or the sentinel standing for the root's parent: what
+    closing it, numbering its children and writing its xpath need."""
+
+    __slots__ = ("children", "element", "kind", "n", "parent", "tag", "xpath")
+
+    def __init__(self, element: Any, kind: int, tag: str, n: int, parent: _Open | None) -> None:
+        self.element = element
+        self.kind = kind
+        self.tag = tag
+        self.n = n  # its number among its parent's children of the same tag
+        self.parent = parent
+        self.children: dict[str, int] | None = None  # tag → its children of that tag so far
+        self.xpath: str | None = None  # written by `_xpath`, once a kept block is under it
+
+
+def _events(root: etree._Element) -> tuple[Any, Any, dict[Any, tuple[int, str]]]:
+    """The walk's events, the call that skips the subtree just started, and the tag kinds to read:
+    lxml's `iterwalk`, except for a bare comment / PI / entity, which the walk has always read as
+    one <html> element."""
+    if isinstance(root.tag, str):
+        walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+        return walker, walker.skip_subtree, _KINDS
+    return (("start", root), ("end", root)), None, {root.tag: (_BLOCK, "html")}
+
+
 def walk_tree(root: etree._Element) -> list[Block]:
     """`segment_tree` in Python: the reference walk, and the one for trees the compiled walk leaves.
 
@@ -231,29 +257,19 @@ def walk_tree(root: etree._Element) -> list[Block]:
     blocks only: ancestors' descriptors when the first block under them is kept (once per element,
     reused by later blocks), xpaths after the walk, when every sibling has been numbered.
     """
-    rows: list[tuple[Any, ...]] = []  # per block: (xpath node, tag, text, words, link_words, context, depth)
+    rows: list[tuple[Any, ...]] = []  # per block: (owner, tag, text, words, link_words, context, depth)
     pieces: list[str] = []  # text of the run in progress, from its first non-space piece on
     link_pieces: list[str] = []  # the pieces of it inside `<a>`
-    # The open (entered) elements, under a sentinel that stands for the root's parent:
-    # [element, kind, tag, n, {tag: children so far} or None], n numbering the element among its
-    # parent's children of the same tag.
-    stack: list[list[Any]] = [[None, _INLINE, "", 1, None]]
+    top = _Open(None, _INLINE, "", 1, None)  # the innermost open element; first, the root's parent
+    top.xpath = ""
+    stack = [top]  # the open elements, under the sentinel
     descs: list[str] = []  # `_describe` of stack[1:], made lazily
-    nodes: list[list[Any]] = [[None, "", 1, None, ""]]  # xpath nodes of stack[:], made lazily
-    valid = 1  # stack[:valid] is unchanged since descs and nodes were last extended
+    valid = 1  # stack[:valid] is unchanged since descs was last extended
     owners = [0]  # stack indices of the open block-level elements; 0: none (`/html`)
     link = pre = 0
     has_text = False
     html = isinstance(root.getroottree().parser, etree.HTMLParser)  # see `_cue_attributes`
-
-    if isinstance(root.tag, str):
-        walker: Any = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
-        skip_subtree = walker.skip_subtree
-        kinds: dict[Any, tuple[int, str]] = _KINDS  # a bare node's tag is lxml's Comment/PI/Entity factory
-    else:  # a bare comment / PI / entity: the walk has always read it as an <html> element
-        walker = (("start", root), ("end", root))
-        skip_subtree = None
-        kinds = {root.tag: (_BLOCK, "html")}
+    walker, skip_subtree, kinds = _events(root)
 
     def emit(owner: int) -> None:
         """Make the run in progress a block, if it has a letter or digit; clear it either way."""
@@ -268,29 +284,24 @@ def walk_tree(root: etree._Element) -> list[Block]:
         made = emit_text(raw, link_raw, pre > 0)
         if made is None:
             return
-        text, words, link_words = made
         size = len(stack)
-        del descs[valid - 1 :], nodes[valid:]  # those of elements closed since
+        del descs[valid - 1 :]  # those of elements closed since
         valid = size
         for i in range(len(descs) + 1, size):
-            rec = stack[i]
-            descs.append(_describe(rec[2], rec[0].items() if html else _cue_attributes(rec[0])))
+            el = stack[i].element
+            descs.append(_describe(stack[i].tag, el.items() if html else _cue_attributes(el)))
+        context = " ".join(descs)
         if owner:
-            for i in range(len(nodes), owner + 1):
-                rec = stack[i]  # node: [parent node, tag, n, parent's {tag: children}, xpath once known]
-                nodes.append([nodes[i - 1], rec[2], rec[3], stack[i - 1][4], None])
-            node, tag = nodes[owner], stack[owner][2]
-        else:
-            node, tag = None, "html"
-        rows.append((node, tag, text, words, link_words, " ".join(descs), size - 1))
+            rows.append((stack[owner], stack[owner].tag, *made, context, size - 1))
+        else:  # no block-level element is open: the block is the document's (`/html`)
+            rows.append((None, "html", *made, context, size - 1))
 
     for event, el in walker:
         if event == "start":
             kind, tag = kinds.get(el.tag) or _kind(el.tag)
-            parent = stack[-1]  # number el among its parent's children (entities under "")
-            kids = parent[4]
+            kids = top.children  # number el among its parent's children (entities under "")
             if kids is None:
-                kids = parent[4] = {}
+                kids = top.children = {}
             n = kids[tag] = kids.get(tag, 0) + 1
             if kind >= _BREAK:  # not entered: nothing inside is shown (its tail is, at "end")
                 skip_subtree()
@@ -307,12 +318,12 @@ def walk_tree(root: etree._Element) -> list[Block]:
                     pre += 1
             elif kind == _LINK:
                 link += 1
-            stack.append([el, kind, tag, n, None])
+            top = _Open(el, kind, tag, n, top)
+            stack.append(top)
             text = el.text
         else:  # "end" (of an entered element, or of a skipped one), "comment", "pi"
-            rec = stack[-1]
-            if rec[0] is el:
-                kind = rec[1]
+            if top.element is el:
+                kind = top.kind
                 if kind >= _BLOCK:
                     if has_text:
                         emit(owners[-1])
@@ -323,6 +334,7 @@ def walk_tree(root: etree._Element) -> list[Block]:
                 elif kind == _LINK:
                     link -= 1
                 stack.pop()
+                top = stack[-1]
                 if len(stack) < valid:
                     valid = len(stack)
             text = el.tail
@@ -339,7 +351,7 @@ def walk_tree(root: etree._Element) -> list[Block]:
                     link_pieces.append(text)
     if has_text:
         emit(owners[-1])
-    return [Block(i, _xpath(node) if node else "/html", *fields) for i, (node, *fields) in enumerate(rows)]
+    return [Block(i, _xpath(owner) if owner else "/html", *fields) for i, (owner, *fields) in enumerate(rows)]
 
 
 # `\w` on ASCII, as a byte map: word characters → "1", others → "0".
@@ -390,20 +402,23 @@ def _word_count(text: str) -> int:
     return _ascii_word_count(text) if text.isascii() else len(tokenize(text))
 
 
-def _xpath(node: list[Any]) -> str:
-    """The xpath of a block owner's node, as lxml's getpath writes it (`[n]` only when the parent
-    has more than one child of that tag), writing those of its ancestors on the way: each is
-    written once, then shared by the blocks under it."""
+def _xpath(owner: _Open) -> str:
+    """The xpath of a block's owner element, as lxml's getpath writes it (`[n]` only when the
+    parent has more than one child of that tag), writing those of its ancestors on the way: each
+    is written once, then shared by the blocks under it."""
     todo = []
-    up = node
-    while up[4] is None:  # (a loop, not recursion: pages nest thousands of levels deep)
+    up: _Open | None = owner
+    while up is not None and up.xpath is None:  # (a loop, not recursion: pages nest thousands of levels deep)
         todo.append(up)
-        up = up[0]
+        up = up.parent
+    assert up is not None and up.xpath is not None  # the climb ends at the sentinel's "" at the latest
+    xpath = up.xpath
     while todo:
         up = todo.pop()
-        parent, tag, n, siblings, _ = up
-        up[4] = parent[4] + (f"/{tag}[{n}]" if siblings[tag] > 1 else "/" + tag)
-    return node[4]
+        siblings = up.parent.children if up.parent is not None else None
+        assert siblings is not None  # up was numbered among them
+        xpath = up.xpath = xpath + (f"/{up.tag}[{up.n}]" if siblings[up.tag] > 1 else "/" + up.tag)
+    return xpath
 
 
 def segment_text(source: str | bytes) -> list[Block]:
@@ -432,11 +447,9 @@ def segment_text(source: str | bytes) -> list[Block]:
 
 
 def segment(source: str | bytes, fmt: str = "html") -> list[Block]:
-    """Dispatch on page format: "html" or "text"."""
-    if fmt == "text":
+    """Dispatch on page format: one of `PAGE_FORMATS`."""
+    if check_choice("fmt", fmt, PAGE_FORMATS) == "text":
         return segment_text(source)
-    if fmt != "html":
-        raise ValueError(f"unknown page format {fmt!r} (expected 'html' or 'text')")
     return segment_html(source)
 
 

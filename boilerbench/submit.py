@@ -130,28 +130,28 @@ def match(entries: list[tuple[int, Entry]], labeled: list[LabeledPage], path: Pa
     no row to build its line from): it is taken as keeping nothing."""
     by_id = {lp.page.page_id: lp for lp in labeled}
     seen: dict[str, int] = {}
-    for lineno, e in entries:
+    for lineno, entry in entries:
         where = f"{path}:{lineno}"
-        if e.page_id not in by_id:
-            raise SubmissionError(f"{where}: unknown page_id {e.page_id!r} (not a {SPLIT} page)")
-        if e.page_id in seen:
-            raise SubmissionError(f"{where}: duplicate page_id {e.page_id!r} (first on line {seen[e.page_id]})")
-        seen[e.page_id] = lineno
-        n = len(by_id[e.page_id].blocks)
-        if e.labels is not None and len(e.labels) != n:
-            raise SubmissionError(f"{where}: {len(e.labels)} labels for page {e.page_id!r}, which has {n} blocks")
+        if entry.page_id not in by_id:
+            raise SubmissionError(f"{where}: unknown page_id {entry.page_id!r} (not a {SPLIT} page)")
+        if entry.page_id in seen:
+            raise SubmissionError(f"{where}: duplicate page_id {entry.page_id!r} (first on line {seen[entry.page_id]})")
+        seen[entry.page_id] = lineno
+        n = len(by_id[entry.page_id].blocks)
+        if entry.labels is not None and len(entry.labels) != n:
+            raise SubmissionError(f"{where}: {len(entry.labels)} labels for page {entry.page_id!r}, which has {n} blocks")
     missing = [pid for pid in by_id if pid not in seen and by_id[pid].blocks]
     if missing:
         raise SubmissionError(f"{path}: {len(missing)} {SPLIT} page(s) missing, e.g. {', '.join(missing[:5])}")
     mine = {pid: Entry(pid, None, ()) for pid in by_id if pid not in seen}
-    mine.update((e.page_id, e) for _, e in entries)
+    mine.update((entry.page_id, entry) for _, entry in entries)
     return [mine[lp.page.page_id] for lp in labeled]
 
 
-def scored(lp: LabeledPage, e: Entry) -> Scored:
+def entry_scored(lp: LabeledPage, entry: Entry) -> Scored:
     """What the scorers need of one entry: text is projected onto blocks, labels are the decisions
     (their word F1 is measured on the kept blocks' text, as for the reference rows)."""
-    return kept_scored(lp, e.labels) if e.labels is not None else output_scored(lp, e.text or "")
+    return kept_scored(lp, entry.labels) if entry.labels is not None else output_scored(lp, entry.text or "")
 
 
 def submit(
@@ -173,14 +173,14 @@ def submit(
     pages = corpus.select(split=SPLIT)
     labeled = load_labeled(corpus, pages)
     ordered = match(entries, labeled, path)
-    results = [scored(lp, e) for lp, e in zip(labeled, ordered)]
+    results = [entry_scored(lp, entry) for lp, entry in zip(labeled, ordered)]
     report = score_report(labeled, {name: results}, {name: None}, kind="submission")
     metrics = report["systems"][name]
     metrics.pop("vs_best", None)  # a paired test needs the baselines' per-page results
     report.update(dataset_revision=corpus.revision(), split=SPLIT)
     submitted = {
         "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-        "format": "/".join(sorted({"labels" if e.labels is not None else "text" for e in ordered})),
+        "format": "/".join(sorted({"labels" if entry.labels is not None else "text" for entry in ordered})),
         **({"url": url} if url else {}),
         **({"description": description} if description else {}),
     }

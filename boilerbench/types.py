@@ -1,7 +1,9 @@
-"""The records every stage passes on: pages, their gold, their blocks and block labels."""
+"""The records every stage passes on (pages, their gold, their blocks and block labels) and the
+choice sets every stage checks against."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,8 +20,23 @@ def decode_bits(bits: str) -> tuple[bool, ...]:
     return tuple(c == "1" for c in bits)
 
 
+# The choice sets, one constant each: argparse's `choices=` and `check_choice` read the same one.
 # WCXB's page types, the ones the classifier's page-type model predicts.
 PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "product", "service")
+PAGE_FORMATS = ("html", "text")  # `Page.fmt`: HTML, or a crawl's text dump (one block per line)
+CLEAN_MODES = ("auto", *PAGE_FORMATS)  # how `clean` reads an input: as one format, or detected
+CLEAN_OUTPUTS = ("text", "jsonl")  # what `clean` writes: the kept text, or a JSON object per block
+SPLITS = ("train", "validation", "test")  # trained on, tuned on, scored on
+PAGE_SPLITS = (*SPLITS, "excluded")  # `Page.split`: "excluded" pages are in none (see `corpora.build`)
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    """`value` if it is one of `choices`; else the ValueError every entry point words the same way
+    (scikit-learn's `validate_params` is the model: one message format for every bad value)."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+    return value
+
 
 @dataclass(frozen=True)
 class Page:
@@ -33,10 +50,10 @@ class Page:
     license: str
     page_type: str | None
     language: str
-    split: str
+    split: str  # one of PAGE_SPLITS
     sha256: str
     archive: str
-    fmt: str = "html"  # "html" or "text" (a crawl's text dump: one block per line)
+    fmt: str = "html"  # one of PAGE_FORMATS
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -62,7 +62,7 @@ def test_bench_systems_without_trafilatura(corpus, pages, capsys) -> None:
         assert sorted(s["runs_pages_per_s"])[1] == s["pages_per_s"]  # the median run
         assert s["peak_rss_mb"] > 0 and s["rss_growth_mb"] >= 0
         assert "vs_trafilatura" not in s  # nothing to compare with
-    assert r["systems"]["boilerbench"]["version"] == systems.load("boilerbench").version
+    assert r["systems"]["boilerbench"]["version"] == systems.load_system("boilerbench").version
 
 
 def test_bench_systems_with_trafilatura(with_trafilatura) -> None:
@@ -76,7 +76,7 @@ def test_bench_systems_with_trafilatura(with_trafilatura) -> None:
         assert s["pages_per_s"] > 0
         assert s["vs_trafilatura"] > 0
         assert s["vs_trafilatura"] == round(s["pages_per_s"] / base, 2)
-        assert s["version"] == systems.load(name).version
+        assert s["version"] == systems.load_system(name).version
     assert r["systems"]["trafilatura"]["vs_trafilatura"] == 1.0
 
 

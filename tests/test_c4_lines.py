@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from boilerbench import systems
-from boilerbench.runner import page_html
+from boilerbench.runner import decode_page
 from boilerbench.segment import segment_html
 from boilerbench.systems.c4_lines import extract, keep_line
 
@@ -91,7 +91,7 @@ def test_pre_lines_are_judged_one_by_one() -> None:
 @pytest.mark.parametrize("fixture", ["jefftk", "erikdemaine", "autopresse"])
 def test_real_page_gives_a_subset_of_its_lines(request: pytest.FixtureRequest, fixture: str) -> None:
     rp = request.getfixturevalue(fixture)
-    html = page_html(rp.data)  # decoded as the evaluator decodes pages for extractors
+    html = decode_page(rp.data)  # decoded as the evaluator decodes pages for extractors
     out = extract(html)
     page_lines = [line for b in segment_html(html) for line in b.text.split("\n")]
     kept = out.split("\n")
@@ -105,7 +105,7 @@ def test_real_page_gives_a_subset_of_its_lines(request: pytest.FixtureRequest, f
 
 
 def test_real_page_drops_the_menu(jefftk) -> None:
-    kept = extract(page_html(jefftk.data)).split("\n")
+    kept = extract(decode_page(jefftk.data)).split("\n")
     assert "Contact" not in kept and "Posts" not in kept
     assert any(line.startswith("Most of my stuff lives in the cloud") for line in kept)
     # the rsync lines of the <pre> end without punctuation: dropped one by one
@@ -113,7 +113,7 @@ def test_real_page_drops_the_menu(jefftk) -> None:
 
 
 def test_registered_as_a_text_system() -> None:
-    s = systems.load("c4-lines")
+    s = systems.load_system("c4-lines")
     assert s.kind == "text"
     assert s.fn is extract
     assert s.fn(_page(*GOOD), None, None) == "\n".join(GOOD)

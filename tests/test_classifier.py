@@ -1,6 +1,6 @@
-"""The block classifier: the shipped models load and classify a real page, `load` refuses files it
-must not trust, and a model trained on a small slice of the bundled corpus (into tmp_path) beats
-keeping everything on held-out test pages."""
+"""The block classifier: the shipped models load and classify a real page, `load_model` refuses
+files it must not trust, and a model trained on a small slice of the bundled corpus (into tmp_path)
+beats keeping everything on held-out test pages."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from boilerbench.classifier import (
     as_lines,
     feature_names,
     fit_and_select,
-    load,
+    load_model,
     make_pipeline,
     shipped,
     training_data,
@@ -70,7 +70,7 @@ def _block_f1(labels, kept) -> float:
 
 @pytest.mark.parametrize("mode", ["html", "text"])
 def test_load_shipped_models(mode: str) -> None:
-    clf = load(mode)
+    clf = load_model(mode)
     assert isinstance(clf, BlockClassifier)
     assert clf.mode == mode
     assert isinstance(clf.pipeline, Pipeline)
@@ -92,12 +92,12 @@ def test_load_shipped_models(mode: str) -> None:
 
 def test_load_unknown_mode() -> None:
     with pytest.raises(ValueError, match="mode must be one of"):
-        load("pdf")
+        load_model("pdf")
 
 
 def test_load_missing_model_names_train(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="train") as info:
-        load("html", folder=tmp_path)
+        load_model("html", folder=tmp_path)
     assert "boilerbench-html.skops" in str(info.value)
 
 
@@ -110,7 +110,7 @@ def test_load_a_copy_of_the_shipped_model(tmp_path: Path, jefftk) -> None:
     """The control for the refusals below: a faithful copy loads and scores as the original."""
     _copy_shipped("html", tmp_path)
     blocks = segment_html(jefftk.data)
-    assert np.array_equal(load("html", folder=tmp_path).scores(blocks), shipped("html").scores(blocks))
+    assert np.array_equal(load_model("html", folder=tmp_path).scores(blocks), shipped("html").scores(blocks))
 
 
 def test_load_refuses_a_features_version_mismatch(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_load_refuses_a_features_version_mismatch(tmp_path: Path) -> None:
     meta["features_version"] = FEATURES_VERSION + "-old"
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ValueError, match="features"):
-        load("text", folder=tmp_path)
+        load_model("text", folder=tmp_path)
 
 
 def _save_pipeline(pipeline: Pipeline, folder: Path, mode: str = "html") -> None:
@@ -137,7 +137,7 @@ def test_load_refuses_a_foreign_type(tmp_path: Path) -> None:
     ok.named_steps["features"].fit([])
     ok.named_steps["features"].notes_ = collections.OrderedDict(a=1)
     _save_pipeline(ok, tmp_path)
-    assert load("html", folder=tmp_path).pipeline.named_steps["features"].notes_ == {"a": 1}
+    assert load_model("html", folder=tmp_path).pipeline.named_steps["features"].notes_ == {"a": 1}
     # refused: a fractions.Fraction attribute
     bad = make_pipeline(False)
     bad.set_params(model=base.named_steps["model"])
@@ -146,7 +146,7 @@ def test_load_refuses_a_foreign_type(tmp_path: Path) -> None:
     _save_pipeline(bad, tmp_path)
     assert "fractions.Fraction" in sio.get_untrusted_types(file=tmp_path / "boilerbench-html.skops")
     with pytest.raises(ValueError, match=r"untrusted types \['fractions.Fraction'\]"):
-        load("html", folder=tmp_path)
+        load_model("html", folder=tmp_path)
 
 
 def test_load_refuses_a_model_that_runs_code(tmp_path: Path, jefftk) -> None:
@@ -166,8 +166,8 @@ def test_load_refuses_a_model_that_runs_code(tmp_path: Path, jefftk) -> None:
     _save_pipeline(evil, tmp_path)
     assert "builtins.exec" in sio.get_untrusted_types(file=tmp_path / "boilerbench-html.skops")
     with pytest.raises(ValueError, match="untrusted"):
-        clf = load("html", folder=tmp_path)
-        # reached only when load accepted the file: show what that costs
+        clf = load_model("html", folder=tmp_path)
+        # reached only when load_model accepted the file: show what that costs
         try:
             clf.scores(segment_html(jefftk.data))
         except TypeError:
@@ -340,7 +340,7 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert path == folder / "boilerbench-html.skops" and path.is_file()
     assert (folder / "boilerbench-html.json").is_file()
     assert sorted(p.name for p in folder.iterdir()) == ["boilerbench-html.json", "boilerbench-html.skops"]
-    loaded = load("html", folder=folder)
+    loaded = load_model("html", folder=folder)
     assert loaded.threshold == clf.threshold and loaded.type_thresholds == clf.type_thresholds
     assert loaded.threshold in THRESHOLDS
     assert set(loaded.type_thresholds) <= {"article"}
@@ -370,7 +370,7 @@ def test_trained_model_beats_all_text_on_held_out_pages(trained, labeled_slice) 
     _, folder, _, _, _ = trained
     _, _, test_lp = labeled_slice
     assert all(lp.page.split == "test" and lp.page.source == "wcxb" for lp in test_lp)
-    clf = load("html", folder=folder)
+    clf = load_model("html", folder=folder)
     model, all_text = [], []
     for lp in test_lp:
         labels = [b.label for b in lp.blocks]

@@ -19,8 +19,8 @@ from boilerbench.align import project
 from boilerbench.corpora.store import Corpus
 from boilerbench.evaluate import evaluate, format_table, reference_scored, resolve, score_system
 from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import Output, page_html
-from boilerbench.systems import load
+from boilerbench.runner import Output, decode_page
+from boilerbench.systems import load_system
 from boilerbench.text import bag_of_words
 from boilerbench.types import CONTENT
 
@@ -111,7 +111,7 @@ def test_report_keys(first_run, small: Corpus) -> None:
         assert {"en", "de", "zh"} <= set(row["by_language"])
     for name in REAL:
         row = report["systems"][name]
-        assert row["version"] == metadata.version(load(name).package)
+        assert row["version"] == metadata.version(load_system(name).package)
         assert row["kind"] == "system"
         assert row["pages_per_s"] is not None and row["pages_per_s"] > 0
     for name in ("all-text", "nothing", "oracle"):
@@ -213,8 +213,8 @@ def test_nothing_scores_zero_where_the_gold_has_content(first_run, labeled) -> N
 def test_real_system_page_scores_match_a_direct_run(first_run, labeled, small: Corpus, name: str) -> None:
     """Runner + projection + scoring agree with calling the extractor here and scoring by hand."""
     _, per_page, _ = first_run
-    system = load(name)
-    html = {p.page_id: page_html(d) for p, d in small.iter_bytes(lp.page for lp in labeled)}
+    system = load_system(name)
+    html = {p.page_id: decode_page(d) for p, d in small.iter_bytes(lp.page for lp in labeled)}
     results = {r.page_id: r for r in per_page[name]}
     assert set(results) == set(PAGE_IDS)
     for lp in labeled:
@@ -305,7 +305,7 @@ def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: py
     code = cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text,bogus-extractor", "--json", str(out)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "bogus-extractor" in err and "unknown system" in err
+    assert "system must be one of" in err and "got 'bogus-extractor'" in err
     assert not out.exists()
 
 

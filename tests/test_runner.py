@@ -15,7 +15,7 @@ import pytest
 from boilerbench import systems
 from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import Output, page_html, run_systems
+from boilerbench.runner import Output, decode_page, run_systems
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `tests.fake_systems` must import here and in the forked workers
@@ -48,7 +48,7 @@ def real_pages():
     by_id = {p.page_id: p for p in corpus.pages}
     pages = [by_id[i] for i in PAGE_IDS]
     labeled = load_labeled(corpus, pages, workers=1, progress=False, cache=False)
-    html = [page_html(corpus.read(p)) for p in pages]
+    html = [decode_page(corpus.read(p)) for p in pages]
     assert all(h.strip() for h in html)
     return labeled, html
 
@@ -60,7 +60,7 @@ def fakes(monkeypatch: pytest.MonkeyPatch, real_pages):
     for name, target in FAKES.items():
         monkeypatch.setitem(systems.REGISTRY, name, target)
     monkeypatch.setenv(fake_systems.MARKER_ENV, labeled[MARKED].page.url)
-    return {name: systems.load(name) for name in FAKES}
+    return {name: systems.load_system(name) for name in FAKES}
 
 
 class _Html:
@@ -174,7 +174,7 @@ def test_cached_output_depends_on_the_language_the_extractor_was_given(real_page
     i = PAGE_IDS.index("trafeval-0041")  # a German page: jusText keeps its text only with the German stop list
     lp = labeled[i]
     assert lp.page.language == "de"
-    justext_ = systems.load("justext")
+    justext_ = systems.load_system("justext")
     as_german = justext_.fn(html[i], lp.page.url, "de")
     as_english = justext_.fn(html[i], lp.page.url, "en")
     assert as_german.strip() and as_german != as_english  # the language really changes the output

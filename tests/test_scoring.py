@@ -14,7 +14,7 @@ from boilerbench import scoring
 from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import page_html
+from boilerbench.runner import decode_page
 from boilerbench.scoring import PageResult
 from boilerbench.types import BOILERPLATE, CONTENT
 
@@ -168,13 +168,13 @@ _REAL_PAIRS = [
 
 @pytest.mark.parametrize(("page_id", "system"), _REAL_PAIRS)
 def test_word_scores_match_wcxb_formula_on_real_pages(corpus: Corpus, page_id: str, system: str) -> None:
-    from boilerbench.systems import load
+    from boilerbench.systems import load_system
 
     page = _page(corpus, page_id)
     gold = corpus.gold[page_id].text
     assert gold  # full-gold WCXB page
-    html = page_html(corpus.read(page))
-    output = load(system).fn(html, page.url, page.language)
+    html = decode_page(corpus.read(page))
+    output = load_system(system).fn(html, page.url, page.language)
     assert output.strip(), f"{system} extracted nothing from {page_id}"
     got = _word_tuple(scoring.word_scores(output, gold))
     assert got == pytest.approx(wcxb_word_prf(output, gold), abs=1e-12)

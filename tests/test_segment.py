@@ -8,7 +8,7 @@ import time
 import pytest
 from lxml import etree
 
-from boilerbench.segment import MAX_BYTES, SegmentError, parse_html, segment, segment_html, segment_text
+from boilerbench.segment import MAX_BYTES, SegmentError, parse_html, segment, segment_html, segment_text, walk_tree
 
 
 def texts(html: str | bytes) -> list[str]:
@@ -145,6 +145,23 @@ def test_xpath_tag_depth_are_sane(fixture: str, request: pytest.FixtureRequest) 
         assert b.words > 0 and b.text == b.text.strip()
 
 
+def test_python_walk_writes_lxml_xpaths_on_real_pages(corpus) -> None:
+    """`walk_tree` (the Python walk, whatever the compiled one does) on every 30th page of the
+    corpus: each block's xpath is what lxml's own `getpath` writes for the one element it names."""
+    pages = [p for p in corpus.select() if p.fmt == "html"][::30]
+    blocks = 0
+    for p, data in corpus.iter_bytes(pages):
+        root = parse_html(data)
+        if root is None:
+            continue
+        tree = root.getroottree()
+        for b in walk_tree(root):
+            found = tree.xpath(b.xpath)
+            assert len(found) == 1 and tree.getpath(found[0]) == b.xpath, (p.page_id, b)
+            blocks += 1
+    assert blocks > 10_000
+
+
 def test_context_holds_class_id_role() -> None:
     blocks = segment_html(page("<nav class='main-menu top' id='site nav' role='navigation'><a href='/'>Home</a></nav>"))
     assert blocks[0].context == "html body nav.main-menu.top#site_nav@navigation"
@@ -195,7 +212,7 @@ def test_text_page_drops_lines_without_words() -> None:
 
 
 def test_unknown_format() -> None:
-    with pytest.raises(ValueError, match="format"):
+    with pytest.raises(ValueError, match="fmt must be one of 'html', 'text'"):
         segment(b"<p>x</p>", "pdf")
 
 

@@ -16,7 +16,7 @@ from boilerbench import systems
 from boilerbench.align import project
 from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import page_html
+from boilerbench.runner import decode_page
 from boilerbench.systems import ModelSystemModule, Requirement, SystemModule
 
 if sys.version_info >= (3, 11):
@@ -40,7 +40,7 @@ def real_page():
     assert page.source == "wcxb" and page.split == "test"
     [lp] = load_labeled(corpus, [page], workers=1, progress=False, cache=False)
     assert len(lp.blocks) > 20
-    return lp, page_html(corpus.read(page))
+    return lp, decode_page(corpus.read(page))
 
 
 _VERSION_RE = re.compile(r"^\d+(\.\d+)+([.-]?(a|b|rc|post|dev)\d*)*(\+[\w.]+)?$")
@@ -49,7 +49,7 @@ _VERSION_RE = re.compile(r"^\d+(\.\d+)+([.-]?(a|b|rc|post|dev)\d*)*(\+[\w.]+)?$"
 @pytest.mark.parametrize("name", list(systems.REGISTRY))
 def test_registered_system_contract(name: str, real_page) -> None:
     lp, html = real_page
-    s = systems.load(name)
+    s = systems.load_system(name)
     assert s.name == name
     assert s.kind in ("text", "blocks")
     if s.package:  # a PyPI extractor: its version is the installed distribution's version
@@ -104,7 +104,7 @@ def _norm(name: str | None) -> str:
 
 @pytest.mark.parametrize("name", systems.REFERENCE)
 def test_reference_rows_load(name: str) -> None:
-    s = systems.load(name)
+    s = systems.load_system(name)
     assert s.kind == "reference"
     assert s.package is None
     assert s.version == boilerbench.__version__
@@ -118,7 +118,7 @@ def test_available_lists_registry_and_references() -> None:
 @pytest.mark.parametrize("name", ["no-such-system", "", "Trafilatura", "trafilatura "])
 def test_unknown_name_raises_key_error(name: str) -> None:
     with pytest.raises(KeyError, match="unknown system"):
-        systems.load(name)
+        systems.load_system(name)
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_unknown_name_raises_key_error(name: str) -> None:
 def test_missing_module_raises_missing_system(monkeypatch: pytest.MonkeyPatch, target: str) -> None:
     monkeypatch.setitem(systems.REGISTRY, "ghost", target)
     with pytest.raises(systems.MissingSystem) as info:
-        systems.load("ghost")
+        systems.load_system("ghost")
     msg = str(info.value)
     assert msg.startswith("ghost: not installed")
     assert "boilerbench_missing_" in msg
@@ -143,7 +143,7 @@ def test_missing_requirement_names_the_pip_package_and_its_extra(monkeypatch: py
     monkeypatch.setitem(systems.REGISTRY, "ghost", "tests.fake_systems:extract_raise")
     monkeypatch.setattr(fake_systems, "REQUIRES", (Requirement("boilerbench_absent_mod", pip="absent-dist", extra="crawl"),))
     with pytest.raises(systems.MissingSystem) as info:
-        systems.load("ghost")
+        systems.load_system("ghost")
     assert str(info.value) == 'ghost: absent-dist not installed (no module boilerbench_absent_mod); pip install -e ".[crawl]"'
 
 
@@ -164,19 +164,19 @@ def test_a_module_breaking_the_contract_is_refused(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(systems.REGISTRY, "ghost", "tests.fake_systems:extract_raise")
     monkeypatch.setattr(fake_systems, attr, value, raising=False)
     with pytest.raises(TypeError, match=message):
-        systems.load("ghost")
+        systems.load_system("ghost")
 
 
 def test_a_module_without_the_contract_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(systems.REGISTRY, "ghost", "boilerbench.systems._html:html_to_text")  # a helper, not a system
     with pytest.raises(TypeError, match="must declare KIND"):
-        systems.load("ghost")
+        systems.load_system("ghost")
 
 
 def test_dotted_registry_path_is_absolute(monkeypatch: pytest.MonkeyPatch) -> None:
     """A module path with a dot is imported as is (how tests and plug-ins register systems)."""
     monkeypatch.setitem(systems.REGISTRY, "visible-text", "tests.fake_systems:visible_text")
-    s = systems.load("visible-text")
+    s = systems.load_system("visible-text")
     assert s.kind == "text"
     assert s.package is None and s.version == boilerbench.__version__
     assert s.fn is fake_systems.visible_text

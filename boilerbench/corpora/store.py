@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from ..types import Gold, Page
+from ..types import PAGE_SPLITS, Gold, Page, check_choice
 
 SHARD_PAGES = 200
 SHARD_BYTES = 60_000_000
@@ -73,7 +73,9 @@ class Corpus:
         return cls(root=root, pages=pages)
 
     def select(self, split: str | None = None, source: str | None = None) -> list[Page]:
-        """Pages of a split ("train", "validation", "test", "excluded"; None = all) and/or source."""
+        """Pages of a split (one of `PAGE_SPLITS`; None = all) and/or source."""
+        if split is not None:
+            check_choice("split", split, PAGE_SPLITS)
         return [
             p for p in self.pages if (split is None or p.split == split) and (source is None or p.source == source)
         ]

@@ -32,14 +32,12 @@ from datatrove.pipeline.readers import WarcReader
 from datatrove.utils.logging import logger
 from datatrove.utils.typeshelper import StatHints
 
-from ..classifier import shipped
+from ..classifier import MODEL_MODES, shipped
 from ..clean import classify
 from ..runner import one_core
 from ..text import to_utf8
-from ..types import encode_bits
+from ..types import CLEAN_MODES, check_choice, encode_bits
 from ..warc import WarcStats, iter_records
-
-MODES = ("auto", "html", "text")
 
 
 @lru_cache(maxsize=1)
@@ -94,9 +92,7 @@ class BoilerbenchExtractor(BaseExtractor):
 
     def __init__(self, mode: str = "auto", timeout: float = 1.0, add_metadata: bool = False):
         super().__init__(timeout)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        self.mode = mode
+        self.mode = check_choice("mode", mode, CLEAN_MODES)
         self.add_metadata = add_metadata
 
     def extract(self, text: str) -> str:
@@ -110,7 +106,7 @@ class BoilerbenchExtractor(BaseExtractor):
         same timeout and the same stats. The models are loaded here, in the task's process, before
         the sandbox process is forked from it: a sandbox (and each one that replaces a killed one)
         starts with them, and loading them never counts against a document's timeout."""
-        for mode in (("html", "text") if self.mode == "auto" else (self.mode,)):
+        for mode in (MODEL_MODES if self.mode == "auto" else (self.mode,)):
             shipped(mode)
         with _ForkedSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:

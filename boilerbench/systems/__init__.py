@@ -10,9 +10,9 @@ defines the function its registry line names:
   of `segment.segment_html(html)`.
 
 A module imports its packages inside the functions that use them (as datatrove's extractors do):
-the module itself always imports, so `load` can check what it declares first and name the pip
-package and the extra that installs what is missing. A system that also runs on files of its own
-(the classifier's trained model) satisfies `ModelSystemModule` as well. Reference rows
+the module itself always imports, so `load_system` can check what it declares first and name the
+pip package and the extra that installs what is missing. A system that also runs on files of its
+own (the classifier's trained model) satisfies `ModelSystemModule` as well. Reference rows
 (`all-text`, `nothing`, `oracle`) are computed from the labels by the evaluator.
 """
 
@@ -40,8 +40,8 @@ REGISTRY: dict[str, str] = {
     "html-text": "html_text:extract",
     "news-please": "news_please:extract",
     "c4-lines": "c4_lines:extract",
-    "boilerbench": "boilerbench:predict_html",
-    "boilerbench-text": "boilerbench:predict_text",
+    "boilerbench": "shipped_classifier:predict_html",
+    "boilerbench-text": "shipped_classifier:predict_text",
 }
 REFERENCE = ("all-text", "nothing", "oracle")
 KINDS = ("text", "blocks")
@@ -81,7 +81,7 @@ class SystemModule(Protocol):
 
     @property
     def REQUIRES(self) -> tuple[Requirement, ...]:
-        """What `load` imports first; the first one's installed version is the system's."""
+        """What `load_system` imports first; the first one's installed version is the system's."""
 
 
 @runtime_checkable
@@ -103,7 +103,7 @@ _MODEL_HOOKS = tuple(n for n in vars(ModelSystemModule) if not n.startswith("_")
 
 
 def _nothing() -> None:
-    """The warm-up of a system that is only its packages: `load` has imported them."""
+    """The warm-up of a system that is only its packages: `load_system` has imported them."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def installed_version(requires: Sequence[Requirement]) -> str:
         return "unknown"
 
 
-def load(name: str) -> System:
+def load_system(name: str) -> System:
     """Import a registered system and what it requires; MissingSystem if anything is absent."""
     if name in REFERENCE:
         return System(name, "reference", (), __version__, lambda *a: None)

@@ -1,4 +1,5 @@
-"""The project's own block classifier (`classifier.py`) as a system: HTML mode and text mode.
+"""The project's own block classifier (`classifier.py`), its shipped models, as a system: HTML mode
+(registered as "boilerbench") and text mode ("boilerbench-text").
 
 `predict_html` decides on the page's blocks directly; `predict_text` sees the page only as a crawl's
 text dump (one line per block line, no markup) and a block is kept when at least half its lines are.
@@ -7,7 +8,7 @@ text dump (one line per block line, no markup) and a block is kept when at least
 from __future__ import annotations
 
 from .. import __version__
-from ..classifier import MODEL_DIR, as_lines, model_hash, shipped
+from ..classifier import MODEL_DIR, MODEL_MODES, as_lines, model_hash, shipped
 from ..segment import segment_html
 
 KIND = "blocks"
@@ -16,7 +17,7 @@ REQUIRES = ()  # this project's own code; its model files are what `missing` che
 
 def missing() -> str | None:
     """Why the system cannot run (no trained model), or None."""
-    absent = [m for m in ("html", "text") if not (MODEL_DIR / f"boilerbench-{m}.skops").is_file()]
+    absent = [m for m in MODEL_MODES if not (MODEL_DIR / f"boilerbench-{m}.skops").is_file()]
     return f"no trained model ({', '.join(absent)}); run `python -m boilerbench train`" if absent else None
 
 
@@ -27,8 +28,8 @@ def version() -> str:
 
 def warm_up() -> None:
     """Load both models before the clock starts: pages/s is about pages, not start-up."""
-    shipped("html")
-    shipped("text")
+    for mode in MODEL_MODES:
+        shipped(mode)
 
 
 def predict_html(html: str) -> list[bool]:

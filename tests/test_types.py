@@ -1,0 +1,96 @@
+"""The choice sets: one constant each, read by argparse and by `check_choice`, and every public entry
+point refusing a value outside its set with the one message `check_choice` words."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from boilerbench import classifier, clean, cli, render
+from boilerbench.evaluate import resolve
+from boilerbench.segment import segment
+from boilerbench.systems import available
+from boilerbench.types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, check_choice
+
+
+def message(name: str, value: object, choices: tuple[str, ...]) -> str:
+    return f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}"
+
+
+def test_check_choice() -> None:
+    assert check_choice("mode", "html", PAGE_FORMATS) == "html"
+    with pytest.raises(ValueError) as info:
+        check_choice("mode", "pdf", PAGE_FORMATS)
+    assert str(info.value) == "mode must be one of 'html', 'text'; got 'pdf'"
+    with pytest.raises(ValueError, match=re.escape("got None")):
+        check_choice("split", None, SPLITS)
+
+
+def _extractor(mode: str) -> Any:
+    datatrove = pytest.importorskip("boilerbench.integrations.datatrove")  # an optional extra
+    return datatrove.BoilerbenchExtractor(mode=mode)
+
+
+# entry point → (its call on the bundled corpus, the parameter's name, the bad value, the choice set)
+ENTRY_POINTS: dict[str, tuple[Callable[[Any], Any], str, str, tuple[str, ...]]] = {
+    "segment.segment": (lambda c: segment(b"<p>x</p>", "pdf"), "fmt", "pdf", PAGE_FORMATS),
+    "classifier.load_model": (lambda c: classifier.load_model("pdf"), "mode", "pdf", classifier.MODEL_MODES),
+    "classifier.train": (lambda c: classifier.train(c, modes=["html", "pdf"]), "mode", "pdf", classifier.MODEL_MODES),
+    "clean.classify": (lambda c: clean.classify("<p>x</p>", "pdf"), "mode", "pdf", CLEAN_MODES),
+    "clean.clean_bytes": (lambda c: clean.clean_bytes(b"<p>x</p>", "auto", "xml"), "output", "xml", CLEAN_OUTPUTS),
+    "BoilerbenchExtractor": (lambda c: _extractor("pdf"), "mode", "pdf", CLEAN_MODES),
+    "evaluate.resolve": (lambda c: resolve("trafilatura,bogus"), "system", "bogus", tuple(available())),
+    "Corpus.select": (lambda c: c.select(split="tset"), "split", "tset", PAGE_SPLITS),
+    "render.render_text": (lambda c: render.render_text("<p>x</p>", "blocks"), "renderer", "blocks", render.RENDERERS[1:]),
+    "render.rendered": (lambda c: render.rendered(c, [], renderers=["pdf"]), "renderer", "pdf", render.RENDERERS),
+}
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_entry_points_refuse_a_bad_value_in_one_wording(corpus, entry_point: str) -> None:
+    call, name, value, choices = ENTRY_POINTS[entry_point]
+    with pytest.raises(ValueError) as info:
+        call(corpus)
+    assert str(info.value) == message(name, value, choices)
+
+
+def test_cli_train_refuses_a_bad_mode_in_the_same_wording(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["train", "--modes", "html,pdf"]) == 2
+    assert capsys.readouterr().err.strip() == f"boilerbench: error: {message('mode', 'pdf', PAGE_FORMATS)}"
+
+
+def _choices(parser: argparse.ArgumentParser) -> dict[tuple[str, str], Any]:
+    """(command, option) → the `choices` argparse was given, over every subcommand."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {
+        (command, action.option_strings[-1]): action.choices
+        for command, p in sub.choices.items()
+        for action in p._actions
+        if action.choices is not None
+    }
+
+
+def test_argparse_reads_the_constants() -> None:
+    """Every option with choices is given the constant itself, never a copy of it."""
+    got = _choices(cli.build_parser())
+    want = {
+        ("validate", "--split"): PAGE_SPLITS,
+        ("evaluate", "--split"): SPLITS,
+        ("clean", "--mode"): CLEAN_MODES,
+        ("clean", "--format"): CLEAN_OUTPUTS,
+        ("pages", "--split"): PAGE_SPLITS,
+        ("pages", "--type"): PAGE_TYPES,
+    }
+    assert got.keys() == want.keys() and all(got[k] is want[k] for k in want)
+
+
+@pytest.mark.parametrize(("args", "choices"), [(["clean", "--mode", "pdf"], CLEAN_MODES), (["pages", "--split", "tset"], PAGE_SPLITS)])
+def test_argparse_lists_the_same_choices(capsys: pytest.CaptureFixture, args: list[str], choices: tuple[str, ...]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    assert ", ".join(repr(c) for c in choices) in capsys.readouterr().err
