@@ -96,8 +96,10 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     if system.kind == "blocks":
         call = fn
     else:
+
         def call(h: str) -> Any:
             return fn(h, None, None)
+
     call(htmls[0])  # warm-up: imports, model loading
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
@@ -113,8 +115,9 @@ def _progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def bench_systems(corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: Sequence[Page] | None = None,
-                  repeats: int = 3) -> dict[str, Any]:
+def bench_systems(
+    corpus: Corpus, names: Sequence[str] = BENCH_SYSTEMS, pages: Sequence[Page] | None = None, repeats: int = 3
+) -> dict[str, Any]:
     """End-to-end pages/s (decoded HTML in, text or block decisions out) of each system, one process
     each (forked in turn, never at the same time), on the same pages; ratios against trafilatura.
 
@@ -186,8 +189,15 @@ def write_warcs(htmls: Sequence[tuple[str, bytes]], folder: Path, records: int, 
             url, data = htmls[i % len(htmls)]
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
             w = writers[i % files]
-            w.write_record(w.create_warc_record(f"{url}#copy-{i}", "response", payload=io.BytesIO(data), http_headers=http,
-                                                warc_headers_dict={"WARC-Identified-Payload-Type": "text/html"}))
+            w.write_record(
+                w.create_warc_record(
+                    f"{url}#copy-{i}",
+                    "response",
+                    payload=io.BytesIO(data),
+                    http_headers=http,
+                    warc_headers_dict={"WARC-Identified-Payload-Type": "text/html"},
+                )
+            )
     finally:
         for h in handles:
             h.close()
@@ -257,8 +267,16 @@ def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, started_aft
     seconds = time.perf_counter() - t0
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    conn.send({"seconds": seconds, "peak_rss_mb": round(max(kids, me)), "main_rss_mb": round(me), "child_rss_mb": round(kids),
-               "step_ms": _step_ms(Path(out + "-logs")), "started_ms": _started_ms(Path(out + "-clock.json"), started_after)})
+    conn.send(
+        {
+            "seconds": seconds,
+            "peak_rss_mb": round(max(kids, me)),
+            "main_rss_mb": round(me),
+            "child_rss_mb": round(kids),
+            "step_ms": _step_ms(Path(out + "-logs")),
+            "started_ms": _started_ms(Path(out + "-clock.json"), started_after),
+        }
+    )
 
 
 def _step_ms(logs: Path) -> dict[str, float]:
@@ -280,8 +298,15 @@ def _step_ms(logs: Path) -> dict[str, float]:
 SCALE_PAIRS = 3
 
 
-def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compare: int = 2_000, work: Path | None = None,
-                pairs: int = SCALE_PAIRS, started_after: int = STARTED_AFTER) -> dict[str, Any]:
+def bench_scale(
+    corpus: Corpus,
+    records: int = 20_000,
+    small: int = 5_000,
+    compare: int = 2_000,
+    work: Path | None = None,
+    pairs: int = SCALE_PAIRS,
+    started_after: int = STARTED_AFTER,
+) -> dict[str, Any]:
     """The datatrove pipeline (boilerbench WARC reader → extractor → JSONL) on a WARC of the bundled
     pages repeated to `records`: records/s and peak RSS with 1 and 2 tasks, `small` vs `records`
     records (memory must stay flat); then datatrove's trafilatura step and boilerbench's on the
@@ -295,18 +320,31 @@ def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compa
     htmls = [(p.url or f"https://example.org/{p.page_id}", d) for p, d in corpus.iter_bytes(pages)]
     tmp = Path(tempfile.mkdtemp(prefix="boilerbench-scale-", dir=work))
     runs: dict[str, Any] = {}
-    plan: list[tuple[str, int, int, int | None]] = [("boilerbench", small, 1, None), ("boilerbench", records, 1, None), ("boilerbench", records, 2, None)]
+    plan: list[tuple[str, int, int, int | None]] = [
+        ("boilerbench", small, 1, None),
+        ("boilerbench", records, 1, None),
+        ("boilerbench", records, 2, None),
+    ]
     plan += [(name, compare, 1, k) for k in range(pairs) for name in ("trafilatura", "boilerbench")]
     try:
         for n in sorted({small, records, compare}):
             write_warcs(htmls, tmp / f"warc-{n}", n)
         for i, (name, n, tasks, pair) in enumerate(plan):
             _progress(f"scale: run {i + 1}/{len(plan)}, {name} on {n:,} records, {tasks} task{'s' if tasks > 1 else ''}")
-            r = _in_child(_run_pipeline, str(tmp / f"warc-{n}"), name, tasks, str(tmp / f"out-{name}-{n}-{tasks}-{pair}"),
-                          started_after, method="forkserver")
+            r = _in_child(
+                _run_pipeline,
+                str(tmp / f"warc-{n}"),
+                name,
+                tasks,
+                str(tmp / f"out-{name}-{n}-{tasks}-{pair}"),
+                started_after,
+                method="forkserver",
+            )
             if "seconds" in r:
                 r["records_per_s"] = round(n / r["seconds"], 1)
-            label = f"{name} {n:,} records, {tasks} task{'s' if tasks > 1 else ''}" + (f" (pair {pair + 1}/{pairs})" if pair is not None else "")
+            label = f"{name} {n:,} records, {tasks} task{'s' if tasks > 1 else ''}" + (
+                f" (pair {pair + 1}/{pairs})" if pair is not None else ""
+            )
             runs[label] = {"system": name, "records": n, "tasks": tasks, "pair": pair, **r}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -319,7 +357,9 @@ def bench_scale(corpus: Corpus, records: int = 20_000, small: int = 5_000, compa
     for median, each, ms in _PAIR_MEASURES:
         ratios = []
         for k in range(pairs):
-            ours, theirs = ({r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura"))
+            ours, theirs = (
+                {r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura")
+            )
             mine, other = ms(ours), ms(theirs)
             if mine and other:
                 ratios.append(round(other / mine, 2))
@@ -342,18 +382,31 @@ def format_scale(r: dict[str, Any]) -> str:
             lines.append(f"  {label:<40} error: {s['error']}")
             continue
         hours = f"   {s['core_hours_3e9']:,} core-hours for 3·10⁹ pages" if "core_hours_3e9" in s else ""
-        steps = "   ms/record (datatrove's step timings): " + ", ".join(f"{k} {v:.2f}" for k, v in s["step_ms"].items()) if s.get("step_ms") else ""
+        steps = (
+            "   ms/record (datatrove's step timings): " + ", ".join(f"{k} {v:.2f}" for k, v in s["step_ms"].items())
+            if s.get("step_ms")
+            else ""
+        )
         started = f" ({1000 / s['started_ms']:.1f} once started)" if s.get("started_ms") else ""
-        lines.append(f"  {label:<40} {s['records_per_s']:8.1f} records/s{started}   peak RSS {s['peak_rss_mb']:,} MB{hours}{steps}")
+        lines.append(
+            f"  {label:<40} {s['records_per_s']:8.1f} records/s{started}   peak RSS {s['peak_rss_mb']:,} MB{hours}{steps}"
+        )
+
     def pairs(key: str) -> str:
         return ", ".join(f"×{x:.2f}" for x in r[key])
 
     if r.get("started_vs_trafilatura"):
-        lines.append(f"  boilerbench ×{r['started_vs_trafilatura']:.2f} datatrove's trafilatura step, the whole pipeline once started "
-                     f"(one task each, records/s after the first {r['started_after']}, as in a task over a whole WARC file; "
-                     f"median of the back-to-back pairs: {pairs('pair_started_ratios')})")
+        lines.append(
+            f"  boilerbench ×{r['started_vs_trafilatura']:.2f} datatrove's trafilatura step, the whole pipeline once started "
+            f"(one task each, records/s after the first {r['started_after']}, as in a task over a whole WARC file; "
+            f"median of the back-to-back pairs: {pairs('pair_started_ratios')})"
+        )
     if r.get("vs_trafilatura"):
-        lines.append(f"  the whole runs, starts included (imports, models, sandbox): ×{r['vs_trafilatura']:.2f} ({pairs('pair_ratios')})")
+        lines.append(
+            f"  the whole runs, starts included (imports, models, sandbox): ×{r['vs_trafilatura']:.2f} ({pairs('pair_ratios')})"
+        )
     if r.get("step_vs_trafilatura"):
-        lines.append(f"  the extractor steps alone (datatrove's own timings): ×{r['step_vs_trafilatura']:.2f} ({pairs('pair_step_ratios')})")
+        lines.append(
+            f"  the extractor steps alone (datatrove's own timings): ×{r['step_vs_trafilatura']:.2f} ({pairs('pair_step_ratios')})"
+        )
     return "\n".join(lines)

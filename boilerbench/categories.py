@@ -57,66 +57,258 @@ _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 # Region cues in one ancestor's descriptor ("div.related-posts#sidebar@navigation").
 _REGION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("consent", _words("cookies?", "consent", "gdpr", "cmp", "onetrust", "cookiebot", "newsletter", "subscribe",
-                       "subscription", "paywall", "signup", "optin", "opt-in", "privacy-banner")),
-    ("comments", _words("comments?", "commentlist", "disqus", "respond", "replies", "reply", "discussion",
-                        "kommentare?", "commentaires?")),
-    ("social", _words("share", "shares", "sharing", "social", "addthis", "sharethis", "sociallinks",
-                      "follow", "share-buttons", "sharebar")),
-    ("ads", _words("ads?", "adv", "advert", "adverts", "advertisement", "advertising", "sponsor", "sponsored",
-                   "dfp", "gpt", "adslot", "ad-slot", "ad-container", "ad-banner", "promo", "anzeige", "werbung")),
-    ("related", _words("related", "relatedposts", "related-posts", "recommended", "recommendations",
-                       "read-more", "readmore", "more-stories", "similar", "see-also", "also", "outbrain",
-                       "taboola", "yarpp", "jp-relatedposts")),
-    ("teaser", _words("popular", "trending", "latest", "most-read", "mostread", "most-popular", "top-stories",
-                      "headlines", "more-from", "recent", "recent-posts", "news-list", "teaser", "teasers",
-                      "sidebar", "aside", "complementary")),
-    ("navigation", _words("nav", "navbar", "navigation", "menu", "menus", "breadcrumbs?", "pagination", "pager",
-                          "toc", "table-of-contents", "tabs", "skip", "skip-link", "menubar", "menuitem",
-                          "tablist")),
-    ("metadata", _words("byline", "author", "authors", "dateline", "timestamp", "published", "pubdate",
-                        "posted", "entry-meta", "post-meta", "article-meta", "tags", "tag-list", "taglist",
-                        "reading-time", "author-bio", "author-box", "userinfo", "user-info", "usercard")),
+    (
+        "consent",
+        _words(
+            "cookies?",
+            "consent",
+            "gdpr",
+            "cmp",
+            "onetrust",
+            "cookiebot",
+            "newsletter",
+            "subscribe",
+            "subscription",
+            "paywall",
+            "signup",
+            "optin",
+            "opt-in",
+            "privacy-banner",
+        ),
+    ),
+    (
+        "comments",
+        _words("comments?", "commentlist", "disqus", "respond", "replies", "reply", "discussion", "kommentare?", "commentaires?"),
+    ),
+    (
+        "social",
+        _words(
+            "share", "shares", "sharing", "social", "addthis", "sharethis", "sociallinks", "follow", "share-buttons", "sharebar"
+        ),
+    ),
+    (
+        "ads",
+        _words(
+            "ads?",
+            "adv",
+            "advert",
+            "adverts",
+            "advertisement",
+            "advertising",
+            "sponsor",
+            "sponsored",
+            "dfp",
+            "gpt",
+            "adslot",
+            "ad-slot",
+            "ad-container",
+            "ad-banner",
+            "promo",
+            "anzeige",
+            "werbung",
+        ),
+    ),
+    (
+        "related",
+        _words(
+            "related",
+            "relatedposts",
+            "related-posts",
+            "recommended",
+            "recommendations",
+            "read-more",
+            "readmore",
+            "more-stories",
+            "similar",
+            "see-also",
+            "also",
+            "outbrain",
+            "taboola",
+            "yarpp",
+            "jp-relatedposts",
+        ),
+    ),
+    (
+        "teaser",
+        _words(
+            "popular",
+            "trending",
+            "latest",
+            "most-read",
+            "mostread",
+            "most-popular",
+            "top-stories",
+            "headlines",
+            "more-from",
+            "recent",
+            "recent-posts",
+            "news-list",
+            "teaser",
+            "teasers",
+            "sidebar",
+            "aside",
+            "complementary",
+        ),
+    ),
+    (
+        "navigation",
+        _words(
+            "nav",
+            "navbar",
+            "navigation",
+            "menu",
+            "menus",
+            "breadcrumbs?",
+            "pagination",
+            "pager",
+            "toc",
+            "table-of-contents",
+            "tabs",
+            "skip",
+            "skip-link",
+            "menubar",
+            "menuitem",
+            "tablist",
+        ),
+    ),
+    (
+        "metadata",
+        _words(
+            "byline",
+            "author",
+            "authors",
+            "dateline",
+            "timestamp",
+            "published",
+            "pubdate",
+            "posted",
+            "entry-meta",
+            "post-meta",
+            "article-meta",
+            "tags",
+            "tag-list",
+            "taglist",
+            "reading-time",
+            "author-bio",
+            "author-box",
+            "userinfo",
+            "user-info",
+            "usercard",
+        ),
+    ),
     ("footer", _words("footer", "copyright", "colophon", "site-info", "contentinfo")),
-    ("header", _words("header", "masthead", "topbar", "top-bar", "logo", "branding", "banner-top",
-                      "site-title", "site-header", "banner")),
-    ("form", _words("search", "searchform", "search-form", "login", "signin", "sign-in", "select",
-                    "filter", "filters", "sort", "sorting", "textarea")),
+    (
+        "header",
+        _words(
+            "header", "masthead", "topbar", "top-bar", "logo", "branding", "banner-top", "site-title", "site-header", "banner"
+        ),
+    ),
+    (
+        "form",
+        _words(
+            "search",
+            "searchform",
+            "search-form",
+            "login",
+            "signin",
+            "sign-in",
+            "select",
+            "filter",
+            "filters",
+            "sort",
+            "sorting",
+            "textarea",
+        ),
+    ),
     ("media", _words("photo-credit", "image-credit", "credit", "credits", "gallery", "video-player", "player")),
 )
 
 # Unambiguous text cues (checked on the whole block text).
 _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ads", re.compile(r"^\W*\[[\w -]{2,20}\]\W*$|^(advertisement|advertising|ad|ads|anzeige|werbung|publicité|"
-                       r"publicidad|pubblicità|reklama|iklan|quảng cáo|sponsored|gesponsert)\W*$", re.I)),
-    ("empty-widget", re.compile(r"^(no data|no results?|nothing found|loading\W*|keine daten|"
-                                r"no comments( yet)?|be the first to comment\W*)$|^[^\d]{1,40}\(\s*0\s*\)$|^0\s+\w+$", re.I)),
-    ("consent", re.compile(r"\bcookies?\b.{0,200}\b(accept|agree|consent|einverstanden|akzeptieren|accepter)|"
-                           r"^(accept( all)?|reject( all)?|alle akzeptieren|tout accepter)( cookies)?$", re.I)),
-    ("footer", re.compile(r"(©|ⓒ|\(c\)\s*\d{4}|copyright\s+\d{4}|all rights reserved|alle rechte vorbehalten|"
-                          r"tous droits réservés)", re.I)),
-    ("social", re.compile(r"^(share( on| via| this)?|tweet|pin( it)?|email|e-mail|print|teilen|partager|"
-                          r"compartir|facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest)"
-                          r"(\W+(facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|telegram))*\W*$", re.I)),
-    ("metadata", re.compile(r"^(source|quelle|nguồn|sumber)\s*:\s*\S+|^(by|von|par|por|oleh)\s+\S+.{0,60}$|"
-                            r"^\W*(posted|published|updated|veröffentlicht|aktualisiert|publié)\b.{0,80}$|"
-                            r"^\d+\s*(min|minute|minutes|minuten)\s*(read|lesezeit)?\W*$|"
-                            r"^\W*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}([ ,]+\d{1,2}:\d{2})?\W*$|"
-                            r"^\W*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\W*$|"
-                            r"^\W*\d{1,2}\.? (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|"
-                            r"juli|oktober|dezember)[a-zé]*\.? \d{4}\W*$", re.I)),
-    ("related", re.compile(r"^(related( articles| posts| stories| news)?|read (also|more)|see also|"
-                           r"more (from|on|stories|news)\b.{0,40}|you (may|might) also like.{0,20}|"
-                           r"recommended( for you)?|lesen sie auch|auch interessant|mehr zum thema|"
-                           r"(à )?lire aussi|leer también|baca juga|lihat juga|xem thêm|tin liên quan)\W*$", re.I)),
-    ("navigation", re.compile(r"^(home|startseite|accueil|inicio|menu|menü|skip to (main )?content|"
-                              r"next|previous|prev|zurück|weiter|older posts|newer posts)\W*$", re.I)),
+    (
+        "ads",
+        re.compile(
+            r"^\W*\[[\w -]{2,20}\]\W*$|^(advertisement|advertising|ad|ads|anzeige|werbung|publicité|"
+            r"publicidad|pubblicità|reklama|iklan|quảng cáo|sponsored|gesponsert)\W*$",
+            re.I,
+        ),
+    ),
+    (
+        "empty-widget",
+        re.compile(
+            r"^(no data|no results?|nothing found|loading\W*|keine daten|"
+            r"no comments( yet)?|be the first to comment\W*)$|^[^\d]{1,40}\(\s*0\s*\)$|^0\s+\w+$",
+            re.I,
+        ),
+    ),
+    (
+        "consent",
+        re.compile(
+            r"\bcookies?\b.{0,200}\b(accept|agree|consent|einverstanden|akzeptieren|accepter)|"
+            r"^(accept( all)?|reject( all)?|alle akzeptieren|tout accepter)( cookies)?$",
+            re.I,
+        ),
+    ),
+    (
+        "footer",
+        re.compile(
+            r"(©|ⓒ|\(c\)\s*\d{4}|copyright\s+\d{4}|all rights reserved|alle rechte vorbehalten|"
+            r"tous droits réservés)",
+            re.I,
+        ),
+    ),
+    (
+        "social",
+        re.compile(
+            r"^(share( on| via| this)?|tweet|pin( it)?|email|e-mail|print|teilen|partager|"
+            r"compartir|facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest)"
+            r"(\W+(facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|telegram))*\W*$",
+            re.I,
+        ),
+    ),
+    (
+        "metadata",
+        re.compile(
+            r"^(source|quelle|nguồn|sumber)\s*:\s*\S+|^(by|von|par|por|oleh)\s+\S+.{0,60}$|"
+            r"^\W*(posted|published|updated|veröffentlicht|aktualisiert|publié)\b.{0,80}$|"
+            r"^\d+\s*(min|minute|minutes|minuten)\s*(read|lesezeit)?\W*$|"
+            r"^\W*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}([ ,]+\d{1,2}:\d{2})?\W*$|"
+            r"^\W*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\W*$|"
+            r"^\W*\d{1,2}\.? (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|"
+            r"juli|oktober|dezember)[a-zé]*\.? \d{4}\W*$",
+            re.I,
+        ),
+    ),
+    (
+        "related",
+        re.compile(
+            r"^(related( articles| posts| stories| news)?|read (also|more)|see also|"
+            r"more (from|on|stories|news)\b.{0,40}|you (may|might) also like.{0,20}|"
+            r"recommended( for you)?|lesen sie auch|auch interessant|mehr zum thema|"
+            r"(à )?lire aussi|leer también|baca juga|lihat juga|xem thêm|tin liên quan)\W*$",
+            re.I,
+        ),
+    ),
+    (
+        "navigation",
+        re.compile(
+            r"^(home|startseite|accueil|inicio|menu|menü|skip to (main )?content|"
+            r"next|previous|prev|zurück|weiter|older posts|newer posts)\W*$",
+            re.I,
+        ),
+    ),
 )
 
 _SKIP_DESCRIPTORS = ("html", "body")
 _REGION_TAGS = {
-    "nav": "navigation", "footer": "footer", "header": "header", "aside": "teaser", "form": "form",
-    "button": "form", "label": "form", "figcaption": "media",
+    "nav": "navigation",
+    "footer": "footer",
+    "header": "header",
+    "aside": "teaser",
+    "form": "form",
+    "button": "form",
+    "label": "form",
+    "figcaption": "media",
 }
 _HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
 
@@ -152,7 +344,7 @@ def region_of(block: Block, holds_content: Set[str] = frozenset()) -> str | None
             break
         if path in holds_content:
             continue
-        attrs = _CAMEL_RE.sub("-", descriptor[len(tag):])
+        attrs = _CAMEL_RE.sub("-", descriptor[len(tag) :])
         for category, pattern in _REGION_RULES:
             if pattern.search(attrs):
                 return category

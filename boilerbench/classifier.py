@@ -33,6 +33,7 @@ Models are saved with skops and loaded with an explicit list of trusted types (n
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import weakref
@@ -43,11 +44,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import skops.io as sio
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from . import compiled
+from .corpora.build import site
 from .features import (
     CONTEXT_NAMES,
     FEATURE_NAMES,
@@ -59,7 +64,11 @@ from .features import (
     page_features,
     structure_keys,
 )
-from .types import PAGE_FORMATS, PAGE_TYPES, Block, check_choice
+from .groundtruth import load_labeled
+from .render import missing_renderers, rendered
+from .scoring import prf
+from .segment import as_lines
+from .types import BOILERPLATE, CONTENT, PAGE_FORMATS, PAGE_TYPES, Block, check_choice
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
@@ -98,8 +107,6 @@ def _fit_page_types(summaries: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, n
     """A multinomial logistic model of page types (`PAGE_TYPES` indices `y`) over standardised
     summaries, as plain arrays: centre, scale, and a coefficient row and intercept per type (a
     type without train pages gets a probability of 0)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(summaries)
     coef = np.zeros((len(PAGE_TYPES), summaries.shape[1]))
@@ -145,7 +152,9 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
         keys = structure_keys(blocks, self.text_only, cols)
         return keys, page_features(blocks, self.text_only, keys, cols)
 
-    def fit_page_types(self, summaries: np.ndarray, types: Sequence[str | None], groups: Sequence[str], folds: int = 5) -> np.ndarray:
+    def fit_page_types(
+        self, summaries: np.ndarray, types: Sequence[str | None], groups: Sequence[str], folds: int = 5
+    ) -> np.ndarray:
         """Fit the page-type model on the pages whose type is known (`page_summary` rows); return
         the page-type probabilities of every page, out of fold (folds by `groups`, the pages'
         sites) for the pages it was fitted on."""
@@ -176,7 +185,7 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
     def with_page_types(F: np.ndarray, probs: np.ndarray) -> np.ndarray:
         out = np.empty((len(F), F.shape[1] + len(PAGE_TYPES)), dtype=np.float32)
         out[:, : F.shape[1]] = F
-        out[:, F.shape[1]:] = probs
+        out[:, F.shape[1] :] = probs
         return out
 
     def transform(self, X: Sequence[Sequence[Block]]) -> np.ndarray:
@@ -199,8 +208,14 @@ def _hgb(**params: Any) -> HistGradientBoostingClassifier:
 class ContextStack(ClassifierMixin, BaseEstimator):
     """Two stages of gradient boosting over `BlockFeaturizer` rows (see the module docstring)."""
 
-    def __init__(self, first: Any = None, second: Any = None, text_only: bool = False, folds: int = 2,
-                 second_types: tuple[str, ...] | None = None):
+    def __init__(
+        self,
+        first: Any = None,
+        second: Any = None,
+        text_only: bool = False,
+        folds: int = 2,
+        second_types: tuple[str, ...] | None = None,
+    ):
         self.first = first
         self.second = second
         self.text_only = text_only
@@ -217,7 +232,7 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         if self.second_types is None:
             return np.ones(len(F), dtype=bool)
         codes = [PAGE_TYPES.index(t) for t in self.second_types]
-        return np.isin(F[:, -len(PAGE_TYPES):].argmax(axis=1), codes)
+        return np.isin(F[:, -len(PAGE_TYPES) :].argmax(axis=1), codes)
 
     def _parts(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
@@ -334,20 +349,6 @@ def make_pipeline(text_only: bool, first: dict[str, Any] | None = None, second: 
     return Pipeline([("features", BlockFeaturizer(text_only=text_only)), ("model", model)])
 
 
-def as_lines(blocks: Sequence[Block]) -> tuple[list[Block], list[int]]:
-    """A page rendered as a crawl's text dump: one line per block line (a `pre` block gives several),
-    as the text-mode model sees it; also, for each line, the block it came from."""
-    from .segment import segment_text
-
-    lines: list[Block] = []
-    owner: list[int] = []
-    for b in blocks:
-        for line in segment_text(b.text):
-            lines.append(Block(len(lines), f"/text/line[{len(lines) + 1}]", "line", line.text, line.words, 0))
-            owner.append(b.index)
-    return lines, owner
-
-
 @dataclass(frozen=True)
 class PageDecision:
     """One page through a `BlockClassifier`: content probability and decision per block, and the
@@ -378,7 +379,7 @@ class BlockClassifier:
             return PageDecision(np.zeros(0), [], None)
         (_, featurizer), (_, model) = self.pipeline.steps
         keys, F = featurizer.rows(blocks)
-        page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES):]))]
+        page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES) :]))]
         if not model.second_applies(page_type):
             scores = _predict_proba(model.first_, F)[:, 1]
         else:
@@ -395,13 +396,16 @@ class BlockClassifier:
         return self.decide(blocks).kept
 
     def save(self, folder: Path = MODEL_DIR) -> Path:
-        import skops.io as sio
-
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"boilerbench-{self.mode}.skops"
         sio.dump(self.pipeline, path)
-        meta = {"threshold": self.threshold, "type_thresholds": self.type_thresholds, "mode": self.mode,
-                "features_version": FEATURES_VERSION, **self.info}
+        meta = {
+            "threshold": self.threshold,
+            "type_thresholds": self.type_thresholds,
+            "mode": self.mode,
+            "features_version": FEATURES_VERSION,
+            **self.info,
+        }
         (folder / f"boilerbench-{self.mode}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return path
 
@@ -417,8 +421,6 @@ TRUSTED_TYPES = (
 
 def load_model(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     """Load a saved model with skops, trusting only the explicit `TRUSTED_TYPES` (never pickle)."""
-    import skops.io as sio
-
     check_choice("mode", mode, MODEL_MODES)
     path = folder / f"boilerbench-{mode}.skops"
     if not path.is_file():
@@ -442,8 +444,6 @@ def shipped(mode: str = "html") -> BlockClassifier:
 
 def model_hash(folder: Path = MODEL_DIR) -> str:
     """Short hash of the saved models and their metadata (absent models hash as such)."""
-    import hashlib
-
     h = hashlib.sha256()
     for path in sorted(folder.glob("boilerbench-*.*")) if folder.is_dir() else []:
         h.update(path.name.encode())
@@ -481,8 +481,6 @@ def mean_page_f1(pages_labels: Sequence[np.ndarray], pages_scores: Sequence[np.n
 
 def page_f1s(pages_labels: Sequence[np.ndarray], pages_scores: Sequence[np.ndarray], threshold: float) -> np.ndarray:
     """Block F1 of each page at a threshold (NaN for a page without a labeled block)."""
-    from .scoring import prf
-
     out = np.full(len(pages_labels), np.nan)
     for i, (y, s) in enumerate(zip(pages_labels, pages_scores)):
         y = np.asarray(y)
@@ -559,13 +557,18 @@ def choose_thresholds(pages: Sequence[TrainPage], scores: Sequence[np.ndarray], 
 def validation_table(trials: Sequence[dict[str, Any]]) -> str:
     """The per-source validation table `train` prints."""
     groups = list(VALIDATION_GROUPS)
-    lines = ["| second stage | its pages | thresholds (article / other) | " + " | ".join(groups) + " | mean |",
-             "|---" * (len(groups) + 4) + "|"]
+    lines = [
+        "| second stage | its pages | thresholds (article / other) | " + " | ".join(groups) + " | mean |",
+        "|---" * (len(groups) + 4) + "|",
+    ]
     for t in trials:
         f1 = t["validation_block_f1"]
         pages = "-" if t["second"] is None else ", ".join(t["second_types"] or ["all"])
-        lines.append(f"| {t['second']} | {pages} | {t['thresholds']['article']} / {t['thresholds']['default']} | "
-                     + " | ".join(f"{f1[g]:.4f}" for g in groups) + f" | {np.mean([f1[g] for g in groups]):.4f} |")
+        lines.append(
+            f"| {t['second']} | {pages} | {t['thresholds']['article']} / {t['thresholds']['default']} | "
+            + " | ".join(f"{f1[g]:.4f}" for g in groups)
+            + f" | {np.mean([f1[g] for g in groups]):.4f} |"
+        )
     return "\n".join(lines)
 
 
@@ -586,22 +589,31 @@ def fit_and_select(
     t0 = time.perf_counter()
     tr = [featurizer.block_features(p.blocks) for p in train]
     va = [featurizer.block_features(p.blocks) for p in validation]
-    tr_types = featurizer.fit_page_types(np.array([page_summary(F) for _, F in tr]), [p.page_type for p in train], [p.site for p in train])
+    tr_types = featurizer.fit_page_types(
+        np.array([page_summary(F) for _, F in tr]), [p.page_type for p in train], [p.site for p in train]
+    )
     va_types = featurizer.page_type_probs(np.array([page_summary(F) for _, F in va]))
 
     def matrix(parts: Sequence[tuple[np.ndarray, np.ndarray]], types: np.ndarray) -> np.ndarray:
-        rows = [np.hstack([np.full((len(F), 1), i), keys, featurizer.with_page_types(F, types[i])]) for i, (keys, F) in enumerate(parts)]
+        rows = [
+            np.hstack([np.full((len(F), 1), i), keys, featurizer.with_page_types(F, types[i])])
+            for i, (keys, F) in enumerate(parts)
+        ]
         return np.concatenate(rows) if rows else np.zeros((0, featurizer.n_features_out_))
 
     Xtr, Xva = matrix(tr, tr_types), matrix(va, va_types)
     ytr = np.concatenate([p.labels for p in train]) if train else np.zeros(0, dtype=int)
     sizes = [len(p.blocks) for p in validation]
     known = [i for i, p in enumerate(validation) if p.page_type in PAGE_TYPES]
-    type_accuracy = float(np.mean([PAGE_TYPES[int(va_types[i].argmax())] == validation[i].page_type for i in known])) if known else 0.0
+    type_accuracy = (
+        float(np.mean([PAGE_TYPES[int(va_types[i].argmax())] == validation[i].page_type for i in known])) if known else 0.0
+    )
     article = va_types.argmax(axis=1) == _ARTICLE
     row_groups = np.repeat(np.asarray([p.site for p in train], dtype=object), [len(p.blocks) for p in train])
-    log(f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s; "
-        f"page types on validation: accuracy {type_accuracy:.3f} ({len(known)} pages)")
+    log(
+        f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s; "
+        f"page types on validation: accuracy {type_accuracy:.3f} ({len(known)} pages)"
+    )
     t1 = time.perf_counter()
     stack = ContextStack(_hgb(**first), None, text_only)
     oof = stack.fit_first(Xtr, ytr, row_groups)
@@ -615,10 +627,18 @@ def fit_and_select(
         for route in SECOND_ROUTES if params is not None else (None,):
             stack.second_types = route
             rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva)[:, 1], sizes), article)
-            trials.append({"second": params, "second_types": route,
-                           "thresholds": {"default": rule.default, "article": rule.article}, "validation_block_f1": rule.f1})
-            log(f"[{mode}] second stage {params} on {route or 'all'} pages: validation block F1 {rule.f1} "
-                f"({time.perf_counter() - t1:.0f}s)")
+            trials.append(
+                {
+                    "second": params,
+                    "second_types": route,
+                    "thresholds": {"default": rule.default, "article": rule.article},
+                    "validation_block_f1": rule.f1,
+                }
+            )
+            log(
+                f"[{mode}] second stage {params} on {route or 'all'} pages: validation block F1 {rule.f1} "
+                f"({time.perf_counter() - t1:.0f}s)"
+            )
             if best is None or (rule.mean >= best[0].mean + MIN_GAIN and not rule.loses_to(best[0])):
                 best = (rule, params, stack.second_, route)
     assert best is not None
@@ -626,8 +646,10 @@ def fit_and_select(
     stack.second, stack.second_ = (None if params is None else _hgb(**params)), second
     stack.second_types = route
     pipeline = Pipeline([("features", featurizer), ("model", stack)])
-    log(f"[{mode}] validation block F1 per source (chosen: second stage {params} on {route or 'all'} pages):\n"
-        f"{validation_table(trials)}")
+    log(
+        f"[{mode}] validation block F1 per source (chosen: second stage {params} on {route or 'all'} pages):\n"
+        f"{validation_table(trials)}"
+    )
     info = {
         "params": {"first": first, "second": params, "second_types": route, "page_type_C": PAGE_TYPE_C},
         "validation_block_f1": rule.f1,
@@ -643,15 +665,11 @@ def fit_and_select(
 
 def label_codes(labels: Sequence[str | None]) -> np.ndarray:
     """Labels as the fits read them: 1 content, 0 boilerplate, -1 undecided (never fitted)."""
-    from .types import BOILERPLATE, CONTENT
-
     return np.array([1 if lab == CONTENT else 0 if lab == BOILERPLATE else -1 for lab in labels], dtype=np.int64)
 
 
 def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
     """A `TrainPage` per page with at least one labeled block; text mode renders each page as lines."""
-    from .corpora.build import site
-
     out = []
     for lp in labeled:
         y = label_codes([b.label for b in lp.blocks])
@@ -667,8 +685,6 @@ def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
 
 def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
     """A `TrainPage` per `render.RenderedPage` with at least one labeled line."""
-    from .corpora.build import site
-
     out = []
     for rp in pages:
         y = label_codes(rp.labels)
@@ -677,12 +693,15 @@ def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
     return out
 
 
-def train(corpus: Any, modes: Sequence[str] = MODEL_MODES, folder: Path = MODEL_DIR, grid: Sequence[dict[str, Any] | None] = SECOND_GRID, log: Any = print) -> list[BlockClassifier]:
+def train(
+    corpus: Any,
+    modes: Sequence[str] = MODEL_MODES,
+    folder: Path = MODEL_DIR,
+    grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
+    log: Any = print,
+) -> list[BlockClassifier]:
     """Train on `train`, select on `validation`, save. The test split is not read. The text model
     sees every page rendered by every one of `render.RENDERERS`."""
-    from .groundtruth import load_labeled
-    from .render import missing_renderers, rendered
-
     for mode in modes:
         check_choice("mode", mode, MODEL_MODES)
     train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")

@@ -129,7 +129,14 @@ def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
     return row
 
 
-def clean_warc(path: str, mode: str = "auto", output: str = "text", workers: int | None = None, progress: bool = True, stats: WarcStats | None = None) -> Iterator[dict[str, Any]]:
+def clean_warc(
+    path: str,
+    mode: str = "auto",
+    output: str = "text",
+    workers: int | None = None,
+    progress: bool = True,
+    stats: WarcStats | None = None,
+) -> Iterator[dict[str, Any]]:
     """One JSON-ready row per usable record of a WARC (HTML) or WET (text) file, in file order,
     streamed: at most a small window of records is in memory, whatever the file's size."""
     stats = stats if stats is not None else WarcStats()
@@ -176,7 +183,11 @@ def expand(inputs: Iterable[str]) -> list[tuple[str, Path]]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            out.extend((str(f), f.relative_to(p)) for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in (".html", ".htm", ".txt"))
+            out.extend(
+                (str(f), f.relative_to(p))
+                for f in sorted(p.rglob("*"))
+                if f.is_file() and f.suffix.lower() in (".html", ".htm", ".txt")
+            )
         elif any(ch in item for ch in "*?["):
             fixed = Path(*[part for part in _until_magic(p.parts)])
             out.extend((f, Path(f).relative_to(fixed)) for f in sorted(glob.glob(item, recursive=True)) if Path(f).is_file())

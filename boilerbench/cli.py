@@ -277,7 +277,11 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     from .submit import submit
 
     path, record = submit(
-        Path(args.file), args.name, url=args.url, description=args.description, force=args.force,
+        Path(args.file),
+        args.name,
+        url=args.url,
+        description=args.description,
+        force=args.force,
         corpus=Corpus.open(args.data) if args.data else None,
     )
     m = record["metrics"]
@@ -346,12 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", action="store_true", help="write baselines/<system>.json and regenerate leaderboard.md")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per page before an extractor is stopped")
     p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
-    p.add_argument("--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs (and cache the fresh ones)")
+    p.add_argument(
+        "--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs (and cache the fresh ones)"
+    )
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("train", help="train the block classifiers on train, tune on validation, save them")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
-    p.add_argument("--modes", default=",".join(PAGE_FORMATS), help=f"the models to train, one per page format: {' or '.join(PAGE_FORMATS)}, or both (default)")
+    p.add_argument(
+        "--modes",
+        default=",".join(PAGE_FORMATS),
+        help=f"the models to train, one per page format: {' or '.join(PAGE_FORMATS)}, or both (default)",
+    )
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("clean", help="keep the main text of HTML or text pages with the shipped classifier")
@@ -366,11 +376,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--core-only", action="store_true", help="only the segmenter and aligner figures")
     p.add_argument("--scale", action="store_true", help="also the datatrove pipeline on a WARC of the bundled pages repeated")
-    p.add_argument("--scale-records", type=int, default=20_000, help="records in the scale WARC (default 20,000; a quarter for the memory check)")
+    p.add_argument(
+        "--scale-records",
+        type=int,
+        default=20_000,
+        help="records in the scale WARC (default 20,000; a quarter for the memory check)",
+    )
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")
-    p.add_argument("page_ids", nargs="+", metavar="PAGE_ID", help="page ids; with --out, also an HTML or text file (the classifier alone)")
+    p.add_argument(
+        "page_ids", nargs="+", metavar="PAGE_ID", help="page ids; with --out, also an HTML or text file (the classifier alone)"
+    )
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--width", type=int, default=160, help="cut block text to this many characters (0: no cut)")
     p.add_argument("--gold", action="store_true", help="also print the gold text")
@@ -396,7 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--license", default="unknown")
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("report", help="a static site from baselines/: leaderboard, leakage heatmap, quality-speed plot, worst pages")
+    p = sub.add_parser(
+        "report", help="a static site from baselines/: leaderboard, leakage heatmap, quality-speed plot, worst pages"
+    )
     p.add_argument("--out", default="report", metavar="DIR")
     p.add_argument("--worst", type=int, default=3, help="worst test pages rendered per system")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
@@ -415,7 +434,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_publish)
 
     p = sub.add_parser("submit", help="score your system's outputs on the test split and add it to the leaderboard")
-    p.add_argument("file", metavar="FILE", help='JSONL, one line per test page: {"page_id", "text"} or {"page_id", "labels": [0/1 per block]}')
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help='JSONL, one line per test page: {"page_id", "text"} or {"page_id", "labels": [0/1 per block]}',
+    )
     p.add_argument("--name", required=True, help="the leaderboard row's name (writes baselines/NAME.json)")
     p.add_argument("--url", help="where to read about the system")
     p.add_argument("--description", help="one line about the system")

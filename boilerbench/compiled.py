@@ -75,7 +75,7 @@ def python_only() -> Iterator[None]:
 
 
 def status() -> str:
-    """"in use", "switched off", or "absent" and why: what bench's output says."""
+    """ "in use", "switched off", or "absent" and why: what bench's output says."""
     if ABSENT_BECAUSE is not None:
         return f"absent ({ABSENT_BECAUSE})"
     return "in use" if active == BUILT else "switched off"

@@ -54,21 +54,58 @@ def _need_pyarrow() -> Any:
 def _schemas(pa: Any) -> dict[str, Any]:
     s = pa.string()
     return {
-        "pages": pa.schema([
-            ("page_id", s), ("url", s), ("domain", s), ("source", s), ("license", s), ("language", s),
-            ("page_type", s), ("split", s), ("format", s), ("html", s), ("gold_text", s), ("title", s),
-            ("with_snippets", pa.list_(s)), ("without_snippets", pa.list_(s)), ("sha256", s),
-        ]),
-        "blocks": pa.schema([
-            ("page_id", s), ("index", pa.int32()), ("xpath", s), ("tag", s), ("text", s), ("label", s),
-            ("category", s), ("words", pa.int32()), ("link_words", pa.int32()), ("link_density", pa.float32()),
-            ("depth", pa.int32()), ("context", s), ("gold_coverage", pa.float32()), ("corrected", pa.bool_()),
-            ("source", s), ("split", s),
-        ]),
-        "lines": pa.schema([
-            ("page_id", s), ("renderer", s), ("line", pa.int32()), ("block", pa.int32()), ("text", s), ("label", s),
-            ("category", s), ("source", s), ("split", s),
-        ]),
+        "pages": pa.schema(
+            [
+                ("page_id", s),
+                ("url", s),
+                ("domain", s),
+                ("source", s),
+                ("license", s),
+                ("language", s),
+                ("page_type", s),
+                ("split", s),
+                ("format", s),
+                ("html", s),
+                ("gold_text", s),
+                ("title", s),
+                ("with_snippets", pa.list_(s)),
+                ("without_snippets", pa.list_(s)),
+                ("sha256", s),
+            ]
+        ),
+        "blocks": pa.schema(
+            [
+                ("page_id", s),
+                ("index", pa.int32()),
+                ("xpath", s),
+                ("tag", s),
+                ("text", s),
+                ("label", s),
+                ("category", s),
+                ("words", pa.int32()),
+                ("link_words", pa.int32()),
+                ("link_density", pa.float32()),
+                ("depth", pa.int32()),
+                ("context", s),
+                ("gold_coverage", pa.float32()),
+                ("corrected", pa.bool_()),
+                ("source", s),
+                ("split", s),
+            ]
+        ),
+        "lines": pa.schema(
+            [
+                ("page_id", s),
+                ("renderer", s),
+                ("line", pa.int32()),
+                ("block", pa.int32()),
+                ("text", s),
+                ("label", s),
+                ("category", s),
+                ("source", s),
+                ("split", s),
+            ]
+        ),
     }
 
 
@@ -78,28 +115,62 @@ def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, di
     for page, data in corpus.iter_bytes(pages):
         lp = labeled[page.page_id]
         g = lp.gold
-        out["pages"][page.split].append({
-            "page_id": page.page_id, "url": page.url, "domain": page.domain, "source": page.source,
-            "license": page.license, "language": page.language, "page_type": page.page_type, "split": page.split,
-            "format": page.fmt, "html": decode_page(data) if page.fmt == "html" else decode_bytes(data),
-            "gold_text": g.text, "title": g.title, "with_snippets": list(g.with_snippets),
-            "without_snippets": list(g.without_snippets), "sha256": page.sha256,
-        })
+        out["pages"][page.split].append(
+            {
+                "page_id": page.page_id,
+                "url": page.url,
+                "domain": page.domain,
+                "source": page.source,
+                "license": page.license,
+                "language": page.language,
+                "page_type": page.page_type,
+                "split": page.split,
+                "format": page.fmt,
+                "html": decode_page(data) if page.fmt == "html" else decode_bytes(data),
+                "gold_text": g.text,
+                "title": g.title,
+                "with_snippets": list(g.with_snippets),
+                "without_snippets": list(g.without_snippets),
+                "sha256": page.sha256,
+            }
+        )
         for b in lp.blocks:
             blk = b.block
-            out["blocks"][page.split].append({
-                "page_id": page.page_id, "index": blk.index, "xpath": blk.xpath, "tag": blk.tag, "text": blk.text,
-                "label": b.label, "category": b.category, "words": blk.words, "link_words": blk.link_words,
-                "link_density": blk.link_words / max(1, blk.words), "depth": blk.depth, "context": blk.context,
-                "gold_coverage": b.coverage, "corrected": b.corrected, "source": page.source, "split": page.split,
-            })
+            out["blocks"][page.split].append(
+                {
+                    "page_id": page.page_id,
+                    "index": blk.index,
+                    "xpath": blk.xpath,
+                    "tag": blk.tag,
+                    "text": blk.text,
+                    "label": b.label,
+                    "category": b.category,
+                    "words": blk.words,
+                    "link_words": blk.link_words,
+                    "link_density": blk.link_words / max(1, blk.words),
+                    "depth": blk.depth,
+                    "context": blk.context,
+                    "gold_coverage": b.coverage,
+                    "corrected": b.corrected,
+                    "source": page.source,
+                    "split": page.split,
+                }
+            )
     for rp in rendered(corpus, pages, progress=progress):
         for line, label, category, owner in zip(rp.lines, rp.labels, rp.categories, rp.owners):
-            out["lines"][rp.page.split].append({
-                "page_id": rp.page.page_id, "renderer": rp.renderer, "line": line.index,
-                "block": owner if owner >= 0 else None, "text": line.text, "label": label,
-                "category": category, "source": rp.page.source, "split": rp.page.split,
-            })
+            out["lines"][rp.page.split].append(
+                {
+                    "page_id": rp.page.page_id,
+                    "renderer": rp.renderer,
+                    "line": line.index,
+                    "block": owner if owner >= 0 else None,
+                    "text": line.text,
+                    "label": label,
+                    "category": category,
+                    "source": rp.page.source,
+                    "split": rp.page.split,
+                }
+            )
     return out
 
 
@@ -197,7 +268,9 @@ def card(corpus: Corpus, pages: Sequence[Page], counts: dict[str, dict[str, int]
     sizes = ["| config | train | validation | test |", "|---|---|---|---|"]
     for config in CONFIGS:
         by_split = counts.get(config, {})
-        sizes.append(f"| {config} | {by_split.get('train', 0):,} | {by_split.get('validation', 0):,} | {by_split.get('test', 0):,} |")
+        sizes.append(
+            f"| {config} | {by_split.get('train', 0):,} | {by_split.get('validation', 0):,} | {by_split.get('test', 0):,} |"
+        )
     records = load_results()
     evaluation = main_table(records) if records else ["(no results in `baselines/` yet)"]
     body = f"""

@@ -87,7 +87,9 @@ def kept_scored(lp: LabeledPage, kept: tuple[bool, ...]) -> Scored:
     return output_scored(lp, "\n".join(b.block.text for b, k in zip(lp.blocks, kept) if k), kept)
 
 
-def output_scored(lp: LabeledPage, text: str, kept: tuple[bool, ...] | None = None, seconds: float = 0.0, error: str | None = None) -> Scored:
+def output_scored(
+    lp: LabeledPage, text: str, kept: tuple[bool, ...] | None = None, seconds: float = 0.0, error: str | None = None
+) -> Scored:
     """`Scored` of one output: its text (projected onto the blocks unless `kept` is given) and word counts."""
     if kept is None:
         kept = tuple(project(TokenizedPage([b.block for b in lp.blocks]), text))
@@ -107,7 +109,10 @@ def _project_all(pages: Sequence[LabeledPage], jobs: list[tuple[int, Output]], w
     """Aligner projection and word counts of many outputs, on both cores."""
     global _POOL_PAGES
     if workers <= 1 or len(jobs) < 50:
-        return [output_scored(pages[i], o.text, o.kept, o.seconds, o.error) for i, o in tqdm(jobs, desc="project", disable=not progress)]
+        return [
+            output_scored(pages[i], o.text, o.kept, o.seconds, o.error)
+            for i, o in tqdm(jobs, desc="project", disable=not progress)
+        ]
     _POOL_PAGES = pages
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
@@ -267,8 +272,14 @@ def _score_missing(
 
     fresh: dict[str, dict[int, Scored]] = {}  # system → position in `sub` → projected in the worker
     outputs = run_systems(
-        [systems[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, cache=cache,
-        progress=progress, post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
+        [systems[n] for n in missing],
+        sub,
+        load_html,
+        timeout=timeout,
+        workers=workers,
+        cache=cache,
+        progress=progress,
+        post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
         post_results=fresh,
     )
     made = {(n, need[k]): sc for n, by_position in fresh.items() for k, sc in by_position.items()}
@@ -280,7 +291,9 @@ def _score_missing(
 
 def format_table(report: dict[str, Any]) -> str:
     """The readable table `evaluate` prints, best block F1 first."""
-    rows = [["system", "version", "pages", "err", "block F1 [95% CI]", "block P", "block R", "word F1", "word P", "word R", "pages/s"]]
+    rows = [
+        ["system", "version", "pages", "err", "block F1 [95% CI]", "block P", "block R", "word F1", "word P", "word R", "pages/s"]
+    ]
     systems = sorted(report["systems"].items(), key=lambda kv: -(kv[1]["block_f1"] or 0))
 
     def f(v: Any) -> str:
@@ -288,12 +301,23 @@ def format_table(report: dict[str, Any]) -> str:
 
     for name, s in systems:
         ci = s.get("block_f1_ci")
-        rows.append([
-            name, str(s["version"]), str(s["pages"]), str(s["errors"]),
-            f"{f(s['block_f1'])} [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else f(s["block_f1"]),
-            f(s["block_precision"]), f(s["block_recall"]), f(s["word_f1"]), f(s["word_precision"]), f(s["word_recall"]),
-            "—" if s["pages_per_s"] is None else f"{s['pages_per_s']:.1f}",
-        ])
+        rows.append(
+            [
+                name,
+                str(s["version"]),
+                str(s["pages"]),
+                str(s["errors"]),
+                f"{f(s['block_f1'])} [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else f(s["block_f1"]),
+                f(s["block_precision"]),
+                f(s["block_recall"]),
+                f(s["word_f1"]),
+                f(s["word_precision"]),
+                f(s["word_recall"]),
+                "—" if s["pages_per_s"] is None else f"{s['pages_per_s']:.1f}",
+            ]
+        )
     lines = text_table(rows, left=2)
-    lines.append(f"\nsplit {report['split']}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s")
+    lines.append(
+        f"\nsplit {report['split']}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s"
+    )
     return "\n".join(lines)

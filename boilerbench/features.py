@@ -56,31 +56,120 @@ FEATURES_VERSION = "3"
 HASH_NEAR = 64
 
 TAGS = (
-    "p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "figcaption",
-    "caption", "dd", "dt", "section", "article", "header", "footer", "nav", "aside", "main", "form", "span",
-    "a", "address", "summary", "label", "button", "table", "tr", "ul", "ol", "noscript", "line",
+    "p",
+    "div",
+    "li",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "blockquote",
+    "figcaption",
+    "caption",
+    "dd",
+    "dt",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "main",
+    "form",
+    "span",
+    "a",
+    "address",
+    "summary",
+    "label",
+    "button",
+    "table",
+    "tr",
+    "ul",
+    "ol",
+    "noscript",
+    "line",
 )
 ANCESTOR_TAGS = (
-    "nav", "header", "footer", "aside", "article", "main", "form", "li", "ul", "ol", "table", "figure",
-    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "dl", "details", "noscript", "section",
-    "button", "label", "select", "a", "strong", "b", "em", "time", "address", "menu",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "article",
+    "main",
+    "form",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "code",
+    "dl",
+    "details",
+    "noscript",
+    "section",
+    "button",
+    "label",
+    "select",
+    "a",
+    "strong",
+    "b",
+    "em",
+    "time",
+    "address",
+    "menu",
 )
 _TAG_INDEX = {t: i for i, t in enumerate(TAGS)}
 _ANC_INDEX = {t: i for i, t in enumerate(ANCESTOR_TAGS)}
 
 _TEXT_NAMES = (
-    "log_words", "log_chars", "mean_word_len", "digit_share", "upper_share", "punct_share", "alpha_share",
-    "sentence_ends_per_word", "ends_sentence", "starts_upper", "has_copyright", "pipes", "ends_colon",
-    "link_density", "same_text_blocks", "link_run",
+    "log_words",
+    "log_chars",
+    "mean_word_len",
+    "digit_share",
+    "upper_share",
+    "punct_share",
+    "alpha_share",
+    "sentence_ends_per_word",
+    "ends_sentence",
+    "starts_upper",
+    "has_copyright",
+    "pipes",
+    "ends_colon",
+    "link_density",
+    "same_text_blocks",
+    "link_run",
 )
 _POS_NAMES = ("rel_index", "rel_words_before", "dist_to_longest")
 _PAGE_NAMES = ("page_log_blocks", "page_log_words", "page_link_density", "share_of_longest")
 _NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 _NEIGHBOUR_NAMES = ("log_words", "link_density", "heading", "paragraph", "list", "ends_sentence", "same_parent")
 _DOM_NAMES = (
-    "depth", "rel_depth", "hidden",
-    "parent_log_words", "parent_link_density", "parent_share", "parent_blocks",
-    "grand_log_words", "grand_link_density", "grand_share", "in_main", "main_depth_diff", "same_context_blocks",
+    "depth",
+    "rel_depth",
+    "hidden",
+    "parent_log_words",
+    "parent_link_density",
+    "parent_share",
+    "parent_blocks",
+    "grand_log_words",
+    "grand_link_density",
+    "grand_share",
+    "in_main",
+    "main_depth_diff",
+    "same_context_blocks",
 )
 
 # The article group (`_article`): in-article boilerplate, by where a block stands against the
@@ -99,12 +188,16 @@ def neighbour_column(offset: int, name: str) -> str:
 # (`COLUMN`, `DENSE_NAMES`); the compiled one checks, when it binds, that it knows every dense
 # column (`FEATURE_RULES`).
 DENSE_NAMES = (  # float64 groups of an HTML page: text, position, page, neighbours, structure
-    *_TEXT_NAMES, *_POS_NAMES, *_PAGE_NAMES,
+    *_TEXT_NAMES,
+    *_POS_NAMES,
+    *_PAGE_NAMES,
     *(neighbour_column(o, n) for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES),
     *_DOM_NAMES,
 )
 LINE_DENSE_NAMES = (  # the same for a text page: no element, so no parent and no structure
-    *_TEXT_NAMES, *_POS_NAMES, *_PAGE_NAMES,
+    *_TEXT_NAMES,
+    *_POS_NAMES,
+    *_PAGE_NAMES,
     *(neighbour_column(o, n) for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES if n != "same_parent"),
 )
 _TAG_NAMES = (*(f"tag_{t}" for t in TAGS), "tag_other")
@@ -198,7 +291,9 @@ def _columns(blocks: Sequence[Block]) -> Columns:
     same = Counter(texts)
     parents = [_parent(x) for x in xpaths]
     return Columns(
-        texts, xpaths, contexts,
+        texts,
+        xpaths,
+        contexts,
         lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
         words=floats(b.words for b in blocks),
         links=floats(b.link_words for b in blocks),
@@ -259,7 +354,7 @@ def _text_block(c: Columns) -> dict[str, np.ndarray]:
 def _tokens(descriptor: str) -> list[str]:
     """Class/id/role words of one descriptor: split on separators, camelCase humps and digits."""
     tag = descriptor_tag(descriptor)
-    rest = descriptor[len(tag):]
+    rest = descriptor[len(tag) :]
     return [tok.lower() for tok in _TOKEN_SPLIT_RE.split(rest) if tok and len(tok) > 1]
 
 
@@ -351,8 +446,9 @@ def structure_keys(blocks: Sequence[Block], text_only: bool = False, cols: Colum
     return np.stack([c.parent, c.grand, c.context, c.words], axis=1)
 
 
-def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.ndarray | None = None,
-                  cols: Columns | None = None) -> np.ndarray:
+def page_features(
+    blocks: Sequence[Block], text_only: bool = False, keys: np.ndarray | None = None, cols: Columns | None = None
+) -> np.ndarray:
     """Feature matrix of one page: one row per block, columns `FEATURE_NAMES` (or `LINE_FEATURES`).
     `keys`, `cols`: the page's `structure_keys` and `columns`, when the caller already has them."""
     n = len(blocks)
@@ -374,9 +470,9 @@ def page_features(blocks: Sequence[Block], text_only: bool = False, keys: np.nda
         cues = _context_cues(c.contexts)
     # Written into one float32 matrix (the same values as concatenating, then casting).
     out = np.zeros((n, len(names)), dtype=np.float32)
-    out[:, :len(DENSE_NAMES)] = dense
+    out[:, : len(DENSE_NAMES)] = dense
     out[np.arange(n), _TAG0 + c.tag] = 1.0
-    out[:, _CUE0:_CUE0 + len(CUE_NAMES)] = cues
+    out[:, _CUE0 : _CUE0 + len(CUE_NAMES)] = cues
     out[:, _ARTICLE0:] = _article(c, dense[:, COLUMN["link_density"]])
     return out
 
@@ -448,9 +544,14 @@ def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
     cols["page_link_density"] = np.full(n, links.sum() / total)
     cols["share_of_longest"] = words / max(1.0, words.max())
 
-    own = {"log_words": (cols["log_words"], -1.0), "link_density": (cols["link_density"], -1.0),
-           "heading": (c.heading, 0.0), "paragraph": (c.para, 0.0), "list": (c.listy, 0.0),
-           "ends_sentence": (cols["ends_sentence"], -1.0)}
+    own = {
+        "log_words": (cols["log_words"], -1.0),
+        "link_density": (cols["link_density"], -1.0),
+        "heading": (c.heading, 0.0),
+        "paragraph": (c.para, 0.0),
+        "list": (c.listy, 0.0),
+        "ends_sentence": (cols["ends_sentence"], -1.0),
+    }
     for o in _NEIGHBOUR_OFFSETS:
         for name, (values, fill) in own.items():
             cols[neighbour_column(o, name)] = _shift(values, o, fill)
@@ -466,21 +567,23 @@ def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
     g_links = np.bincount(grand_id, weights=links)[grand_id]
     main_depth, in_main = _in_main(c, links)
     depth = c.depth
-    cols.update({
-        "depth": depth,
-        "rel_depth": depth / (depth.max() or 1.0),
-        "hidden": c.hidden,
-        "parent_log_words": np.log1p(p_words),
-        "parent_link_density": p_links / np.maximum(p_words, 1.0),
-        "parent_share": words / np.maximum(p_words, 1.0),
-        "parent_blocks": np.log1p(np.bincount(parent_id)[parent_id]),
-        "grand_log_words": np.log1p(g_words),
-        "grand_link_density": g_links / np.maximum(g_words, 1.0),
-        "grand_share": words / np.maximum(g_words, 1.0),
-        "in_main": in_main,
-        "main_depth_diff": c.slashes - main_depth,
-        "same_context_blocks": np.log1p(np.bincount(context_id)[context_id] - 1),
-    })
+    cols.update(
+        {
+            "depth": depth,
+            "rel_depth": depth / (depth.max() or 1.0),
+            "hidden": c.hidden,
+            "parent_log_words": np.log1p(p_words),
+            "parent_link_density": p_links / np.maximum(p_words, 1.0),
+            "parent_share": words / np.maximum(p_words, 1.0),
+            "parent_blocks": np.log1p(np.bincount(parent_id)[parent_id]),
+            "grand_log_words": np.log1p(g_words),
+            "grand_link_density": g_links / np.maximum(g_words, 1.0),
+            "grand_share": words / np.maximum(g_words, 1.0),
+            "in_main": in_main,
+            "main_depth_diff": c.slashes - main_depth,
+            "same_context_blocks": np.log1p(np.bincount(context_id)[context_id] - 1),
+        }
+    )
     return np.stack([cols[name] for name in DENSE_NAMES], axis=1)
 
 
@@ -517,8 +620,23 @@ def _dense_by_loops(c: Columns, loops: Callable[..., tuple[np.ndarray, np.ndarra
     values, with the steps whose rounding is numpy's own (log1p, the page's pairwise sum) here."""
     words = c.words
     M, links = loops(
-        c.texts, c.lengths, words, c.links, np.log1p(words), np.log1p(c.lengths), np.log1p(c.same_text), c.ends,
-        c.heading, c.para, c.listy, c.depth, c.hidden, c.parent, c.grand, c.context, _class_table(),
+        c.texts,
+        c.lengths,
+        words,
+        c.links,
+        np.log1p(words),
+        np.log1p(c.lengths),
+        np.log1p(c.same_text),
+        c.ends,
+        c.heading,
+        c.para,
+        c.listy,
+        c.depth,
+        c.hidden,
+        c.parent,
+        c.grand,
+        c.context,
+        _class_table(),
     )
     M[:, _LOG1P_AT] = np.log1p(M[:, _LOG1P_AT])
     total = max(1.0, words.sum())
@@ -555,8 +673,17 @@ CONTEXT_NAMES = (
     ["p"]
     + [f"p{o:+d}" for o in _CTX_OFFSETS]
     + [f"p_window{k}" for k in _CTX_WINDOWS]
-    + ["page_p_max", "page_p_mean", "page_p_words", "page_p_share", "content_before", "content_after",
-       "since_content", "until_content", "p_rank"]
+    + [
+        "page_p_max",
+        "page_p_mean",
+        "page_p_words",
+        "page_p_share",
+        "content_before",
+        "content_after",
+        "since_content",
+        "until_content",
+        "p_rank",
+    ]
     + ["parent_p", "parent_p_max", "grand_p", "same_context_p"]
 )
 LINE_CONTEXT_NAMES = [n for n in CONTEXT_NAMES if n not in ("parent_p", "parent_p_max", "grand_p", "same_context_p")]
@@ -667,12 +794,29 @@ class FeatureRules:
 
 
 FEATURE_RULES = FeatureRules(
-    dense_names=DENSE_NAMES, neighbour_offsets=_NEIGHBOUR_OFFSETS, neighbour_column=neighbour_column,
-    loops_log1p=_LOOPS_LOG1P, loops_leave=_LOOPS_LEAVE,
-    column_fields=tuple(f.name for f in fields(Columns)), columns=Columns,
-    char_flags=(_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END), pipe=_PIPE, copyright=_COPYRIGHT, colon=_COLON,
-    sentence_end_chars=SENT_END_CHARS, closers=CLOSERS,
-    tag_index=_TAG_INDEX, n_tags=len(TAGS), heading_tags=_HEADINGS, list_tags=_LISTS,
-    ancestor_index=_ANC_INDEX, near0=_NEAR0, hash_near=HASH_NEAR, n_cues=_N_CUES,
-    context_hot=_CONTEXT_HOT, descriptor_cues_memo=_DESCRIPTOR_CUES, descriptor_cues=_descriptor_cues, remember=_remember,
+    dense_names=DENSE_NAMES,
+    neighbour_offsets=_NEIGHBOUR_OFFSETS,
+    neighbour_column=neighbour_column,
+    loops_log1p=_LOOPS_LOG1P,
+    loops_leave=_LOOPS_LEAVE,
+    column_fields=tuple(f.name for f in fields(Columns)),
+    columns=Columns,
+    char_flags=(_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END),
+    pipe=_PIPE,
+    copyright=_COPYRIGHT,
+    colon=_COLON,
+    sentence_end_chars=SENT_END_CHARS,
+    closers=CLOSERS,
+    tag_index=_TAG_INDEX,
+    n_tags=len(TAGS),
+    heading_tags=_HEADINGS,
+    list_tags=_LISTS,
+    ancestor_index=_ANC_INDEX,
+    near0=_NEAR0,
+    hash_near=HASH_NEAR,
+    n_cues=_N_CUES,
+    context_hot=_CONTEXT_HOT,
+    descriptor_cues_memo=_DESCRIPTOR_CUES,
+    descriptor_cues=_descriptor_cues,
+    remember=_remember,
 )

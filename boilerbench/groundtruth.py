@@ -28,16 +28,26 @@ PIPELINE_VERSION = "-".join(
 
 def _to_json(lp: LabeledPage) -> list[list[Any]]:
     return [
-        [b.block.index, b.block.xpath, b.block.tag, b.block.text, b.block.words, b.block.link_words,
-         b.block.context, b.block.depth, b.label, b.category, b.coverage, b.corrected]
+        [
+            b.block.index,
+            b.block.xpath,
+            b.block.tag,
+            b.block.text,
+            b.block.words,
+            b.block.link_words,
+            b.block.context,
+            b.block.depth,
+            b.label,
+            b.category,
+            b.coverage,
+            b.corrected,
+        ]
         for b in lp.blocks
     ]
 
 
 def _from_json(page: Page, gold: Gold, rows: list[list[Any]]) -> LabeledPage:
-    blocks = tuple(
-        LabeledBlock(Block(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]), r[8], r[9], r[10], r[11]) for r in rows
-    )
+    blocks = tuple(LabeledBlock(Block(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]), r[8], r[9], r[10], r[11]) for r in rows)
     return LabeledPage(page=page, gold=gold, blocks=blocks)
 
 

@@ -54,7 +54,9 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def result_record(name: str, metrics: dict[str, Any], report: dict[str, Any], submitted: dict[str, Any] | None = None) -> dict[str, Any]:
+def result_record(
+    name: str, metrics: dict[str, Any], report: dict[str, Any], submitted: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "system": name,
         "version": metrics.get("version"),
@@ -130,7 +132,8 @@ def main_table(records: list[dict[str, Any]]) -> list[str]:
         if r.get("kind") == "reference":
             name = f"*{r['system']}* (reference)"
         lines.append(
-            f"| {k} | {name} | {_f(m.get('block_f1'))}" + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else "")
+            f"| {k} | {name} | {_f(m.get('block_f1'))}"
+            + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else "")
             + f" | {_f(m.get('block_precision'))} | {_f(m.get('block_recall'))} | {_f(m.get('word_f1'))}"
             f" | {_worst_leaks(m)} | {_rate(m.get('pages_per_s'))}"
             f" | {r.get('version') or '—'} |"
@@ -168,8 +171,12 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
     ]
     lines += main_table(recs)
     if figures:
-        lines += ["", "![block F1 against pages/s, Pareto front dashed](figures/quality-speed.svg)", "",
-                  "![boilerplate kept, % per category and system](figures/leakage.svg)"]
+        lines += [
+            "",
+            "![block F1 against pages/s, Pareto front dashed](figures/quality-speed.svg)",
+            "",
+            "![boilerplate kept, % per category and system](figures/leakage.svg)",
+        ]
     for title, key in (("By corpus (block F1 / word F1)", "by_corpus"), ("By page type (block F1)", "by_page_type")):
         groups = sorted({g for r in recs for g in r["metrics"].get(key, {})})
         if key == "by_page_type":
@@ -183,7 +190,12 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
                 for t, cs in r["metrics"].get("page_type_corpora", {}).items():
                     corpora.setdefault(t, set()).update(cs)
             if corpora:
-                lines += ["Pages of each type come from: " + "; ".join(f"{g}: {', '.join(sorted(corpora.get(g, ())))}" for g in groups) + ".", ""]
+                lines += [
+                    "Pages of each type come from: "
+                    + "; ".join(f"{g}: {', '.join(sorted(corpora.get(g, ())))}" for g in groups)
+                    + ".",
+                    "",
+                ]
         lines += ["| system | " + " | ".join(groups) + " |", "|---|" + "---|" * len(groups)]
         for r in recs:
             cells = []
@@ -240,7 +252,9 @@ def _save(fig: Figure, folder: Path, stem: str, formats: Sequence[str]) -> Path:
     paths = []
     for ext in formats:
         path = folder / f"{stem}.{ext}"
-        fig.savefig(path, format=ext, dpi=110, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None})
+        fig.savefig(
+            path, format=ext, dpi=110, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None}
+        )
         paths.append(path)
     return paths[0]
 
@@ -272,7 +286,9 @@ def leakage_grid(records: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]
     colour bar reads."""
     systems = [r for r in ranked(records) if r.get("kind") != "reference"]
     cats = list(BOILERPLATE_CATEGORIES)
-    grid = [[100 * r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems]
+    grid = [
+        [100 * r["metrics"].get("leakage", {}).get("boilerplate_kept", {}).get(c, float("nan")) for c in cats] for r in systems
+    ]
     return systems, cats, grid
 
 
@@ -281,8 +297,11 @@ def figures(records: Sequence[dict[str, Any]], folder: Path, formats: Sequence[s
     leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
     plt = _pyplot()
     folder.mkdir(parents=True, exist_ok=True)
-    timed = [(r["system"], r["metrics"]["pages_per_s"], r["metrics"]["block_f1"]) for r in records
-             if r.get("kind") != "reference" and r["metrics"].get("pages_per_s") and r["metrics"].get("block_f1") is not None]
+    timed = [
+        (r["system"], r["metrics"]["pages_per_s"], r["metrics"]["block_f1"])
+        for r in records
+        if r.get("kind") != "reference" and r["metrics"].get("pages_per_s") and r["metrics"].get("block_f1") is not None
+    ]
     out: dict[str, Path] = {}
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     front = pareto_front(timed)

@@ -24,7 +24,9 @@ TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
 def files(folder: Path) -> list[tuple[str, int]]:
     """(path in the repo, bytes) of every file that would be uploaded, sorted."""
-    return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*") if p.is_file() and ".cache" not in p.parts)
+    return sorted(
+        (str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*") if p.is_file() and ".cache" not in p.parts
+    )
 
 
 def token() -> str:
@@ -32,7 +34,9 @@ def token() -> str:
         value = os.environ.get(name)
         if value:
             return value
-    raise ValueError(f"no Hugging Face token: set {TOKEN_VARIABLES[0]} (a write token from https://huggingface.co/settings/tokens)")
+    raise ValueError(
+        f"no Hugging Face token: set {TOKEN_VARIABLES[0]} (a write token from https://huggingface.co/settings/tokens)"
+    )
 
 
 def model_folder(out: Path, results: Path | None = None) -> Path:
@@ -62,17 +66,19 @@ def model_folder(out: Path, results: Path | None = None) -> Path:
         "block F1 of the content class per page, averaged over pages. Reproduce: `python -m boilerbench evaluate`.",
         **metrics,
     )
-    card.add(**{
-        "Model description": "A block classifier for web-boilerplate removal: pages are segmented into blocks "
-        "(`boilerbench.segment`), each block is described by language-agnostic features (`boilerbench.features`) "
-        "and gradient boosting decides content or boilerplate, told the page's predicted type by a page-type model "
-        "(a second stage reads the neighbours' scores where validation says it pays: on every page, or only on the "
-        "pages predicted articles). `boilerbench-text.skops` works on "
-        "plain-text pages (one block per line), trained on pages rendered by several HTML-to-text tools.",
-        "How to Get Started with the Model": "`pip install boilerbench`, then `python -m boilerbench clean page.html`. "
-        "Load with `boilerbench.classifier.load_model`, which trusts only the types listed in "
-        "`boilerbench.classifier.TRUSTED_TYPES` (never pickle).",
-    })
+    card.add(
+        **{
+            "Model description": "A block classifier for web-boilerplate removal: pages are segmented into blocks "
+            "(`boilerbench.segment`), each block is described by language-agnostic features (`boilerbench.features`) "
+            "and gradient boosting decides content or boilerplate, told the page's predicted type by a page-type model "
+            "(a second stage reads the neighbours' scores where validation says it pays: on every page, or only on the "
+            "pages predicted articles). `boilerbench-text.skops` works on "
+            "plain-text pages (one block per line), trained on pages rendered by several HTML-to-text tools.",
+            "How to Get Started with the Model": "`pip install boilerbench`, then `python -m boilerbench clean page.html`. "
+            "Load with `boilerbench.classifier.load_model`, which trusts only the types listed in "
+            "`boilerbench.classifier.TRUSTED_TYPES` (never pickle).",
+        }
+    )
     card.save(out / "README.md")
     # the Hub reads the YAML header; this skops version writes none of its own
     body = (out / "README.md").read_text(encoding="utf-8")
@@ -98,7 +104,9 @@ def publish(folder: Path, repo_id: str, repo_type: str = "dataset", dry_run: boo
     if not _REPO_ID_RE.match(repo_id):
         raise ValueError(f"--repo-id {repo_id!r}: expected ORG/NAME")
     if not (folder / "README.md").is_file():
-        raise FileNotFoundError(f"{folder}: no README.md card; build it first (`python -m boilerbench build-dataset --out {folder}`)")
+        raise FileNotFoundError(
+            f"{folder}: no README.md card; build it first (`python -m boilerbench build-dataset --out {folder}`)"
+        )
     listing = files(folder)
     if dry_run:
         return listing

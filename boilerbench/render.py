@@ -7,7 +7,7 @@ trained and validated on every train and validation page rendered by each of `RE
 does not learn one renderer's habits; the dataset's `lines` config carries the same lines with a
 `renderer` column.
 
-`blocks` is the segmenter's own view (`classifier.as_lines`: one line per block line, labeled with
+`blocks` is the segmenter's own view (`segment.as_lines`: one line per block line, labeled with
 its block's label); the others are labeled by aligning their lines to the gold exactly as blocks
 are (`labels.derive_labels`: full gold text, or `with`/`without` snippets).
 """
@@ -29,7 +29,7 @@ from .categories import categorize
 from .corpora.store import Corpus
 from .groundtruth import PIPELINE_VERSION, load_labeled
 from .labels import derive_labels
-from .segment import segment_text
+from .segment import as_lines, segment_text
 from .text import decode_bytes
 from .types import Block, Gold, LabeledPage, Page, check_choice
 
@@ -91,11 +91,11 @@ def _render(args: tuple[Page, bytes, Gold, str]) -> dict[str, Any]:
     return {"text": text, "labels": derive_labels(lines, gold)[0] if lines else []}
 
 
-def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = RENDERERS, workers: int | None = None,
-             progress: bool = True) -> list[RenderedPage]:
+def rendered(
+    corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = RENDERERS, workers: int | None = None, progress: bool = True
+) -> list[RenderedPage]:
     """Every page by every renderer (page-major order), labeled; tool renderings are made on both
     cores and cached by content hash (page bytes, gold, renderer and its version, aligner)."""
-    from .classifier import as_lines  # a cycle (classifier imports render in a function) until as_lines leaves classifier.py
 
     for r in renderers:
         check_choice("renderer", r, RENDERERS)
@@ -128,7 +128,9 @@ def rendered(corpus: Corpus, pages: Sequence[Page], renderers: Sequence[str] = R
         new = []
         with ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
             results = pool.map(_render, jobs, chunksize=8) if pool is not None else map(_render, jobs)
-            for (p, _, _, r), rows in tqdm(zip(jobs, results), total=len(jobs), desc="render+label", unit="page", disable=not progress):
+            for (p, _, _, r), rows in tqdm(
+                zip(jobs, results), total=len(jobs), desc="render+label", unit="page", disable=not progress
+            ):
                 done[p.page_id, r] = rows
                 new.append((keys[p.page_id, r], rows))
         store.put_many(new)

@@ -50,7 +50,12 @@ def _cell(label: str | None, kept: bool) -> tuple[str, str]:
     return ("keep", "✓") if kept else ("drop", "·")
 
 
-def render_page(lp: LabeledPage, by_system: dict[str, Scored], versions: dict[str, str | None] | None = None, skipped: dict[str, str] | None = None) -> str:
+def render_page(
+    lp: LabeledPage,
+    by_system: dict[str, Scored],
+    versions: dict[str, str | None] | None = None,
+    skipped: dict[str, str] | None = None,
+) -> str:
     """One page's blocks in order — gold label, category, one column per system — with each
     system's block and word F1 on this page at the top."""
     names = list(by_system)
@@ -87,7 +92,9 @@ def render_page(lp: LabeledPage, by_system: dict[str, Scored], versions: dict[st
     head = "".join(f'<th class="sys" title="{escape(n)}">{escape(n)}</th>' for n in names)
     # the text first (and wrapped), then the labels and a narrow column per system: a page with 18
     # systems still shows its text at 1,400 px
-    rows.append(f'<table class="blocks"><thead><tr><th>text</th><th>#</th><th>gold</th><th>category</th><th>tag</th>{head}</tr></thead><tbody>')
+    rows.append(
+        f'<table class="blocks"><thead><tr><th>text</th><th>#</th><th>gold</th><th>category</th><th>tag</th>{head}</tr></thead><tbody>'
+    )
     for i, b in enumerate(lp.blocks):
         label = b.label
         cls = {CONTENT: "content", BOILERPLATE: "boilerplate"}.get(label or "", "unlabeled")
@@ -110,8 +117,20 @@ def render_classifier_page(name: str, text: str) -> str:
 
     d = classify(text, "auto", name)
     cats = categorize(d.blocks, [CONTENT if k else BOILERPLATE for k in d.kept])
-    page = Page(page_id=name, source="file", source_id=name, url="", domain="", license="unknown", page_type=None,
-                language="", split="none", sha256="", archive="", fmt=d.mode)
+    page = Page(
+        page_id=name,
+        source="file",
+        source_id=name,
+        url="",
+        domain="",
+        license="unknown",
+        page_type=None,
+        language="",
+        split="none",
+        sha256="",
+        archive="",
+        fmt=d.mode,
+    )
     lp = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
     system = "boilerbench-text" if d.mode == "text" else "boilerbench"
     return render_page(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
@@ -133,8 +152,15 @@ def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str) 
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: Sequence[str] | None = None,
-               worst: int = 3, min_pages: int = 5, progress: bool = True) -> Path:
+def build_site(
+    corpus: Corpus,
+    out: Path,
+    folder: Path | None = None,
+    systems: Sequence[str] | None = None,
+    worst: int = 3,
+    min_pages: int = 5,
+    progress: bool = True,
+) -> Path:
     """A static site from `baselines/`: the leaderboard, the leakage heatmap, per page-type and
     per-language tables, the quality–speed scatter with its Pareto front, and each system's
     `worst` test pages rendered as `show` pages. Returns the index page."""
@@ -146,15 +172,28 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
 
     main = _html_table(
         ["#", "system", "kind", "block F1 [95% CI]", "block P", "block R", "word F1", "pages/s", "version"],
-        [[str(k), escape(r["system"]), escape(r.get("kind", "system")),
-          _f(r["metrics"].get("block_f1")) + (" [{:.3f}–{:.3f}]".format(*r["metrics"]["block_f1_ci"]) if r["metrics"].get("block_f1_ci") else ""),
-          _f(r["metrics"].get("block_precision")), _f(r["metrics"].get("block_recall")), _f(r["metrics"].get("word_f1")),
-          "—" if not r["metrics"].get("pages_per_s") else f"{r['metrics']['pages_per_s']:.1f}", escape(str(r.get("version") or "—"))]
-         for k, r in enumerate(records, start=1)],
+        [
+            [
+                str(k),
+                escape(r["system"]),
+                escape(r.get("kind", "system")),
+                _f(r["metrics"].get("block_f1"))
+                + (" [{:.3f}–{:.3f}]".format(*r["metrics"]["block_f1_ci"]) if r["metrics"].get("block_f1_ci") else ""),
+                _f(r["metrics"].get("block_precision")),
+                _f(r["metrics"].get("block_recall")),
+                _f(r["metrics"].get("word_f1")),
+                "—" if not r["metrics"].get("pages_per_s") else f"{r['metrics']['pages_per_s']:.1f}",
+                escape(str(r.get("version") or "—")),
+            ]
+            for k, r in enumerate(records, start=1)
+        ],
         "leaderboard",
     )
     groups = {}
-    for key, title in (("by_page_type", "block F1 by page type"), ("by_language", f"block F1 by language (≥ {min_pages} test pages)")):
+    for key, title in (
+        ("by_page_type", "block F1 by page type"),
+        ("by_language", f"block F1 by language (≥ {min_pages} test pages)"),
+    ):
         sizes: dict[str, int] = {}
         for r in records:
             for g, m in r["metrics"].get(key, {}).items():
@@ -194,7 +233,9 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
         worst_links.append(f"<li><b>{escape(name)}</b>: {', '.join(items) or '—'}</li>")
     (out / "pages").mkdir(exist_ok=True)
     for i, lp in enumerate(labeled):
-        atomic_write(out / "pages" / f"{lp.page.page_id}.html", render_page(lp, {n: v[i] for n, v in scored.items()}, versions, skipped))
+        atomic_write(
+            out / "pages" / f"{lp.page.page_id}.html", render_page(lp, {n: v[i] for n, v in scored.items()}, versions, skipped)
+        )
 
     index = [
         "<!doctype html>",
@@ -203,11 +244,14 @@ def build_site(corpus: Corpus, out: Path, folder: Path | None = None, systems: S
         "<h1>boilerbench: which extractor leaks what</h1>",
         f'<div class="meta">Test split, dataset revision(s) {escape(", ".join(sorted({r["dataset_revision"] for r in records})))}. '
         "Generated by <code>python -m boilerbench report</code> from <code>baselines/</code>.</div>",
-        "<h2>Leaderboard</h2>", main,
+        "<h2>Leaderboard</h2>",
+        main,
         '<h2>Quality vs speed</h2><div class="figure scatter">',
-        _inline_png(figs["scatter"], "block F1 against pages/s, Pareto front dashed"), "</div>",
+        _inline_png(figs["scatter"], "block F1 against pages/s, Pareto front dashed"),
+        "</div>",
         '<h2>What leaks</h2><div class="figure heatmap">',
-        _inline_png(figs["heatmap"], "boilerplate kept, % per category and system"), "</div>",
+        _inline_png(figs["heatmap"], "boilerplate kept, % per category and system"),
+        "</div>",
     ]
     for title, table in groups.items():
         index += [f"<h2>{escape(title[0].upper() + title[1:])}</h2>", table]

@@ -255,8 +255,11 @@ def _extract(
                 if post_results is not None and extra is not None:
                     post_results.setdefault(slot.name, {})[i] = extra
                 if post_error is not None:
-                    tqdm.write(f"{slot.name}: `post` failed on {_PAGES[i].page.page_id} in the worker ({post_error});"
-                               " left out of post_results, for the caller to redo", file=sys.stderr)
+                    tqdm.write(
+                        f"{slot.name}: `post` failed on {_PAGES[i].page.page_id} in the worker ({post_error});"
+                        " left out of post_results, for the caller to redo",
+                        file=sys.stderr,
+                    )
                 results[slot.name][i] = out
                 pending.append((keys[slot.name][i], out.to_json()))
                 bar.update()

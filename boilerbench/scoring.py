@@ -46,7 +46,9 @@ def prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
     return p, r, 2 * p * r / (p + r)
 
 
-def block_scores(labels: Sequence[str | None], kept: Sequence[bool], weights: Sequence[int] | None = None) -> dict[str, float] | None:
+def block_scores(
+    labels: Sequence[str | None], kept: Sequence[bool], weights: Sequence[int] | None = None
+) -> dict[str, float] | None:
     """Block P/R/F1 of one page; None when the page has no labeled block."""
     if len(labels) != len(kept):
         raise ValueError(f"{len(kept)} decisions for {len(labels)} blocks")
@@ -149,7 +151,9 @@ def bootstrap_ci(values: Sequence[float], samples: int = BOOTSTRAP_SAMPLES, seed
     return float(lo), float(hi)
 
 
-def paired_bootstrap(a: Sequence[float], b: Sequence[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED) -> dict[str, float]:
+def paired_bootstrap(
+    a: Sequence[float], b: Sequence[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
+) -> dict[str, float]:
     """Paired test of mean(a) - mean(b) over the same pages: the difference, its 95% interval and
     a two-sided p-value (share of resampled differences on the other side of zero, doubled)."""
     x = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -444,6 +444,18 @@ def segment_text(source: str | bytes) -> list[Block]:
             )
         )
     return blocks
+
+
+def as_lines(blocks: Sequence[Block]) -> tuple[list[Block], list[int]]:
+    """A page rendered as a crawl's text dump: one line per block line (a `pre` block gives several),
+    as the text-mode model sees it; also, for each line, the block it came from."""
+    lines: list[Block] = []
+    owner: list[int] = []
+    for b in blocks:
+        for line in segment_text(b.text):
+            lines.append(Block(len(lines), f"/text/line[{len(lines) + 1}]", "line", line.text, line.words, 0))
+            owner.append(b.index)
+    return lines, owner
 
 
 def segment(source: str | bytes, fmt: str = "html") -> list[Block]:

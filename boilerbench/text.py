@@ -61,8 +61,22 @@ class BinaryInputError(ValueError):
 
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 _BINARY_MAGIC = (
-    b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"%PDF", b"\x1f\x8b", b"\x7fELF",
-    b"\xfd7zXZ\x00", b"BZh", b"\x28\xb5\x2f\xfd", b"7z\xbc\xaf", b"RIFF", b"OggS", b"ID3", b"wOFF", b"wOF2",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"%PDF",
+    b"\x1f\x8b",
+    b"\x7fELF",
+    b"\xfd7zXZ\x00",
+    b"BZh",
+    b"\x28\xb5\x2f\xfd",
+    b"7z\xbc\xaf",
+    b"RIFF",
+    b"OggS",
+    b"ID3",
+    b"wOFF",
+    b"wOF2",
     b"SQLite format 3\x00",
 )
 # C0 controls that no text document is made of (tab, new lines, form feed and escape aside).
@@ -84,8 +98,16 @@ def looks_binary(data: bytes) -> bool:
 
 
 # What browsers (WHATWG Encoding) decode these labels as: latin-1 pages use cp1252's 0x80–0x9F.
-_LABEL_ALIASES = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-                  "us-ascii": "cp1252", "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030"}
+_LABEL_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+}
 
 
 def _declared_codec(data: bytes) -> str | None:
@@ -113,7 +135,7 @@ def decode_bytes(data: bytes, transport_charset: str | None = None) -> str:
         raise BinaryInputError("input looks binary (not an HTML or text document)")
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
+            return data[len(bom) :].decode(enc, errors="replace")
     codec = _codec(transport_charset) if transport_charset else None
     if codec is not None:
         return data.decode(codec, errors="replace")

@@ -93,9 +93,7 @@ def report(pages: Sequence[LabeledPage], worst: int = 10) -> dict[str, Any]:
     for lp, r in zip(pages, rows):
         by_corpus[lp.page.source].append(r)
     splits = Counter(lp.page.split for lp in pages)
-    low = sorted(
-        (r for r in rows if r.get("gold_words")), key=lambda r: r["covered_words"] / r["gold_words"]
-    )[:worst]
+    low = sorted((r for r in rows if r.get("gold_words")), key=lambda r: r["covered_words"] / r["gold_words"])[:worst]
     disagree = sorted((r for r in rows if r.get("disagreements")), key=lambda r: -len(r["disagreements"]))[:worst]
     return {
         "overall": summarize(rows),
@@ -122,7 +120,15 @@ def format_report(rep: dict[str, Any]) -> str:
         cells = [name]
         for c in cols:
             v = s[c]
-            cells.append("—" if v is None else f"{100 * v:.1f}" if c == "content_share" else f"{v:.3f}" if isinstance(v, float) else f"{v:,}")
+            cells.append(
+                "—"
+                if v is None
+                else f"{100 * v:.1f}"
+                if c == "content_share"
+                else f"{v:.3f}"
+                if isinstance(v, float)
+                else f"{v:,}"
+            )
         rows.append(cells)
     lines = text_table(rows, left=1)
     lines.append("")
@@ -132,7 +138,12 @@ def format_report(rep: dict[str, Any]) -> str:
         v = o[k]
         lines.append(f"{k}: {v} (target ≥ {t}) {'ok' if v is not None and v >= t else 'SHORT'}")
     if rep["worst_coverage"]:
-        lines.append("lowest gold word coverage: " + ", ".join(f"{r['page_id']} {r['coverage']:.2f}" for r in rep["worst_coverage"]))
+        lines.append(
+            "lowest gold word coverage: " + ", ".join(f"{r['page_id']} {r['coverage']:.2f}" for r in rep["worst_coverage"])
+        )
     if rep["worst_snippets"]:
-        lines.append("most snippet disagreements: " + ", ".join(f"{r['page_id']} ({len(r['disagreements'])})" for r in rep["worst_snippets"]))
+        lines.append(
+            "most snippet disagreements: "
+            + ", ".join(f"{r['page_id']} ({len(r['disagreements'])})" for r in rep["worst_snippets"])
+        )
     return "\n".join(lines)

@@ -45,8 +45,14 @@ def main() -> None:
         from datatrove.executor import SlurmPipelineExecutor
 
         executor = SlurmPipelineExecutor(
-            pipeline=steps, tasks=args.tasks, time="10:00:00", partition=args.partition, cpus_per_task=1,
-            mem_per_cpu_gb=2, logging_dir=args.logs, job_name="boilerbench",
+            pipeline=steps,
+            tasks=args.tasks,
+            time="10:00:00",
+            partition=args.partition,
+            cpus_per_task=1,
+            mem_per_cpu_gb=2,
+            logging_dir=args.logs,
+            job_name="boilerbench",
         )
     elif args.ray:
         from datatrove.executor import RayPipelineExecutor

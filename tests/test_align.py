@@ -27,10 +27,15 @@ CASES = [
     pytest.param([A, B, C], f"{A} {B} {C}".upper(), [True, True, True], id="case-and-spacing-do-not-matter"),
     pytest.param([A, "Bisnis Lokal", B], f"{A}\n\n{B}", [True, False, True], id="menu-not-in-text"),
     # "bisnis" alone in the text, between unmatched words: chance, not coverage (MIN_RUN)
-    pytest.param([A, MENU, B], f"{A}\n\nPara pelaku bisnis di Jakarta menunggu.\n\n{B}", [True, False, True],
-                 id="lone-common-word-in-menu"),
-    pytest.param([A, "Bisnis", B], f"{A}\n\nPara pelaku bisnis di Jakarta menunggu.\n\n{B}", [True, False, True],
-                 id="lone-word-equal-to-a-one-word-block"),
+    pytest.param(
+        [A, MENU, B], f"{A}\n\nPara pelaku bisnis di Jakarta menunggu.\n\n{B}", [True, False, True], id="lone-common-word-in-menu"
+    ),
+    pytest.param(
+        [A, "Bisnis", B],
+        f"{A}\n\nPara pelaku bisnis di Jakarta menunggu.\n\n{B}",
+        [True, False, True],
+        id="lone-word-equal-to-a-one-word-block",
+    ),
     # gold order B, A while the DOM has A, B: pass 2 recovers the block pass 1 could not
     pytest.param([A, B], f"{B}\n\n{A}", [True, True], id="reordered-text"),
     pytest.param([MENU, A, B, C], f"{C}\n\n{A}\n\n{B}", [False, True, True, True], id="reordered-three"),

@@ -49,8 +49,11 @@ def test_bench_core(corpus, pages) -> None:
 def test_bench_systems_without_trafilatura(corpus, pages, capsys) -> None:
     r = bench_systems(corpus, names=("boilerbench", "resiliparse"), pages=pages)
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[bench]")]
-    assert progress == [f"[bench] systems: run {k}/3, {name} ({i}/2) on {N_PAGES} pages"
-                        for k in (1, 2, 3) for i, name in ((1, "boilerbench"), (2, "resiliparse"))]
+    assert progress == [
+        f"[bench] systems: run {k}/3, {name} ({i}/2) on {N_PAGES} pages"
+        for k in (1, 2, 3)
+        for i, name in ((1, "boilerbench"), (2, "resiliparse"))
+    ]
     assert r["pages"] == N_PAGES
     assert list(r["systems"]) == ["boilerbench", "resiliparse"]
     for name, s in r["systems"].items():
@@ -86,7 +89,7 @@ def test_format_systems(with_trafilatura) -> None:
     assert f"same {N_PAGES} pages" in lines[0]
     said = 0 if with_trafilatura["compiled"] == "in use" else 1  # the line that says why it is not
     assert len(lines) == 1 + said + 3
-    for name, line in zip(with_trafilatura["systems"], lines[1 + said:]):
+    for name, line in zip(with_trafilatura["systems"], lines[1 + said :]):
         assert line.split()[0] == name
         assert "pages/s" in line and "trafilatura" in line
 
@@ -145,8 +148,13 @@ def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
     r = bench_scale(corpus, records=24, small=8, compare=6, work=tmp_path, pairs=2, started_after=2)
     runs = list(r["runs"].values())
     assert [(s["system"], s["records"], s["tasks"], s["pair"]) for s in runs] == [
-        ("boilerbench", 8, 1, None), ("boilerbench", 24, 1, None), ("boilerbench", 24, 2, None),
-        ("trafilatura", 6, 1, 0), ("boilerbench", 6, 1, 0), ("trafilatura", 6, 1, 1), ("boilerbench", 6, 1, 1),
+        ("boilerbench", 8, 1, None),
+        ("boilerbench", 24, 1, None),
+        ("boilerbench", 24, 2, None),
+        ("trafilatura", 6, 1, 0),
+        ("boilerbench", 6, 1, 0),
+        ("trafilatura", 6, 1, 1),
+        ("boilerbench", 6, 1, 1),
     ]
     assert len(r["pair_ratios"]) == len(r["pair_step_ratios"]) == len(r["pair_started_ratios"]) == 2
     assert all(s["started_ms"] > 0 for s in runs if s["tasks"] == 1) and r["started_vs_trafilatura"] > 0

@@ -75,8 +75,12 @@ def test_show_page_in_chromium(tmp_path, shot_dir) -> None:
 def test_a_script_in_page_text_runs_nothing(tmp_path) -> None:
     payload = "<script>document.title='pwned';document.body.setAttribute('data-pwned','1')</script>"
     escaped = payload.replace("<", "&lt;").replace(">", "&gt;")
-    corpus = one_page_corpus(tmp_path, "evil", f"<html><body><p>{escaped} is quoted here.</p><p>And a second paragraph.</p></body></html>",
-                             f"{payload} is quoted here.\nAnd a second paragraph.")
+    corpus = one_page_corpus(
+        tmp_path,
+        "evil",
+        f"<html><body><p>{escaped} is quoted here.</p><p>And a second paragraph.</p></body></html>",
+        f"{payload} is quoted here.\nAnd a second paragraph.",
+    )
     out = tmp_path / "evil.html"
     assert main(["show", "evil-0001", "--data", str(corpus), "--systems", "all-text,oracle", "--out", str(out)]) == 0
     dom = dom_after_load(out)
@@ -110,7 +114,12 @@ def test_show_text_column_in_view_at_1400px(tmp_path, shot_dir) -> None:
     from PIL import Image
 
     para = " ".join(["mmmmmmmm"] * 120)
-    corpus = one_page_corpus(tmp_path, "wide", f"<html><body><nav><a href='/'>Home</a></nav><p>{para}</p><p>{para}</p></body></html>", f"{para}\n{para}")
+    corpus = one_page_corpus(
+        tmp_path,
+        "wide",
+        f"<html><body><nav><a href='/'>Home</a></nav><p>{para}</p><p>{para}</p></body></html>",
+        f"{para}\n{para}",
+    )
     out = tmp_path / "wide-show.html"
     assert main(["show", "wide-0001", "--data", str(corpus), "--systems", "all", "--out", str(out)]) == 0
     png = screenshot(out, shot_dir / "show-1400px.png", height=1400)
@@ -121,4 +130,8 @@ def test_show_text_column_in_view_at_1400px(tmp_path, shot_dir) -> None:
     # below the systems' table (the lower 40% of the screen), the columns of the left half that
     # hold dark pixels in many rows: the wrapped lines of the text column
     dark_columns = [x for x in range(0, width // 2) if sum(px[x, y] < 80 for y in range(int(0.6 * height), height, 2)) > 20]
-    assert len(dark_columns) > 40 and dark_columns[-1] - dark_columns[0] > 300, (len(dark_columns), dark_columns[:3], dark_columns[-3:])
+    assert len(dark_columns) > 40 and dark_columns[-1] - dark_columns[0] > 300, (
+        len(dark_columns),
+        dark_columns[:3],
+        dark_columns[-3:],
+    )

@@ -29,16 +29,33 @@ def categories_of(body: str, content: tuple[str, ...] = ("Korea Utara", "Menteri
         ("<nav><ul><li><a href='/warisan'>Warisan budaya</a></li></ul></nav>", "Warisan budaya", "navigation"),
         ("<div class='breadcrumbs'><span>Beranda › Dunia</span></div>", "Beranda › Dunia", "navigation"),
         ("<footer><p>Alamat redaksi dan kontak kami</p></footer>", "Alamat redaksi dan kontak kami", "footer"),
-        ("<div class='share-buttons'><a href='#'>Bagikan artikel ini sekarang</a></div>", "Bagikan artikel ini sekarang", "social"),
-        ("<div id='cookie-banner'><p>Situs ini menyimpan data di perangkat Anda</p></div>",
-         "Situs ini menyimpan data di perangkat Anda", "consent"),
-        ("<section class='comments'><p>Terima kasih atas tulisannya yang bagus</p></section>",
-         "Terima kasih atas tulisannya yang bagus", "comments"),
-        ("<div id='disqus_thread'><p>Tulis komentar pertama Anda di sini</p></div>", "Tulis komentar pertama Anda di sini", "comments"),
+        (
+            "<div class='share-buttons'><a href='#'>Bagikan artikel ini sekarang</a></div>",
+            "Bagikan artikel ini sekarang",
+            "social",
+        ),
+        (
+            "<div id='cookie-banner'><p>Situs ini menyimpan data di perangkat Anda</p></div>",
+            "Situs ini menyimpan data di perangkat Anda",
+            "consent",
+        ),
+        (
+            "<section class='comments'><p>Terima kasih atas tulisannya yang bagus</p></section>",
+            "Terima kasih atas tulisannya yang bagus",
+            "comments",
+        ),
+        (
+            "<div id='disqus_thread'><p>Tulis komentar pertama Anda di sini</p></div>",
+            "Tulis komentar pertama Anda di sini",
+            "comments",
+        ),
         ("<div class='related-posts'><h3>Dalam topik yang sama</h3></div>", "Dalam topik yang sama", "related"),
         ("<div class='ad-slot'><p>Tempat iklan sponsor kami</p></div>", "Tempat iklan sponsor kami", "ads"),
-        ("<div class='newsletterSignup'><p>Dapatkan berita terbaru setiap pagi</p></div>",
-         "Dapatkan berita terbaru setiap pagi", "consent"),
+        (
+            "<div class='newsletterSignup'><p>Dapatkan berita terbaru setiap pagi</p></div>",
+            "Dapatkan berita terbaru setiap pagi",
+            "consent",
+        ),
         ("<form><label>Cari artikel di situs</label></form>", "Cari artikel di situs", "form"),
     ],
 )
@@ -55,8 +72,10 @@ def test_region_categories(region: str, text: str, category: str) -> None:
         ("[iklan_2]", "ads"),
         ("No data", "empty-widget"),
         ("Komentar (0)", "empty-widget"),
-        ("Source: https://thanhnien.vn/chien-su-ukraine-ngay-982-trieu-tien-tuyen-bo-sat-canh-cung-nga-den-chien-thang-185241101154310964.htm",
-         "metadata"),
+        (
+            "Source: https://thanhnien.vn/chien-su-ukraine-ngay-982-trieu-tien-tuyen-bo-sat-canh-cung-nga-den-chien-thang-185241101154310964.htm",
+            "metadata",
+        ),
         ("© 2024 Vietnam.vn - Nền tảng quảng bá Việt Nam", "footer"),
         ("Copyright 2019 Jeff Kaufman. All rights reserved.", "footer"),
         ("Advertisement", "ads"),
@@ -89,7 +108,12 @@ def test_vietnam_dump_categories(vietnam_bytes: bytes) -> None:
     assert got["[iklan_2]"] == "ads"
     assert got["No data"] == "empty-widget"
     assert got["Komentar (0)"] == "empty-widget"
-    assert got["Source: https://thanhnien.vn/chien-su-ukraine-ngay-982-trieu-tien-tuyen-bo-sat-canh-cung-nga-den-chien-thang-185241101154310964.htm"] == "metadata"
+    assert (
+        got[
+            "Source: https://thanhnien.vn/chien-su-ukraine-ngay-982-trieu-tien-tuyen-bo-sat-canh-cung-nga-den-chien-thang-185241101154310964.htm"
+        ]
+        == "metadata"
+    )
     # a dump shows no links: title-like lines are read as link blocks, by where they stand
     assert got["AS dan Ukraina sebut ada 8.000 tentara Korut di Kursk, termasuk 3 jenderal"] == "related"
     assert got["Dalam kategori yang sama"] == "teaser"  # below the article
@@ -128,7 +152,9 @@ def test_innermost_region_wins() -> None:
 
 
 def test_body_class_is_ignored() -> None:
-    blocks = segment_html(f"<html><body class='single-post has-comments sidebar'>{ARTICLE}<p>Teks lepas di halaman</p></body></html>")
+    blocks = segment_html(
+        f"<html><body class='single-post has-comments sidebar'>{ARTICLE}<p>Teks lepas di halaman</p></body></html>"
+    )
     labels = [CONTENT] * 3 + [BOILERPLATE]
     assert categorize(blocks, labels)[3] == "other"
 
@@ -170,7 +196,7 @@ def test_content_categories(html: str, category: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG categories.py content_category: `\"code\" in tags` reads Block.context, which holds only the "
+    reason='BUG categories.py content_category: `"code" in tags` reads Block.context, which holds only the '
     "ancestors still open when the block is flushed; an inline <code> that wraps the whole block is closed "
     "by then, so a block that is entirely code (<div><code>…</code></div>) is 'paragraph', not 'code' "
     "(GUIDELINES §4: pre/code → code); two lines of one <code> split by <br> get 'code' and 'paragraph'",
@@ -188,7 +214,9 @@ def test_block_made_of_a_code_element_is_code(html: str) -> None:
 
 
 def test_title_category_goes_to_the_title_block() -> None:
-    blocks = segment_html("<html><body><h1>Site name</h1><h1>Korea Utara mendukung Rusia</h1><p>Teks berita di sini.</p></body></html>")
+    blocks = segment_html(
+        "<html><body><h1>Site name</h1><h1>Korea Utara mendukung Rusia</h1><p>Teks berita di sini.</p></body></html>"
+    )
     assert categorize(blocks, [CONTENT] * 3, title=1) == ["heading", "title", "paragraph"]
 
 

@@ -29,7 +29,6 @@ from boilerbench.classifier import (
     BlockFeaturizer,
     ContextStack,
     TrainPage,
-    as_lines,
     feature_names,
     fit_and_select,
     load_model,
@@ -42,7 +41,7 @@ from boilerbench.features import FEATURE_NAMES, FEATURES_VERSION, LINE_FEATURES
 from boilerbench.groundtruth import load_labeled
 from boilerbench.labels import derive_labels
 from boilerbench.scoring import block_scores
-from boilerbench.segment import segment_html, segment_text
+from boilerbench.segment import as_lines, segment_html, segment_text
 from boilerbench.text import has_word
 from boilerbench.types import BOILERPLATE, CONTENT
 
@@ -80,7 +79,9 @@ def test_load_shipped_models(mode: str) -> None:
     model = clf.pipeline.named_steps["model"]
     assert isinstance(model, ContextStack) and model.text_only is (mode == "text")
     assert model.n_features_in_ == N_KEYS + len(feature_names(mode == "text"))
-    assert feature_names(mode == "text")[: len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)] == list(LINE_FEATURES if mode == "text" else FEATURE_NAMES)
+    assert feature_names(mode == "text")[: len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)] == list(
+        LINE_FEATURES if mode == "text" else FEATURE_NAMES
+    )
     if model.second_ is not None:
         assert model.second_.n_features_in_ == len(model.second_input_names())
     assert 0.0 < clf.threshold < 1.0
@@ -276,8 +277,13 @@ def test_as_lines_on_a_real_pre(jefftk) -> None:
 def labeled_slice():
     """Train: WCXB pages (full labels, page types) and trafilatura-eval pages (snippets only)."""
     corpus = Corpus.open()
-    train = corpus.select(split="train", source="wcxb")[:N_TRAIN - 10] + corpus.select(split="train", source="trafilatura-eval")[:10]
-    validation = corpus.select(split="validation", source="wcxb")[:N_VALIDATION - 5] + corpus.select(split="validation", source="trafilatura-eval")[:5]
+    train = (
+        corpus.select(split="train", source="wcxb")[: N_TRAIN - 10] + corpus.select(split="train", source="trafilatura-eval")[:10]
+    )
+    validation = (
+        corpus.select(split="validation", source="wcxb")[: N_VALIDATION - 5]
+        + corpus.select(split="validation", source="trafilatura-eval")[:5]
+    )
     test = corpus.select(split="test", source="wcxb")[:N_TEST]
     lps = load_labeled(corpus, train + validation + test, workers=2, progress=False, cache=False)
     return lps[:N_TRAIN], lps[N_TRAIN : N_TRAIN + N_VALIDATION], lps[N_TRAIN + N_VALIDATION :]
@@ -332,7 +338,9 @@ def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
     flipped = np.where(y == -1, -2, y)
     b = stack.fit_first(X, flipped)
     assert np.array_equal(a, b)
-    assert np.array_equal(stack_a.predict_proba(X[:, N_KEYS:].astype(np.float32)), stack.first_.predict_proba(X[:, N_KEYS:].astype(np.float32)))
+    assert np.array_equal(
+        stack_a.predict_proba(X[:, N_KEYS:].astype(np.float32)), stack.first_.predict_proba(X[:, N_KEYS:].astype(np.float32))
+    )
 
 
 def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
@@ -353,7 +361,9 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert set(f1) == set(VALIDATION_GROUPS) and all(0.0 < v <= 1.0 for v in f1.values())
     # the best trial, or a cheaper one within MIN_GAIN of it
     params = loaded.info["params"]
-    chosen = next(t for t in loaded.info["trials"] if (t["second"], t["second_types"]) == (params["second"], params["second_types"]))
+    chosen = next(
+        t for t in loaded.info["trials"] if (t["second"], t["second_types"]) == (params["second"], params["second_types"])
+    )
     assert f1 == chosen["validation_block_f1"]
     mean = np.mean(list(f1.values()))
     assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + classifier.MIN_GAIN
@@ -398,5 +408,10 @@ def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
     assert f1 == clf.info["validation_block_f1"]
     groups = {g: [p for p in validation if m(p)] for g, m in VALIDATION_GROUPS.items()}
     for t in THRESHOLDS:
-        single = np.mean([classifier.mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0 for ps in groups.values()])
+        single = np.mean(
+            [
+                classifier.mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0
+                for ps in groups.values()
+            ]
+        )
         assert single <= np.mean(list(f1.values())) + 1e-9, t

@@ -46,8 +46,6 @@ def _gold_paragraphs(rp) -> list[str]:
     return [p.strip().removeprefix("- ") for p in rp.gold.text.split("\n\n") if p.strip()]
 
 
-
-
 @pytest.mark.parametrize("path", [JEFFTK, VIETNAM])
 @pytest.mark.parametrize("mode", ["auto", "html", "text"])
 def test_classify_utf8_bytes_as_the_str(path: Path, mode: str) -> None:
@@ -59,7 +57,9 @@ def test_classify_utf8_bytes_as_the_str(path: Path, mode: str) -> None:
     assert a.blocks
 
 
-@pytest.mark.parametrize("page", ['<?xml version="1.0" encoding="latin-1"?><p>caf\u00e9 \u20ac</p>', "<p>a\x00b c\ud800d</p>", " \n ", ""])
+@pytest.mark.parametrize(
+    "page", ['<?xml version="1.0" encoding="latin-1"?><p>caf\u00e9 \u20ac</p>', "<p>a\x00b c\ud800d</p>", " \n ", ""]
+)
 def test_segment_utf8_bytes_edge_cases(page: str) -> None:
     assert segment_html(to_utf8(page), utf8=True) == segment_html(page)
 
@@ -355,7 +355,9 @@ def test_clean_keeps_a_table_row_on_one_line() -> None:
     resiliparse print tables); a dropped cell is left out of its row; blocks outside stay lines."""
     from boilerbench.clean import CELL_SEPARATOR, Decisions
 
-    blocks = segment_html("<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td><td>x</td></tr></table><p>After.</p>")
+    blocks = segment_html(
+        "<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td><td>x</td></tr></table><p>After.</p>"
+    )
     assert [b.tag for b in blocks] == ["th", "th", "td", "td", "td", "p"]
     d = Decisions("html", blocks, [1.0] * 6, [True, True, True, True, False, True])
     assert d.text == f"Name{CELL_SEPARATOR}Age\nAnn{CELL_SEPARATOR}31\nAfter."

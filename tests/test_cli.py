@@ -83,7 +83,6 @@ def test_cache_goes_to_the_test_cache_dir(cache_dir: Path) -> None:
     assert (cache_dir / "labeled.sqlite").is_file()
 
 
-
 def test_pages_lists_and_filters(capsys) -> None:
     """`pages` lists the corpus's pages (tab-separated: id, source, split, type, language, url)."""
     assert cli.main(["pages", "--split", "test", "--source", "wcxb", "--type", "forum"]) == 0
@@ -106,11 +105,28 @@ def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
     assert cli.main(["show", "wcxb-0406", "wcxb-0495", "--raw"]) != 0
 
 
-HEAVY = ("numpy", "lxml", "sklearn", "scipy", "matplotlib", "rapidfuzz", "tqdm", "skops", "pyarrow", "datasets",
-         "warcio", "charset_normalizer", "py3langid", "boilerbench.corpora.store", "boilerbench.systems")
+HEAVY = (
+    "numpy",
+    "lxml",
+    "sklearn",
+    "scipy",
+    "matplotlib",
+    "rapidfuzz",
+    "tqdm",
+    "skops",
+    "pyarrow",
+    "datasets",
+    "warcio",
+    "charset_normalizer",
+    "py3langid",
+    "boilerbench.corpora.store",
+    "boilerbench.systems",
+)
 
 
-@pytest.mark.parametrize("code", ["import boilerbench", "import boilerbench.cli", "from boilerbench.cli import main; main(['--help'])"])
+@pytest.mark.parametrize(
+    "code", ["import boilerbench", "import boilerbench.cli", "from boilerbench.cli import main; main(['--help'])"]
+)
 def test_the_cli_starts_without_what_its_commands_load(code: str) -> None:
     """`--help` and the start of every command stay ~0.2 s: each command imports its own modules."""
     probe = f"""
@@ -121,6 +137,7 @@ except SystemExit:
     pass
 print(' '.join(m for m in {HEAVY!r} if m in sys.modules))
 """
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1])
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1]
+    )
     assert run.stdout.splitlines()[-1].strip() == ""

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.classifier import as_lines
 from boilerbench.corpora.store import Corpus
 from boilerbench.dataset import CONFIGS, LICENSES, build_dataset, check_splits
 from boilerbench.groundtruth import load_labeled
 from boilerbench.labels import derive_labels
 from boilerbench.leaderboard import load_results, main_table, repo_root
 from boilerbench.render import RENDERERS, render_text
-from boilerbench.segment import segment_text
+from boilerbench.segment import as_lines, segment_text
 from boilerbench.text import decode_bytes
 
 datasets = pytest.importorskip("datasets")
@@ -149,7 +148,10 @@ def test_card_carries_the_leaderboard_table(built) -> None:
 def test_no_site_in_both_training_and_test(built, tmp_path) -> None:
     out, _, _ = built
     check_splits(out)
-    domains = {s: set(pq.read_table(out / "pages" / f"{s}-00000-of-00001.parquet").column("domain").to_pylist()) for s in ("train", "validation", "test")}
+    domains = {
+        s: set(pq.read_table(out / "pages" / f"{s}-00000-of-00001.parquet").column("domain").to_pylist())
+        for s in ("train", "validation", "test")
+    }
     assert not (domains["train"] | domains["validation"]) & domains["test"]
     # the check is real: a test page moved to a training site is caught
     bad = tmp_path / "bad"

@@ -28,14 +28,35 @@ from boilerbench.types import CONTENT
 # wcxb-4145 has no visible block at all) and 6 trafilatura-eval (snippet labels, no gold text;
 # German, English, Chinese).
 PAGE_IDS = [
-    "wcxb-4352", "wcxb-4207", "wcxb-4762", "wcxb-4542", "wcxb-4169", "wcxb-4117", "wcxb-4145",
-    "trafeval-0094", "trafeval-0041", "trafeval-0079", "trafeval-0182", "trafeval-0123", "trafeval-0109",
+    "wcxb-4352",
+    "wcxb-4207",
+    "wcxb-4762",
+    "wcxb-4542",
+    "wcxb-4169",
+    "wcxb-4117",
+    "wcxb-4145",
+    "trafeval-0094",
+    "trafeval-0041",
+    "trafeval-0079",
+    "trafeval-0182",
+    "trafeval-0123",
+    "trafeval-0109",
 ]
 REAL = ["trafilatura", "resiliparse"]
 SYSTEMS = [*REAL, "all-text", "nothing", "oracle"]
 REPORT_KEYS = {
-    "version", "pages", "errors", "block_f1", "block_precision", "block_recall", "word_f1",
-    "word_precision", "word_recall", "pages_per_s", "leakage", "by_corpus",
+    "version",
+    "pages",
+    "errors",
+    "block_f1",
+    "block_precision",
+    "block_recall",
+    "word_f1",
+    "word_precision",
+    "word_recall",
+    "pages_per_s",
+    "leakage",
+    "by_corpus",
 }
 
 
@@ -244,7 +265,9 @@ def test_second_run_is_served_from_cache(first_run, small: Corpus, monkeypatch: 
     assert again["dataset_revision"] == report["dataset_revision"]
 
 
-def test_rescoring_reuses_cached_outputs(first_run, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
+def test_rescoring_reuses_cached_outputs(
+    first_run, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path
+) -> None:
     """Without the scored cache (a new aligner, say) outputs are re-projected, not re-extracted."""
     report, _, _ = first_run
     cache = tmp_path / "cache"
@@ -309,7 +332,9 @@ def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: py
     assert not out.exists()
 
 
-def test_cli_save_refuses_other_data(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_cli_save_refuses_other_data(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     baselines = tmp_path / "baselines"  # this test's own (empty) baselines folder
     baselines.mkdir()
     monkeypatch.setenv("BOILERBENCH_BASELINES", str(baselines))
@@ -357,7 +382,9 @@ def test_projection_on_both_cores_equals_sequential(labeled) -> None:
     assert all(all(sc.kept) for (_, out), sc in zip(jobs, parallel) if out.seconds == 0.0)
 
 
-def test_missing_system_is_skipped_not_fatal(small: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_missing_system_is_skipped_not_fatal(
+    small: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     from boilerbench import systems
 
     monkeypatch.setitem(systems.REGISTRY, "ghost", "boilerbench_missing_mod:extract")

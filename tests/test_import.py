@@ -39,8 +39,9 @@ def folders(tmp_path: Path, jefftk, erikdemaine, autopresse, xinhuanet, vietnam_
 
 
 def run_import(html: Path, gold: Path, out: Path, name: str = "my pages") -> int:
-    return cli.main(["import", "--html-dir", str(html), "--gold-dir", str(gold), "--name", name, "--out", str(out),
-                     "--license", "CC-BY-4.0"])
+    return cli.main(
+        ["import", "--html-dir", str(html), "--gold-dir", str(gold), "--name", name, "--out", str(out), "--license", "CC-BY-4.0"]
+    )
 
 
 def test_import_reports_each_problem_and_imports_the_good_pages(folders, tmp_path: Path, capsys, jefftk, erikdemaine) -> None:

@@ -111,8 +111,12 @@ def test_snippet_labels(real_page) -> None:
 def test_snippet_claimed_by_both_is_unlabeled(autopresse) -> None:
     blocks = segment(autopresse.data)
     target = next(b for b in blocks if "1,5-Liter-Hybridantrieb" in b.text)
-    gold = Gold(autopresse.page.page_id, None, with_snippets=("1,5-Liter-Hybridantrieb",),
-                without_snippets=("1,5-Liter-Hybridantrieb", "Top Meldungen"))
+    gold = Gold(
+        autopresse.page.page_id,
+        None,
+        with_snippets=("1,5-Liter-Hybridantrieb",),
+        without_snippets=("1,5-Liter-Hybridantrieb", "Top Meldungen"),
+    )
     labels, coverage = derive_labels(blocks, gold)
     assert labels[target.index] is None
     assert labels.count(BOILERPLATE) == 1 and CONTENT not in labels
@@ -141,11 +145,15 @@ def _write(folder: Path, name: str, body: str, header: str = HEADER) -> Path:
 def test_load_and_apply_corrections(tmp_path: Path, jefftk) -> None:
     pid = jefftk.page.page_id
     folder = tmp_path / "corrections"
-    _write(folder, "a.tsv", (
-        "# comment lines are skipped\n"
-        f"{pid}\t5\tBackup Strategy\tcontent\ttitle\tthe h3 is this page's title\n"
-        f"{pid}\t22\tComment via\t-\tcomments\tcomment links, not 'other'\n"
-    ))
+    _write(
+        folder,
+        "a.tsv",
+        (
+            "# comment lines are skipped\n"
+            f"{pid}\t5\tBackup Strategy\tcontent\ttitle\tthe h3 is this page's title\n"
+            f"{pid}\t22\tComment via\t-\tcomments\tcomment links, not 'other'\n"
+        ),
+    )
     _write(folder, "b.tsv", f"{pid}\t0\tJeff Kaufman\tunlabeled\t-\tsite name link\n")
     (folder / "notes.txt").write_text("not a tsv: ignored", encoding="utf-8")
     corr = load_corrections(folder)
@@ -200,8 +208,11 @@ def test_bad_row_names_file_and_line(tmp_path: Path, row: str, match: str) -> No
 
 def test_bad_row_line_number_counts_comment_lines(tmp_path: Path) -> None:
     folder = tmp_path / "c"
-    _write(folder, "bad.tsv", "# a comment, as in the bundled files\nwcxb-0495\t1\tPosts\t-\tnavigation\tfine\n"
-                              "wcxb-0495\t0\tJeff\tmaybe\t-\tn\n")
+    _write(
+        folder,
+        "bad.tsv",
+        "# a comment, as in the bundled files\nwcxb-0495\t1\tPosts\t-\tnavigation\tfine\nwcxb-0495\t0\tJeff\tmaybe\t-\tn\n",
+    )
     with pytest.raises(ValueError, match=r"bad\.tsv:4:"):
         load_corrections(folder)
 

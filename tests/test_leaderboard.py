@@ -290,7 +290,13 @@ def test_write_leaderboard_keeps_old_file_when_render_fails(report, tmp_path: Pa
 
 
 def test_pareto_front() -> None:
-    points = [("slow-good", 10.0, 0.9), ("fast-bad", 500.0, 0.7), ("dominated", 9.0, 0.8), ("mid", 80.0, 0.85), ("tie-slower", 70.0, 0.85)]
+    points = [
+        ("slow-good", 10.0, 0.9),
+        ("fast-bad", 500.0, 0.7),
+        ("dominated", 9.0, 0.8),
+        ("mid", 80.0, 0.85),
+        ("tie-slower", 70.0, 0.85),
+    ]
     assert pareto_front(points) == ["fast-bad", "mid", "slow-good"]
 
 
@@ -318,7 +324,7 @@ def test_scatter_labels_do_not_overlap() -> None:
     ax.set_ylim(0.4, 0.9)
     boxes = place_labels(fig, ax, points)
     assert len(boxes) == len(points)
-    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     plt.close(fig)
 
 

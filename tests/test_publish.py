@@ -77,11 +77,14 @@ def test_upload_with_a_token(dataset_folder, no_network, monkeypatch, capsys) ->
     assert "hf_test_token" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--repo-id", "no-slash", "--folder", "{folder}"], "expected ORG/NAME"),
-    (["--repo-id", "me/x", "--folder", "{empty}"], "no README.md card"),
-    (["--repo-id", "me/x"], "give --folder"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--repo-id", "no-slash", "--folder", "{folder}"], "expected ORG/NAME"),
+        (["--repo-id", "me/x", "--folder", "{empty}"], "no README.md card"),
+        (["--repo-id", "me/x"], "give --folder"),
+    ],
+)
 def test_bad_arguments(args, message, dataset_folder, tmp_path, no_network, capsys) -> None:
     args = [a.format(folder=dataset_folder, empty=tmp_path) for a in args]
     assert main(["publish", *args, "--dry-run"]) == 2
@@ -91,7 +94,13 @@ def test_bad_arguments(args, message, dataset_folder, tmp_path, no_network, caps
 def test_model_repo_has_a_skops_card_with_the_evaluation(tmp_path, no_network, monkeypatch) -> None:
     folder = publish_mod.model_folder(tmp_path / "model", results=repo_root() / "baselines")
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["README.md", "boilerbench-html.json", "boilerbench-html.skops", "boilerbench-text.json", "boilerbench-text.skops"]
+    assert names == [
+        "README.md",
+        "boilerbench-html.json",
+        "boilerbench-html.skops",
+        "boilerbench-text.json",
+        "boilerbench-text.skops",
+    ]
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "library_name: sklearn" in card
     assert "boilerbench block_f1" in card and "boilerbench-text block_f1" in card

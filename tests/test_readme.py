@@ -71,7 +71,12 @@ def test_readme_snippets_submissions_and_report(workdir) -> None:
     assert written == {"my-extractor.jsonl", "my-classifier.jsonl"}
     labels = [json.loads(line) for line in (folder / "my-classifier.jsonl").read_text(encoding="utf-8").splitlines()]
     assert "wcxb-4145" not in {r["page_id"] for r in labels}  # no block, no row, no line: accepted
-    commands = [line for block in _blocks("bash") for line in block.splitlines() if line.startswith("python -m boilerbench submit") or line.startswith("python -m boilerbench report")]
+    commands = [
+        line
+        for block in _blocks("bash")
+        for line in block.splitlines()
+        if line.startswith("python -m boilerbench submit") or line.startswith("python -m boilerbench report")
+    ]
     assert len(commands) == 3
     for line in commands:
         argv = shlex.split(line.split("#")[0])[3:]

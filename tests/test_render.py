@@ -6,10 +6,11 @@ from collections import Counter
 
 import pytest
 
-from boilerbench.classifier import as_lines, rendered_training_data
+from boilerbench.classifier import rendered_training_data
 from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
 from boilerbench.render import RENDERERS, render_text, rendered
+from boilerbench.segment import as_lines
 from boilerbench.types import BOILERPLATE, CONTENT
 
 

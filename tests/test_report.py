@@ -54,7 +54,10 @@ def test_errors_are_marked_as_the_labels_say(shown) -> None:
     assert sum("leak" in c[col["all-text"]] for c in cells) == n_boiler
     assert sum("lost" in c[col["nothing"]] for c in cells) == n_content
     assert not any("leak" in c[col["oracle"]] or "lost" in c[col["oracle"]] for c in cells)
-    scores = {tr.cssselect("td")[0].text_content(): [td.text_content() for td in tr.cssselect("td")] for tr in doc.cssselect("tr.system")}
+    scores = {
+        tr.cssselect("td")[0].text_content(): [td.text_content() for td in tr.cssselect("td")]
+        for tr in doc.cssselect("tr.system")
+    }
     assert scores["oracle"][2] == "1.000"  # block F1 on this page
     assert scores["all-text"][7] == str(n_boiler)  # leaked boilerplate
     assert scores["nothing"][8] == str(n_content)  # lost content
@@ -74,7 +77,9 @@ def test_a_page_with_a_script_in_its_text_runs_nothing(tmp_path: Path) -> None:
     gold_dir.mkdir()
     payload = "<script>document.title='pwned'</script><img src=x onerror=alert(1)>"
     body = "<p>" + payload.replace("<", "&lt;").replace(">", "&gt;") + " is what the article quotes.</p>"
-    (html_dir / "evil.html").write_text(f"<html><body><nav><a href='/'>Home</a></nav>{body}<p>Second paragraph of the story.</p></body></html>", encoding="utf-8")
+    (html_dir / "evil.html").write_text(
+        f"<html><body><nav><a href='/'>Home</a></nav>{body}<p>Second paragraph of the story.</p></body></html>", encoding="utf-8"
+    )
     (gold_dir / "evil.txt").write_text(f"{payload} is what the article quotes.\nSecond paragraph of the story.", encoding="utf-8")
     corpus = tmp_path / "corpus"
     assert main(["import", "--html-dir", str(html_dir), "--gold-dir", str(gold_dir), "--name", "evil", "--out", str(corpus)]) == 0
@@ -106,14 +111,23 @@ def site(tmp_path_factory: pytest.TempPathFactory, small_test_corpus):
     root = tmp_path_factory.mktemp("site")
     corpus = Corpus.open(small_test_corpus(root / "corpus", [PAGE, "wcxb-0495", "trafeval-0133", "wcxb-4352"]))
     results = repo_root() / "baselines"
-    index = build_site(corpus, root / "site", folder=results, systems=["trafilatura", "resiliparse", "all-text", "oracle"], worst=2, progress=False)
+    index = build_site(
+        corpus,
+        root / "site",
+        folder=results,
+        systems=["trafilatura", "resiliparse", "all-text", "oracle"],
+        worst=2,
+        progress=False,
+    )
     return index, lxml.html.fromstring(index.read_text(encoding="utf-8")), load_results(results)
 
 
 def test_site_index_has_the_leaderboard_figures_and_tables(site) -> None:
     index, doc, records = site
     rows = doc.cssselect("table.leaderboard tbody tr")
-    assert [tr.cssselect("td")[1].text_content() for tr in rows] == [r["system"] for r in sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))]
+    assert [tr.cssselect("td")[1].text_content() for tr in rows] == [
+        r["system"] for r in sorted(records, key=lambda r: -(r["metrics"].get("block_f1") or 0))
+    ]
     imgs = doc.cssselect("div.figure img")  # scatter and heatmap, inline
     assert len(imgs) == 2 and all(i.get("src").startswith("data:image/png;base64,") for i in imgs)
     for stem in ("quality-speed", "leakage"):

@@ -151,8 +151,9 @@ def test_partly_cached_runs_only_the_rest(fakes, real_pages) -> None:
     labeled, html = real_pages
     s = [fakes["fake-hang"]]
     sub = [0, MARKED]
-    first = run_systems(s, [labeled[i] for i in sub], _Html([html[i] for i in sub]), timeout=TIMEOUT, workers=2,
-                        cache=True, progress=False)
+    first = run_systems(
+        s, [labeled[i] for i in sub], _Html([html[i] for i in sub]), timeout=TIMEOUT, workers=2, cache=True, progress=False
+    )
     assert first["fake-hang"][1].error == f"timeout after {TIMEOUT:g}s"
     load_html = _Html(html)
     t0 = time.monotonic()
@@ -196,8 +197,17 @@ def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: p
         return len(out.text)
 
     results: dict[str, dict[int, int]] = {}
-    out = run_systems([fakes["fake-bytes"]], labeled, _Html(html), timeout=TIMEOUT, workers=1, cache=False,
-                      progress=False, post=post, post_results=results)  # type: ignore[arg-type]
+    out = run_systems(
+        [fakes["fake-bytes"]],
+        labeled,
+        _Html(html),
+        timeout=TIMEOUT,
+        workers=1,
+        cache=False,
+        progress=False,
+        post=post,
+        post_results=results,
+    )  # type: ignore[arg-type]
     assert sorted(results["fake-bytes"]) == [i for i in range(len(labeled)) if i != MARKED]
     assert len(out["fake-bytes"]) == len(labeled) and out["fake-bytes"][0].text.strip()
     err = capsys.readouterr().err

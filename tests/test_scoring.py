@@ -197,9 +197,15 @@ def labeled_product(corpus: Corpus):
 
 def _page_result(lp, kept, words_matched=None) -> PageResult:
     return scoring.page_result(
-        lp.page.page_id, lp.page.source, lp.page.page_type, lp.page.language,
-        [b.label for b in lp.blocks], [b.category for b in lp.blocks], [b.block.words for b in lp.blocks],
-        kept, words_matched,
+        lp.page.page_id,
+        lp.page.source,
+        lp.page.page_type,
+        lp.page.language,
+        [b.label for b in lp.blocks],
+        [b.category for b in lp.blocks],
+        [b.block.words for b in lp.blocks],
+        kept,
+        words_matched,
     )
 
 
@@ -236,8 +242,15 @@ def test_page_result_without_labeled_block() -> None:
 # --- leakage ------------------------------------------------------------------------------------
 
 
-def _pr(page_id: str, kept_by_category: dict, corpus: str = "wcxb", page_type: str | None = "article",
-        language: str = "en", scores: dict | None = None, error: str | None = None) -> PageResult:
+def _pr(
+    page_id: str,
+    kept_by_category: dict,
+    corpus: str = "wcxb",
+    page_type: str | None = "article",
+    language: str = "en",
+    scores: dict | None = None,
+    error: str | None = None,
+) -> PageResult:
     return PageResult(page_id, corpus, page_type, language, scores or {}, kept_by_category, error)
 
 
@@ -335,12 +348,45 @@ def test_paired_bootstrap_empty() -> None:
 
 def _results() -> list[PageResult]:
     return [
-        _pr("w1", {"navigation": (1, 2), "paragraph": (3, 4)}, "wcxb", "article", "en",
-            {"block_f1": 1.0, "block_precision": 1.0, "block_recall": 1.0, "word_f1": 0.9, "word_precision": 0.8, "word_recall": 1.0}),
-        _pr("w2", {"footer": (0, 1)}, "wcxb", "forum", "en",
-            {"block_f1": 0.5, "block_precision": 0.25, "block_recall": 1.0, "word_f1": 0.5, "word_precision": 0.5, "word_recall": 0.5}),
-        _pr("t1", {"paragraph": (1, 1)}, "trafilatura-eval", None, "de",
-            {"block_f1": 0.0, "block_precision": 0.0, "block_recall": 0.0}, error="TimeoutError: x"),
+        _pr(
+            "w1",
+            {"navigation": (1, 2), "paragraph": (3, 4)},
+            "wcxb",
+            "article",
+            "en",
+            {
+                "block_f1": 1.0,
+                "block_precision": 1.0,
+                "block_recall": 1.0,
+                "word_f1": 0.9,
+                "word_precision": 0.8,
+                "word_recall": 1.0,
+            },
+        ),
+        _pr(
+            "w2",
+            {"footer": (0, 1)},
+            "wcxb",
+            "forum",
+            "en",
+            {
+                "block_f1": 0.5,
+                "block_precision": 0.25,
+                "block_recall": 1.0,
+                "word_f1": 0.5,
+                "word_precision": 0.5,
+                "word_recall": 0.5,
+            },
+        ),
+        _pr(
+            "t1",
+            {"paragraph": (1, 1)},
+            "trafilatura-eval",
+            None,
+            "de",
+            {"block_f1": 0.0, "block_precision": 0.0, "block_recall": 0.0},
+            error="TimeoutError: x",
+        ),
         _pr("t2", {}, "trafilatura-eval", None, "fr", {}),  # no labeled block, no gold text
     ]
 

@@ -34,8 +34,7 @@ def page(body: str) -> str:
         ("<table><tr><td>cell one</td><td>cell two</td></tr></table>", ["cell one", "cell two"]),
         ("<div>before<p>inner</p>after</div>", ["before", "inner", "after"]),
         # inline tags never split a block
-        ("<p>One <a href='#'>two</a> <span>three</span> <b>four</b> <em>five</em><i>six</i></p>",
-         ["One two three four fivesix"]),
+        ("<p>One <a href='#'>two</a> <span>three</span> <b>four</b> <em>five</em><i>six</i></p>", ["One two three four fivesix"]),
         ("<p>par<span>tial</span>ly linked<a href='/x'>word</a>s</p>", ["partially linkedwords"]),
     ],
 )
@@ -111,7 +110,9 @@ def test_blocks_without_letter_or_digit_are_dropped() -> None:
 
 
 def test_link_words() -> None:
-    blocks = segment_html(page("<p>Read <a href='/s'>the full story</a> now</p><li><a href='/'>Home</a></li><p>no links here</p>"))
+    blocks = segment_html(
+        page("<p>Read <a href='/s'>the full story</a> now</p><li><a href='/'>Home</a></li><p>no links here</p>")
+    )
     assert [(b.words, b.link_words) for b in blocks] == [(5, 3), (1, 1), (3, 0)]
 
 
@@ -247,9 +248,7 @@ def test_empty_text_page(source: str | bytes) -> None:
     assert segment(source, "text") == []
 
 
-@pytest.mark.parametrize(
-    "data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 500, b"\x00\x01\x02\x03" * 1000]
-)
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 500, b"\x00\x01\x02\x03" * 1000])
 def test_binary_input_raises_segment_error(data: bytes) -> None:
     with pytest.raises(SegmentError):
         segment_html(data)
@@ -266,7 +265,9 @@ def test_lone_surrogate_is_replaced_and_the_rest_kept() -> None:
     assert texts("<p>hello \ud800 world</p><p>next para</p>") == ["hello \ufffd world", "next para"]
 
 
-@pytest.mark.parametrize("meta", ['<meta charset="windows-1252">', '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">'])
+@pytest.mark.parametrize(
+    "meta", ['<meta charset="windows-1252">', '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">']
+)
 def test_decoded_str_ignores_its_meta_charset(meta: str) -> None:
     assert texts(f"<html><head>{meta}</head><body><p>café € Ж</p></body></html>") == ["café € Ж"]
 
@@ -300,9 +301,11 @@ def test_20mb_page() -> None:
     parts = ["<html><body>"]
     size = n = 0
     while size < 20_000_000:
-        article = "<article>" + "".join(
-            "<section>" + "".join(_PARA.format(i=n + 60 * s + k) for k in range(60)) + "</section>" for s in range(60)
-        ) + "</article>\n"
+        article = (
+            "<article>"
+            + "".join("<section>" + "".join(_PARA.format(i=n + 60 * s + k) for k in range(60)) + "</section>" for s in range(60))
+            + "</article>\n"
+        )
         parts.append(article)
         size += len(article)
         n += 3600
@@ -327,7 +330,11 @@ class _Timeout(Exception):
 def test_many_siblings_segment_in_linear_time() -> None:
     N_ITEMS = 25_000
     items = [f"<li><a href='/p/{i}'>Item number {i}</a> with a short description</li>\n" for i in range(N_ITEMS)]
-    grouped = "<html><body>" + "".join("<ul>" + "".join(items[k : k + 100]) + "</ul>" for k in range(0, N_ITEMS, 100)) + "</body></html>"
+    grouped = (
+        "<html><body>"
+        + "".join("<ul>" + "".join(items[k : k + 100]) + "</ul>" for k in range(0, N_ITEMS, 100))
+        + "</body></html>"
+    )
     flat = "<html><body><ul>" + "".join(items) + "</ul></body></html>"
     start = time.perf_counter()
     assert len(segment_html(grouped)) == N_ITEMS

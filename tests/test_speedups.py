@@ -117,7 +117,7 @@ def test_real_pages(corpus) -> None:
         "<svg><text>drawn</text></svg>tail of svg<math><mi>x</mi></math>after math",
         "<a href='/'>link only</a><a>\u00a0</a><a>\u3000word\u3000</a>",
         "<p><![CDATA[cdata text]]></p>",
-        "<p title=\"a &amp; b\" class=\"&lt;x&gt;\">attribute entities</p>",
+        '<p title="a &amp; b" class="&lt;x&gt;">attribute entities</p>',
         "<div class='\u00e9t\u00e9 \x1cx'>unicode class</div>",
         # runs of plain characters (Latin, punctuation, their white space) are made in C, the rest not
         "<p>\u201cquoted\u201d \u2014 caf\u00e9\u00a0cr\u00e8me\u2026 na\u00efve <a>l\u00e9a\u00a0link</a> x</p>"
@@ -151,8 +151,20 @@ def test_random_cue_attributes() -> None:
     non-ASCII values (which go to `_describe` itself)."""
     rng = random.Random(17)
     pieces = ["a", "menu", "Nav", " ", "  ", "\t", "\n", "\x0b", "\x0c", "\x1c", "\x1f", "_", "-", "x" * 70, "\u00e9", "&amp;"]
-    styles = ["display:none", "DISPLAY : NONE", "display:\tnone;", "display: block", "visibility:hidden", "Visibility :  Hidden",
-              "visibility: visible", "display:nonex", "xdisplay:none", "display", "display:", ""]
+    styles = [
+        "display:none",
+        "DISPLAY : NONE",
+        "display:\tnone;",
+        "display: block",
+        "visibility:hidden",
+        "Visibility :  Hidden",
+        "visibility: visible",
+        "display:nonex",
+        "xdisplay:none",
+        "display",
+        "display:",
+        "",
+    ]
     for _ in range(300):
         attrs = []
         for _ in range(rng.randint(0, 5)):
@@ -175,8 +187,32 @@ def test_tags_renamed_after_parsing() -> None:
 def test_random_markup() -> None:
     """Random tag soup from the tags the walk treats differently: 400 pages, fixed seed."""
     rng = random.Random(7)
-    tags = ["p", "div", "a", "span", "li", "ul", "pre", "br", "hr", "script", "td", "tr", "b", "h2", "noscript",
-            "iframe", "nav", "P", "DIV", "A", "x-y", "o:p", "svg", "template"]
+    tags = [
+        "p",
+        "div",
+        "a",
+        "span",
+        "li",
+        "ul",
+        "pre",
+        "br",
+        "hr",
+        "script",
+        "td",
+        "tr",
+        "b",
+        "h2",
+        "noscript",
+        "iframe",
+        "nav",
+        "P",
+        "DIV",
+        "A",
+        "x-y",
+        "o:p",
+        "svg",
+        "template",
+    ]
     words = ["alpha", "beta", "\u00e9t\u00e9", "\u4e2d\u6587", "42", "|", " ", "\n", "&amp;", "\u00a0", "--"]
     attrs = ["", " class='menu item'", " id='main'", " role=nav", " hidden", " style='display:none'", " CLASS=Up"]
     for _ in range(400):
@@ -214,9 +250,9 @@ def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
     pages = corpus.select(split="test")[::40]
     blocks = [segment.segment(data, page.fmt) for page, data in corpus.iter_bytes(pages)]
     if mode == "text":
-        blocks = [classifier.as_lines(b)[0] for b in blocks]
+        blocks = [segment.as_lines(b)[0] for b in blocks]
     X = featurizer.transform(blocks)
-    F = X[:, classifier.N_KEYS:].astype(np.float32)
+    F = X[:, classifier.N_KEYS :].astype(np.float32)
     first = speedups.Forest(stack.first_)
     assert np.array_equal(first.raw(F), stack.first_._raw_predict(F)[:, 0])
     expected = stack.first_.predict_proba(F)
@@ -224,7 +260,7 @@ def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
         second_in = stack.second_inputs(X, expected[:, 1])
         assert np.array_equal(speedups.Forest(stack.second_).raw(second_in), stack.second_._raw_predict(second_in)[:, 0])
         # the second stage decides the pages of the types it is routed to (every page when None)
-        types = np.array(PAGE_TYPES)[F[:, -len(PAGE_TYPES):].argmax(axis=1)]
+        types = np.array(PAGE_TYPES)[F[:, -len(PAGE_TYPES) :].argmax(axis=1)]
         routed = np.isin(types, stack.second_types) if stack.second_types is not None else np.ones(len(F), dtype=bool)
         assert routed.any()
         expected = np.where(routed[:, None], stack.second_.predict_proba(second_in), expected)
@@ -274,7 +310,7 @@ def test_page_features_equal_python(corpus) -> None:
     column checked by name, on 100 pages of all sources; and the `Columns` they are made from."""
     pages = [p for p in corpus.select() if p.fmt == "html"][5::30]
     blocks = [(p.page_id, segment.segment_html(data)) for p, data in corpus.iter_bytes(pages)]
-    lines = [(page_id, classifier.as_lines(b)[0]) for page_id, b in blocks]
+    lines = [(page_id, segment.as_lines(b)[0]) for page_id, b in blocks]
     fast = [features.page_features(b) for _, b in blocks]
     fast_text = [features.page_features(b, text_only=True) for _, b in lines]
     cols = [features.columns(b) for _, b in blocks]
@@ -332,8 +368,23 @@ def test_dense_columns_go_where_the_layout_says(rules, corpus) -> None:
     rules(dense_names=tuple(features.DENSE_NAMES[k] for k in order))
     speedups.bind()
     M, _ = speedups.dense_rows(
-        c.texts, c.lengths, c.words, c.links, np.log1p(c.words), np.log1p(c.lengths), np.log1p(c.same_text), c.ends,
-        c.heading, c.para, c.listy, c.depth, c.hidden, c.parent, c.grand, c.context, features._class_table(),
+        c.texts,
+        c.lengths,
+        c.words,
+        c.links,
+        np.log1p(c.words),
+        np.log1p(c.lengths),
+        np.log1p(c.same_text),
+        c.ends,
+        c.heading,
+        c.para,
+        c.listy,
+        c.depth,
+        c.hidden,
+        c.parent,
+        c.grand,
+        c.context,
+        features._class_table(),
     )
     left = (*features.FEATURE_RULES.loops_log1p, *features.FEATURE_RULES.loops_leave)  # completed by features
     written = [k for k, name in enumerate(features.DENSE_NAMES) if name not in left]
@@ -344,8 +395,10 @@ def test_dense_columns_go_where_the_layout_says(rules, corpus) -> None:
 def test_densest_container_equal_python() -> None:
     rng = random.Random(11)
     for _ in range(300):
-        xpaths = ["/html" + "".join(f"/{rng.choice('abc')}[{rng.randint(1, 3)}]" for _ in range(rng.randint(0, 5)))
-                  for _ in range(rng.randint(0, 30))]
+        xpaths = [
+            "/html" + "".join(f"/{rng.choice('abc')}[{rng.randint(1, 3)}]" for _ in range(rng.randint(0, 5)))
+            for _ in range(rng.randint(0, 30))
+        ]
         plain = [float(rng.choice([0, 0, 1, 2, 5, 40])) for _ in xpaths]
         half = 0.5 * max(1.0, sum(plain))
         assert speedups.densest_container(xpaths, plain, half) == features.densest_container(xpaths, plain, half)
@@ -354,8 +407,10 @@ def test_densest_container_equal_python() -> None:
 def test_inside_equal_python() -> None:
     rng = random.Random(12)
     for _ in range(300):
-        paths = ["/html" + "".join(f"/{rng.choice(['a', 'ab', 'b'])}[{rng.randint(1, 2)}]" for _ in range(rng.randint(0, 4)))
-                 for _ in range(rng.randint(0, 20))]
+        paths = [
+            "/html" + "".join(f"/{rng.choice(['a', 'ab', 'b'])}[{rng.randint(1, 2)}]" for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(0, 20))
+        ]
         container = rng.choice([*paths, "/html", "/html/a[1]", "/html/a"])
         want = [float((x + "/").startswith(container + "/")) for x in paths]
         assert speedups.inside(paths, container).tolist() == want

@@ -18,7 +18,15 @@ from boilerbench.groundtruth import load_labeled
 from boilerbench.leaderboard import repo_root
 
 # test pages of the three sources, with and without full gold text
-PAGE_IDS = ["wcxb-4352", "wcxb-4207", "wcxb-4145", "trafeval-0094", "trafeval-0041", "scrapinghub-042bb7b5fe", "scrapinghub-04a6711caa"]
+PAGE_IDS = [
+    "wcxb-4352",
+    "wcxb-4207",
+    "wcxb-4145",
+    "trafeval-0094",
+    "trafeval-0041",
+    "scrapinghub-042bb7b5fe",
+    "scrapinghub-04a6711caa",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +53,17 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _snapshot(board: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(board.parent)): p.read_bytes() for p in board.parent.rglob("*") if p.is_file() and p.suffix in (".json", ".md")}
+    return {
+        str(p.relative_to(board.parent)): p.read_bytes()
+        for p in board.parent.rglob("*")
+        if p.is_file() and p.suffix in (".json", ".md")
+    }
 
 
 def _write(path: Path, rows: list) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -97,7 +111,8 @@ def test_labels_and_text_of_the_same_decisions_score_alike(tmp_path, small, labe
     keep = [[b.block.words > 5 for b in lp.blocks] for lp in labeled]
     as_labels = [{"page_id": lp.page.page_id, "labels": [int(k) for k in ks]} for lp, ks in zip(labeled, keep)]
     as_text = [
-        {"page_id": lp.page.page_id, "text": "\n".join(b.block.text for b, k in zip(lp.blocks, ks) if k)} for lp, ks in zip(labeled, keep)
+        {"page_id": lp.page.page_id, "text": "\n".join(b.block.text for b, k in zip(lp.blocks, ks) if k)}
+        for lp, ks in zip(labeled, keep)
     ]
     _, a = submit_mod.submit(_write(tmp_path / "a.jsonl", as_labels), "as-labels", corpus=small, folder=board)
     _, b = submit_mod.submit(_write(tmp_path / "b.jsonl", as_text), "as-text", corpus=small, folder=board)
@@ -118,11 +133,23 @@ def _bad_cases(labeled) -> dict[str, tuple[list, str]]:
         "missing-page": (good[:-1], r"1 test page\(s\) missing"),
         "unknown-page": ([*good, {"page_id": "wcxb-9999", "text": "x"}], rf":{len(good) + 1}: unknown page_id 'wcxb-9999'"),
         "duplicate-page": ([*good, good[1]], rf":{len(good) + 1}: duplicate page_id '{pid1}' \(first on line 2\)"),
-        "wrong-label-count": ([good[0], {"page_id": pid1, "labels": [1] * (n0 + 1)}, *good[2:]], rf":2: {n0 + 1} labels for page '{pid1}', which has {n0} blocks"),
-        "label-two": ([good[0], {"page_id": pid1, "labels": [2] + [0] * (n0 - 1)}, *good[2:]], r":2: labels\[0\] is 2, not 0 or 1"),
-        "label-bool": ([good[0], {"page_id": pid1, "labels": [True] + [0] * (n0 - 1)}, *good[2:]], r":2: labels\[0\] is true, not 0 or 1"),
+        "wrong-label-count": (
+            [good[0], {"page_id": pid1, "labels": [1] * (n0 + 1)}, *good[2:]],
+            rf":2: {n0 + 1} labels for page '{pid1}', which has {n0} blocks",
+        ),
+        "label-two": (
+            [good[0], {"page_id": pid1, "labels": [2] + [0] * (n0 - 1)}, *good[2:]],
+            r":2: labels\[0\] is 2, not 0 or 1",
+        ),
+        "label-bool": (
+            [good[0], {"page_id": pid1, "labels": [True] + [0] * (n0 - 1)}, *good[2:]],
+            r":2: labels\[0\] is true, not 0 or 1",
+        ),
         "label-float": ([good[0], {"page_id": pid1, "labels": [0.5] + [0] * (n0 - 1)}, *good[2:]], r":2: labels\[0\] is 0.5"),
-        "label-nan": ([good[0], json.dumps({"page_id": pid1, "labels": [math.nan] + [0] * (n0 - 1)}), *good[2:]], r":2: not JSON \(NaN is not a number"),
+        "label-nan": (
+            [good[0], json.dumps({"page_id": pid1, "labels": [math.nan] + [0] * (n0 - 1)}), *good[2:]],
+            r":2: not JSON \(NaN is not a number",
+        ),
         "both-fields": ([{**good[0], "labels": [1]}, *good[1:]], r":1: give exactly one of text or labels"),
         "neither-field": ([{"page_id": good[0]["page_id"]}, *good[1:]], r":1: give exactly one of text or labels"),
         "unknown-field": ([{**good[0], "score": 1}, *good[1:]], r":1: unknown field\(s\) \['score'\]"),
@@ -133,8 +160,23 @@ def _bad_cases(labeled) -> dict[str, tuple[list, str]]:
 
 @pytest.mark.parametrize(
     "case",
-    ["not-json", "not-an-object", "missing-page", "unknown-page", "duplicate-page", "wrong-label-count", "label-two",
-     "label-bool", "label-float", "label-nan", "both-fields", "neither-field", "unknown-field", "text-not-string", "empty-file"],
+    [
+        "not-json",
+        "not-an-object",
+        "missing-page",
+        "unknown-page",
+        "duplicate-page",
+        "wrong-label-count",
+        "label-two",
+        "label-bool",
+        "label-float",
+        "label-nan",
+        "both-fields",
+        "neither-field",
+        "unknown-field",
+        "text-not-string",
+        "empty-file",
+    ],
 )
 def test_bad_submission_is_refused_and_nothing_written(case, tmp_path, small, labeled, board, capsys) -> None:
     rows, message = _bad_cases(labeled)[case]
@@ -185,7 +227,9 @@ def test_names_that_would_overwrite_or_escape_are_refused(name, message, tmp_pat
     assert not (board.parent / "escape.json").exists()
 
 
-@pytest.mark.parametrize(("flag", "value"), [("--url", "javascript:alert(1)"), ("--url", "https://x.org/a b"), ("--description", "two\nlines")])
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--url", "javascript:alert(1)"), ("--url", "https://x.org/a b"), ("--description", "two\nlines")]
+)
 def test_url_and_description_must_be_plain(flag, value, tmp_path, small, labeled, board, capsys) -> None:
     path = _write(tmp_path / "sub.jsonl", _good_rows(labeled))
     before = _snapshot(board)
@@ -257,7 +301,9 @@ def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path
     assert set(record["metrics"]["page_block_f1"]) <= set(record["metrics"]["page_scored"])
     index = build_site(small, tmp_path / "site", folder=board, worst=2, progress=False)
     doc = lxml.html.fromstring(index.read_text(encoding="utf-8"))
-    items = {li.cssselect("b")[0].text_content(): [a.get("href") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")}
+    items = {
+        li.cssselect("b")[0].text_content(): [a.get("href") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")
+    }
     assert set(items) == {"my-extractor", "trafilatura"}
     full = {lp.page.page_id for lp in labeled if lp.gold.text is not None}
     for hrefs in items.values():

@@ -28,7 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `tests.fake_systems`, registered by dotted path below
     sys.path.insert(0, str(REPO))
 fake_systems = importlib.import_module("tests.fake_systems")
-EXTRAS: dict[str, list[str]] = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+EXTRAS: dict[str, list[str]] = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "optional-dependencies"
+]
 PAGE_ID = "wcxb-4117"  # a WCXB test article (a training plan with tables); every baseline finds text on it
 
 
@@ -160,7 +162,9 @@ def test_requirement_defaults() -> None:
         ("version", lambda: "1.0", "defines version but not all of missing, version, warm_up"),
     ],
 )
-def test_a_module_breaking_the_contract_is_refused(monkeypatch: pytest.MonkeyPatch, attr: str, value: object, message: str) -> None:
+def test_a_module_breaking_the_contract_is_refused(
+    monkeypatch: pytest.MonkeyPatch, attr: str, value: object, message: str
+) -> None:
     monkeypatch.setitem(systems.REGISTRY, "ghost", "tests.fake_systems:extract_raise")
     monkeypatch.setattr(fake_systems, attr, value, raising=False)
     with pytest.raises(TypeError, match=message):

@@ -111,11 +111,15 @@ def test_decode_declared_gb2312_real_page(xinhuanet) -> None:
 # Strings from real pages of the bundled corpus that declare a single-byte charset
 # (trafeval-0064 and trafeval-0565), as their own bytes.
 _DECLARED = [
-    (b'<html><head><meta charset="iso-8859-1"></head><body><p>Zur\xfcck zur \xdcbersicht</p></body></html>',
-     "Zurück zur Übersicht"),
-    (b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head>'
-     b"<body><title>Bundesliga: Dortmund - M\xf6nchengladbach live</title></body></html>",
-     "Dortmund - Mönchengladbach live"),
+    (
+        b'<html><head><meta charset="iso-8859-1"></head><body><p>Zur\xfcck zur \xdcbersicht</p></body></html>',
+        "Zurück zur Übersicht",
+    ),
+    (
+        b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head>'
+        b"<body><title>Bundesliga: Dortmund - M\xf6nchengladbach live</title></body></html>",
+        "Dortmund - Mönchengladbach live",
+    ),
 ]
 
 

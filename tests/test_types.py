@@ -88,7 +88,9 @@ def test_argparse_reads_the_constants() -> None:
     assert got.keys() == want.keys() and all(got[k] is want[k] for k in want)
 
 
-@pytest.mark.parametrize(("args", "choices"), [(["clean", "--mode", "pdf"], CLEAN_MODES), (["pages", "--split", "tset"], PAGE_SPLITS)])
+@pytest.mark.parametrize(
+    ("args", "choices"), [(["clean", "--mode", "pdf"], CLEAN_MODES), (["pages", "--split", "tset"], PAGE_SPLITS)]
+)
 def test_argparse_lists_the_same_choices(capsys: pytest.CaptureFixture, args: list[str], choices: tuple[str, ...]) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(args)

@@ -129,7 +129,10 @@ def test_page_checks_empty_and_snippet_only_gold() -> None:
 
 
 def test_summarize_and_report() -> None:
-    rows = [page_checks(hand_page(GOLD)), page_checks(hand_page(Gold("t-0001", "", without_snippets=("Komentar (0)",)), [BOILERPLATE] * 4))]
+    rows = [
+        page_checks(hand_page(GOLD)),
+        page_checks(hand_page(Gold("t-0001", "", without_snippets=("Komentar (0)",)), [BOILERPLATE] * 4)),
+    ]
     s = summarize(rows)
     assert s["pages"] == 2 and s["blocks"] == 8 and s["labeled_blocks"] == 8
     assert s["content_share"] == 0.25

@@ -30,7 +30,9 @@ def _record(writer, url: str, payload: bytes, content_type: str, kind: str = "re
     headers = {"WARC-Identified-Payload-Type": identified or content_type.split(";")[0]}
     if kind == "response":
         http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
-        rec = writer.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http, warc_headers_dict=headers)
+        rec = writer.create_warc_record(
+            url, "response", payload=io.BytesIO(payload), http_headers=http, warc_headers_dict=headers
+        )
     else:
         headers["Content-Type"] = content_type
         rec = writer.create_warc_record(url, kind, payload=io.BytesIO(payload), warc_headers_dict=headers)
@@ -42,7 +44,9 @@ def pages(jefftk, erikdemaine, autopresse, xinhuanet) -> dict[str, str]:
     """url → the page's decoded HTML (as `clean` reads it)."""
     from boilerbench.text import decode_bytes
 
-    return {f"https://example.org/{rp.page.page_id}": decode_bytes(rp.data) for rp in (jefftk, erikdemaine, autopresse, xinhuanet)}
+    return {
+        f"https://example.org/{rp.page.page_id}": decode_bytes(rp.data) for rp in (jefftk, erikdemaine, autopresse, xinhuanet)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +159,12 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
         JsonlWriter(str(tmp_path / "wet-out"), compression=None),
     ]
     LocalPipelineExecutor(pipeline=wet_pipeline, tasks=1, workers=1, logging_dir=str(tmp_path / "wet-logs")).run()
-    docs = [json.loads(line) for folder in (out, tmp_path / "wet-out") for f in sorted(folder.glob("*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
+    docs = [
+        json.loads(line)
+        for folder in (out, tmp_path / "wet-out")
+        for f in sorted(folder.glob("*.jsonl"))
+        for line in f.read_text(encoding="utf-8").splitlines()
+    ]
     got = {d["metadata"]["url"]: d for d in docs}
     assert set(pages) | {LEGACY, "https://www.vietnam.vn/id/page"} <= set(got)
     for url, d in got.items():

@@ -127,9 +127,17 @@ def import_warc(warc: Path, gold: Path, name: str, out: Path, license: str = "un
             continue
         page_id = f"{source}-{len(records) + 1:06d}"
         page = Page(
-            page_id=page_id, source=source, source_id=rec.record_id or rec.url, url=rec.url, domain="",
-            license=license, page_type=None, language=detect_language(text or " ".join(with_)), split="test",
-            sha256="", archive=source,
+            page_id=page_id,
+            source=source,
+            source_id=rec.record_id or rec.url,
+            url=rec.url,
+            domain="",
+            license=license,
+            page_type=None,
+            language=detect_language(text or " ".join(with_)),
+            split="test",
+            sha256="",
+            archive=source,
         )
         records.append((page, rec.text.encode("utf-8"), Gold(page_id, text, with_, without)))
     if unmatched:

@@ -76,9 +76,7 @@ class Corpus:
         """Pages of a split (one of `PAGE_SPLITS`; None = all) and/or source."""
         if split is not None:
             check_choice("split", split, PAGE_SPLITS)
-        return [
-            p for p in self.pages if (split is None or p.split == split) and (source is None or p.source == source)
-        ]
+        return [p for p in self.pages if (split is None or p.split == split) and (source is None or p.source == source)]
 
     def read(self, page: Page) -> bytes:
         data = _read_archive(self.root / "html" / f"{page.archive}.tar.xz")[_member(page)]

@@ -106,7 +106,7 @@ class BoilerbenchExtractor(BaseExtractor):
         same timeout and the same stats. The models are loaded here, in the task's process, before
         the sandbox process is forked from it: a sandbox (and each one that replaces a killed one)
         starts with them, and loading them never counts against a document's timeout."""
-        for mode in (MODEL_MODES if self.mode == "auto" else (self.mode,)):
+        for mode in MODEL_MODES if self.mode == "auto" else (self.mode,):
             shipped(mode)
         with _ForkedSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:
@@ -126,7 +126,9 @@ class BoilerbenchExtractor(BaseExtractor):
                     except Exception as e:  # datatrove's accounting: count, warn once, go on
                         self.stat_update("clean_error")
                         if not self._warned_error:
-                            logger.warning(f'❌ Error "{e}" while cleaning record text. Skipping record. This message will only appear once.')
+                            logger.warning(
+                                f'❌ Error "{e}" while cleaning record text. Skipping record. This message will only appear once.'
+                            )
                             self._warned_error = True
                         continue
                 doc.text = text
@@ -141,7 +143,12 @@ class BoilerbenchExtractor(BaseExtractor):
 
 
 def _metadata(bits: str, mode: str, page_type: str | None) -> dict[str, Any]:
-    return {"mode": mode, "page_type": page_type, "kept_ratio": round(bits.count("1") / len(bits), 4) if bits else 0.0, "labels": bits}
+    return {
+        "mode": mode,
+        "page_type": page_type,
+        "kept_ratio": round(bits.count("1") / len(bits), 4) if bits else 0.0,
+        "labels": bits,
+    }
 
 
 class BoilerbenchWarcReader(WarcReader):
@@ -155,7 +162,9 @@ class BoilerbenchWarcReader(WarcReader):
         with self.data_folder.open(filepath, "rb", compression=None) as f:
             for ri, rec in enumerate(iter_records(f, stats)):
                 with self.track_time():
-                    doc = self.get_document_from_dict({"text": rec.text, "id": rec.record_id, "url": rec.url, "warc_kind": rec.kind}, filepath, ri)
+                    doc = self.get_document_from_dict(
+                        {"text": rec.text, "id": rec.record_id, "url": rec.url, "warc_kind": rec.kind}, filepath, ri
+                    )
                 if doc:
                     yield doc
         for why, n in stats.skipped.items():

@@ -20,12 +20,7 @@ _SENT_RE = re.compile(r"[.!?]+(\s|$)")
 
 
 def keep_line(line: str) -> bool:
-    return (
-        bool(_END_RE.search(line))
-        and len(line.split()) >= 5
-        and "javascript" not in line.lower()
-        and "{" not in line
-    )
+    return bool(_END_RE.search(line)) and len(line.split()) >= 5 and "javascript" not in line.lower() and "{" not in line
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:

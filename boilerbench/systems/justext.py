@@ -11,10 +11,28 @@ KIND = "text"
 REQUIRES = (Requirement("justext"),)
 
 _NAMES = {
-    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "nl": "Dutch", "pl": "Polish", "ru": "Russian", "cs": "Czech", "sv": "Swedish", "da": "Danish",
-    "fi": "Finnish", "no": "Norwegian_Bokmal", "id": "Indonesian", "tr": "Turkish", "uk": "Ukrainian",
-    "hu": "Hungarian", "ro": "Romanian", "el": "Greek", "vi": "Vietnamese", "ja": "Japanese",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "ru": "Russian",
+    "cs": "Czech",
+    "sv": "Swedish",
+    "da": "Danish",
+    "fi": "Finnish",
+    "no": "Norwegian_Bokmal",
+    "id": "Indonesian",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "hu": "Hungarian",
+    "ro": "Romanian",
+    "el": "Greek",
+    "vi": "Vietnamese",
+    "ja": "Japanese",
 }
 
 

@@ -8,8 +8,8 @@ text dump (one line per block line, no markup) and a block is kept when at least
 from __future__ import annotations
 
 from .. import __version__
-from ..classifier import MODEL_DIR, MODEL_MODES, as_lines, model_hash, shipped
-from ..segment import segment_html
+from ..classifier import MODEL_DIR, MODEL_MODES, model_hash, shipped
+from ..segment import as_lines, segment_html
 
 KIND = "blocks"
 REQUIRES = ()  # this project's own code; its model files are what `missing` checks
