@@ -55,82 +55,18 @@ from .types import Block
 FEATURES_VERSION = "3"
 HASH_NEAR = 64
 
+# fmt: off
 TAGS = (
-    "p",
-    "div",
-    "li",
-    "td",
-    "th",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "pre",
-    "blockquote",
-    "figcaption",
-    "caption",
-    "dd",
-    "dt",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "nav",
-    "aside",
-    "main",
-    "form",
-    "span",
-    "a",
-    "address",
-    "summary",
-    "label",
-    "button",
-    "table",
-    "tr",
-    "ul",
-    "ol",
-    "noscript",
-    "line",
+    "p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "figcaption",
+    "caption", "dd", "dt", "section", "article", "header", "footer", "nav", "aside", "main", "form", "span",
+    "a", "address", "summary", "label", "button", "table", "tr", "ul", "ol", "noscript", "line",
 )
 ANCESTOR_TAGS = (
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "article",
-    "main",
-    "form",
-    "li",
-    "ul",
-    "ol",
-    "table",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "code",
-    "dl",
-    "details",
-    "noscript",
-    "section",
-    "button",
-    "label",
-    "select",
-    "a",
-    "strong",
-    "b",
-    "em",
-    "time",
-    "address",
-    "menu",
+    "nav", "header", "footer", "aside", "article", "main", "form", "li", "ul", "ol", "table", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "dl", "details", "noscript", "section",
+    "button", "label", "select", "a", "strong", "b", "em", "time", "address", "menu",
 )
+# fmt: on
 _TAG_INDEX = {t: i for i, t in enumerate(TAGS)}
 _ANC_INDEX = {t: i for i, t in enumerate(ANCESTOR_TAGS)}
 
@@ -615,29 +551,19 @@ _DENSE_AT = {name: i for i, name in enumerate(DENSE_NAMES)}
 _LOG1P_AT = np.array([_DENSE_AT[name] for name in _LOOPS_LOG1P])
 
 
+def loop_inputs(c: Columns) -> tuple[Any, ...]:
+    """The arguments of the compiled `dense_rows` loops for a page's `Columns`, in their order."""
+    return (
+        c.texts, c.lengths, c.words, c.links, np.log1p(c.words), np.log1p(c.lengths), np.log1p(c.same_text),
+        c.ends, c.heading, c.para, c.listy, c.depth, c.hidden, c.parent, c.grand, c.context, _class_table(),
+    )  # fmt: skip
+
+
 def _dense_by_loops(c: Columns, loops: Callable[..., tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """`_dense` of an HTML page by the compiled loops (`compiled.Twins.dense_rows`): the same
     values, with the steps whose rounding is numpy's own (log1p, the page's pairwise sum) here."""
     words = c.words
-    M, links = loops(
-        c.texts,
-        c.lengths,
-        words,
-        c.links,
-        np.log1p(words),
-        np.log1p(c.lengths),
-        np.log1p(c.same_text),
-        c.ends,
-        c.heading,
-        c.para,
-        c.listy,
-        c.depth,
-        c.hidden,
-        c.parent,
-        c.grand,
-        c.context,
-        _class_table(),
-    )
+    M, links = loops(*loop_inputs(c))
     M[:, _LOG1P_AT] = np.log1p(M[:, _LOG1P_AT])
     total = max(1.0, words.sum())
     M[:, _DENSE_AT["page_log_blocks"]] = math.log1p(len(words))
@@ -793,30 +719,15 @@ class FeatureRules:
     remember: Callable[[dict[str, Any], str, Any], Any]  # put in a bounded memo
 
 
+# fmt: off
 FEATURE_RULES = FeatureRules(
-    dense_names=DENSE_NAMES,
-    neighbour_offsets=_NEIGHBOUR_OFFSETS,
-    neighbour_column=neighbour_column,
-    loops_log1p=_LOOPS_LOG1P,
-    loops_leave=_LOOPS_LEAVE,
-    column_fields=tuple(f.name for f in fields(Columns)),
-    columns=Columns,
-    char_flags=(_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END),
-    pipe=_PIPE,
-    copyright=_COPYRIGHT,
-    colon=_COLON,
-    sentence_end_chars=SENT_END_CHARS,
-    closers=CLOSERS,
-    tag_index=_TAG_INDEX,
-    n_tags=len(TAGS),
-    heading_tags=_HEADINGS,
-    list_tags=_LISTS,
-    ancestor_index=_ANC_INDEX,
-    near0=_NEAR0,
-    hash_near=HASH_NEAR,
-    n_cues=_N_CUES,
-    context_hot=_CONTEXT_HOT,
-    descriptor_cues_memo=_DESCRIPTOR_CUES,
-    descriptor_cues=_descriptor_cues,
-    remember=_remember,
+    dense_names=DENSE_NAMES, neighbour_offsets=_NEIGHBOUR_OFFSETS, neighbour_column=neighbour_column,
+    loops_log1p=_LOOPS_LOG1P, loops_leave=_LOOPS_LEAVE,
+    column_fields=tuple(f.name for f in fields(Columns)), columns=Columns,
+    char_flags=(_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END), pipe=_PIPE, copyright=_COPYRIGHT, colon=_COLON,
+    sentence_end_chars=SENT_END_CHARS, closers=CLOSERS,
+    tag_index=_TAG_INDEX, n_tags=len(TAGS), heading_tags=_HEADINGS, list_tags=_LISTS,
+    ancestor_index=_ANC_INDEX, near0=_NEAR0, hash_near=HASH_NEAR, n_cues=_N_CUES,
+    context_hot=_CONTEXT_HOT, descriptor_cues_memo=_DESCRIPTOR_CUES, descriptor_cues=_descriptor_cues, remember=_remember,
 )
+# fmt: on

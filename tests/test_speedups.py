@@ -367,25 +367,7 @@ def test_dense_columns_go_where_the_layout_says(rules, corpus) -> None:
     random.Random(5).shuffle(order)
     rules(dense_names=tuple(features.DENSE_NAMES[k] for k in order))
     speedups.bind()
-    M, _ = speedups.dense_rows(
-        c.texts,
-        c.lengths,
-        c.words,
-        c.links,
-        np.log1p(c.words),
-        np.log1p(c.lengths),
-        np.log1p(c.same_text),
-        c.ends,
-        c.heading,
-        c.para,
-        c.listy,
-        c.depth,
-        c.hidden,
-        c.parent,
-        c.grand,
-        c.context,
-        features._class_table(),
-    )
+    M, _ = speedups.dense_rows(*features.loop_inputs(c))
     left = (*features.FEATURE_RULES.loops_log1p, *features.FEATURE_RULES.loops_leave)  # completed by features
     written = [k for k, name in enumerate(features.DENSE_NAMES) if name not in left]
     for k in written:
