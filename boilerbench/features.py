@@ -21,8 +21,9 @@ rest is structure and position. Groups of `page_features` (in `FEATURE_NAMES` or
   buckets. (Hashing the words of all ancestors too was tried: it scored lower on validation, the
   far ancestors' words name sites more than roles.)
 
-`LINE_FEATURES` is the subset that a plain-text line has (text, position, page, neighbours): the
-text-mode model uses only those.
+`LINE_FEATURES` is what a plain-text line has: the text, position, page, neighbour and article
+groups, without the DOM, plus its place against the page's main run of prose (`MAIN_RUN_NAMES`),
+which stands in for the markup that says where an article is. The text-mode model uses those.
 
 `context_features` is the second stage: given the first model's content probability of every block,
 it describes each block's surroundings in those terms (neighbours' and container's probabilities,
@@ -52,7 +53,7 @@ from .segment import descriptor_tag
 from .text import CLOSERS, SENT_END_CHARS, ends_sentence
 from .types import Block
 
-FEATURES_VERSION = "3"
+FEATURES_VERSION = "4"
 HASH_NEAR = 64
 
 # fmt: off
@@ -109,10 +110,14 @@ _DOM_NAMES = (
 )
 
 # The article group (`_article`): in-article boilerplate, by where a block stands against the
-# page's prose. Line pages have no DOM context, so no `context_run`. (Positions against the page's
-# main run of prose were tried too: they lost on WCXB validation.)
+# page's prose. Line pages have no DOM context, so no `context_run`. (The main-run positions below
+# were tried on HTML pages too: they lost on WCXB validation, where the DOM says more.)
 _ARTICLE_NAMES = ("between_prose", "bracketed", "short_run", "context_run")
-_LINE_ARTICLE_NAMES = tuple(n for n in _ARTICLE_NAMES if n != "context_run")
+# A text dump has no markup to say where the article is, so a line also gets its place against the
+# page's main run of prose (`_main_run`): inside it, or how far before or after it, how many lines
+# of prose lie near it, and whether it repeats the dump's first line.
+MAIN_RUN_NAMES = ("inside_main_run", "before_main_run", "after_main_run", "near_prose", "same_as_first")
+_LINE_ARTICLE_NAMES = (*(n for n in _ARTICLE_NAMES if n != "context_run"), *MAIN_RUN_NAMES)
 
 
 def neighbour_column(offset: int, name: str) -> str:
@@ -441,9 +446,47 @@ def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.nda
         np.fromiter((_bracketed(t) for t in c.texts), dtype=np.float64, count=n),
         np.log1p(_run_lengths(short)),
     ]
-    if not text_only:
+    if text_only:
+        cols += _main_run_positions(c, prose)
+    else:
         cols.append(np.log1p(_value_runs(c.context)))
     return np.stack(cols, axis=1)
+
+
+_RUN_GAP = 10  # lines of non-prose that the main run of prose bridges, and the reach of `near_prose`
+
+
+def _main_run(prose: np.ndarray, lengths: np.ndarray) -> tuple[int, int]:
+    """First and last line of the page's main run of prose: of the runs of prose lines in which no
+    two consecutive ones are `_RUN_GAP` or more lines apart, the one with the most characters;
+    (0, -1) when there is no prose. A dump's article is one such run; the header, related lists and
+    footer lie outside it."""
+    at = np.flatnonzero(prose)
+    if len(at) == 0:
+        return 0, -1
+    breaks = np.flatnonzero(np.diff(at) > _RUN_GAP)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(at) - 1]])
+    chars = np.add.reduceat(lengths[at], starts)
+    best = int(np.argmax(chars))
+    return int(at[starts[best]]), int(at[ends[best]])
+
+
+def _main_run_positions(c: Columns, prose: np.ndarray) -> list[np.ndarray]:
+    """The `MAIN_RUN_NAMES` columns of a text page."""
+    n = len(c.texts)
+    start, end = _main_run(prose, c.lengths)
+    idx = np.arange(n)
+    csum = np.concatenate([[0], np.cumsum(prose)])
+    near = csum[np.minimum(idx + _RUN_GAP + 1, n)] - csum[np.maximum(idx - _RUN_GAP, 0)]
+    first = c.texts[0].strip().lower()
+    return [
+        ((idx >= start) & (idx <= end)).astype(np.float64),
+        np.where(idx < start, (start - idx) / n, 0.0),
+        np.where(idx > end, (idx - end) / n, 0.0),
+        np.log1p(near),
+        np.fromiter((i > 0 and t.strip().lower() == first for i, t in enumerate(c.texts)), dtype=np.float64, count=n),
+    ]
 
 
 def _bracketed(text: str) -> bool:

@@ -10,8 +10,17 @@ import numpy as np
 import pytest
 
 from boilerbench import features
-from boilerbench.features import ANCESTOR_TAGS, CONTEXT_NAMES, FEATURE_NAMES, LINE_FEATURES, TAGS, page_features
+from boilerbench.features import (
+    ANCESTOR_TAGS,
+    CONTEXT_NAMES,
+    FEATURE_NAMES,
+    LINE_FEATURES,
+    MAIN_RUN_NAMES,
+    TAGS,
+    page_features,
+)
 from boilerbench.segment import segment_html, segment_text
+from boilerbench.text import ends_sentence
 
 # fixture name in tests/fixtures → the conftest fixture that loads it
 FIXTURE_OF = {
@@ -201,17 +210,20 @@ def test_neighbour_columns(pages) -> None:
 
 @pytest.mark.parametrize("name", HTML_FIXTURES)
 def test_line_features_are_the_same_columns_of_the_full_matrix(pages, name: str) -> None:
-    """By construction the text-mode matrix is the LINE_FEATURES columns of the full one."""
-    assert set(LINE_FEATURES) <= set(FEATURE_NAMES)
+    """By construction the text-mode matrix is the LINE_FEATURES columns of the full one, but for
+    the main-run positions, which only text pages get."""
+    assert set(LINE_FEATURES) - set(FEATURE_NAMES) == set(MAIN_RUN_NAMES)
     assert not any(n.endswith("same_parent") for n in LINE_FEATURES)
     blocks = pages[name]
-    idx = [COL[n] for n in LINE_FEATURES]
-    assert np.array_equal(page_features(blocks, text_only=True), page_features(blocks)[:, idx])
+    shared = [n for n in LINE_FEATURES if n in COL]
+    x = page_features(blocks, text_only=True)
+    assert np.array_equal(x[:, [LINE_COL[n] for n in shared]], page_features(blocks)[:, [COL[n] for n in shared]])
 
 
 def test_line_features_of_a_text_page(vietnam_lines) -> None:
-    idx = [COL[n] for n in LINE_FEATURES]
-    assert np.array_equal(page_features(vietnam_lines, text_only=True), page_features(vietnam_lines)[:, idx])
+    shared = [n for n in LINE_FEATURES if n in COL]
+    x = page_features(vietnam_lines, text_only=True)
+    assert np.array_equal(x[:, [LINE_COL[n] for n in shared]], page_features(vietnam_lines)[:, [COL[n] for n in shared]])
     x = page_features(vietnam_lines, text_only=True)
     komentar = next(b.index for b in vietnam_lines if b.text == "Komentar (0)")
     assert x[komentar, LINE_COL["ends_sentence"]] == 0.0
@@ -236,7 +248,7 @@ def _string_collections(module) -> dict[str, set[str]]:
 
 def test_module_has_no_word_list() -> None:
     """Every string collection of the module is HTML tag names or pieces of feature names."""
-    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES) | set(CONTEXT_NAMES)
+    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES) | set(LINE_FEATURES) | set(CONTEXT_NAMES)
     collections = _string_collections(features)
     assert {"TAGS", "ANCESTOR_TAGS", "FEATURE_NAMES", "LINE_FEATURES"} <= set(collections)
     for attr, words in collections.items():
@@ -330,6 +342,42 @@ def test_article_group_on_a_text_dump(vietnam_lines) -> None:
     # the site header is a title-like line (short, no sentence end); a paragraph is not
     assert x[0, LINE_COL["short_run"]] > 0 and texts[0].startswith("Vietnam.vn")
     assert x[texts.index(max(texts, key=len)), LINE_COL["short_run"]] == 0
+
+
+def test_main_run_positions_on_a_text_dump(vietnam_lines) -> None:
+    """In the vietnam.vn dump the main run of prose is the article, from its first paragraph to its
+    last (the inline related headlines between them included); the site header lies before it, the
+    placeholder, comments widget and footer lists after it, farther the farther down."""
+    x = page_features(vietnam_lines, text_only=True)
+    texts = [b.text for b in vietnam_lines]
+    inside = np.flatnonzero(x[:, LINE_COL["inside_main_run"]])
+    paragraphs = [i for i, t in enumerate(texts) if len(t) >= 100 and ends_sentence(t)]
+    assert inside[0] == paragraphs[0] and inside[-1] == paragraphs[-1]
+    assert (np.diff(inside) == 1).all()  # one run, with the related headlines inside
+    assert texts.index("[iklan_2]") > inside[-1] and texts[0].startswith("Vietnam.vn")
+    before, after = x[:, LINE_COL["before_main_run"]], x[:, LINE_COL["after_main_run"]]
+    assert (before[: inside[0]] > 0).all() and (np.diff(before[: inside[0]]) < 0).all()
+    assert (after[inside[-1] + 1 :] > 0).all() and (np.diff(after[inside[-1] + 1 :]) > 0).all()
+    assert (before[inside] == 0).all() and (after[inside] == 0).all()
+    # prose lines within reach: most inside the article, none at the end of the footer lists
+    near = x[:, LINE_COL["near_prose"]]
+    assert near[inside].min() > near[-1] and near[-1] == 0
+
+
+def test_main_run_is_the_longest_of_the_runs_of_prose() -> None:
+    """Two runs of prose lines farther apart than `_RUN_GAP`: the one with more characters is main;
+    a page without prose has none."""
+    prose = "A sentence of prose that is long enough to count as a paragraph of an article, and ends. " * 2
+    other = "Shorter prose, still a paragraph long, in a teaser far below the article, and it also ends here. "
+    lines = ["Menu"] + [prose] * 3 + ["Link"] * 12 + [other] * 2 + ["Footer"]
+    x = page_features(segment_text("\n".join(lines)), text_only=True)
+    assert x[:, LINE_COL["inside_main_run"]].tolist() == [0, 1, 1, 1] + [0] * 15
+    assert x[1, LINE_COL["same_as_first"]] == 0
+    empty = page_features(segment_text("Menu\nHome\nMenu"), text_only=True)
+    assert empty[:, LINE_COL["inside_main_run"]].tolist() == [0, 0, 0]
+    assert empty[:, LINE_COL["before_main_run"]].tolist() == [0, 0, 0]
+    assert np.allclose(empty[:, LINE_COL["after_main_run"]], [1 / 3, 2 / 3, 1])
+    assert empty[:, LINE_COL["same_as_first"]].tolist() == [0, 0, 1]
 
 
 def test_context_run_counts_blocks_of_one_context_in_a_row() -> None:
