@@ -453,14 +453,14 @@ def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.nda
     return np.stack(cols, axis=1)
 
 
-_RUN_GAP = 10  # lines of non-prose that the main run of prose bridges, and the reach of `near_prose`
+_RUN_GAP = 10  # within a run of prose, how many lines a prose line may follow the previous; the reach of `near_prose`
 
 
 def _main_run(prose: np.ndarray, lengths: np.ndarray) -> tuple[int, int]:
-    """First and last line of the page's main run of prose: of the runs of prose lines in which no
-    two consecutive ones are `_RUN_GAP` or more lines apart, the one with the most characters;
-    (0, -1) when there is no prose. A dump's article is one such run; the header, related lists and
-    footer lie outside it."""
+    """First and last line of the page's main run of prose: of the runs of prose lines in which each
+    is at most `_RUN_GAP` lines after the previous, the one with the most characters; (0, -1) when
+    there is no prose, so that every line is after it. A dump's article is one such run; the header,
+    related lists and footer lie outside it."""
     at = np.flatnonzero(prose)
     if len(at) == 0:
         return 0, -1
