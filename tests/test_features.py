@@ -224,7 +224,6 @@ def test_line_features_of_a_text_page(vietnam_lines) -> None:
     shared = [n for n in LINE_FEATURES if n in COL]
     x = page_features(vietnam_lines, text_only=True)
     assert np.array_equal(x[:, [LINE_COL[n] for n in shared]], page_features(vietnam_lines)[:, [COL[n] for n in shared]])
-    x = page_features(vietnam_lines, text_only=True)
     komentar = next(b.index for b in vietnam_lines if b.text == "Komentar (0)")
     assert x[komentar, LINE_COL["ends_sentence"]] == 0.0
     assert x[komentar, LINE_COL["starts_upper"]] == 1.0
