@@ -447,7 +447,7 @@ def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.nda
         np.log1p(_run_lengths(short)),
     ]
     if text_only:
-        cols += _main_run_positions(c, prose)
+        cols += _main_run_positions(c, prose, idx, csum)
     else:
         cols.append(np.log1p(_value_runs(c.context)))
     return np.stack(cols, axis=1)
@@ -472,12 +472,11 @@ def _main_run(prose: np.ndarray, lengths: np.ndarray) -> tuple[int, int]:
     return int(at[starts[best]]), int(at[ends[best]])
 
 
-def _main_run_positions(c: Columns, prose: np.ndarray) -> list[np.ndarray]:
-    """The `MAIN_RUN_NAMES` columns of a text page."""
+def _main_run_positions(c: Columns, prose: np.ndarray, idx: np.ndarray, csum: np.ndarray) -> list[np.ndarray]:
+    """The `MAIN_RUN_NAMES` columns of a text page; `idx` and `csum` are `_article`'s line numbers
+    and running count of prose lines."""
     n = len(c.texts)
     start, end = _main_run(prose, c.lengths)
-    idx = np.arange(n)
-    csum = np.concatenate([[0], np.cumsum(prose)])
     near = csum[np.minimum(idx + _RUN_GAP + 1, n)] - csum[np.maximum(idx - _RUN_GAP, 0)]
     first = c.texts[0].strip().lower()
     return [
