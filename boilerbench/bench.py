@@ -354,12 +354,11 @@ def bench_scale(
             if r.get("step_ms"):  # what the steps' own timings leave out: reading the WARC, the executor
                 r["step_ms"]["rest"] = round(1000 / r["records_per_s"] - sum(r["step_ms"].values()), 2)
     out: dict[str, Any] = {"runs": runs, "started_after": started_after}
+    by_pair = [{r["system"]: r for r in runs.values() if r["pair"] == k} for k in range(pairs)]
     for median, each, ms in _PAIR_MEASURES:
         ratios = []
         for k in range(pairs):
-            ours, theirs = (
-                {r["system"]: r for r in runs.values() if r["pair"] == k}.get(name, {}) for name in ("boilerbench", "trafilatura")
-            )
+            ours, theirs = by_pair[k].get("boilerbench", {}), by_pair[k].get("trafilatura", {})
             mine, other = ms(ours), ms(theirs)
             if mine and other:
                 ratios.append(round(other / mine, 2))

@@ -380,11 +380,10 @@ class BlockClassifier:
         (_, featurizer), (_, model) = self.pipeline.steps
         keys, F = featurizer.rows(blocks)
         page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES) :]))]
-        if not model.second_applies(page_type):
-            scores = _predict_proba(model.first_, F)[:, 1]
-        else:
+        scores = _predict_proba(model.first_, F)[:, 1]
+        if model.second_applies(page_type):  # the whole page is routed: no per-row routing to do
             X = np.hstack([np.zeros((len(blocks), 1)), keys, F])
-            scores = model.predict_proba(X)[:, 1]
+            scores = _predict_proba(model.second_, model.second_inputs(X, scores))[:, 1]
         threshold = self.type_thresholds.get(page_type, self.threshold)
         return PageDecision(scores, (scores >= threshold).tolist(), page_type)
 
@@ -397,7 +396,7 @@ class BlockClassifier:
 
     def save(self, folder: Path = MODEL_DIR) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"boilerbench-{self.mode}.skops"
+        path = model_path(self.mode, folder)
         sio.dump(self.pipeline, path)
         meta = {
             "threshold": self.threshold,
@@ -406,7 +405,7 @@ class BlockClassifier:
             "features_version": FEATURES_VERSION,
             **self.info,
         }
-        (folder / f"boilerbench-{self.mode}.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return path
 
 
@@ -419,10 +418,15 @@ TRUSTED_TYPES = (
 )
 
 
+def model_path(mode: str, folder: Path = MODEL_DIR) -> Path:
+    """Where the model of `mode` is saved (its metadata beside it, `.json`)."""
+    return folder / f"boilerbench-{mode}.skops"
+
+
 def load_model(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     """Load a saved model with skops, trusting only the explicit `TRUSTED_TYPES` (never pickle)."""
     check_choice("mode", mode, MODEL_MODES)
-    path = folder / f"boilerbench-{mode}.skops"
+    path = model_path(mode, folder)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
     try:  # skops audits the file's types against its safe defaults and ours, and refuses others

@@ -93,7 +93,6 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
     """The shipped classifier on one decoded page ("html", "text", or "auto": detected); bytes
     are a decoded page encoded by `text.to_utf8` (see `segment.parse_html`)."""
     check_choice("mode", mode, CLEAN_MODES)
-    utf8 = isinstance(text, bytes)
     if mode == "auto":  # detect_mode reads the first 5,000 characters: at most 20,000 bytes
         mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if isinstance(text, bytes) else text, name)
     if not text.strip():
@@ -101,7 +100,7 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
     if mode == "text":
         blocks = segment_text(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
     else:
-        blocks = segment_html(text, utf8)
+        blocks = segment_html(text, isinstance(text, bytes))
     d = shipped(mode).decide(blocks)  # text pages: one block per line, exactly what the text model reads
     return Decisions(mode, blocks, d.scores.tolist(), d.kept, d.page_type)
 

@@ -309,7 +309,7 @@ def figures(records: Sequence[dict[str, Any]], folder: Path, formats: Sequence[s
         on = name in front
         ax.scatter([speed], [f1], s=36, color="#c0392b" if on else "#555", zorder=3)
     ax.set_xscale("log")
-    place_labels(fig, ax, [(name, speed, f1) for name, speed, f1 in timed])
+    place_labels(fig, ax, timed)
     pts = sorted((s, f) for n, s, f in timed if n in front)
     if pts:
         ax.plot([s for s, _ in pts], [f for _, f in pts], color="#c0392b", lw=1.2, ls="--", label="Pareto front", zorder=2)

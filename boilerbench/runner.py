@@ -90,6 +90,11 @@ def one_core() -> None:
     threadpool_limits(1)
 
 
+def _error_text(e: BaseException) -> str:
+    """A page's failure as its output records it: the exception's type and the start of its message."""
+    return f"{type(e).__name__}: {str(e)[:200]}"
+
+
 def _worker(conn: Connection, name: str) -> None:
     one_core()
     system = load_system(name)
@@ -104,13 +109,13 @@ def _worker(conn: Connection, name: str) -> None:
         try:
             out = _apply(system, i)
         except Exception as e:  # the page's failure, reported; the worker lives on
-            out = Output("", 0.0, f"{type(e).__name__}: {str(e)[:200]}")
+            out = Output("", 0.0, _error_text(e))
         extra = post_error = None
         if _POST is not None:  # the caller's per-output work (projection), untimed, on this core
             try:
                 extra = _POST(i, out)
             except Exception as e:  # said by the parent; the caller redoes the work for the page
-                post_error = f"{type(e).__name__}: {str(e)[:200]}"
+                post_error = _error_text(e)
         conn.send((out, extra, post_error))
 
 
@@ -293,7 +298,7 @@ def _answer(slot: _Slot, ready: list[Any], timeout: float) -> tuple[Output, Any,
             return slot.conn.recv()  # type: ignore[union-attr]
         except (EOFError, OSError):
             slot.proc.join(1)
-            code = slot.proc.exitcode if slot.proc is not None else None
+            code = slot.proc.exitcode
             slot.restart()
             return Output("", 0.0, f"worker died (exit code {code})"), None, None
     if time.monotonic() - slot.sent_at >= timeout:

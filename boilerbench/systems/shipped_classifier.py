@@ -8,7 +8,7 @@ text dump (one line per block line, no markup) and a block is kept when at least
 from __future__ import annotations
 
 from .. import __version__
-from ..classifier import MODEL_DIR, MODEL_MODES, model_hash, shipped
+from ..classifier import MODEL_MODES, model_hash, model_path, shipped
 from ..segment import as_lines, segment_html
 
 KIND = "blocks"
@@ -17,7 +17,7 @@ REQUIRES = ()  # this project's own code; its model files are what `missing` che
 
 def missing() -> str | None:
     """Why the system cannot run (no trained model), or None."""
-    absent = [m for m in MODEL_MODES if not (MODEL_DIR / f"boilerbench-{m}.skops").is_file()]
+    absent = [m for m in MODEL_MODES if not model_path(m).is_file()]
     return f"no trained model ({', '.join(absent)}); run `python -m boilerbench train`" if absent else None
 
 
