@@ -25,11 +25,11 @@ from .corpora.store import Corpus
 from .groundtruth import load_labeled
 from .runner import DEFAULT_TIMEOUT, Output, decode_page, output_key, run_systems
 from .segment import SEGMENTER_VERSION
-from .systems import REFERENCE, REGISTRY, MissingSystem, System, available, load_system
+from .systems import REFERENCE, MissingSystem, System, available, load_system
 from .text import text_table
 from .types import CONTENT, LabeledPage, check_choice, decode_bits, encode_bits
 
-DEFAULT_SYSTEMS = (*REGISTRY, *REFERENCE)
+DEFAULT_SYSTEMS = tuple(available())  # the systems registered when this module is imported
 
 
 def resolve(spec: str | None) -> list[str]:
