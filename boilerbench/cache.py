@@ -12,8 +12,11 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -55,6 +58,18 @@ class Cache:
             return json.loads(gzip.decompress(row[0]))
         except (OSError, ValueError):
             return None  # a damaged entry is a miss, not a failure
+
+    def lookup(
+        self, keys: dict[str, list[str]], decode: Callable[[Any], T], read: bool = True
+    ) -> tuple[dict[str, list[T | None]], dict[str, list[int]]]:
+        """For each name's keys: the decoded values (None for a miss), and the indices of the
+        misses, by name (names without one left out). `read=False`: every key is a miss (a
+        run that recomputes everything, and still writes)."""
+        found = {
+            name: [None if (v := self.get(k) if read else None) is None else decode(v) for k in ks] for name, ks in keys.items()
+        }
+        misses = {name: idx for name, vs in found.items() if (idx := [i for i, v in enumerate(vs) if v is None])}
+        return found, misses
 
     def put_many(self, items: list[tuple[str, Any]]) -> None:
         if not self.enabled or not items:

@@ -29,18 +29,17 @@ from .systems import REFERENCE, MissingSystem, System, available, load_system
 from .text import text_table
 from .types import CONTENT, LabeledPage, check_choice, decode_bits, encode_bits
 
-DEFAULT_SYSTEMS = tuple(available())  # the systems registered when this module is imported
-
 
 def resolve(spec: str | None) -> list[str]:
-    """`a,b` or `all` (or None: all default systems) → system names; unknown names and an empty
-    list (`--systems ''`, `--systems ,`) refused."""
+    """`a,b` or `all` (or None: every registered system) → system names; unknown names and an
+    empty list (`--systems ''`, `--systems ,`) refused. The registry is read now, for every case: a
+    plug-in or a test may have registered more since import."""
+    registered = available()
     if spec is None or spec == "all":
-        return list(DEFAULT_SYSTEMS)
+        return registered
     names = [s.strip() for s in spec.split(",") if s.strip()]
     if not names:
-        raise ValueError(f"no system named in {spec!r}; give a,b or all (registered: {', '.join(DEFAULT_SYSTEMS)})")
-    registered = available()  # read now: a plug-in or a test may have registered more
+        raise ValueError(f"no system named in {spec!r}; give a,b or all (registered: {', '.join(registered)})")
     return [check_choice("system", n, registered) for n in names]
 
 
@@ -150,7 +149,7 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Scores of each system on the pages of `split` (None: every page of the corpus)."""
-    names = list(systems) if systems is not None else list(DEFAULT_SYSTEMS)
+    names = list(systems) if systems is not None else available()
     pages = corpus.select(split=split) if split else list(corpus.pages)
     if not pages:
         raise ValueError(f"{corpus.root}: no pages in split {split!r}")
@@ -215,11 +214,7 @@ def collect_scored(
         name: [key("scored", output_key(system, lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled]
         for name, system in loaded.items()
     }
-    scored: dict[str, list[Scored | None]] = {}
-    for name, ks in keys.items():
-        got = [store.get(k) for k in ks]
-        scored[name] = [Scored.from_json(g) if g is not None else None for g in got]
-    missing = {n: idx for n, v in scored.items() if (idx := [i for i, sc in enumerate(v) if sc is None])}
+    scored, missing = store.lookup(keys, Scored.from_json)
     if missing:
         made = _score_missing(corpus, labeled, loaded, missing, timeout, workers, cache, progress)
         for (n, i), sc in made.items():

@@ -196,11 +196,7 @@ def run_systems(
     global _PAGES, _HTML, _POST
     store = Cache("outputs")  # written either way: a run with cache=False refreshes the outputs (and timings) it re-ran
     keys = {s.name: [output_key(s, lp) for lp in pages] for s in systems}
-    results: dict[str, list[Output | None]] = {}
-    for name, ks in keys.items():
-        got = [store.get(k) if cache else None for k in ks]
-        results[name] = [Output.from_json(g) if g is not None else None for g in got]
-    todo = {name: missing for name, outs in results.items() if (missing := [i for i, o in enumerate(outs) if o is None])}
+    results, todo = store.lookup(keys, Output.from_json, read=cache)
     if todo:
         _PAGES, _HTML, _POST = pages, load_html().__getitem__, post
         try:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import boilerbench
-from boilerbench import cli, scoring
+from boilerbench import cli, scoring, systems
 from boilerbench import evaluate as evaluate_mod
 from boilerbench.align import project
 from boilerbench.corpora.store import Corpus
@@ -295,9 +295,12 @@ def test_rescoring_reuses_cached_outputs(
 # --- resolve and the CLI ------------------------------------------------------------------------
 
 
-def test_resolve() -> None:
+def test_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve("all-text, oracle") == ["all-text", "oracle"]
-    assert resolve(None) == resolve("all") == list(evaluate_mod.DEFAULT_SYSTEMS)
+    assert resolve(None) == resolve("all") == systems.available()
+    # a system registered after import (a plug-in, a test) is in `all` as it is in `a,b`
+    monkeypatch.setitem(systems.REGISTRY, "late-plugin", "tests.fake_systems:extract_exit_slowly")
+    assert "late-plugin" in resolve("all") and resolve("late-plugin") == ["late-plugin"]
     with pytest.raises(ValueError, match="bogus"):
         resolve("trafilatura,bogus")
     for empty in ("", " ", ",", " , "):  # an empty list is a mistake, not "all"

@@ -81,7 +81,7 @@ def test_registered_module_satisfies_the_protocol(name: str) -> None:
     assert isinstance(module, SystemModule)
     assert module.KIND in systems.KINDS
     assert all(isinstance(r, Requirement) for r in module.REQUIRES)
-    assert callable(getattr(module, systems.REGISTRY[name].split(":")[1]))
+    assert callable(getattr(module, systems.entry(name)[1]))
     assert isinstance(module, ModelSystemModule) == (name in ("boilerbench", "boilerbench-text"))
 
 

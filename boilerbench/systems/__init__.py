@@ -120,17 +120,29 @@ class System:
     @property
     def package(self) -> str | None:
         """The distribution whose version is the system's (None: this project's own code)."""
-        return self.requires[0].pip if self.requires else None
+        return versioned_package(self.requires)
 
 
 def available() -> list[str]:
     return [*REGISTRY, *REFERENCE]
 
 
+def entry(name: str) -> tuple[str, str]:
+    """A registry line, read: (module, function)."""
+    module, function = REGISTRY[name].split(":")
+    return module, function
+
+
+def versioned_package(requires: Sequence[Requirement]) -> str | None:
+    """The distribution whose version is a system's: its first requirement, the extractor itself
+    (None for this project's own code)."""
+    return requires[0].pip if requires else None
+
+
 def module_of(name: str) -> SystemModule:
     """The module of a registered system, checked against `SystemModule` (and, if it defines any
     of its hooks, `ModelSystemModule`); MissingSystem if the module itself cannot be imported."""
-    module_name = REGISTRY[name].split(":")[0]
+    module_name = entry(name)[0]
     qualified = module_name if "." in module_name else f"{__name__}.{module_name}"
     try:
         module = importlib.import_module(qualified)
@@ -160,12 +172,13 @@ def require(name: str, requires: Sequence[Requirement]) -> None:
 
 
 def installed_version(requires: Sequence[Requirement]) -> str:
-    """The installed version of the first requirement (the extractor itself); this project's
-    version for a system that requires nothing."""
-    if not requires:
+    """The installed version of `versioned_package`; this project's version for a system that
+    requires nothing."""
+    package = versioned_package(requires)
+    if package is None:
         return __version__
     try:
-        return metadata.version(requires[0].pip)
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "unknown"
 
@@ -178,7 +191,7 @@ def load_system(name: str) -> System:
         raise KeyError(f"unknown system {name!r}; registered: {', '.join(available())}")
     module = module_of(name)
     require(name, module.REQUIRES)
-    fn = getattr(module, REGISTRY[name].split(":")[1])  # the function the registry line names
+    fn = getattr(module, entry(name)[1])  # the function the registry line names
     if isinstance(module, ModelSystemModule):
         why = module.missing()
         if why:
