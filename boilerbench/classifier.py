@@ -402,7 +402,7 @@ class BlockClassifier:
             "threshold": self.threshold,
             "type_thresholds": self.type_thresholds,
             "mode": self.mode,
-            "features_version": FEATURES_VERSION,
+            "features_version": FEATURES_VERSION[self.mode],
             **self.info,
         }
         path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
@@ -435,8 +435,11 @@ def load_model(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
         refused = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
         raise ValueError(f"{path}: refusing to load untrusted types {refused}") from e
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    if meta.get("features_version") != FEATURES_VERSION:
-        raise ValueError(f"{path}: trained with features v{meta.get('features_version')}, code has v{FEATURES_VERSION}")
+    if meta.get("features_version") != FEATURES_VERSION[mode]:
+        raise ValueError(
+            f"{path}: trained with {mode} features v{meta.get('features_version')}, code has v{FEATURES_VERSION[mode]}; "
+            "run `python -m boilerbench train`"
+        )
     types = {t: float(v) for t, v in meta.get("type_thresholds", {}).items()}
     return BlockClassifier(pipeline, float(meta["threshold"]), mode, meta, types)
 

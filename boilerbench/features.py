@@ -53,7 +53,11 @@ from .segment import descriptor_tag
 from .text import CLOSERS, SENT_END_CHARS, ends_sentence
 from .types import Block
 
-FEATURES_VERSION = "4"
+# The version of each mode's features (keys: `types.PAGE_FORMATS`), stored with a model and checked
+# when it loads. Bump a mode's when a change alters its columns or their values: the HTML model reads
+# `FEATURE_NAMES`, the text model `LINE_FEATURES`; a change to code both read bumps both. A change
+# to one mode then leaves the other mode's model file as it is.
+FEATURES_VERSION: dict[str, str] = {"html": "4", "text": "4"}
 HASH_NEAR = 64
 
 # fmt: off

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from boilerbench import classifier
 from boilerbench.classifier import (
     MODEL_DIR,
+    MODEL_MODES,
     N_KEYS,
     PAGE_TYPES,
     THRESHOLDS,
@@ -87,7 +88,7 @@ def test_load_shipped_models(mode: str) -> None:
     assert 0.0 < clf.threshold < 1.0
     meta = json.loads((MODEL_DIR / f"boilerbench-{mode}.json").read_text(encoding="utf-8"))
     assert clf.threshold == meta["threshold"]
-    assert clf.info["features_version"] == FEATURES_VERSION
+    assert clf.info["features_version"] == FEATURES_VERSION[mode]
     assert shipped(mode).threshold == clf.threshold
 
 
@@ -114,19 +115,28 @@ def test_load_a_copy_of_the_shipped_model(tmp_path: Path, jefftk) -> None:
     assert np.array_equal(load_model("html", folder=tmp_path).scores(blocks), shipped("html").scores(blocks))
 
 
-def test_load_refuses_a_features_version_mismatch(tmp_path: Path) -> None:
-    _copy_shipped("text", tmp_path)
+def test_load_refuses_a_features_version_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert tuple(FEATURES_VERSION) == MODEL_MODES  # a version per model mode, no other
+    for mode in MODEL_MODES:
+        _copy_shipped(mode, tmp_path)
     meta_path = tmp_path / "boilerbench-text.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["features_version"] = FEATURES_VERSION + "-old"
+    meta["features_version"] = FEATURES_VERSION["text"] + "-old"
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(ValueError, match=r"text features v.*-old.*train"):
         load_model("text", folder=tmp_path)
+    load_model("html", folder=tmp_path)  # the other mode's model is not concerned
+    # a change to the HTML features only: the HTML model must be retrained, the text one still loads
+    monkeypatch.setitem(FEATURES_VERSION, "html", FEATURES_VERSION["html"] + "-new")
+    monkeypatch.setitem(FEATURES_VERSION, "text", meta["features_version"])
+    with pytest.raises(ValueError, match="html features"):
+        load_model("html", folder=tmp_path)
+    assert load_model("text", folder=tmp_path).mode == "text"
 
 
 def _save_pipeline(pipeline: Pipeline, folder: Path, mode: str = "html") -> None:
     sio.dump(pipeline, folder / f"boilerbench-{mode}.skops")
-    meta = {"threshold": 0.5, "mode": mode, "features_version": FEATURES_VERSION}
+    meta = {"threshold": 0.5, "mode": mode, "features_version": FEATURES_VERSION[mode]}
     (folder / f"boilerbench-{mode}.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
@@ -367,7 +377,7 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert f1 == chosen["validation_block_f1"]
     mean = np.mean(list(f1.values()))
     assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + classifier.MIN_GAIN
-    assert loaded.info["features_version"] == FEATURES_VERSION
+    assert loaded.info["features_version"] == FEATURES_VERSION["html"]
     assert any("validation block F1 per source" in line and "trafilatura-eval" in line for line in logged)
     # the loaded pipeline gives the fitted one's scores and page type
     _, _, test_lp = labeled_slice
