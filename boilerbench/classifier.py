@@ -289,11 +289,14 @@ class ContextStack(ClassifierMixin, BaseEstimator):
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> ContextStack:
         return self.fit_second(X, y, self.fit_first(X, y, groups))
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities of X's rows; `first`: the first stage's, when already computed
+        (`fit_and_select` computes them once for all its second-stage trials)."""
         if len(X) == 0:
             return np.zeros((0, 2))
         _, _, F = self._parts(X)
-        first = _predict_proba(self.first_, F)
+        if first is None:
+            first = _predict_proba(self.first_, F)
         if self.second_ is None:
             return first
         routed = self._routed(F)
@@ -625,6 +628,7 @@ def fit_and_select(
     stack = ContextStack(_hgb(**first), None, text_only)
     oof = stack.fit_first(Xtr, ytr, row_groups)
     log(f"[{mode}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
+    first_va = stack.predict_proba(Xva)  # the same for every trial below
     best: tuple[Thresholds, dict[str, Any] | None, Any, tuple[str, ...] | None] | None = None
     trials = []
     for params in grid:
@@ -633,7 +637,7 @@ def fit_and_select(
         stack.fit_second(Xtr, ytr, oof)
         for route in SECOND_ROUTES if params is not None else (None,):
             stack.second_types = route
-            rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva)[:, 1], sizes), article)
+            rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva, first_va)[:, 1], sizes), article)
             trials.append(
                 {
                     "second": params,

@@ -239,6 +239,9 @@ def test_second_stage_routed_by_page_type(corpus) -> None:
         first = classifier._predict_proba(model.first_, F)[:, 1]
         scores = routed_clf.scores(blocks)
         assert np.array_equal(scores, routed_clf.pipeline.predict_proba([blocks])[:, 1])
+        # given the first stage's probabilities (as `fit_and_select` passes them), the same scores
+        X = featurizer.transform([blocks])
+        assert np.array_equal(routed.predict_proba(X, classifier._predict_proba(model.first_, F))[:, 1], scores)
         if page_type == types[0]:
             assert np.array_equal(scores, clf.scores(blocks))
         else:
