@@ -21,6 +21,7 @@ from boilerbench.features import (
 )
 from boilerbench.segment import segment_html, segment_text
 from boilerbench.text import ends_sentence
+from boilerbench.types import PAGE_FORMATS
 
 # fixture name in tests/fixtures → the conftest fixture that loads it
 FIXTURE_OF = {
@@ -246,8 +247,9 @@ def _string_collections(module) -> dict[str, set[str]]:
 
 
 def test_module_has_no_word_list() -> None:
-    """Every string collection of the module is HTML tag names or pieces of feature names."""
-    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES) | set(LINE_FEATURES) | set(CONTEXT_NAMES)
+    """Every string collection of the module is HTML tag names, pieces of feature names or the page
+    formats (`FEATURES_VERSION`'s keys, one per model mode)."""
+    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES) | set(LINE_FEATURES) | set(CONTEXT_NAMES) | set(PAGE_FORMATS)
     collections = _string_collections(features)
     assert {"TAGS", "ANCESTOR_TAGS", "FEATURE_NAMES", "LINE_FEATURES"} <= set(collections)
     for attr, words in collections.items():
