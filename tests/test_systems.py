@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -184,3 +185,16 @@ def test_dotted_registry_path_is_absolute(monkeypatch: pytest.MonkeyPatch) -> No
     assert s.kind == "text"
     assert s.package is None and s.version == boilerbench.__version__
     assert s.fn is fake_systems.visible_text
+
+
+@pytest.mark.parametrize("name", list(systems.REGISTRY))
+def test_loading_a_system_says_nothing(name: str) -> None:
+    """What a user sees of `evaluate` on stderr is its progress and real problems: loading a system
+    (its packages imported, in a fresh interpreter) prints no warning (newspaper4k's about nltk,
+    a feature the extraction does not use, is silenced)."""
+    code = (
+        "from boilerbench.systems import MissingSystem, load_system\n"
+        f"try:\n    load_system({name!r})\nexcept MissingSystem:\n    pass\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert run.stderr == ""

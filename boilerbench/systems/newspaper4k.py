@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 from . import Requirement
+
+# newspaper4k warns when it is imported without nltk, which serves only its keyword and summary
+# features; extraction does not use them, so the warning would only be noise in every run's output.
+warnings.filterwarnings("ignore", message="nltk is not installed", category=UserWarning, module="newspaper")
 
 KIND = "text"
 REQUIRES = (Requirement("newspaper", pip="newspaper4k"),)
