@@ -65,9 +65,12 @@ class Cache:
         """For each name's keys: the decoded values (None for a miss), and the indices of the
         misses, by name (names without one left out). `read=False`: every key is a miss (a
         run that recomputes everything, and still writes)."""
-        found = {
-            name: [None if (v := self.get(k) if read else None) is None else decode(v) for k in ks] for name, ks in keys.items()
-        }
+
+        def value(k: str) -> T | None:
+            v = self.get(k) if read else None
+            return None if v is None else decode(v)
+
+        found = {name: [value(k) for k in ks] for name, ks in keys.items()}
         misses = {name: idx for name, vs in found.items() if (idx := [i for i, v in enumerate(vs) if v is None])}
         return found, misses
 
