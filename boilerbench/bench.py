@@ -85,10 +85,11 @@ def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
 def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     import resource
 
-    from .runner import one_core
+    from .runner import one_core, quiet_libraries
     from .systems import load_system
 
     one_core()
+    quiet_libraries()
     if name == PURE_PYTHON:
         compiled.switch_off()
     system = load_system("boilerbench" if name == PURE_PYTHON else name)

@@ -12,6 +12,7 @@ or labels pages, so a change of segmenter or labels re-scores without re-running
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import sys
@@ -95,8 +96,17 @@ def _error_text(e: BaseException) -> str:
     return f"{type(e).__name__}: {str(e)[:200]}"
 
 
+def quiet_libraries() -> None:
+    """In this process, drop what extractor libraries log below ERROR (goose3: a date it cannot
+    parse; boilerpy3: nested links). No handler is configured, so Python would print each line on
+    stderr, between the progress bars: hundreds in an uncached run. A page's failure is recorded in
+    its Output, not in a log line."""
+    logging.disable(logging.WARNING)
+
+
 def _worker(conn: Connection, name: str) -> None:
     one_core()
+    quiet_libraries()
     system = load_system(name)
     system.warm_up()  # load models before the clock starts: pages/s is about pages, not start-up
     while True:

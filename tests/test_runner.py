@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing as mp
+import os
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -212,3 +214,47 @@ def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: p
     assert len(out["fake-bytes"]) == len(labeled) and out["fake-bytes"][0].text.strip()
     err = capsys.readouterr().err
     assert f"`post` failed on {labeled[MARKED].page.page_id}" in err and "ValueError: cannot project" in err
+
+
+_CHATTY = """
+import json
+import sys
+from boilerbench.corpora.store import Corpus
+from boilerbench.groundtruth import load_labeled
+from boilerbench.runner import decode_page, run_systems
+from boilerbench.systems import load_system
+
+corpus = Corpus.open()
+page = next(p for p in corpus.pages if p.page_id == sys.argv[1])
+odd = decode_page(corpus.read(page))
+odd = odd.replace("<head>", '<head><meta property="article:published_time" content="1 day ago">', 1)
+odd = odd.replace("</body>", '<p><a href="/a">one <a href="/b">two</a></a> links nested.</p></body>', 1)
+chatty = [load_system(n) for n in ("goose3", "boilerpy3")]
+if sys.argv[2] == "direct":
+    texts = [s.fn(odd, None, None) for s in chatty]
+else:
+    labeled = load_labeled(corpus, [page], workers=1, progress=False, cache=False)
+    out = run_systems(chatty, labeled, lambda: [odd], workers=1, progress=False, cache=False)
+    assert all(o[0].error is None for o in out.values())
+    texts = [o[0].text for o in out.values()]
+print(json.dumps(texts))
+"""
+
+
+def test_extractor_warnings_stay_out_of_the_run_output(tmp_path: Path) -> None:
+    """goose3 and boilerpy3 log a warning per odd page (a relative publish date, nested links),
+    which Python prints on stderr when nothing configures logging: called directly they do (the
+    control), in the run's workers they do not, and the texts are the same. Each in a fresh
+    interpreter, as a user runs it (pytest's own log capture would hide them here)."""
+    warnings = ("could not be resolved to UTC", "nested A elements")
+    env = {**os.environ, "BOILERBENCH_CACHE": str(tmp_path), "PYTHONPATH": str(REPO)}
+    err, texts = {}, {}
+    for how in ("direct", "run"):
+        run = subprocess.run(
+            [sys.executable, "-c", _CHATTY, PAGE_IDS[0], how], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert run.returncode == 0, run.stderr
+        err[how], texts[how] = run.stderr, run.stdout
+    assert all(w in err["direct"] for w in warnings), err["direct"]
+    assert not any(w in err["run"] for w in warnings), err["run"]
+    assert texts["run"] == texts["direct"] and texts["run"].startswith("[")
