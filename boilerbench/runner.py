@@ -17,6 +17,7 @@ import multiprocessing as mp
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -98,10 +99,12 @@ def _error_text(e: BaseException) -> str:
 
 def quiet_libraries() -> None:
     """In this process, drop what extractor libraries log below ERROR (goose3: a date it cannot
-    parse; boilerpy3: nested links). No handler is configured, so Python would print each line on
-    stderr, between the progress bars: hundreds in an uncached run. A page's failure is recorded in
-    its Output, not in a log line."""
+    parse; boilerpy3: nested links) and the Python warnings they raise (dateutil: a time zone it
+    does not know, under news-please). Nothing configures logging, so Python would print each on
+    stderr, between the progress bars: hundreds in an uncached run. A page's failure is recorded
+    in its Output, not in a log line."""
     logging.disable(logging.WARNING)
+    warnings.simplefilter("ignore")
 
 
 def _worker(conn: Connection, name: str) -> None:
