@@ -18,11 +18,11 @@ from pathlib import Path
 
 from .align import TokenizedPage, align_tokens, find_snippet
 from .categories import CATEGORIES, categorize
-from .segment import segment
+from .segment import document_titles, segment
 from .text import tokenize
 from .types import BOILERPLATE, CONTENT, Block, Gold, LabeledBlock, LabeledPage, Page
 
-LABELS_VERSION = "3"
+LABELS_VERSION = "4"
 LABEL_VALUES = (CONTENT, BOILERPLATE)
 
 
@@ -55,24 +55,28 @@ def _snippet_labels(page: TokenizedPage, blocks: Sequence[Block], gold: Gold) ->
     ]
 
 
-def derive_labels(blocks: Sequence[Block], gold: Gold) -> tuple[list[str | None], list[float]]:
-    """Labels and gold coverage per block, before corrections."""
+def derive_labels(blocks: Sequence[Block], gold: Gold, own_titles: Sequence[str] = ()) -> tuple[list[str | None], list[float]]:
+    """Labels and gold coverage per block, before corrections (`own_titles`: see `title_block`)."""
     page = TokenizedPage(blocks)
     if gold.text is None:
         return _snippet_labels(page, blocks, gold), [0.0] * len(blocks)
     alignment = align_tokens(page, page.encode(gold.text))
     labels: list[str | None] = [CONTENT if c else BOILERPLATE for c in alignment.covered]
     coverage = alignment.coverage
-    t = title_block(blocks, gold.title, labels) if gold.text.strip() else None
+    t = title_block(blocks, gold.title, labels, own_titles) if gold.text.strip() else None
     if t is not None and labels[t] != CONTENT:
         labels[t] = CONTENT  # the page title is content (GUIDELINES.md), though some gold omits it
         coverage[t] = 1.0
     return labels, coverage
 
 
-def title_block(blocks: Sequence[Block], title: str | None, labels: Sequence[str | None]) -> int | None:
+def title_block(
+    blocks: Sequence[Block], title: str | None, labels: Sequence[str | None], own_titles: Sequence[str] = ()
+) -> int | None:
     """The block that is the page's title: an `h1` whose words are the gold title's (or start it, as
-    in "Headline | Site name"); without a gold title, the `h1` just before the first content block.
+    in "Headline | Site name"). Without a gold title, the `h1` whose words are one of the page's own
+    titles (`own_titles`, from `segment.document_titles`: a headline often lies many blocks above the text,
+    past the byline, the date and the lead picture), else the `h1` just before the first content block.
 
     Only `h1`s qualify: a gold title equal to the site name would otherwise promote a menu entry.
     """
@@ -81,17 +85,25 @@ def title_block(blocks: Sequence[Block], title: str | None, labels: Sequence[str
         return None
     want = tokenize(title) if title else []
     if want:
-        for b in h1s:
-            toks = tokenize(b.text)
-            n = len(toks)
-            if toks == want or (n >= 2 and 2 * n >= len(want) and _contains(want, toks)):
-                return b.index
-        return None
+        return _named_h1(h1s, want)
+    for own in own_titles:
+        if (named := _named_h1(h1s, tokenize(own))) is not None:
+            return named
     first = next((i for i, lab in enumerate(labels) if lab == CONTENT), None)
     if first is None:
         return None
     before = [b.index for b in h1s if first - 5 <= b.index <= first]
     return before[-1] if before else None
+
+
+def _named_h1(h1s: Sequence[Block], want: list[str]) -> int | None:
+    """The first `h1` whose words are `want`, or a run of at least half of them."""
+    for b in h1s:
+        toks = tokenize(b.text)
+        n = len(toks)
+        if toks == want or (n >= 2 and 2 * n >= len(want) and _contains(want, toks)):
+            return b.index
+    return None
 
 
 def _contains(seq: list[str], sub: list[str]) -> bool:
@@ -102,8 +114,9 @@ def _contains(seq: list[str], sub: list[str]) -> bool:
 def label_page(page: Page, data: bytes, gold: Gold, corrections: Iterable[Correction] = ()) -> LabeledPage:
     """Segment a page and label its blocks: the single path from bytes + gold to ground truth."""
     blocks = segment(data, page.fmt)
-    labels, coverage = derive_labels(blocks, gold)
-    title = title_block(blocks, gold.title, labels)
+    own_titles = document_titles(data) if gold.title is None and page.fmt == "html" else ()
+    labels, coverage = derive_labels(blocks, gold, own_titles)
+    title = title_block(blocks, gold.title, labels, own_titles)
     cats = categorize(blocks, labels, title)
     out = [LabeledBlock(b, lab, cat, round(cov, 3)) for b, lab, cat, cov in zip(blocks, labels, cats, coverage)]
     for c in corrections:

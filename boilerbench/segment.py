@@ -184,6 +184,20 @@ def parse_html(source: str | bytes, utf8: bool = False) -> etree._Element | None
     return root
 
 
+def document_titles(source: str | bytes) -> tuple[str, ...]:
+    """The titles a page gives itself: its `og:title` and its `<title>` (none when it has neither, or
+    is not parseable HTML). What names the page's title block when a gold text names none."""
+    try:
+        root = parse_html(source)
+    except SegmentError:
+        return ()
+    if root is None:
+        return ()
+    found = (root.xpath("//meta[@property='og:title' or @name='og:title']/@content")[:1], root.xpath("//title")[:1])
+    titles = (normalize_space(t if isinstance(t, str) else "".join(t.itertext())) for f in found for t in f)
+    return tuple(t for t in titles if has_word(t))
+
+
 def segment_html(source: str | bytes, utf8: bool = False) -> list[Block]:
     """Cut a page into blocks (see the module docstring for the definition); `utf8`: see `parse_html`."""
     root = parse_html(source, utf8)

@@ -9,7 +9,7 @@ import pytest
 from boilerbench.categories import CATEGORIES
 from boilerbench.groundtruth import load_labeled
 from boilerbench.labels import CORRECTION_FIELDS, Correction, derive_labels, label_page, load_corrections
-from boilerbench.segment import segment
+from boilerbench.segment import document_titles, segment
 from boilerbench.types import BOILERPLATE, CONTENT, Gold
 
 # --- full gold text (WCXB) -------------------------------------------------------------------
@@ -50,6 +50,24 @@ def test_title_block_is_content_when_gold_has_a_title(real_page) -> None:
     # without a gold title the same h1 is still found: it sits just before the first content block
     lp2 = label_page(rp.page, rp.data, Gold(rp.page.page_id, rp.gold.text))
     assert [b.category for b in lp2.blocks if b.block.text == "The Fold-and-Cut Problem"] == ["title"]
+
+
+def test_title_without_a_gold_title_is_the_h1_the_page_names(real_page) -> None:
+    # ctpost.com: Scrapinghub's gold has no title and its text leaves the headline out; the byline,
+    # share buttons and lead picture put the h1 17 blocks above the text
+    rp = real_page("scrapinghub-05844573ca")
+    headline = "New SUVs and electric vehicles highlight L.A. Auto Show"
+    assert rp.gold.title is None and headline not in rp.gold.text
+    assert document_titles(rp.data) == (headline, f"{headline} - Connecticut Post")
+    lp = label_page(rp.page, rp.data, rp.gold)
+    h1 = next(b for b in lp.blocks if b.block.text == headline)
+    assert (h1.block.tag, h1.label, h1.category) == ("h1", CONTENT, "title")
+    first_text = next(b.block.index for b in lp.blocks if b.label == CONTENT and b is not h1)
+    assert first_text - h1.block.index > 5  # beyond the reach of the rule without a title
+    # without the page's own titles the headline stays boilerplate, and it is the only block they change
+    plain, _ = derive_labels(segment(rp.data), rp.gold)
+    assert plain[h1.block.index] == BOILERPLATE
+    assert [i for i, (a, b) in enumerate(zip(plain, (b.label for b in lp.blocks))) if a != b] == [h1.block.index]
 
 
 def test_title_of_an_empty_gold_is_not_promoted(real_page) -> None:

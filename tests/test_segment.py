@@ -8,7 +8,16 @@ import time
 import pytest
 from lxml import etree
 
-from boilerbench.segment import MAX_BYTES, SegmentError, parse_html, segment, segment_html, segment_text, walk_tree
+from boilerbench.segment import (
+    MAX_BYTES,
+    SegmentError,
+    document_titles,
+    parse_html,
+    segment,
+    segment_html,
+    segment_text,
+    walk_tree,
+)
 
 
 def texts(html: str | bytes) -> list[str]:
@@ -246,6 +255,25 @@ def test_empty_input(source: str | bytes) -> None:
 @pytest.mark.parametrize("source", ["", b"", "   \n\t \n", b"  \n\n"])
 def test_empty_text_page(source: str | bytes) -> None:
     assert segment(source, "text") == []
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta property="og:title" content="Headline"><title>Headline | Site</title>', ("Headline", "Headline | Site")),
+        ('<meta name="og:title" content=" Headline "><title>\n  Site\n</title>', ("Headline", "Site")),
+        ("<title>Only  the\ttitle</title>", ("Only the title",)),
+        ('<meta property="og:title" content=""><title> - </title>', ()),
+        ("", ()),
+    ],
+)
+def test_document_titles(head: str, expected: tuple[str, ...]) -> None:
+    assert document_titles(f"<html><head>{head}</head><body><h1>Headline</h1><p>Text.</p></body></html>") == expected
+
+
+@pytest.mark.parametrize("data", [b"", b"   ", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 500])
+def test_document_titles_of_unusable_input_are_none(data: bytes) -> None:
+    assert document_titles(data) == ()
 
 
 @pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 500, b"\x00\x01\x02\x03" * 1000])
