@@ -5,7 +5,7 @@ whose URL or HTML contains the marker — where it fails in its own way: raises,
 worker process (at once, or after closing its pipes), or returns a non-string. The marker is read from the environment at call time, so a
 test sets it (monkeypatch.setenv) before the runner forks its workers, and the workers inherit it.
 
-Importable as `tests.fake_systems` (tests/ is a namespace package when the repo root is on sys.path,
+Importable as `tests.fake_systems` (tests/ is a package, found first when the repo root is on sys.path,
 as it is under `python -m pytest`; test modules add the root themselves otherwise).
 """
 
