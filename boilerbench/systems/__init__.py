@@ -19,6 +19,7 @@ own (the classifier's trained model) satisfies `ModelSystemModule` as well. Refe
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -40,6 +41,9 @@ REGISTRY: dict[str, str] = {
     "html-text": "html_text:extract",
     "news-please": "news_please:extract",
     "c4-lines": "c4_lines:extract",
+    "rs-trafilatura": "rs_trafilatura:extract",
+    "rs-trafilatura-precision": "rs_trafilatura:extract_precision",
+    "magic-html": "magic_html:extract",
     "boilerbench": "shipped_classifier:predict_html",
     "boilerbench-text": "shipped_classifier:predict_text",
 }
@@ -55,11 +59,14 @@ class MissingSystem(RuntimeError):
 @dataclass(frozen=True)
 class Requirement:
     """A package a system imports: the name it imports, the distribution pip installs (default: the
-    import name) and the extra of this project that installs it (default: the pip name)."""
+    import name), the extra of this project that installs it (default: the pip name) and the oldest
+    Python it installs on, where that is newer than the project's (its extra carries the same
+    `python_version` marker, so `.[all]` still installs on older Pythons)."""
 
     module: str
     pip: str = ""
     extra: str = ""
+    python: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pip", self.pip or self.module)
@@ -165,6 +172,9 @@ def require(name: str, requires: Sequence[Requirement]) -> None:
     """Import each declared package: MissingSystem naming the pip package and the extra that
     installs it (the one place that says what to install)."""
     for r in requires:
+        if r.python and sys.version_info < r.python:
+            wanted, here = ".".join(map(str, r.python)), ".".join(map(str, sys.version_info[:2]))
+            raise MissingSystem(f"{name}: {r.pip} needs Python >= {wanted} (this is {here}); {r.hint} under Python {wanted}")
         try:
             importlib.import_module(r.module)
         except ImportError as e:
