@@ -46,6 +46,7 @@ def real_page():
     return lp, decode_page(corpus.read(page))
 
 
+NODE_SYSTEMS = ("readability-js",)  # no pip package: their files are the Node folder (`systems._node`)
 _VERSION_RE = re.compile(r"^\d+(\.\d+)+([.-]?(a|b|rc|post|dev)\d*)*(\+[\w.]+)?$")
 
 
@@ -58,8 +59,11 @@ def test_registered_system_contract(name: str, real_page) -> None:
         pytest.skip(str(e))
     assert s.name == name
     assert s.kind in ("text", "blocks")
+    module = systems.module_of(name)
     if s.package:  # a PyPI extractor: its version is the installed distribution's version
         assert s.version == metadata.version(s.package)
+    elif name in NODE_SYSTEMS:  # a Node extractor: its npm package's installed version
+        assert isinstance(module, ModelSystemModule) and s.version == module.version()
     else:  # this project's own systems: the package version (+ the model hash for the classifier)
         assert s.version.startswith(boilerbench.__version__)
     assert s.version != "unknown" and _VERSION_RE.match(s.version), s.version
@@ -86,7 +90,7 @@ def test_registered_module_satisfies_the_protocol(name: str) -> None:
     assert module.KIND in systems.KINDS
     assert all(isinstance(r, Requirement) for r in module.REQUIRES)
     assert callable(getattr(module, systems.entry(name)[1]))
-    assert isinstance(module, ModelSystemModule) == (name in ("boilerbench", "boilerbench-text"))
+    assert isinstance(module, ModelSystemModule) == (name in ("boilerbench", "boilerbench-text", *NODE_SYSTEMS))
 
 
 @pytest.mark.parametrize("name", list(systems.REGISTRY))

@@ -1,10 +1,14 @@
-"""The extractors added as baselines in issue 24 (rs-trafilatura, magic-html): each run for real on
-real pages of the bundled test split, returning the article's text; each skipped, with its own
-reason, where it cannot run."""
+"""The extractors added as baselines in issue 24 (rs-trafilatura, magic-html, Mozilla's
+Readability.js under Node): each run for real on real pages of the bundled test split, returning
+the article's text; each skipped, with its own reason, where it cannot run. The Node runner: one
+child per worker, which dies with a worker the runner kills."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,14 +16,14 @@ import pytest
 from boilerbench import systems
 from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import decode_page
+from boilerbench.runner import decode_page, run_systems
 from boilerbench.scoring import word_scores
-from boilerbench.systems import MissingSystem, Requirement
+from boilerbench.systems import MissingSystem, Requirement, _node
 
-ADDED = ["rs-trafilatura", "rs-trafilatura-precision", "magic-html"]
+ADDED = ["rs-trafilatura", "rs-trafilatura-precision", "magic-html", "readability-js"]
 # pages whose gold is a whole text: two Scrapinghub articles and a WCXB one, all of the test split
 PAGE_IDS = ["scrapinghub-04a6711caa", "scrapinghub-05844573ca", "wcxb-4207"]
-BIG_PAGE = "wcxb-4072"  # 281 kB
+BIG_PAGE = "wcxb-4072"  # 281 kB: Readability.js takes seconds on it (the timeout test)
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +50,15 @@ def _load(name: str) -> systems.System:
         pytest.skip(str(e))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _stop_node():
+    """The pytest process's own node child (the direct calls below start it) ends with the module."""
+    yield
+    from boilerbench.systems import readability_js
+
+    readability_js._NODE.close()
+
+
 @pytest.mark.parametrize("name", ADDED)
 def test_added_system_returns_the_article_text(name: str, pages) -> None:
     labeled, html = pages
@@ -68,6 +81,112 @@ def test_precision_setting_is_passed_on(pages) -> None:
     default, precise = _load("rs-trafilatura"), _load("rs-trafilatura-precision")
     outs = [(default.fn(h, lp.page.url, None), precise.fn(h, lp.page.url, None)) for lp, h in zip(labeled, html)]
     assert any(a != b for a, b in outs)
+
+
+def test_readability_js_in_workers_matches_direct_calls(pages) -> None:
+    """The runner's forked workers each start their own node (not the parent's, started by the
+    direct calls here): their outputs are those of the direct calls, page for page."""
+    labeled, html = pages
+    s = _load("readability-js")
+    direct = [s.fn(h, lp.page.url or None, lp.page.language) for lp, h in zip(labeled, html)]
+    out = run_systems([s], labeled, lambda: html, timeout=60, workers=2, cache=False, progress=False)
+    assert [o.error for o in out["readability-js"]] == [None] * len(html)
+    assert [o.text for o in out["readability-js"]] == direct
+
+
+def _node_children_alive() -> set[int]:
+    """Live (not zombie) processes running this checkout's extract.js that are not this process's
+    own children."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        if str(_node.SCRIPT).encode() not in cmdline:
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if fields.get("State", "").startswith("Z") or int(fields["PPid"]) == os.getpid():
+            continue
+        found.add(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_worker_leaves_no_node_behind(pages) -> None:
+    """The runner kills a worker that overruns its timeout; its node child, busy on that page,
+    goes at once with it (not seconds later, when it would read the end of its input)."""
+    labeled, html = pages
+    s = _load("readability-js")
+    before = _node_children_alive()
+    big = [labeled[-1]]
+    out = run_systems([s], big, lambda: [html[-1]], timeout=0.3, workers=1, cache=False, progress=False)
+    assert out["readability-js"][0].error == "timeout after 0.3s"
+    deadline = time.monotonic() + 1.0
+    while _node_children_alive() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _node_children_alive() - before
+
+
+def test_node_failure_is_the_pages_error_and_the_next_call_restarts(tmp_path: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("no node on PATH")
+    script = tmp_path / "once.js"  # answers one request, then dies saying why
+    script.write_text(
+        'require("node:readline").createInterface({input: process.stdin}).on("line", () => {\n'
+        '  if (require("node:fs").existsSync("died")) { process.stderr.write("second request\\n"); process.exit(3); }\n'
+        '  require("node:fs").writeFileSync("died", "");\n'
+        '  process.stdout.write(JSON.stringify({content: "<p>ok</p>", error: null}) + "\\n");\n'
+        "});\n"
+    )
+    proc = _node.NodeProcess(script)
+    try:
+        assert proc.call({"html": ""}) == {"content": "<p>ok</p>", "error": None}
+        with pytest.raises(RuntimeError, match=r"node exited \(code 3: second request\)"):
+            proc.call({"html": ""})
+        assert proc.proc is None
+        with pytest.raises(RuntimeError, match="code 3"):  # a new node, which finds `died` and dies too
+            proc.call({"html": ""})
+    finally:
+        proc.close()
+
+
+def test_missing_node_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no node here
+    with pytest.raises(MissingSystem) as info:
+        systems.load_system("readability-js")
+    assert str(info.value) == (
+        f"readability-js: no working `node` on PATH; install Node.js >= 20.19 with npm, then run `npm ci --prefix {_node.NODE_DIR}`"
+    )
+
+
+def test_uninstalled_node_folder_says_which_command_to_run(tmp_path: Path) -> None:
+    if _node.node_version() is None:
+        pytest.skip("no node on PATH")
+    for f in ("package.json", "package-lock.json", "extract.js"):
+        shutil.copy(_node.NODE_DIR / f, tmp_path / f)
+    assert (
+        _node.missing("@mozilla/readability", tmp_path)
+        == f"@mozilla/readability is not installed; run `npm ci --prefix {tmp_path}`"
+    )
+
+
+def test_node_folder_is_committed_whole() -> None:
+    """What `npm ci` needs is in the repository: the manifest, its lock (naming the same
+    dependencies) and the script; node_modules is not."""
+    import json
+
+    manifest = json.loads((_node.NODE_DIR / "package.json").read_text())
+    lock = json.loads((_node.NODE_DIR / "package-lock.json").read_text())
+    assert lock["packages"][""]["dependencies"] == manifest["dependencies"]
+    assert "@mozilla/readability" in manifest["dependencies"] and _node.SCRIPT.is_file()
+    oldest = manifest["engines"]["node"].split("||")[0].strip().lstrip("^").split(".")
+    assert (int(oldest[0]), int(oldest[1])) == _node.NODE_MIN
+    ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text().split()
+    assert "node_modules/" in ignored
 
 
 def test_a_requirement_on_a_newer_python_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,37 @@
+"""Mozilla's Readability.js (Firefox's Reader View) on jsdom, run by Node.js: the reference
+implementation readability-lxml ports. Its article HTML is rendered to text as readability-lxml's is.
+
+Not a pip package: it needs `node` and the Node folder installed (`_node.install_command()`), which `missing`
+checks; its version is the installed @mozilla/readability's.
+"""
+
+from __future__ import annotations
+
+from . import _node
+from ._html import html_to_text
+
+KIND = "text"
+REQUIRES = ()  # no Python package: `missing` checks node and the Node folder
+PACKAGE = "@mozilla/readability"
+
+_NODE = _node.NodeProcess()
+
+
+def missing() -> str | None:
+    return _node.missing(PACKAGE)
+
+
+def version() -> str:
+    return _node.package_version(PACKAGE)
+
+
+def warm_up() -> None:
+    """Start this worker's node process before the clock starts: pages/s is about pages, not start-up."""
+    _NODE.start()
+
+
+def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    answer = _NODE.call({"html": html, "url": url or ""})
+    if answer.get("error"):
+        raise RuntimeError(f"Readability.js: {answer['error']}")
+    return html_to_text(answer["content"])
