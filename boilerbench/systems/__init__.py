@@ -44,6 +44,7 @@ REGISTRY: dict[str, str] = {
     "rs-trafilatura": "rs_trafilatura:extract",
     "rs-trafilatura-precision": "rs_trafilatura:extract_precision",
     "magic-html": "magic_html:extract",
+    "gne": "gne:extract",
     "readability-js": "readability_js:extract",
     "boilerbench": "shipped_classifier:predict_html",
     "boilerbench-text": "shipped_classifier:predict_text",
