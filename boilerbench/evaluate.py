@@ -287,7 +287,20 @@ def _score_missing(
 def format_table(report: dict[str, Any]) -> str:
     """The readable table `evaluate` prints, best block F1 first."""
     rows = [
-        ["system", "version", "pages", "err", "block F1 [95% CI]", "block P", "block R", "word F1", "word P", "word R", "pages/s"]
+        [
+            "system",
+            "version",
+            "pages",
+            "err",
+            "block F1 [95% CI]",
+            "block P",
+            "block R",
+            "word F1",
+            "word P",
+            "word R",
+            "title kept",
+            "pages/s",
+        ]
     ]
     systems = sorted(report["systems"].items(), key=lambda kv: -(kv[1]["block_f1"] or 0))
 
@@ -308,6 +321,7 @@ def format_table(report: dict[str, Any]) -> str:
                 f(s["word_f1"]),
                 f(s["word_precision"]),
                 f(s["word_recall"]),
+                f(s.get("title_kept")),
                 "—" if s["pages_per_s"] is None else f"{s['pages_per_s']:.1f}",
             ]
         )

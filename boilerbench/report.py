@@ -16,7 +16,7 @@ from .categories import categorize
 from .corpora.store import Corpus
 from .evaluate import Scored, collect_scored, score_system
 from .groundtruth import load_labeled
-from .leaderboard import atomic_write, figures, load_results, ranked
+from .leaderboard import METRIC_COLUMNS, atomic_write, figures, load_results, metric_cells, ranked
 from .systems import REFERENCE, REGISTRY
 from .types import BOILERPLATE, CONTENT, Gold, LabeledBlock, LabeledPage, Page
 
@@ -34,6 +34,10 @@ td.keep{background:#e8f5e8} td.drop{background:#fafafa;color:#bbb}
 td.leak{background:#f8b4b4;font-weight:bold} td.lost{background:#ffd27f;font-weight:bold}
 .legend span{display:inline-block;padding:0 .5em;margin-right:.5em;border:1px solid #ddd}
 """
+
+
+def _yes_no(v: float | None) -> str:
+    return "—" if v is None else ("yes" if v else "no")
 
 
 def _f(v: float | None) -> str:
@@ -69,7 +73,7 @@ def render_page(
         f"<h1>{escape(p.page_id)}</h1>",
         f'<div class="meta">{escape(p.source)} · {escape(p.split)} · {escape(p.page_type or "—")} · {escape(p.language)} · {escape(p.url or "")}</div>',
         '<table class="systems"><thead><tr><th>system</th><th>version</th><th>block F1</th><th>block P</th>'
-        "<th>block R</th><th>word F1</th><th>kept</th><th>leaked boilerplate</th><th>lost content</th><th>error</th></tr></thead><tbody>",
+        "<th>block R</th><th>word F1</th><th>title kept</th><th>kept</th><th>leaked boilerplate</th><th>lost content</th><th>error</th></tr></thead><tbody>",
     ]
     for n in names:
         s = results[n].scores
@@ -79,7 +83,7 @@ def render_page(
         rows.append(
             f'<tr class="system"><td>{escape(n)}</td><td>{escape(str((versions or {}).get(n) or "—"))}</td>'
             f"<td>{_f(s.get('block_f1'))}</td><td>{_f(s.get('block_precision'))}</td><td>{_f(s.get('block_recall'))}</td>"
-            f"<td>{_f(s.get('word_f1'))}</td><td>{sum(kept)}/{len(kept)}</td><td>{leaks}</td><td>{lost}</td>"
+            f"<td>{_f(s.get('word_f1'))}</td><td>{_yes_no(s.get('title_kept'))}</td><td>{sum(kept)}/{len(kept)}</td><td>{leaks}</td><td>{lost}</td>"
             f"<td>{escape(by_system[n].error or '')}</td></tr>"
         )
     rows.append("</tbody></table>")
@@ -171,20 +175,9 @@ def build_site(
     figs = figures(records, out)
 
     main = _html_table(
-        ["#", "system", "kind", "block F1 [95% CI]", "block P", "block R", "word F1", "pages/s", "version"],
+        ["#", "system", "kind", *METRIC_COLUMNS],
         [
-            [
-                str(k),
-                escape(r["system"]),
-                escape(r.get("kind", "system")),
-                _f(r["metrics"].get("block_f1"))
-                + (" [{:.3f}–{:.3f}]".format(*r["metrics"]["block_f1_ci"]) if r["metrics"].get("block_f1_ci") else ""),
-                _f(r["metrics"].get("block_precision")),
-                _f(r["metrics"].get("block_recall")),
-                _f(r["metrics"].get("word_f1")),
-                "—" if not r["metrics"].get("pages_per_s") else f"{r['metrics']['pages_per_s']:.1f}",
-                escape(str(r.get("version") or "—")),
-            ]
+            [str(k), escape(r["system"]), escape(r.get("kind", "system")), *map(escape, metric_cells(r))]
             for k, r in enumerate(records, start=1)
         ],
         "leaderboard",
