@@ -165,6 +165,7 @@ def evaluate(
         split=split,
         pages=len(pages),
         corpus=str(corpus.root),
+        workers=workers,
         seconds=round(time.perf_counter() - t0, 1),
     )
     return report
@@ -300,9 +301,11 @@ def format_table(report: dict[str, Any]) -> str:
             "word R",
             "title kept",
             "pages/s",
+            f"× {scoring.SPEED_BASE}",
         ]
     ]
     systems = sorted(report["systems"].items(), key=lambda kv: -(kv[1]["block_f1"] or 0))
+    base = report["systems"].get(scoring.SPEED_BASE, {}).get("pages_per_s")
 
     def f(v: Any) -> str:
         return "—" if v is None else f"{v:.3f}"
@@ -323,9 +326,14 @@ def format_table(report: dict[str, Any]) -> str:
                 f(s["word_recall"]),
                 f(s.get("title_kept")),
                 "—" if s["pages_per_s"] is None else f"{s['pages_per_s']:.1f}",
+                f"×{s['pages_per_s'] / base:.2f}" if s["pages_per_s"] and base else "—",
             ]
         )
     lines = text_table(rows, left=2)
+    lines.append(
+        f"\npages/s: one worker process of {report['workers']}, the extractor call only, timed when the output was made"
+        f" (a cached output keeps that run's time); × {scoring.SPEED_BASE}: the ratio to its pages/s in this table"
+    )
     lines.append(
         f"\nsplit {report['split']}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s"
     )

@@ -35,6 +35,7 @@ METRIC_VERSION = "2"  # 2: the page title scored apart from block P/R/F1
 BOOTSTRAP_SAMPLES = 1000
 SEED = 20261125
 PRIMARY = ("block_f1", "block_precision", "block_recall", "word_f1", "word_precision", "word_recall")
+SPEED_BASE = "trafilatura"  # machines differ: speed is also given as a ratio to this system's, in the same run
 SCORED_APART = "title"  # the content category left out of the block metrics and leakage, scored as `title_kept`
 
 
@@ -248,6 +249,7 @@ __all__ = [
     "BOILERPLATE",
     "CONTENT",
     "SCORED_APART",
+    "SPEED_BASE",
     "PageResult",
     "aggregate",
     "block_scores",
