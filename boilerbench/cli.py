@@ -45,9 +45,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .corpora.store import Corpus
     from .evaluate import evaluate, format_table, resolve
     from .leaderboard import save_results, stored_best
-    from .systems import REGISTRY
+    from .systems import NOT_BY_DEFAULT, REGISTRY
 
     systems = resolve(args.systems)
+    if args.systems is None:
+        for name, why in NOT_BY_DEFAULT.items():
+            print(f"not run by default: {name} ({why}); --systems all runs it", file=sys.stderr)
     run = list(systems)
     if args.save:
         if args.data or args.split != "test":
@@ -343,7 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("evaluate", help="run systems on the test split and score them per block (the main job)")
-    p.add_argument("--systems", help="comma-separated names, or 'all' (default: all registered)")
+    p.add_argument(
+        "--systems",
+        help="comma-separated names, or 'all' (default: all but the few systems.NOT_BY_DEFAULT names, said on stderr)",
+    )
     p.add_argument("--split", default="test", choices=SPLITS)
     p.add_argument("--data", nargs="+", metavar="PATH", help="corpus folder(s) written by `import` instead of the bundled data")
     p.add_argument("--json", metavar="OUT", help="write the full report as JSON")

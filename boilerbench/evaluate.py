@@ -25,17 +25,19 @@ from .corpora.store import Corpus
 from .groundtruth import load_labeled
 from .runner import DEFAULT_TIMEOUT, Output, decode_page, output_key, run_systems
 from .segment import SEGMENTER_VERSION
-from .systems import REFERENCE, MissingSystem, System, available, load_system
+from .systems import REFERENCE, MissingSystem, System, available, default_systems, load_system
 from .text import text_table
 from .types import CONTENT, LabeledPage, check_choice, decode_bits, encode_bits
 
 
 def resolve(spec: str | None) -> list[str]:
-    """`a,b` or `all` (or None: every registered system) → system names; unknown names and an
-    empty list (`--systems ''`, `--systems ,`) refused. The registry is read now, for every case: a
-    plug-in or a test may have registered more since import."""
+    """`a,b` or `all` (every registered system) or None (`systems.default_systems`) → system names;
+    unknown names and an empty list (`--systems ''`, `--systems ,`) refused. The registry is read
+    now, for every case: a plug-in or a test may have registered more since import."""
     registered = available()
-    if spec is None or spec == "all":
+    if spec is None:
+        return default_systems()
+    if spec == "all":
         return registered
     names = [s.strip() for s in spec.split(",") if s.strip()]
     if not names:
@@ -149,7 +151,7 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Scores of each system on the pages of `split` (None: every page of the corpus)."""
-    names = list(systems) if systems is not None else available()
+    names = list(systems) if systems is not None else default_systems()
     pages = corpus.select(split=split) if split else list(corpus.pages)
     if not pages:
         raise ValueError(f"{corpus.root}: no pages in split {split!r}")
