@@ -118,6 +118,7 @@ def _worst_leaks(metrics: dict[str, Any], n: int = 3) -> str:
 
 METRIC_COLUMNS = (
     "block F1 [95% CI]",
+    "vs best: Δ, p",
     "block P",
     "block R",
     "word F1",
@@ -144,6 +145,18 @@ def speed_base(records: Sequence[dict[str, Any]]) -> float | None:
     return next((r["metrics"].get("pages_per_s") for r in records if r["system"] == SPEED_BASE), None)
 
 
+def _versus(record: dict[str, Any]) -> str:
+    """The paired bootstrap test of the result file against the best system of its run: the mean
+    block F1 difference and its p-value ("best" on the best's own row)."""
+    test = record["metrics"].get("vs_best")
+    if not test:
+        return "—"
+    if test["against"] == record["system"]:
+        return "best"
+    p = test["p_value"]
+    return f"{test['diff']:+.3f}, " + ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+
+
 def metric_cells(record: dict[str, Any], base: float | None = None) -> list[str]:
     """A result's cells under `METRIC_COLUMNS`, as plain text: the one layout of the leaderboard,
     the dataset card and the report site (`base`: `speed_base` of the board)."""
@@ -153,6 +166,7 @@ def metric_cells(record: dict[str, Any], base: float | None = None) -> list[str]
     title = m.get("title_kept")
     return [
         _f(m.get("block_f1")) + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else ""),
+        _versus(record),
         _f(m.get("block_precision")),
         _f(m.get("block_recall")),
         _f(m.get("word_f1")),
@@ -195,7 +209,8 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
         "do not edit by hand. Test split: WCXB test, Scrapinghub, and trafilatura-eval's test part (its sites",
         "split 40/20/40 into train/validation/test; snippet labels only; trafilatura's own development set,",
         "so it flatters trafilatura).",
-        "Block F1 is the primary metric (content class, per page, averaged over pages, 95% bootstrap CI).",
+        "Block F1 is the primary metric (content class, per page, averaged over pages, 95% bootstrap CI);",
+        "*vs best* is a paired bootstrap test against the best system over the same pages (difference, p).",
         TITLE_NOTE,
         "Word F1 is WCXB's published metric, on pages with full gold text. *Leaks most* lists the",
         "boilerplate categories whose blocks the system keeps most often.",

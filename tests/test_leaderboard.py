@@ -147,6 +147,13 @@ def test_leaderboard_table_sorted_by_block_f1(report, tmp_path: Path) -> None:
         # the page title is a column of its own: the share of pages whose title block was kept
         title = row["title_kept"]
         assert cells["title kept"] == ("—" if title is None else f"{100 * title:.0f}%")
+        test = row.get("vs_best")  # the paired test against the run's best system, on the board
+        if test is None:
+            assert cells["vs best: Δ, p"] == "—"
+        elif test["against"] == name:
+            assert cells["vs best: Δ, p"] == "best"
+        else:
+            assert cells["vs best: Δ, p"].startswith(f"{test['diff']:+.3f}, p ")
     assert {report["systems"][s]["title_kept"] for s in ("oracle", "nothing")} == {1.0, 0.0}
 
 
