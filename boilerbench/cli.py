@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -455,10 +456,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _message(e: Exception) -> str:
+    """An error as one line for the user: an OS error's path and reason, without `[Errno N]`."""
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+    return str(e)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"boilerbench: error: {e}", file=sys.stderr)
+        code = args.func(args)
+        sys.stdout.flush()  # a pipe closed by its reader shows here, inside the handler, not at exit
+        return code
+    except BrokenPipeError:
+        # `... | head`: the reader has what it wanted, a normal end. Later writes (Python's own flush
+        # at exit) go to devnull; 141 (128 + SIGPIPE) is what a Unix tool stopped by the pipe reports.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (OSError, ValueError) as e:
+        print(f"boilerbench: error: {_message(e)}", file=sys.stderr)
         return 2

@@ -105,6 +105,24 @@ def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
     assert cli.main(["show", "wcxb-0406", "wcxb-0495", "--raw"]) != 0
 
 
+def test_a_pipe_closed_by_its_reader_is_a_normal_end() -> None:
+    """`pages | head -1`: the reader closes the pipe after one line, long before the listing ends
+    (far more than a pipe holds); no traceback, and 141 as a Unix tool stopped by SIGPIPE exits."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "boilerbench", "pages"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline().decode("utf-8")
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=120) == 141, err
+    assert first.split("\t")[0] == Corpus.open().pages[0].page_id
+    assert err == ""
+
+
 HEAVY = (
     "numpy",
     "lxml",
