@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .text import BinaryInputError, decode_bytes
-from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Page
+from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Page, check_choice
 from .warc import WarcStats, is_warc
 
 # Each command imports the modules it runs inside its function, so that `--help` and every other
@@ -22,16 +22,31 @@ if TYPE_CHECKING:
     from .corpora.store import Corpus
 
 
+def _open_corpus(data: str | None) -> Corpus:
+    """`Corpus.open` of --data (None: the bundled corpus), a folder that does not exist named as such."""
+    from .corpora.store import Corpus
+
+    if data is not None and not Path(data).exists():
+        raise FileNotFoundError(f"--data {data}: no such folder")
+    return Corpus.open(data)
+
+
+def _out_folder(out: str) -> Path:
+    """--out DIR, refused up front if DIR is a file (not `[Errno 17] File exists` from a mkdir)."""
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"--out {out}: is a file, not a folder")
+    return Path(out)
+
+
 def _write_json(path: str, obj: object) -> None:
     Path(path).write_text(json.dumps(obj, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .groundtruth import load_labeled
     from .validate import format_report, report
 
-    corpus = Corpus.open(args.data)
+    corpus = _open_corpus(args.data)
     pages = corpus.select(split=args.split) if args.split else corpus.pages
     labeled = load_labeled(corpus, pages, workers=args.workers, cache=not args.no_cache)
     rep = report(labeled)
@@ -43,7 +58,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .evaluate import evaluate, format_table, resolve
     from .leaderboard import save_results, stored_best
     from .systems import REGISTRY
@@ -60,7 +74,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             run.append(best)
     reports = []
     for data in args.data or [None]:
-        corpus = Corpus.open(data)
+        corpus = _open_corpus(data)
         split = args.split if data is None else (args.split if args.split != "test" else None)
         rep = evaluate(corpus, split=split, systems=run, timeout=args.timeout, workers=args.workers, cache=not args.no_cache)
         print(format_table(rep))
@@ -76,9 +90,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench_core, bench_scale, bench_systems, format_core, format_scale, format_systems
-    from .corpora.store import Corpus
 
-    corpus = Corpus.open(args.data)
+    corpus = _open_corpus(args.data)
     result = {"core": bench_core(corpus)}
     print(format_core(result["core"]))
     if not args.core_only:
@@ -95,10 +108,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .classifier import train
-    from .corpora.store import Corpus
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    train(Corpus.open(args.data), modes=modes)  # which checks each mode
+    train(_open_corpus(args.data), modes=modes)  # which checks each mode
     return 0
 
 
@@ -125,7 +137,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
             raise ValueError("give WARC/WET files or pages, not both in one call")
         return _clean_crawls(crawls, args)
     failed = 0
-    outdir = Path(args.out) if args.out else None
+    outdir = _out_folder(args.out) if args.out else None
     targets = mirrored(places, outdir, ".jsonl" if args.format == "jsonl" else ".txt") if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -151,7 +163,7 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
     streamed to stdout or to DIR/<file>.jsonl; what was skipped goes to stderr."""
     from .clean import clean_warc
 
-    outdir = Path(args.out) if args.out else None
+    outdir = _out_folder(args.out) if args.out else None
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
     for path in paths:
@@ -171,12 +183,11 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .groundtruth import load_labeled
 
     if args.out and len(args.page_ids) == 1 and Path(args.page_ids[0]).is_file():
         return _show_file(Path(args.page_ids[0]), Path(args.out))
-    corpus = Corpus.open(args.data)
+    corpus = _open_corpus(args.data)
     wanted = set(args.page_ids)
     pages = [p for p in corpus.pages if p.page_id in wanted]
     missing = wanted - {p.page_id for p in pages}
@@ -207,9 +218,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_pages(args: argparse.Namespace) -> int:
     """The corpus's pages, one a line: id, source, split, page type, language, url (tab-separated)."""
-    from .corpora.store import Corpus
-
-    corpus = Corpus.open(args.data)
+    corpus = _open_corpus(args.data)
+    if args.source is not None:
+        check_choice("--source", args.source, sorted({p.source for p in corpus.pages}))
     pages = [p for p in corpus.select(split=args.split, source=args.source) if args.type is None or p.page_type == args.type]
     for p in pages:
         print("\t".join((p.page_id, p.source, p.split, p.page_type or "-", p.language, p.url)))
@@ -246,10 +257,9 @@ def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> i
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .report import build_site
 
-    path = build_site(Corpus.open(args.data), Path(args.out), worst=args.worst)
+    path = build_site(_open_corpus(args.data), _out_folder(args.out), worst=args.worst)
     print(f"wrote {path} (open it in a browser; it fetches and runs nothing)")
     return 0
 
@@ -274,7 +284,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .submit import submit
 
     path, record = submit(
@@ -283,7 +292,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         url=args.url,
         description=args.description,
         force=args.force,
-        corpus=Corpus.open(args.data) if args.data else None,
+        corpus=_open_corpus(args.data) if args.data else None,
     )
     m = record["metrics"]
     word = "—" if m["word_f1"] is None else f"{m['word_f1']:.3f}"
@@ -293,10 +302,9 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .dataset import build_dataset
 
-    result = build_dataset(Corpus.open(args.data), Path(args.out))
+    result = build_dataset(_open_corpus(args.data), _out_folder(args.out))
     for config, splits in result["rows"].items():
         print(f"{config:<7} " + "  ".join(f"{s} {n:,}" for s, n in splits.items()))
     print(f"wrote {args.out} (dataset revision {result['dataset_revision']})")
@@ -400,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pages", help="list the corpus's pages: id, source, split, page type, language, url")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--split", choices=PAGE_SPLITS, help="only this split")
-    p.add_argument("--source", help="only this source (wcxb, scrapinghub, trafilatura-eval)")
+    p.add_argument("--source", help="only this source, e.g. wcxb (an unknown one is refused, naming the corpus's sources)")
     p.add_argument("--type", choices=PAGE_TYPES, help="only this page type")
     p.set_defaults(func=_cmd_pages)
 

@@ -97,6 +97,31 @@ def test_pages_lists_and_filters(capsys) -> None:
         cli.main(["pages", "--type", "blog"])  # not a page type: argparse names the choices
 
 
+def test_pages_refuses_an_unknown_source(capsys) -> None:
+    """Not "0 page(s)" and exit 0: the corpus's own sources are named."""
+    assert cli.main(["pages", "--source", "nosuch"]) == 2
+    cap = capsys.readouterr()
+    sources = sorted({p.source for p in Corpus.open().pages})
+    assert cap.out == "" and len(sources) == 3
+    assert cap.err == f"boilerbench: error: --source must be one of {', '.join(map(repr, sources))}; got 'nosuch'\n"
+
+
+@pytest.mark.parametrize("command", [["evaluate", "--systems", "all-text"], ["pages"], ["show", "wcxb-0406"], ["validate"]])
+def test_data_that_does_not_exist_is_named_so(capsys, tmp_path: Path, command: list[str]) -> None:
+    assert cli.main([*command, "--data", str(tmp_path / "no" / "such")]) == 2
+    assert capsys.readouterr().err == f"boilerbench: error: --data {tmp_path / 'no' / 'such'}: no such folder\n"
+
+
+@pytest.mark.parametrize("command", [["report"], ["build-dataset"], ["clean", str(Path(__file__).parent / "fixtures")]])
+def test_out_that_is_a_file_is_refused_by_name(capsys, tmp_path: Path, command: list[str]) -> None:
+    """Not `[Errno 17] File exists`; the file is left as it was."""
+    out = tmp_path / "taken"
+    out.write_text("mine\n", encoding="utf-8")
+    assert cli.main([*command, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"boilerbench: error: --out {out}: is a file, not a folder\n"
+    assert out.read_text(encoding="utf-8") == "mine\n"
+
+
 def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
     corpus = Corpus.open()
     page = next(p for p in corpus.pages if p.page_id == "wcxb-0406")
