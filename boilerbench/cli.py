@@ -63,6 +63,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .systems import REGISTRY
 
     systems = resolve(args.systems)
+    why = _cannot_run(systems)
+    if len(why) == len(systems):  # not an empty table and exit 0
+        raise ValueError(f"no requested system can run here: {' | '.join(why.values())}")
     run = list(systems)
     if args.save:
         if args.data or args.split != "test":
@@ -86,6 +89,21 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         for path in save_results(reports[0], names=systems):
             print(f"wrote {path}")
     return 0
+
+
+def _cannot_run(names: list[str]) -> dict[str, str]:
+    """Why each of `names` cannot run here (`load_system`'s MissingSystem: a package or a model it
+    needs is absent); reference rows always run."""
+    from .systems import REFERENCE, MissingSystem, load_system
+
+    why: dict[str, str] = {}
+    for name in names:
+        try:
+            if name not in REFERENCE:
+                load_system(name)
+        except MissingSystem as e:
+            why[name] = str(e)
+    return why
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

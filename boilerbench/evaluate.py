@@ -312,7 +312,6 @@ def format_table(report: dict[str, Any]) -> str:
             ]
         )
     lines = text_table(rows, left=2)
-    lines.append(
-        f"\nsplit {report['split']}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s"
-    )
+    where = f"split {report['split']}" if report["split"] else "every split"  # None: every page of the corpus
+    lines.append(f"\n{where}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s")
     return "\n".join(lines)

@@ -122,6 +122,29 @@ def test_out_that_is_a_file_is_refused_by_name(capsys, tmp_path: Path, command: 
     assert out.read_text(encoding="utf-8") == "mine\n"
 
 
+def test_evaluate_refuses_when_no_requested_system_can_run(capsys, monkeypatch, tmp_path: Path, small_test_corpus) -> None:
+    """`evaluate --systems trafilatura` without trafilatura: not an empty table and exit 0, but one
+    line naming each system and why it cannot run (packages hidden as if never installed)."""
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # `import trafilatura` fails as when absent
+    monkeypatch.setitem(sys.modules, "readability", None)
+    data = str(small_test_corpus(tmp_path / "corpus", ["wcxb-0406", "wcxb-0495"]))
+    assert cli.main(["evaluate", "--data", data, "--systems", "trafilatura,readability-lxml", "--workers", "1"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    assert cap.err == (
+        "boilerbench: error: no requested system can run here: "
+        'trafilatura: trafilatura not installed (no module trafilatura); pip install -e ".[trafilatura]" | '
+        'readability-lxml: readability-lxml not installed (no module readability); pip install -e ".[readability-lxml]"\n'
+    )
+    # one that runs is enough: the others are skipped, named on stderr; a corpus of your own is
+    # scored on every page, whatever its splits (not "split None")
+    assert cli.main(["evaluate", "--data", data, "--systems", "trafilatura,all-text", "--workers", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "skipping trafilatura: trafilatura not installed" in err
+    assert [line.split()[0] for line in out.splitlines() if line.startswith(("all-text", "trafilatura"))] == ["all-text"]
+    assert out.splitlines()[-1].startswith("every split, 2 pages, dataset revision ")
+
+
 def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
     corpus = Corpus.open()
     page = next(p for p in corpus.pages if p.page_id == "wcxb-0406")
