@@ -133,29 +133,32 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from .clean import clean_bytes, clean_many, expand, mirrored
+    from .clean import clean_many, expand, mirrored, skipped_summary
 
     inputs = args.inputs or ["-"]
     if inputs == ["-"]:
-        try:
-            out = clean_bytes(sys.stdin.buffer.read(), args.mode, args.format, "-")
-        except BinaryInputError as e:
-            print(f"boilerbench: error: {e}", file=sys.stderr)
-            return 1
-        if out:
-            print(out)
-        return 0
-    places = expand(inputs)
+        return _clean_stdin(args)
+    outdir = _out_folder(args.out) if args.out else None
+    skipped: list[Path] = []
+    places = expand(inputs, skipped)
+    if skipped:
+        print(f"boilerbench: {skipped_summary(skipped)}", file=sys.stderr)
+    missing = [path for path, _ in places if not Path(path).exists()]
+    for path in missing:  # a usage error (exit 2), but the other inputs are still cleaned
+        print(f"boilerbench: error: {path}: no such file or folder", file=sys.stderr)
+    places = [(path, rel) for path, rel in places if path not in missing]
     paths = [path for path, _ in places]
     if not paths:
+        if missing:
+            return 2
         raise ValueError(f"no input files match {' '.join(inputs)}")
     crawls = [p for p in paths if is_warc(p)]
     if crawls:
         if len(crawls) != len(paths):
             raise ValueError("give WARC/WET files or pages, not both in one call")
-        return _clean_crawls(crawls, args)
-    failed = 0
-    outdir = _out_folder(args.out) if args.out else None
+        code = _clean_crawls(crawls, args)
+        return 2 if missing else code
+    failed = written = 0
     targets = mirrored(places, outdir, ".jsonl" if args.format == "jsonl" else ".txt") if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -168,12 +171,37 @@ def _cmd_clean(args: argparse.Namespace) -> int:
             target = targets[res.name]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(res.output + "\n" if res.output else "", encoding="utf-8")
+            written += 1
         else:
-            if len(paths) > 1 and args.format == "text":  # JSONL rows name their input themselves
+            if len(paths) + len(missing) > 1 and args.format == "text":  # JSONL rows name their input
                 print(f"==> {res.name} <==")
             if res.output:
                 print(res.output)
-    return 1 if failed else 0
+    if outdir:
+        print(f"wrote {written} file(s) under {outdir}", file=sys.stderr)
+    return 2 if missing else 1 if failed else 0
+
+
+def _clean_stdin(args: argparse.Namespace) -> int:
+    """`clean` or `clean -`: one page from stdin to stdout."""
+    if args.out:
+        raise ValueError("--out DIR takes input files; stdin is cleaned to stdout: drop --out and redirect (> FILE)")
+    if sys.stdin is None:  # `clean <&-`: Python starts without a stdin
+        raise ValueError("stdin is closed: give FILE, DIR or GLOB, or pipe a page in")
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as e:
+        raise ValueError(f"cannot read stdin: {e.strerror or e}") from e
+    from .clean import clean_bytes  # scikit-learn (~4 s): not before the checks above
+
+    try:
+        out = clean_bytes(data, args.mode, args.format, "-")
+    except BinaryInputError as e:
+        print(f"boilerbench: error: {e}", file=sys.stderr)
+        return 1
+    if out:
+        print(out)
+    return 0
 
 
 def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
@@ -392,10 +420,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("clean", help="keep the main text of HTML or text pages with the shipped classifier")
-    p.add_argument("inputs", nargs="*", metavar="FILE|DIR|GLOB|-", help="pages to clean (default: stdin)")
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="FILE|DIR|GLOB|-",
+        help="pages to clean, gzipped or not (default: stdin); a folder gives its HTML and .txt files (README)",
+    )
     p.add_argument("--mode", default="auto", choices=CLEAN_MODES)
     p.add_argument("--format", default="text", choices=CLEAN_OUTPUTS)
-    p.add_argument("--out", metavar="DIR", help="write one output file per input here instead of stdout")
+    p.add_argument("--out", metavar="DIR", help="write one output file per input file here instead of stdout")
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("bench", help="speed figures, measured in one run on one core")
