@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .text import BinaryInputError, decode_bytes
-from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Page, check_choice
+from .text import BinaryInputError
+from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Block, Page, check_choice
 from .warc import WarcStats, is_warc
 
 # Each command imports the modules it runs inside its function, so that `--help` and every other
@@ -231,8 +231,8 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     from .groundtruth import load_labeled
 
-    if args.out and len(args.page_ids) == 1 and Path(args.page_ids[0]).is_file():
-        return _show_file(Path(args.page_ids[0]), Path(args.out))
+    if len(args.page_ids) == 1 and Path(args.page_ids[0]).is_file():
+        return _show_file(Path(args.page_ids[0]), args)
     corpus = _open_corpus(args.data)
     wanted = set(args.page_ids)
     pages = [p for p in corpus.pages if p.page_id in wanted]
@@ -251,12 +251,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
         p = lp.page
         print(f"# {p.page_id}  {p.source}/{p.split}  {p.page_type or '-'}  {p.language}  {p.url}")
         for b in lp.blocks:
-            label = {"content": "C", "boilerplate": "b", None: "?"}[b.label]
             mark = "*" if b.corrected else " "
-            text = b.block.text.replace("\n", " ⏎ ")
-            if args.width and len(text) > args.width:
-                text = text[: args.width - 1] + "…"
-            print(f"{b.block.index:4d} {label}{mark} {b.category:<12} {b.coverage:4.2f} {b.block.tag:<10} {text}")
+            print(_block_line(b.block, _LABEL_MARK[b.label] + mark, b.category, b.coverage, args.width))
         if args.gold and lp.gold.text is not None:
             print("## gold\n" + lp.gold.text)
     return 0
@@ -274,14 +270,38 @@ def _cmd_pages(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show_file(path: Path, out: Path) -> int:
-    """`show FILE --out X.html`: any HTML or text file, with the shipped classifier's decisions
-    (no gold: blocks are unlabeled, categories are the classifier's)."""
-    from .leaderboard import atomic_write
-    from .report import render_classifier_page
+_LABEL_MARK = {"content": "C", "boilerplate": "b", None: "?"}
 
-    atomic_write(out, render_classifier_page(path.name, decode_bytes(path.read_bytes())))
-    print(f"wrote {out}")
+
+def _block_line(block: Block, marks: str, category: str, number: float, width: int) -> str:
+    """One block as `show` prints it: index, marks, category, a number in [0, 1], tag, text (cut
+    to `width` characters; 0: whole)."""
+    text = block.text.replace("\n", " ⏎ ")
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return f"{block.index:4d} {marks} {category:<12} {number:4.2f} {block.tag:<10} {text}"
+
+
+def _show_file(path: Path, args: argparse.Namespace) -> int:
+    """`show FILE`: any HTML or text file (gzipped or not) with the shipped classifier's decisions,
+    printed (C kept, b dropped, then the classifier's category and score: no gold, so no coverage)
+    or, with --out, as one HTML page."""
+    from .clean import classify, page_text
+
+    if args.raw or args.gold:
+        raise ValueError(f"--raw and --gold read a corpus page; {path} is a file: give a page id")
+    text = page_text(path.read_bytes(), str(path))
+    if args.out:
+        from .leaderboard import atomic_write
+        from .report import render_classifier_page
+
+        atomic_write(Path(args.out), render_classifier_page(path.name, text))
+        print(f"wrote {args.out}")
+        return 0
+    d = classify(text, "auto", path.name)
+    print(f"# {path}  {d.mode}  {d.page_type or '-'}  (the shipped classifier: its decision, category and score)")
+    for b, row in zip(d.blocks, d.block_rows()):
+        print(_block_line(b, _LABEL_MARK[row["label"]] + " ", row["category"], row["score"], args.width))
     return 0
 
 
@@ -444,9 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_bench)
 
-    p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")
+    p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage (a file: the classifier's)")
     p.add_argument(
-        "page_ids", nargs="+", metavar="PAGE_ID", help="page ids; with --out, also an HTML or text file (the classifier alone)"
+        "page_ids", nargs="+", metavar="PAGE_ID", help="page ids, or one HTML or text file (the shipped classifier's decisions)"
     )
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--width", type=int, default=160, help="cut block text to this many characters (0: no cut)")

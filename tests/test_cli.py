@@ -3,6 +3,7 @@ starts without the heavy modules its commands load."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import subprocess
 import sys
@@ -52,6 +53,36 @@ def test_show_several_pages_and_unlabeled_blocks(capsys) -> None:
     headers = [line for line in out.splitlines() if line.startswith("# ")]
     assert [h.split()[1] for h in headers] == ["trafeval-0133", "wcxb-0406"]  # corpus order
     assert " ? " in out  # snippet-only page: unlabeled blocks
+
+
+def test_show_a_file_prints_the_classifiers_blocks(capsys, tmp_path: Path) -> None:
+    """`show page.html` (not "unknown page id"): every block of the file, C where the shipped
+    classifier keeps it, its category and score; a gzipped copy shows the same; --gold is refused."""
+    from boilerbench.clean import classify
+
+    page = Path(__file__).parent / "fixtures" / "wcxb-0495-jefftk.html"
+    assert cli.main(["show", str(page), "--width", "0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"# {page}  html  ")
+    d = classify(page.read_bytes().decode("utf-8"), "auto", page.name)
+    rows = [LINE_RE.match(line) for line in out[1:]]
+    assert all(rows) and len(rows) == len(d.blocks) > 10
+    for m, b, kept, row in zip(rows, d.blocks, d.kept, d.block_rows()):
+        assert (int(m.group(1)), m.group(2), m.group(4), float(m.group(5)), m.group(6)) == (
+            b.index,
+            "C" if kept else "b",
+            row["category"],
+            round(row["score"], 2),
+            b.tag,
+        )
+        assert m.group(7) == b.text.replace("\n", " ⏎ ")
+    assert {m.group(2) for m in rows} == {"C", "b"}
+    packed = tmp_path / "page.html.gz"
+    packed.write_bytes(gzip.compress(page.read_bytes()))
+    assert cli.main(["show", str(packed), "--width", "0"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == out[1:]
+    assert cli.main(["show", str(page), "--gold"]) == 2
+    assert "give a page id" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args", [["show", "nope-0000"], ["show", "wcxb-0495", "nope-0000", "also-missing"]])
