@@ -176,6 +176,14 @@ def test_evaluate_refuses_when_no_requested_system_can_run(capsys, monkeypatch, 
     assert out.splitlines()[-1].startswith("every split, 2 pages, dataset revision ")
 
 
+def test_an_os_error_names_its_path_without_errno(capsys, tmp_path: Path) -> None:
+    """`--out FILE/sub`: the OS's reason and the path, one line, exit 2 (was a NotADirectoryError traceback)."""
+    (tmp_path / "taken").write_text("mine\n", encoding="utf-8")
+    out = tmp_path / "taken" / "sub"
+    assert cli.main(["clean", str(Path(__file__).parent / "fixtures" / "wcxb-0495-jefftk.html"), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"boilerbench: error: {out}: Not a directory\n"
+
+
 def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
     corpus = Corpus.open()
     page = next(p for p in corpus.pages if p.page_id == "wcxb-0406")
