@@ -48,10 +48,14 @@ FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
+def _ungz(path: Path) -> Path:
+    """The path without a last `.gz` (`a.html.gz` → `a.html`)."""
+    return path.with_suffix("") if path.suffix.lower() == ".gz" else path
+
+
 def page_suffix(name: str) -> str:
     """A file's suffix, lower-cased, under a `.gz` (`a.HTML.gz` → `.html`)."""
-    path = Path(name)
-    return (path.with_suffix("") if path.suffix.lower() == ".gz" else path).suffix.lower()
+    return _ungz(Path(name)).suffix.lower()
 
 
 def detect_mode(text: str, name: str = "") -> str:
@@ -224,12 +228,12 @@ def expand(inputs: Iterable[str], skipped: list[Path] | None = None) -> list[tup
 def skipped_summary(skipped: Sequence[Path]) -> str:
     """One line for stderr: how many files the folders given held that `clean` does not read, by
     suffix, and how to clean them anyway."""
-    kinds = Counter(
-        ("".join(p.suffixes[-2:]) if p.suffix.lower() == ".gz" else p.suffix).lower() or "without a suffix" for p in skipped
-    )
+    kinds = Counter(p.name[len(_ungz(p).stem) :].lower() or "without a suffix" for p in skipped)  # .php, .tar.gz
     listed = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-    read = "/".join(FOLDER_SUFFIXES)
-    return f"skipped {len(skipped)} file(s) in the folders given ({listed}): a folder gives its {read} files, gzipped or not; name others, or a glob, to clean them"
+    return (
+        f"skipped {len(skipped)} file(s) in the folders given ({listed}): a folder gives its {'/'.join(FOLDER_SUFFIXES)} "
+        "files, gzipped or not; name others, or a glob, to clean them"
+    )
 
 
 def _until_magic(parts: Sequence[str]) -> Iterator[str]:
@@ -242,10 +246,10 @@ def _until_magic(parts: Sequence[str]) -> Iterator[str]:
 def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> dict[str, Path]:
     """Where `clean --out` writes each input (`expand`'s pairs): its place in the input tree under
     `outdir`, the file's suffix (and a `.gz` after it) replaced by `suffix` (`site/` holding
-    `a/index.html` → `OUT/a/index.txt`). Two inputs that would land on one file (`a.html` and `a.htm`) keep their
-    own suffix before `suffix` instead (`a.html.txt`); two that still meet are an error, before
-    anything is written."""
-    plain = [(rel.with_suffix("") if rel.suffix.lower() == ".gz" else rel).with_suffix(suffix) for _, rel in places]
+    `a/index.html` → `OUT/a/index.txt`). Two inputs that would land on one file (`a.html` and
+    `a.htm`) keep their own suffix before `suffix` instead (`a.html.txt`); two that still meet are
+    an error, before anything is written."""
+    plain = [_ungz(rel).with_suffix(suffix) for _, rel in places]
     counts = Counter(plain)
     out = {path: outdir / (t if counts[t] == 1 else rel.with_name(rel.name + suffix)) for (path, rel), t in zip(places, plain)}
     twice = sorted(str(t) for t, n in Counter(out.values()).items() if n > 1)
