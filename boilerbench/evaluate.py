@@ -336,7 +336,6 @@ def format_table(report: dict[str, Any]) -> str:
         f"\npages/s: one worker process of {report['workers']}, the extractor call only, timed when the output was made"
         f" (a cached output keeps that run's time); × {scoring.SPEED_BASE}: the ratio to its pages/s in this table"
     )
-    lines.append(
-        f"\nsplit {report['split']}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s"
-    )
+    where = f"split {report['split']}" if report["split"] else "every split"  # None: every page of the corpus
+    lines.append(f"\n{where}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s")
     return "\n".join(lines)
