@@ -1,4 +1,5 @@
-"""`clean`: the shipped classifier on your own pages — HTML or a crawl's text dump, file or stdin.
+"""`clean`: the shipped classifier on your own pages — HTML or a crawl's text dump, file or stdin,
+gzip-compressed or not.
 
 Bad bytes are replaced (never fatal); an empty input gives empty output; a binary input is an error
 for that file (exit code 1), and the other files are still cleaned.
@@ -7,10 +8,12 @@ for that file (exit code 1), and the other files are still cleaned.
 from __future__ import annotations
 
 import glob
+import gzip
 import json
 import multiprocessing
 import os
 import re
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,14 +40,46 @@ class Cleaned:
     error: str | None = None
 
 
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+TEXT_SUFFIXES = (".txt", ".text", ".md")
+# What a folder given to `clean` contributes, each also gzip-compressed (`.html.gz`); other files
+# (`.php`, `.md`, no suffix…) are counted, not cleaned: name them, or a glob, to clean them.
+FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _ungz(path: Path) -> Path:
+    """The path without a last `.gz` (`a.html.gz` → `a.html`)."""
+    return path.with_suffix("") if path.suffix.lower() == ".gz" else path
+
+
+def page_suffix(name: str) -> str:
+    """A file's suffix, lower-cased, under a `.gz` (`a.HTML.gz` → `.html`)."""
+    return _ungz(Path(name)).suffix.lower()
+
+
 def detect_mode(text: str, name: str = "") -> str:
     """html or text: by file suffix, else by whether the start of the input has HTML tags."""
-    suffix = Path(name).suffix.lower()
-    if suffix in (".txt", ".text", ".md"):
+    suffix = page_suffix(name)
+    if suffix in TEXT_SUFFIXES:
         return "text"
-    if suffix in (".html", ".htm", ".xhtml"):
+    if suffix in HTML_SUFFIXES:
         return "html"
     return "html" if _HTML_RE.search(text[:5000]) else "text"
+
+
+def page_text(data: bytes, name: str) -> str:
+    """An input's bytes → its text: decompressed if gzip-compressed (`.html.gz`, a gzipped stdin),
+    then `decode_bytes`; a binary or damaged input is a BinaryInputError naming it."""
+    if data.startswith(_GZIP_MAGIC):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:
+            raise BinaryInputError(f"{name}: a damaged gzip file ({e})") from e
+    try:
+        return decode_bytes(data)
+    except BinaryInputError as e:
+        raise BinaryInputError(f"{name}: {e}") from e
 
 
 CELL_SEPARATOR = " | "
@@ -107,13 +142,9 @@ def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions
 
 def clean_bytes(data: bytes, mode: str = "auto", output: str = "text", name: str = "-") -> str:
     """Kept text (output "text") or one JSON object per block (output "jsonl", each naming the input:
-    `path`, `name` here) of one page."""
+    `path`, `name` here) of one page, its bytes gzip-compressed or not."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    try:
-        text = decode_bytes(data)
-    except BinaryInputError as e:
-        raise BinaryInputError(f"{name}: {e}") from e
-    d = classify(text, mode, name)
+    d = classify(page_text(data, name), mode, name)
     if output == "text":
         return d.text
     return "\n".join(json.dumps({"path": name, **row}, ensure_ascii=False) for row in d.block_rows())
@@ -174,25 +205,35 @@ def _clean_path(args: tuple[str, str, str]) -> Cleaned:
         return Cleaned(path, "", str(e))
 
 
-def expand(inputs: Iterable[str]) -> list[tuple[str, Path]]:
-    """Files, folders (their .html/.htm/.txt files, recursively) and glob patterns → (file path,
-    its place in the input tree): relative to the folder given, or to the glob's fixed folder; a
-    file named directly is its own name."""
+def expand(inputs: Iterable[str], skipped: list[Path] | None = None) -> list[tuple[str, Path]]:
+    """Files, folders (their `FOLDER_SUFFIXES` files, recursively; the others are appended to
+    `skipped`) and glob patterns → (file path, its place in the input tree): relative to the folder
+    given, or to the glob's fixed folder; a file named directly is its own name."""
     out: list[tuple[str, Path]] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            out.extend(
-                (str(f), f.relative_to(p))
-                for f in sorted(p.rglob("*"))
-                if f.is_file() and f.suffix.lower() in (".html", ".htm", ".txt")
-            )
+            files = [f for f in sorted(p.rglob("*")) if f.is_file()]
+            out.extend((str(f), f.relative_to(p)) for f in files if page_suffix(f.name) in FOLDER_SUFFIXES)
+            if skipped is not None:
+                skipped.extend(f for f in files if page_suffix(f.name) not in FOLDER_SUFFIXES)
         elif any(ch in item for ch in "*?["):
             fixed = Path(*[part for part in _until_magic(p.parts)])
             out.extend((f, Path(f).relative_to(fixed)) for f in sorted(glob.glob(item, recursive=True)) if Path(f).is_file())
         else:
             out.append((item, Path(p.name)))
     return out
+
+
+def skipped_summary(skipped: Sequence[Path]) -> str:
+    """One line for stderr: how many files the folders given held that `clean` does not read, by
+    suffix, and how to clean them anyway."""
+    kinds = Counter(p.name[len(_ungz(p).stem) :].lower() or "without a suffix" for p in skipped)  # .php, .tar.gz
+    listed = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+    return (
+        f"skipped {len(skipped)} file(s) in the folders given ({listed}): a folder gives its {'/'.join(FOLDER_SUFFIXES)} "
+        "files, gzipped or not; name others, or a glob, to clean them"
+    )
 
 
 def _until_magic(parts: Sequence[str]) -> Iterator[str]:
@@ -204,11 +245,11 @@ def _until_magic(parts: Sequence[str]) -> Iterator[str]:
 
 def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> dict[str, Path]:
     """Where `clean --out` writes each input (`expand`'s pairs): its place in the input tree under
-    `outdir`, the file's suffix replaced by `suffix` (`site/` holding `a/index.html` →
-    `OUT/a/index.txt`). Two inputs that would land on one file (`a.html` and `a.htm`) keep their
-    own suffix before `suffix` instead (`a.html.txt`); two that still meet are an error, before
-    anything is written."""
-    plain = [rel.with_suffix(suffix) for _, rel in places]
+    `outdir`, the file's suffix (and a `.gz` after it) replaced by `suffix` (`site/` holding
+    `a/index.html` → `OUT/a/index.txt`). Two inputs that would land on one file (`a.html` and
+    `a.htm`) keep their own suffix before `suffix` instead (`a.html.txt`); two that still meet are
+    an error, before anything is written."""
+    plain = [_ungz(rel).with_suffix(suffix) for _, rel in places]
     counts = Counter(plain)
     out = {path: outdir / (t if counts[t] == 1 else rel.with_name(rel.name + suffix)) for (path, rel), t in zip(places, plain)}
     twice = sorted(str(t) for t, n in Counter(out.values()).items() if n > 1)

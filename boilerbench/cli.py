@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .text import BinaryInputError, decode_bytes
-from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Page
+from .text import BinaryInputError
+from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Block, Page, check_choice
 from .warc import WarcStats, is_warc
 
 # Each command imports the modules it runs inside its function, so that `--help` and every other
@@ -21,16 +22,31 @@ if TYPE_CHECKING:
     from .corpora.store import Corpus
 
 
+def _open_corpus(data: str | None) -> Corpus:
+    """`Corpus.open` of --data (None: the bundled corpus), a folder that does not exist named as such."""
+    from .corpora.store import Corpus
+
+    if data is not None and not Path(data).exists():
+        raise FileNotFoundError(f"--data {data}: no such folder")
+    return Corpus.open(data)
+
+
+def _out_folder(out: str) -> Path:
+    """--out DIR, refused up front if DIR is a file (not `[Errno 17] File exists` from a mkdir)."""
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"--out {out}: is a file, not a folder")
+    return Path(out)
+
+
 def _write_json(path: str, obj: object) -> None:
     Path(path).write_text(json.dumps(obj, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .groundtruth import load_labeled
     from .validate import format_report, report
 
-    corpus = Corpus.open(args.data)
+    corpus = _open_corpus(args.data)
     pages = corpus.select(split=args.split) if args.split else corpus.pages
     labeled = load_labeled(corpus, pages, workers=args.workers, cache=not args.no_cache)
     rep = report(labeled)
@@ -42,12 +58,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .evaluate import evaluate, format_table, resolve
     from .leaderboard import save_results, stored_best
-    from .systems import REGISTRY
+    from .systems import NOT_BY_DEFAULT, REGISTRY
 
     systems = resolve(args.systems)
+    if args.systems is None:
+        for name, reason in NOT_BY_DEFAULT.items():
+            print(f"not run by default: {name} ({reason}); --systems all runs it", file=sys.stderr)
+    why = _cannot_run(systems)
+    if len(why) == len(systems):  # not an empty table and exit 0
+        raise ValueError(f"no requested system can run here: {' | '.join(why.values())}")
     run = list(systems)
     if args.save:
         if args.data or args.split != "test":
@@ -59,7 +80,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             run.append(best)
     reports = []
     for data in args.data or [None]:
-        corpus = Corpus.open(data)
+        corpus = _open_corpus(data)
         split = args.split if data is None else (args.split if args.split != "test" else None)
         rep = evaluate(corpus, split=split, systems=run, timeout=args.timeout, workers=args.workers, cache=not args.no_cache)
         print(format_table(rep))
@@ -73,11 +94,25 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cannot_run(names: list[str]) -> dict[str, str]:
+    """Why each of `names` cannot run here (`load_system`'s MissingSystem: a package or a model it
+    needs is absent); reference rows always run."""
+    from .systems import REFERENCE, MissingSystem, load_system
+
+    why: dict[str, str] = {}
+    for name in names:
+        try:
+            if name not in REFERENCE:
+                load_system(name)
+        except MissingSystem as e:
+            why[name] = str(e)
+    return why
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import bench_core, bench_scale, bench_systems, format_core, format_scale, format_systems
-    from .corpora.store import Corpus
 
-    corpus = Corpus.open(args.data)
+    corpus = _open_corpus(args.data)
     result = {"core": bench_core(corpus)}
     print(format_core(result["core"]))
     if not args.core_only:
@@ -94,37 +129,39 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .classifier import train
-    from .corpora.store import Corpus
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    train(Corpus.open(args.data), modes=modes)  # which checks each mode
+    train(_open_corpus(args.data), modes=modes)  # which checks each mode
     return 0
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from .clean import clean_bytes, clean_many, expand, mirrored
+    from .clean import clean_many, expand, mirrored, skipped_summary
 
     inputs = args.inputs or ["-"]
     if inputs == ["-"]:
-        try:
-            out = clean_bytes(sys.stdin.buffer.read(), args.mode, args.format, "-")
-        except BinaryInputError as e:
-            print(f"boilerbench: error: {e}", file=sys.stderr)
-            return 1
-        if out:
-            print(out)
-        return 0
-    places = expand(inputs)
+        return _clean_stdin(args)
+    outdir = _out_folder(args.out) if args.out else None
+    skipped: list[Path] = []
+    places = expand(inputs, skipped)
+    if skipped:
+        print(f"boilerbench: {skipped_summary(skipped)}", file=sys.stderr)
+    missing = [path for path, _ in places if not Path(path).exists()]
+    for path in missing:  # a usage error (exit 2), but the other inputs are still cleaned
+        print(f"boilerbench: error: {path}: no such file or folder", file=sys.stderr)
+    places = [(path, rel) for path, rel in places if path not in missing]
     paths = [path for path, _ in places]
     if not paths:
+        if missing:
+            return 2
         raise ValueError(f"no input files match {' '.join(inputs)}")
     crawls = [p for p in paths if is_warc(p)]
     if crawls:
         if len(crawls) != len(paths):
             raise ValueError("give WARC/WET files or pages, not both in one call")
-        return _clean_crawls(crawls, args)
-    failed = 0
-    outdir = Path(args.out) if args.out else None
+        code = _clean_crawls(crawls, args)
+        return 2 if missing else code
+    failed = written = 0
     targets = mirrored(places, outdir, ".jsonl" if args.format == "jsonl" else ".txt") if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -137,12 +174,37 @@ def _cmd_clean(args: argparse.Namespace) -> int:
             target = targets[res.name]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(res.output + "\n" if res.output else "", encoding="utf-8")
+            written += 1
         else:
-            if len(paths) > 1 and args.format == "text":  # JSONL rows name their input themselves
+            if len(paths) + len(missing) > 1 and args.format == "text":  # JSONL rows name their input
                 print(f"==> {res.name} <==")
             if res.output:
                 print(res.output)
-    return 1 if failed else 0
+    if outdir:
+        print(f"wrote {written} file(s) under {outdir}", file=sys.stderr)
+    return 2 if missing else 1 if failed else 0
+
+
+def _clean_stdin(args: argparse.Namespace) -> int:
+    """`clean` or `clean -`: one page from stdin to stdout."""
+    if args.out:
+        raise ValueError("--out DIR takes input files; stdin is cleaned to stdout: drop --out and redirect (> FILE)")
+    if sys.stdin is None:  # `clean <&-`: Python starts without a stdin
+        raise ValueError("stdin is closed: give FILE, DIR or GLOB, or pipe a page in")
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as e:
+        raise ValueError(f"cannot read stdin: {e.strerror or e}") from e
+    from .clean import clean_bytes  # scikit-learn (~4 s): not before the checks above
+
+    try:
+        out = clean_bytes(data, args.mode, args.format, "-")
+    except BinaryInputError as e:
+        print(f"boilerbench: error: {e}", file=sys.stderr)
+        return 1
+    if out:
+        print(out)
+    return 0
 
 
 def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
@@ -150,7 +212,7 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
     streamed to stdout or to DIR/<file>.jsonl; what was skipped goes to stderr."""
     from .clean import clean_warc
 
-    outdir = Path(args.out) if args.out else None
+    outdir = _out_folder(args.out) if args.out else None
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
     for path in paths:
@@ -170,12 +232,11 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .groundtruth import load_labeled
 
-    if args.out and len(args.page_ids) == 1 and Path(args.page_ids[0]).is_file():
-        return _show_file(Path(args.page_ids[0]), Path(args.out))
-    corpus = Corpus.open(args.data)
+    if len(args.page_ids) == 1 and Path(args.page_ids[0]).is_file():
+        return _show_file(Path(args.page_ids[0]), args)
+    corpus = _open_corpus(args.data)
     wanted = set(args.page_ids)
     pages = [p for p in corpus.pages if p.page_id in wanted]
     missing = wanted - {p.page_id for p in pages}
@@ -193,12 +254,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
         p = lp.page
         print(f"# {p.page_id}  {p.source}/{p.split}  {p.page_type or '-'}  {p.language}  {p.url}")
         for b in lp.blocks:
-            label = {"content": "C", "boilerplate": "b", None: "?"}[b.label]
             mark = "*" if b.corrected else " "
-            text = b.block.text.replace("\n", " ⏎ ")
-            if args.width and len(text) > args.width:
-                text = text[: args.width - 1] + "…"
-            print(f"{b.block.index:4d} {label}{mark} {b.category:<12} {b.coverage:4.2f} {b.block.tag:<10} {text}")
+            print(_block_line(b.block, _LABEL_MARK[b.label] + mark, b.category, b.coverage, args.width))
         if args.gold and lp.gold.text is not None:
             print("## gold\n" + lp.gold.text)
     return 0
@@ -206,9 +263,9 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def _cmd_pages(args: argparse.Namespace) -> int:
     """The corpus's pages, one a line: id, source, split, page type, language, url (tab-separated)."""
-    from .corpora.store import Corpus
-
-    corpus = Corpus.open(args.data)
+    corpus = _open_corpus(args.data)
+    if args.source is not None:
+        check_choice("--source", args.source, sorted({p.source for p in corpus.pages}))
     pages = [p for p in corpus.select(split=args.split, source=args.source) if args.type is None or p.page_type == args.type]
     for p in pages:
         print("\t".join((p.page_id, p.source, p.split, p.page_type or "-", p.language, p.url)))
@@ -216,14 +273,38 @@ def _cmd_pages(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show_file(path: Path, out: Path) -> int:
-    """`show FILE --out X.html`: any HTML or text file, with the shipped classifier's decisions
-    (no gold: blocks are unlabeled, categories are the classifier's)."""
-    from .leaderboard import atomic_write
-    from .report import render_classifier_page
+_LABEL_MARK = {"content": "C", "boilerplate": "b", None: "?"}
 
-    atomic_write(out, render_classifier_page(path.name, decode_bytes(path.read_bytes())))
-    print(f"wrote {out}")
+
+def _block_line(block: Block, marks: str, category: str, number: float, width: int) -> str:
+    """One block as `show` prints it: index, marks, category, a number in [0, 1], tag, text (cut
+    to `width` characters; 0: whole)."""
+    text = block.text.replace("\n", " ⏎ ")
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return f"{block.index:4d} {marks} {category:<12} {number:4.2f} {block.tag:<10} {text}"
+
+
+def _show_file(path: Path, args: argparse.Namespace) -> int:
+    """`show FILE`: any HTML or text file (gzipped or not) with the shipped classifier's decisions,
+    printed (C kept, b dropped, then the classifier's category and score: no gold, so no coverage)
+    or, with --out, as one HTML page."""
+    from .clean import classify, page_text
+
+    if args.raw or args.gold:
+        raise ValueError(f"--raw and --gold read a corpus page; {path} is a file: give a page id")
+    text = page_text(path.read_bytes(), str(path))
+    if args.out:
+        from .leaderboard import atomic_write
+        from .report import render_classifier_page
+
+        atomic_write(Path(args.out), render_classifier_page(path.name, text))
+        print(f"wrote {args.out}")
+        return 0
+    d = classify(text, "auto", path.name)
+    print(f"# {path}  {d.mode}  {d.page_type or '-'}  (the shipped classifier: its decision, category and score)")
+    for b, row in zip(d.blocks, d.block_rows()):
+        print(_block_line(b, _LABEL_MARK[row["label"]] + " ", row["category"], row["score"], args.width))
     return 0
 
 
@@ -245,10 +326,9 @@ def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> i
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .report import build_site
 
-    path = build_site(Corpus.open(args.data), Path(args.out), worst=args.worst)
+    path = build_site(_open_corpus(args.data), _out_folder(args.out), worst=args.worst)
     print(f"wrote {path} (open it in a browser; it fetches and runs nothing)")
     return 0
 
@@ -273,7 +353,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .submit import submit
 
     path, record = submit(
@@ -282,7 +361,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         url=args.url,
         description=args.description,
         force=args.force,
-        corpus=Corpus.open(args.data) if args.data else None,
+        corpus=_open_corpus(args.data) if args.data else None,
     )
     m = record["metrics"]
     word = "—" if m["word_f1"] is None else f"{m['word_f1']:.3f}"
@@ -292,10 +371,9 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
-    from .corpora.store import Corpus
     from .dataset import build_dataset
 
-    result = build_dataset(Corpus.open(args.data), Path(args.out))
+    result = build_dataset(_open_corpus(args.data), _out_folder(args.out))
     for config, splits in result["rows"].items():
         print(f"{config:<7} " + "  ".join(f"{s} {n:,}" for s, n in splits.items()))
     print(f"wrote {args.out} (dataset revision {result['dataset_revision']})")
@@ -343,7 +421,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("evaluate", help="run systems on the test split and score them per block (the main job)")
-    p.add_argument("--systems", help="comma-separated names, or 'all' (default: all registered)")
+    p.add_argument(
+        "--systems",
+        help="comma-separated names, or 'all' (default: all but the few systems.NOT_BY_DEFAULT names, said on stderr)",
+    )
     p.add_argument("--split", default="test", choices=SPLITS)
     p.add_argument("--data", nargs="+", metavar="PATH", help="corpus folder(s) written by `import` instead of the bundled data")
     p.add_argument("--json", metavar="OUT", help="write the full report as JSON")
@@ -365,10 +446,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("clean", help="keep the main text of HTML or text pages with the shipped classifier")
-    p.add_argument("inputs", nargs="*", metavar="FILE|DIR|GLOB|-", help="pages to clean (default: stdin)")
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="FILE|DIR|GLOB|-",
+        help="pages to clean, gzipped or not (default: stdin); a folder gives its HTML and .txt files (README)",
+    )
     p.add_argument("--mode", default="auto", choices=CLEAN_MODES)
     p.add_argument("--format", default="text", choices=CLEAN_OUTPUTS)
-    p.add_argument("--out", metavar="DIR", help="write one output file per input here instead of stdout")
+    p.add_argument("--out", metavar="DIR", help="write one output file per input file here instead of stdout")
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("bench", help="speed figures, measured in one run on one core")
@@ -384,9 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_bench)
 
-    p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage")
+    p = sub.add_parser("show", help="print a page's blocks with label, category and gold coverage (a file: the classifier's)")
     p.add_argument(
-        "page_ids", nargs="+", metavar="PAGE_ID", help="page ids; with --out, also an HTML or text file (the classifier alone)"
+        "page_ids", nargs="+", metavar="PAGE_ID", help="page ids, or one HTML or text file (the shipped classifier's decisions)"
     )
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--width", type=int, default=160, help="cut block text to this many characters (0: no cut)")
@@ -399,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pages", help="list the corpus's pages: id, source, split, page type, language, url")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--split", choices=PAGE_SPLITS, help="only this split")
-    p.add_argument("--source", help="only this source (wcxb, scrapinghub, trafilatura-eval)")
+    p.add_argument("--source", help="only this source, e.g. wcxb (an unknown one is refused, naming the corpus's sources)")
     p.add_argument("--type", choices=PAGE_TYPES, help="only this page type")
     p.set_defaults(func=_cmd_pages)
 
@@ -455,10 +541,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _message(e: Exception) -> str:
+    """An error as one line for the user: an OS error's path and reason, without `[Errno N]`."""
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.filename}: {e.strerror}" if e.filename else e.strerror
+    return str(e)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"boilerbench: error: {e}", file=sys.stderr)
+        code = args.func(args)
+        sys.stdout.flush()  # a pipe closed by its reader shows here, inside the handler, not at exit
+        return code
+    except BrokenPipeError:
+        # `... | head`: the reader has what it wanted, a normal end. Later writes (Python's own flush
+        # at exit) go to devnull; 141 (128 + SIGPIPE) is what a Unix tool stopped by the pipe reports.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (OSError, ValueError) as e:
+        print(f"boilerbench: error: {_message(e)}", file=sys.stderr)
         return 2

@@ -514,8 +514,8 @@ def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
     cols = _text_block(c)
     words = c.words
     links = cols["link_density"] * np.maximum(words, 1.0)
-    total = max(1.0, words.sum())
-    longest = int(words.argmax())
+    total = max(1.0, float(words.sum()))
+    longest = int(np.argmax(words))
     before = np.concatenate([[0.0], np.cumsum(words)[:-1]])
     idx = np.arange(n)
     cols["rel_index"] = idx / max(1, n - 1)
@@ -524,7 +524,7 @@ def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
     cols["page_log_blocks"] = np.full(n, math.log1p(n))
     cols["page_log_words"] = np.full(n, math.log1p(total))
     cols["page_link_density"] = np.full(n, links.sum() / total)
-    cols["share_of_longest"] = words / max(1.0, words.max())
+    cols["share_of_longest"] = words / max(1.0, float(words.max()))
 
     own = {
         "log_words": (cols["log_words"], -1.0),
@@ -611,7 +611,7 @@ def _dense_by_loops(c: Columns, loops: Callable[..., tuple[np.ndarray, np.ndarra
     words = c.words
     M, links = loops(*loop_inputs(c))
     M[:, _LOG1P_AT] = np.log1p(M[:, _LOG1P_AT])
-    total = max(1.0, words.sum())
+    total = max(1.0, float(words.sum()))
     M[:, _DENSE_AT["page_log_blocks"]] = math.log1p(len(words))
     M[:, _DENSE_AT["page_log_words"]] = math.log1p(total)
     M[:, _DENSE_AT["page_link_density"]] = links.sum() / total
@@ -723,7 +723,7 @@ def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_onl
         grand = keys[:, 1].astype(np.int64) + first
         context = keys[:, 2].astype(np.int64) + first
         cols.append(_group_mean(parent, p))
-        parent_max = np.zeros(int(parent.max()) + 1)
+        parent_max = np.zeros(int(np.max(parent)) + 1)
         np.maximum.at(parent_max, parent, p)
         cols.append(parent_max[parent])
         cols.append(_group_mean(grand, p))

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 from .categories import BOILERPLATE_CATEGORIES
-from .scoring import METRIC_VERSION
+from .scoring import METRIC_VERSION, SPEED_BASE
 
 if TYPE_CHECKING:  # matplotlib is imported by `_pyplot`, when a figure is drawn
     from matplotlib.axes import Axes
@@ -116,28 +116,80 @@ def _worst_leaks(metrics: dict[str, Any], n: int = 3) -> str:
     return ", ".join(f"{c} {100 * v:.0f}%" for c, v in top) or "—"
 
 
+METRIC_COLUMNS = (
+    "block F1 [95% CI]",
+    "vs best: Δ, p",
+    "block P",
+    "block R",
+    "word F1",
+    "title kept",
+    "leaks most",
+    "pages/s",
+    "× trafilatura",
+    "version",
+)
+TITLE_NOTE = (
+    "The page's own title block is left out of block P/R/F1 and scored on its own (*title kept*: the share of "
+    "pages whose title block the system keeps), since corpora disagree on it: WCXB and Scrapinghub keep the "
+    "title in a field apart from the text, and many extractors return it as metadata."
+)
+SPEED_NOTE = (
+    "`pages/s`: one worker process, the extractor call only, timed when `evaluate` made the output "
+    f"(on the machine that saved the board); `× {SPEED_BASE}`: the ratio to {SPEED_BASE}'s on the same board, "
+    "which holds across machines. `python -m boilerbench bench` measures speed on yours."
+)
+
+
+def speed_base(records: Sequence[dict[str, Any]]) -> float | None:
+    """`SPEED_BASE`'s pages/s among `records`, what the `× trafilatura` column divides by."""
+    return next((r["metrics"].get("pages_per_s") for r in records if r["system"] == SPEED_BASE), None)
+
+
+def _versus(record: dict[str, Any]) -> str:
+    """The paired bootstrap test of the result file against the best system of its run: the mean
+    block F1 difference and its p-value ("best" on the best's own row)."""
+    test = record["metrics"].get("vs_best")
+    if not test:
+        return "—"
+    if test["against"] == record["system"]:
+        return "best"
+    p = test["p_value"]
+    return f"{test['diff']:+.3f}, " + ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+
+
+def metric_cells(record: dict[str, Any], base: float | None = None) -> list[str]:
+    """A result's cells under `METRIC_COLUMNS`, as plain text: the one layout of the leaderboard,
+    the dataset card and the report site (`base`: `speed_base` of the board)."""
+    m = record["metrics"]
+    rate = m.get("pages_per_s")
+    ci = m.get("block_f1_ci")
+    title = m.get("title_kept")
+    return [
+        _f(m.get("block_f1")) + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else ""),
+        _versus(record),
+        _f(m.get("block_precision")),
+        _f(m.get("block_recall")),
+        _f(m.get("word_f1")),
+        "—" if title is None else f"{100 * title:.0f}%",
+        _worst_leaks(m),
+        _rate(rate),
+        f"×{rate / base:.2f}" if rate and base else "—",
+        str(record.get("version") or "—"),
+    ]
+
+
 def main_table(records: list[dict[str, Any]]) -> list[str]:
     """The ranking (Markdown lines), best block F1 first: the leaderboard's and the dataset card's."""
-    lines = [
-        "| # | system | block F1 [95% CI] | block P | block R | word F1 | leaks most | pages/s | version |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = ["| # | system | " + " | ".join(METRIC_COLUMNS) + " |", "|---" * (2 + len(METRIC_COLUMNS)) + "|"]
+    base = speed_base(records)
     for k, r in enumerate(ranked(records), start=1):
-        m = r["metrics"]
-        ci = m.get("block_f1_ci")
         name = r["system"]
         if r.get("kind") == "submission":
             url = r.get("submission", {}).get("url")
             name = (f"[{name}]({url})" if url else name) + " (submission)"
         if r.get("kind") == "reference":
             name = f"*{r['system']}* (reference)"
-        lines.append(
-            f"| {k} | {name} | {_f(m.get('block_f1'))}"
-            + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else "")
-            + f" | {_f(m.get('block_precision'))} | {_f(m.get('block_recall'))} | {_f(m.get('word_f1'))}"
-            f" | {_worst_leaks(m)} | {_rate(m.get('pages_per_s'))}"
-            f" | {r.get('version') or '—'} |"
-        )
+        lines.append(f"| {k} | {name} | " + " | ".join(metric_cells(r, base)) + " |")
     return lines
 
 
@@ -158,8 +210,11 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
         "split 40/20/40 into train/validation/test; snippet labels only; trafilatura's own development set,",
         "so it flatters trafilatura).",
         "Block F1 is the primary metric (content class, per page, averaged over pages, 95% bootstrap CI);",
-        "word F1 is WCXB's published metric, on pages with full gold text. *Leaks most* lists the",
-        "boilerplate categories whose blocks the system keeps most often. `pages/s`: one process, this machine.",
+        "*vs best* is a paired bootstrap test against the best system over the same pages (difference, p).",
+        TITLE_NOTE,
+        "Word F1 is WCXB's published metric, on pages with full gold text. *Leaks most* lists the",
+        "boilerplate categories whose blocks the system keeps most often.",
+        SPEED_NOTE,
         "",
         f"Dataset revision(s): {', '.join(revs) or '—'}.",
         "",

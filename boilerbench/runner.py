@@ -20,6 +20,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -227,14 +228,17 @@ def run_systems(
 
 
 def _chunks(todo: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
-    """Each system's pages in a few chunks, one worker process per chunk, the systems with the most
-    pages first: the two cores stay busy to the end instead of one slow extractor finishing alone."""
-    queue: list[tuple[str, list[int]]] = []
+    """Each system's pages in a few chunks, one worker process per chunk, dealt in turns (every
+    system's first chunk, then every second one…): the pages done so far always mix fast and slow
+    extractors as the whole run does, so the progress bar's estimate of the time left holds from
+    the first turn on; and the cores stay busy to the end, the last turn being every system's last
+    quarter rather than one slow extractor alone."""
+    per_system = []
     for name in sorted(todo, key=lambda n: -len(todo[n])):
         idx = todo[name]
         size = max(CHUNK_MIN, -(-len(idx) // CHUNKS))
-        queue.extend((name, idx[k : k + size]) for k in range(0, len(idx), size))
-    return queue
+        per_system.append([(name, idx[k : k + size]) for k in range(0, len(idx), size)])
+    return [chunk for turn in zip_longest(*per_system) for chunk in turn if chunk is not None]
 
 
 def _extract(

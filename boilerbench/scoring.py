@@ -3,7 +3,10 @@
 Per page, over the *labeled* blocks (unlabeled blocks are never scored):
 
 * `block_precision/recall/f1` of the content class, each block counted once; `block_*_w` the same
-  with blocks weighted by their word count.
+  with blocks weighted by their word count. The page's own title block (category `title`) is left
+  out of them: the corpora disagree on it (WCXB and Scrapinghub keep the title in a field apart
+  from the text, and many extractors return it as metadata), so it is scored on its own:
+* `title_kept`: 1 if the system keeps the page's title block, 0 if not (pages with one).
 * `word_precision/recall/f1`: WCXB's published metric, bag of lower-cased `\\w+` words of the
   extracted text against the gold text (multiset overlap); only pages with full gold text.
 
@@ -28,10 +31,12 @@ from .categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from .text import bag_of_words
 from .types import BOILERPLATE, CONTENT
 
-METRIC_VERSION = "1"
+METRIC_VERSION = "2"  # 2: the page title scored apart from block P/R/F1
 BOOTSTRAP_SAMPLES = 1000
 SEED = 20261125
 PRIMARY = ("block_f1", "block_precision", "block_recall", "word_f1", "word_precision", "word_recall")
+SPEED_BASE = "trafilatura"  # machines differ: speed is also given as a ratio to this system's, in the same run
+SCORED_APART = "title"  # the content category left out of the block metrics and leakage, scored as `title_kept`
 
 
 def prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
@@ -124,9 +129,13 @@ def page_result(
 ) -> PageResult:
     """One page's scores; `words_matched` = `word_counts(output, gold)`, None without gold text."""
     scores: dict[str, float] = {}
-    b = block_scores(labels, kept, words)
+    apart = [lab is not None and cat == SCORED_APART for lab, cat in zip(labels, categories)]
+    b = block_scores([None if a else lab for lab, a in zip(labels, apart)], kept, words)
     if b is not None:
         scores.update(b)
+    titles = [bool(k) for k, a in zip(kept, apart) if a]
+    if titles:
+        scores["title_kept"] = sum(titles) / len(titles)
     if words_matched is not None:
         scores.update(word_scores_from_counts(*words_matched))
     cats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -179,21 +188,22 @@ def _mean_scores(results: Iterable[PageResult]) -> dict[str, Any]:
         for k, v in r.scores.items():
             cols[k].append(v)
     out: dict[str, Any] = {"pages": n}
-    for k in (*PRIMARY, "block_f1_w", "block_precision_w", "block_recall_w"):
+    for k in (*PRIMARY, "block_f1_w", "block_precision_w", "block_recall_w", "title_kept"):
         vals = cols.get(k)
         out[k] = round(float(np.mean(vals)), 4) if vals else None
     return out
 
 
 def leakage(results: Iterable[PageResult]) -> dict[str, dict[str, float]]:
-    """Per boilerplate category the share of its blocks kept; per content category the share dropped."""
+    """Per boilerplate category the share of its blocks kept; per content category the share dropped
+    (the title is scored apart: `title_kept`)."""
     tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in results:
         for cat, (kept, total) in r.kept_by_category.items():
             tot[cat][0] += kept
             tot[cat][1] += total
     kept_bp = {c: round(tot[c][0] / tot[c][1], 4) for c in BOILERPLATE_CATEGORIES if tot[c][1]}
-    dropped = {c: round(1 - tot[c][0] / tot[c][1], 4) for c in CONTENT_CATEGORIES if tot[c][1]}
+    dropped = {c: round(1 - tot[c][0] / tot[c][1], 4) for c in CONTENT_CATEGORIES if tot[c][1] and c != SCORED_APART}
     return {"boilerplate_kept": kept_bp, "content_dropped": dropped}
 
 
@@ -238,6 +248,8 @@ def compare(results: dict[str, Sequence[PageResult]], metric: str = "block_f1") 
 __all__ = [
     "BOILERPLATE",
     "CONTENT",
+    "SCORED_APART",
+    "SPEED_BASE",
     "PageResult",
     "aggregate",
     "block_scores",

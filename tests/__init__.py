@@ -1,3 +1,2 @@
-"""The test suite, a regular package: `tests.fake_systems` must resolve here even where another
-distribution has installed a top-level `tests` package into site-packages (py_asciimath, which
-magic-html requires, does), which would win over a namespace package."""
+"""The test suite: a package, so that `tests.fake_systems` is this folder's even where an installed
+distribution ships a top-level `tests` package of its own (magic-html's dependency py_asciimath does)."""

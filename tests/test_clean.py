@@ -3,9 +3,11 @@ stdin, text and JSONL output, and the error cases (empty, binary, missing input)
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from boilerbench import cli
 from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from boilerbench.classifier import PAGE_TYPES, shipped
-from boilerbench.clean import classify
+from boilerbench.clean import FOLDER_SUFFIXES, classify
 from boilerbench.segment import segment_html, segment_text
 from boilerbench.text import decode_bytes, to_utf8
 
@@ -221,16 +223,92 @@ def test_clean_missing_path_does_not_stop_the_others(capsys, tmp_path: Path) -> 
     missing = tmp_path / "no-such-page.html"
     _, alone, _ = _clean(capsys, str(JEFFTK))
     code, out, err = _clean(capsys, str(missing), str(JEFFTK))
-    assert code != 0
-    assert "boilerbench: error:" in err and str(missing) in err
+    assert code == 2  # a usage error, as everywhere in the CLI, but the other input is cleaned
+    assert f"boilerbench: error: {missing}: no such file or folder\n" in err and "Errno" not in err
     assert f"==> {JEFFTK} <==" in out
     assert out.split(f"==> {JEFFTK} <==\n", 1)[1] == alone
     # and with --out: the other file is written
     outdir = tmp_path / "out"
     code, _, err = _clean(capsys, str(JEFFTK), str(missing), "--out", str(outdir))
-    assert code != 0 and str(missing) in err
+    assert code == 2 and str(missing) in err
+    assert err.endswith(f"wrote 1 file(s) under {outdir}\n")
     assert [p.name for p in outdir.iterdir()] == [JEFFTK.stem + ".txt"]
     assert (outdir / (JEFFTK.stem + ".txt")).read_text(encoding="utf-8") == alone
+
+
+def test_clean_missing_path_alone(capsys, tmp_path: Path) -> None:
+    missing = tmp_path / "nonexistent"
+    assert _clean(capsys, str(missing)) == (2, "", f"boilerbench: error: {missing}: no such file or folder\n")
+
+
+def test_clean_stdin_with_out_is_refused(capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`clean --out DIR -`: --out names files after their inputs, stdin has none; refused, not ignored."""
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(JEFFTK.read_bytes())))
+    code, out, err = _clean(capsys, "--out", str(tmp_path / "out"), "-")
+    assert (code, out) == (2, "")
+    assert (
+        err == "boilerbench: error: --out DIR takes input files; stdin is cleaned to stdout: drop --out and redirect (> FILE)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_clean_closed_stdin() -> None:
+    """`clean <&-`: Python starts without a stdin; one line, exit 2, no traceback."""
+    run = subprocess.run(
+        ["bash", "-c", f'exec "{sys.executable}" -m boilerbench clean <&-'], capture_output=True, text=True, cwd=REPO
+    )
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == "boilerbench: error: stdin is closed: give FILE, DIR or GLOB, or pipe a page in\n"
+
+
+def test_clean_gzipped_page(capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A lone `.html.gz` (and a gzipped stdin) is decompressed and cleaned like the page itself;
+    a damaged one is an error naming it (exit 1), not mojibake."""
+    _, alone, _ = _clean(capsys, str(JEFFTK))
+    packed = gzip.compress(JEFFTK.read_bytes())
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(packed)
+    assert _clean(capsys, str(page)) == (0, alone, "")
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(packed)))
+    assert _clean(capsys) == (0, alone, "")
+    page.write_bytes(packed[: len(packed) // 2])
+    code, out, err = _clean(capsys, str(page))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"boilerbench: error: {page}: a damaged gzip file")
+
+
+def test_clean_folder_names_what_it_skips(capsys, tmp_path: Path) -> None:
+    """A folder gives its HTML (.html, .htm, .xhtml, .shtml) and .txt files, gzipped or not; the
+    others are counted on stderr, by suffix; what --out wrote is said on stderr."""
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    pages = {"a.xhtml": JEFFTK, "sub/b.shtml": FIXTURES / "wcxb-0406-erikdemaine.html", "c.htm.gz": JEFFTK, "d.txt": VIETNAM}
+    for rel, source in pages.items():
+        data = source.read_bytes()
+        (site / rel).write_bytes(gzip.compress(data) if rel.endswith(".gz") else data)
+    for rel in ("index.php", "notes.md", "README", "sub/page.php"):
+        (site / rel).write_bytes(JEFFTK.read_bytes())
+    outdir = tmp_path / "out"
+    code, out, err = _clean(capsys, str(site), "--out", str(outdir))
+    assert (code, out) == (0, "")
+    assert (
+        "boilerbench: skipped 4 file(s) in the folders given (2 .php, 1 without a suffix, 1 .md): a folder gives its "
+        ".html/.htm/.xhtml/.shtml/.txt files, gzipped or not; name others, or a glob, to clean them\n"
+    ) in err
+    assert err.endswith(f"wrote 4 file(s) under {outdir}\n")
+    written = sorted(str(p.relative_to(outdir)) for p in outdir.rglob("*") if p.is_file())
+    assert written == ["a.txt", "c.txt", "d.txt", "sub/b.txt"]
+    for rel, source in pages.items():
+        _, alone, _ = _clean(capsys, str(source))
+        assert (outdir / rel.split(".")[0]).with_suffix(".txt").read_text(encoding="utf-8") == alone, rel
+
+
+def test_readme_says_which_files_a_folder_gives() -> None:
+    """The README's `clean` row names `FOLDER_SUFFIXES`, the rule `expand` follows."""
+    row = next(
+        line for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines() if "python -m boilerbench clean" in line
+    )
+    assert all(f"`{suffix}`" in row for suffix in FOLDER_SUFFIXES), row
 
 
 # --- several files ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ starts without the heavy modules its commands load."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import subprocess
 import sys
@@ -54,6 +55,36 @@ def test_show_several_pages_and_unlabeled_blocks(capsys) -> None:
     assert " ? " in out  # snippet-only page: unlabeled blocks
 
 
+def test_show_a_file_prints_the_classifiers_blocks(capsys, tmp_path: Path) -> None:
+    """`show page.html` (not "unknown page id"): every block of the file, C where the shipped
+    classifier keeps it, its category and score; a gzipped copy shows the same; --gold is refused."""
+    from boilerbench.clean import classify
+
+    page = Path(__file__).parent / "fixtures" / "wcxb-0495-jefftk.html"
+    assert cli.main(["show", str(page), "--width", "0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"# {page}  html  ")
+    d = classify(page.read_bytes().decode("utf-8"), "auto", page.name)
+    rows = [LINE_RE.match(line) for line in out[1:]]
+    assert all(rows) and len(rows) == len(d.blocks) > 10
+    for m, b, kept, row in zip(rows, d.blocks, d.kept, d.block_rows()):
+        assert (int(m.group(1)), m.group(2), m.group(4), float(m.group(5)), m.group(6)) == (
+            b.index,
+            "C" if kept else "b",
+            row["category"],
+            round(row["score"], 2),
+            b.tag,
+        )
+        assert m.group(7) == b.text.replace("\n", " ⏎ ")
+    assert {m.group(2) for m in rows} == {"C", "b"}
+    packed = tmp_path / "page.html.gz"
+    packed.write_bytes(gzip.compress(page.read_bytes()))
+    assert cli.main(["show", str(packed), "--width", "0"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == out[1:]
+    assert cli.main(["show", str(page), "--gold"]) == 2
+    assert "give a page id" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args", [["show", "nope-0000"], ["show", "wcxb-0495", "nope-0000", "also-missing"]])
 def test_show_unknown_page_id(capsys, args: list[str]) -> None:
     assert cli.main(args) == 2
@@ -97,12 +128,86 @@ def test_pages_lists_and_filters(capsys) -> None:
         cli.main(["pages", "--type", "blog"])  # not a page type: argparse names the choices
 
 
+def test_pages_refuses_an_unknown_source(capsys) -> None:
+    """Not "0 page(s)" and exit 0: the corpus's own sources are named."""
+    assert cli.main(["pages", "--source", "nosuch"]) == 2
+    cap = capsys.readouterr()
+    sources = sorted({p.source for p in Corpus.open().pages})
+    assert cap.out == "" and len(sources) == 3
+    assert cap.err == f"boilerbench: error: --source must be one of {', '.join(map(repr, sources))}; got 'nosuch'\n"
+
+
+@pytest.mark.parametrize("command", [["evaluate", "--systems", "all-text"], ["pages"], ["show", "wcxb-0406"], ["validate"]])
+def test_data_that_does_not_exist_is_named_so(capsys, tmp_path: Path, command: list[str]) -> None:
+    assert cli.main([*command, "--data", str(tmp_path / "no" / "such")]) == 2
+    assert capsys.readouterr().err == f"boilerbench: error: --data {tmp_path / 'no' / 'such'}: no such folder\n"
+
+
+@pytest.mark.parametrize("command", [["report"], ["build-dataset"], ["clean", str(Path(__file__).parent / "fixtures")]])
+def test_out_that_is_a_file_is_refused_by_name(capsys, tmp_path: Path, command: list[str]) -> None:
+    """Not `[Errno 17] File exists`; the file is left as it was."""
+    out = tmp_path / "taken"
+    out.write_text("mine\n", encoding="utf-8")
+    assert cli.main([*command, "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"boilerbench: error: --out {out}: is a file, not a folder\n"
+    assert out.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_evaluate_refuses_when_no_requested_system_can_run(capsys, monkeypatch, tmp_path: Path, small_test_corpus) -> None:
+    """`evaluate --systems trafilatura` without trafilatura: not an empty table and exit 0, but one
+    line naming each system and why it cannot run (packages hidden as if never installed)."""
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # `import trafilatura` fails as when absent
+    monkeypatch.setitem(sys.modules, "readability", None)
+    data = str(small_test_corpus(tmp_path / "corpus", ["wcxb-0406", "wcxb-0495"]))
+    assert cli.main(["evaluate", "--data", data, "--systems", "trafilatura,readability-lxml", "--workers", "1"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    assert cap.err == (
+        "boilerbench: error: no requested system can run here: "
+        'trafilatura: trafilatura not installed (no module trafilatura); pip install -e ".[trafilatura]" | '
+        'readability-lxml: readability-lxml not installed (no module readability); pip install -e ".[readability-lxml]"\n'
+    )
+    # one that runs is enough: the others are skipped, named on stderr; a corpus of your own is
+    # scored on every page, whatever its splits (not "split None")
+    assert cli.main(["evaluate", "--data", data, "--systems", "trafilatura,all-text", "--workers", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "skipping trafilatura: trafilatura not installed" in err
+    assert [line.split()[0] for line in out.splitlines() if line.startswith(("all-text", "trafilatura"))] == ["all-text"]
+    assert out.splitlines()[-1].startswith("every split, 2 pages, dataset revision ")
+
+
+def test_an_os_error_names_its_path_without_errno(capsys, tmp_path: Path) -> None:
+    """`--out FILE/sub`: the OS's reason and the path, one line, exit 2 (was a NotADirectoryError traceback)."""
+    (tmp_path / "taken").write_text("mine\n", encoding="utf-8")
+    out = tmp_path / "taken" / "sub"
+    assert cli.main(["clean", str(Path(__file__).parent / "fixtures" / "wcxb-0495-jefftk.html"), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"boilerbench: error: {out}: Not a directory\n"
+
+
 def test_show_raw_writes_the_archived_bytes(capsysbinary) -> None:
     corpus = Corpus.open()
     page = next(p for p in corpus.pages if p.page_id == "wcxb-0406")
     assert cli.main(["show", "wcxb-0406", "--raw"]) == 0
     assert capsysbinary.readouterr().out == corpus.read(page)
     assert cli.main(["show", "wcxb-0406", "wcxb-0495", "--raw"]) != 0
+
+
+def test_a_pipe_closed_by_its_reader_is_a_normal_end() -> None:
+    """`pages | head -1`: the reader closes the pipe after one line, long before the listing ends
+    (far more than a pipe holds); no traceback, and 141 as a Unix tool stopped by SIGPIPE exits."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "boilerbench", "pages"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline().decode("utf-8")
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=120) == 141, err
+    assert first.split("\t")[0] == Corpus.open().pages[0].page_id
+    assert err == ""
 
 
 HEAVY = (

@@ -200,7 +200,8 @@ def test_all_text_keeps_everything(first_run, labeled) -> None:
         if not _has_labels(lp):
             assert "block_recall" not in r.scores
         elif _has_content(lp):
-            labeled_blocks = [b for b in lp.blocks if b.label is not None]
+            # the page's title block is scored apart (`title_kept`), not in block P/R/F1
+            labeled_blocks = [b for b in lp.blocks if b.label is not None and b.category != scoring.SCORED_APART]
             share = sum(b.label == CONTENT for b in labeled_blocks) / len(labeled_blocks)
             assert r.scores["block_precision"] == pytest.approx(share)
         else:  # no gold content, something kept: P 0, R 1, F1 0
@@ -241,7 +242,11 @@ def test_real_system_page_scores_match_a_direct_run(first_run, labeled, small: C
     for lp in labeled:
         out = system.fn(html[lp.page.page_id], lp.page.url, lp.page.language)
         kept = project([b.block for b in lp.blocks], out)
-        expected = scoring.block_scores([b.label for b in lp.blocks], kept, [b.block.words for b in lp.blocks]) or {}
+        apart = [b.category == scoring.SCORED_APART and b.label is not None for b in lp.blocks]  # the page title
+        labels = [None if a else b.label for a, b in zip(apart, lp.blocks)]
+        expected = scoring.block_scores(labels, kept, [b.block.words for b in lp.blocks]) or {}
+        if any(apart):
+            expected["title_kept"] = float(next(k for a, k in zip(apart, kept) if a))
         if lp.gold.text is not None:
             expected.update(scoring.word_scores(out, lp.gold.text))
         assert results[lp.page.page_id].scores == pytest.approx(expected), lp.page.page_id
@@ -297,7 +302,11 @@ def test_rescoring_reuses_cached_outputs(
 
 def test_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve("all-text, oracle") == ["all-text", "oracle"]
-    assert resolve(None) == resolve("all") == systems.available()
+    assert resolve("all") == systems.available()
+    # the default run leaves out what NOT_BY_DEFAULT names (news-please wraps newspaper4k), and only that
+    assert "news-please" in systems.NOT_BY_DEFAULT and "newspaper4k" not in systems.NOT_BY_DEFAULT
+    assert resolve(None) == [n for n in systems.available() if n not in systems.NOT_BY_DEFAULT]
+    assert "news-please" in resolve("all") and resolve("news-please") == ["news-please"]
     # a system registered after import (a plug-in, a test) is in `all` as it is in `a,b`
     monkeypatch.setitem(systems.REGISTRY, "late-plugin", "tests.fake_systems:extract_exit_slowly")
     assert "late-plugin" in resolve("all") and resolve("late-plugin") == ["late-plugin"]

@@ -132,6 +132,7 @@ def test_leaderboard_table_sorted_by_block_f1(report, tmp_path: Path) -> None:
 
     order = _table_systems(text)
     assert sorted(order) == sorted(SYSTEMS)  # every system, once
+    header = [c.strip() for c in next(x for x in text.splitlines() if x.startswith("| # | system")).split("|")[1:-1]]
     f1 = [report["systems"][s]["block_f1"] for s in order]
     assert f1 == sorted(f1, reverse=True)
     assert order[0] == "oracle"
@@ -140,8 +141,20 @@ def test_leaderboard_table_sorted_by_block_f1(report, tmp_path: Path) -> None:
         row = report["systems"][name]
         line = dict(_table_rows(text))[name]
         assert f"{row['block_f1']:.3f} [{row['block_f1_ci'][0]:.3f}–{row['block_f1_ci'][1]:.3f}]" in line
-        assert f"| {row['version']} |" in line
-        assert ("| — |" in line) == (row["pages_per_s"] is None)
+        cells = dict(zip(header, (c.strip() for c in line.split("|")[1:-1])))
+        assert cells["version"] == row["version"]
+        assert (cells["pages/s"] == "—") == (row["pages_per_s"] is None)
+        # the page title is a column of its own: the share of pages whose title block was kept
+        title = row["title_kept"]
+        assert cells["title kept"] == ("—" if title is None else f"{100 * title:.0f}%")
+        test = row.get("vs_best")  # the paired test against the run's best system, on the board
+        if test is None:
+            assert cells["vs best: Δ, p"] == "—"
+        elif test["against"] == name:
+            assert cells["vs best: Δ, p"] == "best"
+        else:
+            assert cells["vs best: Δ, p"].startswith(f"{test['diff']:+.3f}, p ")
+    assert {report["systems"][s]["title_kept"] for s in ("oracle", "nothing")} == {1.0, 0.0}
 
 
 def test_leaderboard_per_corpus_table(report, tmp_path: Path) -> None:

@@ -54,13 +54,16 @@ def test_errors_are_marked_as_the_labels_say(shown) -> None:
     assert sum("leak" in c[col["all-text"]] for c in cells) == n_boiler
     assert sum("lost" in c[col["nothing"]] for c in cells) == n_content
     assert not any("leak" in c[col["oracle"]] or "lost" in c[col["oracle"]] for c in cells)
+    header = [th.text_content() for th in doc.cssselect("table.systems th")]
     scores = {
-        tr.cssselect("td")[0].text_content(): [td.text_content() for td in tr.cssselect("td")]
+        tr.cssselect("td")[0].text_content(): dict(zip(header, (td.text_content() for td in tr.cssselect("td"))))
         for tr in doc.cssselect("tr.system")
     }
-    assert scores["oracle"][2] == "1.000"  # block F1 on this page
-    assert scores["all-text"][7] == str(n_boiler)  # leaked boilerplate
-    assert scores["nothing"][8] == str(n_content)  # lost content
+    assert scores["oracle"]["block F1"] == "1.000"  # on this page
+    assert scores["all-text"]["leaked boilerplate"] == str(n_boiler)
+    assert scores["nothing"]["lost content"] == str(n_content)
+    has_title = any(b.category == "title" and b.label is not None for b in lp.blocks)
+    assert (scores["all-text"]["title kept"], scores["nothing"]["title kept"]) == (("yes", "no") if has_title else ("—", "—"))
 
 
 def test_self_contained_and_inert(shown) -> None:

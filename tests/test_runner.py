@@ -264,3 +264,16 @@ def test_extractor_warnings_stay_out_of_the_run_output(tmp_path: Path) -> None:
     assert all(w in err["direct"] for w in warnings), err["direct"]
     assert not any(w in err["run"] for w in warnings), err["run"]
     assert texts["run"] == texts["direct"] and texts["run"].startswith("[")
+
+
+def test_chunks_are_dealt_in_turns_across_systems() -> None:
+    """The progress bar's estimate holds only if the pages done so far mix the systems as the whole
+    run does: every system's first chunk comes before any system's second."""
+    from boilerbench.runner import CHUNK_MIN, _chunks
+
+    todo = {"slow": list(range(4 * CHUNK_MIN)), "fast": list(range(4 * CHUNK_MIN)), "few": [0, 1]}
+    queue = _chunks(todo)
+    assert [name for name, _ in queue[:3]] == ["slow", "fast", "few"]
+    assert [name for name, _ in queue[3:]] == ["slow", "fast"] * 3
+    for name, pages in todo.items():  # every page once, in order
+        assert [i for n, chunk in queue if n == name for i in chunk] == pages

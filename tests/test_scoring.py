@@ -220,7 +220,8 @@ def test_page_result_oracle_and_all_text(labeled_product) -> None:
     assert lk["content_dropped"] and set(lk["content_dropped"].values()) == {0.0}
 
     everything = _page_result(lp, [True] * len(labels))
-    n_content, n_labeled = labels.count(C), sum(lab is not None for lab in labels)
+    scored = [b.label for b in lp.blocks if b.category != scoring.SCORED_APART]  # the title is scored apart
+    n_content, n_labeled = scored.count(C), sum(lab is not None for lab in scored)
     assert everything.scores["block_recall"] == 1.0
     assert everything.scores["block_precision"] == pytest.approx(n_content / n_labeled)
     assert "word_f1" not in everything.scores  # no word counts given → no word scores
@@ -433,3 +434,38 @@ def test_compare_against_best() -> None:
     assert out["good"]["diff"] == 0.0 and out["good"]["p_value"] == 1.0
     assert out["bad"]["diff"] < 0 and out["bad"]["p_value"] < 0.01
     assert scoring.compare({}) == {}
+
+
+# --- the page title, scored apart ----------------------------------------------------------------
+
+
+def test_the_page_title_is_scored_apart(real_page) -> None:
+    """ctpost.com (Scrapinghub): its headline is content (the labels say so), but the block metrics
+    leave it out, so an extractor that returns the title as metadata loses nothing there; whether a
+    system keeps the title is `title_kept`, and leakage does not count it as dropped content."""
+    from boilerbench.labels import label_page
+
+    rp = real_page("scrapinghub-05844573ca")
+    lp = label_page(rp.page, rp.data, rp.gold)
+    title = [i for i, b in enumerate(lp.blocks) if b.category == scoring.SCORED_APART]
+    assert len(title) == 1 and lp.blocks[title[0]].label == C
+    oracle = [b.label == C for b in lp.blocks]
+    no_title = [k and i not in title for i, k in enumerate(oracle)]
+
+    with_it, without_it = _page_result(lp, oracle), _page_result(lp, no_title)
+    assert with_it.scores["block_f1"] == without_it.scores["block_f1"] == 1.0
+    assert with_it.scores["block_f1_w"] == without_it.scores["block_f1_w"] == 1.0
+    assert (with_it.scores["title_kept"], without_it.scores["title_kept"]) == (1.0, 0.0)
+    assert "title" not in scoring.leakage([without_it])["content_dropped"]
+    agg = scoring.aggregate([with_it, without_it])
+    assert agg["title_kept"] == 0.5 and agg["block_f1"] == 1.0
+    # keeping the title and nothing else is no content at all, not a hit
+    only_title = _page_result(lp, [i in title for i in range(len(lp.blocks))])
+    assert only_title.scores["block_f1"] == 0.0 and only_title.scores["title_kept"] == 1.0
+
+
+def test_a_page_without_a_title_block_has_no_title_score() -> None:
+    r = scoring.page_result("p", "wcxb", None, "en", [C, B, U], ["heading", "navigation", "title"], [3, 4, 5], [True] * 3, None)
+    assert "title_kept" not in r.scores  # an unlabeled title block is not scored, apart or not
+    assert r.scores["block_precision"] == 0.5
+    assert scoring.aggregate([r])["title_kept"] is None

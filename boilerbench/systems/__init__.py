@@ -50,6 +50,10 @@ REGISTRY: dict[str, str] = {
     "boilerbench-text": "shipped_classifier:predict_text",
 }
 REFERENCE = ("all-text", "nothing", "oracle")
+# Registered systems the default run leaves out, and why; `--systems all` (or the name) runs them.
+NOT_BY_DEFAULT: dict[str, str] = {
+    "news-please": "it wraps newspaper4k's extraction and scores as newspaper4k does, at half its speed",
+}
 KINDS = ("text", "blocks")
 
 
@@ -134,6 +138,11 @@ class System:
 
 def available() -> list[str]:
     return [*REGISTRY, *REFERENCE]
+
+
+def default_systems() -> list[str]:
+    """What a run that names no system runs: every registered system but `NOT_BY_DEFAULT`."""
+    return [n for n in available() if n not in NOT_BY_DEFAULT]
 
 
 def entry(name: str) -> tuple[str, str]:
