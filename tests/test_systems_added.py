@@ -198,6 +198,17 @@ def _ppid(pid: int) -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
 
 
+def test_readability_js_version_is_readability_and_jsdom_as_locked() -> None:
+    """Cached outputs are keyed by the version: it names both packages the outputs depend on, as
+    installed, which `npm ci` makes the lock's."""
+    import json
+
+    s = _load("readability-js")
+    locked = json.loads((_node.NODE_DIR / "package-lock.json").read_text())["packages"]
+    readability, jsdom = locked["node_modules/@mozilla/readability"]["version"], locked["node_modules/jsdom"]["version"]
+    assert s.version == f"{readability}+jsdom.{jsdom}"
+
+
 def test_node_failure_is_the_pages_error_and_the_next_call_restarts(tmp_path: Path) -> None:
     if shutil.which("node") is None:
         pytest.skip("no node on PATH")

@@ -2,7 +2,7 @@
 implementation readability-lxml ports. Its article HTML is rendered to text as readability-lxml's is.
 
 Not a pip package: it needs `node` and the Node folder installed (`_node.install_command()`), which `missing`
-checks; its version is the installed @mozilla/readability's.
+checks; its version is the installed @mozilla/readability's, with jsdom's (the DOM it reads).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ def missing() -> str | None:
 
 
 def version() -> str:
-    return _node.package_version(PACKAGE)
+    """What its outputs depend on: Readability.js, and the jsdom that parses the page for it (outputs
+    cached under jsdom 28 would otherwise have been read back under 26, which parses differently)."""
+    return f"{_node.package_version(PACKAGE)}+jsdom.{_node.package_version('jsdom')}"
 
 
 def warm_up() -> None:
