@@ -163,6 +163,19 @@ def test_readme_datatrove_snippet_runs_as_a_script(tmp_path: Path, jefftk, autop
     assert (tmp_path / "text-logs" / "completions").is_dir() and not list(work.iterdir())
 
 
+def test_example_pipeline_runs_and_logs_beside_its_output(tmp_path: Path, jefftk, autopresse) -> None:
+    """`examples/datatrove_pipeline.py` as its docstring says to run it: it exits, writes the pages
+    its filter keeps, and its datatrove logs go beside the output (OUT_DIR-logs), not into the
+    folder it is run from."""
+    pytest.importorskip("datatrove")
+    _crawl(tmp_path / "crawl", [jefftk, autopresse])
+    example = repo_root() / "examples" / "datatrove_pipeline.py"
+    work = _run_script([str(example), str(tmp_path / "crawl"), str(tmp_path / "out"), "--workers", "1"], tmp_path / "cwd")
+    docs = _documents(tmp_path / "out")
+    assert docs and all(len(d["text"].split()) >= 50 for d in docs)  # the example's filter
+    assert (tmp_path / "out-logs" / "completions").is_dir() and not list(work.iterdir())
+
+
 def _run_script(argv: list[str], cwd: Path, timeout: float = 300) -> Path:
     """Run a Python script in a fresh process from the empty folder `cwd`, as a user runs it; fails
     the test, killing the script and every worker it started, if it has not exited in `timeout` s."""
@@ -192,3 +205,17 @@ def _documents(folder: Path) -> list[dict]:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             docs += [json.loads(line) for line in f]
     return docs
+
+
+def test_readme_outputs_are_git_ignored() -> None:
+    """What the README's flows write in the checkout (the dataset folder, the two submission files,
+    the report) is ignored by git, so a newcomer's `git status` stays clean."""
+    git = shutil.which("git")
+    if git is None or not (repo_root() / ".git").exists():
+        pytest.skip("not a git checkout")
+    # logs/: where the crawl snippet and the example used to put datatrove's logs (they no longer do)
+    written = ["hf-dataset/", "my-extractor.jsonl", "my-classifier.jsonl", "report/", "logs/"]
+    assert all(name.rstrip("/") in README for name in written[:-1])
+    for name in written:
+        check = subprocess.run([git, "check-ignore", "-q", "--no-index", name], cwd=repo_root())
+        assert check.returncode == 0, f"{name} is not ignored by .gitignore"
