@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import tempfile
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -26,8 +25,6 @@ if TYPE_CHECKING:  # matplotlib is imported by `_pyplot`, when a figure is drawn
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.transforms import Bbox
-
-SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
 
 
 def repo_root() -> Path:

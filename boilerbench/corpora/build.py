@@ -208,11 +208,3 @@ def reindex(root: Path) -> None:
             f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
     changed = sum(a != b for a, b in zip(pages, new))
     print(f"reindexed {len(new)} pages ({changed} changed); excluded from training: {dict(excluded)}")
-
-
-_SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def safe_name(name: str) -> str:
-    """A corpus/source name usable in file names."""
-    return _SAFE_NAME_RE.sub("-", name).strip("-") or "corpus"
