@@ -20,7 +20,7 @@ import pytest
 
 from boilerbench.cli import main
 from boilerbench.corpora.store import Corpus
-from boilerbench.leaderboard import repo_root
+from boilerbench.leaderboard import repo_root, write_leaderboard
 
 datasets = pytest.importorskip("datasets")
 README = (repo_root() / "README.md").read_text(encoding="utf-8")
@@ -113,10 +113,25 @@ def test_readme_snippets_submissions_and_report(workdir) -> None:
         if line.startswith("python -m boilerbench submit") or line.startswith("python -m boilerbench report")
     ]
     assert len(commands) == 3
+    board = Path(os.environ["BOILERBENCH_BASELINES"])
+    write_leaderboard(board)  # the board as a checkout holds it, beside the copy of baselines/
+    before = _files(folder)
     for line in commands:
+        if line.startswith("python -m boilerbench report"):  # what the submissions changed, before the site
+            after = _files(folder)
+            changed = sorted(k for k in after.keys() - {"my-extractor.jsonl", "my-classifier.jsonl"} if before.get(k) != after[k])
+            # the scatter is redrawn, to the same bytes: a submission has no speed to plot
+            assert changed == [
+                "baselines/my-classifier.json",
+                "baselines/my-extractor.json",
+                "figures/leakage.svg",
+                "leaderboard.md",
+            ]
+            assert after["figures/quality-speed.svg"] == before["figures/quality-speed.svg"]
+            named = [*changed, "figures/quality-speed.svg"]
+            assert all(f"`{path.replace('my-classifier', 'my-extractor')}`" in README for path in named)  # the README says so
         argv = shlex.split(line.split("#")[0])[3:]
         assert main([*argv, "--data", str(corpus_dir)]) == 0, line
-    board = Path(os.environ["BOILERBENCH_BASELINES"])
     for name in ("my-extractor", "my-classifier"):
         record = json.loads((board / f"{name}.json").read_text(encoding="utf-8"))
         assert record["kind"] == "submission" and record["metrics"]["pages"] == len(PAGE_IDS)
@@ -125,6 +140,16 @@ def test_readme_snippets_submissions_and_report(workdir) -> None:
     board_md = (board.parent / "leaderboard.md").read_text(encoding="utf-8")
     assert "[my-extractor](https://example.org/my-extractor) (submission)" in board_md
     assert "my-classifier (submission)" in board_md
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` but the built dataset, its cache and the corpus, by relative path."""
+    skip = {"hf-dataset", "hf-cache", "corpus"}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.relative_to(folder).parts[0] not in skip
+    }
 
 
 def _crawl(folder: Path, pages: list) -> list[str]:
