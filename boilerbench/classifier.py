@@ -486,7 +486,11 @@ def _model_hash(folder: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
         if not path.is_file():
             h.update(b"absent")
             continue
-        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        record = path.with_suffix(".json")
+        try:
+            meta = json.loads(record.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise ValueError(f"{record}: not JSON ({e})") from e
         h.update(json.dumps({k: meta.get(k) for k in DECISION_KEYS}, sort_keys=True).encode())
         h.update(fitted_state(path))
     return h.hexdigest()[:8]
@@ -496,20 +500,23 @@ def fitted_state(path: Path) -> bytes:
     """A skops file's content without what each save writes anew: its schema (every object's type
     and state) with object ids dropped and each array file, named after an object id, replaced by
     the hash of its bytes, and without the skops version that wrote it; zip entry times are not read."""
-    with zipfile.ZipFile(path) as z:
+    try:
+        with zipfile.ZipFile(path) as z:
 
-        def canonical(node: Any) -> Any:
-            if isinstance(node, list):
-                return [canonical(v) for v in node]
-            if not isinstance(node, dict):
-                return node
-            return {
-                k: hashlib.sha256(z.read(v)).hexdigest() if k == "file" and isinstance(v, str) else canonical(v)
-                for k, v in node.items()
-                if k not in ("__id__", "_skops_version")
-            }
+            def canonical(node: Any) -> Any:
+                if isinstance(node, list):
+                    return [canonical(v) for v in node]
+                if not isinstance(node, dict):
+                    return node
+                return {
+                    k: hashlib.sha256(z.read(v)).hexdigest() if k == "file" and isinstance(v, str) else canonical(v)
+                    for k, v in node.items()
+                    if k not in ("__id__", "_skops_version")
+                }
 
-        return json.dumps(canonical(json.loads(z.read("schema.json"))), sort_keys=True).encode()
+            return json.dumps(canonical(json.loads(z.read("schema.json"))), sort_keys=True).encode()
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:  # KeyError: a member the schema names is missing
+        raise ValueError(f"{path}: not a readable skops file ({type(e).__name__}: {e}); run `python -m boilerbench train`") from e
 
 
 # --- training ---------------------------------------------------------------------------------

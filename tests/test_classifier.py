@@ -135,6 +135,9 @@ def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
     assert load_model("html", folder=moved).threshold == load_model("html").threshold + 0.01
     assert model_hash(moved) != model_hash(once)
     assert model_hash(tmp_path / "none") != model_hash(once)
+    model_path("text", moved).write_bytes(b"not a zip file")  # a damaged file: an error naming it
+    with pytest.raises(ValueError, match=r"boilerbench-text\.skops: not a readable skops file"):
+        model_hash(moved)
 
 
 def test_load_refuses_a_features_version_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
