@@ -1,8 +1,9 @@
 """The README's code blocks are tests, every one of them: its dataset snippets run as written on a
 small built dataset (the folder they name, `hf-dataset`, is that one), its submit and report
 commands run on what they wrote, on a temporary copy of `baselines/`, and its datatrove snippet
-runs as a saved script on a small WARC, its s3 paths made local. The set-up block (install, run,
-test) is what `.ci/run` runs on every checkout: it is checked against that script, not run here."""
+runs as a saved script on a small WARC, its s3 paths made local. The set-up blocks are checked,
+not run: their install and test commands are the ones `.ci/run` runs on every checkout, and the
+main job, a full `evaluate`, is a command the CLI accepts."""
 
 from __future__ import annotations
 
@@ -48,9 +49,10 @@ def test_every_readme_code_block_is_tested() -> None:
 
 
 def test_readme_setup_is_what_ci_runs() -> None:
-    """The set-up commands (install with the extras, the main job, the tests) are the ones `.ci/run`
-    runs on every checkout, checked here structurally (installing and a full `evaluate` are CI's
-    job, not a test's): the same install, the same pytest, and an `evaluate` the CLI accepts."""
+    """The set-up commands, checked structurally (installing is CI's job, and a full `evaluate` runs
+    every installed system on the whole test split, too long for a test): the install and the test
+    command are the ones `.ci/run` runs on every checkout, and the main job is an `evaluate` the
+    CLI accepts."""
     from boilerbench.cli import build_parser
 
     ci = (repo_root() / ".ci" / "run").read_text(encoding="utf-8")
