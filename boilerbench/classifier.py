@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 import weakref
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -401,13 +403,13 @@ class BlockClassifier:
         folder.mkdir(parents=True, exist_ok=True)
         path = model_path(self.mode, folder)
         sio.dump(self.pipeline, path)
-        meta = {
+        decides = {
             "threshold": self.threshold,
             "type_thresholds": self.type_thresholds,
             "mode": self.mode,
             "features_version": FEATURES_VERSION[self.mode],
-            **self.info,
         }
+        meta = {**decides, **self.info, **decides}  # a loaded model's record holds the values it was loaded with
         path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return path
 
@@ -452,13 +454,69 @@ def shipped(mode: str = "html") -> BlockClassifier:
     return load_model(mode)
 
 
+# What a model's JSON record holds that changes its decisions (`load_model` reads them); the rest
+# (parameters tried, validation scores, the dataset revision) describes how it was chosen.
+DECISION_KEYS = ("mode", "features_version", "threshold", "type_thresholds")
+
+
 def model_hash(folder: Path = MODEL_DIR) -> str:
-    """Short hash of the saved models and their metadata (absent models hash as such)."""
+    """Short hash of what the saved models' decisions depend on: each mode's fitted pipeline (see
+    `fitted_state`) and its `DECISION_KEYS` (absent models hash as such). Saving the same fitted
+    models again gives the same hash, however the files' bytes differ, so a retraining to the same
+    models keeps every cached output."""
+    files = [p for mode in MODEL_MODES for p in (model_path(mode, folder), model_path(mode, folder).with_suffix(".json"))]
+    stamps = tuple((str(p), s.st_size, s.st_mtime_ns) for p in files if (s := _stat(p)) is not None)
+    return _model_hash(folder, stamps)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _model_hash(folder: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
+    """`model_hash`, computed once per state of the files (`stamps`: reading a skops file's schema takes ~0.25 s)."""
     h = hashlib.sha256()
-    for path in sorted(folder.glob("boilerbench-*.*")) if folder.is_dir() else []:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
+    for mode in MODEL_MODES:
+        path = model_path(mode, folder)
+        h.update(mode.encode())
+        if not path.is_file():
+            h.update(b"absent")
+            continue
+        record = path.with_suffix(".json")
+        try:
+            meta = json.loads(record.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise ValueError(f"{record}: not JSON ({e})") from e
+        h.update(json.dumps({k: meta.get(k) for k in DECISION_KEYS}, sort_keys=True).encode())
+        h.update(fitted_state(path))
     return h.hexdigest()[:8]
+
+
+def fitted_state(path: Path) -> bytes:
+    """A skops file's content without what each save writes anew: its schema (every object's type
+    and state) with object ids dropped and each array file, named after an object id, replaced by
+    the hash of its bytes, and without the skops version that wrote it; zip entry times are not read."""
+    try:
+        with zipfile.ZipFile(path) as z:
+
+            def canonical(node: Any) -> Any:
+                if isinstance(node, list):
+                    return [canonical(v) for v in node]
+                if not isinstance(node, dict):
+                    return node
+                return {
+                    k: hashlib.sha256(z.read(v)).hexdigest() if k == "file" and isinstance(v, str) else canonical(v)
+                    for k, v in node.items()
+                    if k not in ("__id__", "_skops_version")
+                }
+
+            return json.dumps(canonical(json.loads(z.read("schema.json"))), sort_keys=True).encode()
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:  # KeyError: a member the schema names is missing
+        raise ValueError(f"{path}: not a readable skops file ({type(e).__name__}: {e}); run `python -m boilerbench train`") from e
 
 
 # --- training ---------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # matplotlib is imported by `_pyplot`, when a figure is drawn
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.transforms import Bbox
-
-SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
 
 
 def repo_root() -> Path:
@@ -285,10 +283,19 @@ def _pyplot() -> ModuleType:
     import matplotlib
 
     matplotlib.use("Agg")
-    matplotlib.rcParams["svg.hashsalt"] = "boilerbench"  # the same figure, the same bytes
     import matplotlib.pyplot as plt
 
     return plt
+
+
+@contextmanager
+def _drawing() -> Iterator[ModuleType]:
+    """pyplot under matplotlib's own defaults, not the user's matplotlibrc nor what another library
+    set, and with a fixed SVG hash salt: the same results draw the same bytes (with `_save`'s
+    metadata) on every run, so `submit` leaves the tracked figures alone unless they change."""
+    plt = _pyplot()
+    with plt.style.context("default"), plt.rc_context({"svg.hashsalt": "boilerbench"}):
+        yield plt
 
 
 def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
@@ -350,7 +357,11 @@ def leakage_grid(records: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]
 def figures(records: Sequence[dict[str, Any]], folder: Path, formats: Sequence[str] = ("svg", "png")) -> dict[str, Path]:
     """The quality–speed scatter (block F1 vs pages/s, log scale, Pareto front drawn) and the
     leakage heatmap (systems × boilerplate categories), in `formats` (SVG first) in `folder`."""
-    plt = _pyplot()
+    with _drawing() as plt:
+        return _draw(plt, records, folder, formats)
+
+
+def _draw(plt: ModuleType, records: Sequence[dict[str, Any]], folder: Path, formats: Sequence[str]) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     timed = [
         (r["system"], r["metrics"]["pages_per_s"], r["metrics"]["block_f1"])

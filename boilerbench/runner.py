@@ -99,12 +99,14 @@ def _error_text(e: BaseException) -> str:
 
 
 def quiet_libraries() -> None:
-    """In this process, drop what extractor libraries log below ERROR (goose3: a date it cannot
-    parse; boilerpy3: nested links) and the Python warnings they raise (dateutil: a time zone it
-    does not know, under news-please). Nothing configures logging, so Python would print each on
-    stderr, between the progress bars: hundreds in an uncached run. A page's failure is recorded
-    in its Output, not in a log line."""
-    logging.disable(logging.WARNING)
+    """In this process, drop what extractor libraries log up to ERROR (goose3: a date it cannot
+    parse, and "Parser lxml failed to parse the content" at ERROR before it tries another parser;
+    boilerpy3: nested links) and the Python warnings they raise (dateutil: a time zone it does not
+    know, under news-please). Nothing configures logging, so Python would print each on stderr,
+    between the progress bars, naming no page: hundreds in an uncached run. A page's failure is
+    the exception its extractor raises, recorded in its Output; a line logged on the way to a text
+    (goose3's next parser worked) is no failure of the page."""
+    logging.disable(logging.ERROR)
     warnings.simplefilter("ignore")
 
 

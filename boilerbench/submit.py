@@ -19,8 +19,9 @@ from typing import Any
 from .corpora.store import Corpus
 from .evaluate import Scored, kept_scored, output_scored, score_report
 from .groundtruth import load_labeled
-from .leaderboard import SAFE_NAME_RE, atomic_write, baselines_dir, result_record, write_leaderboard
+from .leaderboard import atomic_write, baselines_dir, result_record, write_leaderboard
 from .types import LabeledPage
+from .types import check_name as check_safe_name
 
 MAX_BYTES = 256 * 1024 * 1024  # far above a text submission of the whole test split
 SPLIT = "test"
@@ -98,8 +99,10 @@ def _entry(obj: Any, where: str) -> Entry:
 def check_name(name: str, folder: Path, force: bool) -> Path:
     """The result file a submission named `name` writes; refuses names that escape the folder or
     would replace a baseline, and a resubmission without `force`."""
-    if not SAFE_NAME_RE.match(name):
-        raise SubmissionError(f"name {name!r}: use 1–64 letters, digits, '.', '_', '+' or '-', starting with a letter or digit")
+    try:
+        check_safe_name("name", name)
+    except ValueError as e:
+        raise SubmissionError(str(e)) from None
     path = folder / f"{name}.json"
     if path.exists():
         try:

@@ -3,6 +3,7 @@ choice sets every stage checks against."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -36,6 +37,19 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
     return value
+
+
+# A name the user gives that becomes file names (`submit --name`: baselines/NAME.json; `import
+# --name`: the corpus's source, page ids and archives): it can name no other folder, no hidden file.
+SAFE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
+
+
+def check_name(option: str, name: str) -> str:
+    """`name` if it is a safe name (`SAFE_NAME_RE`, the whole of it); else the ValueError `submit`
+    and `import` word the same way."""
+    if not SAFE_NAME_RE.fullmatch(name):
+        raise ValueError(f"{option} {name!r}: use 1–64 letters, digits, '.', '_', '+' or '-', starting with a letter or digit")
+    return name
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@
 
 IN_DIR and OUT_DIR may be local folders or any fsspec URL datatrove reads (s3://…, hf://…). Each
 task reads its share of IN_DIR's `*.warc.gz` files; the classifier runs in datatrove's sandbox
-process (per-document timeout, errors counted in the task's stats), one thread per task.
+process (per-document timeout, errors counted in the task's stats), one thread per task. datatrove's
+logs and its record of completed tasks (a rerun skips those) go to OUT_DIR-logs unless --logs says
+where: beside the output, never into the folder the script is run from.
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ def main() -> None:
     ap.add_argument("--glob", default="*.warc.gz")
     ap.add_argument("--tasks", type=int, default=1)
     ap.add_argument("--workers", type=int, default=-1, help="tasks running at once (local: default all)")
-    ap.add_argument("--logs", default="logs/boilerbench-pipeline")
+    ap.add_argument("--logs", default=None, help="datatrove's logging folder (default: OUT_DIR-logs)")
     ap.add_argument("--slurm", action="store_true")
     ap.add_argument("--partition", default="cpu")
     ap.add_argument("--ray", action="store_true")
     args = ap.parse_args()
+    args.logs = args.logs or f"{args.out_dir.rstrip('/')}-logs"
     steps = pipeline(args.in_dir, args.out_dir, args.glob)
     if args.slurm:
         from datatrove.executor import SlurmPipelineExecutor

@@ -115,6 +115,31 @@ def test_load_a_copy_of_the_shipped_model(tmp_path: Path, jefftk) -> None:
     assert np.array_equal(load_model("html", folder=tmp_path).scores(blocks), shipped("html").scores(blocks))
 
 
+def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
+    """The version the shipped system reports (`model_hash`) and its cached outputs hang on: saving
+    the same fitted models again, even from a loaded copy (skops names arrays after object ids, and
+    zip entries carry a time), gives new bytes and the same version; a different threshold, a new one."""
+    from dataclasses import replace
+
+    from boilerbench.classifier import model_hash, model_path
+
+    once, twice, moved = tmp_path / "once", tmp_path / "twice", tmp_path / "moved"
+    for mode in MODEL_MODES:
+        load_model(mode).save(once)
+        load_model(mode, folder=once).save(twice)
+    assert model_path("html", once).read_bytes() != model_path("html", MODEL_DIR).read_bytes()  # other bytes
+    assert model_hash(once) == model_hash(twice) == model_hash(MODEL_DIR)
+    for mode in MODEL_MODES:
+        clf = load_model(mode, folder=once)
+        (replace(clf, threshold=clf.threshold + 0.01) if mode == "html" else clf).save(moved)
+    assert load_model("html", folder=moved).threshold == load_model("html").threshold + 0.01
+    assert model_hash(moved) != model_hash(once)
+    assert model_hash(tmp_path / "none") != model_hash(once)
+    model_path("text", moved).write_bytes(b"not a zip file")  # a damaged file: an error naming it
+    with pytest.raises(ValueError, match=r"boilerbench-text\.skops: not a readable skops file"):
+        model_hash(moved)
+
+
 def test_load_refuses_a_features_version_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert tuple(FEATURES_VERSION) == MODEL_MODES  # a version per model mode, no other
     for mode in MODEL_MODES:

@@ -38,7 +38,7 @@ def folders(tmp_path: Path, jefftk, erikdemaine, autopresse, xinhuanet, vietnam_
     return html, gold
 
 
-def run_import(html: Path, gold: Path, out: Path, name: str = "my pages") -> int:
+def run_import(html: Path, gold: Path, out: Path, name: str = "my-pages") -> int:
     return cli.main(
         ["import", "--html-dir", str(html), "--gold-dir", str(gold), "--name", name, "--out", str(out), "--license", "CC-BY-4.0"]
     )
@@ -115,3 +115,20 @@ def test_import_missing_folder(tmp_path: Path, capsys) -> None:
     rc = run_import(tmp_path / "nope", tmp_path, tmp_path / "out")
     assert rc == 2
     assert "nope: no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["../evil", "sub/dir", ".hidden", "my pages", "x" * 65, "name\n"])
+def test_import_refuses_the_names_submit_refuses(name, folders, tmp_path: Path, capsys) -> None:
+    """`--name` becomes the corpus's source, its page ids and its archives' file names: a name
+    `submit` would refuse (one check, `types.check_name`) is an error, nothing is written."""
+    from boilerbench.submit import SubmissionError, check_name
+
+    with pytest.raises(SubmissionError) as refused:
+        check_name(name, tmp_path / "baselines", force=False)
+    html, gold = folders
+    out = tmp_path / "out"
+    assert run_import(html, gold, out, name=name) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--name {name!r}: use 1–64 letters" in err
+    assert str(refused.value).split(": ", 1)[1] == err.split(": ", 3)[3].strip()  # the same words
+    assert not out.exists() and not list(tmp_path.glob("**/*.tar.xz"))

@@ -325,6 +325,41 @@ def test_leaderboard_embeds_the_figures(tmp_path) -> None:
     assert (tmp_path / "figures" / "leakage.svg").read_bytes() == first  # drawn deterministically
 
 
+_DRAW = """
+import sys
+from pathlib import Path
+from boilerbench.leaderboard import figures, load_results
+figures(load_results(Path(sys.argv[1])), Path(sys.argv[2]), formats=("svg", "png"))
+"""
+
+
+def test_figures_are_the_same_bytes_from_any_process_and_any_matplotlibrc(tmp_path) -> None:
+    """`submit` and `evaluate --save` redraw the tracked figures: from the same results they must
+    write the same bytes, in another process (ids are content hashes under a fixed salt, no date in
+    the SVG, no software tag in the PNG) and whatever the user's matplotlibrc sets (drawn under
+    matplotlib's own defaults), else each run leaves a diff of thousands of lines."""
+    import subprocess
+    import sys
+
+    user_rc = tmp_path / "user-rc"
+    user_rc.mkdir()
+    (user_rc / "matplotlibrc").write_text(
+        "font.size: 13\naxes.facecolor: eeeeee\nlines.linewidth: 3\nsvg.fonttype: none\nsvg.hashsalt: mine\n", encoding="utf-8"
+    )
+    plain_rc = tmp_path / "plain-rc"
+    plain_rc.mkdir()
+    written = {}
+    for run, config in (("a", plain_rc), ("b", plain_rc), ("c", user_rc)):
+        env = {**os.environ, "MPLCONFIGDIR": str(config), "PYTHONPATH": str(BASELINES.parent)}
+        env.pop("MPLBACKEND", None)
+        out = tmp_path / run
+        done = subprocess.run([sys.executable, "-c", _DRAW, str(BASELINES), str(out)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        written[run] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert sorted(written["a"]) == ["leakage.png", "leakage.svg", "quality-speed.png", "quality-speed.svg"]
+    assert written["a"] == written["b"] == written["c"]
+
+
 def test_scatter_labels_do_not_overlap() -> None:
     """html-text and inscriptis sit almost on one point of the scatter: their labels are moved
     apart, not printed over each other."""

@@ -105,6 +105,10 @@ def test_model_repo_has_a_skops_card_with_the_evaluation(tmp_path, no_network, m
     assert "library_name: sklearn" in card
     assert "boilerbench block_f1" in card and "boilerbench-text block_f1" in card
     assert "TRUSTED_TYPES" in card
+    # no index has the package: the card says how to install it from the repository
+    assert "pip install boilerbench" not in card and "pip install -e ." in card
+    assert "[More Information Needed]" not in card  # skops' template sections are filled or left out
+    assert "## Intended uses & limitations" in card and "## Training Procedure" in card
     listing = publish_mod.publish(folder, "me/boilerbench-classifier", repo_type="model", dry_run=True)
     assert [n for n, _ in listing] == names
     assert no_network == []

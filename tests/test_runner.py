@@ -277,3 +277,48 @@ def test_chunks_are_dealt_in_turns_across_systems() -> None:
     assert [name for name, _ in queue[3:]] == ["slow", "fast"] * 3
     for name, pages in todo.items():  # every page once, in order
         assert [i for n, chunk in queue if n == name for i in chunk] == pages
+
+
+_GOOSE = """
+import json
+import sys
+from boilerbench.corpora.store import Corpus
+from boilerbench.groundtruth import load_labeled
+from boilerbench.runner import decode_page, run_systems
+from boilerbench.systems import load_system
+
+corpus = Corpus.open()
+page = next(p for p in corpus.pages if p.page_id == sys.argv[1])
+html = decode_page(corpus.read(page))
+goose = load_system("goose3")
+if sys.argv[2] == "direct":
+    try:
+        goose.fn(html, None, None)
+        error = None
+    except ValueError as e:
+        error = f"ValueError: {e}"
+else:
+    labeled = load_labeled(corpus, [page], workers=1, progress=False, cache=False)
+    error = run_systems([goose], labeled, lambda: [html], workers=1, progress=False, cache=False)["goose3"][0].error
+print(json.dumps(error))
+"""
+
+
+def test_goose3_parser_errors_are_the_pages_error_not_stderr_lines(tmp_path: Path) -> None:
+    """goose3 logs "Parser lxml failed to parse the content" (at ERROR, naming no page) for each
+    parser that raises on a page, then raises itself when none is left: on this test page (control
+    characters lxml refuses) called directly it prints both parsers' lines; in the run's workers
+    stderr stays clean and the failure is the page's Output error, the same exception."""
+    pytest.importorskip("goose3")
+    env = {**os.environ, "BOILERBENCH_CACHE": str(tmp_path), "PYTHONPATH": str(REPO)}
+    err, error = {}, {}
+    for how in ("direct", "run"):
+        run = subprocess.run(
+            [sys.executable, "-c", _GOOSE, "trafeval-0152", how], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert run.returncode == 0, run.stderr
+        err[how], error[how] = run.stderr, run.stdout
+    assert "Parser lxml failed to parse the content" in err["direct"]
+    assert err["run"] == ""
+    assert '"ValueError: All strings must be XML compatible' in error["run"]
+    assert error["run"][:60] == error["direct"][:60]

@@ -252,3 +252,37 @@ def test_revision_is_stable(corpus: Corpus) -> None:
     assert re.fullmatch(r"[0-9a-f]{12}", r)
     assert corpus.revision() == r
     assert Corpus.open().revision() == r
+
+
+def test_hand_corrected_languages(corpus: Corpus) -> None:
+    """py3langid tags a Bulgarian Google Scholar page (Bulgarian labels, English names) `tg` and a
+    Papiamento page, a language it does not know, `an`: `languages.tsv` corrects both, and the index
+    says what it says."""
+    from boilerbench.corpora.build import detect_language, load_languages
+
+    corrected = load_languages(corpus.root)
+    by_id = {p.page_id: p for p in corpus.pages}
+    assert {"wcxb-2917": "bg", "trafeval-0112": "pap"}.items() <= corrected.items()
+    assert all(by_id[page_id].language == language for page_id, language in corrected.items())
+    assert detect_language(corpus.gold["wcxb-2917"].text or "") == "tg"  # the detector's guess, corrected
+
+
+def test_reindex_writes_the_language_corrections(small_corpus) -> None:
+    from boilerbench.corpora.build import LANGUAGES_FILE, reindex
+
+    root, _, written = small_corpus
+    table = root / LANGUAGES_FILE
+    table.write_text("# a comment\npage_id\tlanguage\tnote\nmine-0002\tpap\twhy\n", encoding="utf-8")
+    reindex(root)
+    got = {p.page_id: p.language for p in Corpus.open(root).pages}
+    assert got == {p.page_id: "pap" if p.page_id == "mine-0002" else p.language for p in written}
+    for text, message in [
+        ("page_id\tlanguage\nmine-0001\tbg\n", f"{LANGUAGES_FILE}:1: header must be page_id language note"),
+        ("page_id\tlanguage\tnote\nmine-0001\tBulgarian\tx\n", f"{LANGUAGES_FILE}:2: language 'Bulgarian' is not an ISO 639"),
+        ("page_id\tlanguage\tnote\nmine-0001\tbg\n", f"{LANGUAGES_FILE}:2: 2 columns, expected 3"),
+        ("page_id\tlanguage\tnote\nmine-0001\tbg\tx\nmine-0001\tro\ty\n", f"{LANGUAGES_FILE}:3: mine-0001 is corrected twice"),
+        ("page_id\tlanguage\tnote\nmine-0009\tbg\tx\n", "unknown page id(s) mine-0009"),
+    ]:
+        table.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match=re.escape(message)):
+            reindex(root)

@@ -240,7 +240,7 @@ def test_import_a_warc_with_gold_and_evaluate_it(crawl, pages, jefftk, erikdemai
     ]
     gold.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     out = tmp_path / "corpus"
-    assert main(["import", "--warc", str(crawl), "--gold-jsonl", str(gold), "--name", "my crawl", "--out", str(out)]) == 0
+    assert main(["import", "--warc", str(crawl), "--gold-jsonl", str(gold), "--name", "my-crawl", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "imported 2 pages" in captured.out
     assert "gold.jsonl:4: JSONDecodeError" in captured.err

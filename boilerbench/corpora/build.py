@@ -87,6 +87,38 @@ def detect_language(text: str) -> str:
     return py3langid.classify(text[:20_000])[0]
 
 
+# Hand corrections of detected languages, beside the index (`page_id`, `language`, `note`; `#` starts
+# a comment line): where py3langid is wrong (a page mixing languages, a language it does not know).
+# `reindex` writes them into `pages.jsonl`, which every reader of a page's language reads.
+LANGUAGES_FILE = "languages.tsv"
+LANGUAGE_FIELDS = ("page_id", "language", "note")
+_LANGUAGE_RE = re.compile(r"[a-z]{2,3}")  # ISO 639-1, or 639-3 for a language 639-1 has no code for
+
+
+def load_languages(root: Path) -> dict[str, str]:
+    """page id → corrected language, from `<root>/languages.tsv` (none: empty). Errors name the line."""
+    path = root / LANGUAGES_FILE
+    if not path.is_file():
+        return {}
+    rows = [
+        (n, line) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.strip() and line[0] != "#"
+    ]
+    if not rows or tuple(rows[0][1].split("\t")) != LANGUAGE_FIELDS:
+        raise ValueError(f"{path.name}:{rows[0][0] if rows else 1}: header must be {' '.join(LANGUAGE_FIELDS)} (tab-separated)")
+    out: dict[str, str] = {}
+    for n, line in rows[1:]:
+        cells = line.split("\t")
+        if len(cells) != len(LANGUAGE_FIELDS):
+            raise ValueError(f"{path.name}:{n}: {len(cells)} columns, expected {len(LANGUAGE_FIELDS)}")
+        page_id, language = cells[0].strip(), cells[1].strip()
+        if not _LANGUAGE_RE.fullmatch(language):
+            raise ValueError(f"{path.name}:{n}: language {language!r} is not an ISO 639 code (two or three lower-case letters)")
+        if page_id in out:
+            raise ValueError(f"{path.name}:{n}: {page_id} is corrected twice")
+        out[page_id] = language
+    return out
+
+
 def _page_text(raw: RawPage) -> str:
     if raw.gold.text:
         return raw.gold.text
@@ -194,25 +226,25 @@ def import_releases(shared: Path, out: Path, sources: Iterable[str] = tuple(READ
 
 def reindex(root: Path) -> None:
     """Recompute URLs, domains and splits of an imported corpus exactly as `import_releases` does,
-    and rewrite its small index (`pages.jsonl`); archives and gold are untouched."""
+    write the hand-corrected languages (`languages.tsv`) over the detected ones, and rewrite its
+    small index (`pages.jsonl`); archives and gold are untouched."""
     corpus = Corpus.open(root)
+    languages = load_languages(root)
+    unknown = sorted(languages.keys() - {p.page_id for p in corpus.pages})
+    if unknown:
+        raise ValueError(f"{root / LANGUAGES_FILE}: unknown page id(s) {', '.join(unknown)}")
     data = dict((p.page_id, d) for p, d in corpus.iter_bytes(corpus.pages))
     pages = corpus.pages
     urls = [page_url(p.url, data[p.page_id]) for p in pages]
     domains = [(p.domain or host(u)).lower() for p, u in zip(pages, urls)]
     source_splits = ["dev" if p.archive.startswith("wcxb-dev") else "test" for p in pages]
     splits, excluded = assign_splits([p.source for p in pages], source_splits, domains, [p.source_id for p in pages])
-    new = [replace(p, url=u, domain=d, split=s) for p, u, d, s in zip(pages, urls, domains, splits)]
+    new = [
+        replace(p, url=u, domain=d, split=s, language=languages.get(p.page_id, p.language))
+        for p, u, d, s in zip(pages, urls, domains, splits)
+    ]
     with (root / "pages.jsonl").open("w", encoding="utf-8") as f:
         for p in new:
             f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
     changed = sum(a != b for a, b in zip(pages, new))
     print(f"reindexed {len(new)} pages ({changed} changed); excluded from training: {dict(excluded)}")
-
-
-_SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def safe_name(name: str) -> str:
-    """A corpus/source name usable in file names."""
-    return _SAFE_NAME_RE.sub("-", name).strip("-") or "corpus"

@@ -13,9 +13,9 @@ from typing import Any
 
 from ..segment import SegmentError, parse_html
 from ..text import BinaryInputError, decode_bytes
-from ..types import Gold, Page
+from ..types import Gold, Page, check_name
 from ..warc import WarcStats, iter_records
-from .build import detect_language, safe_name
+from .build import detect_language
 from .store import write_corpus
 
 
@@ -40,7 +40,7 @@ def _check_paths(out: Path, folders: tuple[Path, ...] = (), files: tuple[Path, .
 
 def import_folder(html_dir: Path, gold_dir: Path, name: str, out: Path, license: str = "unknown") -> ImportReport:
     _check_paths(out, folders=(html_dir, gold_dir))
-    source = safe_name(name)
+    source = check_name("--name", name)  # the file names it becomes cannot leave `out`
     rep = ImportReport()
     pages = {p.stem: p for p in sorted(html_dir.iterdir()) if p.suffix.lower() in (".html", ".htm") and p.is_file()}
     golds = {p.stem: p for p in sorted(gold_dir.iterdir()) if p.suffix.lower() == ".txt" and p.is_file()}
@@ -95,7 +95,7 @@ def import_warc(warc: Path, gold: Path, name: str, out: Path, license: str = "un
     decoded with the record's HTTP charset, so `evaluate` reads what a browser would have shown.
     """
     _check_paths(out, files=(warc, gold))
-    source = safe_name(name)
+    source = check_name("--name", name)  # the file names it becomes cannot leave `out`
     rep = ImportReport()
     wanted: dict[str, dict[str, Any]] = {}
     with gold.open(encoding="utf-8", errors="replace") as f:
