@@ -26,7 +26,6 @@ from typing import Any
 from tqdm import tqdm
 
 from .categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
-from .clean import bounded_map
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
 from .leaderboard import load_results, main_table
@@ -46,8 +45,9 @@ LICENSES = {  # source → (licence, attribution)
     ),
 }
 # Rows per parquet row group, by config: what the build holds in memory per file, and what a
-# reader (the Hub's viewer, `datasets` streaming) reads at once. A `pages` row carries a whole page.
-ROW_GROUP_ROWS = {"pages": 256, "blocks": 100_000, "lines": 100_000}
+# reader (the Hub's viewer, `datasets` streaming) reads at once; a similar amount of data in each
+# config's group (a `pages` row carries a whole page, a `lines` row one line).
+ROW_GROUP_ROWS = {"pages": 100, "blocks": 25_000, "lines": 100_000}
 CHUNK_PAGES = 8  # pages per worker job: a few pages' rows in flight, enough work to keep both cores busy
 
 
@@ -203,20 +203,20 @@ def _chunk_tables(job: tuple[str, list[Page]]) -> dict[tuple[str, str], Any]:
 
 class _GroupWriter:
     """One parquet file written as rows arrive, in row groups of `group` rows (the last may be
-    smaller): it holds less than one group plus the last table added, never the whole file."""
+    smaller): it holds less than a group plus the table being added, never the whole file."""
 
     def __init__(self, path: Path, schema: Any, group: int) -> None:
         self.path, self.schema, self.group = path, schema, group
-        self.rows = 0
+        self.rows = 0  # added so far
+        self.pending_rows = 0  # added, not yet written: less than a group after each `add`
         self._held: list[Any] = []
-        self._held_rows = 0
         self._writer: Any = None
 
     def add(self, table: Any) -> None:
         self._held.append(table)
-        self._held_rows += table.num_rows
+        self.pending_rows += table.num_rows
         self.rows += table.num_rows
-        if self._held_rows >= self.group:
+        if self.pending_rows >= self.group:
             self._write(whole_groups_only=True)
 
     def _write(self, whole_groups_only: bool) -> None:
@@ -228,7 +228,7 @@ class _GroupWriter:
         self._writer.write_table(table.slice(0, n), row_group_size=self.group)
         rest = table.slice(n)
         self._held = [rest] if rest.num_rows else []
-        self._held_rows = rest.num_rows
+        self.pending_rows = rest.num_rows
 
     def close(self) -> None:
         if self._held:
@@ -248,6 +248,10 @@ def _write_parquet(
     """Stream every page's rows into `{config}/{split}-….parquet.partial` files: workers make the
     rows of a few pages at a time, this process appends them to the files in row groups. Returns
     the row counts; the partial files are removed if anything fails."""
+    # Here, not at the top: clean imports the classifier (scikit-learn), which the workers, importing
+    # this module for `_chunk_tables`, would each load for nothing.
+    from .clean import bounded_map
+
     pa, _ = _need_pyarrow()
     schemas = _schemas(pa)
     # corpus.iter_bytes' order (one archive at a time, stable): each worker decompresses an archive

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from boilerbench.corpora.store import Corpus
-from boilerbench.dataset import CONFIGS, LICENSES, _chunk_tables, build_dataset, check_splits
+from boilerbench.dataset import CONFIGS, LICENSES, _chunk_tables, _GroupWriter, _schemas, build_dataset, check_splits
 from boilerbench.groundtruth import load_labeled
 from boilerbench.labels import derive_labels
 from boilerbench.leaderboard import load_results, main_table, repo_root
@@ -227,6 +227,21 @@ def test_the_writer_holds_one_row_group_at_a_time(streamed) -> None:
             assert all(n == SMALL_GROUPS[config] for n in sizes[:-1]) and 0 < sizes[-1] <= SMALL_GROUPS[config]
             most = max(most, meta.num_row_groups)
         assert most > 1, config  # the slice exceeds the group size set: several groups, not one
+
+
+def test_the_group_writer_writes_each_group_as_it_fills(slice_pages, tmp_path) -> None:
+    """Fed one page's blocks at a time, the writer writes every group as soon as it is full: what it
+    holds stays under a group, and the file is every page's rows in order."""
+    corpus, pages = slice_pages
+    pa = pytest.importorskip("pyarrow")
+    tables = [_chunk_tables((str(corpus.root), [p]))["blocks", "train"] for p in pages if p.split == "train"]
+    assert sum(t.num_rows for t in tables) > 2 * SMALL_GROUPS["blocks"]
+    writer = _GroupWriter(tmp_path / "blocks.parquet", _schemas(pa)["blocks"], SMALL_GROUPS["blocks"])
+    for table in tables:
+        writer.add(table)
+        assert writer.pending_rows < SMALL_GROUPS["blocks"]
+    writer.close()
+    assert pq.read_table(tmp_path / "blocks.parquet").equals(pa.concat_tables(tables))
 
 
 def test_a_failed_build_keeps_the_earlier_one(slice_pages, streamed, tmp_path) -> None:
