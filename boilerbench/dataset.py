@@ -16,10 +16,14 @@ generated from `baselines/`, the same numbers as `leaderboard.md`.
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from .categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from .corpora.store import Corpus
@@ -40,6 +44,11 @@ LICENSES = {  # source → (licence, attribution)
         "third-party web pages kept for evaluation",
     ),
 }
+# Rows per parquet row group, by config: what the build holds in memory per file, and what a
+# reader (the Hub's viewer, `datasets` streaming) reads at once; a similar amount of data in each
+# config's group (a `pages` row carries a whole page, a `lines` row one line).
+ROW_GROUP_ROWS = {"pages": 100, "blocks": 25_000, "lines": 100_000}
+CHUNK_PAGES = 8  # pages per worker job: a few pages' rows in flight, enough work to keep both cores busy
 
 
 def _need_pyarrow() -> Any:
@@ -109,13 +118,14 @@ def _schemas(pa: Any) -> dict[str, Any]:
     }
 
 
-def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {c: defaultdict(list) for c in CONFIGS}
-    labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=progress)}
+def _rows(corpus: Corpus, pages: Sequence[Page]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The rows of a few pages by (config, split), in page order (`pages` are one archive's run)."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, workers=1, progress=False)}
     for page, data in corpus.iter_bytes(pages):
         lp = labeled[page.page_id]
         g = lp.gold
-        out["pages"][page.split].append(
+        out["pages", page.split].append(
             {
                 "page_id": page.page_id,
                 "url": page.url,
@@ -136,7 +146,7 @@ def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, di
         )
         for b in lp.blocks:
             blk = b.block
-            out["blocks"][page.split].append(
+            out["blocks", page.split].append(
                 {
                     "page_id": page.page_id,
                     "index": blk.index,
@@ -156,9 +166,9 @@ def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, di
                     "split": page.split,
                 }
             )
-    for rp in rendered(corpus, pages, progress=progress):
+    for rp in rendered(corpus, pages, workers=1, progress=False):
         for line, label, category, owner in zip(rp.lines, rp.labels, rp.categories, rp.owners):
-            out["lines"][rp.page.split].append(
+            out["lines", rp.page.split].append(
                 {
                     "page_id": rp.page.page_id,
                     "renderer": rp.renderer,
@@ -174,10 +184,120 @@ def _rows(corpus: Corpus, pages: Sequence[Page], progress: bool) -> dict[str, di
     return out
 
 
-def build_dataset(corpus: Corpus, out: Path, pages: Sequence[Page] | None = None, progress: bool = True) -> dict[str, Any]:
+@lru_cache(maxsize=1)
+def _worker_corpus(root: str) -> Corpus:
+    # A worker reads bytes, gold and corrections from the folder; the pages come with each job.
+    return Corpus(root=Path(root))
+
+
+def _chunk_tables(job: tuple[str, list[Page]]) -> dict[tuple[str, str], Any]:
+    """A worker's job: a few pages' rows as Arrow tables by (config, split), so the parent only writes."""
+    root, pages = job
+    pa, _ = _need_pyarrow()
+    schemas = _schemas(pa)
+    return {
+        (config, split): pa.Table.from_pylist(rows, schema=schemas[config])
+        for (config, split), rows in _rows(_worker_corpus(root), pages).items()
+    }
+
+
+class _GroupWriter:
+    """One parquet file written as rows arrive, in row groups of `group` rows (the last may be
+    smaller): it holds less than a group plus the table being added, never the whole file."""
+
+    def __init__(self, path: Path, schema: Any, group: int) -> None:
+        self.path, self.schema, self.group = path, schema, group
+        self.rows = 0  # added so far
+        self.pending_rows = 0  # added, not yet written: less than a group after each `add`
+        self._held: list[Any] = []
+        self._writer: Any = None
+
+    def add(self, table: Any) -> None:
+        self._held.append(table)
+        self.pending_rows += table.num_rows
+        self.rows += table.num_rows
+        if self.pending_rows >= self.group:
+            self._write(whole_groups_only=True)
+
+    def _write(self, whole_groups_only: bool) -> None:
+        pa, pq = _need_pyarrow()
+        table = pa.concat_tables(self._held)
+        n = table.num_rows - table.num_rows % self.group if whole_groups_only else table.num_rows
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        self._writer.write_table(table.slice(0, n), row_group_size=self.group)
+        rest = table.slice(n)
+        self._held = [rest] if rest.num_rows else []
+        self.pending_rows = rest.num_rows
+
+    def close(self) -> None:
+        if self._held:
+            self._write(whole_groups_only=False)
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _write_parquet(
+    corpus: Corpus,
+    out: Path,
+    pages: Sequence[Page],
+    row_group_rows: Mapping[str, int],
+    workers: int,
+    progress: bool,
+) -> dict[str, dict[str, int]]:
+    """Stream every page's rows into `{config}/{split}-….parquet.partial` files: workers make the
+    rows of a few pages at a time, this process appends them to the files in row groups. Returns
+    the row counts; the partial files are removed if anything fails."""
+    # Here, not at the top: clean imports the classifier (scikit-learn), which the workers, importing
+    # this module for `_chunk_tables`, would each load for nothing.
+    from .clean import bounded_map
+
+    pa, _ = _need_pyarrow()
+    schemas = _schemas(pa)
+    # corpus.iter_bytes' order (one archive at a time, stable): each worker decompresses an archive
+    # once, and every config's rows keep the page order of the archives, as builds always had.
+    ordered = sorted(pages, key=lambda p: p.archive)
+    jobs = [(str(corpus.root), ordered[i : i + CHUNK_PAGES]) for i in range(0, len(ordered), CHUNK_PAGES)]
+    writers: dict[tuple[str, str], _GroupWriter] = {}
+    bar = tqdm(total=len(ordered), desc="build-dataset", unit="page", disable=not progress)
+    try:
+        for (_, chunk), tables in zip(jobs, bounded_map(_chunk_tables, jobs, workers, window=2 * workers)):
+            for (config, split), table in tables.items():
+                if (config, split) not in writers:
+                    path = out / config / f"{split}-00000-of-00001.parquet.partial"
+                    writers[config, split] = _GroupWriter(path, schemas[config], row_group_rows[config])
+                writers[config, split].add(table)
+            bar.update(len(chunk))
+        for w in writers.values():
+            w.close()
+    except BaseException:
+        for w in writers.values():
+            w.path.unlink(missing_ok=True)
+        raise
+    finally:
+        bar.close()
+    counts: dict[str, dict[str, int]] = {c: {} for c in CONFIGS}
+    for config in CONFIGS:
+        for split in SPLITS:  # the order of SPLITS, as the card and the CLI print them
+            if (config, split) in writers:
+                counts[config][split] = writers[config, split].rows
+    return counts
+
+
+def build_dataset(
+    corpus: Corpus,
+    out: Path,
+    pages: Sequence[Page] | None = None,
+    progress: bool = True,
+    workers: int | None = None,
+    row_group_rows: Mapping[str, int] = ROW_GROUP_ROWS,
+) -> dict[str, Any]:
     """Write the dataset folder `out` (parquet per config and split, and the card); returns the
-    row counts. Refuses a non-empty `out` that is not an earlier build (nothing of yours is lost)."""
-    pa, pq = _need_pyarrow()
+    row counts. Refuses a non-empty `out` that is not an earlier build (nothing of yours is lost);
+    an earlier build's files are replaced only once the new ones are complete. Streamed: memory
+    holds a few pages' rows and one row group per file (`row_group_rows` per config), whatever
+    the corpus' size."""
+    _need_pyarrow()
     pages = [p for p in (corpus.pages if pages is None else pages) if p.split in SPLITS]
     if not pages:
         raise ValueError("no train, validation or test pages to build a dataset from")
@@ -185,22 +305,17 @@ def build_dataset(corpus: Corpus, out: Path, pages: Sequence[Page] | None = None
     foreign = [p.name for p in out.iterdir() if p.name not in (*CONFIGS, "licenses", "README.md", ".gitattributes")]
     if foreign:
         raise FileExistsError(f"{out} holds other files ({', '.join(sorted(foreign)[:5])}); give an empty or new folder")
-    rows = _rows(corpus, pages, progress)
-    schemas = _schemas(pa)
-    counts: dict[str, dict[str, int]] = {}
+    for config in CONFIGS:
+        (out / config).mkdir(exist_ok=True)
+        for stale in (out / config).glob("*.parquet.partial"):  # a killed build's: never renamed into this one
+            stale.unlink()
+    counts = _write_parquet(corpus, out, pages, row_group_rows, workers or min(2, os.cpu_count() or 1), progress)
     for config in CONFIGS:
         folder = out / config
-        folder.mkdir(exist_ok=True)
         for old in folder.glob("*.parquet"):
             old.unlink()
-        counts[config] = {}
-        for split in SPLITS:
-            data = rows[config].get(split, [])
-            if not data:
-                continue
-            table = pa.Table.from_pylist(data, schema=schemas[config])
-            pq.write_table(table, folder / f"{split}-00000-of-00001.parquet", compression="zstd")
-            counts[config][split] = len(data)
+        for new in folder.glob("*.parquet.partial"):
+            new.rename(new.with_suffix(""))
     check_splits(out)
     licenses = out / "licenses"
     licenses.mkdir(exist_ok=True)

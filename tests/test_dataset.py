@@ -1,16 +1,19 @@
 """`build-dataset` on a slice of the bundled corpus, read back with the real `datasets.load_dataset`
 offline: row counts and labels match the annotations, the card's YAML declares the configs and
-splits, no site is in both training and test, and the card carries the leaderboard's table."""
+splits, no site is in both training and test, and the card carries the leaderboard's table. The
+build streams: a build in tiny row groups reads back row for row as the slice's rows made at once."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from boilerbench.corpora.store import Corpus
-from boilerbench.dataset import CONFIGS, LICENSES, build_dataset, check_splits
+from boilerbench.dataset import CONFIGS, LICENSES, _chunk_tables, _GroupWriter, _schemas, build_dataset, check_splits
 from boilerbench.groundtruth import load_labeled
 from boilerbench.labels import derive_labels
 from boilerbench.leaderboard import load_results, main_table, repo_root
@@ -46,6 +49,18 @@ def built(slice_pages, tmp_path_factory: pytest.TempPathFactory):
         result = build_dataset(corpus, out, pages=pages, progress=False)
     labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=False)}
     return out, result, labeled
+
+
+SMALL_GROUPS = {"pages": 2, "blocks": 100, "lines": 300}  # rows per row group: several per file on the slice
+
+
+@pytest.fixture(scope="module")
+def streamed(slice_pages, tmp_path_factory: pytest.TempPathFactory):
+    """The slice built on two workers in row groups of `SMALL_GROUPS` rows."""
+    corpus, pages = slice_pages
+    out = tmp_path_factory.mktemp("hf-small-groups") / "boilerbench"
+    result = build_dataset(corpus, out, pages=pages, progress=False, workers=2, row_group_rows=SMALL_GROUPS)
+    return out, result
 
 
 @pytest.fixture()
@@ -181,3 +196,62 @@ def test_the_full_build_splits(slice_pages) -> None:
     corpus, _ = slice_pages
     sites = {s: Counter(p.domain for p in corpus.select(split=s)) for s in ("train", "validation", "test")}
     assert not (set(sites["train"]) | set(sites["validation"])) & set(sites["test"])
+
+
+def test_streamed_rows_equal_what_load_dataset_reads(slice_pages, streamed, offline) -> None:
+    """Built a few pages at a time on two workers and written in small row groups, the folder reads
+    back (with `datasets`) exactly as the slice's rows made in one piece, in the same order."""
+    corpus, pages = slice_pages
+    out, result = streamed
+    kept = sorted((p for p in pages if p.split != "excluded"), key=lambda p: p.archive)  # corpus.iter_bytes' order
+    whole = _chunk_tables((str(corpus.root), kept))
+    for config in CONFIGS:
+        for split in ("train", "validation", "test"):
+            ds = datasets.load_dataset(str(out), config, split=split, cache_dir=str(offline))
+            want = whole[config, split].to_pylist()
+            assert ds.to_list() == want, (config, split)
+            assert result["rows"][config][split] == len(want)
+
+
+def test_the_writer_holds_one_row_group_at_a_time(streamed) -> None:
+    """Each file is written in row groups of the size asked for (the last one smaller), so the
+    build never holds more than a group of a file's rows, whatever the corpus' size."""
+    out, result = streamed
+    for config in CONFIGS:
+        most = 0
+        for split, rows in result["rows"][config].items():
+            meta = pq.ParquetFile(out / config / f"{split}-00000-of-00001.parquet").metadata
+            sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+            assert sum(sizes) == meta.num_rows == rows
+            assert meta.num_row_groups == math.ceil(rows / SMALL_GROUPS[config]), (config, split, sizes)
+            assert all(n == SMALL_GROUPS[config] for n in sizes[:-1]) and 0 < sizes[-1] <= SMALL_GROUPS[config]
+            most = max(most, meta.num_row_groups)
+        assert most > 1, config  # the slice exceeds the group size set: several groups, not one
+
+
+def test_the_group_writer_writes_each_group_as_it_fills(slice_pages, tmp_path) -> None:
+    """Fed one page's blocks at a time, the writer writes every group as soon as it is full: what it
+    holds stays under a group, and the file is every page's rows in order."""
+    corpus, pages = slice_pages
+    pa = pytest.importorskip("pyarrow")
+    tables = [_chunk_tables((str(corpus.root), [p]))["blocks", "train"] for p in pages if p.split == "train"]
+    assert sum(t.num_rows for t in tables) > 2 * SMALL_GROUPS["blocks"]
+    writer = _GroupWriter(tmp_path / "blocks.parquet", _schemas(pa)["blocks"], SMALL_GROUPS["blocks"])
+    for table in tables:
+        writer.add(table)
+        assert writer.pending_rows < SMALL_GROUPS["blocks"]
+    writer.close()
+    assert pq.read_table(tmp_path / "blocks.parquet").equals(pa.concat_tables(tables))
+
+
+def test_a_failed_build_keeps_the_earlier_one(slice_pages, streamed, tmp_path) -> None:
+    """A page that fails midway (its bytes do not match its sha256) stops the build with the page
+    named, and the folder keeps the earlier build's files, with no partial file left."""
+    corpus, pages = slice_pages
+    out, _ = streamed
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = [*pages[:-2], replace(pages[-2], sha256="0" * 64), pages[-1]]
+    with pytest.raises(ValueError, match=rf"{pages[-2].page_id}: bytes do not match"):
+        build_dataset(corpus, out, pages=broken, progress=False, workers=2, row_group_rows=SMALL_GROUPS)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
