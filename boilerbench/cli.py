@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .text import BinaryInputError
 from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Block, Page, check_choice
@@ -273,6 +273,53 @@ def _cmd_pages(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_errors(args: argparse.Namespace) -> int:
+    """Each page a system failed on and its error, one a line: system, page id, error (tab-separated;
+    an error's line breaks become spaces)."""
+    from .leaderboard import load_results
+
+    if args.files:
+        found = [pair for f in args.files for pair in _systems_of(f, _read_json(f))]
+    else:
+        found = [(r["system"], r["metrics"]) for r in load_results()]
+    wanted = [n.strip() for n in (args.systems or "").split(",") if n.strip()]
+    for name in wanted:
+        check_choice("system", name, sorted({n for n, _ in found}))
+    rows = []
+    for name, metrics in found:
+        if wanted and name not in wanted:
+            continue
+        errors, count = metrics.get("page_errors"), metrics.get("errors")
+        if errors is None and count:
+            raise ValueError(
+                f"{name}: its results count {count} failing page(s) but name none (written before they did: re-save them)"
+            )
+        rows += [(name, page_id, " ".join(error.split())) for page_id, error in (errors or {}).items()]
+    for row in rows:
+        print("\t".join(row))
+    print(f"{len(rows)} failing page(s)", file=sys.stderr)
+    return 0
+
+
+def _read_json(path: str) -> object:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not JSON ({e})") from None
+
+
+def _systems_of(where: str, obj: object) -> list[tuple[str, dict[str, Any]]]:
+    """(name, metrics) of each system in a result file (`baselines/<system>.json`) or an `evaluate
+    --json` report (one run, or one per corpus under "runs")."""
+    if isinstance(obj, dict) and isinstance(obj.get("metrics"), dict) and "system" in obj:
+        return [(obj["system"], obj["metrics"])]
+    if isinstance(obj, dict) and isinstance(obj.get("systems"), dict):
+        return list(obj["systems"].items())
+    if isinstance(obj, dict) and isinstance(obj.get("runs"), list):
+        return [pair for run in obj["runs"] for pair in _systems_of(where, run)]
+    raise ValueError(f"{where}: neither a result file nor an `evaluate --json` report")
+
+
 _LABEL_MARK = {"content": "C", "boilerplate": "b", None: "?"}
 
 
@@ -488,6 +535,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="only this source, e.g. wcxb (an unknown one is refused, naming the corpus's sources)")
     p.add_argument("--type", choices=PAGE_TYPES, help="only this page type")
     p.set_defaults(func=_cmd_pages)
+
+    p = sub.add_parser("errors", help="list each page a system failed on and its error: system, page id, error")
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE.json",
+        help="result files or `evaluate --json` reports (default: every file in baselines/)",
+    )
+    p.add_argument("--systems", help="only these systems (comma-separated)")
+    p.set_defaults(func=_cmd_errors)
 
     p = sub.add_parser("import", help="import your own pages (X.html + X.txt gold, or a WARC + JSONL gold) as a corpus")
     p.add_argument("--html-dir")

@@ -188,7 +188,7 @@ def score_report(
         agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
         agg["version"] = versions.get(name)
         agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
-        agg["error_pages"] = [r.page_id for r in results_ if r.error][:20]
+        agg["page_errors"] = {r.page_id: r.error for r in results_ if r.error}  # every failing page, for `errors` to list
         # per page, what `report` ranks pages by without re-running anything
         agg["page_block_f1"] = {r.page_id: round(r.scores["block_f1"], 4) for r in results_ if "block_f1" in r.scores}
         if kind == "submission":  # no registered system to re-run: its decisions, for `report` to render

@@ -19,10 +19,12 @@ from boilerbench.align import project
 from boilerbench.corpora.store import Corpus
 from boilerbench.evaluate import evaluate, format_table, reference_scored, resolve, score_system
 from boilerbench.groundtruth import load_labeled
+from boilerbench.leaderboard import save_results
 from boilerbench.runner import Output, decode_page
 from boilerbench.systems import load_system
 from boilerbench.text import bag_of_words
 from boilerbench.types import CONTENT
+from tests import fake_systems
 
 # 13 test pages: 7 WCXB (full gold; wcxb-4542 has an empty gold = a page without content,
 # wcxb-4145 has no visible block at all) and 6 trafilatura-eval (snippet labels, no gold text;
@@ -123,7 +125,7 @@ def test_report_keys(first_run, small: Corpus) -> None:
     for name, row in report["systems"].items():
         assert set(row) >= REPORT_KEYS, (name, REPORT_KEYS - set(row))
         assert row["pages"] == len(PAGE_IDS)
-        assert row["errors"] == 0 and row["error_pages"] == []
+        assert row["errors"] == 0 and row["page_errors"] == {}
         assert set(row["by_corpus"]) == {"wcxb", "trafilatura-eval"}
         assert set(row["by_corpus"]["wcxb"]) >= {"pages", "block_f1", "word_f1"}
         assert row["by_corpus"]["wcxb"]["pages"] == 7
@@ -404,3 +406,66 @@ def test_missing_system_is_skipped_not_fatal(
     assert set(report["systems"]) == {"all-text"}
     assert "not installed" in report["skipped"]["ghost"]
     assert "skipping ghost" in capsys.readouterr().err
+
+
+# --- the pages a system failed on ---------------------------------------------------------------
+
+
+def test_errors_lists_each_failing_page_and_its_error(
+    corpus_dir: Path, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """A system fails on one real page: the report records that page's error, and `errors` lists it
+    from the `evaluate --json` report and from the result files `--save` writes."""
+    # a name of its own: outputs are cached by system name, not by which page the fake is told to fail on
+    monkeypatch.setitem(systems.REGISTRY, "fake-raise-errors", "tests.fake_systems:extract_raise")
+    marked = next(p for p in small.pages if p.page_id == "trafeval-0094")
+    monkeypatch.setenv(fake_systems.MARKER_ENV, marked.url)
+    out = tmp_path / "report.json"
+    assert cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "fake-raise-errors,all-text", "--json", str(out)]) == 0
+    capsys.readouterr()
+    report = json.loads(out.read_text(encoding="utf-8"))
+    error = f"RuntimeError: {fake_systems.failure_message(marked.url)}"
+    assert report["systems"]["fake-raise-errors"]["errors"] == 1
+    assert report["systems"]["fake-raise-errors"]["page_errors"] == {marked.page_id: error}
+    assert report["systems"]["all-text"]["page_errors"] == {}
+    line = f"fake-raise-errors\t{marked.page_id}\t{error}\n"
+
+    assert cli.main(["errors", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == line and printed.err == "1 failing page(s)\n"
+
+    baselines = tmp_path / "baselines"  # result files of a test-split run, as `evaluate --save` writes them
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(baselines))
+    save_results(evaluate(small, split="test", systems=["fake-raise-errors", "all-text"], progress=False), baselines)
+    assert cli.main(["errors"]) == 0
+    assert capsys.readouterr().out == line
+    assert cli.main(["errors", "--systems", "all-text"]) == 0
+    assert capsys.readouterr().out == ""
+    assert cli.main(["errors", "--systems", "fake-raise-errors,bogus"]) == 2
+    assert "got 'bogus'" in capsys.readouterr().err
+
+
+def test_errors_puts_each_error_on_one_line_and_refuses_what_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    report = tmp_path / "report.json"
+    report.write_text(
+        json.dumps({"systems": {"x": {"errors": 1, "page_errors": {"p1": "LookupError: \n***\n  Resource\tgone\n"}}}})
+    )
+    assert cli.main(["errors", str(report)]) == 0
+    assert capsys.readouterr().out == "x\tp1\tLookupError: *** Resource gone\n"
+
+    old = tmp_path / "old.json"  # a result file written before they named their failing pages
+    old.write_text(json.dumps({"system": "x", "metrics": {"errors": 2, "error_pages": ["p1", "p2"]}}))
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"pages": 3}))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    for path, message in [
+        (old, "x: its results count 2 failing page(s) but name none"),
+        (other, "neither a result file"),
+        (broken, "not JSON"),
+    ]:
+        assert cli.main(["errors", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.splitlines()) == 1

@@ -11,14 +11,17 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 import boilerbench
-from boilerbench import systems
+from boilerbench import scoring, systems
 from boilerbench.align import project
 from boilerbench.corpora.store import Corpus
 from boilerbench.groundtruth import load_labeled
 from boilerbench.runner import decode_page
 from boilerbench.systems import ModelSystemModule, Requirement, SystemModule
+from boilerbench.systems._html import xml_chars
+from boilerbench.systems.newspaper4k import nltk_data_named
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -215,3 +218,80 @@ def test_loading_a_system_says_nothing(name: str) -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert run.stderr == ""
+
+
+# --- pages the extractors failed on -------------------------------------------------------------
+
+# Bundled pages on which a fresh install's extractors raised: trafeval-0152 (test) has a stray U+001D
+# in its text, which lxml refuses when goose3 and newspaper move text between elements; for the
+# language a page declares, newspaper imports a tokenizer: tinysegmenter for the Japanese
+# scrapinghub-85439e26c4 (test), nltk for the Arabic trafeval-0059 (validation).
+FAILED_ON = [
+    ("goose3", "trafeval-0152"),
+    ("newspaper4k", "trafeval-0152"),
+    ("news-please", "trafeval-0152"),
+    ("newspaper4k", "scrapinghub-85439e26c4"),
+    ("news-please", "scrapinghub-85439e26c4"),
+    ("newspaper4k", "trafeval-0059"),
+    ("news-please", "trafeval-0059"),
+]
+KOREAN_PAGE = "scrapinghub-0ec95c7261"  # newspaper tokenizes Korean with nltk's word_tokenize: punkt_tab data
+
+
+@pytest.mark.parametrize(("name", "page_id"), FAILED_ON)
+def test_extractor_runs_on_a_page_it_failed_on(name: str, page_id: str, corpus: Corpus, pages_by_id) -> None:
+    page, gold = pages_by_id[page_id], corpus.gold[page_id]
+    html = decode_page(corpus.read(page))
+    if page_id == "trafeval-0152":
+        assert "\x1d" in html
+    out = systems.load_system(name).fn(html, page.url, page.language)
+    if gold.text is not None:  # most of the gold's words recovered
+        matched, _, gold_words = scoring.word_counts(out, gold.text)
+        assert matched >= 0.8 * gold_words > 0, (matched, gold_words)
+    else:  # snippet gold: a snippet of the article's text is kept
+        assert any(s in out for s in gold.with_snippets), out[:300]
+
+
+def _have_nltk_data(name: str) -> bool:
+    import nltk
+
+    try:
+        nltk.data.find(name)
+    except LookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", ["newspaper4k", "news-please"])
+def test_a_korean_page_needs_nltk_data_and_says_so_in_one_line(name: str, corpus: Corpus, pages_by_id) -> None:
+    """nltk's punkt_tab data is downloaded at run time (nltk.download), installed by no package:
+    where it is absent, the page's error names it in one line; where it is present, the page runs."""
+    page = pages_by_id[KOREAN_PAGE]
+    assert page.language == "ko"
+    extract = systems.load_system(name).fn
+    html = decode_page(corpus.read(page))
+    if _have_nltk_data("tokenizers/punkt_tab"):
+        assert extract(html, page.url, page.language).strip()
+        return
+    with pytest.raises(LookupError) as info:
+        extract(html, page.url, page.language)
+    assert str(info.value).startswith("nltk data 'punkt_tab' is not installed (")
+    assert "\n" not in str(info.value) and "nltk.download('punkt_tab')" in str(info.value)
+
+
+@pytest.mark.parametrize("error", [KeyError("punkt_tab"), IndexError("list index out of range"), LookupError("no codec")])
+def test_only_nltk_data_errors_are_reworded(error: LookupError) -> None:
+    with pytest.raises(type(error)) as info, nltk_data_named():
+        raise error
+    assert info.value is error
+
+
+@pytest.mark.parametrize("code", [*range(0x20), 0x7F, 0x85, 0xA0, 0xFFFD, 0xFFFE, 0xFFFF])
+def test_xml_chars_drops_what_lxml_refuses_and_only_that(code: int) -> None:
+    c = chr(code)
+    try:
+        etree.Element("p").text = f"a{c}b"
+        refused = False
+    except ValueError:
+        refused = True
+    assert xml_chars(f"<p>a{c}b</p>") == ("<p>ab</p>" if refused else f"<p>a{c}b</p>")

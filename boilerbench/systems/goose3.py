@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import Requirement
+from ._html import xml_chars
 
 KIND = "text"
 REQUIRES = (Requirement("goose3"),)
@@ -19,4 +20,4 @@ def _goose() -> Any:
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
-    return _goose().extract(raw_html=html).cleaned_text or ""
+    return _goose().extract(raw_html=xml_chars(html)).cleaned_text or ""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from . import Requirement
+from ._html import xml_chars
+from .newspaper4k import nltk_data_named
 
 KIND = "text"
 REQUIRES = (Requirement("newsplease", pip="news-please"),)
@@ -11,5 +13,6 @@ REQUIRES = (Requirement("newsplease", pip="news-please"),)
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
     from newsplease import NewsPlease
 
-    article = NewsPlease.from_html(html, url=url or None, fetch_images=False)
+    with nltk_data_named():  # it runs newspaper, with newspaper's language tokenizers
+        article = NewsPlease.from_html(xml_chars(html), url=url or None, fetch_images=False)
     return (article.maintext or "") if article is not None else ""
