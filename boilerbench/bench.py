@@ -7,6 +7,8 @@ over WCXB test, longest pages included. Timed in this process, one page after an
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -410,3 +412,60 @@ def format_scale(r: dict[str, Any]) -> str:
             f"  the extractor steps alone (datatrove's own timings): ×{r['step_vs_trafilatura']:.2f} ({pairs('pair_step_ratios')})"
         )
     return "\n".join(lines)
+
+
+# --- memory of a whole command (its workers included) ----------------------------------------------
+
+
+def _descendants(root: int) -> list[int]:
+    """The process and every process under it, from /proc's children lists."""
+    out, i = [root], 0
+    while i < len(out):
+        for task in Path(f"/proc/{out[i]}/task").glob("*/children"):
+            try:
+                out += [int(pid) for pid in task.read_text().split()]
+            except OSError:  # gone meanwhile
+                pass
+        i += 1
+    return out
+
+
+def tree_pss_mb(root: int) -> float:
+    """Memory a process tree takes from the machine: PSS summed over the tree, in MB (shared pages
+    counted once, where summed RSS would count a forked worker's shared pages in every process, and
+    `/usr/bin/time`'s maximum RSS sees one process only)."""
+    kb = 0
+    for pid in _descendants(root):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        kb += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return kb / 1024
+
+
+def peak_memory(command: str, every: float = 0.25) -> dict[str, Any]:
+    """Run `python -m boilerbench COMMAND` and sample its process tree's PSS every `every` s: the
+    peak memory of a long command whose workers do the work (build-dataset, evaluate)."""
+    if not Path("/proc/self/smaps_rollup").is_file():
+        raise ValueError("--peak-memory reads Linux's /proc/PID/smaps_rollup, which this system lacks")
+    argv = shlex.split(command)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "boilerbench", *argv])
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, tree_pss_mb(proc.pid))
+        time.sleep(every)
+    return {
+        "command": command,
+        "returncode": proc.returncode,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "peak_pss_mb": round(peak),
+    }
+
+
+def format_peak(r: dict[str, Any]) -> str:
+    return (
+        f"peak memory of `boilerbench {r['command']}`: {r['peak_pss_mb']:,} MB"
+        f" (PSS summed over its process tree, sampled every 0.25 s); {r['seconds']} s, exit code {r['returncode']}"
+    )

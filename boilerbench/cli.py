@@ -110,8 +110,14 @@ def _cannot_run(names: list[str]) -> dict[str, str]:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_core, bench_scale, bench_systems, format_core, format_scale, format_systems
+    from .bench import bench_core, bench_scale, bench_systems, format_core, format_peak, format_scale, format_systems, peak_memory
 
+    if args.peak_memory:
+        peak = peak_memory(args.peak_memory)
+        print(format_peak(peak))
+        if args.json:
+            _write_json(args.json, peak)
+        return 0 if peak["returncode"] == 0 else 1
     corpus = _open_corpus(args.data)
     result = {"core": bench_core(corpus)}
     print(format_core(result["core"]))
@@ -514,6 +520,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=20_000,
         help="records in the scale WARC (default 20,000; a quarter for the memory check)",
+    )
+    p.add_argument(
+        "--peak-memory",
+        metavar="COMMAND",
+        help="instead: run `boilerbench COMMAND` and print the peak memory of its process tree, workers included",
     )
     p.set_defaults(func=_cmd_bench)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,53 @@ def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
     text = format_scale(r)
     assert "records/s" in text and "core-hours for 3·10⁹ pages" in text and "trafilatura step" in text and "once started" in text
     assert not list(tmp_path.iterdir())  # the temporary WARCs are removed
+
+
+_FORKS = """
+import os, time
+block = bytearray(300 * 2**20)  # touched: 300 MB in the parent
+for i in range(0, len(block), 4096):
+    block[i] = 1
+if os.fork() == 0:  # a worker with 200 MB of its own
+    own = bytearray(200 * 2**20)
+    for i in range(0, len(own), 4096):
+        own[i] = 1
+    time.sleep(30)
+    os._exit(0)
+time.sleep(30)
+"""
+
+
+def test_tree_memory_counts_the_workers_once() -> None:
+    """A parent of 300 MB forks a worker that adds 200 MB of its own: the tree takes about 500 MB
+    (the parent's pages shared by the worker counted once, the worker's own counted), where the
+    largest single process, what `/usr/bin/time` reports, is 300 MB."""
+    from boilerbench.bench import _descendants, tree_pss_mb
+
+    proc = subprocess.Popen([sys.executable, "-c", _FORKS])
+    try:
+        deadline = time.monotonic() + 20
+        mb = 0.0
+        while time.monotonic() < deadline and mb < 480:
+            time.sleep(0.2)
+            mb = tree_pss_mb(proc.pid)
+        assert len(_descendants(proc.pid)) == 2
+        assert 480 <= mb <= 620, mb
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_peak_memory_of_a_command(capfd: pytest.CaptureFixture[str], tmp_path) -> None:
+    from boilerbench.cli import main
+
+    out = tmp_path / "peak.json"
+    assert main(["bench", "--peak-memory", "pages --source scrapinghub", "--json", str(out)]) == 0
+    printed = capfd.readouterr().out
+    assert "scrapinghub-" in printed  # the command's own output, from its process
+    assert "peak memory of `boilerbench pages --source scrapinghub`:" in printed
+    import json
+
+    peak = json.loads(out.read_text())
+    assert peak["returncode"] == 0 and 0 < peak["peak_pss_mb"] < 2000
+    assert main(["bench", "--peak-memory", "pages --source nosuch"]) == 1  # the command's failure is the exit code
