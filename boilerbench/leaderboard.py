@@ -124,6 +124,7 @@ METRIC_COLUMNS = (
     "leaks most",
     "pages/s",
     "× trafilatura",
+    "errors",
     "version",
 )
 TITLE_NOTE = (
@@ -172,6 +173,7 @@ def metric_cells(record: dict[str, Any], base: float | None = None) -> list[str]
         _worst_leaks(m),
         _rate(rate),
         f"×{rate / base:.2f}" if rate and base else "—",
+        str(m.get("errors", "—")),
         str(record.get("version") or "—"),
     ]
 
@@ -211,7 +213,8 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
         "*vs best* is a paired bootstrap test against the best system over the same pages (difference, p).",
         TITLE_NOTE,
         "Word F1 is WCXB's published metric, on pages with full gold text. *Leaks most* lists the",
-        "boilerplate categories whose blocks the system keeps most often.",
+        "boilerplate categories whose blocks the system keeps most often. *errors*: pages the system failed on",
+        "(scored as an empty output); `python -m boilerbench errors` lists each with its error.",
         SPEED_NOTE,
         "",
         f"Dataset revision(s): {', '.join(revs) or '—'}.",

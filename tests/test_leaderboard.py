@@ -143,6 +143,7 @@ def test_leaderboard_table_sorted_by_block_f1(report, tmp_path: Path) -> None:
         assert f"{row['block_f1']:.3f} [{row['block_f1_ci'][0]:.3f}–{row['block_f1_ci'][1]:.3f}]" in line
         cells = dict(zip(header, (c.strip() for c in line.split("|")[1:-1])))
         assert cells["version"] == row["version"]
+        assert cells["errors"] == str(row["errors"])
         assert (cells["pages/s"] == "—") == (row["pages_per_s"] is None)
         # the page title is a column of its own: the share of pages whose title block was kept
         title = row["title_kept"]
