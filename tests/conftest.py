@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from boilerbench.corpora.store import Corpus, write_corpus
-from boilerbench.types import Gold, Page
+from boilerbench.groundtruth import load_labeled
+from boilerbench.runner import decode_page
+from boilerbench.types import Gold, LabeledPage, Page
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -98,6 +100,16 @@ def real_page(corpus: Corpus, pages_by_id: dict[str, Page]):
         return RealPage(page, corpus.read(page), corpus.gold[page_id])
 
     return get
+
+
+def labeled_and_html(page_ids: list[str]) -> tuple[list[LabeledPage], list[str]]:
+    """The bundled pages `page_ids`, labeled (uncached), and their HTML decoded as the runner
+    decodes it, in that order: what a test of running systems on real pages starts from."""
+    corpus = Corpus.open()
+    by_id = {p.page_id: p for p in corpus.pages}
+    pages = [by_id[i] for i in page_ids]
+    labeled = load_labeled(corpus, pages, workers=1, progress=False, cache=False)
+    return labeled, [decode_page(corpus.read(p)) for p in pages]
 
 
 def load_fixture(name: str) -> RealPage:

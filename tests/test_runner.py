@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from boilerbench import systems
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import Output, decode_page, run_systems
+from boilerbench.runner import Output, run_systems
+from tests.conftest import labeled_and_html
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # `tests.fake_systems` must import here and in the forked workers
@@ -47,11 +46,7 @@ def _fresh_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def real_pages():
     """The labeled pages and their decoded HTML, in the same order."""
-    corpus = Corpus.open()
-    by_id = {p.page_id: p for p in corpus.pages}
-    pages = [by_id[i] for i in PAGE_IDS]
-    labeled = load_labeled(corpus, pages, workers=1, progress=False, cache=False)
-    html = [decode_page(corpus.read(p)) for p in pages]
+    labeled, html = labeled_and_html(PAGE_IDS)
     assert all(h.strip() for h in html)
     return labeled, html
 

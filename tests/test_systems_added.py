@@ -20,6 +20,7 @@ from boilerbench.groundtruth import load_labeled
 from boilerbench.runner import decode_page, run_systems
 from boilerbench.scoring import word_scores
 from boilerbench.systems import MissingSystem, Requirement, _node
+from tests.conftest import labeled_and_html
 
 # pages whose gold is a whole text: Scrapinghub articles and a WCXB one, all of the test split
 PAGE_IDS = ["scrapinghub-04a6711caa", "scrapinghub-05844573ca", "wcxb-4207", "scrapinghub-042bb7b5fe"]
@@ -43,13 +44,10 @@ def _fresh_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def pages():
     """(labeled pages, decoded HTML) of PAGE_IDS and BIG_PAGE, in that order."""
-    corpus = Corpus.open()
-    by_id = {p.page_id: p for p in corpus.pages}
-    chosen = [by_id[i] for i in [*PAGE_IDS, BIG_PAGE]]
-    assert all(p.split == "test" for p in chosen)
-    labeled = load_labeled(corpus, chosen, workers=1, progress=False, cache=False)
+    labeled, html = labeled_and_html([*PAGE_IDS, BIG_PAGE])
+    assert all(lp.page.split == "test" for lp in labeled)
     assert all(lp.gold.text for lp in labeled[: len(PAGE_IDS)])
-    return labeled, [decode_page(corpus.read(p)) for p in chosen]
+    return labeled, html
 
 
 def _load(name: str) -> systems.System:
