@@ -65,7 +65,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     systems = resolve(args.systems)
     if args.systems is None:
         for name, reason in NOT_BY_DEFAULT.items():
-            print(f"not run by default: {name} ({reason}); --systems all runs it", file=sys.stderr)
+            print(f"not run by default: {name}: {reason}; --systems all runs it", file=sys.stderr)
     why = _cannot_run(systems)
     if len(why) == len(systems):  # not an empty table and exit 0
         raise ValueError(f"no requested system can run here: {' | '.join(why.values())}")
