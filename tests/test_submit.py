@@ -269,6 +269,13 @@ def test_a_submission_of_all_text_outputs_reproduces_its_row(tmp_path, board) ->
     assert {"block_f1", "word_f1", "by_corpus", "leakage", "block_f1_ci"} <= set(compared)
     for k in compared:
         assert mine[k] == published[k], k
+    # on the board, a submission is tested against the board's best system as `evaluate --save`
+    # tests every system: here trafilatura, the only system of this board, over the same pages
+    traf = json.loads((board / "trafilatura.json").read_text(encoding="utf-8"))["metrics"]
+    test = mine["vs_best"]
+    assert test["against"] == "trafilatura" and test["p_value"] < 0.001
+    assert test["diff"] == pytest.approx(mine["block_f1"] - traf["block_f1"], abs=1e-3)
+    assert test["ci_low"] < test["diff"] < test["ci_high"] < 0
 
 
 def test_a_page_without_blocks_may_be_left_out(tmp_path: Path) -> None:
