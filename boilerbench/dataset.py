@@ -28,7 +28,7 @@ from tqdm import tqdm
 from .categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
-from .leaderboard import load_results, main_table
+from .leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table
 from .render import rendered
 from .runner import decode_page
 from .text import decode_bytes
@@ -467,14 +467,16 @@ guidelines and hard cases are in the repository's `annotations/GUIDELINES.md`.
 
 ## Evaluation
 
-Block F1 (content class, per page, averaged over pages) is the primary metric; the page's own
-title block is left out of it and scored on its own (*title kept*), since the sources disagree on
-it (WCXB and Scrapinghub keep the title apart from the text). The labels keep the title as content.
-Word F1 (WCXB's published metric) is given for comparability. Test split, {sum(c["test"] for c in by_source.values()):,} pages:
+Block F1 (content class, per page, averaged over pages) is the primary metric. {TITLE_NOTE} The
+labels keep the title as content. Word F1 (WCXB's published metric) is given for comparability.
+Test split, {sum(c["test"] for c in by_source.values()):,} pages:
 
 {chr(10).join(evaluation)}
 
-Reproduce: `pip install -e ".[all,test]" && python -m boilerbench evaluate` in the repository. To
+{SPEED_NOTE}
+
+Reproduce: `pip install -e ".[all,test]" && npm ci --prefix boilerbench/systems/node && python -m
+boilerbench evaluate --systems all` in the repository (the board's rows; the README says what each needs). To
 score your own system, write one JSON line per test page (`{{"page_id", "text"}}` or
 `{{"page_id", "labels"}}`) and run `python -m boilerbench submit FILE --name NAME`.
 """

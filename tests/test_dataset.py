@@ -16,7 +16,7 @@ from boilerbench.corpora.store import Corpus
 from boilerbench.dataset import CONFIGS, LICENSES, _chunk_tables, _GroupWriter, _schemas, build_dataset, check_splits
 from boilerbench.groundtruth import load_labeled
 from boilerbench.labels import derive_labels
-from boilerbench.leaderboard import load_results, main_table, repo_root
+from boilerbench.leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table, repo_root
 from boilerbench.render import RENDERERS, render_text
 from boilerbench.segment import as_lines, segment_text
 from boilerbench.text import decode_bytes
@@ -158,6 +158,9 @@ def test_card_carries_the_leaderboard_table(built) -> None:
     assert len(table) > 10 and any("boilerbench" in line for line in table)
     for line in table:
         assert line in text and line in board
+    # what the title and speed columns mean: the board's own notes, word for word
+    for note in (TITLE_NOTE, SPEED_NOTE):
+        assert note in text and note in board
 
 
 def test_no_site_in_both_training_and_test(built, tmp_path) -> None:
