@@ -1,4 +1,4 @@
-"""The optional compiled part (`boilerbench/_speedups.pyx`); everything else is in pyproject.toml.
+"""The optional compiled part (`boilerbench/core/_speedups.pyx`); everything else is in pyproject.toml.
 
 The extension is `optional`: where it cannot be built (no C compiler), the package installs
 without it and runs the same code in Python, only slower (`segment.walk_tree`, scikit-learn's
@@ -51,8 +51,8 @@ def extensions() -> list[Extension]:
         from Cython.Build import cythonize
 
         ext = Extension(
-            "boilerbench._speedups",
-            ["boilerbench/_speedups.pyx"],
+            "boilerbench.core._speedups",
+            ["boilerbench/core/_speedups.pyx"],
             include_dirs=[*lxml.get_include(), numpy.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
             extra_compile_args=["-O2"],
@@ -60,7 +60,7 @@ def extensions() -> list[Extension]:
         )
         return cythonize([ext], compiler_directives={"language_level": 3}, quiet=True)
     except Exception as e:  # no Cython (a build without isolation), a .pyx Cython refuses
-        _without("boilerbench._speedups", e)
+        _without("boilerbench.core._speedups", e)
         return []
 
 

@@ -10,21 +10,21 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .text import BinaryInputError
-from .types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Block, Page, check_choice
-from .warc import WarcStats, is_warc
+from .core.text import BinaryInputError
+from .core.types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Block, Page, check_choice
+from .core.warc import WarcStats, is_warc
 
 # Each command imports the modules it runs inside its function, so that `--help` and every other
 # command start without them: behind them are lxml and numpy (~0.3 s), scikit-learn (~4 s),
 # matplotlib, and even the corpus store and the systems registry cost ~50 ms each
 # (tarfile/lzma, importlib.metadata) against ~0.2 s for the whole start.
 if TYPE_CHECKING:
-    from .corpora.store import Corpus
+    from .benchmark.corpora.store import Corpus
 
 
 def _open_corpus(data: str | None) -> Corpus:
     """`Corpus.open` of --data (None: the bundled corpus), a folder that does not exist named as such."""
-    from .corpora.store import Corpus
+    from .benchmark.corpora.store import Corpus
 
     if data is not None and not Path(data).exists():
         raise FileNotFoundError(f"--data {data}: no such folder")
@@ -43,8 +43,8 @@ def _write_json(path: str, obj: object) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .groundtruth import load_labeled
-    from .validate import format_report, report
+    from .benchmark.groundtruth import load_labeled
+    from .benchmark.validate import format_report, report
 
     corpus = _open_corpus(args.data)
     pages = corpus.select(split=args.split) if args.split else corpus.pages
@@ -58,9 +58,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, format_table, resolve
-    from .leaderboard import save_results, stored_best
-    from .systems import NOT_BY_DEFAULT, REGISTRY
+    from .benchmark.evaluate import evaluate, format_table, resolve
+    from .benchmark.leaderboard import save_results, stored_best
+    from .benchmark.systems import NOT_BY_DEFAULT, REGISTRY
 
     systems = resolve(args.systems)
     if args.systems is None:
@@ -97,7 +97,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cannot_run(names: list[str]) -> dict[str, str]:
     """Why each of `names` cannot run here (`load_system`'s MissingSystem: a package or a model it
     needs is absent); reference rows always run."""
-    from .systems import REFERENCE, MissingSystem, load_system
+    from .benchmark.systems import REFERENCE, MissingSystem, load_system
 
     why: dict[str, str] = {}
     for name in names:
@@ -110,7 +110,16 @@ def _cannot_run(names: list[str]) -> dict[str, str]:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import bench_core, bench_scale, bench_systems, format_core, format_peak, format_scale, format_systems, peak_memory
+    from .benchmark.bench import (
+        bench_core,
+        bench_scale,
+        bench_systems,
+        format_core,
+        format_peak,
+        format_scale,
+        format_systems,
+        peak_memory,
+    )
 
     if args.peak_memory:
         peak = peak_memory(args.peak_memory)
@@ -134,7 +143,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .classifier import train
+    from .benchmark.train import train
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     train(_open_corpus(args.data), modes=modes)  # which checks each mode
@@ -142,7 +151,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from .clean import clean_many, expand, mirrored, skipped_summary
+    from .extractor.clean import clean_many, expand, mirrored, skipped_summary
 
     inputs = args.inputs or ["-"]
     if inputs == ["-"]:
@@ -201,7 +210,7 @@ def _clean_stdin(args: argparse.Namespace) -> int:
         data = sys.stdin.buffer.read()
     except OSError as e:
         raise ValueError(f"cannot read stdin: {e.strerror or e}") from e
-    from .clean import clean_bytes  # scikit-learn (~4 s): not before the checks above
+    from .extractor.clean import clean_bytes  # scikit-learn (~4 s): not before the checks above
 
     try:
         out = clean_bytes(data, args.mode, args.format, "-")
@@ -216,7 +225,7 @@ def _clean_stdin(args: argparse.Namespace) -> int:
 def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
     """WARC/WET files → one JSON line per usable record (url, text; blocks with --format jsonl),
     streamed to stdout or to DIR/<file>.jsonl; what was skipped goes to stderr."""
-    from .clean import clean_warc
+    from .extractor.clean import clean_warc
 
     outdir = _out_folder(args.out) if args.out else None
     if outdir:
@@ -238,7 +247,7 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .groundtruth import load_labeled
+    from .benchmark.groundtruth import load_labeled
 
     if len(args.page_ids) == 1 and Path(args.page_ids[0]).is_file():
         return _show_file(Path(args.page_ids[0]), args)
@@ -282,7 +291,7 @@ def _cmd_pages(args: argparse.Namespace) -> int:
 def _cmd_errors(args: argparse.Namespace) -> int:
     """Each page a system failed on and its error, one a line: system, page id, error (tab-separated;
     an error's line breaks become spaces)."""
-    from .leaderboard import load_results
+    from .benchmark.leaderboard import load_results
 
     if args.files:
         found = [pair for f in args.files for pair in _systems_of(f, _read_json(f))]
@@ -342,14 +351,14 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
     """`show FILE`: any HTML or text file (gzipped or not) with the shipped classifier's decisions,
     printed (C kept, b dropped, then the classifier's category and score: no gold, so no coverage)
     or, with --out, as one HTML page."""
-    from .clean import classify, page_text
+    from .extractor.clean import classify, page_text
 
     if args.raw or args.gold:
         raise ValueError(f"--raw and --gold read a corpus page; {path} is a file: give a page id")
     text = page_text(path.read_bytes(), str(path))
     if args.out:
-        from .leaderboard import atomic_write
-        from .report import render_classifier_page
+        from .benchmark.leaderboard import atomic_write
+        from .benchmark.report import render_classifier_page
 
         atomic_write(Path(args.out), render_classifier_page(path.name, text))
         print(f"wrote {args.out}")
@@ -363,10 +372,10 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
 
 def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> int:
     """`show PAGE --out FILE.html`: the page's blocks with every system's decisions, one file."""
-    from .evaluate import collect_scored, resolve
-    from .groundtruth import load_labeled
-    from .leaderboard import atomic_write
-    from .report import render_page
+    from .benchmark.evaluate import collect_scored, resolve
+    from .benchmark.groundtruth import load_labeled
+    from .benchmark.leaderboard import atomic_write
+    from .benchmark.report import render_page
 
     if len(pages) != 1:
         raise ValueError("--out writes one page: give one page id")
@@ -379,7 +388,7 @@ def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> i
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_site
+    from .benchmark.report import build_site
 
     path = build_site(_open_corpus(args.data), _out_folder(args.out), worst=args.worst)
     print(f"wrote {path} (open it in a browser; it fetches and runs nothing)")
@@ -387,7 +396,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .corpora.folder import import_folder, import_warc
+    from .benchmark.corpora.folder import import_folder, import_warc
 
     if args.warc:
         if not args.gold_jsonl or args.html_dir or args.gold_dir:
@@ -406,7 +415,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from .submit import submit
+    from .benchmark.submit import submit
 
     path, record = submit(
         Path(args.file),
@@ -424,7 +433,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _cmd_build_dataset(args: argparse.Namespace) -> int:
-    from .dataset import build_dataset
+    from .integrations.dataset import build_dataset
 
     result = build_dataset(_open_corpus(args.data), _out_folder(args.out))
     for config, splits in result["rows"].items():
@@ -434,7 +443,7 @@ def _cmd_build_dataset(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from .publish import model_folder, publish
+    from .integrations.publish import model_folder, publish
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.model:
@@ -452,7 +461,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_releases(args: argparse.Namespace) -> int:
-    from .corpora.build import import_releases, reindex
+    from .benchmark.corpora.build import import_releases, reindex
 
     if args.reindex:
         reindex(Path(args.out))

@@ -3,7 +3,7 @@
 Isolation: for the whole session `BOILERBENCH_CACHE` and `BOILERBENCH_BASELINES` point to session
 tmp folders and `BOILERBENCH_ANNOTATIONS` / `BOILERBENCH_NO_CACHE` are unset (module-scoped fixtures
 that run an evaluation are covered too); at the end of the session the checkout's `leaderboard.md`,
-`baselines/*.json` and `boilerbench/models/*` must be byte-identical to what they were at its start.
+`baselines/*.json` and `boilerbench/extractor/models/*` must be byte-identical to what they were at its start.
 
 Fixture files (tests/fixtures/) were cut from pages of the bundled corpus by
 `tests/fixtures/make_fixtures.py`; their provenance is in tests/fixtures/README.md. Nothing here
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.corpora.store import Corpus, write_corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import decode_page
-from boilerbench.types import Gold, LabeledPage, Page
+from boilerbench.benchmark.corpora.store import Corpus, write_corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.runner import decode_page
+from boilerbench.core.types import Gold, LabeledPage, Page
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]

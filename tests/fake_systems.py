@@ -16,7 +16,7 @@ import time
 
 from lxml import html as lxml_html
 
-KIND = "text"  # the system contract (`boilerbench.systems.SystemModule`): whole-page text extractors
+KIND = "text"  # the system contract (`boilerbench.benchmark.systems.SystemModule`): whole-page text extractors
 REQUIRES = ()  # nothing to install
 MARKER_ENV = "BOILERBENCH_FAKE_MARKER"
 _PARSER = lxml_html.HTMLParser(encoding="utf-8")
@@ -80,7 +80,7 @@ def extract_exit_slowly(html: str, url: str | None = None, language: str | None 
 
 
 def goose3_as_is(html: str, url: str | None = None, language: str | None = None) -> str:
-    """goose3 on the page as given: without the characters `boilerbench.systems.goose3` drops first,
+    """goose3 on the page as given: without the characters `boilerbench.benchmark.systems.goose3` drops first,
     lxml refuses a control character in goose3's cleaner, which logs and raises (a real failure of
     the library, for the runner's tests)."""
     from goose3 import Goose

@@ -31,7 +31,7 @@ STAGES = ("blocks", "features-html", "features-text", "scores-html", "scores-tex
 def _start(python: bool) -> None:
     """Each worker: the compiled twins switched off when asked."""
     if python:
-        from boilerbench import compiled
+        from boilerbench.core import compiled
 
         compiled.switch_off()
 
@@ -40,7 +40,8 @@ def _page(item: tuple[str, str, bytes]) -> tuple[str, int, list[str]]:
     """(page id, blocks, a digest per stage) of one page."""
     import numpy as np
 
-    from boilerbench import classifier, features, segment
+    from boilerbench.core import segment
+    from boilerbench.extractor import classifier, features
 
     page_id, fmt, data = item
     blocks = segment.segment(data, fmt)
@@ -67,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import boilerbench
-    from boilerbench import compiled
-    from boilerbench.corpora.store import Corpus
+    from boilerbench.benchmark.corpora.store import Corpus
+    from boilerbench.core import compiled
 
     status = "switched off" if args.python else compiled.status()
     print(f"package: {Path(boilerbench.__file__).parent}; compiled twins: {status}", file=sys.stderr)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from boilerbench import align
-from boilerbench.align import COVER_THRESHOLD, MIN_RUN, MIN_RUN_PASS2, TokenizedPage, find_snippet, project
-from boilerbench.segment import segment_html
-from boilerbench.text import tokenize
-from boilerbench.types import Block
+from boilerbench.core import align
+from boilerbench.core.align import COVER_THRESHOLD, MIN_RUN, MIN_RUN_PASS2, TokenizedPage, find_snippet, project
+from boilerbench.core.segment import segment_html
+from boilerbench.core.text import tokenize
+from boilerbench.core.types import Block
 
 
 def blocks_of(*texts: str) -> list[Block]:

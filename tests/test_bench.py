@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench import compiled, systems
-from boilerbench.bench import bench_core, bench_systems, format_core, format_systems
-from boilerbench.segment import segment
+from boilerbench.benchmark import systems
+from boilerbench.benchmark.bench import bench_core, bench_systems, format_core, format_systems
+from boilerbench.core import compiled
+from boilerbench.core.segment import segment
 
 N_PAGES = 5
 REPO = Path(__file__).resolve().parents[1]
@@ -98,7 +99,7 @@ def test_format_systems(with_trafilatura) -> None:
 
 def test_bench_says_why_the_extension_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the extension, both boilerbench rows are the Python code: the output says so, and why."""
-    why = "ImportError: No module named 'boilerbench._speedups'"
+    why = "ImportError: No module named 'boilerbench.core._speedups'"
     monkeypatch.setattr(compiled, "ABSENT_BECAUSE", why)
     assert compiled.status() == f"absent ({why})"
     row = {"version": "x", "seconds": 1.0, "pages_per_s": 1.0, "runs_pages_per_s": [1.0], "peak_rss_mb": 1, "rss_growth_mb": 0}
@@ -133,8 +134,8 @@ def test_bench_systems_reports_the_exit_code_of_a_dying_system(corpus, pages, mo
 
 
 def test_write_warcs_spreads_unique_records(corpus, pages, tmp_path) -> None:
-    from boilerbench.bench import write_warcs
-    from boilerbench.warc import WarcStats, iter_records
+    from boilerbench.benchmark.bench import write_warcs
+    from boilerbench.core.warc import WarcStats, iter_records
 
     htmls = [(p.url, d) for p, d in corpus.iter_bytes(pages)]
     paths = write_warcs(htmls, tmp_path, records=12, files=3)
@@ -145,7 +146,7 @@ def test_write_warcs_spreads_unique_records(corpus, pages, tmp_path) -> None:
 
 def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
     pytest.importorskip("datatrove")
-    from boilerbench.bench import bench_scale, format_scale
+    from boilerbench.benchmark.bench import bench_scale, format_scale
 
     r = bench_scale(corpus, records=24, small=8, compare=6, work=tmp_path, pairs=2, started_after=2)
     runs = list(r["runs"].values())
@@ -191,7 +192,7 @@ def test_tree_memory_counts_the_workers_once() -> None:
     """A parent of 300 MB forks a worker that adds 200 MB of its own: the tree takes about 500 MB
     (the parent's pages shared by the worker counted once, the worker's own counted), where the
     largest single process, what `/usr/bin/time` reports, is 300 MB."""
-    from boilerbench.bench import _descendants, tree_pss_mb
+    from boilerbench.benchmark.bench import _descendants, tree_pss_mb
 
     proc = subprocess.Popen([sys.executable, "-c", _FORKS])
     try:

@@ -61,8 +61,8 @@ def test_show_page_in_chromium(tmp_path, shot_dir) -> None:
     out = tmp_path / "show.html"
     assert main(["show", "wcxb-0495", "--systems", ",".join(SYSTEMS), "--out", str(out)]) == 0
     dom = dom_after_load(out)
-    from boilerbench.corpora.store import Corpus
-    from boilerbench.groundtruth import load_labeled
+    from boilerbench.benchmark.corpora.store import Corpus
+    from boilerbench.benchmark.groundtruth import load_labeled
 
     corpus = Corpus.open()
     lp = load_labeled(corpus, [p for p in corpus.pages if p.page_id == "wcxb-0495"], progress=False)[0]
@@ -94,9 +94,9 @@ def test_a_script_in_page_text_runs_nothing(tmp_path) -> None:
 
 
 def test_report_site_in_chromium(tmp_path, shot_dir, small_test_corpus) -> None:
-    from boilerbench.corpora.store import Corpus
-    from boilerbench.leaderboard import load_results, repo_root
-    from boilerbench.report import build_site
+    from boilerbench.benchmark.corpora.store import Corpus
+    from boilerbench.benchmark.leaderboard import load_results, repo_root
+    from boilerbench.benchmark.report import build_site
 
     corpus = Corpus.open(small_test_corpus(tmp_path / "corpus", ["wcxb-4207", "wcxb-0495", "trafeval-0133"]))
     index = build_site(corpus, tmp_path / "site", folder=repo_root() / "baselines", systems=SYSTEMS, worst=1, progress=False)

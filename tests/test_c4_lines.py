@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from boilerbench import systems
-from boilerbench.runner import decode_page
-from boilerbench.segment import segment_html
-from boilerbench.systems.c4_lines import extract, keep_line
+from boilerbench.benchmark import systems
+from boilerbench.benchmark.runner import decode_page
+from boilerbench.benchmark.systems.c4_lines import extract, keep_line
+from boilerbench.core.segment import segment_html
 
 
 @pytest.mark.parametrize(

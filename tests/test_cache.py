@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.cache import Cache, key
+from boilerbench.benchmark.cache import Cache, key
 
 
 def test_lookup_decodes_hits_and_lists_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

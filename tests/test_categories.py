@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from boilerbench.categories import BOILERPLATE_CATEGORIES, CATEGORIES, CONTENT_CATEGORIES, categorize, text_cue
-from boilerbench.labels import label_page
-from boilerbench.segment import segment, segment_html
-from boilerbench.types import BOILERPLATE, CONTENT
+from boilerbench.benchmark.labels import label_page
+from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CATEGORIES, CONTENT_CATEGORIES, categorize, text_cue
+from boilerbench.core.segment import segment, segment_html
+from boilerbench.core.types import BOILERPLATE, CONTENT
 
 ARTICLE = (
     "<article><h1>Korea Utara mendukung Rusia hingga hari kemenangan</h1>"

@@ -18,33 +18,29 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from threadpoolctl import threadpool_limits
 
-from boilerbench import classifier
-from boilerbench.classifier import (
+from boilerbench.benchmark import train
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.labels import derive_labels
+from boilerbench.benchmark.scoring import block_scores
+from boilerbench.benchmark.train import THRESHOLDS, VALIDATION_GROUPS, TrainPage, fit_and_select, make_pipeline, training_data
+from boilerbench.core.segment import as_lines, segment_html, segment_text
+from boilerbench.core.text import has_word
+from boilerbench.core.types import BOILERPLATE, CONTENT
+from boilerbench.extractor import classifier
+from boilerbench.extractor.classifier import (
     MODEL_DIR,
     MODEL_MODES,
     N_KEYS,
     PAGE_TYPES,
-    THRESHOLDS,
-    VALIDATION_GROUPS,
     BlockClassifier,
     BlockFeaturizer,
     ContextStack,
-    TrainPage,
     feature_names,
-    fit_and_select,
     load_model,
-    make_pipeline,
     shipped,
-    training_data,
 )
-from boilerbench.corpora.store import Corpus
-from boilerbench.features import FEATURE_NAMES, FEATURES_VERSION, LINE_FEATURES
-from boilerbench.groundtruth import load_labeled
-from boilerbench.labels import derive_labels
-from boilerbench.scoring import block_scores
-from boilerbench.segment import as_lines, segment_html, segment_text
-from boilerbench.text import has_word
-from boilerbench.types import BOILERPLATE, CONTENT
+from boilerbench.extractor.features import FEATURE_NAMES, FEATURES_VERSION, LINE_FEATURES
 
 N_TRAIN, N_VALIDATION, N_TEST = 40, 15, 15
 TINY_FIRST = {"max_iter": 30}
@@ -121,7 +117,7 @@ def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
     zip entries carry a time), gives new bytes and the same version; a different threshold, a new one."""
     from dataclasses import replace
 
-    from boilerbench.classifier import model_hash, model_path
+    from boilerbench.extractor.classifier import model_hash, model_path
 
     once, twice, moved = tmp_path / "once", tmp_path / "twice", tmp_path / "moved"
     for mode in MODEL_MODES:
@@ -404,7 +400,7 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     )
     assert f1 == chosen["validation_block_f1"]
     mean = np.mean(list(f1.values()))
-    assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + classifier.MIN_GAIN
+    assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + train.MIN_GAIN
     assert loaded.info["features_version"] == FEATURES_VERSION["html"]
     assert any("validation block F1 per source" in line and "trafilatura-eval" in line for line in logged)
     # the loaded pipeline gives the fitted one's scores and page type
@@ -442,13 +438,13 @@ def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
     for group, member in VALIDATION_GROUPS.items():
         pages = [(p, d) for p, d in zip(validation, decided) if member(p)]
         kept = [np.array(d.kept, dtype=float) for _, d in pages]
-        f1[group] = round(classifier.mean_page_f1([p.labels for p, _ in pages], kept, 0.5), 4) if pages else 0.0
+        f1[group] = round(train.mean_page_f1([p.labels for p, _ in pages], kept, 0.5), 4) if pages else 0.0
     assert f1 == clf.info["validation_block_f1"]
     groups = {g: [p for p in validation if m(p)] for g, m in VALIDATION_GROUPS.items()}
     for t in THRESHOLDS:
         single = np.mean(
             [
-                classifier.mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0
+                train.mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0
                 for ps in groups.values()
             ]
         )

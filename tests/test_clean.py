@@ -17,11 +17,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from boilerbench import cli
-from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
-from boilerbench.classifier import PAGE_TYPES, shipped
-from boilerbench.clean import FOLDER_SUFFIXES, classify
-from boilerbench.segment import segment_html, segment_text
-from boilerbench.text import decode_bytes, to_utf8
+from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
+from boilerbench.core.segment import segment_html, segment_text
+from boilerbench.core.text import decode_bytes, to_utf8
+from boilerbench.extractor.classifier import PAGE_TYPES, shipped
+from boilerbench.extractor.clean import FOLDER_SUFFIXES, classify
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -431,7 +431,7 @@ def test_clean_out_keeps_one_file_per_input_with_the_same_stem(capsys, tmp_path:
 def test_clean_keeps_a_table_row_on_one_line() -> None:
     """A table's kept cells print one row a line, cells joined by ' | ' (as trafilatura and
     resiliparse print tables); a dropped cell is left out of its row; blocks outside stay lines."""
-    from boilerbench.clean import CELL_SEPARATOR, Decisions
+    from boilerbench.extractor.clean import CELL_SEPARATOR, Decisions
 
     blocks = segment_html(
         "<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td><td>x</td></tr></table><p>After.</p>"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench import cache as bb_cache
 from boilerbench import cli
-from boilerbench.corpora.store import Corpus
-from boilerbench.labels import label_page
+from boilerbench.benchmark import cache as bb_cache
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.labels import label_page
 
 LINE_RE = re.compile(r"^\s*(\d+) ([Cb?])([* ]) (\S+)\s+(\d\.\d\d) (\S+)\s+(.*)$")
 
@@ -58,7 +58,7 @@ def test_show_several_pages_and_unlabeled_blocks(capsys) -> None:
 def test_show_a_file_prints_the_classifiers_blocks(capsys, tmp_path: Path) -> None:
     """`show page.html` (not "unknown page id"): every block of the file, C where the shipped
     classifier keeps it, its category and score; a gzipped copy shows the same; --gold is refused."""
-    from boilerbench.clean import classify
+    from boilerbench.extractor.clean import classify
 
     page = Path(__file__).parent / "fixtures" / "wcxb-0495-jefftk.html"
     assert cli.main(["show", str(page), "--width", "0"]) == 0
@@ -224,8 +224,8 @@ HEAVY = (
     "warcio",
     "charset_normalizer",
     "py3langid",
-    "boilerbench.corpora.store",
-    "boilerbench.systems",
+    "boilerbench.benchmark.corpora.store",
+    "boilerbench.benchmark.systems",
 )
 
 

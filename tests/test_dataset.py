@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.corpora.store import Corpus
-from boilerbench.dataset import CONFIGS, LICENSES, _chunk_tables, _GroupWriter, _schemas, build_dataset, check_splits
-from boilerbench.groundtruth import load_labeled
-from boilerbench.labels import derive_labels
-from boilerbench.leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table, repo_root
-from boilerbench.render import RENDERERS, render_text
-from boilerbench.segment import as_lines, segment_text
-from boilerbench.text import decode_bytes
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.labels import derive_labels
+from boilerbench.benchmark.leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table, repo_root
+from boilerbench.benchmark.render import RENDERERS, render_text
+from boilerbench.core.segment import as_lines, segment_text
+from boilerbench.core.text import decode_bytes
+from boilerbench.integrations.dataset import CONFIGS, LICENSES, _chunk_tables, _GroupWriter, _schemas, build_dataset, check_splits
 
 datasets = pytest.importorskip("datasets")
 pq = pytest.importorskip("pyarrow.parquet")

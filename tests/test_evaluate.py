@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 
 import boilerbench
-from boilerbench import cli, scoring, systems
-from boilerbench import evaluate as evaluate_mod
-from boilerbench.align import project
-from boilerbench.corpora.store import Corpus
-from boilerbench.evaluate import evaluate, format_table, reference_scored, resolve, score_system
-from boilerbench.groundtruth import load_labeled
-from boilerbench.leaderboard import save_results
-from boilerbench.runner import Output, decode_page
-from boilerbench.systems import load_system
-from boilerbench.text import bag_of_words
-from boilerbench.types import CONTENT
+from boilerbench import cli
+from boilerbench.benchmark import evaluate as evaluate_mod
+from boilerbench.benchmark import scoring, systems
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.evaluate import evaluate, format_table, reference_scored, resolve, score_system
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.leaderboard import save_results
+from boilerbench.benchmark.runner import Output, decode_page
+from boilerbench.benchmark.systems import load_system
+from boilerbench.core.align import project
+from boilerbench.core.text import bag_of_words
+from boilerbench.core.types import CONTENT
 from tests import fake_systems
 
 # 13 test pages: 7 WCXB (full gold; wcxb-4542 has an empty gold = a page without content,
@@ -399,7 +400,7 @@ def test_projection_on_both_cores_equals_sequential(labeled) -> None:
 def test_missing_system_is_skipped_not_fatal(
     small: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from boilerbench import systems
+    from boilerbench.benchmark import systems
 
     monkeypatch.setitem(systems.REGISTRY, "ghost", "boilerbench_missing_mod:extract")
     report = evaluate(small, systems=["ghost", "all-text"], workers=1, progress=False)

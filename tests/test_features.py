@@ -9,8 +9,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from boilerbench import features
-from boilerbench.features import (
+from boilerbench.core.segment import segment_html, segment_text
+from boilerbench.core.text import ends_sentence
+from boilerbench.core.types import PAGE_FORMATS
+from boilerbench.extractor import features
+from boilerbench.extractor.features import (
     ANCESTOR_TAGS,
     CONTEXT_NAMES,
     FEATURE_NAMES,
@@ -19,9 +22,6 @@ from boilerbench.features import (
     TAGS,
     page_features,
 )
-from boilerbench.segment import segment_html, segment_text
-from boilerbench.text import ends_sentence
-from boilerbench.types import PAGE_FORMATS
 
 # fixture name in tests/fixtures → the conftest fixture that loads it
 FIXTURE_OF = {

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from boilerbench import cli
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.labels import label_page
-from boilerbench.types import BOILERPLATE, CONTENT
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.labels import label_page
+from boilerbench.core.types import BOILERPLATE, CONTENT
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00" + b"\x00" * 64
 
@@ -121,7 +121,7 @@ def test_import_missing_folder(tmp_path: Path, capsys) -> None:
 def test_import_refuses_the_names_submit_refuses(name, folders, tmp_path: Path, capsys) -> None:
     """`--name` becomes the corpus's source, its page ids and its archives' file names: a name
     `submit` would refuse (one check, `types.check_name`) is an error, nothing is written."""
-    from boilerbench.submit import SubmissionError, check_name
+    from boilerbench.benchmark.submit import SubmissionError, check_name
 
     with pytest.raises(SubmissionError) as refused:
         check_name(name, tmp_path / "baselines", force=False)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.categories import CATEGORIES
-from boilerbench.groundtruth import load_labeled
-from boilerbench.labels import CORRECTION_FIELDS, Correction, derive_labels, label_page, load_corrections
-from boilerbench.segment import document_titles, segment
-from boilerbench.types import BOILERPLATE, CONTENT, Gold
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.labels import CORRECTION_FIELDS, Correction, derive_labels, label_page, load_corrections
+from boilerbench.core.categories import CATEGORIES
+from boilerbench.core.segment import document_titles, segment
+from boilerbench.core.types import BOILERPLATE, CONTENT, Gold
 
 # --- full gold text (WCXB) -------------------------------------------------------------------
 

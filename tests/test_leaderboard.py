@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench import leaderboard, scoring
-from boilerbench.corpora.store import Corpus, write_corpus
-from boilerbench.evaluate import evaluate
-from boilerbench.leaderboard import (
+from boilerbench.benchmark import leaderboard, scoring
+from boilerbench.benchmark.corpora.store import Corpus, write_corpus
+from boilerbench.benchmark.evaluate import evaluate
+from boilerbench.benchmark.leaderboard import (
     atomic_write,
     leakage_grid,
     load_results,
@@ -329,7 +329,7 @@ def test_leaderboard_embeds_the_figures(tmp_path) -> None:
 _DRAW = """
 import sys
 from pathlib import Path
-from boilerbench.leaderboard import figures, load_results
+from boilerbench.benchmark.leaderboard import figures, load_results
 figures(load_results(Path(sys.argv[1])), Path(sys.argv[2]), formats=("svg", "png"))
 """
 

@@ -9,9 +9,9 @@ from typing import ClassVar
 
 import pytest
 
-from boilerbench import publish as publish_mod
+from boilerbench.benchmark.leaderboard import repo_root
 from boilerbench.cli import main
-from boilerbench.leaderboard import repo_root
+from boilerbench.integrations import publish as publish_mod
 
 pytest.importorskip("huggingface_hub")
 

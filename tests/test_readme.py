@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from boilerbench.benchmark import CHECKOUT
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.leaderboard import write_leaderboard
 from boilerbench.cli import main
-from boilerbench.corpora.store import Corpus
-from boilerbench.leaderboard import repo_root, write_leaderboard
 
 datasets = pytest.importorskip("datasets")
-README = (repo_root() / "README.md").read_text(encoding="utf-8")
+README = (CHECKOUT / "README.md").read_text(encoding="utf-8")
 # test pages of the three sources; wcxb-4145 has no block at all
 PAGE_IDS = ["wcxb-4352", "wcxb-4207", "wcxb-4145", "trafeval-0094", "scrapinghub-042bb7b5fe"]
 
@@ -55,10 +56,10 @@ def test_readme_setup_is_what_ci_runs() -> None:
     CLI accepts."""
     from boilerbench.cli import build_parser
 
-    ci = (repo_root() / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (CHECKOUT / ".ci" / "run").read_text(encoding="utf-8")
     install, tests = [b for b in _blocks("bash") if "pip install" in b or "pytest" in b]
     commands = [c.strip() for c in install.strip().split("&&")]
-    node = "npm ci --prefix boilerbench/systems/node"  # the Node extractors' install, as `missing()` says it
+    node = "npm ci --prefix boilerbench/benchmark/systems/node"  # the Node extractors' install, as `missing()` says it
     assert commands == ["python -m pip install -U pip", 'pip install -e ".[all,test]"', node, "python -m boilerbench evaluate"]
     # .ci/run installs into a venv of its own ($py: Python 3.12 where the machine has one)
     assert '"$py" -m pip install -q -U pip' in ci and '"$py" -m pip install -q -e ".[all,test]"' in ci
@@ -71,7 +72,7 @@ def _small_corpus(root: Path) -> Path:
     """The test pages of `PAGE_IDS`, and a train and a validation page, in their own splits."""
     from dataclasses import replace
 
-    from boilerbench.corpora.store import write_corpus
+    from boilerbench.benchmark.corpora.store import write_corpus
 
     bundled = Corpus.open()
     pages = [p for p in bundled.pages if p.page_id in PAGE_IDS]
@@ -83,11 +84,11 @@ def _small_corpus(root: Path) -> Path:
 @pytest.fixture()
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """A folder holding `hf-dataset` (built from a small corpus) and a copy of `baselines/`."""
-    from boilerbench.dataset import build_dataset
+    from boilerbench.integrations.dataset import build_dataset
 
     corpus_dir = _small_corpus(tmp_path / "corpus")
     board = tmp_path / "baselines"
-    shutil.copytree(repo_root() / "baselines", board)
+    shutil.copytree(CHECKOUT / "baselines", board)
     monkeypatch.setenv("BOILERBENCH_BASELINES", str(board))
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -199,7 +200,7 @@ def test_example_pipeline_runs_and_logs_beside_its_output(tmp_path: Path, jefftk
     folder it is run from."""
     pytest.importorskip("datatrove")
     _crawl(tmp_path / "crawl", [jefftk, autopresse])
-    example = repo_root() / "examples" / "datatrove_pipeline.py"
+    example = CHECKOUT / "examples" / "datatrove_pipeline.py"
     work = _run_script([str(example), str(tmp_path / "crawl"), str(tmp_path / "out"), "--workers", "1"], tmp_path / "cwd")
     docs = _documents(tmp_path / "out")
     assert docs and all(len(d["text"].split()) >= 50 for d in docs)  # the example's filter
@@ -210,7 +211,7 @@ def _run_script(argv: list[str], cwd: Path, timeout: float = 300) -> Path:
     """Run a Python script in a fresh process from the empty folder `cwd`, as a user runs it; fails
     the test, killing the script and every worker it started, if it has not exited in `timeout` s."""
     cwd.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(repo_root())}
+    env = {**os.environ, "PYTHONPATH": str(CHECKOUT)}
     proc = subprocess.Popen(
         [sys.executable, *argv], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
@@ -241,11 +242,11 @@ def test_readme_outputs_are_git_ignored() -> None:
     """What the README's flows write in the checkout (the dataset folder, the two submission files,
     the report) is ignored by git, so a newcomer's `git status` stays clean."""
     git = shutil.which("git")
-    if git is None or not (repo_root() / ".git").exists():
+    if git is None or not (CHECKOUT / ".git").exists():
         pytest.skip("not a git checkout")
     # logs/: where the crawl snippet and the example used to put datatrove's logs (they no longer do)
     written = ["hf-dataset/", "my-extractor.jsonl", "my-classifier.jsonl", "report/", "logs/"]
     assert all(name.rstrip("/") in README for name in written[:-1])
     for name in written:
-        check = subprocess.run([git, "check-ignore", "-q", "--no-index", name], cwd=repo_root())
+        check = subprocess.run([git, "check-ignore", "-q", "--no-index", name], cwd=CHECKOUT)
         assert check.returncode == 0, f"{name} is not ignored by .gitignore"

@@ -6,12 +6,12 @@ from collections import Counter
 
 import pytest
 
-from boilerbench.classifier import rendered_training_data
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.render import RENDERERS, render_text, rendered
-from boilerbench.segment import as_lines
-from boilerbench.types import BOILERPLATE, CONTENT
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.render import RENDERERS, render_text, rendered
+from boilerbench.benchmark.train import rendered_training_data
+from boilerbench.core.segment import as_lines
+from boilerbench.core.types import BOILERPLATE, CONTENT
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.cli import main
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.types import BOILERPLATE, CONTENT
+from boilerbench.core.types import BOILERPLATE, CONTENT
 
 PAGE = "wcxb-4207"  # a WCXB test page
 SYSTEMS = ["trafilatura", "all-text", "nothing", "oracle"]
@@ -108,8 +108,8 @@ def test_out_needs_one_page(tmp_path, capsys) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, small_test_corpus):
     """The site from the repository's result files (read only), worst pages on a small test corpus."""
-    from boilerbench.leaderboard import load_results, repo_root
-    from boilerbench.report import build_site
+    from boilerbench.benchmark.leaderboard import load_results, repo_root
+    from boilerbench.benchmark.report import build_site
 
     root = tmp_path_factory.mktemp("site")
     corpus = Corpus.open(small_test_corpus(root / "corpus", [PAGE, "wcxb-0495", "trafeval-0133", "wcxb-4352"]))
@@ -156,7 +156,7 @@ def test_site_links_each_systems_worst_pages(site) -> None:
 
 def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> None:
     """A crawl's text dump (no gold): one row per line, the classifier's column agrees with `clean`."""
-    from boilerbench.clean import classify
+    from boilerbench.extractor.clean import classify
 
     page = tmp_path / "vietnam-vn-news-id.txt"
     page.write_bytes(vietnam_bytes)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench import systems
-from boilerbench.runner import Output, run_systems
+from boilerbench.benchmark import systems
+from boilerbench.benchmark.runner import Output, run_systems
 from tests.conftest import labeled_and_html
 
 REPO = Path(__file__).resolve().parents[1]
@@ -215,10 +215,10 @@ def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: p
 _CHATTY = """
 import json
 import sys
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import decode_page, run_systems
-from boilerbench.systems import load_system
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.runner import decode_page, run_systems
+from boilerbench.benchmark.systems import load_system
 
 corpus = Corpus.open()
 page = next(p for p in corpus.pages if p.page_id == sys.argv[1])
@@ -264,7 +264,7 @@ def test_extractor_warnings_stay_out_of_the_run_output(tmp_path: Path) -> None:
 def test_chunks_are_dealt_in_turns_across_systems() -> None:
     """The progress bar's estimate holds only if the pages done so far mix the systems as the whole
     run does: every system's first chunk comes before any system's second."""
-    from boilerbench.runner import CHUNK_MIN, _chunks
+    from boilerbench.benchmark.runner import CHUNK_MIN, _chunks
 
     todo = {"slow": list(range(4 * CHUNK_MIN)), "fast": list(range(4 * CHUNK_MIN)), "few": [0, 1]}
     queue = _chunks(todo)
@@ -277,10 +277,10 @@ def test_chunks_are_dealt_in_turns_across_systems() -> None:
 _GOOSE = """
 import json
 import sys
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import decode_page, run_systems
-from boilerbench.systems import REGISTRY, load_system
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.runner import decode_page, run_systems
+from boilerbench.benchmark.systems import REGISTRY, load_system
 
 corpus = Corpus.open()
 page = next(p for p in corpus.pages if p.page_id == sys.argv[1])

@@ -10,13 +10,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from boilerbench import scoring
-from boilerbench.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import decode_page
-from boilerbench.scoring import PageResult
-from boilerbench.types import BOILERPLATE, CONTENT
+from boilerbench.benchmark import scoring
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.runner import decode_page
+from boilerbench.benchmark.scoring import PageResult
+from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
+from boilerbench.core.types import BOILERPLATE, CONTENT
 
 C, B, U = CONTENT, BOILERPLATE, None
 
@@ -168,7 +168,7 @@ _REAL_PAIRS = [
 
 @pytest.mark.parametrize(("page_id", "system"), _REAL_PAIRS)
 def test_word_scores_match_wcxb_formula_on_real_pages(corpus: Corpus, page_id: str, system: str) -> None:
-    from boilerbench.systems import load_system
+    from boilerbench.benchmark.systems import load_system
 
     page = _page(corpus, page_id)
     gold = corpus.gold[page_id].text
@@ -443,7 +443,7 @@ def test_the_page_title_is_scored_apart(real_page) -> None:
     """ctpost.com (Scrapinghub): its headline is content (the labels say so), but the block metrics
     leave it out, so an extractor that returns the title as metadata loses nothing there; whether a
     system keeps the title is `title_kept`, and leakage does not count it as dropped content."""
-    from boilerbench.labels import label_page
+    from boilerbench.benchmark.labels import label_page
 
     rp = real_page("scrapinghub-05844573ca")
     lp = label_page(rp.page, rp.data, rp.gold)

@@ -8,7 +8,7 @@ import time
 import pytest
 from lxml import etree
 
-from boilerbench.segment import (
+from boilerbench.core.segment import (
     MAX_BYTES,
     SegmentError,
     document_titles,

@@ -24,16 +24,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     tomllib = pytest.importorskip("tomli")
 
-from boilerbench import classifier, compiled, features, segment
-from boilerbench.segment import parse_html, walk_tree
-from boilerbench.types import PAGE_TYPES
+from boilerbench.core import compiled, segment
+from boilerbench.core.segment import parse_html, walk_tree
+from boilerbench.core.types import PAGE_TYPES
+from boilerbench.extractor import classifier, features
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 if shutil.which(os.environ.get("CC", "cc")):
     from boilerbench import _speedups as speedups  # built wherever a compiler is: an ImportError fails
 else:  # pragma: no cover
-    speedups = pytest.importorskip("boilerbench._speedups", reason="no C compiler: the extension was not built")
+    speedups = pytest.importorskip("boilerbench.core._speedups", reason="no C compiler: the extension was not built")
 
 
 def test_the_package_uses_them() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.corpora.build import SITE_SPLIT_SHARES, VALIDATION_SHARE, host, site
-from boilerbench.corpora.store import Corpus, sha256, write_corpus
-from boilerbench.types import Gold, Page
+from boilerbench.benchmark.corpora.build import SITE_SPLIT_SHARES, VALIDATION_SHARE, host, site
+from boilerbench.benchmark.corpora.store import Corpus, sha256, write_corpus
+from boilerbench.core.types import Gold, Page
 
 
 def _record(rp, page_id: str, fmt: str = "html") -> tuple[Page, bytes, Gold]:
@@ -258,7 +258,7 @@ def test_hand_corrected_languages(corpus: Corpus) -> None:
     """py3langid tags a Bulgarian Google Scholar page (Bulgarian labels, English names) `tg` and a
     Papiamento page, a language it does not know, `an`: `languages.tsv` corrects both, and the index
     says what it says."""
-    from boilerbench.corpora.build import detect_language, load_languages
+    from boilerbench.benchmark.corpora.build import detect_language, load_languages
 
     corrected = load_languages(corpus.root)
     by_id = {p.page_id: p for p in corpus.pages}
@@ -268,7 +268,7 @@ def test_hand_corrected_languages(corpus: Corpus) -> None:
 
 
 def test_reindex_writes_the_language_corrections(small_corpus) -> None:
-    from boilerbench.corpora.build import LANGUAGES_FILE, reindex
+    from boilerbench.benchmark.corpora.build import LANGUAGES_FILE, reindex
 
     root, _, written = small_corpus
     table = root / LANGUAGES_FILE

@@ -11,11 +11,11 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from boilerbench import submit as submit_mod
+from boilerbench.benchmark import submit as submit_mod
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.leaderboard import repo_root
 from boilerbench.cli import main
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.leaderboard import repo_root
 
 # test pages of the three sources, with and without full gold text
 PAGE_IDS = [
@@ -46,7 +46,7 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     (folder / "trafilatura.json").write_bytes((repo_root() / "baselines" / "trafilatura.json").read_bytes())
     monkeypatch.setenv("BOILERBENCH_BASELINES", str(folder))
-    from boilerbench.leaderboard import write_leaderboard
+    from boilerbench.benchmark.leaderboard import write_leaderboard
 
     write_leaderboard(folder)
     return folder
@@ -245,7 +245,7 @@ def test_a_crash_while_writing_leaves_the_old_files(tmp_path, small, labeled, bo
     def crash(*a, **kw):
         raise OSError("disk full")
 
-    monkeypatch.setattr("boilerbench.leaderboard.os.replace", crash)
+    monkeypatch.setattr("boilerbench.benchmark.leaderboard.os.replace", crash)
     with pytest.raises(OSError, match="disk full"):
         submit_mod.submit(path, "crashes", corpus=small, folder=board)
     assert _snapshot(board) == before
@@ -300,7 +300,7 @@ def test_a_page_without_blocks_may_be_left_out(tmp_path: Path) -> None:
 def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path: Path) -> None:
     """A submission has no registered system: the report renders it from its result file (its
     per-page decisions), and ranks worst pages among those with full labels."""
-    from boilerbench.report import build_site
+    from boilerbench.benchmark.report import build_site
 
     submit_mod.submit(_write(tmp_path / "mine.jsonl", _good_rows(labeled)), "my-extractor", corpus=small, folder=board)
     record = json.loads((board / "my-extractor.json").read_text(encoding="utf-8"))

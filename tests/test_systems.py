@@ -14,14 +14,14 @@ import pytest
 from lxml import etree
 
 import boilerbench
-from boilerbench import scoring, systems
-from boilerbench.align import project
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import decode_page
-from boilerbench.systems import ModelSystemModule, Requirement, SystemModule
-from boilerbench.systems._html import xml_chars
-from boilerbench.systems.newspaper4k import nltk_data_named
+from boilerbench.benchmark import scoring, systems
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.runner import decode_page
+from boilerbench.benchmark.systems import ModelSystemModule, Requirement, SystemModule
+from boilerbench.benchmark.systems._html import xml_chars
+from boilerbench.benchmark.systems.newspaper4k import nltk_data_named
+from boilerbench.core.align import project
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -147,7 +147,7 @@ def test_unknown_name_raises_key_error(name: str) -> None:
 @pytest.mark.parametrize(
     "target",
     [
-        "boilerbench_missing_mod:extract",  # no dot: looked up inside boilerbench.systems
+        "boilerbench_missing_mod:extract",  # no dot: looked up inside boilerbench.benchmark.systems
         "boilerbench_missing_pkg.sub:extract",  # a dot: an absolute module path
     ],
 )
@@ -193,7 +193,7 @@ def test_a_module_breaking_the_contract_is_refused(
 
 
 def test_a_module_without_the_contract_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(systems.REGISTRY, "ghost", "boilerbench.systems._html:html_to_text")  # a helper, not a system
+    monkeypatch.setitem(systems.REGISTRY, "ghost", "boilerbench.benchmark.systems._html:html_to_text")  # a helper, not a system
     with pytest.raises(TypeError, match="must declare KIND"):
         systems.load_system("ghost")
 
@@ -213,7 +213,7 @@ def test_loading_a_system_says_nothing(name: str) -> None:
     (its packages imported, in a fresh interpreter) prints no warning (newspaper4k's about nltk,
     a feature the extraction does not use, is silenced)."""
     code = (
-        "from boilerbench.systems import MissingSystem, load_system\n"
+        "from boilerbench.benchmark.systems import MissingSystem, load_system\n"
         f"try:\n    load_system({name!r})\nexcept MissingSystem:\n    pass\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)

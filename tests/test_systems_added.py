@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench import systems
-from boilerbench.corpora.store import Corpus
-from boilerbench.groundtruth import load_labeled
-from boilerbench.runner import decode_page, run_systems
-from boilerbench.scoring import word_scores
-from boilerbench.systems import MissingSystem, Requirement, _node
+from boilerbench.benchmark import systems
+from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.runner import decode_page, run_systems
+from boilerbench.benchmark.scoring import word_scores
+from boilerbench.benchmark.systems import MissingSystem, Requirement, _node
 from tests.conftest import labeled_and_html
 
 # pages whose gold is a whole text: Scrapinghub articles and a WCXB one, all of the test split
@@ -61,7 +61,7 @@ def _load(name: str) -> systems.System:
 def _stop_node():
     """The pytest process's own node child (the direct calls below start it) ends with the module."""
     yield
-    from boilerbench.systems import readability_js
+    from boilerbench.benchmark.systems import readability_js
 
     readability_js._NODE.close()
 

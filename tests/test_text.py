@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from boilerbench.text import BinaryInputError, decode_bytes, has_word, looks_binary, normalize_space, tokenize
+from boilerbench.core.text import BinaryInputError, decode_bytes, has_word, looks_binary, normalize_space, tokenize
 
 # --- tokenize ---------------------------------------------------------------------------------
 

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
-from boilerbench import classifier, clean, cli, render
-from boilerbench.evaluate import resolve
-from boilerbench.segment import segment
-from boilerbench.systems import available
-from boilerbench.types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, check_choice
+from boilerbench import cli
+from boilerbench.benchmark import render, train
+from boilerbench.benchmark.evaluate import resolve
+from boilerbench.benchmark.systems import available
+from boilerbench.core.segment import segment
+from boilerbench.core.types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, check_choice
+from boilerbench.extractor import classifier, clean
 
 
 def message(name: str, value: object, choices: tuple[str, ...]) -> str:
@@ -39,7 +41,7 @@ def _extractor(mode: str) -> Any:
 ENTRY_POINTS: dict[str, tuple[Callable[[Any], Any], str, str, tuple[str, ...]]] = {
     "segment.segment": (lambda c: segment(b"<p>x</p>", "pdf"), "fmt", "pdf", PAGE_FORMATS),
     "classifier.load_model": (lambda c: classifier.load_model("pdf"), "mode", "pdf", classifier.MODEL_MODES),
-    "classifier.train": (lambda c: classifier.train(c, modes=["html", "pdf"]), "mode", "pdf", classifier.MODEL_MODES),
+    "train.train": (lambda c: train.train(c, modes=["html", "pdf"]), "mode", "pdf", classifier.MODEL_MODES),
     "clean.classify": (lambda c: clean.classify("<p>x</p>", "pdf"), "mode", "pdf", CLEAN_MODES),
     "clean.clean_bytes": (lambda c: clean.clean_bytes(b"<p>x</p>", "auto", "xml"), "output", "xml", CLEAN_OUTPUTS),
     "BoilerbenchExtractor": (lambda c: _extractor("pdf"), "mode", "pdf", CLEAN_MODES),

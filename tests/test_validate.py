@@ -8,9 +8,9 @@ import time
 import pytest
 
 from boilerbench import cli
-from boilerbench.text import bag_of_words
-from boilerbench.types import BOILERPLATE, CONTENT, Block, Gold, LabeledBlock, LabeledPage, Page
-from boilerbench.validate import TARGETS, page_checks, report, summarize
+from boilerbench.benchmark.validate import TARGETS, page_checks, report, summarize
+from boilerbench.core.text import bag_of_words
+from boilerbench.core.types import BOILERPLATE, CONTENT, Block, Gold, LabeledBlock, LabeledPage, Page
 
 # The targets the project set for the derived labels (issue: label quality).
 PROJECT_TARGETS = {"with_snippet_agreement": 0.98, "without_snippet_agreement": 0.95, "gold_word_coverage": 0.97}

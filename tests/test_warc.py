@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from boilerbench.classifier import PAGE_TYPES
-from boilerbench.clean import classify, clean_bytes
 from boilerbench.cli import main
-from boilerbench.warc import WarcStats, iter_records
+from boilerbench.core.warc import WarcStats, iter_records
+from boilerbench.extractor.classifier import PAGE_TYPES
+from boilerbench.extractor.clean import classify, clean_bytes
 
 warcio = pytest.importorskip("warcio")
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
@@ -42,7 +42,7 @@ def _record(writer, url: str, payload: bytes, content_type: str, kind: str = "re
 @pytest.fixture(scope="module")
 def pages(jefftk, erikdemaine, autopresse, xinhuanet) -> dict[str, str]:
     """url → the page's decoded HTML (as `clean` reads it)."""
-    from boilerbench.text import decode_bytes
+    from boilerbench.core.text import decode_bytes
 
     return {
         f"https://example.org/{rp.page.page_id}": decode_bytes(rp.data) for rp in (jefftk, erikdemaine, autopresse, xinhuanet)
@@ -182,7 +182,7 @@ def test_datatrove_step_loads_the_models_before_its_sandbox(pages) -> None:
     pytest.importorskip("datatrove")
     from datatrove.data import Document
 
-    from boilerbench.classifier import shipped
+    from boilerbench.extractor.classifier import shipped
     from boilerbench.integrations.datatrove import BoilerbenchExtractor
 
     html = next(iter(pages.values()))
@@ -252,13 +252,13 @@ def test_import_a_warc_with_gold_and_evaluate_it(crawl, pages, jefftk, erikdemai
     assert report["systems"]["oracle"]["block_f1"] == 1.0
     assert 0 < report["systems"]["all-text"]["block_f1"] < 1.0
     # the pages label as they do read from their own files
-    from boilerbench.corpora.store import Corpus
-    from boilerbench.groundtruth import load_labeled
+    from boilerbench.benchmark.corpora.store import Corpus
+    from boilerbench.benchmark.groundtruth import load_labeled
 
     imported = {lp.page.url: [b.label for b in lp.blocks] for lp in load_labeled(Corpus.open(out), progress=False)}
     assert set(imported) == {"https://example.org/wcxb-0495", "https://example.org/wcxb-0406"}
-    from boilerbench.labels import derive_labels
-    from boilerbench.segment import segment_html
+    from boilerbench.benchmark.labels import derive_labels
+    from boilerbench.core.segment import segment_html
 
     for rp in (jefftk, erikdemaine):
         assert imported[f"https://example.org/{rp.page.page_id}"] == derive_labels(segment_html(rp.data), rp.gold)[0]

@@ -2,7 +2,7 @@
 
     WarcReader("s3://…/warc/") → BoilerbenchExtractor() → filters → JsonlWriter("out/")
 
-`BoilerbenchWarcReader` is datatrove's `WarcReader` reading records as `boilerbench.warc` does:
+`BoilerbenchWarcReader` is datatrove's `WarcReader` reading records as `boilerbench.core.warc` does:
 the charset from the HTTP header first, and a file whose last gzip member is cut short ends
 there (counted as `truncated_file`) instead of failing the task.
 
@@ -32,12 +32,12 @@ from datatrove.pipeline.readers import WarcReader
 from datatrove.utils.logging import logger
 from datatrove.utils.typeshelper import StatHints
 
-from ..classifier import MODEL_MODES, shipped
-from ..clean import classify
-from ..runner import one_core
-from ..text import to_utf8
-from ..types import CLEAN_MODES, check_choice, encode_bits
-from ..warc import WarcStats, iter_records
+from ..benchmark.runner import one_core
+from ..core.text import to_utf8
+from ..core.types import CLEAN_MODES, check_choice, encode_bits
+from ..core.warc import WarcStats, iter_records
+from ..extractor.classifier import MODEL_MODES, shipped
+from ..extractor.clean import classify
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +152,7 @@ def _metadata(bits: str, mode: str, page_type: str | None) -> dict[str, Any]:
 
 
 class BoilerbenchWarcReader(WarcReader):
-    """datatrove's `WarcReader`, reading records with `boilerbench.warc.iter_records`: HTTP-header
+    """datatrove's `WarcReader`, reading records with `boilerbench.core.warc.iter_records`: HTTP-header
     charsets, WET conversion records as text, non-HTML and cut-short records skipped and counted."""
 
     name = "🕷 boilerbench WARC"

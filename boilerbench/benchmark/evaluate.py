@@ -1,0 +1,341 @@
+"""`evaluate`: run systems on a split, project their outputs onto blocks, score, compare.
+
+Only this module joins systems and scores: `scoring` stays pure, `runner` knows no metric. Two
+caches make a re-run cheap: extractor outputs (by system, version, page) and what scoring needs of
+them — kept blocks and word counts — (by system, version, page, gold, segmenter and aligner).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from tqdm import tqdm
+
+from ..core.align import ALIGNER_VERSION, TokenizedPage, project
+from ..core.segment import SEGMENTER_VERSION
+from ..core.text import text_table
+from ..core.types import CONTENT, LabeledPage, check_choice, decode_bits, encode_bits
+from . import scoring
+from .cache import Cache, key
+from .corpora.store import Corpus
+from .groundtruth import load_labeled
+from .runner import DEFAULT_TIMEOUT, Output, decode_page, output_key, run_systems
+from .systems import REFERENCE, MissingSystem, System, available, default_systems, load_system
+
+
+def resolve(spec: str | None) -> list[str]:
+    """`a,b` or `all` (every registered system) or None (`systems.default_systems`) → system names;
+    unknown names and an empty list (`--systems ''`, `--systems ,`) refused. The registry is read
+    now, for every case: a plug-in or a test may have registered more since import."""
+    registered = available()
+    if spec is None:
+        return default_systems()
+    if spec == "all":
+        return registered
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    if not names:
+        raise ValueError(f"no system named in {spec!r}; give a,b or all (registered: {', '.join(registered)})")
+    return [check_choice("system", n, registered) for n in names]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One system's output on one page as the scorers read it (not yet a score): the blocks it
+    keeps and its word counts against the gold; cached as JSON."""
+
+    kept: tuple[bool, ...]
+    words: tuple[int, int, int] | None
+    seconds: float
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kept": encode_bits(self.kept), "words": self.words, "seconds": self.seconds, "error": self.error}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Scored:
+        words = d.get("words")
+        return cls(decode_bits(d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))
+
+
+def _gold_key(lp: LabeledPage) -> str:
+    return "" if lp.gold.text is None else key("gold", lp.gold.text)
+
+
+def reference_scored(name: str, lp: LabeledPage) -> Scored:
+    """The reference rows, from the labels: every block, no block, the content blocks."""
+    blocks = lp.blocks
+    if name == "all-text":
+        kept = tuple(True for _ in blocks)
+    elif name == "nothing":
+        kept = tuple(False for _ in blocks)
+    elif name == "oracle":
+        kept = tuple(b.label == CONTENT for b in blocks)
+    else:
+        raise KeyError(name)
+    return kept_scored(lp, kept)
+
+
+def kept_scored(lp: LabeledPage, kept: tuple[bool, ...]) -> Scored:
+    """`Scored` of block decisions (reference rows, label submissions): word F1 is measured on the
+    kept blocks' text."""
+    return output_scored(lp, "\n".join(b.block.text for b, k in zip(lp.blocks, kept) if k), kept)
+
+
+def output_scored(
+    lp: LabeledPage, text: str, kept: tuple[bool, ...] | None = None, seconds: float = 0.0, error: str | None = None
+) -> Scored:
+    """`Scored` of one output: its text (projected onto the blocks unless `kept` is given) and word counts."""
+    if kept is None:
+        kept = tuple(project(TokenizedPage([b.block for b in lp.blocks]), text))
+    words = scoring.word_counts(text, lp.gold.text) if lp.gold.text is not None else None
+    return Scored(kept, words, seconds, error)
+
+
+_POOL_PAGES: Sequence[LabeledPage] = ()
+
+
+def _project_job(job: tuple[int, Output]) -> Scored:
+    i, out = job
+    return output_scored(_POOL_PAGES[i], out.text, out.kept, out.seconds, out.error)
+
+
+def _project_all(pages: Sequence[LabeledPage], jobs: list[tuple[int, Output]], workers: int, progress: bool) -> list[Scored]:
+    """Aligner projection and word counts of many outputs, on both cores."""
+    global _POOL_PAGES
+    if workers <= 1 or len(jobs) < 50:
+        return [
+            output_scored(pages[i], o.text, o.kept, o.seconds, o.error)
+            for i, o in tqdm(jobs, desc="project", disable=not progress)
+        ]
+    _POOL_PAGES = pages
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            return list(tqdm(pool.map(_project_job, jobs, chunksize=16), total=len(jobs), desc="project", disable=not progress))
+    finally:
+        _POOL_PAGES = ()
+
+
+def score_system(name: str, pages: Sequence[LabeledPage], per_page: Sequence[Scored]) -> list[scoring.PageResult]:
+    """One system's per-page results, from its `Scored` of each of `pages`."""
+    return [
+        scoring.page_result(
+            page_id=lp.page.page_id,
+            corpus=lp.page.source,
+            page_type=lp.page.page_type,
+            language=lp.page.language,
+            labels=[b.label for b in lp.blocks],
+            categories=[b.category for b in lp.blocks],
+            words=[b.block.words for b in lp.blocks],
+            kept=sc.kept,
+            words_matched=sc.words,
+            error=sc.error,
+        )
+        for lp, sc in zip(pages, per_page)
+    ]
+
+
+def evaluate(
+    corpus: Corpus,
+    split: str | None = "test",
+    systems: Sequence[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None,
+    cache: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Scores of each system on the pages of `split` (None: every page of the corpus)."""
+    names = list(systems) if systems is not None else default_systems()
+    pages = corpus.select(split=split) if split else list(corpus.pages)
+    if not pages:
+        raise ValueError(f"{corpus.root}: no pages in split {split!r}")
+    workers = workers or min(2, os.cpu_count() or 1)
+    t0 = time.perf_counter()
+    labeled = load_labeled(corpus, pages, workers=workers, progress=progress, cache=cache)
+    scored, versions, skipped = collect_scored(corpus, labeled, names, timeout, workers, cache, progress)
+    report = score_report(labeled, scored, versions)
+    report["skipped"] = skipped
+    report.update(
+        dataset_revision=corpus.revision(),
+        metric_version=scoring.METRIC_VERSION,
+        split=split,
+        pages=len(pages),
+        corpus=str(corpus.root),
+        workers=workers,
+        seconds=round(time.perf_counter() - t0, 1),
+    )
+    return report
+
+
+def score_report(
+    labeled: Sequence[LabeledPage], scored: dict[str, list[Scored]], versions: dict[str, str | None], kind: str | None = None
+) -> dict[str, Any]:
+    """Aggregate scores of each system's per-page `Scored`, and the paired test against the best:
+    the one scoring path of `evaluate` and `submit`. `kind` overrides system / reference."""
+    per_page: dict[str, list[scoring.PageResult]] = {}
+    report: dict[str, Any] = {"systems": {}}
+    for name, final in scored.items():
+        results_ = score_system(name, labeled, final)
+        per_page[name] = results_
+        agg = scoring.aggregate(results_)
+        seconds = sum(sc.seconds for sc in final)
+        agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
+        agg["version"] = versions.get(name)
+        agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
+        agg["page_errors"] = {r.page_id: r.error for r in results_ if r.error}  # every failing page, for `errors` to list
+        # per page, what `report` ranks pages by without re-running anything
+        agg["page_block_f1"] = {r.page_id: round(r.scores["block_f1"], 4) for r in results_ if "block_f1" in r.scores}
+        if kind == "submission":  # no registered system to re-run: its decisions, for `report` to render
+            agg["page_scored"] = {lp.page.page_id: sc.to_json() for lp, sc in zip(labeled, final)}
+        report["systems"][name] = agg
+    for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
+        report["systems"][name]["vs_best"] = test
+    return report
+
+
+def collect_scored(
+    corpus: Corpus,
+    labeled: Sequence[LabeledPage],
+    names: Sequence[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int = 2,
+    cache: bool = True,
+    progress: bool = True,
+) -> tuple[dict[str, list[Scored]], dict[str, str | None], dict[str, str]]:
+    """Each system's `Scored` for each labeled page (cached, else run and projected), its version,
+    and the systems skipped (not installed) with why: what `evaluate` and `show` read."""
+    loaded, skipped = _load_systems(names)
+    # From the cache: key = system, version, page, gold, segmenter and aligner.
+    store = Cache("scored", enabled=cache)
+    keys = {
+        name: [key("scored", output_key(system, lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled]
+        for name, system in loaded.items()
+    }
+    scored, missing = store.lookup(keys, Scored.from_json)
+    if missing:
+        made = _score_missing(corpus, labeled, loaded, missing, timeout, workers, cache, progress)
+        for (n, i), sc in made.items():
+            scored[n][i] = sc
+        store.put_many([(keys[n][i], sc.to_json()) for (n, i), sc in made.items()])
+    store.close()
+    for name in names:
+        if name in REFERENCE:  # cheap, and depends on the labels: never cached
+            scored[name] = [reference_scored(name, lp) for lp in labeled]
+    final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
+    versions: dict[str, str | None] = {n: (loaded[n].version if n in loaded else load_system(n).version) for n in final}
+    return final, versions, skipped
+
+
+def _load_systems(names: Sequence[str]) -> tuple[dict[str, System], dict[str, str]]:
+    """The registered systems among `names` that load here, and why each other one is skipped (a
+    package or a model it requires is absent); reference rows are neither."""
+    loaded: dict[str, System] = {}
+    skipped: dict[str, str] = {}
+    for name in names:
+        if name in REFERENCE:
+            continue
+        try:
+            loaded[name] = load_system(name)
+        except MissingSystem as e:
+            skipped[name] = str(e)
+            print(f"skipping {e}", file=sys.stderr)
+    return loaded, skipped
+
+
+def _score_missing(
+    corpus: Corpus,
+    labeled: Sequence[LabeledPage],
+    systems: dict[str, System],
+    missing: dict[str, list[int]],
+    timeout: float,
+    workers: int,
+    cache: bool,
+    progress: bool,
+) -> dict[tuple[str, int], Scored]:
+    """`Scored` of each (system, index in `labeled`) of `missing`, in its order: the extractor's
+    output (cached on its own, else run) projected onto the blocks in the worker that ran it, or
+    here for an output read from the cache."""
+    need = sorted({i for v in missing.values() for i in v})
+    sub = [labeled[i] for i in need]
+
+    def load_html() -> list[str]:
+        html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in sub)}
+        return [html[lp.page.page_id] for lp in sub]
+
+    fresh: dict[str, dict[int, Scored]] = {}  # system → position in `sub` → projected in the worker
+    outputs = run_systems(
+        [systems[n] for n in missing],
+        sub,
+        load_html,
+        timeout=timeout,
+        workers=workers,
+        cache=cache,
+        progress=progress,
+        post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
+        post_results=fresh,
+    )
+    made = {(n, need[k]): sc for n, by_position in fresh.items() for k, sc in by_position.items()}
+    pos = {i: k for k, i in enumerate(need)}
+    late = [(n, i) for n, idx in missing.items() for i in idx if (n, i) not in made]
+    made.update(zip(late, _project_all(labeled, [(i, outputs[n][pos[i]]) for n, i in late], workers, progress)))
+    return {(n, i): made[n, i] for n, idx in missing.items() for i in idx}
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The readable table `evaluate` prints, best block F1 first."""
+    rows = [
+        [
+            "system",
+            "version",
+            "pages",
+            "err",
+            "block F1 [95% CI]",
+            "block P",
+            "block R",
+            "word F1",
+            "word P",
+            "word R",
+            "title kept",
+            "pages/s",
+            f"× {scoring.SPEED_BASE}",
+        ]
+    ]
+    systems = sorted(report["systems"].items(), key=lambda kv: -(kv[1]["block_f1"] or 0))
+    base = report["systems"].get(scoring.SPEED_BASE, {}).get("pages_per_s")
+
+    def f(v: Any) -> str:
+        return "—" if v is None else f"{v:.3f}"
+
+    for name, s in systems:
+        ci = s.get("block_f1_ci")
+        rows.append(
+            [
+                name,
+                str(s["version"]),
+                str(s["pages"]),
+                str(s["errors"]),
+                f"{f(s['block_f1'])} [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else f(s["block_f1"]),
+                f(s["block_precision"]),
+                f(s["block_recall"]),
+                f(s["word_f1"]),
+                f(s["word_precision"]),
+                f(s["word_recall"]),
+                f(s.get("title_kept")),
+                "—" if s["pages_per_s"] is None else f"{s['pages_per_s']:.1f}",
+                f"×{s['pages_per_s'] / base:.2f}" if s["pages_per_s"] and base else "—",
+            ]
+        )
+    lines = text_table(rows, left=2)
+    lines.append(
+        f"\npages/s: one worker process of {report['workers']}, the extractor call only, timed when the output was made"
+        f" (a cached output keeps that run's time); × {scoring.SPEED_BASE}: the ratio to its pages/s in this table"
+    )
+    where = f"split {report['split']}" if report["split"] else "every split"  # None: every page of the corpus
+    lines.append(f"\n{where}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s")
+    return "\n".join(lines)

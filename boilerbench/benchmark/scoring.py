@@ -1,0 +1,265 @@
+"""Scores: pure functions of (labels, kept blocks, texts). No extractor is imported here.
+
+Per page, over the *labeled* blocks (unlabeled blocks are never scored):
+
+* `block_precision/recall/f1` of the content class, each block counted once; `block_*_w` the same
+  with blocks weighted by their word count. The page's own title block (category `title`) is left
+  out of them: the corpora disagree on it (WCXB and Scrapinghub keep the title in a field apart
+  from the text, and many extractors return it as metadata), so it is scored on its own:
+* `title_kept`: 1 if the system keeps the page's title block, 0 if not (pages with one).
+* `word_precision/recall/f1`: WCXB's published metric, bag of lower-cased `\\w+` words of the
+  extracted text against the gold text (multiset overlap); only pages with full gold text.
+
+Empty cases (both metrics, as WCXB defines its F1):
+* no content in the gold and nothing kept → P = R = F1 = 1 (the right answer was "nothing");
+* no content in the gold, something kept → P = 0, R = 1, F1 = 0;
+* content in the gold, nothing kept → P = R = F1 = 0.
+
+Corpus figures are means over pages (macro), with a seeded bootstrap over pages for 95% intervals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
+from ..core.text import bag_of_words
+from ..core.types import BOILERPLATE, CONTENT
+
+METRIC_VERSION = "2"  # 2: the page title scored apart from block P/R/F1
+BOOTSTRAP_SAMPLES = 1000
+SEED = 20261125
+PRIMARY = ("block_f1", "block_precision", "block_recall", "word_f1", "word_precision", "word_recall")
+SPEED_BASE = "trafilatura"  # machines differ: speed is also given as a ratio to this system's, in the same run
+SCORED_APART = "title"  # the content category left out of the block metrics and leakage, scored as `title_kept`
+
+
+def prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+    """Precision, recall, F1 of the content class with the empty cases of the module docstring."""
+    gold = tp + fn
+    pred = tp + fp
+    if gold == 0:
+        return (1.0, 1.0, 1.0) if pred == 0 else (0.0, 1.0, 0.0)
+    if pred == 0 or tp == 0:
+        return 0.0, 0.0, 0.0
+    p, r = tp / pred, tp / gold
+    return p, r, 2 * p * r / (p + r)
+
+
+def block_scores(
+    labels: Sequence[str | None], kept: Sequence[bool], weights: Sequence[int] | None = None
+) -> dict[str, float] | None:
+    """Block P/R/F1 of one page; None when the page has no labeled block."""
+    if len(labels) != len(kept):
+        raise ValueError(f"{len(kept)} decisions for {len(labels)} blocks")
+    tp = fp = fn = 0.0
+    wtp = wfp = wfn = 0.0
+    n = 0
+    for i, (lab, k) in enumerate(zip(labels, kept)):
+        if lab is None:
+            continue
+        n += 1
+        w = weights[i] if weights is not None else 1
+        if lab == CONTENT:
+            if k:
+                tp += 1
+                wtp += w
+            else:
+                fn += 1
+                wfn += w
+        elif k:
+            fp += 1
+            wfp += w
+    if n == 0:
+        return None
+    p, r, f = prf(tp, fp, fn)
+    out = {"block_precision": p, "block_recall": r, "block_f1": f}
+    if weights is not None:
+        wp, wr, wf = prf(wtp, wfp, wfn)
+        out.update(block_precision_w=wp, block_recall_w=wr, block_f1_w=wf)
+    return out
+
+
+def word_counts(predicted: str, reference: str) -> tuple[int, int, int]:
+    """(overlap, predicted words, reference words): all WCXB's word metric needs, cacheable."""
+    pred = bag_of_words(predicted)
+    ref = bag_of_words(reference)
+    return sum((pred & ref).values()), sum(pred.values()), sum(ref.values())
+
+
+def word_scores(predicted: str, reference: str) -> dict[str, float]:
+    """WCXB's word metric: multiset overlap of lower-cased `\\w+` words."""
+    return word_scores_from_counts(*word_counts(predicted, reference))
+
+
+def word_scores_from_counts(overlap: int, n_pred: int, n_ref: int) -> dict[str, float]:
+    p, r, f = prf(overlap, n_pred - overlap, n_ref - overlap)
+    return {"word_precision": p, "word_recall": r, "word_f1": f}
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """Everything the aggregate needs about one (system, page): no blocks, no HTML."""
+
+    page_id: str
+    corpus: str
+    page_type: str | None
+    language: str
+    scores: dict[str, float]  # block_* (absent if unlabeled page) and word_* (absent without gold text)
+    kept_by_category: dict[str, tuple[int, int]]  # category → (kept, total) over labeled blocks
+    error: str | None = None
+
+
+def page_result(
+    page_id: str,
+    corpus: str,
+    page_type: str | None,
+    language: str,
+    labels: Sequence[str | None],
+    categories: Sequence[str],
+    words: Sequence[int],
+    kept: Sequence[bool],
+    words_matched: tuple[int, int, int] | None,
+    error: str | None = None,
+) -> PageResult:
+    """One page's scores; `words_matched` = `word_counts(output, gold)`, None without gold text."""
+    scores: dict[str, float] = {}
+    apart = [lab is not None and cat == SCORED_APART for lab, cat in zip(labels, categories)]
+    b = block_scores([None if a else lab for lab, a in zip(labels, apart)], kept, words)
+    if b is not None:
+        scores.update(b)
+    titles = [bool(k) for k, a in zip(kept, apart) if a]
+    if titles:
+        scores["title_kept"] = sum(titles) / len(titles)
+    if words_matched is not None:
+        scores.update(word_scores_from_counts(*words_matched))
+    cats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for lab, cat, k in zip(labels, categories, kept):
+        if lab is None:
+            continue
+        c = cats[cat]
+        c[0] += bool(k)
+        c[1] += 1
+    return PageResult(page_id, corpus, page_type, language, scores, {k: (v[0], v[1]) for k, v in cats.items()}, error)
+
+
+def bootstrap_ci(values: Sequence[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED) -> tuple[float, float]:
+    """95% percentile interval of the mean, resampling pages."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(x), size=(samples, len(x)))
+    means = x[idx].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def paired_bootstrap(
+    a: Sequence[float], b: Sequence[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = SEED
+) -> dict[str, float]:
+    """Paired test of mean(a) - mean(b) over the same pages: the difference, its 95% interval and
+    a two-sided p-value (share of resampled differences on the other side of zero, doubled)."""
+    x = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(x) == 0:
+        return {"diff": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan")}
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(x), size=(samples, len(x)))
+    means = x[idx].mean(axis=1)
+    d = float(x.mean())
+    if d >= 0:
+        p = 2 * float((means <= 0).mean())
+    else:
+        p = 2 * float((means >= 0).mean())
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return {"diff": d, "ci_low": float(lo), "ci_high": float(hi), "p_value": min(1.0, p)}
+
+
+def _mean_scores(results: Iterable[PageResult]) -> dict[str, Any]:
+    cols: dict[str, list[float]] = defaultdict(list)
+    n = 0
+    for r in results:
+        n += 1
+        for k, v in r.scores.items():
+            cols[k].append(v)
+    out: dict[str, Any] = {"pages": n}
+    for k in (*PRIMARY, "block_f1_w", "block_precision_w", "block_recall_w", "title_kept"):
+        vals = cols.get(k)
+        out[k] = round(float(np.mean(vals)), 4) if vals else None
+    return out
+
+
+def leakage(results: Iterable[PageResult]) -> dict[str, dict[str, float]]:
+    """Per boilerplate category the share of its blocks kept; per content category the share dropped
+    (the title is scored apart: `title_kept`)."""
+    tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in results:
+        for cat, (kept, total) in r.kept_by_category.items():
+            tot[cat][0] += kept
+            tot[cat][1] += total
+    kept_bp = {c: round(tot[c][0] / tot[c][1], 4) for c in BOILERPLATE_CATEGORIES if tot[c][1]}
+    dropped = {c: round(1 - tot[c][0] / tot[c][1], 4) for c in CONTENT_CATEGORIES if tot[c][1] and c != SCORED_APART}
+    return {"boilerplate_kept": kept_bp, "content_dropped": dropped}
+
+
+def aggregate(results: Sequence[PageResult]) -> dict[str, Any]:
+    """Corpus-level figures of one system: means, CIs, leakage, breakdowns."""
+    out = _mean_scores(results)
+    out["errors"] = sum(r.error is not None for r in results)
+    for k in ("block_f1", "word_f1"):
+        vals = [r.scores[k] for r in results if k in r.scores]
+        if vals:
+            lo, hi = bootstrap_ci(vals)
+            out[f"{k}_ci"] = [round(lo, 4), round(hi, 4)]
+    out["leakage"] = leakage(results)
+    for key, attr in (("by_corpus", "corpus"), ("by_page_type", "page_type"), ("by_language", "language")):
+        groups: dict[str, list[PageResult]] = defaultdict(list)
+        for r in results:
+            groups[getattr(r, attr) or "unknown"].append(r)
+        out[key] = {g: _mean_scores(rs) for g, rs in sorted(groups.items())}
+    # which corpora each page type's pages come from (a type is not one corpus's)
+    corpora: dict[str, set[str]] = defaultdict(set)
+    for r in results:
+        corpora[r.page_type or "unknown"].add(r.corpus)
+    out["page_type_corpora"] = {t: sorted(c) for t, c in sorted(corpora.items())}
+    return out
+
+
+def compare(results: dict[str, Sequence[PageResult]], metric: str = "block_f1") -> dict[str, dict[str, float | str]]:
+    """Paired bootstrap of every system against the best one on `metric`, over pages scored by both."""
+    per_sys = {name: {r.page_id: r.scores[metric] for r in rs if metric in r.scores} for name, rs in results.items()}
+    per_sys = {k: v for k, v in per_sys.items() if v}
+    if not per_sys:
+        return {}
+    best = max(per_sys, key=lambda s: np.mean(list(per_sys[s].values())))
+    out: dict[str, dict[str, float | str]] = {}
+    for name, scores in per_sys.items():
+        common = sorted(scores.keys() & per_sys[best].keys())
+        test = paired_bootstrap([scores[p] for p in common], [per_sys[best][p] for p in common])
+        out[name] = {"against": best, **{k: round(v, 4) for k, v in test.items()}}
+    return out
+
+
+__all__ = [
+    "BOILERPLATE",
+    "CONTENT",
+    "SCORED_APART",
+    "SPEED_BASE",
+    "PageResult",
+    "aggregate",
+    "block_scores",
+    "bootstrap_ci",
+    "compare",
+    "leakage",
+    "page_result",
+    "paired_bootstrap",
+    "prf",
+    "word_counts",
+    "word_scores",
+    "word_scores_from_counts",
+]

@@ -1,0 +1,47 @@
+"""The project's own block classifier (`classifier.py`), its shipped models, as a system: HTML mode
+(registered as "boilerbench") and text mode ("boilerbench-text").
+
+`predict_html` decides on the page's blocks directly; `predict_text` sees the page only as a crawl's
+text dump (one line per block line, no markup) and a block is kept when at least half its lines are.
+"""
+
+from __future__ import annotations
+
+from ... import __version__
+from ...core.segment import as_lines, segment_html
+from ...extractor.classifier import MODEL_MODES, model_hash, model_path, shipped
+
+KIND = "blocks"
+REQUIRES = ()  # this project's own code; its model files are what `missing` checks
+
+
+def missing() -> str | None:
+    """Why the system cannot run (no trained model), or None."""
+    absent = [m for m in MODEL_MODES if not model_path(m).is_file()]
+    return f"no trained model ({', '.join(absent)}); run `python -m boilerbench train`" if absent else None
+
+
+def version() -> str:
+    """The package version and the hash of the shipped models: retraining invalidates cached outputs."""
+    return f"{__version__}+{model_hash()}"
+
+
+def warm_up() -> None:
+    """Load both models before the clock starts: pages/s is about pages, not start-up."""
+    for mode in MODEL_MODES:
+        shipped(mode)
+
+
+def predict_html(html: str) -> list[bool]:
+    return shipped("html").predict(segment_html(html))
+
+
+def predict_text(html: str) -> list[bool]:
+    blocks = segment_html(html)
+    lines, owner = as_lines(blocks)
+    kept = shipped("text").predict(lines)
+    votes = [[0, 0] for _ in blocks]
+    for k, b in zip(kept, owner):
+        votes[b][0] += k
+        votes[b][1] += 1
+    return [2 * v[0] >= v[1] > 0 for v in votes]

@@ -1,0 +1,313 @@
+"""Training the block classifier (`python -m boilerbench train`): the training data from the labeled
+corpus, the validation that chooses the second stage and the thresholds, and the saved models.
+Inference (`boilerbench.extractor.classifier`) never imports this module."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from ..core.segment import as_lines
+from ..core.types import BOILERPLATE, CONTENT, PAGE_TYPES, Block, check_choice
+from ..extractor.classifier import (
+    ARTICLE_INDEX,
+    MODEL_DIR,
+    MODEL_MODES,
+    PAGE_TYPE_C,
+    BlockClassifier,
+    BlockFeaturizer,
+    ContextStack,
+    hist_gradient_boosting,
+    page_summary,
+)
+from .corpora.build import site
+from .groundtruth import load_labeled
+from .render import missing_renderers, rendered
+from .scoring import prf
+
+# --- training ---------------------------------------------------------------------------------
+
+# The first stage is fixed (chosen on validation while building the feature set, see the model's
+# JSON record); `train` chooses the second stage from `SECOND_GRID` (None: no second stage) and
+# the threshold on validation. Prediction costs about the same per tree whatever its size, so the
+# stages are few and deep; a costlier choice must beat a cheaper one by `MIN_GAIN` to be taken.
+FIRST_STAGE = {"max_iter": 150, "learning_rate": 0.15, "max_leaf_nodes": 63, "min_samples_leaf": 40}
+
+
+def make_pipeline(text_only: bool, first: dict[str, Any] | None = None, second: dict[str, Any] | None = None) -> Pipeline:
+    model = ContextStack(
+        hist_gradient_boosting(**(first or FIRST_STAGE)), hist_gradient_boosting(**second) if second else None, text_only
+    )
+    return Pipeline([("features", BlockFeaturizer(text_only=text_only)), ("model", model)])
+
+
+MIN_GAIN = 0.002
+SECOND_GRID: tuple[dict[str, Any] | None, ...] = (
+    None,
+    {"max_iter": 60, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
+    {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40},
+)
+# Each second stage is tried on every page, and routed to the pages predicted articles only (the
+# page type decides where context helps: on validation, news pages gained from it and other WCXB
+# pages could lose); the routed one is cheaper, so it comes first.
+SECOND_ROUTES: tuple[tuple[str, ...] | None, ...] = (("article",), None)
+THRESHOLDS = tuple(float(round(t, 2)) for t in np.arange(0.2, 0.81, 0.02))
+
+
+def mean_page_f1(pages_labels: Sequence[np.ndarray], pages_scores: Sequence[np.ndarray], threshold: float) -> float:
+    """Mean per-page block F1 (the benchmark's primary metric) at a threshold, over each page's
+    labeled blocks (labels 1/0, or -1 undecided; pages with none left out)."""
+    f1 = page_f1s(pages_labels, pages_scores, threshold)
+    kept = f1[~np.isnan(f1)]
+    return float(kept.mean()) if len(kept) else 0.0
+
+
+def page_f1s(pages_labels: Sequence[np.ndarray], pages_scores: Sequence[np.ndarray], threshold: float) -> np.ndarray:
+    """Block F1 of each page at a threshold (NaN for a page without a labeled block)."""
+    out = np.full(len(pages_labels), np.nan)
+    for i, (y, s) in enumerate(zip(pages_labels, pages_scores)):
+        y = np.asarray(y)
+        labeled = y >= 0
+        if not labeled.any():
+            continue
+        k, c = s[labeled] >= threshold, y[labeled] > 0
+        tp = float(np.sum(k & c))
+        out[i] = prf(tp, float(np.sum(k & ~c)), float(np.sum(~k & c)))[2]
+    return out
+
+
+def _split_by_page(values: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
+    return np.split(values, np.cumsum(sizes)[:-1]) if len(sizes) else []
+
+
+@dataclass(frozen=True)
+class TrainPage:
+    """One page for `fit_and_select`: its blocks (or lines), labels (1 content, 0 boilerplate, -1
+    undecided), source, page type (None when the source gives none) and site."""
+
+    blocks: list[Block]
+    labels: np.ndarray
+    source: str
+    page_type: str | None
+    site: str
+
+
+# Validation groups: a choice must lose on none of them (WCXB's article pages: the news-like part
+# of the corpus with full labels).
+VALIDATION_GROUPS: dict[str, Any] = {
+    "wcxb": lambda p: p.source == "wcxb",
+    "trafilatura-eval": lambda p: p.source == "trafilatura-eval",
+    "wcxb-article": lambda p: p.source == "wcxb" and p.page_type == "article",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A decision rule and its validation block F1 per group (`VALIDATION_GROUPS`)."""
+
+    default: float
+    article: float
+    f1: dict[str, float]
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(list(self.f1.values())))
+
+    def loses_to(self, other: Thresholds) -> bool:
+        return any(self.f1[g] < other.f1[g] for g in self.f1)
+
+
+def choose_thresholds(pages: Sequence[TrainPage], scores: Sequence[np.ndarray], article: np.ndarray) -> Thresholds:
+    """The thresholds with the best mean of the groups' validation F1: one for all pages, or one for
+    pages predicted articles (`article`) and one for the rest, the latter only when it loses on no
+    group against the best single threshold."""
+    F = np.array([page_f1s([p.labels for p in pages], scores, t) for t in THRESHOLDS])  # thresholds × pages
+    masks = {g: np.array([bool(fn(p)) for p in pages]) & ~np.isnan(F[0]) for g, fn in VALIDATION_GROUPS.items()}
+
+    def rule(ta: int, to: int) -> Thresholds:
+        per_page = np.where(article, F[ta], F[to])
+        f1 = {g: round(float(per_page[m].mean()), 4) if m.any() else 0.0 for g, m in masks.items()}
+        return Thresholds(THRESHOLDS[to], THRESHOLDS[ta], f1)
+
+    def key(r: Thresholds) -> tuple[float, float]:
+        return (r.mean, -abs(r.default - 0.5) - abs(r.article - 0.5))
+
+    single = max((rule(t, t) for t in range(len(THRESHOLDS))), key=key)
+    pairs = [rule(ta, to) for ta in range(len(THRESHOLDS)) for to in range(len(THRESHOLDS))]
+    return max([r for r in pairs if not r.loses_to(single)], key=key, default=single)
+
+
+def validation_table(trials: Sequence[dict[str, Any]]) -> str:
+    """The per-source validation table `train` prints."""
+    groups = list(VALIDATION_GROUPS)
+    lines = [
+        "| second stage | its pages | thresholds (article / other) | " + " | ".join(groups) + " | mean |",
+        "|---" * (len(groups) + 4) + "|",
+    ]
+    for t in trials:
+        f1 = t["validation_block_f1"]
+        pages = "-" if t["second"] is None else ", ".join(t["second_types"] or ["all"])
+        lines.append(
+            f"| {t['second']} | {pages} | {t['thresholds']['article']} / {t['thresholds']['default']} | "
+            + " | ".join(f"{f1[g]:.4f}" for g in groups)
+            + f" | {np.mean([f1[g] for g in groups]):.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def fit_and_select(
+    train: Sequence[TrainPage],
+    validation: Sequence[TrainPage],
+    mode: str,
+    grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
+    log: Any = print,
+    first: dict[str, Any] = FIRST_STAGE,
+) -> BlockClassifier:
+    """Fit the page-type model and the first stage on train (out of fold by site), then each
+    second-stage grid point (in order of cost), each routed as `SECOND_ROUTES` says; keep the one
+    and the thresholds with the best mean validation F1 over `VALIDATION_GROUPS`, a costlier one
+    only when it gains `MIN_GAIN` and loses on no group."""
+    text_only = mode == "text"
+    featurizer = BlockFeaturizer(text_only=text_only).fit([])
+    t0 = time.perf_counter()
+    tr = [featurizer.block_features(p.blocks) for p in train]
+    va = [featurizer.block_features(p.blocks) for p in validation]
+    tr_types = featurizer.fit_page_types(
+        np.array([page_summary(F) for _, F in tr]), [p.page_type for p in train], [p.site for p in train]
+    )
+    va_types = featurizer.page_type_probs(np.array([page_summary(F) for _, F in va]))
+
+    def matrix(parts: Sequence[tuple[np.ndarray, np.ndarray]], types: np.ndarray) -> np.ndarray:
+        rows = [
+            np.hstack([np.full((len(F), 1), i), keys, featurizer.with_page_types(F, types[i])])
+            for i, (keys, F) in enumerate(parts)
+        ]
+        return np.concatenate(rows) if rows else np.zeros((0, featurizer.n_features_out_))
+
+    Xtr, Xva = matrix(tr, tr_types), matrix(va, va_types)
+    ytr = np.concatenate([p.labels for p in train]) if train else np.zeros(0, dtype=int)
+    sizes = [len(p.blocks) for p in validation]
+    known = [i for i, p in enumerate(validation) if p.page_type in PAGE_TYPES]
+    type_accuracy = (
+        float(np.mean([PAGE_TYPES[int(va_types[i].argmax())] == validation[i].page_type for i in known])) if known else 0.0
+    )
+    article = va_types.argmax(axis=1) == ARTICLE_INDEX
+    row_groups = np.repeat(np.asarray([p.site for p in train], dtype=object), [len(p.blocks) for p in train])
+    log(
+        f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s; "
+        f"page types on validation: accuracy {type_accuracy:.3f} ({len(known)} pages)"
+    )
+    t1 = time.perf_counter()
+    stack = ContextStack(hist_gradient_boosting(**first), None, text_only)
+    oof = stack.fit_first(Xtr, ytr, row_groups)
+    log(f"[{mode}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
+    first_va = stack.predict_proba(Xva)  # the same for every trial below
+    best: tuple[Thresholds, dict[str, Any] | None, Any, tuple[str, ...] | None] | None = None
+    trials = []
+    for params in grid:
+        t1 = time.perf_counter()
+        stack.second = None if params is None else hist_gradient_boosting(**params)
+        stack.fit_second(Xtr, ytr, oof)
+        for route in SECOND_ROUTES if params is not None else (None,):
+            stack.second_types = route
+            rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva, first_va)[:, 1], sizes), article)
+            trials.append(
+                {
+                    "second": params,
+                    "second_types": route,
+                    "thresholds": {"default": rule.default, "article": rule.article},
+                    "validation_block_f1": rule.f1,
+                }
+            )
+            log(
+                f"[{mode}] second stage {params} on {route or 'all'} pages: validation block F1 {rule.f1} "
+                f"({time.perf_counter() - t1:.0f}s)"
+            )
+            if best is None or (rule.mean >= best[0].mean + MIN_GAIN and not rule.loses_to(best[0])):
+                best = (rule, params, stack.second_, route)
+    assert best is not None
+    rule, params, second, route = best
+    stack.second, stack.second_ = (None if params is None else hist_gradient_boosting(**params)), second
+    stack.second_types = route
+    pipeline = Pipeline([("features", featurizer), ("model", stack)])
+    log(
+        f"[{mode}] validation block F1 per source (chosen: second stage {params} on {route or 'all'} pages):\n"
+        f"{validation_table(trials)}"
+    )
+    info = {
+        "params": {"first": first, "second": params, "second_types": route, "page_type_C": PAGE_TYPE_C},
+        "validation_block_f1": rule.f1,
+        "page_type_validation_accuracy": round(type_accuracy, 4),
+        "trials": trials,
+        "train_pages": len(train),
+        "train_blocks": int(np.sum(ytr >= 0)),
+        "validation_pages": len(validation),
+    }
+    types = {"article": rule.article} if rule.article != rule.default else {}
+    return BlockClassifier(pipeline, rule.default, mode, info, types)
+
+
+def label_codes(labels: Sequence[str | None]) -> np.ndarray:
+    """Labels as the fits read them: 1 content, 0 boilerplate, -1 undecided (never fitted)."""
+    return np.array([1 if lab == CONTENT else 0 if lab == BOILERPLATE else -1 for lab in labels], dtype=np.int64)
+
+
+def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
+    """A `TrainPage` per page with at least one labeled block; text mode renders each page as lines."""
+    out = []
+    for lp in labeled:
+        y = label_codes([b.label for b in lp.blocks])
+        if not (y >= 0).any():
+            continue
+        blocks = [b.block for b in lp.blocks]
+        if mode == "text":
+            blocks, owner = as_lines(blocks)
+            y = y[owner] if owner else np.zeros(0, dtype=np.int64)
+        out.append(TrainPage(blocks, y, lp.page.source, lp.page.page_type, site(lp.page.domain)))
+    return out
+
+
+def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
+    """A `TrainPage` per `render.RenderedPage` with at least one labeled line."""
+    out = []
+    for rp in pages:
+        y = label_codes(rp.labels)
+        if (y >= 0).any():
+            out.append(TrainPage(rp.lines, y, rp.page.source, rp.page.page_type, site(rp.page.domain)))
+    return out
+
+
+def train(
+    corpus: Any,
+    modes: Sequence[str] = MODEL_MODES,
+    folder: Path = MODEL_DIR,
+    grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
+    log: Any = print,
+) -> list[BlockClassifier]:
+    """Train on `train`, select on `validation`, save. The test split is not read. The text model
+    sees every page rendered by every one of `render.RENDERERS`."""
+    for mode in modes:
+        check_choice("mode", mode, MODEL_MODES)
+    train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
+    if "text" in modes and missing_renderers():
+        raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")
+    train_lp = load_labeled(corpus, train_pages)
+    val_lp = load_labeled(corpus, val_pages)
+    out = []
+    for mode in modes:
+        if mode == "text":
+            data = rendered_training_data(rendered(corpus, train_pages)), rendered_training_data(rendered(corpus, val_pages))
+        else:
+            data = training_data(train_lp, mode), training_data(val_lp, mode)
+        clf = fit_and_select(*data, mode, grid, log)
+        clf.info["dataset_revision"] = corpus.revision()
+        path = clf.save(folder)
+        log(f"[{mode}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), thresholds {clf.threshold} {clf.type_thresholds}")
+        out.append(clf)
+    return out

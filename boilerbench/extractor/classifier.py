@@ -1,0 +1,508 @@
+"""The boilerbench block classifier: featurizer + page-type model + two-stage gradient boosting,
+a scikit-learn `Pipeline`.
+
+Two models, trained by `python -m boilerbench train` on the train split (WCXB train and
+trafilatura-eval's train part, whose snippet labels decide only some blocks: the undecided ones are
+never trained on) and tuned on validation only (the second stage and the decision thresholds; the
+test split is never read):
+
+* `html` — every feature of `features.FEATURE_NAMES`, for HTML pages;
+* `text` — only line features (`features.LINE_FEATURES`), for plain-text pages such as a crawl's
+  text dump: trained on the train pages rendered as lines, one line per block.
+
+Page types: a comment thread under an article is boilerplate, the posts of a forum page are its
+content, so the page's type decides. The featurizer holds a small multinomial logistic model of
+WCXB's page types (`PAGE_TYPES`) over a page summary (the mean and word-weighted mean of its block
+features); its probabilities are the last columns of every block's row (`PAGE_TYPE_NAMES`), and a
+page predicted an article may get its own decision threshold (where validation says so). On train
+pages they are out of fold (by site), so the block model learns how far to trust them on unseen
+sites.
+
+Each model is a `ContextStack`: a first gradient-boosting model scores every block from its own
+features; a second one, when validation says it pays for its cost, decides from those scores in
+context (`features.context_features`: the neighbours', container's and page's scores) plus the
+block's own dense features, on every page or only on the pages predicted articles (`SECOND_ROUTES`:
+the page type routes the page). The second model is fitted on out-of-fold first-stage scores (folds
+by site). Every train page weighs the same in both fits: the metric is a mean over pages.
+
+Validation is per source and per page type (`VALIDATION_GROUPS`: WCXB, trafilatura-eval's news
+pages, WCXB's article pages); a choice is taken only when it loses on none of them.
+
+Models are saved with skops and loaded with an explicit list of trusted types (never pickle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import weakref
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ..core import compiled
+from ..core.types import PAGE_FORMATS, PAGE_TYPES, Block, check_choice
+from .features import (
+    CONTEXT_NAMES,
+    FEATURE_NAMES,
+    FEATURES_VERSION,
+    LINE_CONTEXT_NAMES,
+    LINE_FEATURES,
+    columns,
+    context_features,
+    page_features,
+    structure_keys,
+)
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+SEED = 0
+MODEL_MODES = PAGE_FORMATS  # one model per page format: a model's mode is the format it reads
+# Leading featurizer columns that are not features: which page a row belongs to, and the
+# page-local grouping keys of `features.structure_keys` (the second stage groups blocks by them).
+KEY_NAMES = ("page", "parent_id", "grandparent_id", "context_id", "words")
+N_KEYS = len(KEY_NAMES)
+# The second stage sees the block's own dense features, not the hashed DOM tokens and ancestor
+# cues: those already spoke through the first stage's score.
+_SPARSE_PREFIXES = ("anc_", "near_tok_")
+
+
+PAGE_TYPE_NAMES = [f"type_{t}" for t in PAGE_TYPES]
+ARTICLE_INDEX = PAGE_TYPES.index("article")
+# Regularisation of the page-type model (chosen on WCXB validation's page types).
+PAGE_TYPE_C = 0.01
+
+
+def feature_names(text_only: bool) -> list[str]:
+    """The model's feature columns: the block features, then the page-type probabilities."""
+    return list(LINE_FEATURES if text_only else FEATURE_NAMES) + PAGE_TYPE_NAMES
+
+
+def page_summary(F: np.ndarray) -> np.ndarray:
+    """A page as one vector for the page-type model: the mean of its block features and their mean
+    weighted by words (column 0 is log words); zeros for a page without blocks."""
+    if len(F) == 0:
+        return np.zeros(2 * F.shape[1])
+    F = F.astype(np.float64)
+    w = np.expm1(F[:, 0]) + 1.0
+    return np.concatenate([F.mean(axis=0), w @ F / w.sum()])
+
+
+def _fit_page_types(summaries: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A multinomial logistic model of page types (`PAGE_TYPES` indices `y`) over standardised
+    summaries, as plain arrays: centre, scale, and a coefficient row and intercept per type (a
+    type without train pages gets a probability of 0)."""
+
+    scaler = StandardScaler().fit(summaries)
+    coef = np.zeros((len(PAGE_TYPES), summaries.shape[1]))
+    intercept = np.full(len(PAGE_TYPES), -np.inf)
+    present = np.unique(y)
+    if len(present) == 1:
+        intercept[present[0]] = 0.0
+    else:
+        model = LogisticRegression(C=PAGE_TYPE_C, max_iter=3000).fit(scaler.transform(summaries), y)
+        if len(model.classes_) == 2:  # one row for the second class against the first
+            coef[model.classes_[1]], intercept[model.classes_] = model.coef_[0], (0.0, model.intercept_[0])
+        else:
+            coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+    return scaler.mean_, scaler.scale_, coef, intercept
+
+
+def _page_type_probs(params: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], summaries: np.ndarray) -> np.ndarray:
+    """The fitted logistic model as numpy arithmetic (a scikit-learn call per page costs more)."""
+    center, scale, coef, intercept = params
+    z = ((summaries - center) / scale) @ coef.T + intercept
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+class BlockFeaturizer(TransformerMixin, BaseEstimator):
+    """Pages (lists of blocks) → one row per block, pages concatenated in order: `KEY_NAMES`
+    columns, then `feature_names` (the block features, then the page-type probabilities of the
+    fitted page-type model: `fit_page_types`)."""
+
+    def __init__(self, text_only: bool = False):
+        self.text_only = text_only
+
+    def _names(self) -> list[str]:
+        return feature_names(self.text_only)
+
+    def fit(self, X: Sequence[Sequence[Block]], y: Any = None) -> BlockFeaturizer:
+        self.n_features_out_ = N_KEYS + len(self._names())
+        return self
+
+    def block_features(self, blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
+        """A page's `structure_keys` and block features (without the page-type columns)."""
+        cols = columns(blocks)
+        keys = structure_keys(blocks, self.text_only, cols)
+        return keys, page_features(blocks, self.text_only, keys, cols)
+
+    def fit_page_types(
+        self, summaries: np.ndarray, types: Sequence[str | None], groups: Sequence[str], folds: int = 5
+    ) -> np.ndarray:
+        """Fit the page-type model on the pages whose type is known (`page_summary` rows); return
+        the page-type probabilities of every page, out of fold (folds by `groups`, the pages'
+        sites) for the pages it was fitted on."""
+        known = np.array([t in PAGE_TYPES for t in types], dtype=bool)
+        if not known.any():
+            raise ValueError("the page-type model needs train pages with a page type")
+        y = np.array([PAGE_TYPES.index(t) if t in PAGE_TYPES else -1 for t in types])
+        self.type_center_, self.type_scale_, self.type_coef_, self.type_intercept_ = _fit_page_types(summaries[known], y[known])
+        probs = self.page_type_probs(summaries)
+        names, codes = np.unique(np.asarray(groups, dtype=object), return_inverse=True)
+        fold = (np.random.RandomState(SEED).permutation(len(names)) % folds)[codes]
+        for k in range(folds):
+            held, rest = known & (fold == k), known & (fold != k)
+            if held.any() and rest.any():
+                probs[held] = _page_type_probs(_fit_page_types(summaries[rest], y[rest]), summaries[held])
+        return probs
+
+    def page_type_probs(self, summaries: np.ndarray) -> np.ndarray:
+        """Page-type probabilities (`PAGE_TYPES` order) of page summaries, one row per page."""
+        return _page_type_probs((self.type_center_, self.type_scale_, self.type_coef_, self.type_intercept_), summaries)
+
+    def rows(self, blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
+        """A page's `structure_keys`, and its feature rows (float32, `feature_names` columns)."""
+        keys, F = self.block_features(blocks)
+        return keys, self.with_page_types(F, self.page_type_probs(page_summary(F)[None, :])[0])
+
+    @staticmethod
+    def with_page_types(F: np.ndarray, probs: np.ndarray) -> np.ndarray:
+        out = np.empty((len(F), F.shape[1] + len(PAGE_TYPES)), dtype=np.float32)
+        out[:, : F.shape[1]] = F
+        out[:, F.shape[1] :] = probs
+        return out
+
+    def transform(self, X: Sequence[Sequence[Block]]) -> np.ndarray:
+        mats = []
+        for i, blocks in enumerate(X):
+            keys, F = self.rows(blocks)
+            mats.append(np.hstack([np.full((len(blocks), 1), i), keys, F]))
+        if not mats:
+            return np.zeros((0, N_KEYS + len(self._names())), dtype=np.float64)
+        return np.concatenate(mats, axis=0)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.array(list(KEY_NAMES) + self._names(), dtype=object)
+
+
+def hist_gradient_boosting(**params: Any) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(random_state=SEED, early_stopping=False, **params)
+
+
+class ContextStack(ClassifierMixin, BaseEstimator):
+    """Two stages of gradient boosting over `BlockFeaturizer` rows (see the module docstring)."""
+
+    def __init__(
+        self,
+        first: Any = None,
+        second: Any = None,
+        text_only: bool = False,
+        folds: int = 2,
+        second_types: tuple[str, ...] | None = None,
+    ):
+        self.first = first
+        self.second = second
+        self.text_only = text_only
+        self.folds = folds
+        self.second_types = second_types
+
+    def second_applies(self, page_type: str | None) -> bool:
+        """Whether the fitted second stage decides a page of this predicted type (`second_types`:
+        the types it is routed to, None for every page); the first stage decides the others."""
+        return self.second_ is not None and (self.second_types is None or page_type in self.second_types)
+
+    def _routed(self, F: np.ndarray) -> np.ndarray:
+        """Rows whose page the second stage decides, by the page type predicted in their last columns."""
+        if self.second_types is None:
+            return np.ones(len(F), dtype=bool)
+        codes = [PAGE_TYPES.index(t) for t in self.second_types]
+        return np.isin(F[:, -len(PAGE_TYPES) :].argmax(axis=1), codes)
+
+    def _parts(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
+
+    def _dense(self) -> np.ndarray:
+        names = feature_names(self.text_only)
+        return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
+
+    def second_inputs(self, X: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
+        page, keys, F = self._parts(X)
+        return np.hstack([context_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
+
+    def second_input_names(self) -> list[str]:
+        names = feature_names(self.text_only)
+        ctx = LINE_CONTEXT_NAMES if self.text_only else CONTEXT_NAMES
+        return [f"ctx_{n}" for n in ctx] + [names[i] for i in self._dense()]
+
+    def fit_first(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """Fit the first stage on the labeled rows (`y`: 1 content, 0 boilerplate, -1 undecided);
+        return its out-of-fold scores of every row (folds by `groups`, one group per row, e.g. the
+        page's site; by page when None)."""
+        page, _, F = self._parts(X)
+        labeled = _labeled(y)
+        w = np.zeros(len(y))
+        w[labeled] = page_weights(page[labeled])
+        groups = page if groups is None else np.asarray(groups)
+        names, codes = np.unique(groups, return_inverse=True)
+        fold_of_group = np.random.RandomState(SEED).permutation(len(names)) % self.folds
+        fold = fold_of_group[codes]
+        oof = np.zeros(len(y))
+        for k in range(self.folds):
+            held = fold == k
+            fit_rows = ~held & labeled
+            if held.any() and fit_rows.any():
+                model = clone(self.first).fit(F[fit_rows], y[fit_rows] > 0, sample_weight=w[fit_rows])
+                oof[held] = model.predict_proba(F[held])[:, 1]
+        self.first_ = clone(self.first).fit(F[labeled], y[labeled] > 0, sample_weight=w[labeled])
+        self.second_ = None
+        self.classes_ = self.first_.classes_
+        self.n_features_in_ = X.shape[1]
+        return oof
+
+    def fit_second(self, X: np.ndarray, y: np.ndarray, oof: np.ndarray) -> ContextStack:
+        """Fit `second` on the first stage's out-of-fold scores (`second` None: no second stage,
+        the first decides alone)."""
+        if self.second is None:
+            self.second_ = None
+        else:
+            labeled = _labeled(y)
+            inputs = self.second_inputs(X, oof)[labeled]
+            self.second_ = clone(self.second).fit(inputs, y[labeled] > 0, sample_weight=page_weights(X[labeled, 0]))
+        return self
+
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> ContextStack:
+        return self.fit_second(X, y, self.fit_first(X, y, groups))
+
+    def predict_proba(self, X: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities of X's rows; `first`: the first stage's, when already computed
+        (`fit_and_select` computes them once for all its second-stage trials)."""
+        if len(X) == 0:
+            return np.zeros((0, 2))
+        _, _, F = self._parts(X)
+        if first is None:
+            first = _predict_proba(self.first_, F)
+        if self.second_ is None:
+            return first
+        routed = self._routed(F)
+        if routed.all():
+            return _predict_proba(self.second_, self.second_inputs(X, first[:, 1]))
+        out = first.copy()
+        if routed.any():  # whole pages: a page's rows share its page-type columns
+            out[routed] = _predict_proba(self.second_, self.second_inputs(X[routed], first[routed, 1]))
+        return out
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+# Compiled forests by fitted model. A fit never changes a model in place here (`clone(...).fit`),
+# so a model's forest stays valid for as long as the model lives.
+_FORESTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.ndarray:
+    """`model.predict_proba(X)` (float32 rows), through the compiled forest when it is in use:
+    the same numbers from one C loop, without scikit-learn's per-tree call. (Outside the
+    scikit-learn releases it is tested with, `Forest` raises, naming them: `compiled.SKLEARN_TESTED`.)"""
+    if (compiled_forest := compiled.active.Forest) is None:
+        return model.predict_proba(X)
+    forest: Any = _FORESTS.get(model)
+    if forest is None:
+        try:
+            forest = compiled_forest(model)
+        except ValueError:  # a model the compiled loop does not cover (multi-class, categorical)
+            forest = False
+        _FORESTS[model] = forest
+    if forest is False:
+        return model.predict_proba(X)
+    return model._loss.predict_proba(forest.raw(X))
+
+
+def _labeled(y: np.ndarray) -> np.ndarray:
+    """Rows with a label: snippet-labeled pages leave most blocks undecided (-1)."""
+    return np.asarray(y) >= 0
+
+
+def page_weights(page: np.ndarray) -> np.ndarray:
+    """Sample weights that give every page the same total weight (mean 1): the metric is a mean
+    over pages, and a forum thread of 3,000 blocks should not outweigh a hundred articles."""
+    _, codes, counts = np.unique(page, return_inverse=True, return_counts=True)
+    w = 1.0 / counts[codes]
+    return w * (len(w) / w.sum()) if len(w) else w
+
+
+@dataclass(frozen=True)
+class PageDecision:
+    """One page through a `BlockClassifier`: content probability and decision per block, and the
+    page's predicted type (None for a page without blocks)."""
+
+    scores: np.ndarray
+    kept: list[bool]
+    page_type: str | None
+
+
+@dataclass
+class BlockClassifier:
+    """A fitted pipeline with its decision thresholds and the record of how they were chosen:
+    `threshold` for every page, except pages predicted of a type in `type_thresholds`."""
+
+    pipeline: Pipeline
+    threshold: float
+    mode: str
+    info: dict[str, Any]
+    type_thresholds: dict[str, float] = field(default_factory=dict)
+
+    def decide(self, blocks: Sequence[Block]) -> PageDecision:
+        """Scores, decisions and page type of one page: `pipeline.predict_proba`, its two steps
+        called directly (the Pipeline's own dispatch is overhead on every page).
+        A one-stage model gets the page's rows as they are, without the grouping keys only a
+        second stage reads and the float64 round trip of the featurizer's rows."""
+        if not blocks:
+            return PageDecision(np.zeros(0), [], None)
+        (_, featurizer), (_, model) = self.pipeline.steps
+        keys, F = featurizer.rows(blocks)
+        page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES) :]))]
+        scores = _predict_proba(model.first_, F)[:, 1]
+        if model.second_applies(page_type):  # the whole page is routed: no per-row routing to do
+            X = np.hstack([np.zeros((len(blocks), 1)), keys, F])
+            scores = _predict_proba(model.second_, model.second_inputs(X, scores))[:, 1]
+        threshold = self.type_thresholds.get(page_type, self.threshold)
+        return PageDecision(scores, (scores >= threshold).tolist(), page_type)
+
+    def scores(self, blocks: Sequence[Block]) -> np.ndarray:
+        """Content probability of each block."""
+        return self.decide(blocks).scores
+
+    def predict(self, blocks: Sequence[Block]) -> list[bool]:
+        return self.decide(blocks).kept
+
+    def save(self, folder: Path = MODEL_DIR) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = model_path(self.mode, folder)
+        sio.dump(self.pipeline, path)
+        decides = {
+            "threshold": self.threshold,
+            "type_thresholds": self.type_thresholds,
+            "mode": self.mode,
+            "features_version": FEATURES_VERSION[self.mode],
+        }
+        meta = {**decides, **self.info, **decides}  # a loaded model's record holds the values it was loaded with
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        return path
+
+
+# The only types a model file may hold beyond skops' own safe defaults: anything else is refused
+# (a prefix like "builtins." would admit `exec`).
+TRUSTED_TYPES = (
+    "boilerbench.extractor.classifier.BlockFeaturizer",
+    "boilerbench.extractor.classifier.ContextStack",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+
+
+def model_path(mode: str, folder: Path = MODEL_DIR) -> Path:
+    """Where the model of `mode` is saved (its metadata beside it, `.json`)."""
+    return folder / f"boilerbench-{mode}.skops"
+
+
+def load_model(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
+    """Load a saved model with skops, trusting only the explicit `TRUSTED_TYPES` (never pickle)."""
+    check_choice("mode", mode, MODEL_MODES)
+    path = model_path(mode, folder)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
+    try:  # skops audits the file's types against its safe defaults and ours, and refuses others
+        pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except sio.exceptions.UntrustedTypesFoundException as e:
+        refused = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        raise ValueError(f"{path}: refusing to load untrusted types {refused}") from e
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    if meta.get("features_version") != FEATURES_VERSION[mode]:
+        raise ValueError(
+            f"{path}: trained with {mode} features v{meta.get('features_version')}, code has v{FEATURES_VERSION[mode]}; "
+            "run `python -m boilerbench train`"
+        )
+    types = {t: float(v) for t, v in meta.get("type_thresholds", {}).items()}
+    return BlockClassifier(pipeline, float(meta["threshold"]), mode, meta, types)
+
+
+@lru_cache(maxsize=2)
+def shipped(mode: str = "html") -> BlockClassifier:
+    return load_model(mode)
+
+
+# What a model's JSON record holds that changes its decisions (`load_model` reads them); the rest
+# (parameters tried, validation scores, the dataset revision) describes how it was chosen.
+DECISION_KEYS = ("mode", "features_version", "threshold", "type_thresholds")
+
+
+def model_hash(folder: Path = MODEL_DIR) -> str:
+    """Short hash of what the saved models' decisions depend on: each mode's fitted pipeline (see
+    `fitted_state`) and its `DECISION_KEYS` (absent models hash as such). Saving the same fitted
+    models again gives the same hash, however the files' bytes differ, so a retraining to the same
+    models keeps every cached output."""
+    files = [p for mode in MODEL_MODES for p in (model_path(mode, folder), model_path(mode, folder).with_suffix(".json"))]
+    stamps = tuple((str(p), s.st_size, s.st_mtime_ns) for p in files if (s := _stat(p)) is not None)
+    return _model_hash(folder, stamps)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _model_hash(folder: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
+    """`model_hash`, computed once per state of the files (`stamps`: reading a skops file's schema takes ~0.25 s)."""
+    h = hashlib.sha256()
+    for mode in MODEL_MODES:
+        path = model_path(mode, folder)
+        h.update(mode.encode())
+        if not path.is_file():
+            h.update(b"absent")
+            continue
+        record = path.with_suffix(".json")
+        try:
+            meta = json.loads(record.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise ValueError(f"{record}: not JSON ({e})") from e
+        h.update(json.dumps({k: meta.get(k) for k in DECISION_KEYS}, sort_keys=True).encode())
+        h.update(fitted_state(path))
+    return h.hexdigest()[:8]
+
+
+def fitted_state(path: Path) -> bytes:
+    """A skops file's content without what each save writes anew: its schema (every object's type
+    and state) with object ids dropped and each array file, named after an object id, replaced by
+    the hash of its bytes, and without the skops version that wrote it; zip entry times are not read."""
+    try:
+        with zipfile.ZipFile(path) as z:
+
+            def canonical(node: Any) -> Any:
+                if isinstance(node, list):
+                    return [canonical(v) for v in node]
+                if not isinstance(node, dict):
+                    return node
+                return {
+                    k: hashlib.sha256(z.read(v)).hexdigest() if k == "file" and isinstance(v, str) else canonical(v)
+                    for k, v in node.items()
+                    if k not in ("__id__", "_skops_version")
+                }
+
+            return json.dumps(canonical(json.loads(z.read("schema.json"))), sort_keys=True).encode()
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:  # KeyError: a member the schema names is missing
+        raise ValueError(f"{path}: not a readable skops file ({type(e).__name__}: {e}); run `python -m boilerbench train`") from e

@@ -1,0 +1,266 @@
+"""`clean`: the shipped classifier on your own pages — HTML or a crawl's text dump, file or stdin,
+gzip-compressed or not.
+
+Bad bytes are replaced (never fatal); an empty input gives empty output; a binary input is an error
+for that file (exit code 1), and the other files are still cleaned.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import json
+import multiprocessing
+import os
+import re
+import zlib
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ..core.categories import categorize
+from ..core.segment import SegmentError, segment_html, segment_text
+from ..core.text import BinaryInputError, decode_bytes
+from ..core.types import BOILERPLATE, CLEAN_MODES, CLEAN_OUTPUTS, CONTENT, Block, check_choice
+from ..core.warc import Record, WarcStats, iter_records
+from .classifier import shipped
+
+_HTML_RE = re.compile(r"<\s*(!doctype|html|head|body|div|p|span|a|table|meta|title|article|section|br)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    name: str
+    output: str
+    error: str | None = None
+
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+TEXT_SUFFIXES = (".txt", ".text", ".md")
+# What a folder given to `clean` contributes, each also gzip-compressed (`.html.gz`); other files
+# (`.php`, `.md`, no suffix…) are counted, not cleaned: name them, or a glob, to clean them.
+FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _ungz(path: Path) -> Path:
+    """The path without a last `.gz` (`a.html.gz` → `a.html`)."""
+    return path.with_suffix("") if path.suffix.lower() == ".gz" else path
+
+
+def page_suffix(name: str) -> str:
+    """A file's suffix, lower-cased, under a `.gz` (`a.HTML.gz` → `.html`)."""
+    return _ungz(Path(name)).suffix.lower()
+
+
+def detect_mode(text: str, name: str = "") -> str:
+    """html or text: by file suffix, else by whether the start of the input has HTML tags."""
+    suffix = page_suffix(name)
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    return "html" if _HTML_RE.search(text[:5000]) else "text"
+
+
+def page_text(data: bytes, name: str) -> str:
+    """An input's bytes → its text: decompressed if gzip-compressed (`.html.gz`, a gzipped stdin),
+    then `decode_bytes`; a binary or damaged input is a BinaryInputError naming it."""
+    if data.startswith(_GZIP_MAGIC):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:
+            raise BinaryInputError(f"{name}: a damaged gzip file ({e})") from e
+    try:
+        return decode_bytes(data)
+    except BinaryInputError as e:
+        raise BinaryInputError(f"{name}: {e}") from e
+
+
+CELL_SEPARATOR = " | "
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """The classifier's view of one page: its blocks, their scores, what is kept, and the page's
+    predicted type (`classifier.PAGE_TYPES`; None without blocks)."""
+
+    mode: str
+    blocks: list[Block]
+    scores: list[float]
+    kept: list[bool]
+    page_type: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The kept blocks, one a line; the kept cells of one table row on one line, joined by
+        `CELL_SEPARATOR` (as trafilatura and resiliparse print tables)."""
+        lines: list[str] = []
+        row = None
+        for b, k in zip(self.blocks, self.kept):
+            if not k:
+                continue
+            cell_row = b.xpath.rpartition("/")[0] if b.tag in ("td", "th") and "\n" not in b.text else None
+            if cell_row is not None and cell_row == row:
+                lines[-1] += CELL_SEPARATOR + b.text
+            else:
+                lines.append(b.text)
+            row = cell_row
+        return "\n".join(lines)
+
+    def block_rows(self) -> list[dict[str, Any]]:
+        """One dict per block: `index`, `text`, `label`, `score`, `category`, and the page's
+        `page_type`."""
+        labels = [CONTENT if k else BOILERPLATE for k in self.kept]
+        cats = categorize(self.blocks, labels)
+        return [
+            {"index": b.index, "text": b.text, "label": lab, "score": round(s, 4), "category": c, "page_type": self.page_type}
+            for b, lab, s, c in zip(self.blocks, labels, self.scores, cats)
+        ]
+
+
+def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions:
+    """The shipped classifier on one decoded page ("html", "text", or "auto": detected); bytes
+    are a decoded page encoded by `text.to_utf8` (see `segment.parse_html`)."""
+    check_choice("mode", mode, CLEAN_MODES)
+    if mode == "auto":  # detect_mode reads the first 5,000 characters: at most 20,000 bytes
+        mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if isinstance(text, bytes) else text, name)
+    if not text.strip():
+        return Decisions(mode, [], [], [])
+    if mode == "text":
+        blocks = segment_text(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+    else:
+        blocks = segment_html(text, isinstance(text, bytes))
+    d = shipped(mode).decide(blocks)  # text pages: one block per line, exactly what the text model reads
+    return Decisions(mode, blocks, d.scores.tolist(), d.kept, d.page_type)
+
+
+def clean_bytes(data: bytes, mode: str = "auto", output: str = "text", name: str = "-") -> str:
+    """Kept text (output "text") or one JSON object per block (output "jsonl", each naming the input:
+    `path`, `name` here) of one page, its bytes gzip-compressed or not."""
+    check_choice("output", output, CLEAN_OUTPUTS)
+    d = classify(page_text(data, name), mode, name)
+    if output == "text":
+        return d.text
+    return "\n".join(json.dumps({"path": name, **row}, ensure_ascii=False) for row in d.block_rows())
+
+
+def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
+    rec, mode, output = args
+    d = classify(rec.text, rec.kind if mode == "auto" else mode)
+    row: dict[str, Any] = {"url": rec.url, "record_id": rec.record_id, "mode": d.mode, "page_type": d.page_type, "text": d.text}
+    if output == "jsonl":
+        row["blocks"] = d.block_rows()
+    return row
+
+
+def clean_warc(
+    path: str,
+    mode: str = "auto",
+    output: str = "text",
+    workers: int | None = None,
+    progress: bool = True,
+    stats: WarcStats | None = None,
+) -> Iterator[dict[str, Any]]:
+    """One JSON-ready row per usable record of a WARC (HTML) or WET (text) file, in file order,
+    streamed: at most a small window of records is in memory, whatever the file's size."""
+    stats = stats if stats is not None else WarcStats()
+    jobs = ((rec, mode, output) for rec in iter_records(path, stats))
+    bar = tqdm(desc=Path(path).name, unit="record", disable=not progress)
+    for row in bounded_map(_clean_record, jobs, workers or min(2, os.cpu_count() or 1)):
+        bar.update()
+        yield row
+    bar.close()
+
+
+def bounded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, window: int = 32) -> Iterator[Any]:
+    """`map(fn, items)` in order on `workers` processes, pulling items only as results are taken:
+    no more than `window` items are ever pending (a crawl is never read ahead into memory)."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    # forkserver, not fork: a long-running caller (a test session, a notebook) has threads — a
+    # progress bar's monitor, a log handler — and a fork taken while one holds a lock hangs.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        pending: deque[Future[Any]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _clean_path(args: tuple[str, str, str]) -> Cleaned:
+    path, mode, output = args
+    try:
+        data = Path(path).read_bytes()
+        return Cleaned(path, clean_bytes(data, mode, output, path))
+    except (OSError, BinaryInputError, SegmentError) as e:
+        return Cleaned(path, "", str(e))
+
+
+def expand(inputs: Iterable[str], skipped: list[Path] | None = None) -> list[tuple[str, Path]]:
+    """Files, folders (their `FOLDER_SUFFIXES` files, recursively; the others are appended to
+    `skipped`) and glob patterns → (file path, its place in the input tree): relative to the folder
+    given, or to the glob's fixed folder; a file named directly is its own name."""
+    out: list[tuple[str, Path]] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            files = [f for f in sorted(p.rglob("*")) if f.is_file()]
+            out.extend((str(f), f.relative_to(p)) for f in files if page_suffix(f.name) in FOLDER_SUFFIXES)
+            if skipped is not None:
+                skipped.extend(f for f in files if page_suffix(f.name) not in FOLDER_SUFFIXES)
+        elif any(ch in item for ch in "*?["):
+            fixed = Path(*[part for part in _until_magic(p.parts)])
+            out.extend((f, Path(f).relative_to(fixed)) for f in sorted(glob.glob(item, recursive=True)) if Path(f).is_file())
+        else:
+            out.append((item, Path(p.name)))
+    return out
+
+
+def skipped_summary(skipped: Sequence[Path]) -> str:
+    """One line for stderr: how many files the folders given held that `clean` does not read, by
+    suffix, and how to clean them anyway."""
+    kinds = Counter(p.name[len(_ungz(p).stem) :].lower() or "without a suffix" for p in skipped)  # .php, .tar.gz
+    listed = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+    return (
+        f"skipped {len(skipped)} file(s) in the folders given ({listed}): a folder gives its {'/'.join(FOLDER_SUFFIXES)} "
+        "files, gzipped or not; name others, or a glob, to clean them"
+    )
+
+
+def _until_magic(parts: Sequence[str]) -> Iterator[str]:
+    for part in parts:
+        if any(ch in part for ch in "*?["):
+            return
+        yield part
+
+
+def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> dict[str, Path]:
+    """Where `clean --out` writes each input (`expand`'s pairs): its place in the input tree under
+    `outdir`, the file's suffix (and a `.gz` after it) replaced by `suffix` (`site/` holding
+    `a/index.html` → `OUT/a/index.txt`). Two inputs that would land on one file (`a.html` and
+    `a.htm`) keep their own suffix before `suffix` instead (`a.html.txt`); two that still meet are
+    an error, before anything is written."""
+    plain = [_ungz(rel).with_suffix(suffix) for _, rel in places]
+    counts = Counter(plain)
+    out = {path: outdir / (t if counts[t] == 1 else rel.with_name(rel.name + suffix)) for (path, rel), t in zip(places, plain)}
+    twice = sorted(str(t) for t, n in Counter(out.values()).items() if n > 1)
+    if twice:
+        raise ValueError(f"--out: several inputs would be written to {twice[0]}; clean them in separate calls")
+    return out
+
+
+def clean_many(paths: list[str], mode: str, output: str, workers: int | None = None, progress: bool = True) -> Iterable[Cleaned]:
+    """Clean files on both cores, in input order, with a progress bar."""
+    jobs = [(p, mode, output) for p in paths]
+    workers = (workers or min(2, os.cpu_count() or 1)) if len(jobs) >= 4 else 1  # a few files: not worth a pool
+    results = bounded_map(_clean_path, jobs, workers)
+    yield from tqdm(results, total=len(jobs), desc="clean", unit="page", disable=not progress or len(jobs) < 2)
