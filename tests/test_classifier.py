@@ -18,12 +18,20 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from threadpoolctl import threadpool_limits
 
-from boilerbench.benchmark import train
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
 from boilerbench.benchmark.scoring import block_scores
-from boilerbench.benchmark.train import THRESHOLDS, VALIDATION_GROUPS, TrainPage, fit_and_select, make_pipeline, training_data
+from boilerbench.benchmark.train import (
+    MIN_GAIN,
+    THRESHOLDS,
+    VALIDATION_GROUPS,
+    TrainPage,
+    fit_and_select,
+    make_pipeline,
+    mean_page_f1,
+    training_data,
+)
 from boilerbench.core.segment import as_lines, segment_html, segment_text
 from boilerbench.core.text import has_word
 from boilerbench.core.types import BOILERPLATE, CONTENT
@@ -361,7 +369,7 @@ def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
     """Flipping the labels of undecided blocks to anything changes nothing: they are never fitted."""
     train_lp, _, _ = labeled_slice
     train = training_data(train_lp, "html")
-    stack = ContextStack(classifier._hgb(**TINY_FIRST), None, False)
+    stack = ContextStack(classifier.hist_gradient_boosting(**TINY_FIRST), None, False)
     featurizer = BlockFeaturizer().fit([])
     parts = [featurizer.block_features(p.blocks) for p in train]
     X = np.concatenate([np.hstack([np.full((len(F), 1), i), k, F]) for i, (k, F) in enumerate(parts)])
@@ -400,7 +408,7 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     )
     assert f1 == chosen["validation_block_f1"]
     mean = np.mean(list(f1.values()))
-    assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + train.MIN_GAIN
+    assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + MIN_GAIN
     assert loaded.info["features_version"] == FEATURES_VERSION["html"]
     assert any("validation block F1 per source" in line and "trafilatura-eval" in line for line in logged)
     # the loaded pipeline gives the fitted one's scores and page type
@@ -438,14 +446,11 @@ def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
     for group, member in VALIDATION_GROUPS.items():
         pages = [(p, d) for p, d in zip(validation, decided) if member(p)]
         kept = [np.array(d.kept, dtype=float) for _, d in pages]
-        f1[group] = round(train.mean_page_f1([p.labels for p, _ in pages], kept, 0.5), 4) if pages else 0.0
+        f1[group] = round(mean_page_f1([p.labels for p, _ in pages], kept, 0.5), 4) if pages else 0.0
     assert f1 == clf.info["validation_block_f1"]
     groups = {g: [p for p in validation if m(p)] for g, m in VALIDATION_GROUPS.items()}
     for t in THRESHOLDS:
         single = np.mean(
-            [
-                train.mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0
-                for ps in groups.values()
-            ]
+            [mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0 for ps in groups.values()]
         )
         assert single <= np.mean(list(f1.values())) + 1e-9, t
