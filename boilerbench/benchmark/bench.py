@@ -87,7 +87,8 @@ def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
 def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     import resource
 
-    from .runner import one_core, quiet_libraries
+    from ..core.threads import one_core
+    from .runner import quiet_libraries
     from .systems import load_system
 
     one_core()
@@ -248,8 +249,8 @@ def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, started_aft
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.writers import JsonlWriter
 
+    from ..core.threads import one_core
     from ..integrations.datatrove import BoilerbenchExtractor, BoilerbenchWarcReader
-    from .runner import one_core
 
     one_core()
     # This process was started by forkserver (for an honest peak RSS), which makes forkserver its

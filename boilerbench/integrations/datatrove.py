@@ -32,8 +32,8 @@ from datatrove.pipeline.readers import WarcReader
 from datatrove.utils.logging import logger
 from datatrove.utils.typeshelper import StatHints
 
-from ..benchmark.runner import one_core
 from ..core.text import to_utf8
+from ..core.threads import one_core
 from ..core.types import CLEAN_MODES, check_choice, encode_bits
 from ..core.warc import WarcStats, iter_records
 from ..extractor.classifier import MODEL_MODES, shipped
