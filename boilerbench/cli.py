@@ -351,7 +351,7 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
     """`show FILE`: any HTML or text file (gzipped or not) with the shipped classifier's decisions,
     printed (C kept, b dropped, then the classifier's category and score: no gold, so no coverage)
     or, with --out, as one HTML page."""
-    from .extractor.clean import classify, page_text
+    from .extractor.extract import classify, page_text
 
     if args.raw or args.gold:
         raise ValueError(f"--raw and --gold read a corpus page; {path} is a file: give a page id")
@@ -363,10 +363,10 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
         atomic_write(Path(args.out), render_classifier_page(path.name, text))
         print(f"wrote {args.out}")
         return 0
-    d = classify(text, "auto", path.name)
-    print(f"# {path}  {d.mode}  {d.page_type or '-'}  (the shipped classifier: its decision, category and score)")
-    for b, row in zip(d.blocks, d.block_rows()):
-        print(_block_line(b, _LABEL_MARK[row["label"]] + " ", row["category"], row["score"], args.width))
+    d = classify(text, "auto", name=path.name)
+    print(f"# {path}  {d.page_format}  {d.page_type or '-'}  (the shipped classifier: its decision, category and score)")
+    for b, row in zip(d.blocks, d.extracted_blocks()):
+        print(_block_line(b, _LABEL_MARK[row.label] + " ", row.category, row.score, args.width))
     return 0
 
 
