@@ -216,7 +216,7 @@ def _clean_stdin(args: argparse.Namespace) -> int:
         data = sys.stdin.buffer.read()
     except OSError as e:
         raise ValueError(f"cannot read stdin: {e.strerror or e}") from e
-    from .extractor.clean import clean_bytes  # scikit-learn (~4 s): not before the checks above
+    from .extractor.clean import clean_bytes
 
     try:
         out = clean_bytes(data, args.mode, args.format, "-")
