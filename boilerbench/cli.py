@@ -113,10 +113,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from .benchmark.bench import (
         bench_core,
         bench_scale,
+        bench_startup,
         bench_systems,
         format_core,
         format_peak,
         format_scale,
+        format_startup,
         format_systems,
         peak_memory,
     )
@@ -127,11 +129,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if args.json:
             _write_json(args.json, peak)
         return 0 if peak["returncode"] == 0 else 1
+    if args.repeats < 1:
+        raise ValueError(f"--repeats {args.repeats}: give 1 or more")
     corpus = _open_corpus(args.data)
-    result = {"core": bench_core(corpus)}
+    result = {"startup": bench_startup(corpus, repeats=args.repeats)}
+    print(format_startup(result["startup"]))
+    result["core"] = bench_core(corpus)
     print(format_core(result["core"]))
     if not args.core_only:
-        result["systems"] = bench_systems(corpus)
+        result["systems"] = bench_systems(corpus, repeats=args.repeats)
         print(format_systems(result["systems"]))
     if args.scale:
         n = args.scale_records
@@ -210,7 +216,7 @@ def _clean_stdin(args: argparse.Namespace) -> int:
         data = sys.stdin.buffer.read()
     except OSError as e:
         raise ValueError(f"cannot read stdin: {e.strerror or e}") from e
-    from .extractor.clean import clean_bytes  # scikit-learn (~4 s): not before the checks above
+    from .extractor.clean import clean_bytes
 
     try:
         out = clean_bytes(data, args.mode, args.format, "-")
@@ -351,7 +357,7 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
     """`show FILE`: any HTML or text file (gzipped or not) with the shipped classifier's decisions,
     printed (C kept, b dropped, then the classifier's category and score: no gold, so no coverage)
     or, with --out, as one HTML page."""
-    from .extractor.clean import classify, page_text
+    from .extractor.extract import classify, page_text
 
     if args.raw or args.gold:
         raise ValueError(f"--raw and --gold read a corpus page; {path} is a file: give a page id")
@@ -363,10 +369,10 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
         atomic_write(Path(args.out), render_classifier_page(path.name, text))
         print(f"wrote {args.out}")
         return 0
-    d = classify(text, "auto", path.name)
-    print(f"# {path}  {d.mode}  {d.page_type or '-'}  (the shipped classifier: its decision, category and score)")
-    for b, row in zip(d.blocks, d.block_rows()):
-        print(_block_line(b, _LABEL_MARK[row["label"]] + " ", row["category"], row["score"], args.width))
+    d = classify(text, "auto", name=path.name)
+    print(f"# {path}  {d.page_format}  {d.page_type or '-'}  (the shipped classifier: its decision, category and score)")
+    for b, row in zip(d.blocks, d.extracted_blocks()):
+        print(_block_line(b, _LABEL_MARK[row.label] + " ", row.category, row.score, args.width))
     return 0
 
 
@@ -522,7 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="speed figures, measured in one run on one core")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    p.add_argument("--core-only", action="store_true", help="only the segmenter and aligner figures")
+    p.add_argument("--core-only", action="store_true", help="only the start-up, segmenter and aligner figures (no systems)")
+    p.add_argument("--repeats", type=int, default=3, help="runs per start-up and system figure, each its median (default 3)")
     p.add_argument("--scale", action="store_true", help="also the datatrove pipeline on a WARC of the bundled pages repeated")
     p.add_argument(
         "--scale-records",

@@ -144,6 +144,18 @@ def xinhuanet() -> RealPage:
 
 
 @pytest.fixture(scope="session")
+def gto_windows_1251() -> RealPage:
+    """scrapinghub-c4a3637c66 (gto-normativy.ru): a Russian article in windows-1251 bytes."""
+    return load_fixture("scrapinghub-c4a3637c66-gto-windows-1251")
+
+
+@pytest.fixture(scope="session")
+def lhpat_shift_jis() -> RealPage:
+    """scrapinghub-85439e26c4 (lhpat-tm.com): a Japanese blog post in Shift_JIS bytes."""
+    return load_fixture("scrapinghub-85439e26c4-lhpat-shift-jis")
+
+
+@pytest.fixture(scope="session")
 def vietnam_bytes() -> bytes:
     """A crawl's plain-text dump of a vietnam.vn news page (Indonesian edition)."""
     return (FIXTURES / "vietnam-vn-news-id.txt").read_bytes()

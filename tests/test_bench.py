@@ -97,6 +97,31 @@ def test_format_systems(with_trafilatura) -> None:
         assert "pages/s" in line and "trafilatura" in line
 
 
+def test_bench_json_has_the_start_up_figures(corpus, pages, small_test_corpus, tmp_path, capsys) -> None:
+    """`bench --json`: the import time of each of `IMPORTS` (`import boilerbench`, `from boilerbench
+    import extract`, beside `clean`'s and the classifier's modules) and of the first and next
+    `extract` call, each from fresh interpreters, and printed; then the core figures."""
+    import json
+
+    from boilerbench.benchmark.bench import IMPORTS
+    from boilerbench.cli import main
+
+    folder = small_test_corpus(tmp_path / "corpus", [p.page_id for p in pages[:2]])
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--core-only", "--repeats", "1", "--data", str(folder), "--json", str(out)]) == 0
+    r = json.loads(out.read_text(encoding="utf-8"))
+    assert list(r) == ["startup", "core"]
+    startup = r["startup"]
+    assert list(startup["import_s"]) == list(IMPORTS) == list(startup["import_runs_s"])
+    assert IMPORTS[:2] == ("import boilerbench", "from boilerbench import extract")
+    assert all(len(runs) == 1 for runs in startup["import_runs_s"].values())
+    assert startup["page"] == pages[0].page_id and startup["page_bytes"] > 0
+    assert startup["first_call_s"] > startup["next_call_s"] > 0
+    printed = capsys.readouterr().out
+    assert all(statement in printed for statement in IMPORTS) and "the first call" in printed
+    assert main(["bench", "--core-only", "--repeats", "0"]) == 2
+
+
 def test_bench_says_why_the_extension_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the extension, both boilerbench rows are the Python code: the output says so, and why."""
     why = "ImportError: No module named 'boilerbench.core._speedups'"

@@ -21,7 +21,8 @@ from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORI
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import decode_bytes, to_utf8
 from boilerbench.extractor.classifier import PAGE_TYPES, shipped
-from boilerbench.extractor.clean import FOLDER_SUFFIXES, classify
+from boilerbench.extractor.clean import FOLDER_SUFFIXES
+from boilerbench.extractor.extract import classify
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -52,10 +53,10 @@ def _gold_paragraphs(rp) -> list[str]:
 @pytest.mark.parametrize("mode", ["auto", "html", "text"])
 def test_classify_utf8_bytes_as_the_str(path: Path, mode: str) -> None:
     """What the datatrove step sends its sandbox: the decoded page as UTF-8 bytes, classified
-    without decoding them back: the same blocks and decisions as the str."""
+    without decoding them back (`utf8=True`): the same blocks and decisions as the str."""
     text = decode_bytes(path.read_bytes())
-    a, b = classify(text, mode), classify(to_utf8(text), mode)
-    assert (a.mode, a.blocks, a.kept) == (b.mode, b.blocks, b.kept)
+    a, b = classify(text, mode), classify(to_utf8(text), mode, utf8=True)
+    assert (a.page_format, a.blocks, a.kept) == (b.page_format, b.blocks, b.kept)
     assert a.blocks
 
 
@@ -431,7 +432,7 @@ def test_clean_out_keeps_one_file_per_input_with_the_same_stem(capsys, tmp_path:
 def test_clean_keeps_a_table_row_on_one_line() -> None:
     """A table's kept cells print one row a line, cells joined by ' | ' (as trafilatura and
     resiliparse print tables); a dropped cell is left out of its row; blocks outside stay lines."""
-    from boilerbench.extractor.clean import CELL_SEPARATOR, Decisions
+    from boilerbench.extractor.extract import CELL_SEPARATOR, Decisions
 
     blocks = segment_html(
         "<table><tr><th>Name</th><th>Age</th></tr><tr><td>Ann</td><td>31</td><td>x</td></tr></table><p>After.</p>"

@@ -58,21 +58,21 @@ def test_show_several_pages_and_unlabeled_blocks(capsys) -> None:
 def test_show_a_file_prints_the_classifiers_blocks(capsys, tmp_path: Path) -> None:
     """`show page.html` (not "unknown page id"): every block of the file, C where the shipped
     classifier keeps it, its category and score; a gzipped copy shows the same; --gold is refused."""
-    from boilerbench.extractor.clean import classify
+    from boilerbench.extractor.extract import classify
 
     page = Path(__file__).parent / "fixtures" / "wcxb-0495-jefftk.html"
     assert cli.main(["show", str(page), "--width", "0"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"# {page}  html  ")
-    d = classify(page.read_bytes().decode("utf-8"), "auto", page.name)
+    d = classify(page.read_bytes(), "auto", name=page.name)
     rows = [LINE_RE.match(line) for line in out[1:]]
     assert all(rows) and len(rows) == len(d.blocks) > 10
-    for m, b, kept, row in zip(rows, d.blocks, d.kept, d.block_rows()):
+    for m, b, kept, row in zip(rows, d.blocks, d.kept, d.extracted_blocks()):
         assert (int(m.group(1)), m.group(2), m.group(4), float(m.group(5)), m.group(6)) == (
             b.index,
             "C" if kept else "b",
-            row["category"],
-            round(row["score"], 2),
+            row.category,
+            round(row.score, 2),
             b.tag,
         )
         assert m.group(7) == b.text.replace("\n", " ⏎ ")

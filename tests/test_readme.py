@@ -1,4 +1,5 @@
-"""The README's code blocks are tests, every one of them: its dataset snippets run as written on a
+"""The README's code blocks are tests, every one of them: its Python API snippet runs on a real
+page in Shift_JIS bytes, its dataset snippets run as written on a
 small built dataset (the folder they name, `hf-dataset`, is that one), its submit and report
 commands run on what they wrote, on a temporary copy of `baselines/`, and its datatrove snippet
 runs as a saved script on a small WARC, its s3 paths made local. The set-up blocks are checked,
@@ -43,7 +44,8 @@ def test_every_readme_code_block_is_tested() -> None:
     assert len(python) + len(bash) == len(fences) // 2
     dataset = [code for code in python if "hf-dataset" in code]  # test_readme_snippets_submissions_and_report
     crawl = [code for code in python if "datatrove" in code]  # test_readme_datatrove_snippet_runs_as_a_script
-    assert len(dataset) == 3 and len(crawl) == 1 and len(python) == len(dataset) + len(crawl)
+    api = [code for code in python if "from boilerbench import extract" in code]  # test_readme_api_snippet
+    assert len(dataset) == 3 and len(crawl) == 1 and len(api) == 1 and len(python) == len(dataset) + len(crawl) + len(api)
     setup = [b for b in bash if "pip install" in b or "pytest" in b]  # test_readme_setup_is_what_ci_runs
     runs = [b for b in bash if b.startswith("python -m boilerbench submit")]  # test_readme_snippets_submissions_and_report
     assert len(setup) == 2 and len(runs) == 1 and len(bash) == len(setup) + len(runs)
@@ -66,6 +68,23 @@ def test_readme_setup_is_what_ci_runs() -> None:
     assert build_parser().parse_args(shlex.split(commands[3])[3:]).func.__name__ == "_cmd_evaluate"
     assert tests.strip() == "python -m pytest -q" and '"$py" -m pytest -q' in ci
     assert node in ci
+
+
+def test_readme_api_snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, lhpat_shift_jis) -> None:
+    """The Python API snippet, run as written on `page.html`, a real page in Shift_JIS bytes: it
+    prints the page's kept text, decoded (not mojibake), then a line per block with its decision."""
+    from boilerbench import extract
+
+    [code] = [code for code in _blocks("python") if "from boilerbench import extract" in code]
+    (tmp_path / "page.html").write_bytes(lhpat_shift_jis.data)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    text = extract(lhpat_shift_jis.data)
+    blocks = extract(lhpat_shift_jis.data, output="blocks")
+    assert out.startswith(text + "\n") and "商標" in text
+    rows = out[len(text) + 1 :].splitlines()
+    assert len(rows) == len(blocks) and [r.split()[0] for r in rows] == [b.label for b in blocks]
 
 
 def _small_corpus(root: Path) -> Path:

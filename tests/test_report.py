@@ -157,14 +157,14 @@ def test_site_links_each_systems_worst_pages(site) -> None:
 
 def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> None:
     """A crawl's text dump (no gold): one row per line, the classifier's column agrees with `clean`."""
-    from boilerbench.extractor.clean import classify
+    from boilerbench.extractor.extract import classify
 
     page = tmp_path / "vietnam-vn-news-id.txt"
     page.write_bytes(vietnam_bytes)
     out = tmp_path / "v.html"
     assert main(["show", str(page), "--out", str(out)]) == 0
     doc = lxml.html.fromstring(out.read_text(encoding="utf-8"))
-    d = classify(vietnam_bytes.decode("utf-8"), "auto", page.name)
+    d = classify(vietnam_bytes, "auto", name=page.name)
     rows = doc.cssselect("tr.block")
     assert len(rows) == len(d.blocks) > 40
     assert [th.text_content() for th in doc.cssselect("th.sys")] == ["boilerbench-text"]

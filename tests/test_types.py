@@ -15,8 +15,17 @@ from boilerbench.benchmark import render, train
 from boilerbench.benchmark.evaluate import resolve
 from boilerbench.benchmark.systems import available
 from boilerbench.core.segment import segment
-from boilerbench.core.types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, check_choice
-from boilerbench.extractor import classifier, clean
+from boilerbench.core.types import (
+    CLEAN_MODES,
+    CLEAN_OUTPUTS,
+    EXTRACT_OUTPUTS,
+    PAGE_FORMATS,
+    PAGE_SPLITS,
+    PAGE_TYPES,
+    SPLITS,
+    check_choice,
+)
+from boilerbench.extractor import classifier, clean, extract
 
 
 def message(name: str, value: object, choices: tuple[str, ...]) -> str:
@@ -42,7 +51,9 @@ ENTRY_POINTS: dict[str, tuple[Callable[[Any], Any], str, str, tuple[str, ...]]] 
     "segment.segment": (lambda c: segment(b"<p>x</p>", "pdf"), "fmt", "pdf", PAGE_FORMATS),
     "classifier.load_model": (lambda c: classifier.load_model("pdf"), "mode", "pdf", classifier.MODEL_MODES),
     "train.train": (lambda c: train.train(c, modes=["html", "pdf"]), "mode", "pdf", classifier.MODEL_MODES),
-    "clean.classify": (lambda c: clean.classify("<p>x</p>", "pdf"), "mode", "pdf", CLEAN_MODES),
+    "extract.classify": (lambda c: extract.classify("<p>x</p>", "pdf"), "page_format", "pdf", CLEAN_MODES),
+    "extract.extract": (lambda c: extract.extract("<p>x</p>", page_format="pdf"), "page_format", "pdf", CLEAN_MODES),
+    "extract.extract output": (lambda c: extract.extract("<p>x</p>", output="xml"), "output", "xml", EXTRACT_OUTPUTS),  # type: ignore[call-overload]
     "clean.clean_bytes": (lambda c: clean.clean_bytes(b"<p>x</p>", "auto", "xml"), "output", "xml", CLEAN_OUTPUTS),
     "BoilerbenchExtractor": (lambda c: _extractor("pdf"), "mode", "pdf", CLEAN_MODES),
     "evaluate.resolve": (lambda c: resolve("trafilatura,bogus"), "system", "bogus", tuple(available())),

@@ -15,7 +15,8 @@ import pytest
 from boilerbench.cli import main
 from boilerbench.core.warc import WarcStats, iter_records
 from boilerbench.extractor.classifier import PAGE_TYPES
-from boilerbench.extractor.clean import classify, clean_bytes
+from boilerbench.extractor.clean import clean_bytes
+from boilerbench.extractor.extract import classify
 
 warcio = pytest.importorskip("warcio")
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402

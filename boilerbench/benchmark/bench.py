@@ -1,13 +1,17 @@
 """`bench`: speed figures measured in one run on one core, on the same pages.
 
-Core figures: the segmenter (decode + parse + blocks) and the aligner (tokenise + align the gold)
-over WCXB test, longest pages included. Timed in this process, one page after another.
+Start-up figures: how long `import boilerbench` and `from boilerbench import extract` take, and the
+first `extract` call (its imports, the model, one page), each in fresh interpreters. Core figures:
+the segmenter (decode + parse + blocks) and the aligner (tokenise + align the gold) over WCXB test,
+longest pages included. Timed in this process, one page after another.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -20,6 +24,80 @@ from ..core.align import TokenizedPage, align
 from ..core.segment import segment
 from ..core.types import Page
 from .corpora.store import Corpus
+
+# What a user's program pays to start: the package, the library call, the `clean` command's module,
+# and the classifier's module (scikit-learn and skops: what the first call loads).
+IMPORTS = (
+    "import boilerbench",
+    "from boilerbench import extract",
+    "import boilerbench.extractor.clean",
+    "import boilerbench.extractor.classifier",
+)
+_TIME_IMPORT = "import time\nt0 = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t0)"
+_TIME_CALLS = """import sys, time
+from boilerbench import extract
+page = sys.stdin.buffer.read()
+t0 = time.perf_counter()
+extract(page)
+t1 = time.perf_counter()
+extract(page)
+print(t1 - t0, time.perf_counter() - t1)
+"""
+
+
+def _fresh_python(code: str, stdin: bytes = b"") -> list[float]:
+    """Run `code` in a fresh interpreter on one thread, importing this package (the folder above
+    it comes first on its path), and return the numbers it prints."""
+    import boilerbench
+
+    root = Path(boilerbench.__file__).resolve().parents[1]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, input=stdin, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"a fresh interpreter failed: {done.stderr.decode(errors='replace')[-1000:]}")
+    return [float(x) for x in done.stdout.split()]
+
+
+def bench_startup(corpus: Corpus, pages: Sequence[Page] | None = None, repeats: int = 3) -> dict[str, Any]:
+    """Seconds each of `IMPORTS` takes in a fresh interpreter, and the first `extract` call (its
+    imports, the shipped model, one page: the first WCXB test page) after `from boilerbench import
+    extract`, then a second call on the same page. Each figure is the median of `repeats` runs,
+    the measures taking turns (a run never shares the machine with another)."""
+    first = list(pages if pages is not None else corpus.select(split="test", source="wcxb"))[:1]
+    if not first:
+        raise ValueError("bench: the corpus has no WCXB test page to time the first call on")
+    page, data = next(corpus.iter_bytes(first))
+    _progress(f"start-up: imports and the first call in fresh interpreters, {repeats} run(s) each")
+    imports: dict[str, list[float]] = {statement: [] for statement in IMPORTS}
+    calls: list[list[float]] = []
+    for _ in range(repeats):
+        for statement in IMPORTS:
+            imports[statement] += _fresh_python(_TIME_IMPORT.format(statement=statement))
+        calls.append(_fresh_python(_TIME_CALLS, data))
+    first_s, next_s = ([c[k] for c in calls] for k in range(2))
+    return {
+        "repeats": repeats,
+        "import_s": {statement: round(statistics.median(runs), 3) for statement, runs in imports.items()},
+        "import_runs_s": {statement: [round(x, 3) for x in runs] for statement, runs in imports.items()},
+        "page": page.page_id,
+        "page_bytes": len(data),
+        "first_call_s": round(statistics.median(first_s), 3),
+        "next_call_s": round(statistics.median(next_s), 4),
+        "compiled": compiled.status(),
+    }
+
+
+def format_startup(r: dict[str, Any]) -> str:
+    rows = [
+        *r["import_s"].items(),
+        ("extract(page), the first call", r["first_call_s"]),
+        ("extract(page), the next", r["next_call_s"]),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"start-up, each in a fresh interpreter, median of {r['repeats']} run(s):"]
+    lines += [f"  {name:<{width}}  {s:7.3f} s" for name, s in rows]
+    lines.append(f"  (the first call: its imports, the model, one page: {r['page']}, {r['page_bytes'] / 1000:,.0f} kB)")
+    return "\n".join(lines)
 
 
 def bench_core(corpus: Corpus, pages: Sequence[Page] | None = None) -> dict[str, Any]:
@@ -87,7 +165,8 @@ def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
 def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     import resource
 
-    from .runner import one_core, quiet_libraries
+    from ..core.threads import one_core
+    from .runner import quiet_libraries
     from .systems import load_system
 
     one_core()
@@ -248,8 +327,8 @@ def _run_pipeline(folder: str, extractor: str, tasks: int, out: str, started_aft
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.writers import JsonlWriter
 
+    from ..core.threads import one_core
     from ..integrations.datatrove import BoilerbenchExtractor, BoilerbenchWarcReader
-    from .runner import one_core
 
     one_core()
     # This process was started by forkserver (for an honest peak RSS), which makes forkserver its
@@ -316,7 +395,6 @@ def bench_scale(
     same `compare` records, back to back, `pairs` times. The ratio is the median of the pairs':
     this machine's speed drifts over minutes, and the two runs of a pair share it."""
     import shutil
-    import statistics
     import tempfile
 
     pages = corpus.select(split="test", source="wcxb")

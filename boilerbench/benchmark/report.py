@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core.categories import categorize
 from ..core.types import BOILERPLATE, CONTENT, Gold, LabeledBlock, LabeledPage, Page
+from ..extractor.extract import classify
 from .corpora.store import Corpus
 from .evaluate import Scored, collect_scored, score_system
 from .groundtruth import load_labeled
@@ -134,9 +135,7 @@ def render_page(
 def render_classifier_page(name: str, text: str) -> str:
     """`render_page` for any page without gold: the shipped classifier's decisions, its categories
     (blocks are unlabeled, so nothing is scored or marked as an error)."""
-    from ..extractor.clean import classify  # scikit-learn (~4 s): `show` of a corpus page does without it
-
-    d = classify(text, "auto", name)
+    d = classify(text, "auto", name=name)
     cats = categorize(d.blocks, [CONTENT if k else BOILERPLATE for k in d.kept])
     page = Page(
         page_id=name,
@@ -150,10 +149,10 @@ def render_classifier_page(name: str, text: str) -> str:
         split="none",
         sha256="",
         archive="",
-        fmt=d.mode,
+        fmt=d.page_format,
     )
     lp = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
-    system = "boilerbench-text" if d.mode == "text" else "boilerbench"
+    system = "boilerbench-text" if d.page_format == "text" else "boilerbench"
     return render_page(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
 
 

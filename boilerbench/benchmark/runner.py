@@ -24,11 +24,11 @@ from itertools import zip_longest
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from ..core.segment import SegmentError
 from ..core.text import decode_bytes
+from ..core.threads import one_core
 from ..core.types import LabeledPage, decode_bits, encode_bits
 from .cache import Cache, key
 from .systems import System, load_system
@@ -85,12 +85,6 @@ def _apply(system: System, i: int) -> Output:
     if text is not None and not isinstance(text, str):
         raise TypeError(f"{system.name} returned {type(text).__name__}, not str")
     return Output(text or "", dt)
-
-
-def one_core() -> None:
-    """Keep this process on one core: native thread pools (OpenMP, BLAS) in two workers would only
-    fight each other, and a timing would measure the fight."""
-    threadpool_limits(1)
 
 
 def _error_text(e: BaseException) -> str:

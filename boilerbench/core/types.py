@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 CONTENT = "content"
 BOILERPLATE = "boilerplate"
@@ -27,6 +27,8 @@ PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "pro
 PAGE_FORMATS = ("html", "text")  # `Page.fmt`: HTML, or a crawl's text dump (one block per line)
 CLEAN_MODES = ("auto", *PAGE_FORMATS)  # how `clean` reads an input: as one format, or detected
 CLEAN_OUTPUTS = ("text", "jsonl")  # what `clean` writes: the kept text, or a JSON object per block
+ExtractOutput = Literal["text", "blocks"]  # what `boilerbench.extract` returns: the kept text, or a record per block
+EXTRACT_OUTPUTS: tuple[str, ...] = get_args(ExtractOutput)
 SPLITS = ("train", "validation", "test")  # trained on, tuned on, scored on
 PAGE_SPLITS = (*SPLITS, "excluded")  # `Page.split`: "excluded" pages are in none (see `corpora.build`)
 

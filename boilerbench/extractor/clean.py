@@ -8,12 +8,9 @@ for that file (exit code 1), and the other files are still cleaned.
 from __future__ import annotations
 
 import glob
-import gzip
 import json
 import multiprocessing
 import os
-import re
-import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,14 +20,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..core.categories import categorize
-from ..core.segment import SegmentError, segment_html, segment_text
-from ..core.text import BinaryInputError, decode_bytes
-from ..core.types import BOILERPLATE, CLEAN_MODES, CLEAN_OUTPUTS, CONTENT, Block, check_choice
+from ..core.segment import SegmentError
+from ..core.text import BinaryInputError
+from ..core.types import CLEAN_OUTPUTS, check_choice
 from ..core.warc import Record, WarcStats, iter_records
-from .classifier import shipped
-
-_HTML_RE = re.compile(r"<\s*(!doctype|html|head|body|div|p|span|a|table|meta|title|article|section|br)\b", re.I)
+from .extract import HTML_SUFFIXES, classify, page_suffix, ungz
 
 
 @dataclass(frozen=True)
@@ -40,122 +34,33 @@ class Cleaned:
     error: str | None = None
 
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
-TEXT_SUFFIXES = (".txt", ".text", ".md")
 # What a folder given to `clean` contributes, each also gzip-compressed (`.html.gz`); other files
 # (`.php`, `.md`, no suffix…) are counted, not cleaned: name them, or a glob, to clean them.
 FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
-def _ungz(path: Path) -> Path:
-    """The path without a last `.gz` (`a.html.gz` → `a.html`)."""
-    return path.with_suffix("") if path.suffix.lower() == ".gz" else path
-
-
-def page_suffix(name: str) -> str:
-    """A file's suffix, lower-cased, under a `.gz` (`a.HTML.gz` → `.html`)."""
-    return _ungz(Path(name)).suffix.lower()
-
-
-def detect_mode(text: str, name: str = "") -> str:
-    """html or text: by file suffix, else by whether the start of the input has HTML tags."""
-    suffix = page_suffix(name)
-    if suffix in TEXT_SUFFIXES:
-        return "text"
-    if suffix in HTML_SUFFIXES:
-        return "html"
-    return "html" if _HTML_RE.search(text[:5000]) else "text"
-
-
-def page_text(data: bytes, name: str) -> str:
-    """An input's bytes → its text: decompressed if gzip-compressed (`.html.gz`, a gzipped stdin),
-    then `decode_bytes`; a binary or damaged input is a BinaryInputError naming it."""
-    if data.startswith(_GZIP_MAGIC):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as e:
-            raise BinaryInputError(f"{name}: a damaged gzip file ({e})") from e
-    try:
-        return decode_bytes(data)
-    except BinaryInputError as e:
-        raise BinaryInputError(f"{name}: {e}") from e
-
-
-CELL_SEPARATOR = " | "
-
-
-@dataclass(frozen=True)
-class Decisions:
-    """The classifier's view of one page: its blocks, their scores, what is kept, and the page's
-    predicted type (`classifier.PAGE_TYPES`; None without blocks)."""
-
-    mode: str
-    blocks: list[Block]
-    scores: list[float]
-    kept: list[bool]
-    page_type: str | None = None
-
-    @property
-    def text(self) -> str:
-        """The kept blocks, one a line; the kept cells of one table row on one line, joined by
-        `CELL_SEPARATOR` (as trafilatura and resiliparse print tables)."""
-        lines: list[str] = []
-        row = None
-        for b, k in zip(self.blocks, self.kept):
-            if not k:
-                continue
-            cell_row = b.xpath.rpartition("/")[0] if b.tag in ("td", "th") and "\n" not in b.text else None
-            if cell_row is not None and cell_row == row:
-                lines[-1] += CELL_SEPARATOR + b.text
-            else:
-                lines.append(b.text)
-            row = cell_row
-        return "\n".join(lines)
-
-    def block_rows(self) -> list[dict[str, Any]]:
-        """One dict per block: `index`, `text`, `label`, `score`, `category`, and the page's
-        `page_type`."""
-        labels = [CONTENT if k else BOILERPLATE for k in self.kept]
-        cats = categorize(self.blocks, labels)
-        return [
-            {"index": b.index, "text": b.text, "label": lab, "score": round(s, 4), "category": c, "page_type": self.page_type}
-            for b, lab, s, c in zip(self.blocks, labels, self.scores, cats)
-        ]
-
-
-def classify(text: str | bytes, mode: str = "auto", name: str = "") -> Decisions:
-    """The shipped classifier on one decoded page ("html", "text", or "auto": detected); bytes
-    are a decoded page encoded by `text.to_utf8` (see `segment.parse_html`)."""
-    check_choice("mode", mode, CLEAN_MODES)
-    if mode == "auto":  # detect_mode reads the first 5,000 characters: at most 20,000 bytes
-        mode = detect_mode(text[:20_000].decode("utf-8", "ignore") if isinstance(text, bytes) else text, name)
-    if not text.strip():
-        return Decisions(mode, [], [], [])
-    if mode == "text":
-        blocks = segment_text(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
-    else:
-        blocks = segment_html(text, isinstance(text, bytes))
-    d = shipped(mode).decide(blocks)  # text pages: one block per line, exactly what the text model reads
-    return Decisions(mode, blocks, d.scores.tolist(), d.kept, d.page_type)
 
 
 def clean_bytes(data: bytes, mode: str = "auto", output: str = "text", name: str = "-") -> str:
     """Kept text (output "text") or one JSON object per block (output "jsonl", each naming the input:
     `path`, `name` here) of one page, its bytes gzip-compressed or not."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(page_text(data, name), mode, name)
+    d = classify(data, mode, name=name)
     if output == "text":
         return d.text
-    return "\n".join(json.dumps({"path": name, **row}, ensure_ascii=False) for row in d.block_rows())
+    return "\n".join(json.dumps({"path": name, **b.json_row()}, ensure_ascii=False) for b in d.extracted_blocks())
 
 
 def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
     rec, mode, output = args
-    d = classify(rec.text, rec.kind if mode == "auto" else mode)
-    row: dict[str, Any] = {"url": rec.url, "record_id": rec.record_id, "mode": d.mode, "page_type": d.page_type, "text": d.text}
+    d = classify(rec.text, rec.kind if mode == "auto" else mode, url=rec.url)
+    row: dict[str, Any] = {
+        "url": rec.url,
+        "record_id": rec.record_id,
+        "mode": d.page_format,
+        "page_type": d.page_type,
+        "text": d.text,
+    }
     if output == "jsonl":
-        row["blocks"] = d.block_rows()
+        row["blocks"] = [b.json_row() for b in d.extracted_blocks()]
     return row
 
 
@@ -228,7 +133,7 @@ def expand(inputs: Iterable[str], skipped: list[Path] | None = None) -> list[tup
 def skipped_summary(skipped: Sequence[Path]) -> str:
     """One line for stderr: how many files the folders given held that `clean` does not read, by
     suffix, and how to clean them anyway."""
-    kinds = Counter(p.name[len(_ungz(p).stem) :].lower() or "without a suffix" for p in skipped)  # .php, .tar.gz
+    kinds = Counter(p.name[len(ungz(p).stem) :].lower() or "without a suffix" for p in skipped)  # .php, .tar.gz
     listed = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
     return (
         f"skipped {len(skipped)} file(s) in the folders given ({listed}): a folder gives its {'/'.join(FOLDER_SUFFIXES)} "
@@ -249,7 +154,7 @@ def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> d
     `a/index.html` → `OUT/a/index.txt`). Two inputs that would land on one file (`a.html` and
     `a.htm`) keep their own suffix before `suffix` instead (`a.html.txt`); two that still meet are
     an error, before anything is written."""
-    plain = [_ungz(rel).with_suffix(suffix) for _, rel in places]
+    plain = [ungz(rel).with_suffix(suffix) for _, rel in places]
     counts = Counter(plain)
     out = {path: outdir / (t if counts[t] == 1 else rel.with_name(rel.name + suffix)) for (path, rel), t in zip(places, plain)}
     twice = sorted(str(t) for t, n in Counter(out.values()).items() if n > 1)

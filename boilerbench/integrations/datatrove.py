@@ -32,12 +32,12 @@ from datatrove.pipeline.readers import WarcReader
 from datatrove.utils.logging import logger
 from datatrove.utils.typeshelper import StatHints
 
-from ..benchmark.runner import one_core
 from ..core.text import to_utf8
+from ..core.threads import one_core
 from ..core.types import CLEAN_MODES, check_choice, encode_bits
 from ..core.warc import WarcStats, iter_records
 from ..extractor.classifier import MODEL_MODES, shipped
-from ..extractor.clean import classify
+from ..extractor.extract import classify
 
 
 @lru_cache(maxsize=1)
@@ -75,12 +75,12 @@ class _ForkedSandbox(ExtractorSandbox):
 
 
 def _decide(text: str | bytes, mode: str) -> tuple[str, str, str, str | None]:
-    """(kept text, decisions as bits, mode, predicted page type) of one document; runs in the sandbox process, which
-    is sent the document as UTF-8 bytes (`to_utf8`): a str would be encoded to cross the pipe,
-    decoded on the other side, and encoded again for libxml2."""
+    """(kept text, decisions as bits, page format, predicted page type) of one document; runs in the
+    sandbox process, which is sent the document's text as UTF-8 bytes (`to_utf8`): a str would be
+    encoded to cross the pipe, decoded on the other side, and encoded again for libxml2."""
     _one_core()
-    d = classify(text, mode)
-    return d.text, encode_bits(d.kept), d.mode, d.page_type
+    d = classify(text, mode, utf8=True)
+    return d.text, encode_bits(d.kept), d.page_format, d.page_type
 
 
 class BoilerbenchExtractor(BaseExtractor):

@@ -1,5 +1,6 @@
 """The project's own block classifier (`classifier.py`), its shipped models, as a system: HTML mode
-(registered as "boilerbench") and text mode ("boilerbench-text").
+(registered as "boilerbench") and text mode ("boilerbench-text"), through the extractor's one path
+from a page to decisions (`extract.classify`, `extract.decide_blocks`).
 
 `predict_html` decides on the page's blocks directly; `predict_text` sees the page only as a crawl's
 text dump (one line per block line, no markup) and a block is kept when at least half its lines are.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from ... import __version__
 from ...core.segment import as_lines, segment_html
 from ...extractor.classifier import MODEL_MODES, model_hash, model_path, shipped
+from ...extractor.extract import classify, decide_blocks
 
 KIND = "blocks"
 REQUIRES = ()  # this project's own code; its model files are what `missing` checks
@@ -33,13 +35,13 @@ def warm_up() -> None:
 
 
 def predict_html(html: str) -> list[bool]:
-    return shipped("html").predict(segment_html(html))
+    return classify(html, "html").kept
 
 
 def predict_text(html: str) -> list[bool]:
     blocks = segment_html(html)
     lines, owner = as_lines(blocks)
-    kept = shipped("text").predict(lines)
+    kept = decide_blocks(lines, "text").kept
     votes = [[0, 0] for _ in blocks]
     for k, b in zip(kept, owner):
         votes[b][0] += k
