@@ -14,6 +14,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from boilerbench.benchmark import CHECKOUT
 from boilerbench.cli import main
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -95,13 +96,13 @@ def test_a_script_in_page_text_runs_nothing(tmp_path) -> None:
 
 def test_report_site_in_chromium(tmp_path, shot_dir, small_test_corpus) -> None:
     from boilerbench.benchmark.corpora.store import Corpus
-    from boilerbench.benchmark.leaderboard import load_results, repo_root
+    from boilerbench.benchmark.leaderboard import load_results
     from boilerbench.benchmark.report import build_site
 
     corpus = Corpus.open(small_test_corpus(tmp_path / "corpus", ["wcxb-4207", "wcxb-0495", "trafeval-0133"]))
-    index = build_site(corpus, tmp_path / "site", folder=repo_root() / "baselines", systems=SYSTEMS, worst=1, progress=False)
+    index = build_site(corpus, tmp_path / "site", folder=CHECKOUT / "baselines", systems=SYSTEMS, worst=1, progress=False)
     dom = dom_after_load(index)
-    assert len(dom.cssselect("table.leaderboard tbody tr")) == len(load_results(repo_root() / "baselines"))
+    assert len(dom.cssselect("table.leaderboard tbody tr")) == len(load_results(CHECKOUT / "baselines"))
     assert len(dom.cssselect("div.figure img")) == 2
     assert len(dom.cssselect("ul.worst li a")) == 2  # trafilatura's and resiliparse's worst page
     screenshot(index, shot_dir / "report-index.png", height=2400)

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
-from boilerbench.benchmark.leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table, repo_root
+from boilerbench.benchmark.leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table
 from boilerbench.benchmark.render import RENDERERS, render_text
 from boilerbench.core.segment import as_lines, segment_text
 from boilerbench.core.text import decode_bytes
@@ -45,7 +46,7 @@ def built(slice_pages, tmp_path_factory: pytest.TempPathFactory):
     corpus, pages = slice_pages
     out = tmp_path_factory.mktemp("hf") / "boilerbench"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BOILERBENCH_BASELINES", str(repo_root() / "baselines"))  # read only: the card's table
+        mp.setenv("BOILERBENCH_BASELINES", str(CHECKOUT / "baselines"))  # read only: the card's table
         result = build_dataset(corpus, out, pages=pages, progress=False)
     labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=False)}
     return out, result, labeled
@@ -153,8 +154,8 @@ def test_card_yaml_declares_configs_and_splits(built) -> None:
 def test_card_carries_the_leaderboard_table(built) -> None:
     out, _, _ = built
     text = (out / "README.md").read_text(encoding="utf-8")
-    board = (repo_root() / "leaderboard.md").read_text(encoding="utf-8")
-    table = main_table(load_results(repo_root() / "baselines"))
+    board = (CHECKOUT / "leaderboard.md").read_text(encoding="utf-8")
+    table = main_table(load_results(CHECKOUT / "baselines"))
     assert len(table) > 10 and any("boilerbench" in line for line in table)
     for line in table:
         assert line in text and line in board

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import pytest
 
-from boilerbench.benchmark.leaderboard import repo_root
+from boilerbench.benchmark import CHECKOUT
 from boilerbench.cli import main
 from boilerbench.integrations import publish as publish_mod
 
@@ -92,7 +92,7 @@ def test_bad_arguments(args, message, dataset_folder, tmp_path, no_network, caps
 
 
 def test_model_repo_has_a_skops_card_with_the_evaluation(tmp_path, no_network, monkeypatch) -> None:
-    folder = publish_mod.model_folder(tmp_path / "model", results=repo_root() / "baselines")
+    folder = publish_mod.model_folder(tmp_path / "model", results=CHECKOUT / "baselines")
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
         "README.md",

@@ -10,6 +10,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.cli import main
@@ -108,12 +109,12 @@ def test_out_needs_one_page(tmp_path, capsys) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, small_test_corpus):
     """The site from the repository's result files (read only), worst pages on a small test corpus."""
-    from boilerbench.benchmark.leaderboard import load_results, repo_root
+    from boilerbench.benchmark.leaderboard import load_results
     from boilerbench.benchmark.report import build_site
 
     root = tmp_path_factory.mktemp("site")
     corpus = Corpus.open(small_test_corpus(root / "corpus", [PAGE, "wcxb-0495", "trafeval-0133", "wcxb-4352"]))
-    results = repo_root() / "baselines"
+    results = CHECKOUT / "baselines"
     index = build_site(
         corpus,
         root / "site",

@@ -11,10 +11,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark import submit as submit_mod
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
-from boilerbench.benchmark.leaderboard import repo_root
 from boilerbench.cli import main
 
 # test pages of the three sources, with and without full gold text
@@ -44,7 +44,7 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A baselines folder holding one baseline result, and its leaderboard."""
     folder = tmp_path / "baselines"
     folder.mkdir()
-    (folder / "trafilatura.json").write_bytes((repo_root() / "baselines" / "trafilatura.json").read_bytes())
+    (folder / "trafilatura.json").write_bytes((CHECKOUT / "baselines" / "trafilatura.json").read_bytes())
     monkeypatch.setenv("BOILERBENCH_BASELINES", str(folder))
     from boilerbench.benchmark.leaderboard import write_leaderboard
 
@@ -260,7 +260,7 @@ def test_a_submission_of_all_text_outputs_reproduces_its_row(tmp_path, board) ->
     published all-text row's scores exactly."""
     corpus = Corpus.open()
     labeled = load_labeled(corpus, corpus.select(split="test"), progress=False)
-    published = json.loads((repo_root() / "baselines" / "all-text.json").read_text(encoding="utf-8"))["metrics"]
+    published = json.loads((CHECKOUT / "baselines" / "all-text.json").read_text(encoding="utf-8"))["metrics"]
     rows = [{"page_id": lp.page.page_id, "labels": [1] * len(lp.blocks)} for lp in labeled]
     rows[::2] = [{"page_id": lp.page.page_id, "text": "\n".join(b.block.text for b in lp.blocks)} for lp in labeled[::2]]
     _, record = submit_mod.submit(_write(tmp_path / "all.jsonl", rows), "all-text-again", folder=board)
