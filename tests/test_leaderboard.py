@@ -28,7 +28,7 @@ from boilerbench.benchmark.leaderboard import (
 
 PAGE_IDS = ["wcxb-4352", "wcxb-4207", "wcxb-4542", "wcxb-4169", "trafeval-0041", "trafeval-0182", "trafeval-0123"]
 SYSTEMS = ["trafilatura", "resiliparse", "all-text", "nothing", "oracle"]
-BASELINES = Path(__file__).resolve().parents[1] / "baselines"  # the real ones (`repo_root` is patched below)
+BASELINES = Path(__file__).resolve().parents[1] / "baselines"  # the real ones (`CHECKOUT` is patched below)
 RECORD_KEYS = {"system", "version", "kind", "dataset_revision", "metric_version", "split", "date", "metrics"}
 
 
@@ -38,7 +38,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     itself is isolated by conftest)."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
-    monkeypatch.setattr(leaderboard, "repo_root", lambda: checkout)
+    monkeypatch.setattr(leaderboard, "CHECKOUT", checkout)
     return checkout
 
 
