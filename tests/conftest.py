@@ -23,6 +23,7 @@ from boilerbench.benchmark.corpora.store import Corpus, write_corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.runner import decode_page
 from boilerbench.core.types import Gold, LabeledPage, Page
+from boilerbench.extractor.classifier import MODEL_DIR
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -41,8 +42,9 @@ def checkout_fingerprint() -> dict[str, str]:
     files = [
         REPO / "leaderboard.md",
         *sorted((REPO / "baselines").glob("*.json")),
-        *sorted((REPO / "boilerbench" / "models").glob("*")),
+        *sorted(MODEL_DIR.glob("*")),
     ]
+    assert any(MODEL_DIR.glob("*.skops")), f"no shipped model in {MODEL_DIR}: the guard would watch nothing"
     return {str(p.relative_to(REPO)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
 
 
