@@ -361,7 +361,7 @@ def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
     """Flipping the labels of undecided blocks to anything changes nothing: they are never fitted."""
     train_lp, _, _ = labeled_slice
     train = training_data(train_lp, "html")
-    stack = ContextStack(classifier._hgb(**TINY_FIRST), None, False)
+    stack = ContextStack(classifier.hist_gradient_boosting(**TINY_FIRST), None, False)
     featurizer = BlockFeaturizer().fit([])
     parts = [featurizer.block_features(p.blocks) for p in train]
     X = np.concatenate([np.hstack([np.full((len(F), 1), i), k, F]) for i, (k, F) in enumerate(parts)])
@@ -378,7 +378,7 @@ def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
 
 
 def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
-    clf, folder, path, train, logged = trained
+    clf, folder, path, train_pages, logged = trained
     assert path == folder / "boilerbench-html.skops" and path.is_file()
     assert (folder / "boilerbench-html.json").is_file()
     assert sorted(p.name for p in folder.iterdir()) == ["boilerbench-html.json", "boilerbench-html.skops"]
@@ -388,9 +388,9 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert set(loaded.type_thresholds) <= {"article"}
     assert loaded.info["params"]["first"] == TINY_FIRST
     assert loaded.info["params"]["second"] in TINY_GRID
-    assert loaded.info["train_pages"] == len(train) == N_TRAIN
+    assert loaded.info["train_pages"] == len(train_pages) == N_TRAIN
     assert loaded.info["validation_pages"] == N_VALIDATION
-    assert loaded.info["train_blocks"] == sum(int((p.labels >= 0).sum()) for p in train)
+    assert loaded.info["train_blocks"] == sum(int((p.labels >= 0).sum()) for p in train_pages)
     f1 = loaded.info["validation_block_f1"]
     assert set(f1) == set(VALIDATION_GROUPS) and all(0.0 < v <= 1.0 for v in f1.values())
     # the best trial, or a cheaper one within MIN_GAIN of it

@@ -32,7 +32,7 @@ from boilerbench.extractor import classifier, features
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 if shutil.which(os.environ.get("CC", "cc")):
-    from boilerbench import _speedups as speedups  # built wherever a compiler is: an ImportError fails
+    from boilerbench.core import _speedups as speedups  # built wherever a compiler is: an ImportError fails
 else:  # pragma: no cover
     speedups = pytest.importorskip("boilerbench.core._speedups", reason="no C compiler: the extension was not built")
 
