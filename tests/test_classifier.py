@@ -26,13 +26,12 @@ from boilerbench.benchmark.scoring import block_scores
 from boilerbench.benchmark.train import THRESHOLDS, VALIDATION_GROUPS, TrainPage, fit_and_select, make_pipeline, training_data
 from boilerbench.core.segment import as_lines, segment_html, segment_text
 from boilerbench.core.text import has_word
-from boilerbench.core.types import BOILERPLATE, CONTENT
+from boilerbench.core.types import BOILERPLATE, CONTENT, PAGE_TYPES
 from boilerbench.extractor import classifier
 from boilerbench.extractor.classifier import (
     MODEL_DIR,
     MODEL_MODES,
     N_KEYS,
-    PAGE_TYPES,
     BlockClassifier,
     BlockFeaturizer,
     ContextStack,
@@ -250,6 +249,7 @@ def test_second_stage_routed_by_page_type(corpus) -> None:
     pages = [as_lines(segment_html(data))[0] for _, data in corpus.iter_bytes(corpus.select(split="validation")[::9])]
     pages = [p for p in pages if p]
     types = [clf.decide(p).page_type for p in pages]
+    assert types[0] is not None
     routed = ContextStack(model.first, model.second, True, second_types=(types[0],))
     routed.first_, routed.second_, routed.classes_ = model.first_, model.second_, model.classes_
     routed_clf = BlockClassifier(Pipeline([clf.pipeline.steps[0], ("model", routed)]), clf.threshold, "text", {})

@@ -20,7 +20,8 @@ from boilerbench import cli
 from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import decode_bytes, to_utf8
-from boilerbench.extractor.classifier import PAGE_TYPES, shipped
+from boilerbench.core.types import PAGE_TYPES
+from boilerbench.extractor.classifier import shipped
 from boilerbench.extractor.clean import FOLDER_SUFFIXES, classify
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,7 +39,7 @@ def _one_thread():
         yield
 
 
-def _clean(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+def _clean(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(["clean", *args])
     cap = capsys.readouterr()
     return code, cap.out, cap.err
@@ -107,6 +108,7 @@ def test_clean_jsonl(capsys) -> None:
     blocks = segment_html(JEFFTK.read_bytes())
     assert len(rows) == len(blocks)
     decided = shipped("html").decide(blocks)
+    assert decided.page_type is not None  # the html model decides every page's type
     threshold = shipped("html").type_thresholds.get(decided.page_type, shipped("html").threshold)
     for row, b in zip(rows, blocks):
         assert set(row) == {"path", "index", "text", "label", "score", "category", "page_type"}

@@ -254,7 +254,7 @@ def test_atomic_write_keeps_old_file_when_write_fails_midway(tmp_path: Path, mon
             self.f.flush()
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(leaderboard.os, "fdopen", lambda fd, *a, **kw: DiskFull(real_fdopen(fd, *a, **kw)))
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **kw: DiskFull(real_fdopen(fd, *a, **kw)))
     with pytest.raises(OSError, match="No space"):
         atomic_write(path, "new leaderboard, much longer than the old one\n" * 100)
     monkeypatch.undo()
@@ -269,7 +269,7 @@ def test_atomic_write_keeps_old_file_when_rename_fails(tmp_path: Path, monkeypat
     def boom(*a, **kw):
         raise PermissionError("rename refused")
 
-    monkeypatch.setattr(leaderboard.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(PermissionError):
         atomic_write(path, '{"new": true}\n')
     monkeypatch.undo()

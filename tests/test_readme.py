@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.leaderboard import write_leaderboard
 from boilerbench.cli import main
+from tests.conftest import RealPage
 
 datasets = pytest.importorskip("datasets")
 README = (CHECKOUT / "README.md").read_text(encoding="utf-8")
@@ -158,7 +160,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def _crawl(folder: Path, pages: list) -> list[str]:
+def _crawl(folder: Path, pages: list[RealPage]) -> list[str]:
     """A small WARC in `folder` of `pages` (conftest's, cut from bundled ones); returns their URLs."""
     warcio = pytest.importorskip("warcio")
     from io import BytesIO
@@ -227,7 +229,7 @@ def _run_script(argv: list[str], cwd: Path, timeout: float = 300) -> Path:
     return cwd
 
 
-def _documents(folder: Path) -> list[dict]:
+def _documents(folder: Path) -> list[dict[str, Any]]:
     """The documents datatrove's `JsonlWriter` wrote in `folder` (gzip-compressed, its default)."""
     import gzip
 

@@ -184,7 +184,7 @@ def test_cached_output_depends_on_the_language_the_extractor_was_given(real_page
     assert second["justext"][0].text == as_english
 
 
-def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: pytest.CaptureFixture) -> None:
+def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: pytest.CaptureFixture[str]) -> None:
     """The caller's per-output work raising on one page is said on stderr, that page is left out of
     `post_results` (the caller redoes it), and every page still has its output."""
     labeled, html = real_pages
@@ -205,7 +205,7 @@ def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: p
         progress=False,
         post=post,
         post_results=results,
-    )  # type: ignore[arg-type]
+    )
     assert sorted(results["fake-bytes"]) == [i for i in range(len(labeled)) if i != MARKED]
     assert len(out["fake-bytes"]) == len(labeled) and out["fake-bytes"][0].text.strip()
     err = capsys.readouterr().err

@@ -142,7 +142,9 @@ def test_xpath_tag_depth_are_sane(fixture: str, request: pytest.FixtureRequest) 
     data = request.getfixturevalue(fixture).data
     blocks = segment_html(data)
     assert blocks
-    tree = parse_html(data).getroottree()
+    root = parse_html(data)
+    assert root is not None
+    tree = root.getroottree()
     assert [b.index for b in blocks] == list(range(len(blocks)))
     for b in blocks:
         found = tree.xpath(b.xpath)

@@ -14,6 +14,7 @@ import random
 import re
 import shutil
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -179,9 +180,13 @@ def test_tags_renamed_after_parsing() -> None:
     """A tree changed through lxml after parsing: an upper-case tag is another name in libxml2,
     the same tag in an xpath."""
     root = segment.parse_html("<html><body><div><p>one</p><span>x</span><p>two</p></div></body></html>")
+    assert root is not None
     div = root.find(".//div")
+    assert div is not None
     etree.SubElement(div, "P").text = "three"
-    div.find("span").tag = "P"
+    span = div.find("span")
+    assert span is not None
+    span.tag = "P"
     same_blocks_of(root)
 
 
@@ -343,7 +348,7 @@ def test_bind_checks_the_layout(rules, change: str) -> None:
     the work, other neighbours, `Columns` fields or class bits: `bind` refuses, naming what."""
     r = features.FEATURE_RULES
     names = list(r.dense_names)
-    changes = {
+    changes: dict[str, dict[str, Any]] = {
         "rename": {"dense_names": tuple(n.replace("parent_share", "parent_part") for n in names)},
         "drop": {"dense_names": tuple(n for n in names if n != "pipes")},
         "add": {"dense_names": (*names, "extra")},
@@ -352,8 +357,8 @@ def test_bind_checks_the_layout(rules, change: str) -> None:
         "offsets": {"neighbour_offsets": (-3, *r.neighbour_offsets)},
         "columns": {"column_fields": (*r.column_fields[:-1], "ctx")},
         "flags": {"char_flags": (2, 1, *r.char_flags[2:])},
-    }[change]
-    rules(**changes)
+    }
+    rules(**changes[change])
     with pytest.raises(RuntimeError, match="compiled loops"):
         speedups.bind()
 

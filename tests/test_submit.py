@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -60,14 +62,15 @@ def _snapshot(board: Path) -> dict[str, bytes]:
     }
 
 
-def _write(path: Path, rows: list) -> Path:
+def _write(path: Path, rows: Sequence[object]) -> Path:
+    """A submission file: one line per row, a string as it is (a broken line), anything else as JSON."""
     path.write_text(
         "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
     )
     return path
 
 
-def _good_rows(labeled) -> list[dict]:
+def _good_rows(labeled) -> list[dict[str, Any]]:
     """A block classifier that keeps every block of more than five words; one page as text."""
     rows = [{"page_id": lp.page.page_id, "labels": [int(b.block.words > 5) for b in lp.blocks]} for lp in labeled]
     first = labeled[0]
@@ -123,7 +126,7 @@ def test_labels_and_text_of_the_same_decisions_score_alike(tmp_path, small, labe
 # --- bad submissions: refused, nothing written ------------------------------------------------------
 
 
-def _bad_cases(labeled) -> dict[str, tuple[list, str]]:
+def _bad_cases(labeled) -> dict[str, tuple[Sequence[object], str]]:
     good = _good_rows(labeled)
     n0 = len(labeled[1].blocks)
     pid1 = labeled[1].page.page_id
@@ -309,7 +312,7 @@ def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path
     index = build_site(small, tmp_path / "site", folder=board, worst=2, progress=False)
     doc = lxml.html.fromstring(index.read_text(encoding="utf-8"))
     items = {
-        li.cssselect("b")[0].text_content(): [a.get("href") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")
+        li.cssselect("b")[0].text_content(): [a.get("href", "") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")
     }
     assert set(items) == {"my-extractor", "trafilatura"}
     full = {lp.page.page_id for lp in labeled if lp.gold.text is not None}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ RATIOS = ("with_snippet_agreement", "without_snippet_agreement", "gold_word_cove
 
 
 @pytest.fixture(scope="module")
-def validation_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, float]:
+def validation_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], float]:
     """One run of the command for the module (the session environment of conftest covers it)."""
     out = tmp_path_factory.mktemp("validate") / "report.json"
     start = time.perf_counter()
@@ -110,6 +111,7 @@ def test_page_checks_known_answer() -> None:
     assert (r["without_ok"], r["without_n"], r["without_missing"]) == (1, 2, 1)
     assert r["disagreements"] == ["with: 'Bisnis Lokal'", "without: 'Produk Angkatan Udara'"]
     # gold words: 8 + 7 + 5; covered: all but the 5 words of the sentence missing from the page
+    assert GOLD.text is not None
     assert r["gold_words"] == sum(bag_of_words(GOLD.text).values()) == 20
     assert r["covered_words"] == 15
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from boilerbench.cli import main
+from boilerbench.core.types import PAGE_TYPES
 from boilerbench.core.warc import WarcStats, iter_records
-from boilerbench.extractor.classifier import PAGE_TYPES
 from boilerbench.extractor.clean import classify, clean_bytes
 
 warcio = pytest.importorskip("warcio")
