@@ -19,7 +19,10 @@ from boilerbench.benchmark import CHECKOUT
 from boilerbench.cli import main
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+pytestmark = [
+    pytest.mark.slow,  # a browser per test
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)"),
+]
 SYSTEMS = ["trafilatura", "resiliparse", "all-text", "oracle"]
 
 

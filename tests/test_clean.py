@@ -254,6 +254,7 @@ def test_clean_stdin_with_out_is_refused(capsys, monkeypatch: pytest.MonkeyPatch
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_clean_closed_stdin() -> None:
     """`clean <&-`: Python starts without a stdin; one line, exit 2, no traceback."""
     run = subprocess.run(
@@ -279,6 +280,7 @@ def test_clean_gzipped_page(capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert err.startswith(f"boilerbench: error: {page}: a damaged gzip file")
 
 
+@pytest.mark.slow
 def test_clean_folder_names_what_it_skips(capsys, tmp_path: Path) -> None:
     """A folder gives its HTML (.html, .htm, .xhtml, .shtml) and .txt files, gzipped or not; the
     others are counted on stderr, by suffix; what --out wrote is said on stderr."""
@@ -343,6 +345,7 @@ def one_by_one(pages_dir: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("fmt", ["text", "jsonl"])
+@pytest.mark.slow
 def test_clean_folder_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one, fmt: str) -> None:
     outdir = tmp_path / "cleaned"
     code, out, err = _clean(capsys, str(pages_dir), "--out", str(outdir), "--format", fmt)
@@ -371,6 +374,7 @@ def test_clean_glob_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one
         assert (outdir / (stem + ".txt")).read_text(encoding="utf-8") == one_by_one[stem]
 
 
+@pytest.mark.slow
 def test_clean_out_mirrors_the_input_tree(capsys, tmp_path: Path) -> None:
     """Sub-folders are kept and two `index.html` in two folders stay two files; names that would
     meet (`a.html`, `a.htm`) keep their own suffix."""
@@ -391,6 +395,7 @@ def test_clean_out_mirrors_the_input_tree(capsys, tmp_path: Path) -> None:
     assert code != 0 and "several inputs would be written to" in err and not other.exists()
 
 
+@pytest.mark.slow
 def test_clean_jsonl_of_several_files_is_jsonl(capsys, pages_dir: Path) -> None:
     """Every line one JSON object naming its input and the page's type: no header lines."""
     paths = [str(pages_dir / n) for n in MANY]

@@ -26,6 +26,7 @@ def block_lines(lines: list[str]) -> list[re.Match[str]]:
     return [m for m in rows if m is not None]
 
 
+@pytest.mark.slow
 def test_show_prints_every_block(capsys, real_page) -> None:
     rp = real_page("wcxb-0495")
     assert cli.main(["show", "wcxb-0495"]) == 0

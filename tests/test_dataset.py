@@ -26,6 +26,7 @@ from boilerbench.integrations.dataset import CONFIGS, LICENSES, _chunk_tables, _
 datasets = pytest.importorskip("datasets")
 pq = pytest.importorskip("pyarrow.parquet")
 yaml = pytest.importorskip("yaml")
+pytestmark = pytest.mark.slow  # every test builds a dataset or reads the one built
 
 
 @pytest.fixture(scope="module")

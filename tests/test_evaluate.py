@@ -363,6 +363,7 @@ def test_cli_save_refuses_other_data(
     assert list(baselines.iterdir()) == []  # no result file written
 
 
+@pytest.mark.slow
 def test_cli_save_of_a_few_systems_tests_them_against_the_stored_best(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each result file's paired test is against the best system of its run: saving one system
     runs the board's best beside it (not saving it) so the test is against the board's best."""
@@ -417,6 +418,7 @@ def test_missing_system_is_skipped_not_fatal(
 # --- the pages a system failed on ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_errors_lists_each_failing_page_and_its_error(
     corpus_dir: Path, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -103,6 +103,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
     return tmp_path, corpus_dir
 
 
+@pytest.mark.slow
 def test_readme_snippets_submissions_and_report(workdir) -> None:
     folder, corpus_dir = workdir
     python = [code for code in _blocks("python") if "hf-dataset" in code]  # the crawl example needs a crawl
@@ -178,6 +179,7 @@ def _crawl(folder: Path, pages: list[RealPage]) -> list[str]:
     return urls
 
 
+@pytest.mark.slow
 def test_readme_datatrove_snippet_runs_as_a_script(tmp_path: Path, jefftk, autopresse) -> None:
     """The crawl snippet, saved as a script as a user would and run by `python` in a fresh process,
     with its `s3://bucket/` paths replaced by local folders: it exits (datatrove's workers import the
@@ -196,6 +198,7 @@ def test_readme_datatrove_snippet_runs_as_a_script(tmp_path: Path, jefftk, autop
     assert (tmp_path / "text-logs" / "completions").is_dir() and not list(work.iterdir())
 
 
+@pytest.mark.slow
 def test_example_pipeline_runs_and_logs_beside_its_output(tmp_path: Path, jefftk, autopresse) -> None:
     """`examples/datatrove_pipeline.py` as its docstring says to run it: it exits, writes the pages
     its filter keeps, and its datatrove logs go beside the output (OUT_DIR-logs), not into the

@@ -93,6 +93,7 @@ def same_blocks_of(root: etree._Element) -> None:
     assert compiled == walk_tree(root)
 
 
+@pytest.mark.slow
 def test_real_pages(corpus) -> None:
     """Every 10th page of every source (about 300 pages): the same blocks, field for field."""
     pages = [p for p in corpus.select() if p.fmt == "html"][::10]
@@ -248,6 +249,7 @@ def test_trees_it_does_not_cover_fall_back() -> None:
 
 
 @pytest.mark.parametrize("mode", ["html", "text"])
+@pytest.mark.slow
 def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
     """The shipped models' first and second stages: raw scores equal to the last bit, and the
     classifier's probabilities equal to scikit-learn's own predict_proba."""
@@ -277,6 +279,7 @@ def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
         first.raw(F[:, :-1])
 
 
+@pytest.mark.slow
 def test_context_cues_equal_python(corpus) -> None:
     pages = corpus.select(split="validation")[::10]
     contexts = [b.context for _, data in corpus.iter_bytes(pages) for b in segment.segment_html(data)]
@@ -311,6 +314,7 @@ def same_columns(got: np.ndarray, want: np.ndarray, names: list[str] | tuple[str
         assert np.array_equal(got[:, k], want[:, k]), f"{where}: column {name}"
 
 
+@pytest.mark.slow
 def test_page_features_equal_python(corpus) -> None:
     """Whole feature matrices, HTML and text mode, compiled loops against the Python ones, every
     column checked by name, on 100 pages of all sources; and the `Columns` they are made from."""

@@ -29,6 +29,7 @@ def validation_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[st
     return json.loads(out.read_text(encoding="utf-8")), elapsed
 
 
+@pytest.mark.slow
 def test_validate_validation_split(validation_report, corpus) -> None:
     rep, elapsed = validation_report
     assert elapsed < 90, f"validate --split validation took {elapsed:.0f}s"
@@ -50,6 +51,7 @@ def test_validate_validation_split(validation_report, corpus) -> None:
 
 
 @pytest.mark.parametrize("metric", sorted(PROJECT_TARGETS))
+@pytest.mark.slow
 def test_validation_split_meets_project_targets(validation_report, metric: str) -> None:
     rep, _ = validation_report
     assert rep["overall"][metric] >= PROJECT_TARGETS[metric]
@@ -60,6 +62,7 @@ def test_targets_in_code_are_the_project_targets() -> None:
     assert TARGETS == PROJECT_TARGETS
 
 
+@pytest.mark.slow
 def test_worst_lists_are_sorted(validation_report) -> None:
     rep, _ = validation_report
     cov = [r["coverage"] for r in rep["worst_coverage"]]
