@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from boilerbench.benchmark.corpora.store import Corpus, write_corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.runner import decode_page
 from boilerbench.core.types import Gold, LabeledPage, Page
+from boilerbench.extractor.classifier import MODEL_DIR
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -41,8 +43,9 @@ def checkout_fingerprint() -> dict[str, str]:
     files = [
         REPO / "leaderboard.md",
         *sorted((REPO / "baselines").glob("*.json")),
-        *sorted((REPO / "boilerbench" / "models").glob("*")),
+        *sorted(MODEL_DIR.glob("*")),
     ]
+    assert any(MODEL_DIR.glob("*.skops")), f"no shipped model in {MODEL_DIR}: the guard would watch nothing"
     return {str(p.relative_to(REPO)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
 
 
@@ -57,7 +60,7 @@ def baselines_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _session_environment(cache_dir: Path, baselines_dir: Path):
+def _session_environment(cache_dir: Path, baselines_dir: Path) -> Iterator[None]:
     """Session-wide isolated cache and baselines folders; the checkout is unchanged at the end."""
     before = checkout_fingerprint()
     with pytest.MonkeyPatch.context() as mp:
@@ -92,7 +95,7 @@ def pages_by_id(corpus: Corpus) -> dict[str, Page]:
 
 
 @pytest.fixture(scope="session")
-def real_page(corpus: Corpus, pages_by_id: dict[str, Page]):
+def real_page(corpus: Corpus, pages_by_id: dict[str, Page]) -> Callable[[str], RealPage]:
     """`real_page(page_id)` → the page, its bytes and its gold, from the bundled corpus."""
 
     def get(page_id: str) -> RealPage:
@@ -162,7 +165,7 @@ def vietnam_bytes() -> bytes:
 
 
 @pytest.fixture(scope="session")
-def small_test_corpus():
+def small_test_corpus() -> Callable[[Path, list[str]], Path]:
     """make(root, page_ids): a corpus folder at `root` holding these bundled pages, all in test."""
     return _small_test_corpus
 

@@ -24,7 +24,9 @@ _PARSER = lxml_html.HTMLParser(encoding="utf-8")
 
 def _marked(html: str, url: str | None) -> bool:
     marker = os.environ.get(MARKER_ENV)
-    return bool(marker) and (marker in (url or "") or marker in html)
+    if not marker:
+        return False
+    return marker in (url or "") or marker in html
 
 
 def visible_text(html: str) -> str:

@@ -49,6 +49,7 @@ def test_bench_core(corpus, pages) -> None:
     assert r["compiled"] == compiled.status() and f"compiled extension: {r['compiled']}" in text
 
 
+@pytest.mark.slow
 def test_bench_systems_without_trafilatura(corpus, pages, capsys) -> None:
     r = bench_systems(corpus, names=("boilerbench", "resiliparse"), pages=pages)
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[bench]")]
@@ -71,6 +72,7 @@ def test_bench_systems_without_trafilatura(corpus, pages, capsys) -> None:
     assert r["systems"]["boilerbench"]["version"] == systems.load_system("boilerbench").version
 
 
+@pytest.mark.slow
 def test_bench_systems_with_trafilatura(with_trafilatura) -> None:
     r = with_trafilatura
     assert r["pages"] == N_PAGES
@@ -86,6 +88,7 @@ def test_bench_systems_with_trafilatura(with_trafilatura) -> None:
     assert r["systems"]["trafilatura"]["vs_trafilatura"] == 1.0
 
 
+@pytest.mark.slow
 def test_format_systems(with_trafilatura) -> None:
     text = format_systems(with_trafilatura)
     lines = text.splitlines()
@@ -140,6 +143,7 @@ def test_bench_systems_unknown_system_is_an_error_row(corpus, pages) -> None:
     assert r["systems"]["resiliparse"]["pages_per_s"] > 0  # the next system still runs
 
 
+@pytest.mark.slow
 def test_bench_pure_python_row(corpus, pages) -> None:
     """The classifier with its compiled extension switched off: the same system, slower."""
     r = bench_systems(corpus, names=("boilerbench", "boilerbench-python"), pages=pages, repeats=1)
@@ -169,6 +173,7 @@ def test_write_warcs_spreads_unique_records(corpus, pages, tmp_path) -> None:
     assert len(urls) == len(set(urls)) == 12 and stats.html == 12 and not stats.truncated
 
 
+@pytest.mark.slow
 def test_bench_scale_prints_figures(corpus, tmp_path) -> None:
     pytest.importorskip("datatrove")
     from boilerbench.benchmark.bench import bench_scale, format_scale
@@ -233,6 +238,7 @@ def test_tree_memory_counts_the_workers_once() -> None:
         proc.wait()
 
 
+@pytest.mark.slow
 def test_peak_memory_of_a_command(capfd: pytest.CaptureFixture[str], tmp_path) -> None:
     from boilerbench.cli import main
 

@@ -12,17 +12,22 @@ import subprocess
 from pathlib import Path
 
 import lxml.html
+import numpy as np
 import pytest
 
 from boilerbench.benchmark import CHECKOUT
 from boilerbench.cli import main
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)")
+pytestmark = [
+    pytest.mark.slow,  # a browser per test
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (Debian: apt-get install chromium)"),
+]
 SYSTEMS = ["trafilatura", "resiliparse", "all-text", "oracle"]
 
 
-def _chromium(*args: str) -> subprocess.CompletedProcess:
+def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None  # the module is skipped without it
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", *args]
     env = {**os.environ, "HOME": os.environ.get("HOME", "/tmp")}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, check=False)
@@ -85,13 +90,15 @@ def test_a_script_in_page_text_runs_nothing(tmp_path) -> None:
     out = tmp_path / "evil.html"
     assert main(["show", "evil-0001", "--data", str(corpus), "--systems", "all-text,oracle", "--out", str(out)]) == 0
     dom = dom_after_load(out)
-    assert dom.findtext(".//title") != "pwned" and dom.find(".//body").get("data-pwned") is None
+    body = dom.find(".//body")
+    assert body is not None and dom.findtext(".//title") != "pwned" and body.get("data-pwned") is None
     assert any(payload in td.text_content() for td in dom.cssselect("td.text"))
     # the control: the same script, as markup, does run in this browser — the check above can fail
     control = tmp_path / "control.html"
     control.write_text(f"<!doctype html><html><head><title>safe</title></head><body>{payload}</body></html>", encoding="utf-8")
     ran = dom_after_load(control)
-    assert ran.findtext(".//title") == "pwned" and ran.find(".//body").get("data-pwned") == "1"
+    body = ran.find(".//body")
+    assert body is not None and ran.findtext(".//title") == "pwned" and body.get("data-pwned") == "1"
 
 
 def test_report_site_in_chromium(tmp_path, shot_dir, small_test_corpus) -> None:
@@ -127,10 +134,10 @@ def test_show_text_column_in_view_at_1400px(tmp_path, shot_dir) -> None:
     img = Image.open(png).convert("L")
     width, height = img.size
     assert width == 1400
-    px = img.load()
+    dark = np.asarray(img) < 80  # rows × columns
     # below the systems' table (the lower 40% of the screen), the columns of the left half that
     # hold dark pixels in many rows: the wrapped lines of the text column
-    dark_columns = [x for x in range(0, width // 2) if sum(px[x, y] < 80 for y in range(int(0.6 * height), height, 2)) > 20]
+    dark_columns = [x for x in range(0, width // 2) if dark[int(0.6 * height) : height : 2, x].sum() > 20]
     assert len(dark_columns) > 40 and dark_columns[-1] - dark_columns[0] > 300, (
         len(dark_columns),
         dark_columns[:3],

@@ -34,13 +34,12 @@ from boilerbench.benchmark.train import (
 )
 from boilerbench.core.segment import as_lines, segment_html, segment_text
 from boilerbench.core.text import has_word
-from boilerbench.core.types import BOILERPLATE, CONTENT
+from boilerbench.core.types import BOILERPLATE, CONTENT, PAGE_TYPES
 from boilerbench.extractor import classifier
 from boilerbench.extractor.classifier import (
     MODEL_DIR,
     MODEL_MODES,
     N_KEYS,
-    PAGE_TYPES,
     BlockClassifier,
     BlockFeaturizer,
     ContextStack,
@@ -119,6 +118,7 @@ def test_load_a_copy_of_the_shipped_model(tmp_path: Path, jefftk) -> None:
     assert np.array_equal(load_model("html", folder=tmp_path).scores(blocks), shipped("html").scores(blocks))
 
 
+@pytest.mark.slow
 def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
     """The version the shipped system reports (`model_hash`) and its cached outputs hang on: saving
     the same fitted models again, even from a loaded copy (skops names arrays after object ids, and
@@ -169,6 +169,7 @@ def _save_pipeline(pipeline: Pipeline, folder: Path, mode: str = "html") -> None
     (folder / f"boilerbench-{mode}.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_load_refuses_a_foreign_type(tmp_path: Path) -> None:
     base = shipped("html").pipeline
     # allowed: a collections.OrderedDict attribute
@@ -237,6 +238,7 @@ def test_shipped_html_model_on_a_real_page(jefftk) -> None:
 
 
 @pytest.mark.parametrize("mode", ["html", "text"])
+@pytest.mark.slow
 def test_scores_equal_the_pipeline(mode: str, corpus) -> None:
     """`scores` calls the pipeline's steps itself (and skips the featurizer for a one-stage HTML
     model): the same numbers as `Pipeline.predict_proba`, on 30 pages."""
@@ -249,6 +251,7 @@ def test_scores_equal_the_pipeline(mode: str, corpus) -> None:
             assert np.array_equal(clf.scores(blocks), clf.pipeline.predict_proba([blocks])[:, 1])
 
 
+@pytest.mark.slow
 def test_second_stage_routed_by_page_type(corpus) -> None:
     """A second stage routed to some page types decides those pages and only those: on the others
     the scores are the first stage's, through `decide` and through the pipeline alike."""
@@ -258,6 +261,7 @@ def test_second_stage_routed_by_page_type(corpus) -> None:
     pages = [as_lines(segment_html(data))[0] for _, data in corpus.iter_bytes(corpus.select(split="validation")[::9])]
     pages = [p for p in pages if p]
     types = [clf.decide(p).page_type for p in pages]
+    assert types[0] is not None
     routed = ContextStack(model.first, model.second, True, second_types=(types[0],))
     routed.first_, routed.second_, routed.classes_ = model.first_, model.second_, model.classes_
     routed_clf = BlockClassifier(Pipeline([clf.pipeline.steps[0], ("model", routed)]), clf.threshold, "text", {})
@@ -343,6 +347,7 @@ def trained(labeled_slice, tmp_path_factory: pytest.TempPathFactory):
     return clf, folder, path, train, logged
 
 
+@pytest.mark.slow
 def test_training_data(labeled_slice) -> None:
     """Every train page with a labeled block; snippet pages keep their undecided blocks as -1 (the
     features see the whole page, the fit only the decided blocks)."""
@@ -365,6 +370,7 @@ def test_training_data(labeled_slice) -> None:
         assert list(lines.labels) == [page.labels[o] for o in owner]  # a line has its block's label
 
 
+@pytest.mark.slow
 def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
     """Flipping the labels of undecided blocks to anything changes nothing: they are never fitted."""
     train_lp, _, _ = labeled_slice
@@ -385,8 +391,9 @@ def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
     )
 
 
+@pytest.mark.slow
 def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
-    clf, folder, path, train, logged = trained
+    clf, folder, path, train_pages, logged = trained
     assert path == folder / "boilerbench-html.skops" and path.is_file()
     assert (folder / "boilerbench-html.json").is_file()
     assert sorted(p.name for p in folder.iterdir()) == ["boilerbench-html.json", "boilerbench-html.skops"]
@@ -396,9 +403,9 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert set(loaded.type_thresholds) <= {"article"}
     assert loaded.info["params"]["first"] == TINY_FIRST
     assert loaded.info["params"]["second"] in TINY_GRID
-    assert loaded.info["train_pages"] == len(train) == N_TRAIN
+    assert loaded.info["train_pages"] == len(train_pages) == N_TRAIN
     assert loaded.info["validation_pages"] == N_VALIDATION
-    assert loaded.info["train_blocks"] == sum(int((p.labels >= 0).sum()) for p in train)
+    assert loaded.info["train_blocks"] == sum(int((p.labels >= 0).sum()) for p in train_pages)
     f1 = loaded.info["validation_block_f1"]
     assert set(f1) == set(VALIDATION_GROUPS) and all(0.0 < v <= 1.0 for v in f1.values())
     # the best trial, or a cheaper one within MIN_GAIN of it
@@ -418,6 +425,7 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     assert loaded.decide(blocks).page_type == clf.decide(blocks).page_type in PAGE_TYPES
 
 
+@pytest.mark.slow
 def test_trained_model_beats_all_text_on_held_out_pages(trained, labeled_slice) -> None:
     _, folder, _, _, _ = trained
     _, _, test_lp = labeled_slice
@@ -435,6 +443,7 @@ def test_trained_model_beats_all_text_on_held_out_pages(trained, labeled_slice) 
     assert np.mean(model) > np.mean(all_text) + 0.05, (np.mean(model), np.mean(all_text))
 
 
+@pytest.mark.slow
 def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
     """The recorded per-group validation F1 is what the saved model's decisions score, and no single
     threshold has a better mean over the groups."""

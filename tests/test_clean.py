@@ -20,7 +20,8 @@ from boilerbench import cli
 from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import decode_bytes, to_utf8
-from boilerbench.extractor.classifier import PAGE_TYPES, shipped
+from boilerbench.core.types import PAGE_TYPES
+from boilerbench.extractor.classifier import shipped
 from boilerbench.extractor.clean import FOLDER_SUFFIXES
 from boilerbench.extractor.extract import classify
 
@@ -39,7 +40,7 @@ def _one_thread():
         yield
 
 
-def _clean(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+def _clean(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.main(["clean", *args])
     cap = capsys.readouterr()
     return code, cap.out, cap.err
@@ -108,6 +109,7 @@ def test_clean_jsonl(capsys) -> None:
     blocks = segment_html(JEFFTK.read_bytes())
     assert len(rows) == len(blocks)
     decided = shipped("html").decide(blocks)
+    assert decided.page_type is not None  # the html model decides every page's type
     threshold = shipped("html").type_thresholds.get(decided.page_type, shipped("html").threshold)
     for row, b in zip(rows, blocks):
         assert set(row) == {"path", "index", "text", "label", "score", "category", "page_type"}
@@ -253,6 +255,7 @@ def test_clean_stdin_with_out_is_refused(capsys, monkeypatch: pytest.MonkeyPatch
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_clean_closed_stdin() -> None:
     """`clean <&-`: Python starts without a stdin; one line, exit 2, no traceback."""
     run = subprocess.run(
@@ -278,6 +281,7 @@ def test_clean_gzipped_page(capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert err.startswith(f"boilerbench: error: {page}: a damaged gzip file")
 
 
+@pytest.mark.slow
 def test_clean_folder_names_what_it_skips(capsys, tmp_path: Path) -> None:
     """A folder gives its HTML (.html, .htm, .xhtml, .shtml) and .txt files, gzipped or not; the
     others are counted on stderr, by suffix; what --out wrote is said on stderr."""
@@ -342,6 +346,7 @@ def one_by_one(pages_dir: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("fmt", ["text", "jsonl"])
+@pytest.mark.slow
 def test_clean_folder_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one, fmt: str) -> None:
     outdir = tmp_path / "cleaned"
     code, out, err = _clean(capsys, str(pages_dir), "--out", str(outdir), "--format", fmt)
@@ -370,6 +375,7 @@ def test_clean_glob_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one
         assert (outdir / (stem + ".txt")).read_text(encoding="utf-8") == one_by_one[stem]
 
 
+@pytest.mark.slow
 def test_clean_out_mirrors_the_input_tree(capsys, tmp_path: Path) -> None:
     """Sub-folders are kept and two `index.html` in two folders stay two files; names that would
     meet (`a.html`, `a.htm`) keep their own suffix."""
@@ -390,6 +396,7 @@ def test_clean_out_mirrors_the_input_tree(capsys, tmp_path: Path) -> None:
     assert code != 0 and "several inputs would be written to" in err and not other.exists()
 
 
+@pytest.mark.slow
 def test_clean_jsonl_of_several_files_is_jsonl(capsys, pages_dir: Path) -> None:
     """Every line one JSON object naming its input and the page's type: no header lines."""
     paths = [str(pages_dir / n) for n in MANY]

@@ -19,13 +19,20 @@ from boilerbench.benchmark.labels import label_page
 LINE_RE = re.compile(r"^\s*(\d+) ([Cb?])([* ]) (\S+)\s+(\d\.\d\d) (\S+)\s+(.*)$")
 
 
+def block_lines(lines: list[str]) -> list[re.Match[str]]:
+    """`LINE_RE` over `show`'s block lines; a line that is not one fails the test, shown."""
+    rows = [LINE_RE.match(line) for line in lines]
+    assert all(rows), [line for line, m in zip(lines, rows) if not m]
+    return [m for m in rows if m is not None]
+
+
+@pytest.mark.slow
 def test_show_prints_every_block(capsys, real_page) -> None:
     rp = real_page("wcxb-0495")
     assert cli.main(["show", "wcxb-0495"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("# wcxb-0495  wcxb/validation  article  en  https://www.jefftk.com/p/backup-strategy")
-    rows = [LINE_RE.match(line) for line in out[1:]]
-    assert all(rows), [line for line, m in zip(out[1:], rows) if not m]
+    rows = block_lines(out[1:])
     expected = label_page(rp.page, rp.data, rp.gold).blocks
     assert len(rows) == len(expected)
     for m, b in zip(rows, expected):
@@ -41,7 +48,7 @@ def test_show_width_and_gold(capsys) -> None:
     assert cli.main(["show", "wcxb-0495", "--width", "30", "--gold"]) == 0
     out = capsys.readouterr().out
     body, gold = out.split("## gold\n")
-    texts = [LINE_RE.match(line).group(7) for line in body.splitlines()[1:]]
+    texts = [m.group(7) for m in block_lines(body.splitlines()[1:])]
     assert max(len(t) for t in texts) == 30
     assert any(t.endswith("…") for t in texts)
     assert gold.startswith("After reading a post from someone who nearly lost all their data")
@@ -65,8 +72,8 @@ def test_show_a_file_prints_the_classifiers_blocks(capsys, tmp_path: Path) -> No
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"# {page}  html  ")
     d = classify(page.read_bytes(), "auto", name=page.name)
-    rows = [LINE_RE.match(line) for line in out[1:]]
-    assert all(rows) and len(rows) == len(d.blocks) > 10
+    rows = block_lines(out[1:])
+    assert len(rows) == len(d.blocks) > 10
     for m, b, kept, row in zip(rows, d.blocks, d.kept, d.extracted_blocks()):
         assert (int(m.group(1)), m.group(2), m.group(4), float(m.group(5)), m.group(6)) == (
             b.index,

@@ -20,11 +20,13 @@ from boilerbench.benchmark.leaderboard import SPEED_NOTE, TITLE_NOTE, load_resul
 from boilerbench.benchmark.render import RENDERERS, render_text
 from boilerbench.core.segment import as_lines, segment_text
 from boilerbench.core.text import decode_bytes
+from boilerbench.core.types import LabeledPage
 from boilerbench.integrations.dataset import CONFIGS, LICENSES, _chunk_tables, _GroupWriter, _schemas, build_dataset, check_splits
 
 datasets = pytest.importorskip("datasets")
 pq = pytest.importorskip("pyarrow.parquet")
 yaml = pytest.importorskip("yaml")
+pytestmark = pytest.mark.slow  # every test builds a dataset or reads the one built
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "hf-cache"
 
 
-def _expected(labeled, split: str) -> list:
+def _expected(labeled, split: str) -> list[LabeledPage]:
     return [lp for lp in labeled.values() if lp.page.split == split]
 
 

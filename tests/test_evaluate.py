@@ -20,7 +20,7 @@ from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.evaluate import evaluate, format_table, reference_scored, resolve, score_system
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.leaderboard import save_results
-from boilerbench.benchmark.runner import Output, decode_page
+from boilerbench.benchmark.runner import Output, decode_page, run_systems
 from boilerbench.benchmark.systems import load_system
 from boilerbench.core.align import project
 from boilerbench.core.text import bag_of_words
@@ -78,7 +78,7 @@ def first_run(small: Corpus):
     """The first evaluate run, timed, with every system's per-page results captured."""
     captured: list[list[scoring.PageResult]] = []
     calls: list[int] = []
-    real_aggregate, real_run = scoring.aggregate, evaluate_mod.run_systems
+    real_aggregate, real_run = scoring.aggregate, run_systems
 
     def spy_aggregate(results):
         captured.append(list(results))
@@ -135,7 +135,9 @@ def test_report_keys(first_run, small: Corpus) -> None:
         assert {"en", "de", "zh"} <= set(row["by_language"])
     for name in REAL:
         row = report["systems"][name]
-        assert row["version"] == metadata.version(load_system(name).package)
+        package = load_system(name).package
+        assert package is not None
+        assert row["version"] == metadata.version(package)
         assert row["kind"] == "system"
         assert row["pages_per_s"] is not None and row["pages_per_s"] > 0
     for name in ("all-text", "nothing", "oracle"):
@@ -262,8 +264,12 @@ def test_real_system_page_scores_match_a_direct_run(first_run, labeled, small: C
 def test_second_run_is_served_from_cache(first_run, small: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
     report, _, first_seconds = first_run
     calls: list[int] = []
-    real_run = evaluate_mod.run_systems
-    monkeypatch.setattr(evaluate_mod, "run_systems", lambda *a, **kw: calls.append(1) or real_run(*a, **kw))
+
+    def spy_run(*a, **kw):
+        calls.append(1)
+        return run_systems(*a, **kw)
+
+    monkeypatch.setattr(evaluate_mod, "run_systems", spy_run)
     t0 = time.perf_counter()
     again = evaluate(small, systems=SYSTEMS, workers=2, progress=False)
     seconds = time.perf_counter() - t0
@@ -285,14 +291,13 @@ def test_rescoring_reuses_cached_outputs(
             shutil.copy2(f, cache / f.name)
     monkeypatch.setenv("BOILERBENCH_CACHE", str(cache))
     html_calls: list[int] = []
-    real_run = evaluate_mod.run_systems
 
     def spy_run(systems, pages, load_html, **kw):
         def counted():
             html_calls.append(1)
             return load_html()
 
-        return real_run(systems, pages, counted, **kw)
+        return run_systems(systems, pages, counted, **kw)
 
     monkeypatch.setattr(evaluate_mod, "run_systems", spy_run)
     again = evaluate(small, systems=SYSTEMS, workers=2, progress=False)
@@ -320,12 +325,12 @@ def test_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
             resolve(empty)
 
 
-def test_cli_evaluate_refuses_an_empty_system_list(capsys: pytest.CaptureFixture) -> None:
+def test_cli_evaluate_refuses_an_empty_system_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["evaluate", "--systems", ""]) != 0
     assert "no system named" in capsys.readouterr().err
 
 
-def test_cli_evaluate_writes_json(corpus_dir: Path, small: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_evaluate_writes_json(corpus_dir: Path, small: Corpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report.json"
     assert cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text,oracle", "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
@@ -338,7 +343,7 @@ def test_cli_evaluate_writes_json(corpus_dir: Path, small: Corpus, tmp_path: Pat
     assert "oracle" in printed and "all-text" in printed and small.revision() in printed
 
 
-def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report.json"
     code = cli.main(["evaluate", "--data", str(corpus_dir), "--systems", "all-text,bogus-extractor", "--json", str(out)])
     assert code == 2
@@ -348,7 +353,7 @@ def test_cli_unknown_system_exits_2(corpus_dir: Path, tmp_path: Path, capsys: py
 
 
 def test_cli_save_refuses_other_data(
-    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     baselines = tmp_path / "baselines"  # this test's own (empty) baselines folder
     baselines.mkdir()
@@ -358,6 +363,7 @@ def test_cli_save_refuses_other_data(
     assert list(baselines.iterdir()) == []  # no result file written
 
 
+@pytest.mark.slow
 def test_cli_save_of_a_few_systems_tests_them_against_the_stored_best(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each result file's paired test is against the best system of its run: saving one system
     runs the board's best beside it (not saving it) so the test is against the board's best."""
@@ -398,7 +404,7 @@ def test_projection_on_both_cores_equals_sequential(labeled) -> None:
 
 
 def test_missing_system_is_skipped_not_fatal(
-    small: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    small: Corpus, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from boilerbench.benchmark import systems
 
@@ -412,8 +418,9 @@ def test_missing_system_is_skipped_not_fatal(
 # --- the pages a system failed on ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_errors_lists_each_failing_page_and_its_error(
-    corpus_dir: Path, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    corpus_dir: Path, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A system fails on one real page: the report records that page's error, and `errors` lists it
     from the `evaluate --json` report and from the result files `--save` writes."""
@@ -447,7 +454,7 @@ def test_errors_lists_each_failing_page_and_its_error(
 
 
 def test_errors_puts_each_error_on_one_line_and_refuses_what_it_cannot_read(
-    tmp_path: Path, capsys: pytest.CaptureFixture
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = tmp_path / "report.json"
     report.write_text(

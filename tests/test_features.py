@@ -11,7 +11,7 @@ import pytest
 
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import ends_sentence
-from boilerbench.core.types import PAGE_FORMATS
+from boilerbench.core.types import PAGE_FORMATS, Block
 from boilerbench.extractor import features
 from boilerbench.extractor.features import (
     ANCESTOR_TAGS,
@@ -22,6 +22,7 @@ from boilerbench.extractor.features import (
     TAGS,
     page_features,
 )
+from tests.conftest import RealPage
 
 # fixture name in tests/fixtures → the conftest fixture that loads it
 FIXTURE_OF = {
@@ -49,19 +50,19 @@ def _ancestor_tags(context: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def real_pages(request: pytest.FixtureRequest) -> dict:
+def real_pages(request: pytest.FixtureRequest) -> dict[str, RealPage]:
     return {name: request.getfixturevalue(fixture) for name, fixture in FIXTURE_OF.items()}
 
 
 @pytest.fixture(scope="module")
-def pages(real_pages) -> dict[str, list]:
+def pages(real_pages) -> dict[str, list[Block]]:
     blocks = {name: segment_html(rp.data) for name, rp in real_pages.items()}
     assert all(len(b) >= 5 for b in blocks.values())
     return blocks
 
 
 @pytest.fixture(scope="module")
-def vietnam_lines(vietnam_bytes: bytes) -> list:
+def vietnam_lines(vietnam_bytes: bytes) -> list[Block]:
     lines = segment_text(vietnam_bytes)
     assert len(lines) > 40
     return lines

@@ -255,6 +255,7 @@ def test_ambiguous_correction_raises(jefftk) -> None:
         label_page(jefftk.page, jefftk.data, jefftk.gold, [c])
 
 
+@pytest.mark.slow
 def test_bundled_corrections_all_match_their_blocks(corpus) -> None:
     """Every shipped correction still finds its block (after any segmenter change it must fail loudly)."""
     corr = load_corrections(corpus.root / "corrections")

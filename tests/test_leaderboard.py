@@ -87,6 +87,7 @@ def _section(text: str, title: str) -> list[str]:
 # --- result files -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_save_results_writes_self_describing_files(report, tmp_path: Path) -> None:
     folder = tmp_path / "results"
     paths = save_results(report, folder=folder)
@@ -111,6 +112,7 @@ def test_save_results_writes_self_describing_files(report, tmp_path: Path) -> No
     assert not [p for p in folder.iterdir() if p.suffix == ".tmp"]
 
 
+@pytest.mark.slow
 def test_result_record_of_a_submission(report) -> None:
     rec = result_record("mine", dict(report["systems"]["trafilatura"]), report, submitted={"by": "someone"})
     assert rec["kind"] == "submission" and rec["submission"] == {"by": "someone"}
@@ -121,6 +123,7 @@ def test_result_record_of_a_submission(report) -> None:
 # --- the leaderboard ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_leaderboard_table_sorted_by_block_f1(report, tmp_path: Path) -> None:
     folder = tmp_path / "results"
     save_results(report, folder=folder)
@@ -158,6 +161,7 @@ def test_leaderboard_table_sorted_by_block_f1(report, tmp_path: Path) -> None:
     assert {report["systems"][s]["title_kept"] for s in ("oracle", "nothing")} == {1.0, 0.0}
 
 
+@pytest.mark.slow
 def test_leaderboard_per_corpus_table(report, tmp_path: Path) -> None:
     folder = tmp_path / "results"
     save_results(report, folder=folder)
@@ -178,6 +182,7 @@ def test_leaderboard_per_corpus_table(report, tmp_path: Path) -> None:
     assert page_types[1] == "| system | article | collection | listing | product |"  # no "unknown" column
 
 
+@pytest.mark.slow
 def test_leaderboard_what_leaks(report, tmp_path: Path) -> None:
     folder = tmp_path / "results"
     save_results(report, folder=folder)
@@ -191,6 +196,7 @@ def test_leaderboard_what_leaks(report, tmp_path: Path) -> None:
         assert f"{worst} {100 * kept[worst]:.0f}%" in line
 
 
+@pytest.mark.slow
 def test_leaderboard_only_counts_test_split_records(report, tmp_path: Path) -> None:
     folder = tmp_path / "results"
     save_results(report, folder=folder)
@@ -209,6 +215,7 @@ def test_empty_leaderboard(tmp_path: Path) -> None:
     assert _table_systems(text) == []
 
 
+@pytest.mark.slow
 def test_save_results_elsewhere_leaves_the_checkout_leaderboard_alone(report, tmp_path: Path, _isolated: Path) -> None:
     fake_checkout = _isolated
     (fake_checkout / "leaderboard.md").write_text("the published leaderboard\n", encoding="utf-8")
@@ -254,7 +261,7 @@ def test_atomic_write_keeps_old_file_when_write_fails_midway(tmp_path: Path, mon
             self.f.flush()
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(leaderboard.os, "fdopen", lambda fd, *a, **kw: DiskFull(real_fdopen(fd, *a, **kw)))
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **kw: DiskFull(real_fdopen(fd, *a, **kw)))
     with pytest.raises(OSError, match="No space"):
         atomic_write(path, "new leaderboard, much longer than the old one\n" * 100)
     monkeypatch.undo()
@@ -269,7 +276,7 @@ def test_atomic_write_keeps_old_file_when_rename_fails(tmp_path: Path, monkeypat
     def boom(*a, **kw):
         raise PermissionError("rename refused")
 
-    monkeypatch.setattr(leaderboard.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(PermissionError):
         atomic_write(path, '{"new": true}\n')
     monkeypatch.undo()
@@ -286,6 +293,7 @@ def test_atomic_write_unencodable_text_keeps_old_file(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_write_leaderboard_keeps_old_file_when_render_fails(report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "results"
     save_results(report, folder=folder)
@@ -314,6 +322,7 @@ def test_pareto_front() -> None:
     assert pareto_front(points) == ["fast-bad", "mid", "slow-good"]
 
 
+@pytest.mark.slow
 def test_leaderboard_embeds_the_figures(tmp_path) -> None:
     folder = tmp_path / "baselines"
     folder.mkdir()
@@ -334,6 +343,7 @@ figures(load_results(Path(sys.argv[1])), Path(sys.argv[2]), formats=("svg", "png
 """
 
 
+@pytest.mark.slow
 def test_figures_are_the_same_bytes_from_any_process_and_any_matplotlibrc(tmp_path) -> None:
     """`submit` and `evaluate --save` redraw the tracked figures: from the same results they must
     write the same bytes, in another process (ids are content hashes under a fixed salt, no date in

@@ -5,7 +5,7 @@ client (replaced here by a recorder: no network in tests)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -28,7 +28,7 @@ def dataset_folder(tmp_path: Path) -> Path:
 class RecordingApi:
     """Stands in for huggingface_hub.HfApi: records calls, never touches the network."""
 
-    calls: ClassVar[list[tuple[str, dict]]] = []
+    calls: ClassVar[list[tuple[str, dict[str, Any]]]] = []
 
     def __init__(self, token=None):
         self.calls.append(("init", {"token": token}))

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.leaderboard import write_leaderboard
 from boilerbench.cli import main
+from tests.conftest import RealPage
 
 datasets = pytest.importorskip("datasets")
 README = (CHECKOUT / "README.md").read_text(encoding="utf-8")
@@ -120,6 +122,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
     return tmp_path, corpus_dir
 
 
+@pytest.mark.slow
 def test_readme_snippets_submissions_and_report(workdir) -> None:
     folder, corpus_dir = workdir
     python = [code for code in _blocks("python") if "hf-dataset" in code]  # the crawl example needs a crawl
@@ -177,7 +180,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def _crawl(folder: Path, pages: list) -> list[str]:
+def _crawl(folder: Path, pages: list[RealPage]) -> list[str]:
     """A small WARC in `folder` of `pages` (conftest's, cut from bundled ones); returns their URLs."""
     warcio = pytest.importorskip("warcio")
     from io import BytesIO
@@ -195,6 +198,7 @@ def _crawl(folder: Path, pages: list) -> list[str]:
     return urls
 
 
+@pytest.mark.slow
 def test_readme_datatrove_snippet_runs_as_a_script(tmp_path: Path, jefftk, autopresse) -> None:
     """The crawl snippet, saved as a script as a user would and run by `python` in a fresh process,
     with its `s3://bucket/` paths replaced by local folders: it exits (datatrove's workers import the
@@ -213,6 +217,7 @@ def test_readme_datatrove_snippet_runs_as_a_script(tmp_path: Path, jefftk, autop
     assert (tmp_path / "text-logs" / "completions").is_dir() and not list(work.iterdir())
 
 
+@pytest.mark.slow
 def test_example_pipeline_runs_and_logs_beside_its_output(tmp_path: Path, jefftk, autopresse) -> None:
     """`examples/datatrove_pipeline.py` as its docstring says to run it: it exits, writes the pages
     its filter keeps, and its datatrove logs go beside the output (OUT_DIR-logs), not into the
@@ -246,7 +251,7 @@ def _run_script(argv: list[str], cwd: Path, timeout: float = 300) -> Path:
     return cwd
 
 
-def _documents(folder: Path) -> list[dict]:
+def _documents(folder: Path) -> list[dict[str, Any]]:
     """The documents datatrove's `JsonlWriter` wrote in `folder` (gzip-compressed, its default)."""
     import gzip
 

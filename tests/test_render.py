@@ -22,6 +22,7 @@ def pages():
     return corpus, pick, rendered(corpus, pick, workers=1, progress=False)
 
 
+@pytest.mark.slow
 def test_every_page_by_every_renderer(pages) -> None:
     _, pick, out = pages
     assert [(r.page.page_id, r.renderer) for r in out] == [(p.page_id, r) for p in pick for r in RENDERERS]

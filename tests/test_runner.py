@@ -86,6 +86,7 @@ def test_fake_systems_behave_on_unmarked_pages(fakes, real_pages) -> None:
         fakes["fake-raise"].fn(html[MARKED], labeled[MARKED].page.url, "de")
 
 
+@pytest.mark.slow
 def test_failures_cost_one_page_and_cached_rerun_is_instant(fakes, real_pages) -> None:
     labeled, html = real_pages
     loaded = list(fakes.values())
@@ -143,6 +144,7 @@ def test_cache_disabled_reruns(fakes, real_pages) -> None:
     assert load_cached.calls == 0 and third == second
 
 
+@pytest.mark.slow
 def test_partly_cached_runs_only_the_rest(fakes, real_pages) -> None:
     """Pages already cached are not re-run: the hanging page cached from a first run over a subset
     does not cost its timeout again when the full list is run."""
@@ -184,7 +186,7 @@ def test_cached_output_depends_on_the_language_the_extractor_was_given(real_page
     assert second["justext"][0].text == as_english
 
 
-def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: pytest.CaptureFixture) -> None:
+def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: pytest.CaptureFixture[str]) -> None:
     """The caller's per-output work raising on one page is said on stderr, that page is left out of
     `post_results` (the caller redoes it), and every page still has its output."""
     labeled, html = real_pages
@@ -205,7 +207,7 @@ def test_a_failing_post_is_said_and_the_run_goes_on(fakes, real_pages, capsys: p
         progress=False,
         post=post,
         post_results=results,
-    )  # type: ignore[arg-type]
+    )
     assert sorted(results["fake-bytes"]) == [i for i in range(len(labeled)) if i != MARKED]
     assert len(out["fake-bytes"]) == len(labeled) and out["fake-bytes"][0].text.strip()
     err = capsys.readouterr().err
@@ -239,6 +241,7 @@ print(json.dumps(texts))
 """
 
 
+@pytest.mark.slow
 def test_extractor_warnings_stay_out_of_the_run_output(tmp_path: Path) -> None:
     """goose3 and boilerpy3 log a warning per odd page (a relative publish date, nested links) and
     news-please's libraries raise Python warnings (a time zone dateutil does not know; newspaper's
@@ -300,6 +303,7 @@ print(json.dumps(error))
 """
 
 
+@pytest.mark.slow
 def test_goose3_parser_errors_are_the_pages_error_not_stderr_lines(tmp_path: Path) -> None:
     """goose3 logs "Parser lxml failed to parse the content" (at ERROR, naming no page) for each
     parser that raises on a page, then raises itself when none is left: on this test page as it is

@@ -66,7 +66,7 @@ def test_prf(tp: float, fp: float, fn: float, expected: tuple[float, float, floa
         ([C, B, U], [0, 0, 1], (0.0, 0.0, 0.0)),  # gold content & nothing (labeled) kept
     ],
 )
-def test_block_scores(labels: list, kept: list[int], expected: tuple[float, float, float]) -> None:
+def test_block_scores(labels: list[str | None], kept: list[int], expected: tuple[float, float, float]) -> None:
     got = scoring.block_scores(labels, [bool(k) for k in kept])
     assert got is not None
     assert set(got) == {"block_precision", "block_recall", "block_f1"}  # no weighted keys without weights
@@ -74,7 +74,7 @@ def test_block_scores(labels: list, kept: list[int], expected: tuple[float, floa
 
 
 @pytest.mark.parametrize("labels", [[], [U], [U, U, U]])
-def test_block_scores_none_without_labeled_block(labels: list) -> None:
+def test_block_scores_none_without_labeled_block(labels: list[str | None]) -> None:
     assert scoring.block_scores(labels, [True] * len(labels)) is None
     assert scoring.block_scores(labels, [True] * len(labels), [7] * len(labels)) is None
 
@@ -245,11 +245,11 @@ def test_page_result_without_labeled_block() -> None:
 
 def _pr(
     page_id: str,
-    kept_by_category: dict,
+    kept_by_category: dict[str, tuple[int, int]],
     corpus: str = "wcxb",
     page_type: str | None = "article",
     language: str = "en",
-    scores: dict | None = None,
+    scores: dict[str, float] | None = None,
     error: str | None = None,
 ) -> PageResult:
     return PageResult(page_id, corpus, page_type, language, scores or {}, kept_by_category, error)
@@ -316,10 +316,10 @@ def test_paired_bootstrap_identical_inputs() -> None:
 
 def test_paired_bootstrap_clearly_better_system() -> None:
     rng = np.random.default_rng(7)
-    b = rng.uniform(0.2, 0.6, size=40)
-    a = b + rng.uniform(0.1, 0.3, size=40)
+    base = rng.uniform(0.2, 0.6, size=40)
+    a, b = (base + rng.uniform(0.1, 0.3, size=40)).tolist(), base.tolist()
     t = scoring.paired_bootstrap(a, b)
-    assert t["diff"] == pytest.approx(float(np.mean(a - b)))
+    assert t["diff"] == pytest.approx(float(np.mean(np.subtract(a, b))))
     assert 0 < t["ci_low"] <= t["diff"] <= t["ci_high"]
     assert t["p_value"] < 0.01
     assert scoring.paired_bootstrap(a, b) == t  # seeded
@@ -432,7 +432,9 @@ def test_compare_against_best() -> None:
     assert set(out) == {"good", "bad"}
     assert out["good"]["against"] == out["bad"]["against"] == "good"
     assert out["good"]["diff"] == 0.0 and out["good"]["p_value"] == 1.0
-    assert out["bad"]["diff"] < 0 and out["bad"]["p_value"] < 0.01
+    diff, p_value = out["bad"]["diff"], out["bad"]["p_value"]
+    assert isinstance(diff, float) and isinstance(p_value, float)
+    assert diff < 0 and p_value < 0.01
     assert scoring.compare({}) == {}
 
 

@@ -142,7 +142,9 @@ def test_xpath_tag_depth_are_sane(fixture: str, request: pytest.FixtureRequest) 
     data = request.getfixturevalue(fixture).data
     blocks = segment_html(data)
     assert blocks
-    tree = parse_html(data).getroottree()
+    root = parse_html(data)
+    assert root is not None
+    tree = root.getroottree()
     assert [b.index for b in blocks] == list(range(len(blocks)))
     for b in blocks:
         found = tree.xpath(b.xpath)
@@ -155,6 +157,7 @@ def test_xpath_tag_depth_are_sane(fixture: str, request: pytest.FixtureRequest) 
         assert b.words > 0 and b.text == b.text.strip()
 
 
+@pytest.mark.slow
 def test_python_walk_writes_lxml_xpaths_on_real_pages(corpus) -> None:
     """`walk_tree` (the Python walk, whatever the compiled one does) on every 30th page of the
     corpus: each block's xpath is what lxml's own `getpath` writes for the one element it names."""
@@ -324,6 +327,7 @@ def test_xml_declaration_with_encoding(source: str | bytes) -> None:
 _PARA = "<p>Lorem ipsum dolor sit amet, <a href='/x'>consectetur</a> adipiscing elit {i}.</p>\n"
 
 
+@pytest.mark.slow
 def test_20mb_page() -> None:
     """A 20 MB page (articles of sections of paragraphs) segments without error, in bounded time."""
     parts = ["<html><body>"]

@@ -14,6 +14,7 @@ import random
 import re
 import shutil
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,6 +93,7 @@ def same_blocks_of(root: etree._Element) -> None:
     assert compiled == walk_tree(root)
 
 
+@pytest.mark.slow
 def test_real_pages(corpus) -> None:
     """Every 10th page of every source (about 300 pages): the same blocks, field for field."""
     pages = [p for p in corpus.select() if p.fmt == "html"][::10]
@@ -179,9 +181,13 @@ def test_tags_renamed_after_parsing() -> None:
     """A tree changed through lxml after parsing: an upper-case tag is another name in libxml2,
     the same tag in an xpath."""
     root = segment.parse_html("<html><body><div><p>one</p><span>x</span><p>two</p></div></body></html>")
+    assert root is not None
     div = root.find(".//div")
+    assert div is not None
     etree.SubElement(div, "P").text = "three"
-    div.find("span").tag = "P"
+    span = div.find("span")
+    assert span is not None
+    span.tag = "P"
     same_blocks_of(root)
 
 
@@ -243,6 +249,7 @@ def test_trees_it_does_not_cover_fall_back() -> None:
 
 
 @pytest.mark.parametrize("mode", ["html", "text"])
+@pytest.mark.slow
 def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
     """The shipped models' first and second stages: raw scores equal to the last bit, and the
     classifier's probabilities equal to scikit-learn's own predict_proba."""
@@ -272,6 +279,7 @@ def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
         first.raw(F[:, :-1])
 
 
+@pytest.mark.slow
 def test_context_cues_equal_python(corpus) -> None:
     pages = corpus.select(split="validation")[::10]
     contexts = [b.context for _, data in corpus.iter_bytes(pages) for b in segment.segment_html(data)]
@@ -306,6 +314,7 @@ def same_columns(got: np.ndarray, want: np.ndarray, names: list[str] | tuple[str
         assert np.array_equal(got[:, k], want[:, k]), f"{where}: column {name}"
 
 
+@pytest.mark.slow
 def test_page_features_equal_python(corpus) -> None:
     """Whole feature matrices, HTML and text mode, compiled loops against the Python ones, every
     column checked by name, on 100 pages of all sources; and the `Columns` they are made from."""
@@ -343,7 +352,7 @@ def test_bind_checks_the_layout(rules, change: str) -> None:
     the work, other neighbours, `Columns` fields or class bits: `bind` refuses, naming what."""
     r = features.FEATURE_RULES
     names = list(r.dense_names)
-    changes = {
+    changes: dict[str, dict[str, Any]] = {
         "rename": {"dense_names": tuple(n.replace("parent_share", "parent_part") for n in names)},
         "drop": {"dense_names": tuple(n for n in names if n != "pipes")},
         "add": {"dense_names": (*names, "extra")},
@@ -352,8 +361,8 @@ def test_bind_checks_the_layout(rules, change: str) -> None:
         "offsets": {"neighbour_offsets": (-3, *r.neighbour_offsets)},
         "columns": {"column_fields": (*r.column_fields[:-1], "ctx")},
         "flags": {"char_flags": (2, 1, *r.char_flags[2:])},
-    }[change]
-    rules(**changes)
+    }
+    rules(**changes[change])
     with pytest.raises(RuntimeError, match="compiled loops"):
         speedups.bind()
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -39,16 +42,28 @@ def labeled(small: Corpus):
     return load_labeled(small, small.select(split="test"), workers=1, progress=False)
 
 
-@pytest.fixture()
-def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A baselines folder holding one baseline result, and its leaderboard."""
-    folder = tmp_path / "baselines"
-    folder.mkdir()
-    (folder / "trafilatura.json").write_bytes((CHECKOUT / "baselines" / "trafilatura.json").read_bytes())
-    monkeypatch.setenv("BOILERBENCH_BASELINES", str(folder))
+@pytest.fixture(scope="module")
+def drawn_board(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A baselines folder holding one baseline result, and its leaderboard with its figures, drawn
+    once for the module (drawing the figures is most of a refused submission's test)."""
     from boilerbench.benchmark.leaderboard import write_leaderboard
 
-    write_leaderboard(folder)
+    root = tmp_path_factory.mktemp("board")
+    folder = root / "baselines"
+    folder.mkdir()
+    (folder / "trafilatura.json").write_bytes((CHECKOUT / "baselines" / "trafilatura.json").read_bytes())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOILERBENCH_BASELINES", str(folder))
+        write_leaderboard(folder)
+    return root
+
+
+@pytest.fixture()
+def board(drawn_board: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The drawn board, a copy of its own for each test: its baselines folder."""
+    shutil.copytree(drawn_board, tmp_path, dirs_exist_ok=True)
+    folder = tmp_path / "baselines"
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(folder))
     return folder
 
 
@@ -60,14 +75,15 @@ def _snapshot(board: Path) -> dict[str, bytes]:
     }
 
 
-def _write(path: Path, rows: list) -> Path:
+def _write(path: Path, rows: Sequence[object]) -> Path:
+    """A submission file: one line per row, a string as it is (a broken line), anything else as JSON."""
     path.write_text(
         "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
     )
     return path
 
 
-def _good_rows(labeled) -> list[dict]:
+def _good_rows(labeled) -> list[dict[str, Any]]:
     """A block classifier that keeps every block of more than five words; one page as text."""
     rows = [{"page_id": lp.page.page_id, "labels": [int(b.block.words > 5) for b in lp.blocks]} for lp in labeled]
     first = labeled[0]
@@ -82,6 +98,7 @@ def _run(path: Path, small: Corpus, *extra: str) -> int:
 # --- a good submission -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_good_submission_lands_on_the_leaderboard(tmp_path, small, labeled, board, capsys) -> None:
     path = _write(tmp_path / "sub.jsonl", _good_rows(labeled))
     assert _run(path, small, "--name", "longish-blocks", "--url", "https://example.org/longish") == 0
@@ -106,6 +123,7 @@ def test_good_submission_lands_on_the_leaderboard(tmp_path, small, labeled, boar
     assert "url" not in json.loads((board / "longish-blocks.json").read_text(encoding="utf-8"))["submission"]
 
 
+@pytest.mark.slow
 def test_labels_and_text_of_the_same_decisions_score_alike(tmp_path, small, labeled, board) -> None:
     """Text made of the kept blocks is projected back onto exactly those blocks."""
     keep = [[b.block.words > 5 for b in lp.blocks] for lp in labeled]
@@ -123,7 +141,7 @@ def test_labels_and_text_of_the_same_decisions_score_alike(tmp_path, small, labe
 # --- bad submissions: refused, nothing written ------------------------------------------------------
 
 
-def _bad_cases(labeled) -> dict[str, tuple[list, str]]:
+def _bad_cases(labeled) -> dict[str, tuple[Sequence[object], str]]:
     good = _good_rows(labeled)
     n0 = len(labeled[1].blocks)
     pid1 = labeled[1].page.page_id
@@ -255,6 +273,7 @@ def test_a_crash_while_writing_leaves_the_old_files(tmp_path, small, labeled, bo
 # --- the all-text row, resubmitted -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_submission_of_all_text_outputs_reproduces_its_row(tmp_path, board) -> None:
     """On the bundled test split: keeping every block, as labels or as the page's text, gives the
     published all-text row's scores exactly."""
@@ -297,6 +316,7 @@ def test_a_page_without_blocks_may_be_left_out(tmp_path: Path) -> None:
         submit_mod.match([(1, submit_mod.Entry("wcxb-4145", None, ()))], labeled, path)
 
 
+@pytest.mark.slow
 def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path: Path) -> None:
     """A submission has no registered system: the report renders it from its result file (its
     per-page decisions), and ranks worst pages among those with full labels."""
@@ -309,7 +329,7 @@ def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path
     index = build_site(small, tmp_path / "site", folder=board, worst=2, progress=False)
     doc = lxml.html.fromstring(index.read_text(encoding="utf-8"))
     items = {
-        li.cssselect("b")[0].text_content(): [a.get("href") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")
+        li.cssselect("b")[0].text_content(): [a.get("href", "") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")
     }
     assert set(items) == {"my-extractor", "trafilatura"}
     full = {lp.page.page_id for lp in labeled if lp.gold.text is not None}

@@ -208,6 +208,7 @@ def test_dotted_registry_path_is_absolute(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 @pytest.mark.parametrize("name", list(systems.REGISTRY))
+@pytest.mark.slow
 def test_loading_a_system_says_nothing(name: str) -> None:
     """What a user sees of `evaluate` on stderr is its progress and real problems: loading a system
     (its packages imported, in a fresh interpreter) prints no warning (newspaper4k's about nltk,

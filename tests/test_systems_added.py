@@ -90,6 +90,7 @@ def test_precision_setting_is_passed_on(pages) -> None:
     assert any(a != b for a, b in outs)
 
 
+@pytest.mark.slow
 def test_readability_js_reads_a_page_whose_css_broke_jsdom_28(pages) -> None:
     """Gizmodo's Scrapinghub page: jsdom 28's CSS parser (cssstyle 6) threw a TypeError on one of
     its style sheets, so Readability.js never saw the page; the folder pins jsdom 26, which reads it."""
@@ -110,6 +111,7 @@ def test_gne_finding_no_body_is_an_empty_answer(pages) -> None:
     assert s.fn("<html></html>", None, None) == ""
 
 
+@pytest.mark.slow
 def test_readability_js_in_workers_matches_direct_calls(pages) -> None:
     """The runner's forked workers each start their own node (not the parent's, started by the
     direct calls here): their outputs are those of the direct calls, page for page."""
@@ -143,6 +145,7 @@ def _node_children_alive() -> set[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.slow
 def test_a_timed_out_worker_leaves_no_node_behind(pages) -> None:
     """The runner kills a worker that overruns its timeout (here while it is still starting node):
     no node of that worker is left running."""
@@ -166,6 +169,7 @@ def _busy_worker(html: str, conn) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.slow
 def test_a_killed_worker_takes_its_busy_node_with_it(pages) -> None:
     """Killed (SIGKILL, as the runner kills) while its node is busy on a page, a worker takes that
     node with it at once, not when node has finished the page and reads the end of its input."""

@@ -71,7 +71,7 @@ def test_entry_points_refuse_a_bad_value_in_one_wording(corpus, entry_point: str
     assert str(info.value) == message(name, value, choices)
 
 
-def test_cli_train_refuses_a_bad_mode_in_the_same_wording(capsys: pytest.CaptureFixture) -> None:
+def test_cli_train_refuses_a_bad_mode_in_the_same_wording(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["train", "--modes", "html,pdf"]) == 2
     assert capsys.readouterr().err.strip() == f"boilerbench: error: {message('mode', 'pdf', PAGE_FORMATS)}"
 
@@ -104,7 +104,7 @@ def test_argparse_reads_the_constants() -> None:
 @pytest.mark.parametrize(
     ("args", "choices"), [(["clean", "--mode", "pdf"], CLEAN_MODES), (["pages", "--split", "tset"], PAGE_SPLITS)]
 )
-def test_argparse_lists_the_same_choices(capsys: pytest.CaptureFixture, args: list[str], choices: tuple[str, ...]) -> None:
+def test_argparse_lists_the_same_choices(capsys: pytest.CaptureFixture[str], args: list[str], choices: tuple[str, ...]) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(args)
     assert info.value.code == 2

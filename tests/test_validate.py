@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ RATIOS = ("with_snippet_agreement", "without_snippet_agreement", "gold_word_cove
 
 
 @pytest.fixture(scope="module")
-def validation_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, float]:
+def validation_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], float]:
     """One run of the command for the module (the session environment of conftest covers it)."""
     out = tmp_path_factory.mktemp("validate") / "report.json"
     start = time.perf_counter()
@@ -28,6 +29,7 @@ def validation_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, f
     return json.loads(out.read_text(encoding="utf-8")), elapsed
 
 
+@pytest.mark.slow
 def test_validate_validation_split(validation_report, corpus) -> None:
     rep, elapsed = validation_report
     assert elapsed < 90, f"validate --split validation took {elapsed:.0f}s"
@@ -49,6 +51,7 @@ def test_validate_validation_split(validation_report, corpus) -> None:
 
 
 @pytest.mark.parametrize("metric", sorted(PROJECT_TARGETS))
+@pytest.mark.slow
 def test_validation_split_meets_project_targets(validation_report, metric: str) -> None:
     rep, _ = validation_report
     assert rep["overall"][metric] >= PROJECT_TARGETS[metric]
@@ -59,6 +62,7 @@ def test_targets_in_code_are_the_project_targets() -> None:
     assert TARGETS == PROJECT_TARGETS
 
 
+@pytest.mark.slow
 def test_worst_lists_are_sorted(validation_report) -> None:
     rep, _ = validation_report
     cov = [r["coverage"] for r in rep["worst_coverage"]]
@@ -110,6 +114,7 @@ def test_page_checks_known_answer() -> None:
     assert (r["without_ok"], r["without_n"], r["without_missing"]) == (1, 2, 1)
     assert r["disagreements"] == ["with: 'Bisnis Lokal'", "without: 'Produk Angkatan Udara'"]
     # gold words: 8 + 7 + 5; covered: all but the 5 words of the sentence missing from the page
+    assert GOLD.text is not None
     assert r["gold_words"] == sum(bag_of_words(GOLD.text).values()) == 20
     assert r["covered_words"] == 15
 

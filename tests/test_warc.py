@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from boilerbench.cli import main
+from boilerbench.core.types import PAGE_TYPES
 from boilerbench.core.warc import WarcStats, iter_records
-from boilerbench.extractor.classifier import PAGE_TYPES
 from boilerbench.extractor.clean import clean_bytes
 from boilerbench.extractor.extract import classify
 
@@ -95,6 +95,7 @@ def test_reader_counts_what_it_skips(crawl, pages) -> None:
     assert "Ã" not in legacy
 
 
+@pytest.mark.slow
 def test_clean_a_warc_streams_jsonl(crawl, pages, capsys) -> None:
     assert main(["clean", str(crawl)]) == 0
     captured = capsys.readouterr()
@@ -106,6 +107,7 @@ def test_clean_a_warc_streams_jsonl(crawl, pages, capsys) -> None:
     assert "1 skipped (not HTML)" in captured.err and "cut short" in captured.err
 
 
+@pytest.mark.slow
 def test_clean_a_warc_with_block_labels(crawl, tmp_path, pages) -> None:
     out = tmp_path / "out"
     assert main(["clean", str(crawl), "--format", "jsonl", "--out", str(out)]) == 0
@@ -116,6 +118,7 @@ def test_clean_a_warc_with_block_labels(crawl, tmp_path, pages) -> None:
     assert first["text"] == d.text
 
 
+@pytest.mark.slow
 def test_wet_records_are_cleaned_in_text_mode(wet, vietnam_bytes, capsys) -> None:
     assert main(["clean", str(wet)]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -135,6 +138,7 @@ def test_a_plain_gzip_file_is_not_a_crawl(tmp_path, capsys) -> None:
 # --- datatrove -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path, capsys) -> None:
     pytest.importorskip("datatrove")
     from datatrove.executor import LocalPipelineExecutor
@@ -177,6 +181,7 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
     assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["mode"] == "text"
 
 
+@pytest.mark.slow
 def test_datatrove_step_loads_the_models_before_its_sandbox(pages) -> None:
     """The task's process loads the models before it forks the sandbox, so loading them never
     counts against the first document's timeout (nor against a replacement sandbox's)."""
@@ -204,6 +209,7 @@ def _step_in_a_fresh_process(html: str, conn) -> None:  # conn: a multiprocessin
     conn.send([d.text for d in docs])
 
 
+@pytest.mark.slow
 def test_datatrove_step_sandbox_is_forked_under_forkserver(pages) -> None:
     """A task process started by forkserver (datatrove's local executor with several workers) has
     forkserver as its default start method: the sandbox is still forked from it, with the models,
