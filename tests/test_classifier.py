@@ -463,3 +463,29 @@ def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
             [mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0 for ps in groups.values()]
         )
         assert single <= np.mean(list(f1.values())) + 1e-9, t
+
+
+@pytest.mark.slow
+def test_leave_one_source_out(trained, labeled_slice) -> None:
+    """`train` says how the first stage does on a source it never saw: refitted without the source,
+    nothing of that source reaches its figure (turning the source's train labels upside down leaves
+    it as it was, and changes the figure of the model fitted on every source)."""
+    clf, _, _, train_pages, logged = trained
+    rows = {r["held_out"]: r for r in clf.info["source_holdout"]}
+    assert set(rows) == {"wcxb", "trafilatura-eval"}
+    assert any("leave one source out" in line and "| wcxb |" in line for line in logged)
+    _, val_lp, _ = labeled_slice
+    validation = training_data(val_lp, "html")
+    for held, row in rows.items():
+        assert row["pages"] == sum(p.source == held for p in validation)
+        assert 0.0 < row["without"] <= 1.0 and 0.0 < row["with"] <= 1.0
+    flipped = [
+        TrainPage(p.blocks, np.where(p.labels >= 0, 1 - p.labels, p.labels), p.source, p.page_type, p.site)
+        if p.source == "wcxb"
+        else p
+        for p in train_pages
+    ]
+    again = fit_and_select(flipped, validation, "html", grid=(None,), log=lambda _: None, first=TINY_FIRST)
+    rows_again = {r["held_out"]: r for r in again.info["source_holdout"]}
+    assert rows_again["wcxb"]["without"] == rows["wcxb"]["without"]
+    assert rows_again["wcxb"]["with"] < rows["wcxb"]["with"]  # fitted on wcxb's labels upside down
