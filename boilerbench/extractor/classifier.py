@@ -20,7 +20,7 @@ sites.
 
 Each model is a `ContextStack`: a first gradient-boosting model scores every block from its own
 features; a second one, when validation says it pays for its cost, decides from those scores in
-context (`features.context_features`: the neighbours', container's and page's scores) plus the
+surroundings (`features.surrounding_features`: the neighbours', container's and page's scores) plus the
 block's own dense features, on every page or only on the pages predicted articles (`SECOND_ROUTES`:
 the page type routes the page). The second model is fitted on out-of-fold first-stage scores (folds
 by site). Every train page weighs the same in both fits: the metric is a mean over pages.
@@ -52,18 +52,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..core import compiled
 from ..core.types import PAGE_FORMATS, PAGE_TYPES, Block, check_choice
+from .compiled import LOOPS
 from .features import (
-    CONTEXT_NAMES,
     FEATURE_NAMES,
     FEATURES_VERSION,
-    LINE_CONTEXT_NAMES,
     LINE_FEATURES,
+    LINE_SURROUNDING_NAMES,
+    SURROUNDING_NAMES,
     columns,
-    context_features,
     page_features,
     structure_keys,
+    surrounding_features,
 )
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -146,7 +146,7 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
         """A page's `structure_keys` and block features (without the page-type columns)."""
         cols = columns(blocks)
         keys = structure_keys(blocks, self.text_only, cols)
-        return keys, page_features(blocks, self.text_only, keys, cols)
+        return keys, page_features(blocks, self.text_only, cols)
 
     def fit_page_types(
         self, summaries: np.ndarray, types: Sequence[str | None], groups: Sequence[str], folds: int = 5
@@ -239,12 +239,12 @@ class ContextStack(ClassifierMixin, BaseEstimator):
 
     def second_inputs(self, X: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
         page, keys, F = self._parts(X)
-        return np.hstack([context_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
+        return np.hstack([surrounding_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
 
     def second_input_names(self) -> list[str]:
         names = feature_names(self.text_only)
-        ctx = LINE_CONTEXT_NAMES if self.text_only else CONTEXT_NAMES
-        return [f"ctx_{n}" for n in ctx] + [names[i] for i in self._dense()]
+        around = LINE_SURROUNDING_NAMES if self.text_only else SURROUNDING_NAMES
+        return [f"surrounding_{n}" for n in around] + [names[i] for i in self._dense()]
 
     def fit_first(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
         """Fit the first stage on the labeled rows (`y`: 1 content, 0 boilerplate, -1 undecided);
@@ -316,7 +316,7 @@ def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.n
     """`model.predict_proba(X)` (float32 rows), through the compiled forest when it is in use:
     the same numbers from one C loop, without scikit-learn's per-tree call. (Outside the
     scikit-learn releases it is tested with, `Forest` raises, naming them: `compiled.SKLEARN_TESTED`.)"""
-    if (compiled_forest := compiled.active.Forest) is None:
+    if (compiled_forest := LOOPS.active.Forest) is None:
         return model.predict_proba(X)
     forest: Any = _FORESTS.get(model)
     if forest is None:
