@@ -23,7 +23,15 @@ from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
 from boilerbench.benchmark.scoring import block_scores
-from boilerbench.benchmark.train import THRESHOLDS, VALIDATION_GROUPS, TrainPage, fit_and_select, make_pipeline, training_data
+from boilerbench.benchmark.train import (
+    MIN_GAIN,
+    THRESHOLDS,
+    VALIDATION_GROUPS,
+    TrainPage,
+    fit_and_select,
+    make_pipeline,
+    training_data,
+)
 from boilerbench.core.segment import as_lines, segment_html, segment_text
 from boilerbench.core.text import has_word
 from boilerbench.core.types import BOILERPLATE, CONTENT
@@ -361,7 +369,7 @@ def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
     """Flipping the labels of undecided blocks to anything changes nothing: they are never fitted."""
     train_lp, _, _ = labeled_slice
     train = training_data(train_lp, "html")
-    stack = ContextStack(classifier._hgb(**TINY_FIRST), None, False)
+    stack = ContextStack(classifier.hist_gradient_boosting(**TINY_FIRST), None, False)
     featurizer = BlockFeaturizer().fit([])
     parts = [featurizer.block_features(p.blocks) for p in train]
     X = np.concatenate([np.hstack([np.full((len(F), 1), i), k, F]) for i, (k, F) in enumerate(parts)])
@@ -400,7 +408,7 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
     )
     assert f1 == chosen["validation_block_f1"]
     mean = np.mean(list(f1.values()))
-    assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + train.MIN_GAIN
+    assert max(np.mean(list(t["validation_block_f1"].values())) for t in loaded.info["trials"]) < mean + MIN_GAIN
     assert loaded.info["features_version"] == FEATURES_VERSION["html"]
     assert any("validation block F1 per source" in line and "trafilatura-eval" in line for line in logged)
     # the loaded pipeline gives the fitted one's scores and page type
