@@ -36,7 +36,8 @@ cdef enum:
 # What the walk reads of `segment.WALK_RULES`, bound on first use (`bind`): `segment` imports this
 # module (through `compiled`), so it cannot import `segment` while that loads.
 cdef bint _bound = False
-cdef object _KINDS, _describe, _kind, emit_text, Block, _remember
+cdef object _KINDS, _describe, _kind, emit_text, Block
+cdef Py_ssize_t _memo_limit = 0
 _object_new = object.__new__
 cdef int _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK  # the tag kinds the walk tells apart
 cdef unsigned char _P_WORD, _P_SPACE  # `segment.plain_chars` flags
@@ -45,6 +46,7 @@ cdef const unsigned char* _plain = NULL
 cdef Py_ssize_t _plain_limit = 0
 cdef str _DOCUMENT_XPATH, _DOCUMENT_TAG
 cdef list _CUE_NAMES  # `WALK_RULES.cue_attributes`, as bytes
+cdef tuple _CUE_STRS  # and as they are
 cdef const char* _cue_names[_MAX_CUES]
 cdef Py_ssize_t _n_cues = 0
 
@@ -58,8 +60,8 @@ def bind():
 
 
 cdef int _bind() except -1:
-    global _bound, _KINDS, _describe, _kind, emit_text, Block, _remember, _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK
-    global _P_WORD, _P_SPACE, _PLAIN_TABLE, _plain, _plain_limit, _DOCUMENT_XPATH, _DOCUMENT_TAG, _CUE_NAMES, _n_cues
+    global _bound, _KINDS, _describe, _kind, emit_text, Block, _memo_limit, _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK
+    global _P_WORD, _P_SPACE, _PLAIN_TABLE, _plain, _plain_limit, _DOCUMENT_XPATH, _DOCUMENT_TAG, _CUE_NAMES, _CUE_STRS, _n_cues
     from . import segment
     rules = segment.WALK_RULES
     kinds = tuple(rules.kinds)
@@ -69,7 +71,7 @@ cdef int _bind() except -1:
     names = [name.encode("ascii") for name in rules.cue_attributes]
     if len(names) > _MAX_CUES:
         raise RuntimeError(f"segment has {len(names)} cue attributes, the compiled walk room for {_MAX_CUES}")
-    _CUE_NAMES, _n_cues = names, len(names)
+    _CUE_NAMES, _CUE_STRS, _n_cues = names, tuple(rules.cue_attributes), len(names)
     for k in range(_n_cues):
         _cue_names[k] = <const char*>(<bytes>names[k])
     _, _P_WORD, _P_SPACE = rules.plain_flags
@@ -80,7 +82,7 @@ cdef int _bind() except -1:
     _plain, _plain_limit = <const unsigned char*>_PLAIN_TABLE, len(_PLAIN_TABLE)
     _DOCUMENT_XPATH, _DOCUMENT_TAG = rules.document
     _KINDS, _describe, _kind, emit_text = rules.kind_memo, rules.describe, rules.kind, rules.emit_text
-    Block, _remember = rules.block, rules.remember
+    Block, _memo_limit = rules.block, rules.memo_limit
     _DESCRIPTORS.clear()
     _bound = True
     return 0
@@ -90,7 +92,7 @@ cdef int _bind() except -1:
 # walk's `kind_values` and `spill` keep each tag string alive).
 ctypedef struct _Tally:
     int used  # -1: more than _TALLY tags, `_Walk.number` numbers its children instead
-    PyObject* lows[_TALLY]
+    PyObject* tags[_TALLY]
     int counts[_TALLY]
 
 cdef enum:  # libxml2's node types
@@ -139,13 +141,13 @@ cdef tuple _kind_of(xmlNode* c):
     return _KINDS.get(tag) or _kind(tag)
 
 
-cdef inline bint _is_cue(const char* name) noexcept:
-    """One of `WALK_RULES.cue_attributes`, the attributes `describe` reads."""
+cdef inline Py_ssize_t _cue(const char* name) noexcept:
+    """Which of `WALK_RULES.cue_attributes` (the attributes `describe` reads) `name` is; -1 for none."""
     cdef Py_ssize_t k
     for k in range(_n_cues):
         if strcmp(name, _cue_names[k]) == 0:
-            return True
-    return False
+            return k
+    return -1
 
 
 cdef list _cue_items(xmlNode* c):
@@ -153,11 +155,13 @@ cdef list _cue_items(xmlNode* c):
     `el.items()` gives them on an HTML tree (`_describe` skips the others: the same descriptor)."""
     cdef xmlAttr* a = c.properties
     cdef xmlNode* t
+    cdef Py_ssize_t k
     out = []
     while a is not NULL:
         if a.ns is not NULL:
             raise _Unsupported()
-        if _is_cue(<const char*>a.name):
+        k = _cue(<const char*>a.name)
+        if k >= 0:
             t = a.children
             if t is NULL:
                 value = ""
@@ -172,7 +176,7 @@ cdef list _cue_items(xmlNode* c):
                         parts.append(_utf8(t.content))
                     t = t.next
                 value = "".join(parts)
-            out.append((_utf8(a.name), value))
+            out.append((_CUE_STRS[k], value))
         a = a.next
     return out
 
@@ -231,7 +235,7 @@ cdef str _descriptor(str low, xmlNode* c):
     while a is not NULL:
         if a.ns is not NULL:
             raise _Unsupported()
-        if _is_cue(<const char*>a.name):
+        if _cue(<const char*>a.name) >= 0:
             cued = True
             _append_sized(&_key, <const char*>a.name, strlen(<const char*>a.name))
             t = a.children
@@ -249,7 +253,9 @@ cdef str _descriptor(str low, xmlNode* c):
     key = PyBytes_FromStringAndSize(_key.data, _key.size)
     got = _DESCRIPTORS.get(key)
     if got is None:
-        got = _remember(_DESCRIPTORS, key, _describe(low, _cue_items(c)))
+        if len(_DESCRIPTORS) > _memo_limit:  # bounded as `segment.remember` bounds a memo
+            _DESCRIPTORS.clear()
+        got = _DESCRIPTORS[key] = _describe(low, _cue_items(c))
     return <str>got
 
 
@@ -344,7 +350,7 @@ cdef class _Walk:
     cdef int* nums  # each open element's number among its parent's children of its tag (-1: unknown)
     cdef _Tally* tallies  # each open element's children met so far
     cdef Py_ssize_t size, cap
-    cdef list lows, descs, paths, ctxs, owners, rows  # lows, descs, paths, ctxs: one per open element
+    cdef list tags, descriptors, paths, contexts, owners, rows  # tags (lower case) to contexts: one per open element
     cdef list recent  # per stack level: (parent's context, descriptor, context) last made there
     cdef int link, pre
     cdef bint has_text, has_link
@@ -365,7 +371,7 @@ cdef class _Walk:
         if self.nodes is NULL or self.kinds is NULL or self.nums is NULL or self.tallies is NULL:
             raise MemoryError()
         self.size = 0
-        self.lows, self.descs, self.paths, self.ctxs, self.rows, self.recent = [], [], [], [], [], []
+        self.tags, self.descriptors, self.paths, self.contexts, self.rows, self.recent = [], [], [], [], [], []
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
         self.position, self.totals = {}, {}
         self.kind_values, self.spill = [], []
@@ -392,10 +398,10 @@ cdef class _Walk:
         self.nums[self.size] = num
         self.tallies[self.size].used = 0
         self.size += 1
-        self.lows.append(low)
-        self.descs.append(None)
+        self.tags.append(low)
+        self.descriptors.append(None)
         self.paths.append(None)
-        self.ctxs.append(None)
+        self.contexts.append(None)
         return 0
 
     cdef tuple kind_of(self, xmlNode* c):
@@ -429,13 +435,13 @@ cdef class _Walk:
         if t.used < 0:
             return -1
         for k in range(t.used):
-            if t.lows[k] == <PyObject*>low or <str>t.lows[k] == low:
+            if t.tags[k] == <PyObject*>low or <str>t.tags[k] == low:
                 t.counts[k] += 1
                 return t.counts[k]
         if t.used == _TALLY:
             t.used = -1
             return -1
-        t.lows[t.used] = <PyObject*>low
+        t.tags[t.used] = <PyObject*>low
         t.counts[t.used] = 1
         t.used += 1
         return 1
@@ -461,7 +467,7 @@ cdef class _Walk:
         path = self.paths[at]
         if path is not None:
             return path
-        low = self.lows[at]
+        low = self.tags[at]
         if at == 0:
             path = "/" + low
         else:
@@ -578,7 +584,7 @@ cdef class _Walk:
             return 0
         text, words, link_words = made
         if owner:
-            xpath, tag = self.xpath(owner - 1), self.lows[owner - 1]
+            xpath, tag = self.xpath(owner - 1), self.tags[owner - 1]
         else:
             xpath, tag = _DOCUMENT_XPATH, _DOCUMENT_TAG
         self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size))
@@ -590,28 +596,28 @@ cdef class _Walk:
         closed: a sibling with the same descriptor under the same parent reuses it, so the blocks
         of a list or a menu share one context string (and its hash)."""
         cdef Py_ssize_t i = self.size - 1, top = self.size
-        cdef list descs = self.descs, ctxs = self.ctxs, recent = self.recent
+        cdef list descriptors = self.descriptors, contexts = self.contexts, recent = self.recent
         cdef tuple r
         if i < 0:
             return ""
-        while i >= 0 and ctxs[i] is None:
+        while i >= 0 and contexts[i] is None:
             i -= 1
-        ctx = ctxs[i] if i >= 0 else None
+        context = contexts[i] if i >= 0 else None
         while len(recent) < top:
             recent.append(None)
         for i in range(i + 1, top):
-            desc = descs[i]
-            if desc is None:
-                desc = descs[i] = _descriptor(self.lows[i], self.nodes[i])
+            descriptor = descriptors[i]
+            if descriptor is None:
+                descriptor = descriptors[i] = _descriptor(self.tags[i], self.nodes[i])
             r = <tuple>recent[i]
-            if r is not None and r[0] is ctx and r[1] is desc:
-                ctx = r[2]
+            if r is not None and r[0] is context and r[1] is descriptor:
+                context = r[2]
             else:
-                made = desc if ctx is None else f"{ctx} {desc}"
-                recent[i] = (ctx, desc, made)
-                ctx = made
-            ctxs[i] = ctx
-        return ctx
+                made = descriptor if context is None else f"{context} {descriptor}"
+                recent[i] = (context, descriptor, made)
+                context = made
+            contexts[i] = context
+        return context
 
     cdef int text(self, xmlNode* c) except -1:
         """lxml's `.text` / `.tail` run starting at `c` joins the run in progress: white space
@@ -696,10 +702,10 @@ cdef class _Walk:
             elif kind == _K_LINK:
                 self.link -= 1
             self.size -= 1
-            self.lows.pop()
-            self.descs.pop()
+            self.tags.pop()
+            self.descriptors.pop()
             self.paths.pop()
-            self.ctxs.pop()
+            self.contexts.pop()
         self.text(c.next)
         return 0
 

@@ -513,16 +513,15 @@ class WalkRules:
     plain_chars: Callable[[], bytes]
     document: tuple[str, str]  # xpath and tag of the owner of text outside every block-level element
     block: type[Block]
-    remember: Callable[[dict[Any, Any], Any, Any], Any]  # put in a bounded memo
+    memo_limit: int  # `MEMO_LIMIT`: the compiled walk's memo of descriptors is bounded as `remember` bounds one
 
 
-_MEMO_LIMIT = 200_000
+MEMO_LIMIT = 200_000  # a memo keyed by what pages hold is emptied past this many entries (a crawl would grow it forever)
 
 
 def remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
-    """Put `value` in a memo, emptied when it passes `_MEMO_LIMIT` entries (a crawl would grow it
-    forever): the memos of the walk's descriptors and of the features' cues."""
-    if len(memo) > _MEMO_LIMIT:
+    """Put `value` in a memo, emptied first when it holds more than `MEMO_LIMIT` entries."""
+    if len(memo) > MEMO_LIMIT:
         memo.clear()
     memo[key] = value
     return value
@@ -539,5 +538,5 @@ WALK_RULES = WalkRules(
     plain_chars=plain_chars,
     document=(DOCUMENT_XPATH, DOCUMENT_TAG),
     block=Block,
-    remember=remember,
+    memo_limit=MEMO_LIMIT,
 )
