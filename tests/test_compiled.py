@@ -414,6 +414,14 @@ def test_inside_equal_python() -> None:
         assert np.array_equal(loops.inside(paths, container), features._inside(paths, container))
 
 
+def test_value_runs_equal_python() -> None:
+    rng = np.random.default_rng(14)
+    for n in (0, 1, 2, 3, 17, 300):
+        for _ in range(50):
+            values = rng.integers(0, 3, n).astype(np.int64)
+            assert np.array_equal(loops.value_runs(values), features._value_runs(values))
+
+
 # --- each rule written once --------------------------------------------------------------------
 
 

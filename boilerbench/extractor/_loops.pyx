@@ -4,12 +4,14 @@
 The loops count, for crawl-scale throughput; every formula over their counts is `features`' own,
 the same numpy code whichever twin counted (`boilerbench.extractor.compiled` switches them):
 
-* `block_columns` — `features._columns`: a page's raw per-block counts (characters of each
-  character class, text repeats, sentence ends) and page-local ids, one pass over its blocks;
+* `block_columns` — `features._columns`: a page's raw per-block counts (code points with each bit
+  of `features`' character-class table, text repeats, sentence ends) and page-local ids, one pass
+  over its blocks;
 * `context_cues` — `features._context_cues`: the ancestor-tag columns and the token hashes of the
   nearest ancestors of each of a page's contexts, memoised per context as the Python twin does;
 * `prefix_sums`, `inside` — `features._prefix_sums`, `features._inside`: the non-link words under
-  each element of the page, and which blocks are under one;
+  each element of the page, and which blocks are under one; `value_runs` — `features._value_runs`:
+  the runs of equal values (of a block's context, of a predicate over blocks);
 * `Forest` — a fitted `HistGradientBoostingClassifier`'s trees as one packed node array, summed per
   row in one C loop: the same raw scores as scikit-learn's, without its per-tree call and thread
   start.
@@ -35,8 +37,10 @@ cnp.import_array()
 # this module (through `compiled`), so it cannot import `features` while that loads.
 cdef bint _bound = False
 cdef object _Columns, _CLASS_TABLE, _TAG_INDEX, _ANCESTOR_INDEX
-cdef object _descriptor_cues, _DESCRIPTOR_CUES, _CONTEXT_CUES, _remember
-cdef const unsigned char* _classes = NULL  # `_CLASS_TABLE`'s bytes
+cdef object _descriptor_cues
+cdef dict _DESCRIPTOR_CUES, _CONTEXT_CUES
+cdef Py_ssize_t _memo_limit = 0
+cdef const cnp.uint16_t* _classes = NULL  # `_CLASS_TABLE`'s entries
 cdef Py_ssize_t _bmp = 0  # the table's last entry: every code point from there on
 cdef str _CLOSERS, _SENT_END_CHARS
 cdef Py_ssize_t _OTHER_TAG, _N_ANCESTORS, _MIN_TOKEN
@@ -54,7 +58,7 @@ def bind():
 
 cdef int _bind() except -1:
     global _bound, _Columns, _CLASS_TABLE, _TAG_INDEX, _ANCESTOR_INDEX, _descriptor_cues, _DESCRIPTOR_CUES, _CONTEXT_CUES
-    global _remember, _classes, _bmp, _CLOSERS, _SENT_END_CHARS, _OTHER_TAG, _N_ANCESTORS, _MIN_TOKEN
+    global _memo_limit, _classes, _bmp, _CLOSERS, _SENT_END_CHARS, _OTHER_TAG, _N_ANCESTORS, _MIN_TOKEN
     global _SPLITS, _BEFORE_HUMP, _AFTER_HUMP, _ENDS_TAG
     from . import features
     rules = features.loop_rules()
@@ -65,15 +69,15 @@ cdef int _bind() except -1:
     token_chars = bytes(rules.token_chars)
     if len(token_chars) != 128:
         raise RuntimeError(f"features' token characters are {len(token_chars)} entries, not one per ASCII character")
-    _CLASS_TABLE = np.ascontiguousarray(rules.class_table, dtype=np.uint8)
-    _classes, _bmp = <const unsigned char*>cnp.PyArray_DATA(_CLASS_TABLE), len(_CLASS_TABLE) - 1
+    _CLASS_TABLE = np.ascontiguousarray(rules.class_table, dtype=np.uint16)
+    _classes, _bmp = <const cnp.uint16_t*>cnp.PyArray_DATA(_CLASS_TABLE), len(_CLASS_TABLE) - 1
     _Columns, _CLOSERS, _SENT_END_CHARS = rules.columns, rules.closers, rules.sentence_end_chars
     _TAG_INDEX, _OTHER_TAG = rules.tag_index, rules.other_tag
     _ANCESTOR_INDEX, _N_ANCESTORS = rules.ancestor_index, n_ancestors
     memcpy(_token_chars, <const char*>token_chars, 128)
     _SPLITS, _BEFORE_HUMP, _AFTER_HUMP, _ENDS_TAG = rules.token_flags
     _MIN_TOKEN = rules.min_token_chars
-    _descriptor_cues, _remember = rules.descriptor_cues, rules.remember
+    _descriptor_cues, _memo_limit = rules.descriptor_cues, rules.memo_limit
     _DESCRIPTOR_CUES, _CONTEXT_CUES = rules.descriptor_cues_memo, rules.context_cues_memo
     _DESCRIPTOR_CUES.clear()
     _CONTEXT_CUES.clear()
@@ -122,21 +126,22 @@ def block_columns(list blocks):
     cdef str text, xpath, context, tag
     cdef Py_UCS4 ch
 
-    cdef unsigned long per[8]
-    cdef unsigned long long lanes
+    cdef unsigned long per[16]
+    cdef unsigned long long low, high
+    cdef cnp.uint16_t f
     cdef Py_ssize_t pending
     if not _bound:
         _bind()
     texts, xpaths, contexts = [None] * n, [None] * n, [None] * n
     lengths, tag_ids, parent, grand, context_ids = (np.empty(n, dtype=np.int64) for _ in range(5))
     words, links, depth, ends, text_count, slashes = (np.empty(n) for _ in range(6))
-    char_counts = np.empty((n, 8))
-    first_flags, last_flags = np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.uint8)
+    char_counts = np.empty((n, 16))
+    first_flags, last_flags = np.zeros(n, dtype=np.uint16), np.zeros(n, dtype=np.uint16)
     cdef cnp.int64_t[::1] v_len = lengths, v_tag = tag_ids, v_par = parent, v_gra = grand, v_ctx = context_ids
     cdef double[::1] v_words = words, v_links = links, v_depth = depth, v_ends = ends, v_count = text_count
     cdef double[::1] v_sl = slashes
     cdef double[:, ::1] v_chars = char_counts
-    cdef unsigned char[::1] v_first = first_flags, v_last = last_flags
+    cdef cnp.uint16_t[::1] v_first = first_flags, v_last = last_flags
     cdef dict seen = {}, parents = {}, grands = {}, context_codes = {}
     cdef object last_xpath = None, last_context = None, last_parent = None
     for i in range(n):
@@ -148,17 +153,21 @@ def block_columns(list blocks):
         v_words[i] = b.words
         v_links[i] = b.link_words
         v_depth[i] = b.depth
-        for k in range(8):
+        for k in range(16):
             per[k] = 0
-        lanes, pending = 0, 0
-        for ch in text:  # the character classes: one bit each of the table's entry, counted in 8 byte lanes
-            lanes += _SPREAD[_classes[ch if ch < _bmp else _bmp]]
+        low, high, pending = 0, 0, 0
+        for ch in text:  # each bit of the table's entries, counted in byte lanes (8 bits a word)
+            f = _classes[ch if ch < _bmp else _bmp]
+            low += _SPREAD[f & 0xFF]
+            high += _SPREAD[f >> 8]
             pending += 1
             if pending == 255:
-                _flush(lanes, per)
-                lanes, pending = 0, 0
-        _flush(lanes, per)
-        for k in range(8):
+                _flush(low, per)
+                _flush(high, per + 8)
+                low, high, pending = 0, 0, 0
+        _flush(low, per)
+        _flush(high, per + 8)
+        for k in range(16):
             v_chars[i, k] = <double>per[k]
         if length:
             ch = text[0]
@@ -249,11 +258,19 @@ cdef tuple _ascii_cues(str descriptor):
     return (() if column is None else (column,), tuple(hashes))
 
 
+cdef inline object _remembered(dict memo, object key, object value):
+    """`value`, put in `memo` as `features.remember` puts it (emptied first past `memo_limit`)."""
+    if len(memo) > _memo_limit:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 cdef tuple _cues_of(str d):
     """`features._descriptor_cues`, with `_ascii_cues` for the ASCII descriptors."""
     cues = _DESCRIPTOR_CUES.get(d)
     if cues is None:
-        cues = _remember(_DESCRIPTOR_CUES, d, _ascii_cues(d)) if d.isascii() else _descriptor_cues(d)
+        cues = _remembered(_DESCRIPTOR_CUES, d, _ascii_cues(d)) if d.isascii() else _descriptor_cues(d)
     return <tuple>cues
 
 
@@ -360,7 +377,7 @@ def context_cues(list contexts, Py_ssize_t near):
             context = contexts[i]
             cues = memo.get(context)
             if cues is None:
-                cues = _remember(memo, context, _cues_of_context(context, chain, near))
+                cues = _remembered(memo, context, _cues_of_context(context, chain, near))
             _add(&ancestors, i, <tuple>cues[0])
             _add(&tokens, i, <tuple>cues[1])
         return (*_arrays(&ancestors, np.intp), *_arrays(&tokens, np.uint32))
@@ -369,6 +386,21 @@ def context_cues(list contexts, Py_ssize_t near):
         free(ancestors.values)
         free(tokens.rows)
         free(tokens.values)
+
+
+@cython.wraparound(False)
+def value_runs(const cnp.int64_t[::1] values):
+    """`features._value_runs`: for each position, the length of the run of equal consecutive values
+    it belongs to."""
+    cdef Py_ssize_t n = values.shape[0], start = 0, i, k
+    out = np.empty(n)
+    cdef double[::1] o = out
+    for i in range(1, n + 1):
+        if i == n or values[i] != values[start]:
+            for k in range(start, i):
+                o[k] = <double>(i - start)
+            start = i
+    return out
 
 
 @cython.wraparound(False)

@@ -2,8 +2,9 @@
 
 Declared here, on the extractor's side, so that the core knows nothing of them; switched with the
 core's by `boilerbench.core.compiled` (`switch_off`, `python_only`, `status`). The loops count
-(`features.columns`, the context cues, the densest container's sums): every formula over their
-counts is `features`' own, read by both twins. `Forest` sums a fitted model's trees.
+(`features.columns`, the context cues, the densest container's sums, runs of equal values): every
+formula over their counts is `features`' own, read by both twins. `Forest` sums a fitted model's
+trees.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class LoopTwins:
     context_cues: Any = twin("boilerbench.extractor.features:_context_cues")
     prefix_sums: Any = twin("boilerbench.extractor.features:_prefix_sums")
     inside: Any = twin("boilerbench.extractor.features:_inside")
+    value_runs: Any = twin("boilerbench.extractor.features:_value_runs")
     Forest: Any = twin("sklearn.ensemble:HistGradientBoostingClassifier")
 
 

@@ -50,11 +50,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
-from ..core.segment import DESCRIPTOR_MARKS, DOCUMENT_XPATH, HIDDEN_MARK, descriptor_tag, remember
+from ..core.segment import DESCRIPTOR_MARKS, DOCUMENT_XPATH, HIDDEN_MARK, MEMO_LIMIT, descriptor_tag, remember
 from ..core.text import CLOSERS, SENT_END_CHARS, ends_sentence
 from ..core.types import Block
 from .compiled import LOOPS
@@ -191,16 +190,17 @@ _BUCKET0 = CUE_NAMES.index("near_tok_0")
 
 # --- counting: raw per-block counts, by the compiled loops or their Python twins ------------------
 
-# Character classes, one bit each in a code-point table (the Basic Multilingual Plane; code points
-# above it share one entry: they are rare in text and mostly symbols); `Columns.char_counts[:, k]`
+# Character classes, one bit each in a 16-bit code-point table (the Basic Multilingual Plane; code
+# points above it share one entry: they are rare in text and mostly symbols); `Columns.char_counts[:, k]`
 # counts a block's code points with bit k.
-_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END, _PIPE, _COPYRIGHT, _COLON = range(8)
+_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END, _PIPE, _COPYRIGHT, _COLON, _OPEN_BRACKET, _CLOSE_BRACKET = range(10)
+_CLASS_BITS = 16
 _BMP = 0x10000
 
 
 @lru_cache(maxsize=1)
 def _class_table() -> np.ndarray:
-    table = np.zeros(_BMP + 1, dtype=np.uint8)
+    table = np.zeros(_BMP + 1, dtype=np.uint16)
     for cp in range(_BMP):
         c = chr(cp)
         if c.isalpha():
@@ -211,7 +211,7 @@ def _class_table() -> np.ndarray:
             table[cp] = 1 << _PUNCT
     for c in SENT_END_CHARS:
         table[ord(c)] |= 1 << _SENT_END
-    for bit, c in ((_PIPE, "|"), (_COPYRIGHT, "©"), (_COLON, ":")):
+    for bit, c in ((_PIPE, "|"), (_COPYRIGHT, "©"), (_COLON, ":"), (_OPEN_BRACKET, "["), (_CLOSE_BRACKET, "]")):
         table[ord(c)] |= 1 << bit
     return table
 
@@ -231,9 +231,9 @@ class Columns:
     depth: np.ndarray
     ends: np.ndarray  # 1.0 where the text ends with a sentence end (`text.ends_sentence`)
     text_count: np.ndarray  # the blocks of the page with this text, the block itself included
-    char_counts: np.ndarray  # (blocks, 8): code points of each character class (`_class_table`'s bits)
-    first_flags: np.ndarray  # uint8: `_class_table` entry of the first code point (0 for an empty text)
-    last_flags: np.ndarray  # uint8: the same of the last code point
+    char_counts: np.ndarray  # (blocks, 16): code points with each bit of their `_class_table` entry
+    first_flags: np.ndarray  # uint16: `_class_table` entry of the first code point (0 for an empty text)
+    last_flags: np.ndarray  # uint16: the same of the last code point
     tag: np.ndarray  # int64: index in TAGS, `_OTHER_TAG` for another tag
     slashes: np.ndarray  # the xpath's "/"s
     parent_id: np.ndarray  # int64: of the parent xpath
@@ -293,15 +293,15 @@ def _char_classes(texts: list[str], lengths: np.ndarray) -> tuple[np.ndarray, np
     n = len(texts)
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if len(cps) == 0:
-        return np.zeros((n, 8)), np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.uint8)
+        return np.zeros((n, _CLASS_BITS)), np.zeros(n, dtype=np.uint16), np.zeros(n, dtype=np.uint16)
     flags = _class_table()[np.minimum(cps, _BMP)]
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     first = np.minimum(starts, len(cps) - 1)
-    bits = np.unpackbits(flags[:, None], axis=1, bitorder="little")
+    bits = np.unpackbits(flags.astype("<u2").view(np.uint8).reshape(-1, 2), axis=1, bitorder="little")
     has = lengths > 0  # (blocks are never empty, but be safe)
     counts = np.where(has[:, None], np.add.reduceat(bits, first, axis=0, dtype=np.int64), 0).astype(np.float64)
     last = np.clip(starts + lengths - 1, 0, len(cps) - 1)
-    return counts, np.where(has, flags[first], 0).astype(np.uint8), np.where(has, flags[last], 0).astype(np.uint8)
+    return counts, np.where(has, flags[first], 0).astype(np.uint16), np.where(has, flags[last], 0).astype(np.uint16)
 
 
 def _parent(xpath: str) -> str:
@@ -421,7 +421,7 @@ class LoopRules:
     formula, under names that are this interface's, not the module's private ones."""
 
     columns: type[Columns]  # what `block_columns` returns, its fields by name
-    class_table: np.ndarray  # uint8 per code point (`_class_table`)
+    class_table: np.ndarray  # uint16 per code point (`_class_table`)
     closers: str  # `text.ends_sentence`'s characters
     sentence_end_chars: str
     tag_index: dict[str, int]  # tag → its `TAGS` index
@@ -433,7 +433,7 @@ class LoopRules:
     descriptor_cues: Callable[[str], tuple[tuple[int, ...], tuple[int, ...]]]
     descriptor_cues_memo: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
     context_cues_memo: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
-    remember: Callable[[dict[Any, Any], Any, Any], Any]  # put in a bounded memo
+    memo_limit: int  # `segment.MEMO_LIMIT`: the loops bound the memos as `remember` does
 
 
 def loop_rules() -> LoopRules:
@@ -452,7 +452,7 @@ def loop_rules() -> LoopRules:
         descriptor_cues=_descriptor_cues,
         descriptor_cues_memo=_DESCRIPTOR_CUES,
         context_cues_memo=_CONTEXT_CUES,
-        remember=remember,
+        memo_limit=MEMO_LIMIT,
     )
 
 
@@ -513,11 +513,14 @@ def _has(flags: np.ndarray, bit: int) -> np.ndarray:
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
     """For each position, the length of the run of True values it belongs to (0 where False)."""
-    edges = np.flatnonzero(np.diff(mask, prepend=False, append=False))  # where each run starts, and ends after
-    lengths = edges[1::2] - edges[::2]
-    out = np.zeros(len(mask))
-    out[mask] = np.repeat(lengths, lengths)
-    return out
+    return _runs(mask.astype(np.int64)) * mask
+
+
+def _runs(values: np.ndarray) -> np.ndarray:
+    """`_value_runs` of int64 `values`: by the compiled loop when it is in use."""
+    if (twin := LOOPS.active.value_runs) is not None:
+        return twin(values)
+    return _value_runs(values)
 
 
 # The columns `_dense` takes the log1p of, in the order it stacks them (a text page's are the first
@@ -614,23 +617,24 @@ def _dense(c: Columns, html: bool) -> np.ndarray:
 
     if html:
         parent, grand, context = c.parent_id, c.grandparent_id, c.context_id
-        p_words = np.bincount(parent, weights=words)[parent]
-        p_links = np.bincount(parent, weights=links)[parent]
-        g_words = np.bincount(grand, weights=words)[grand]
-        g_links = np.bincount(grand, weights=links)[grand]
-        logged[:, _LOG_AT["parent_log_words"]] = p_words
+        parent_words = np.bincount(parent, weights=words)[parent]
+        parent_links = np.bincount(parent, weights=links)[parent]
+        grand_words = np.bincount(grand, weights=words)[grand]
+        grand_links = np.bincount(grand, weights=links)[grand]
+        logged[:, _LOG_AT["parent_log_words"]] = parent_words
         logged[:, _LOG_AT["parent_blocks"]] = np.bincount(parent)[parent]
-        logged[:, _LOG_AT["grand_log_words"]] = g_words
+        logged[:, _LOG_AT["grand_log_words"]] = grand_words
         logged[:, _LOG_AT["same_context_blocks"]] = np.bincount(context)[context] - 1
         main_depth, M[:, at["in_main"]] = _in_main(c, links)
         depth = c.depth
         M[:, at["depth"]] = depth
         M[:, at["rel_depth"]] = depth / (depth.max() or 1.0)
         M[:, at["hidden"]] = _hidden(c.distinct_contexts)[context]
-        M[:, at["parent_link_density"]] = p_links / np.maximum(p_words, 1.0)
-        M[:, at["parent_share"]] = words / np.maximum(p_words, 1.0)
-        M[:, at["grand_link_density"]] = g_links / np.maximum(g_words, 1.0)
-        M[:, at["grand_share"]] = words / np.maximum(g_words, 1.0)
+        parent_at_least_1, grand_at_least_1 = np.maximum(parent_words, 1.0), np.maximum(grand_words, 1.0)
+        M[:, at["parent_link_density"]] = parent_links / parent_at_least_1
+        M[:, at["parent_share"]] = words / parent_at_least_1
+        M[:, at["grand_link_density"]] = grand_links / grand_at_least_1
+        M[:, at["grand_share"]] = words / grand_at_least_1
         M[:, at["main_depth_diff"]] = c.slashes - main_depth
         shifted = np.full((n, len(_NEIGHBOUR_OFFSETS)), -1, dtype=np.int64)  # ids are never -1
         for k, o in enumerate(_NEIGHBOUR_OFFSETS):
@@ -723,13 +727,13 @@ def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.nda
     short = (c.words <= _SHORT_WORDS) & (c.ends == 0)
     cols = [
         ((before > 0) & (after > 0) & ~prose).astype(np.float64),
-        np.fromiter((_bracketed(t) for t in c.texts), dtype=np.float64, count=n),
+        _bracketed(c),
         np.log1p(_run_lengths(short)),
     ]
     if text_only:
         cols += _main_run_positions(c, prose, idx, csum)
     else:
-        cols.append(np.log1p(_value_runs(c.context_id)))
+        cols.append(np.log1p(_runs(c.context_id)))
     return np.stack(cols, axis=1)
 
 
@@ -768,13 +772,20 @@ def _main_run_positions(c: Columns, prose: np.ndarray, idx: np.ndarray, csum: np
     ]
 
 
-def _bracketed(text: str) -> bool:
-    """A whole-block bracket token (`[iklan_2]`, `[caption]`): a placeholder a renderer left."""
-    return len(text) > 2 and text[0] == "[" and text[-1] == "]" and "[" not in text[1:-1]
+def _bracketed(c: Columns) -> np.ndarray:
+    """1.0 for a whole-block bracket token (`[iklan_2]`, `[caption]`): a placeholder a renderer left.
+    More than two characters, the first "[" and the last "]", and no other "["."""
+    return (
+        (c.lengths > 2)
+        & _has(c.first_flags, _OPEN_BRACKET)
+        & _has(c.last_flags, _CLOSE_BRACKET)
+        & (c.char_counts[:, _OPEN_BRACKET] == 1)
+    ).astype(np.float64)
 
 
 def _value_runs(values: np.ndarray) -> np.ndarray:
-    """For each position, the length of the run of equal consecutive values it belongs to."""
+    """For each position, the length of the run of equal consecutive values it belongs to. (The
+    compiled twin: `LOOPS.active.value_runs`.)"""
     n = len(values)
     if n == 0:
         return np.zeros(0)
