@@ -234,11 +234,14 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
 
     def _dense(self) -> np.ndarray:
-        names = feature_names(self.text_only)
-        return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
+        return _dense_columns(self.text_only)
 
     def second_inputs(self, X: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
         page, keys, F = self._parts(X)
+        return self.second_inputs_of(page, keys, F, first_scores)
+
+    def second_inputs_of(self, page: np.ndarray, keys: np.ndarray, F: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
+        """`second_inputs` of rows given in parts (`_parts`): what `BlockClassifier.decide` has of a page."""
         return np.hstack([surrounding_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
 
     def second_input_names(self) -> list[str]:
@@ -258,27 +261,27 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         names, codes = np.unique(groups, return_inverse=True)
         fold_of_group = np.random.RandomState(SEED).permutation(len(names)) % self.folds
         fold = fold_of_group[codes]
-        oof = np.zeros(len(y))
+        out_of_fold = np.zeros(len(y))
         for k in range(self.folds):
             held = fold == k
             fit_rows = ~held & labeled
             if held.any() and fit_rows.any():
                 model = clone(self.first).fit(F[fit_rows], y[fit_rows] > 0, sample_weight=w[fit_rows])
-                oof[held] = model.predict_proba(F[held])[:, 1]
+                out_of_fold[held] = model.predict_proba(F[held])[:, 1]
         self.first_ = clone(self.first).fit(F[labeled], y[labeled] > 0, sample_weight=w[labeled])
         self.second_ = None
         self.classes_ = self.first_.classes_
         self.n_features_in_ = X.shape[1]
-        return oof
+        return out_of_fold
 
-    def fit_second(self, X: np.ndarray, y: np.ndarray, oof: np.ndarray) -> ContextStack:
+    def fit_second(self, X: np.ndarray, y: np.ndarray, out_of_fold: np.ndarray) -> ContextStack:
         """Fit `second` on the first stage's out-of-fold scores (`second` None: no second stage,
         the first decides alone)."""
         if self.second is None:
             self.second_ = None
         else:
             labeled = _labeled(y)
-            inputs = self.second_inputs(X, oof)[labeled]
+            inputs = self.second_inputs(X, out_of_fold)[labeled]
             self.second_ = clone(self.second).fit(inputs, y[labeled] > 0, sample_weight=page_weights(X[labeled, 0]))
         return self
 
@@ -305,6 +308,14 @@ class ContextStack(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+@lru_cache(maxsize=2)
+def _dense_columns(text_only: bool) -> np.ndarray:
+    """The columns of `feature_names(text_only)` the second stage reads (all but `_SPARSE_PREFIXES`),
+    worked out once per mode (a page's second stage would otherwise spend longer on the names)."""
+    names = feature_names(text_only)
+    return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
 
 
 # Compiled forests by fitted model. A fit never changes a model in place here (`clone(...).fit`),
@@ -366,9 +377,9 @@ class BlockClassifier:
 
     def decide(self, blocks: Sequence[Block]) -> PageDecision:
         """Scores, decisions and page type of one page: `pipeline.predict_proba`, its two steps
-        called directly (the Pipeline's own dispatch is overhead on every page).
-        A one-stage model gets the page's rows as they are, without the grouping keys only a
-        second stage reads and the float64 round trip of the featurizer's rows."""
+        called directly (the Pipeline's own dispatch is overhead on every page). Both stages get
+        the page's rows in parts, as the featurizer made them, without the float64 round trip of
+        `transform`'s rows (the same values)."""
         if not blocks:
             return PageDecision(np.zeros(0), [], None)
         (_, featurizer), (_, model) = self.pipeline.steps
@@ -376,8 +387,8 @@ class BlockClassifier:
         page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES) :]))]
         scores = _predict_proba(model.first_, F)[:, 1]
         if model.second_applies(page_type):  # the whole page is routed: no per-row routing to do
-            X = np.hstack([np.zeros((len(blocks), 1)), keys, F])
-            scores = _predict_proba(model.second_, model.second_inputs(X, scores))[:, 1]
+            second = model.second_inputs_of(np.zeros(len(blocks)), keys, F, scores)
+            scores = _predict_proba(model.second_, second)[:, 1]
         threshold = self.type_thresholds.get(page_type, self.threshold)
         return PageDecision(scores, (scores >= threshold).tolist(), page_type)
 
