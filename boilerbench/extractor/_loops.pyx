@@ -259,7 +259,7 @@ cdef tuple _ascii_cues(str descriptor):
 
 
 cdef inline object _remembered(dict memo, object key, object value):
-    """`value`, put in `memo` as `features.remember` puts it (emptied first past `memo_limit`)."""
+    """`value`, put in `memo` as `segment.remember` puts it (emptied first past `memo_limit`)."""
     if len(memo) > _memo_limit:
         memo.clear()
     memo[key] = value

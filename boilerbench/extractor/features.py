@@ -337,7 +337,7 @@ def _inside(xpaths: Sequence[str], container: str) -> np.ndarray:
 
 
 # Class/id/role tokens: a descriptor's part after its tag splits on separators, digit runs and
-# lower→upper humps (`menuItem` → menu, item). `_TOKEN_CHARS` gives the compiled tokenizer the same
+# lower→upper humps (`menuItem` → menu, item). `_token_chars` gives the compiled tokenizer the same
 # classes, one bit each, per ASCII character, read off these patterns.
 _TOKEN_SEPARATOR, _TOKEN_DIGIT, _HUMP_BEFORE, _HUMP_AFTER = r"[.#@!_\-\s]", r"\d", "[a-z]", "[A-Z]"
 _TOKEN_SPLIT_RE = re.compile(rf"{_TOKEN_SEPARATOR}+|(?<={_HUMP_BEFORE})(?={_HUMP_AFTER})|{_TOKEN_DIGIT}+")
