@@ -1,7 +1,9 @@
-"""The optional compiled part (`boilerbench/core/_speedups.pyx`); everything else is in pyproject.toml.
+"""The optional compiled parts; everything else is in pyproject.toml.
 
-The extension is `optional`: where it cannot be built (no C compiler), the package installs
-without it and runs the same code in Python, only slower (`segment.walk_tree`, scikit-learn's
+Two extensions, one per side of the package: the core's segment walk (`boilerbench/core/_walk.pyx`)
+and the extractor's feature loops and forest (`boilerbench/extractor/_loops.pyx`). Each is
+`optional`: where one cannot be built (no C compiler), the package installs without it and runs the
+same code in Python, only slower (`segment.walk_tree`, the features' Python loops, scikit-learn's
 predictor).
 """
 
@@ -22,7 +24,7 @@ class OptionalBuildExt(build_ext):
             super().run()
         except Exception as e:  # no compiler, no headers: the package still works, in Python
             if not self.failed:  # else this is the in-place copy of what was not built: said already
-                _without("the optional C extension", e)
+                _without("the optional C extensions", e)
 
     def build_extension(self, ext: Extension) -> None:
         try:
@@ -43,25 +45,33 @@ def _without(what: str, e: BaseException) -> None:
     )
 
 
-def extensions() -> list[Extension]:
-    """The extension, its C made from the .pyx by Cython; none (and why, on stderr) when that fails."""
-    try:
-        import lxml
-        import numpy
-        from Cython.Build import cythonize
+# Each extension and the package whose C headers it compiles against (lxml's public C API, numpy's arrays).
+EXTENSIONS = (("boilerbench.core._walk", "lxml"), ("boilerbench.extractor._loops", "numpy"))
 
-        ext = Extension(
-            "boilerbench.core._speedups",
-            ["boilerbench/core/_speedups.pyx"],
-            include_dirs=[*lxml.get_include(), numpy.get_include()],
-            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            extra_compile_args=["-O2"],
-            optional=True,
-        )
-        return cythonize([ext], compiler_directives={"language_level": 3}, quiet=True)
-    except Exception as e:  # no Cython (a build without isolation), a .pyx Cython refuses
-        _without("boilerbench.core._speedups", e)
-        return []
+
+def extensions() -> list[Extension]:
+    """The extensions, their C made from the .pyx by Cython; one that fails is left out (and why
+    said on stderr), the other still built."""
+    import importlib
+
+    out = []
+    for name, headers in EXTENSIONS:
+        try:
+            from Cython.Build import cythonize
+
+            include = importlib.import_module(headers).get_include()
+            ext = Extension(
+                name,
+                [name.replace(".", "/") + ".pyx"],
+                include_dirs=include if isinstance(include, list) else [include],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                extra_compile_args=["-O2"],
+                optional=True,
+            )
+            out += cythonize([ext], compiler_directives={"language_level": 3}, quiet=True)
+        except Exception as e:  # no Cython (a build without isolation), a .pyx Cython refuses
+            _without(name, e)
+    return out
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -15,10 +15,10 @@ from boilerbench.core.types import PAGE_FORMATS, Block
 from boilerbench.extractor import features
 from boilerbench.extractor.features import (
     ANCESTOR_TAGS,
-    CONTEXT_NAMES,
     FEATURE_NAMES,
     LINE_FEATURES,
     MAIN_RUN_NAMES,
+    SURROUNDING_NAMES,
     TAGS,
     page_features,
 )
@@ -109,8 +109,8 @@ def test_deterministic_and_independent_of_the_context_memo(pages) -> None:
     first = page_features(blocks)
     again = page_features(blocks)
     assert np.array_equal(first, again)
-    assert features._CONTEXT_HOT  # the memo was used
-    features._CONTEXT_HOT.clear()
+    assert features._CONTEXT_CUES  # the memo was used
+    features._CONTEXT_CUES.clear()
     cold = page_features(blocks)
     assert np.array_equal(first, cold)
     # a memo row must not be changed by a later page sharing the context
@@ -121,7 +121,7 @@ def test_deterministic_and_independent_of_the_context_memo(pages) -> None:
 
 def test_one_page_does_not_depend_on_another(pages) -> None:
     """Features are per page: computing a page alone or after others gives the same rows."""
-    features._CONTEXT_HOT.clear()
+    features._CONTEXT_CUES.clear()
     alone = page_features(pages["wcxb-0406-erikdemaine"])
     for name in HTML_FIXTURES:
         page_features(pages[name])
@@ -238,7 +238,7 @@ def test_line_features_of_a_text_page(vietnam_lines) -> None:
 def _string_collections(module) -> dict[str, set[str]]:
     out = {}
     for attr, value in vars(module).items():
-        if attr.startswith("__") or attr in ("_CONTEXT_HOT", "_DESCRIPTOR_CUES"):  # memos keyed by pages' contexts
+        if attr.startswith("__") or attr in ("_CONTEXT_CUES", "_DESCRIPTOR_CUES"):  # memos keyed by pages' contexts
             continue
         if isinstance(value, dict):
             value = list(value)
@@ -250,7 +250,9 @@ def _string_collections(module) -> dict[str, set[str]]:
 def test_module_has_no_word_list() -> None:
     """Every string collection of the module is HTML tag names, pieces of feature names or the page
     formats (`FEATURES_VERSION`'s keys, one per model mode)."""
-    allowed = set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES) | set(LINE_FEATURES) | set(CONTEXT_NAMES) | set(PAGE_FORMATS)
+    allowed = (
+        set(TAGS) | set(ANCESTOR_TAGS) | set(FEATURE_NAMES) | set(LINE_FEATURES) | set(SURROUNDING_NAMES) | set(PAGE_FORMATS)
+    )
     collections = _string_collections(features)
     assert {"TAGS", "ANCESTOR_TAGS", "FEATURE_NAMES", "LINE_FEATURES"} <= set(collections)
     for attr, words in collections.items():
@@ -283,51 +285,51 @@ def test_german_and_chinese_pages(pages, real_pages, name: str, language: str) -
     assert np.abs(x).sum(axis=1).min() > 0
 
 
-# --- second stage: context of the first model's scores ------------------------------------------
+# --- second stage: the first model's scores around each block ------------------------------------------
 
-CTX = {name: i for i, name in enumerate(features.CONTEXT_NAMES)}
+AROUND = {name: i for i, name in enumerate(features.SURROUNDING_NAMES)}
 
 
-def _context(pages_blocks, scores, text_only=False):
+def _surroundings(pages_blocks, scores, text_only=False):
     keys = np.concatenate([features.structure_keys(b, text_only) for b in pages_blocks])
     page = np.concatenate([np.full(len(b), i) for i, b in enumerate(pages_blocks)])
-    return features.context_features(np.concatenate(scores), page, keys, text_only)
+    return features.surrounding_features(np.concatenate(scores), page, keys, text_only)
 
 
-def test_context_features_of_a_page_do_not_depend_on_the_batch(pages) -> None:
-    """Pages are concatenated for prediction: a page's context columns must not see its neighbours."""
+def test_surrounding_features_of_a_page_do_not_depend_on_the_batch(pages) -> None:
+    """Pages are concatenated for prediction: a page's surrounding columns must not see its neighbours."""
     a, b = pages["wcxb-0495-jefftk"], pages["trafeval-0427-xinhuanet"]
     rng = np.random.default_rng(0)
     sa, sb = rng.random(len(a)), rng.random(len(b))
-    both = _context([a, b], [sa, sb])
-    assert both.shape == (len(a) + len(b), len(features.CONTEXT_NAMES)) and np.isfinite(both).all()
-    assert np.array_equal(both[: len(a)], _context([a], [sa]))
-    assert np.array_equal(both[len(a) :], _context([b], [sb]))
+    both = _surroundings([a, b], [sa, sb])
+    assert both.shape == (len(a) + len(b), len(features.SURROUNDING_NAMES)) and np.isfinite(both).all()
+    assert np.array_equal(both[: len(a)], _surroundings([a], [sa]))
+    assert np.array_equal(both[len(a) :], _surroundings([b], [sb]))
 
 
-def test_context_features_read_the_scores_around_a_block(pages) -> None:
+def test_surrounding_features_read_the_scores_around_a_block(pages) -> None:
     blocks = pages["wcxb-0406-erikdemaine"]
     n = len(blocks)
     p = np.zeros(n)
     k = n // 2
     p[k] = 0.9  # one likely-content block in the middle
-    x = _context([blocks], [p])
-    assert x[k, CTX["p"]] == np.float32(0.9)
-    assert x[k + 1, CTX["p-1"]] == np.float32(0.9) and x[k - 1, CTX["p+1"]] == np.float32(0.9)
-    assert x[0, CTX["p-1"]] == -1.0 and x[n - 1, CTX["p+1"]] == -1.0  # past the page's ends
-    assert x[k + 3, CTX["since_content"]] == np.float32(np.log1p(3))
-    assert x[k - 2, CTX["until_content"]] == np.float32(np.log1p(2))
+    x = _surroundings([blocks], [p])
+    assert x[k, AROUND["p"]] == np.float32(0.9)
+    assert x[k + 1, AROUND["p-1"]] == np.float32(0.9) and x[k - 1, AROUND["p+1"]] == np.float32(0.9)
+    assert x[0, AROUND["p-1"]] == -1.0 and x[n - 1, AROUND["p+1"]] == -1.0  # past the page's ends
+    assert x[k + 3, AROUND["since_content"]] == np.float32(np.log1p(3))
+    assert x[k - 2, AROUND["until_content"]] == np.float32(np.log1p(2))
     # all of the page's likely content lies after the blocks before k, none after the blocks after k
-    assert (x[:k, CTX["content_after"]] == 1.0).all() and (x[k + 1 :, CTX["content_before"]] == 1.0).all()
-    assert (x[:, CTX["page_p_max"]] == np.float32(0.9)).all()
-    assert x[k, CTX["p_rank"]] == 1.0
+    assert (x[:k, AROUND["content_after"]] == 1.0).all() and (x[k + 1 :, AROUND["content_before"]] == 1.0).all()
+    assert (x[:, AROUND["page_p_max"]] == np.float32(0.9)).all()
+    assert x[k, AROUND["p_rank"]] == 1.0
 
 
-def test_context_features_of_text_lines(vietnam_lines) -> None:
+def test_surrounding_features_of_text_lines(vietnam_lines) -> None:
     p = np.linspace(0, 1, len(vietnam_lines))
-    x = _context([vietnam_lines], [p], text_only=True)
-    assert x.shape == (len(vietnam_lines), len(features.LINE_CONTEXT_NAMES)) and np.isfinite(x).all()
-    assert features.context_features(np.zeros(0), np.zeros(0), np.zeros((0, 4))).shape == (0, len(features.CONTEXT_NAMES))
+    x = _surroundings([vietnam_lines], [p], text_only=True)
+    assert x.shape == (len(vietnam_lines), len(features.LINE_SURROUNDING_NAMES)) and np.isfinite(x).all()
+    assert features.surrounding_features(np.zeros(0), np.zeros(0), np.zeros((0, 4))).shape == (0, len(features.SURROUNDING_NAMES))
 
 
 def test_article_group_on_a_text_dump(vietnam_lines) -> None:

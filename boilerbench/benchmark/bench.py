@@ -23,6 +23,7 @@ from ..core import compiled
 from ..core.align import TokenizedPage, align
 from ..core.segment import segment
 from ..core.types import Page
+from ..extractor import compiled as _extractor_twins  # noqa: F401  (declared on import: `compiled.status()` covers both sides)
 from .corpora.store import Corpus
 
 # What a user's program pays to start: the package, the library call, the `clean` command's module,

@@ -1,107 +1,104 @@
-"""The optional compiled twins (`_speedups.pyx`): one registry of its entry points, one switch.
+"""The optional compiled twins: one switch over every side's compiled module.
 
-Each entry point stands for Python code that stays the specification (`Twins` names it, field by
-field); both give the same values (`tests/test_speedups.py`, and `tests/fingerprint.py` on every
-bundled page). Call sites choose one way: `compiled.active.<entry point>`, None where the
-extension is absent or switched off, and then the Python twin runs. What the compiled side reads
-of the Python modules is their documented `segment.WALK_RULES` and `features.FEATURE_RULES`,
-checked against its own constants and column names when it binds them (`_speedups.bind`).
+A twin is a compiled loop and the Python code it stands for, which gives the same values (the
+Python twin is the specification: `tests/test_compiled.py`, and `tests/fingerprint.py` on every
+bundled page). Compiled code walks and counts; every rule, cap and formula over what it counts is
+written once, in Python, and both twins go through it (what a compiled module needs of the rules,
+it receives from Python when it binds).
+
+Each side of the package declares its own compiled module as an `Extension`, so the core knows
+nothing of the extractor: the core's walk here (`WALK`, `_walk.pyx`), the extractor's feature
+loops and forest in `boilerbench.extractor.compiled` (`_loops.pyx`). Call sites read
+`<extension>.active.<twin>`: None where the module is absent or switched off, and then the Python
+twin runs. `switch_off` and `python_only` switch every extension, those declared later included.
 """
 
 from __future__ import annotations
 
-import re
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+T = TypeVar("T")
 
-def _twin(python: str) -> Any:
-    return field(default=None, metadata={"python": python})
-
-
-@dataclass(frozen=True)
-class Twins:
-    """The compiled entry points in use, by name; None each where the Python twin (the field's
-    `python` metadata, "module:name") runs instead."""
-
-    segment_tree: Any = _twin("boilerbench.core.segment:walk_tree")
-    block_columns: Any = _twin("boilerbench.extractor.features:_columns")
-    context_cues: Any = _twin("boilerbench.extractor.features:_context_cues")
-    dense_rows: Any = _twin("boilerbench.extractor.features:_dense")
-    densest_container: Any = _twin("boilerbench.extractor.features:densest_container")
-    inside: Any = _twin("boilerbench.extractor.features:_inside")
-    Forest: Any = _twin("sklearn.ensemble:HistGradientBoostingClassifier")
-
-
-NAMES = tuple(f.name for f in fields(Twins))
-PYTHON_TWINS = {f.name: f.metadata["python"] for f in fields(Twins)}
 REBUILD = "rebuild it: pip install -e . (or python setup.py build_ext --inplace)"
 
 
-def _load() -> tuple[Twins, str | None]:
-    """The built extension's entry points, or none and why."""
-    try:
-        from . import _speedups
-    except ImportError as e:
-        return Twins(), f"{type(e).__name__}: {e}"
-    missing = [name for name in NAMES if not hasattr(_speedups, name)]
-    if missing:
-        return (
-            Twins(),
-            f"boilerbench.core._speedups has no {', '.join(missing)}: it was built from an older _speedups.pyx; {REBUILD}",
-        )
-    return Twins(**{name: getattr(_speedups, name) for name in NAMES}), None
+def twin(python: str) -> Any:
+    """A field of a side's twins dataclass: the compiled twin in use, or None; `python` names the
+    Python twin it stands for, "module:name"."""
+    return field(default=None, metadata={"python": python})
 
 
-BUILT, ABSENT_BECAUSE = _load()
-active = BUILT  # what call sites read; `switch_off` and `python_only` replace it
+class Extension(Generic[T]):
+    """One optional compiled module and its twins (`twins`: a frozen dataclass of `twin` fields),
+    loaded once, when the side that declares it is imported. `active` is what call sites read."""
+
+    def __init__(self, module: str, twins: type[T]) -> None:
+        self.module = module
+        self.names = tuple(f.name for f in fields(twins))  # type: ignore[arg-type]
+        self.python_twins = {f.name: f.metadata["python"] for f in fields(twins)}  # type: ignore[arg-type]
+        self.off = twins()
+        self.built, self.absent_because = self._load(twins)
+        self.active = self.off if _switched_off else self.built
+        EXTENSIONS.append(self)
+
+    def _load(self, twins: type[T]) -> tuple[T, str | None]:
+        """The built module's twins, or none and why."""
+        try:
+            built = importlib.import_module(self.module)
+        except ImportError as e:
+            return self.off, f"{type(e).__name__}: {e}"
+        missing = [name for name in self.names if not hasattr(built, name)]
+        if missing:
+            return self.off, f"{self.module} has no {', '.join(missing)}: it was built from an older .pyx; {REBUILD}"
+        return twins(**{name: getattr(built, name) for name in self.names}), None
+
+
+EXTENSIONS: list[Extension[Any]] = []  # in the order the sides declared them
+_switched_off = False
 
 
 def switch_off() -> None:
     """From now on, in this process, every call site runs its Python twin (bench's pure-Python run)."""
-    global active
-    active = Twins()
+    global _switched_off
+    _switched_off = True
+    for e in EXTENSIONS:
+        e.active = e.off
 
 
 @contextmanager
 def python_only() -> Iterator[None]:
     """The Python twins only, inside the block (tests and the fingerprint compare the two)."""
-    global active
-    before = active
-    active = Twins()
+    global _switched_off
+    before = _switched_off, [(e, e.active) for e in EXTENSIONS]
+    switch_off()
     try:
         yield
     finally:
-        active = before
+        _switched_off = before[0]
+        for e, active in before[1]:
+            e.active = active
+        for e in EXTENSIONS[len(before[1]) :]:  # declared inside the block
+            e.active = e.off if _switched_off else e.built
 
 
 def status() -> str:
-    """ "in use", "switched off", or "absent" and why: what bench's output says."""
-    if ABSENT_BECAUSE is not None:
-        return f"absent ({ABSENT_BECAUSE})"
-    return "in use" if active == BUILT else "switched off"
+    """ "in use", "switched off", or "absent" and why, over the extensions declared so far: what
+    bench's output says."""
+    absent = [f"{e.module}: {e.absent_because}" for e in EXTENSIONS if e.absent_because is not None]
+    if absent:
+        return f"absent ({'; '.join(absent)})"
+    return "switched off" if _switched_off else "in use"
 
 
-# The scikit-learn releases `_speedups.Forest` is tested with (the lowest in, the first out): it
-# reads private attributes of fitted models (`_predictors` and their node arrays,
-# `_baseline_prediction`), which a release may change. pyproject.toml states the same range
-# (`tests/test_speedups.py` checks that it does).
-SKLEARN_TESTED = ((1, 9), (1, 10))
-SKLEARN_REQUIREMENT = "scikit-learn>={}.{},<{}.{}".format(*SKLEARN_TESTED[0], *SKLEARN_TESTED[1])
+@dataclass(frozen=True)
+class WalkTwins:
+    """The core's compiled twin (`_walk.pyx`)."""
+
+    segment_tree: Any = twin("boilerbench.core.segment:walk_tree")
 
 
-def check_sklearn(version: str | None = None) -> None:
-    """Raise a RuntimeError naming the tested range when scikit-learn (`version`, else the
-    installed one) is outside it, before anything reads its private attributes."""
-    if version is None:
-        import sklearn
-
-        version = sklearn.__version__
-    m = re.match(r"(\d+)\.(\d+)", version)
-    if m is None or not SKLEARN_TESTED[0] <= (int(m[1]), int(m[2])) < SKLEARN_TESTED[1]:
-        raise RuntimeError(
-            f"scikit-learn {version} is outside the range the compiled forest is tested with ({SKLEARN_REQUIREMENT}): "
-            f"it reads private attributes of fitted models; pip install '{SKLEARN_REQUIREMENT}'"
-        )
+WALK = Extension("boilerbench.core._walk", WalkTwins)

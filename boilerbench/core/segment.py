@@ -48,6 +48,9 @@ BLOCK_TAGS = frozenset(
     noscript ol p pre section summary table tbody td tfoot th thead tr ul""".split()
 )
 BREAK_TAGS = frozenset(("br", "hr"))
+# The owner of text outside every block-level element: the document itself.
+DOCUMENT_TAG = "html"
+DOCUMENT_XPATH = "/" + DOCUMENT_TAG
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _XML_DECL_BYTES_RE = re.compile(rb"^\s*<\?xml[^>]*\?>", re.I)
@@ -91,7 +94,17 @@ class SegmentError(ValueError):
     """The input cannot be segmented (binary, too large); the message says why."""
 
 
-_DESCRIPTOR_SPLIT_RE = re.compile(r"[.#@!]")
+# One ancestor's descriptor in `Block.context` (`_describe`): its lower-case tag, then its first
+# `CLASS_TOKENS` classes (each after a `CLASS_MARK`), its id and role (their first `ID_CHARS` and
+# `ROLE_CHARS` characters, spaces as "_", after `ID_MARK` and `ROLE_MARK`), and `HIDDEN_MARK` when
+# it is hidden. The compiled walk memoises `_describe`'s descriptors; it writes none of them itself.
+CLASS_TOKENS = 6
+ID_CHARS = 60
+ROLE_CHARS = 30
+CLASS_MARK, ID_MARK, ROLE_MARK = ".", "#", "@"
+HIDDEN_MARK = "!hidden"
+DESCRIPTOR_MARKS = CLASS_MARK + ID_MARK + ROLE_MARK + HIDDEN_MARK[0]  # where a descriptor's tag ends
+_DESCRIPTOR_SPLIT_RE = re.compile(f"[{re.escape(DESCRIPTOR_MARKS)}]")
 
 
 def descriptor_tag(descriptor: str) -> str:
@@ -102,7 +115,7 @@ def descriptor_tag(descriptor: str) -> str:
 def _describe(tag: str, attributes: list[tuple[str, str]]) -> str:
     """`tag.class1.class2#id@role`: the DOM cues of one ancestor, kept compact for `Block.context`.
 
-    `attributes`: the element's (name, value) pairs; `!hidden` marks `hidden` / `display:none` /
+    `attributes`: the element's (name, value) pairs; `HIDDEN_MARK` marks `hidden` / `display:none` /
     `visibility:hidden`. (`str.split()` splits on exactly the characters `\\s` matches, so
     `cls.split()` is the class tokens without empty strings.)
     """
@@ -123,15 +136,15 @@ def _describe(tag: str, attributes: list[tuple[str, str]]) -> str:
             hidden = True
     desc = tag
     if cls:
-        tokens = cls.split()[:6]
+        tokens = cls.split()[:CLASS_TOKENS]
         if tokens:
-            desc += "." + ".".join(tokens)
+            desc += CLASS_MARK + CLASS_MARK.join(tokens)
     if ident:
-        desc += "#" + ident.strip().replace(" ", "_")[:60]
+        desc += ID_MARK + ident.strip().replace(" ", "_")[:ID_CHARS]
     if role:
-        desc += "@" + role.strip().replace(" ", "_")[:30]
+        desc += ROLE_MARK + role.strip().replace(" ", "_")[:ROLE_CHARS]
     if hidden or (style and _HIDDEN_STYLE_RE.search(style) is not None):
-        desc += "!hidden"
+        desc += HIDDEN_MARK
     return desc
 
 
@@ -228,9 +241,9 @@ def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None
 
 def segment_tree(root: etree._Element) -> list[Block]:
     """Cut a parsed page into blocks (see the module docstring for the definition): the compiled
-    walk (`compiled.active.segment_tree`) when it is in use and covers the tree, else `walk_tree`.
-    Both make the same blocks (`tests/test_speedups.py`)."""
-    if (twin := compiled.active.segment_tree) is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
+    walk (`compiled.WALK`) when it is in use and covers the tree, else `walk_tree`, its Python
+    twin. Both make the same blocks (`tests/test_compiled.py`)."""
+    if (twin := compiled.WALK.active.segment_tree) is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
         blocks = twin(root)
         if blocks is not None:
             return blocks
@@ -260,7 +273,7 @@ def _events(root: etree._Element) -> tuple[Any, Any, dict[Any, tuple[int, str]]]
     if isinstance(root.tag, str):
         walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
         return walker, walker.skip_subtree, _KINDS
-    return (("start", root), ("end", root)), None, {root.tag: (_BLOCK, "html")}
+    return (("start", root), ("end", root)), None, {root.tag: (_BLOCK, DOCUMENT_TAG)}
 
 
 def walk_tree(root: etree._Element) -> list[Block]:
@@ -307,8 +320,8 @@ def walk_tree(root: etree._Element) -> list[Block]:
         context = " ".join(descs)
         if owner:
             rows.append((stack[owner], stack[owner].tag, *made, context, size - 1))
-        else:  # no block-level element is open: the block is the document's (`/html`)
-            rows.append((None, "html", *made, context, size - 1))
+        else:  # no block-level element is open: the block is the document's
+            rows.append((None, DOCUMENT_TAG, *made, context, size - 1))
 
     for event, el in walker:
         if event == "start":
@@ -365,7 +378,7 @@ def walk_tree(root: etree._Element) -> list[Block]:
                     link_pieces.append(text)
     if has_text:
         emit(owners[-1])
-    return [Block(i, _xpath(owner) if owner else "/html", *fields) for i, (owner, *fields) in enumerate(rows)]
+    return [Block(i, _xpath(owner) if owner else DOCUMENT_XPATH, *fields) for i, (owner, *fields) in enumerate(rows)]
 
 
 # `\w` on ASCII, as a byte map: word characters → "1", others → "0".
@@ -486,11 +499,11 @@ def render_lines(blocks: list[Block]) -> str:
 
 @dataclass(frozen=True)
 class WalkRules:
-    """What the compiled walk (`_speedups.segment_tree`) reads of this module: the rules `walk_tree`
-    follows, under names that are this interface's, not the module's private ones. The compiled
-    side checks the constants against its own when it binds them (`_speedups.bind`)."""
+    """What the compiled walk (`_walk.segment_tree`) reads of this module when it binds: the data
+    and the Python rules `walk_tree` follows, under names that are this interface's, not the
+    module's private ones. The compiled walk writes no rule of its own: it receives these."""
 
-    kinds: tuple[int, ...]  # the values of the tag kinds: inline, link, block, pre, break, drop
+    kinds: tuple[int, ...]  # the values of the tag kinds, in their order: inline, link, block, pre, break, drop
     kind_memo: dict[str, tuple[int, str]]  # tag → (kind, lower-case tag), shared with `kind`
     kind: Callable[[Any], tuple[int, str]]  # (kind, lower-case tag) of a tag, memoised
     cue_attributes: tuple[str, ...]  # the attributes `describe` reads
@@ -498,7 +511,20 @@ class WalkRules:
     emit_text: Callable[[str, str, bool], tuple[str, int, int] | None]
     plain_flags: tuple[int, int, int]  # `PLAIN`, `PLAIN_WORD`, `PLAIN_SPACE`
     plain_chars: Callable[[], bytes]
+    document: tuple[str, str]  # xpath and tag of the owner of text outside every block-level element
     block: type[Block]
+    memo_limit: int  # `MEMO_LIMIT`: the compiled walk's memo of descriptors is bounded as `remember` bounds one
+
+
+MEMO_LIMIT = 200_000  # a memo keyed by what pages hold is emptied past this many entries (a crawl would grow it forever)
+
+
+def remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Put `value` in a memo, emptied first when it holds more than `MEMO_LIMIT` entries."""
+    if len(memo) > MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 WALK_RULES = WalkRules(
@@ -510,5 +536,7 @@ WALK_RULES = WalkRules(
     emit_text=emit_text,
     plain_flags=(PLAIN, PLAIN_WORD, PLAIN_SPACE),
     plain_chars=plain_chars,
+    document=(DOCUMENT_XPATH, DOCUMENT_TAG),
     block=Block,
+    memo_limit=MEMO_LIMIT,
 )

@@ -20,7 +20,7 @@ sites.
 
 Each model is a `ContextStack`: a first gradient-boosting model scores every block from its own
 features; a second one, when validation says it pays for its cost, decides from those scores in
-context (`features.context_features`: the neighbours', container's and page's scores) plus the
+surroundings (`features.surrounding_features`: the neighbours', container's and page's scores) plus the
 block's own dense features, on every page or only on the pages predicted articles (`SECOND_ROUTES`:
 the page type routes the page). The second model is fitted on out-of-fold first-stage scores (folds
 by site). Every train page weighs the same in both fits: the metric is a mean over pages.
@@ -52,18 +52,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..core import compiled
 from ..core.types import PAGE_FORMATS, PAGE_TYPES, Block, check_choice
+from .compiled import LOOPS
 from .features import (
-    CONTEXT_NAMES,
     FEATURE_NAMES,
     FEATURES_VERSION,
-    LINE_CONTEXT_NAMES,
     LINE_FEATURES,
+    LINE_SURROUNDING_NAMES,
+    SURROUNDING_NAMES,
     columns,
-    context_features,
     page_features,
     structure_keys,
+    surrounding_features,
 )
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -146,7 +146,7 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
         """A page's `structure_keys` and block features (without the page-type columns)."""
         cols = columns(blocks)
         keys = structure_keys(blocks, self.text_only, cols)
-        return keys, page_features(blocks, self.text_only, keys, cols)
+        return keys, page_features(blocks, self.text_only, cols)
 
     def fit_page_types(
         self, summaries: np.ndarray, types: Sequence[str | None], groups: Sequence[str], folds: int = 5
@@ -234,17 +234,20 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
 
     def _dense(self) -> np.ndarray:
-        names = feature_names(self.text_only)
-        return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
+        return _dense_columns(self.text_only)
 
     def second_inputs(self, X: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
         page, keys, F = self._parts(X)
-        return np.hstack([context_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
+        return self.second_inputs_of(page, keys, F, first_scores)
+
+    def second_inputs_of(self, page: np.ndarray, keys: np.ndarray, F: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
+        """`second_inputs` of rows given in parts (`_parts`): what `BlockClassifier.decide` has of a page."""
+        return np.hstack([surrounding_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
 
     def second_input_names(self) -> list[str]:
         names = feature_names(self.text_only)
-        ctx = LINE_CONTEXT_NAMES if self.text_only else CONTEXT_NAMES
-        return [f"ctx_{n}" for n in ctx] + [names[i] for i in self._dense()]
+        around = LINE_SURROUNDING_NAMES if self.text_only else SURROUNDING_NAMES
+        return [f"surrounding_{n}" for n in around] + [names[i] for i in self._dense()]
 
     def fit_first(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
         """Fit the first stage on the labeled rows (`y`: 1 content, 0 boilerplate, -1 undecided);
@@ -258,27 +261,27 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         names, codes = np.unique(groups, return_inverse=True)
         fold_of_group = np.random.RandomState(SEED).permutation(len(names)) % self.folds
         fold = fold_of_group[codes]
-        oof = np.zeros(len(y))
+        out_of_fold = np.zeros(len(y))
         for k in range(self.folds):
             held = fold == k
             fit_rows = ~held & labeled
             if held.any() and fit_rows.any():
                 model = clone(self.first).fit(F[fit_rows], y[fit_rows] > 0, sample_weight=w[fit_rows])
-                oof[held] = model.predict_proba(F[held])[:, 1]
+                out_of_fold[held] = model.predict_proba(F[held])[:, 1]
         self.first_ = clone(self.first).fit(F[labeled], y[labeled] > 0, sample_weight=w[labeled])
         self.second_ = None
         self.classes_ = self.first_.classes_
         self.n_features_in_ = X.shape[1]
-        return oof
+        return out_of_fold
 
-    def fit_second(self, X: np.ndarray, y: np.ndarray, oof: np.ndarray) -> ContextStack:
+    def fit_second(self, X: np.ndarray, y: np.ndarray, out_of_fold: np.ndarray) -> ContextStack:
         """Fit `second` on the first stage's out-of-fold scores (`second` None: no second stage,
         the first decides alone)."""
         if self.second is None:
             self.second_ = None
         else:
             labeled = _labeled(y)
-            inputs = self.second_inputs(X, oof)[labeled]
+            inputs = self.second_inputs(X, out_of_fold)[labeled]
             self.second_ = clone(self.second).fit(inputs, y[labeled] > 0, sample_weight=page_weights(X[labeled, 0]))
         return self
 
@@ -307,6 +310,14 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
+@lru_cache(maxsize=2)
+def _dense_columns(text_only: bool) -> np.ndarray:
+    """The columns of `feature_names(text_only)` the second stage reads (all but `_SPARSE_PREFIXES`),
+    worked out once per mode (a page's second stage would otherwise spend longer on the names)."""
+    names = feature_names(text_only)
+    return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
+
+
 # Compiled forests by fitted model. A fit never changes a model in place here (`clone(...).fit`),
 # so a model's forest stays valid for as long as the model lives.
 _FORESTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -316,7 +327,7 @@ def _predict_proba(model: HistGradientBoostingClassifier, X: np.ndarray) -> np.n
     """`model.predict_proba(X)` (float32 rows), through the compiled forest when it is in use:
     the same numbers from one C loop, without scikit-learn's per-tree call. (Outside the
     scikit-learn releases it is tested with, `Forest` raises, naming them: `compiled.SKLEARN_TESTED`.)"""
-    if (compiled_forest := compiled.active.Forest) is None:
+    if (compiled_forest := LOOPS.active.Forest) is None:
         return model.predict_proba(X)
     forest: Any = _FORESTS.get(model)
     if forest is None:
@@ -366,9 +377,9 @@ class BlockClassifier:
 
     def decide(self, blocks: Sequence[Block]) -> PageDecision:
         """Scores, decisions and page type of one page: `pipeline.predict_proba`, its two steps
-        called directly (the Pipeline's own dispatch is overhead on every page).
-        A one-stage model gets the page's rows as they are, without the grouping keys only a
-        second stage reads and the float64 round trip of the featurizer's rows."""
+        called directly (the Pipeline's own dispatch is overhead on every page). Both stages get
+        the page's rows in parts, as the featurizer made them, without the float64 round trip of
+        `transform`'s rows (the same values)."""
         if not blocks:
             return PageDecision(np.zeros(0), [], None)
         (_, featurizer), (_, model) = self.pipeline.steps
@@ -376,8 +387,8 @@ class BlockClassifier:
         page_type = PAGE_TYPES[int(np.argmax(F[0, -len(PAGE_TYPES) :]))]
         scores = _predict_proba(model.first_, F)[:, 1]
         if model.second_applies(page_type):  # the whole page is routed: no per-row routing to do
-            X = np.hstack([np.zeros((len(blocks), 1)), keys, F])
-            scores = _predict_proba(model.second_, model.second_inputs(X, scores))[:, 1]
+            second = model.second_inputs_of(np.zeros(len(blocks)), keys, F, scores)
+            scores = _predict_proba(model.second_, second)[:, 1]
         threshold = self.type_thresholds.get(page_type, self.threshold)
         return PageDecision(scores, (scores >= threshold).tolist(), page_type)
 

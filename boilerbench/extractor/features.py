@@ -14,25 +14,31 @@ rest is structure and position. Groups of `page_features` (in `FEATURE_NAMES` or
   tag, sentence end, same parent as this block;
 * structure — depth, words and link density of the parent and grandparent containers and the
   block's share of them, whether the block is inside the page's densest text container (the deepest
-  element holding half of the page's non-link words), how many blocks share its ancestor chain;
+  element holding `MAIN_SHARE` of the page's non-link words), how many blocks share its context;
 * tag — one-hot of the block's own tag; ancestors — presence of landmark tags above it (nav, header,
   footer, aside, article, main, form, li, table, figure, h1–h6, …) and of hidden ancestors;
-* tokens — class/id/role words of the nearest three ancestors, hashed (crc32) into `HASH_NEAR`
-  buckets. (Hashing the words of all ancestors too was tried: it scored lower on validation, the
-  far ancestors' words name sites more than roles.)
+* tokens — class/id/role words of the nearest `NEAR_ANCESTORS` ancestors, hashed (crc32) into
+  `TOKEN_BUCKETS` buckets. (Hashing the words of all ancestors too was tried: it scored lower on
+  validation, the far ancestors' words name sites more than roles.)
+
+A block's context is `Block.context`: the descriptors of its ancestors, outermost first (what the
+ancestor and token columns read, and what `same_context_blocks` and `context_run` group by).
 
 `LINE_FEATURES` is what a plain-text line has: the text, position, page, neighbour and article
 groups, without the DOM, plus its place against the page's main run of prose (`MAIN_RUN_NAMES`),
 which stands in for the markup that says where an article is. The text-mode model uses those.
 
-`context_features` is the second stage: given the first model's content probability of every block,
-it describes each block's surroundings in those terms (neighbours' and container's probabilities,
-how much of the page's likely content lies before it, how far the nearest likely-content block is).
-A headline between two paragraphs of an article and the same headline in a list of related links
-look alike on their own; their surroundings differ.
+`surrounding_features` is the second stage: given the first model's content probability of every
+block, it describes each block's surroundings in those terms (neighbours' and container's
+probabilities, how much of the page's likely content lies before it, how far the nearest
+likely-content block is). A headline between two paragraphs of an article and the same headline in
+a list of related links look alike on their own; their surroundings differ.
 
-Everything is computed with numpy over the whole page (character classes over the page's code
-points, neighbours by shifting), since the classifier is meant to run at crawl scale.
+Two steps, so that each formula is written once. `columns` counts: one pass over a page's blocks
+gives raw per-block counts, sums and ids (`Columns`), by the compiled loops where they are built
+(`boilerbench.extractor.compiled`) or by their Python twins here, the same values. Every rule, cap,
+ratio and fill value is then applied here, with numpy over the whole page, whichever twin counted;
+what the compiled loops must know of a rule (a tag index, a search depth) they receive from here.
 """
 
 from __future__ import annotations
@@ -42,23 +48,33 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
-from ..core import compiled
-from ..core.segment import descriptor_tag
+from ..core.segment import DESCRIPTOR_MARKS, DOCUMENT_XPATH, HIDDEN_MARK, MEMO_LIMIT, descriptor_tag, remember
 from ..core.text import CLOSERS, SENT_END_CHARS, ends_sentence
 from ..core.types import Block
+from .compiled import LOOPS
 
 # The version of each mode's features (keys: `types.PAGE_FORMATS`), stored with a model and checked
 # when it loads. Bump a mode's when a change alters its columns or their values: the HTML model reads
 # `FEATURE_NAMES`, the text model `LINE_FEATURES`; a change to code both read bumps both. A change
 # to one mode then leaves the other mode's model file as it is.
 FEATURES_VERSION: dict[str, str] = {"html": "4", "text": "4"}
-HASH_NEAR = 64
+
+# --- the rules: each written once, here; both twins' counts go through them ----------------------
+
+MEAN_WORD_LEN_CAP = 30.0  # `mean_word_len`: characters per word, at most this
+PIPES_CAP = 10.0  # `pipes`: "|" characters of a block, at most this
+LINK_DOMINATED = 0.5  # `link_run`: a block of at least this link density is link-dominated
+NO_NEIGHBOUR = -1.0  # a neighbour's number (words, link density, sentence end, score) past the page's ends
+NO_NEIGHBOUR_FLAG = 0.0  # a neighbour's tag flag (heading, paragraph, list) past the page's ends
+MAIN_SHARE = 0.5  # the densest container holds at least this share of the page's non-link words
+NEAR_ANCESTORS = 3  # the ancestors, nearest first, whose class/id/role tokens are hashed
+TOKEN_BUCKETS = 64  # hash buckets of those tokens (`near_tok_*`)
+MIN_TOKEN_CHARS = 2  # a class/id/role token is at least this long
 
 # fmt: off
 TAGS = (
@@ -72,8 +88,25 @@ ANCESTOR_TAGS = (
     "button", "label", "select", "a", "strong", "b", "em", "time", "address", "menu",
 )
 # fmt: on
+# The tags of the neighbour flags, each among `TAGS` (a block's flags are read off its `TAGS` index).
+HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+PARAGRAPH_TAGS = frozenset(("p",))
+LIST_TAGS = frozenset(("li", "dd", "dt"))
 _TAG_INDEX = {t: i for i, t in enumerate(TAGS)}
-_ANC_INDEX = {t: i for i, t in enumerate(ANCESTOR_TAGS)}
+_OTHER_TAG = len(TAGS)  # the `TAGS` index of every other tag (`tag_other`)
+_ANCESTOR_INDEX = {t: i for i, t in enumerate(ANCESTOR_TAGS)}
+
+
+def _tag_flags(tags: frozenset[str]) -> np.ndarray:
+    """1.0 at the `TAGS` index of each of `tags` (all among `TAGS`), 0.0 elsewhere and for other tags."""
+    if not tags <= set(TAGS):
+        raise ValueError(f"{sorted(tags - set(TAGS))} not among TAGS: their blocks would read as another tag")
+    return np.array([t in tags for t in TAGS] + [False], dtype=np.float64)
+
+
+_IS_HEADING, _IS_PARAGRAPH, _IS_LIST = (_tag_flags(t) for t in (HEADING_TAGS, PARAGRAPH_TAGS, LIST_TAGS))
+
+# --- the column layout, declared once: each group's names in order -------------------------------
 
 _TEXT_NAMES = (
     "log_words",
@@ -96,7 +129,10 @@ _TEXT_NAMES = (
 _POS_NAMES = ("rel_index", "rel_words_before", "dist_to_longest")
 _PAGE_NAMES = ("page_log_blocks", "page_log_words", "page_link_density", "share_of_longest")
 _NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
-_NEIGHBOUR_NAMES = ("log_words", "link_density", "heading", "paragraph", "list", "ends_sentence", "same_parent")
+# A neighbour's columns: its own values of these (`_dense` has its values past the page's ends), and
+# whether it has the block's parent.
+_NEIGHBOUR_OWN = ("log_words", "link_density", "heading", "paragraph", "list", "ends_sentence")
+_NEIGHBOUR_NAMES = (*_NEIGHBOUR_OWN, "same_parent")
 _DOM_NAMES = (
     "depth",
     "rel_depth",
@@ -129,9 +165,6 @@ def neighbour_column(offset: int, name: str) -> str:
     return f"n{offset:+d}_{name}"
 
 
-# The column layout, declared once: each group's names in order. Both twins write columns by name
-# (`COLUMN`, `DENSE_NAMES`); the compiled one checks, when it binds, that it knows every dense
-# column (`FEATURE_RULES`).
 DENSE_NAMES = (  # float64 groups of an HTML page: text, position, page, neighbours, structure
     *_TEXT_NAMES,
     *_POS_NAMES,
@@ -146,84 +179,79 @@ LINE_DENSE_NAMES = (  # the same for a text page: no element, so no parent and n
     *(neighbour_column(o, n) for o in _NEIGHBOUR_OFFSETS for n in _NEIGHBOUR_NAMES if n != "same_parent"),
 )
 _TAG_NAMES = (*(f"tag_{t}" for t in TAGS), "tag_other")
-CUE_NAMES = (*(f"anc_{t}" for t in ANCESTOR_TAGS), *(f"near_tok_{i}" for i in range(HASH_NEAR)))
+CUE_NAMES = (*(f"anc_{t}" for t in ANCESTOR_TAGS), *(f"near_tok_{i}" for i in range(TOKEN_BUCKETS)))
 FEATURE_NAMES = [*DENSE_NAMES, *_TAG_NAMES, *CUE_NAMES, *_ARTICLE_NAMES]
 LINE_FEATURES = [*LINE_DENSE_NAMES, *_LINE_ARTICLE_NAMES]
 COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _LINE_COLUMN = {name: i for i, name in enumerate(LINE_FEATURES)}
+# Where each group starts in `FEATURE_NAMES`, and the token buckets among the cue columns.
+_TAG0, _CUE0, _ARTICLE0 = COLUMN[_TAG_NAMES[0]], COLUMN[CUE_NAMES[0]], COLUMN[_ARTICLE_NAMES[0]]
+_BUCKET0 = CUE_NAMES.index("near_tok_0")
 
-# Character classes, as bit flags of a code-point table (the Basic Multilingual Plane; code points
-# above it share one entry: they are rare in text and mostly symbols).
-_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END = 1, 2, 4, 8, 16
-_PIPE, _COPYRIGHT, _COLON = ord("|"), ord("©"), ord(":")
+# --- counting: raw per-block counts, by the compiled loops or their Python twins ------------------
+
+# Character classes, one bit each in a 16-bit code-point table (the Basic Multilingual Plane; code
+# points above it share one entry: they are rare in text and mostly symbols); `Columns.char_counts[:, k]`
+# counts a block's code points with bit k.
+_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END, _PIPE, _COPYRIGHT, _COLON, _OPEN_BRACKET, _CLOSE_BRACKET = range(10)
+_CLASS_BITS = 16
 _BMP = 0x10000
-_TOKEN_SPLIT_RE = re.compile(r"[.#@!_\-\s]+|(?<=[a-z])(?=[A-Z])|\d+")
 
 
 @lru_cache(maxsize=1)
 def _class_table() -> np.ndarray:
-    table = np.zeros(_BMP + 1, dtype=np.uint8)
+    table = np.zeros(_BMP + 1, dtype=np.uint16)
     for cp in range(_BMP):
         c = chr(cp)
         if c.isalpha():
-            table[cp] = _LETTER | (_UPPER if c.isupper() else 0)
+            table[cp] = 1 << _LETTER | (1 << _UPPER if c.isupper() else 0)
         elif c.isdecimal():
-            table[cp] = _DIGIT
+            table[cp] = 1 << _DIGIT
         elif not (c.isspace() or c.isalnum() or c == "_"):
-            table[cp] = _PUNCT
+            table[cp] = 1 << _PUNCT
     for c in SENT_END_CHARS:
-        table[ord(c)] |= _SENT_END
+        table[ord(c)] |= 1 << _SENT_END
+    for bit, c in ((_PIPE, "|"), (_COPYRIGHT, "©"), (_COLON, ":"), (_OPEN_BRACKET, "["), (_CLOSE_BRACKET, "]")):
+        table[ord(c)] |= 1 << bit
     return table
-
-
-def _per_block_sums(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Sum of `values` over each block's character range (blocks are never empty, but be safe)."""
-    if len(values) == 0:
-        return np.zeros(len(starts))
-    sums = np.add.reduceat(values, np.minimum(starts, len(values) - 1)).astype(np.float64)
-    return np.where(lengths > 0, sums, 0.0)
-
-
-def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    """For each position, the length of the run of True values it belongs to (0 where False)."""
-    return np.where(mask, _value_runs(mask), 0.0)
 
 
 @dataclass(frozen=True)
 class Columns:
-    """What the features read off a page's blocks, in one pass (`columns`). Numbers are float64
-    arrays unless noted; `parent`, `grand`, `context` are page-local ids (equal keys, equal ids, in
-    order of first appearance) of each block's parent xpath, grandparent xpath and `context`."""
+    """What the features read off a page's blocks, in one pass (`columns`): raw per-block counts
+    and page-local ids (equal keys, equal ids, in order of first appearance), float64 arrays unless
+    noted; no rule of the features is applied yet."""
 
     texts: list[str]
     xpaths: list[str]
     contexts: list[str]
     lengths: np.ndarray  # int64: characters
     words: np.ndarray
-    links: np.ndarray
+    links: np.ndarray  # words inside links
     depth: np.ndarray
-    ends: np.ndarray  # ends with a sentence end
-    same_text: np.ndarray  # other blocks of the page with the same text
-    tag: np.ndarray  # int64: index in TAGS, len(TAGS) for another tag
-    heading: np.ndarray
-    para: np.ndarray
-    listy: np.ndarray
-    hidden: np.ndarray
+    ends: np.ndarray  # 1.0 where the text ends with a sentence end (`text.ends_sentence`)
+    text_count: np.ndarray  # the blocks of the page with this text, the block itself included
+    char_counts: np.ndarray  # (blocks, 16): code points with each bit of their `_class_table` entry
+    first_flags: np.ndarray  # uint16: `_class_table` entry of the first code point (0 for an empty text)
+    last_flags: np.ndarray  # uint16: the same of the last code point
+    tag: np.ndarray  # int64: index in TAGS, `_OTHER_TAG` for another tag
     slashes: np.ndarray  # the xpath's "/"s
-    parent: np.ndarray  # int64
-    grand: np.ndarray  # int64
-    context: np.ndarray  # int64
+    parent_id: np.ndarray  # int64: of the parent xpath
+    grandparent_id: np.ndarray  # int64: of the grandparent xpath
+    context_id: np.ndarray  # int64: of `Block.context`
+    distinct_contexts: list[str]  # the page's contexts, by id
 
 
 def columns(blocks: Sequence[Block]) -> Columns:
-    """A page's `Columns`: by the compiled loop when it is in use (the same values:
-    `tests/test_speedups.py`), else `_columns`."""
-    if (twin := compiled.active.block_columns) is not None:
+    """A page's `Columns`: by the compiled loop when it is in use, else by `_columns` (the same
+    values: `tests/test_compiled.py`)."""
+    if (twin := LOOPS.active.block_columns) is not None:
         return twin(blocks)
     return _columns(blocks)
 
 
 def _columns(blocks: Sequence[Block]) -> Columns:
+    """`columns` in Python: the compiled `block_columns`' twin."""
     n = len(blocks)
 
     def floats(values: Iterable[float]) -> np.ndarray:
@@ -232,203 +260,455 @@ def _columns(blocks: Sequence[Block]) -> Columns:
     texts = [b.text for b in blocks]
     xpaths = [b.xpath for b in blocks]
     contexts = [b.context for b in blocks]
-    tags = [b.tag for b in blocks]
     same = Counter(texts)
     parents = [_parent(x) for x in xpaths]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    char_counts, first_flags, last_flags = _char_classes(texts, lengths)
+    context_id, distinct_contexts = _codes(contexts)
     return Columns(
         texts,
         xpaths,
         contexts,
-        lengths=np.fromiter(map(len, texts), dtype=np.int64, count=n),
+        lengths=lengths,
         words=floats(b.words for b in blocks),
         links=floats(b.link_words for b in blocks),
         depth=floats(b.depth for b in blocks),
         ends=floats(ends_sentence(t) for t in texts),
-        same_text=floats(same[t] - 1 for t in texts),
-        tag=np.fromiter((_TAG_INDEX.get(t, len(TAGS)) for t in tags), dtype=np.int64, count=n),
-        heading=floats(t in _HEADINGS for t in tags),
-        para=floats(t == "p" for t in tags),
-        listy=floats(t in _LISTS for t in tags),
-        hidden=floats("!hidden" in c for c in contexts),
+        text_count=floats(same[t] for t in texts),
+        char_counts=char_counts,
+        first_flags=first_flags,
+        last_flags=last_flags,
+        tag=np.fromiter((_TAG_INDEX.get(b.tag, _OTHER_TAG) for b in blocks), dtype=np.int64, count=n),
         slashes=floats(x.count("/") for x in xpaths),
-        parent=_codes(parents),
-        grand=_codes([_parent(p) for p in parents]),
-        context=_codes(contexts),
+        parent_id=_codes(parents)[0],
+        grandparent_id=_codes([_parent(p) for p in parents])[0],
+        context_id=context_id,
+        distinct_contexts=distinct_contexts,
     )
 
 
-def _text_block(c: Columns) -> dict[str, np.ndarray]:
-    """The text group's columns, by name."""
-    n, texts, lengths, words, links = len(c.texts), c.texts, c.lengths, c.words, c.links
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+def _char_classes(texts: list[str], lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each block's code points per character class, and the classes of its first and last code
+    point, over the page's code points at once."""
+    n = len(texts)
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if len(cps) == 0:
+        return np.zeros((n, _CLASS_BITS)), np.zeros(n, dtype=np.uint16), np.zeros(n, dtype=np.uint16)
     flags = _class_table()[np.minimum(cps, _BMP)]
-    letters = _per_block_sums(flags & _LETTER, starts, lengths)
-    upper = _per_block_sums((flags & _UPPER) >> 1, starts, lengths)
-    digits = _per_block_sums((flags & _DIGIT) >> 2, starts, lengths)
-    punct = _per_block_sums((flags & _PUNCT) >> 3, starts, lengths)
-    sent = _per_block_sums((flags & _SENT_END) >> 4, starts, lengths)
-    pipes = _per_block_sums((cps == _PIPE).astype(np.uint8), starts, lengths)
-    copyright_ = _per_block_sums((cps == _COPYRIGHT).astype(np.uint8), starts, lengths)
-    safe = np.clip(starts, 0, max(0, len(cps) - 1))
-    first = flags[safe] if len(cps) else np.zeros(n, dtype=np.uint8)
-    last_cp = cps[np.clip(starts + lengths - 1, 0, max(0, len(cps) - 1))] if len(cps) else np.zeros(n, dtype=np.uint32)
-    w = np.maximum(words, 1.0)
-    chars = np.maximum(lengths, 1).astype(np.float64)
-    density = links / w
-    return {
-        "log_words": np.log1p(words),
-        "log_chars": np.log1p(lengths),
-        "mean_word_len": np.minimum(30.0, lengths / w),
-        "digit_share": digits / chars,
-        "upper_share": upper / np.maximum(letters, 1.0),
-        "punct_share": punct / chars,
-        "alpha_share": letters / chars,
-        "sentence_ends_per_word": sent / w,
-        "ends_sentence": c.ends,
-        "starts_upper": ((first & _UPPER) > 0).astype(np.float64) * (lengths > 0),
-        "has_copyright": (copyright_ > 0).astype(np.float64),
-        "pipes": np.minimum(10.0, pipes),
-        "ends_colon": ((last_cp == _COLON) & (lengths > 0)).astype(np.float64),
-        "link_density": density,
-        "same_text_blocks": np.log1p(c.same_text),
-        "link_run": np.log1p(_run_lengths(density >= 0.5)),
-    }
-
-
-def _tokens(descriptor: str) -> list[str]:
-    """Class/id/role words of one descriptor: split on separators, camelCase humps and digits."""
-    tag = descriptor_tag(descriptor)
-    rest = descriptor[len(tag) :]
-    return [tok.lower() for tok in _TOKEN_SPLIT_RE.split(rest) if tok and len(tok) > 1]
-
-
-_CONTEXT_HOT: dict[str, tuple[int, ...]] = {}
-_DESCRIPTOR_CUES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-_N_CUES = len(CUE_NAMES)
-_MEMO_LIMIT = 200_000
-
-
-def _descriptor_cues(descriptor: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """(ancestor-tag column, token hashes) of one ancestor descriptor; memoised: a site repeats
-    its ancestor chains on every page. (Tuples of ints, which the garbage collector stops
-    tracking: a full memo would otherwise add a million objects to every full collection.)"""
-    cues = _DESCRIPTOR_CUES.get(descriptor)
-    if cues is None:
-        a = _ANC_INDEX.get(descriptor_tag(descriptor))
-        hashes = tuple(zlib.crc32(t.encode("utf-8")) for t in _tokens(descriptor))
-        cues = _remember(_DESCRIPTOR_CUES, descriptor, (() if a is None else (a,), hashes))
-    return cues
-
-
-def _remember(memo: dict[str, Any], key: str, value: Any) -> Any:
-    """Put `value` in a memo, emptied when it passes `_MEMO_LIMIT` (a crawl would grow it forever)."""
-    if len(memo) > _MEMO_LIMIT:
-        memo.clear()
-    memo[key] = value
-    return value
-
-
-_NEAR0 = CUE_NAMES.index("near_tok_0")  # where the token buckets start among the cue columns
-
-
-def _context_hot(context: str) -> tuple[int, ...]:
-    """The columns of `CUE_NAMES` that one `Block.context` sets: ancestor-tag presence, and the
-    hashed class/id/role tokens of the nearest three ancestors."""
-    near0 = _NEAR0
-    hot: list[int] = []
-    descriptors = context.split(" ") if context else []
-    for k, d in enumerate(reversed(descriptors)):
-        anc, hashes = _descriptor_cues(d)
-        hot += anc
-        if k < 3:
-            hot += [near0 + h % HASH_NEAR for h in hashes]
-    return tuple(hot)
-
-
-def _context_cues(contexts: Sequence[str]) -> np.ndarray:
-    """`_context_hot` of each block as rows of 0/1; memoised per context, since the blocks of a
-    list, a menu or a site share their contexts. (The compiled twin: `compiled.Twins.context_cues`.)"""
-    out = np.zeros((len(contexts), _N_CUES), dtype=np.float32)
-    for i, context in enumerate(contexts):
-        hot = _CONTEXT_HOT.get(context)
-        if hot is None:
-            hot = _remember(_CONTEXT_HOT, context, _context_hot(context))
-        out[i, list(hot)] = 1.0
-    return out
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    first = np.minimum(starts, len(cps) - 1)
+    bits = np.unpackbits(flags.astype("<u2").view(np.uint8).reshape(-1, 2), axis=1, bitorder="little")
+    has = lengths > 0  # (blocks are never empty, but be safe)
+    counts = np.where(has[:, None], np.add.reduceat(bits, first, axis=0, dtype=np.int64), 0).astype(np.float64)
+    last = np.clip(starts + lengths - 1, 0, len(cps) - 1)
+    return counts, np.where(has, flags[first], 0).astype(np.uint16), np.where(has, flags[last], 0).astype(np.uint16)
 
 
 def _parent(xpath: str) -> str:
     return xpath.rpartition("/")[0]
 
 
-def _codes(keys: Sequence[str]) -> np.ndarray:
-    """Page-local integer ids of string keys (equal keys, equal ids)."""
+def _codes(keys: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Page-local integer ids of string keys (equal keys, equal ids, in order of first appearance),
+    and the distinct keys by id."""
     ids: dict[str, int] = {}
-    return np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys))
+    codes = np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys))
+    return codes, list(ids)
 
 
-def _shift(values: np.ndarray, o: int, fill: float) -> np.ndarray:
-    """values[i + o], or `fill` past either end of the page."""
-    out = np.full(len(values), fill, dtype=np.float64)
-    if o > 0:
-        out[:-o] = values[o:]
-    elif o < 0:
-        out[-o:] = values[:o]
-    return out
+def _prefix_sums(xpaths: Sequence[str], plain: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Every element (xpath prefix) above a block with non-link words (`plain`, per block), in order
+    of first meeting, and the non-link words of the blocks under it, added in block order. (The
+    compiled twin: `LOOPS.active.prefix_sums`.)"""
+    sums: dict[str, float] = {}
+    for path, w in zip(xpaths, plain.tolist()):
+        if w <= 0:
+            continue
+        while path:
+            sums[path] = sums.get(path, 0.0) + w
+            path = path.rpartition("/")[0]
+    return list(sums), np.fromiter(sums.values(), dtype=np.float64, count=len(sums))
+
+
+def _inside(xpaths: Sequence[str], container: str) -> np.ndarray:
+    """1.0 for each xpath at or under `container`, else 0.0. (The compiled twin: `LOOPS.active.inside`.)"""
+    prefix = container + "/"
+    return np.fromiter(((x + "/").startswith(prefix) for x in xpaths), dtype=np.float64, count=len(xpaths))
+
+
+# Class/id/role tokens: a descriptor's part after its tag splits on separators, digit runs and
+# lower→upper humps (`menuItem` → menu, item). `_token_chars` gives the compiled tokenizer the same
+# classes, one bit each, per ASCII character, read off these patterns.
+_TOKEN_SEPARATOR, _TOKEN_DIGIT, _HUMP_BEFORE, _HUMP_AFTER = r"[.#@!_\-\s]", r"\d", "[a-z]", "[A-Z]"
+_TOKEN_SPLIT_RE = re.compile(rf"{_TOKEN_SEPARATOR}+|(?<={_HUMP_BEFORE})(?={_HUMP_AFTER})|{_TOKEN_DIGIT}+")
+_SPLITS, _BEFORE_HUMP, _AFTER_HUMP, _ENDS_TAG = (1 << k for k in range(4))
+
+
+def _token_chars() -> bytes:
+    """Per ASCII character: `_SPLITS` (a separator or digit), `_BEFORE_HUMP`, `_AFTER_HUMP`, and
+    `_ENDS_TAG` (one of `segment.DESCRIPTOR_MARKS`)."""
+    classes = ((_SPLITS, f"{_TOKEN_SEPARATOR}|{_TOKEN_DIGIT}"), (_BEFORE_HUMP, _HUMP_BEFORE), (_AFTER_HUMP, _HUMP_AFTER))
+    return bytes(
+        sum(bit for bit, pattern in classes if re.fullmatch(pattern, chr(c))) | (_ENDS_TAG if chr(c) in DESCRIPTOR_MARKS else 0)
+        for c in range(128)
+    )
+
+
+def _tokens(descriptor: str) -> list[str]:
+    """Class/id/role words of one descriptor: split on separators, camelCase humps and digits."""
+    tag = descriptor_tag(descriptor)
+    rest = descriptor[len(tag) :]
+    return [tok.lower() for tok in _TOKEN_SPLIT_RE.split(rest) if len(tok) >= MIN_TOKEN_CHARS]
+
+
+# Memos shared by both twins, keyed by descriptor and by context (a site repeats its contexts on
+# every page); `bind` of the compiled loops empties them. Tuples of ints, which the garbage collector
+# stops tracking: a full memo would otherwise add a million objects to every full collection.
+_DESCRIPTOR_CUES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+_CONTEXT_CUES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+
+def _descriptor_cues(descriptor: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(ancestor-tag column, token hashes) of one ancestor descriptor; memoised. (The compiled
+    loops make those of ASCII descriptors themselves, the same.)"""
+    cues = _DESCRIPTOR_CUES.get(descriptor)
+    if cues is None:
+        column = _ANCESTOR_INDEX.get(descriptor_tag(descriptor))
+        hashes = tuple(zlib.crc32(t.encode("utf-8")) for t in _tokens(descriptor))
+        cues = remember(_DESCRIPTOR_CUES, descriptor, (() if column is None else (column,), hashes))
+    return cues
+
+
+def _context_cues_of(context: str, near: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The ancestor-tag columns one context sets (in increasing order), and the token hashes of its
+    `near` nearest descriptors (nearest first)."""
+    ancestors: set[int] = set()
+    hashes: list[int] = []
+    for k, d in enumerate(reversed(context.split(" ") if context else [])):
+        column, tokens = _descriptor_cues(d)
+        ancestors.update(column)
+        if k < near:
+            hashes += tokens
+    return tuple(sorted(ancestors)), tuple(hashes)
+
+
+def _context_cues(contexts: Sequence[str], near: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cues of each context (`_context_cues_of`) as (context, ancestor-tag column) and (context,
+    token hash) pairs, memoised per context. (The compiled twin: `LOOPS.active.context_cues`.)"""
+    rows: list[int] = []
+    ancestors: list[int] = []
+    token_rows: list[int] = []
+    hashes: list[int] = []
+    for i, context in enumerate(contexts):
+        cues = _CONTEXT_CUES.get(context)
+        if cues is None:
+            cues = remember(_CONTEXT_CUES, context, _context_cues_of(context, near))
+        rows += [i] * len(cues[0])
+        ancestors += cues[0]
+        token_rows += [i] * len(cues[1])
+        hashes += cues[1]
+    return (
+        np.array(rows, dtype=np.intp),
+        np.array(ancestors, dtype=np.intp),
+        np.array(token_rows, dtype=np.intp),
+        np.array(hashes, dtype=np.uint32),
+    )
+
+
+@dataclass(frozen=True)
+class LoopRules:
+    """What the compiled loops (`_loops.bind`) read of this module: data their loops need, never a
+    formula, under names that are this interface's, not the module's private ones."""
+
+    columns: type[Columns]  # what `block_columns` returns, its fields by name
+    class_table: np.ndarray  # uint16 per code point (`_class_table`)
+    closers: str  # `text.ends_sentence`'s characters
+    sentence_end_chars: str
+    tag_index: dict[str, int]  # tag → its `TAGS` index
+    other_tag: int  # the index of every other tag
+    ancestor_index: dict[str, int]  # ancestor tag → its column among `CUE_NAMES`
+    token_chars: bytes  # per ASCII character, its `token_flags`
+    token_flags: tuple[int, int, int, int]  # splits, before a hump, after a hump, ends a descriptor's tag
+    min_token_chars: int
+    descriptor_cues: Callable[[str], tuple[tuple[int, ...], tuple[int, ...]]]
+    descriptor_cues_memo: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
+    context_cues_memo: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]
+    memo_limit: int  # `segment.MEMO_LIMIT`: the loops bound the memos as `remember` does
+
+
+def loop_rules() -> LoopRules:
+    """The rules as they are now (the compiled loops read them when they bind)."""
+    return LoopRules(
+        columns=Columns,
+        class_table=_class_table(),
+        closers=CLOSERS,
+        sentence_end_chars=SENT_END_CHARS,
+        tag_index=_TAG_INDEX,
+        other_tag=_OTHER_TAG,
+        ancestor_index=_ANCESTOR_INDEX,
+        token_chars=_token_chars(),
+        token_flags=(_SPLITS, _BEFORE_HUMP, _AFTER_HUMP, _ENDS_TAG),
+        min_token_chars=MIN_TOKEN_CHARS,
+        descriptor_cues=_descriptor_cues,
+        descriptor_cues_memo=_DESCRIPTOR_CUES,
+        context_cues_memo=_CONTEXT_CUES,
+        memo_limit=MEMO_LIMIT,
+    )
+
+
+# --- the formulas: features from the counts, whichever twin counted ---------------------------------
 
 
 def structure_keys(blocks: Sequence[Block], text_only: bool = False, cols: Columns | None = None) -> np.ndarray:
-    """Page-local ids of each block's parent element, grandparent element and ancestor chain (with
-    class/id), and its word count: what `context_features` groups blocks by. Text pages have no
-    elements: every line is its own group. `cols`: the page's `columns`, when the caller has them."""
+    """Page-local ids of each block's parent element, grandparent element and context, and its word
+    count: what `surrounding_features` groups blocks by. Text pages have no elements: every line is
+    its own group. `cols`: the page's `columns`, when the caller has them."""
     n = len(blocks)
     if text_only:
         own = np.arange(n, dtype=np.float64)
         words = cols.words if cols is not None else np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
         return np.stack([own, own, own, words], axis=1)
     c = cols if cols is not None else columns(blocks)
-    return np.stack([c.parent, c.grand, c.context, c.words], axis=1)
+    return np.stack([c.parent_id, c.grandparent_id, c.context_id, c.words], axis=1)
 
 
-def page_features(
-    blocks: Sequence[Block], text_only: bool = False, keys: np.ndarray | None = None, cols: Columns | None = None
-) -> np.ndarray:
+def page_features(blocks: Sequence[Block], text_only: bool = False, cols: Columns | None = None) -> np.ndarray:
     """Feature matrix of one page: one row per block, columns `FEATURE_NAMES` (or `LINE_FEATURES`).
-    `keys`, `cols`: the page's `structure_keys` and `columns`, when the caller already has them."""
+    `cols`: the page's `columns`, when the caller already has them."""
     n = len(blocks)
     names = LINE_FEATURES if text_only else FEATURE_NAMES
     if n == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
     c = cols if cols is not None else columns(blocks)
+    dense = _dense(c, html=not text_only)
     if text_only:
-        dense = _dense(c, None)
         density = dense[:, _LINE_COLUMN["link_density"]]
         return np.hstack([dense, _article(c, density, text_only=True)]).astype(np.float32)
-    if (loops := compiled.active.dense_rows) is not None:
-        dense = _dense_by_loops(c, loops)
-    else:
-        dense = _dense(c, keys if keys is not None else structure_keys(blocks, cols=c))
-    if (twin := compiled.active.context_cues) is not None:
-        cues = twin(c.contexts)
-    else:
-        cues = _context_cues(c.contexts)
     # Written into one float32 matrix (the same values as concatenating, then casting).
     out = np.zeros((n, len(names)), dtype=np.float32)
     out[:, : len(DENSE_NAMES)] = dense
     out[np.arange(n), _TAG0 + c.tag] = 1.0
-    out[:, _CUE0 : _CUE0 + len(CUE_NAMES)] = cues
+    _set_cues(out, c)
     out[:, _ARTICLE0:] = _article(c, dense[:, COLUMN["link_density"]])
     return out
 
 
-# Where each group starts in `FEATURE_NAMES`.
-_TAG0, _CUE0, _ARTICLE0 = COLUMN[_TAG_NAMES[0]], COLUMN[CUE_NAMES[0]], COLUMN[_ARTICLE_NAMES[0]]
+def _set_cues(out: np.ndarray, c: Columns) -> None:
+    """Set the cue columns of `page_features`' matrix: each block's ancestor tags, and the buckets of
+    the tokens of its nearest `NEAR_ANCESTORS` ancestors (made once per distinct context)."""
+    if (twin := LOOPS.active.context_cues) is not None:
+        rows, ancestors, token_rows, hashes = twin(c.distinct_contexts, NEAR_ANCESTORS)
+    else:
+        rows, ancestors, token_rows, hashes = _context_cues(c.distinct_contexts, NEAR_ANCESTORS)
+    cues = np.zeros((len(c.distinct_contexts), len(CUE_NAMES)), dtype=np.float32)
+    cues[rows, ancestors] = 1.0
+    cues[token_rows, _BUCKET0 + hashes % TOKEN_BUCKETS] = 1.0
+    out[:, _CUE0 : _CUE0 + len(CUE_NAMES)] = cues[c.context_id]
+
+
+def _has(flags: np.ndarray, bit: int) -> np.ndarray:
+    """Where `_class_table` entries `flags` have character class `bit`."""
+    return (flags & (1 << bit)) > 0
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of True values it belongs to (0 where False)."""
+    return _runs(mask.astype(np.int64)) * mask
+
+
+def _runs(values: np.ndarray) -> np.ndarray:
+    """`_value_runs` of int64 `values`: by the compiled loop when it is in use."""
+    if (twin := LOOPS.active.value_runs) is not None:
+        return twin(values)
+    return _value_runs(values)
+
+
+# The columns `_dense` takes the log1p of, in the order it stacks them (a text page's are the first
+# few, those it has), and the shares of a block's characters, by character class.
+_LOGGED = (
+    "log_words",
+    "log_chars",
+    "same_text_blocks",
+    "link_run",
+    "parent_log_words",
+    "parent_blocks",
+    "grand_log_words",
+    "same_context_blocks",
+)
+_LOG_AT = {name: k for k, name in enumerate(_LOGGED)}
+_SHARES = (("digit_share", _DIGIT), ("punct_share", _PUNCT), ("alpha_share", _LETTER))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where `_dense` writes each group in one page format's matrix (`DENSE_NAMES` or `LINE_DENSE_NAMES`)."""
+
+    at: dict[str, int]
+    n_logged: int  # the first of `_LOGGED` the format has
+    logged: slice | np.ndarray
+    shares: slice | np.ndarray
+    neighbours: tuple[slice | np.ndarray, ...]  # per offset: its columns of `_NEIGHBOUR_OWN`
+    same_parent: slice | np.ndarray  # per offset (HTML only)
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> _Layout:
+        at = {name: i for i, name in enumerate(names)}
+
+        def index(columns: Iterable[str]) -> slice | np.ndarray:
+            """The columns' positions: a slice where they are evenly spaced (numpy writes those faster)."""
+            found = [at[name] for name in columns if name in at]
+            steps = set(np.diff(found).tolist())
+            if len(found) > 1 and len(steps) == 1 and (step := steps.pop()) > 0:
+                return slice(found[0], found[-1] + 1, step)
+            return np.array(found, dtype=np.intp)
+
+        return cls(
+            at,
+            sum(name in at for name in _LOGGED),
+            index(_LOGGED),
+            index(name for name, _ in _SHARES),
+            tuple(index(neighbour_column(o, name) for name in _NEIGHBOUR_OWN) for o in _NEIGHBOUR_OFFSETS),
+            index(neighbour_column(o, "same_parent") for o in _NEIGHBOUR_OFFSETS),
+        )
+
+
+_HTML_LAYOUT, _LINE_LAYOUT = _Layout.of(DENSE_NAMES), _Layout.of(LINE_DENSE_NAMES)
+_SHARE_CLASSES = [k for _, k in _SHARES]
+
+
+def _dense(c: Columns, html: bool) -> np.ndarray:
+    """The float64 groups of `page_features` before the tags and DOM cues: `DENSE_NAMES` (`html`),
+    else `LINE_DENSE_NAMES`. (Columns of one kind are computed together: a page is a few hundred
+    blocks, where numpy's cost is per call.)"""
+    n = len(c.texts)
+    layout = _HTML_LAYOUT if html else _LINE_LAYOUT
+    at = layout.at
+    M = np.empty((n, len(at)), order="F")  # (column-major: written a column at a time)
+    logged = np.empty((n, layout.n_logged), order="F")
+    words, lengths, counts = c.words, c.lengths, c.char_counts
+    w = np.maximum(words, 1.0)
+    chars = np.maximum(lengths, 1).astype(np.float64)
+    density = c.links / w
+    logged[:, _LOG_AT["log_words"]] = words
+    logged[:, _LOG_AT["log_chars"]] = lengths
+    logged[:, _LOG_AT["same_text_blocks"]] = c.text_count - 1.0
+    logged[:, _LOG_AT["link_run"]] = _run_lengths(density >= LINK_DOMINATED)
+    M[:, at["mean_word_len"]] = np.minimum(MEAN_WORD_LEN_CAP, lengths / w)
+    M[:, layout.shares] = counts[:, _SHARE_CLASSES] / chars[:, None]
+    M[:, at["upper_share"]] = counts[:, _UPPER] / np.maximum(counts[:, _LETTER], 1.0)
+    M[:, at["sentence_ends_per_word"]] = counts[:, _SENT_END] / w
+    M[:, at["ends_sentence"]] = c.ends
+    M[:, at["starts_upper"]] = _has(c.first_flags, _UPPER)
+    M[:, at["has_copyright"]] = counts[:, _COPYRIGHT] > 0
+    M[:, at["pipes"]] = np.minimum(PIPES_CAP, counts[:, _PIPE])
+    M[:, at["ends_colon"]] = _has(c.last_flags, _COLON)
+    M[:, at["link_density"]] = density
+
+    links = density * w  # the link words the features read: link density × words
+    total = max(1.0, float(words.sum()))
+    idx = np.arange(n)
+    M[:, at["rel_index"]] = idx / max(1, n - 1)
+    M[:, at["rel_words_before"]] = np.concatenate([[0.0], np.cumsum(words)[:-1]]) / total
+    M[:, at["dist_to_longest"]] = np.abs(idx - int(np.argmax(words))) / max(1, n)
+    M[:, at["page_log_blocks"]] = math.log1p(n)
+    M[:, at["page_log_words"]] = math.log1p(total)
+    M[:, at["page_link_density"]] = links.sum() / total
+    M[:, at["share_of_longest"]] = words / max(1.0, float(words.max()))
+
+    if html:
+        parent, grand, context = c.parent_id, c.grandparent_id, c.context_id
+        parent_words = np.bincount(parent, weights=words)[parent]
+        parent_links = np.bincount(parent, weights=links)[parent]
+        grand_words = np.bincount(grand, weights=words)[grand]
+        grand_links = np.bincount(grand, weights=links)[grand]
+        logged[:, _LOG_AT["parent_log_words"]] = parent_words
+        logged[:, _LOG_AT["parent_blocks"]] = np.bincount(parent)[parent]
+        logged[:, _LOG_AT["grand_log_words"]] = grand_words
+        logged[:, _LOG_AT["same_context_blocks"]] = np.bincount(context)[context] - 1
+        main_depth, M[:, at["in_main"]] = _in_main(c, links)
+        depth = c.depth
+        M[:, at["depth"]] = depth
+        M[:, at["rel_depth"]] = depth / (depth.max() or 1.0)
+        M[:, at["hidden"]] = _hidden(c.distinct_contexts)[context]
+        parent_at_least_1, grand_at_least_1 = np.maximum(parent_words, 1.0), np.maximum(grand_words, 1.0)
+        M[:, at["parent_link_density"]] = parent_links / parent_at_least_1
+        M[:, at["parent_share"]] = words / parent_at_least_1
+        M[:, at["grand_link_density"]] = grand_links / grand_at_least_1
+        M[:, at["grand_share"]] = words / grand_at_least_1
+        M[:, at["main_depth_diff"]] = c.slashes - main_depth
+        shifted = np.full((n, len(_NEIGHBOUR_OFFSETS)), -1, dtype=np.int64)  # ids are never -1
+        for k, o in enumerate(_NEIGHBOUR_OFFSETS):
+            _shift_into(shifted[:, k], parent, o)
+        M[:, layout.same_parent] = shifted == parent[:, None]
+    logs = np.log1p(logged)
+    M[:, layout.logged] = logs
+
+    own = {  # each block's value of each `_NEIGHBOUR_OWN` column, and its value past the page's ends
+        "log_words": (logs[:, _LOG_AT["log_words"]], NO_NEIGHBOUR),
+        "link_density": (density, NO_NEIGHBOUR),
+        "heading": (_IS_HEADING[c.tag], NO_NEIGHBOUR_FLAG),
+        "paragraph": (_IS_PARAGRAPH[c.tag], NO_NEIGHBOUR_FLAG),
+        "list": (_IS_LIST[c.tag], NO_NEIGHBOUR_FLAG),
+        "ends_sentence": (c.ends, NO_NEIGHBOUR),
+    }
+    values = np.empty((n, len(_NEIGHBOUR_OWN)), order="F")
+    for k, name in enumerate(_NEIGHBOUR_OWN):
+        values[:, k] = own[name][0]
+    fills = np.array([own[name][1] for name in _NEIGHBOUR_OWN])
+    for o, columns in zip(_NEIGHBOUR_OFFSETS, layout.neighbours):
+        M[:, columns] = fills
+        if o > 0:
+            M[:-o, columns] = values[o:]
+        elif o < 0:
+            M[-o:, columns] = values[:o]
+    return M
+
+
+def _shift_into(out: np.ndarray, values: np.ndarray, o: int) -> None:
+    """out[i] = values[i + o] where the page has a block i + o (the rest of `out` left as it is)."""
+    if o > 0:
+        out[:-o] = values[o:]
+    elif o < 0:
+        out[-o:] = values[:o]
+
+
+def _hidden(contexts: Sequence[str]) -> np.ndarray:
+    """1.0 for each context with a hidden ancestor (`segment.HIDDEN_MARK`), else 0.0. (Most pages
+    have none: one search over all their contexts says so.)"""
+    if HIDDEN_MARK not in "\n".join(contexts):
+        return np.zeros(len(contexts))
+    return np.fromiter((HIDDEN_MARK in x for x in contexts), dtype=np.float64, count=len(contexts))
+
+
+def _in_main(c: Columns, links: np.ndarray) -> tuple[int, np.ndarray]:
+    """The depth of the page's densest text container, and whether each block is inside it."""
+    plain = np.maximum(c.words - links, 0.0)
+    half = MAIN_SHARE * max(1.0, plain.sum())
+    if (sums_twin := LOOPS.active.prefix_sums) is not None:
+        prefixes, sums = sums_twin(c.xpaths, plain)
+    else:
+        prefixes, sums = _prefix_sums(c.xpaths, plain)
+    main = densest_container(prefixes, sums, half)
+    if (inside := LOOPS.active.inside) is not None:
+        return main.count("/"), inside(c.xpaths, main)
+    return main.count("/"), _inside(c.xpaths, main)
+
+
+def densest_container(prefixes: Sequence[str], sums: np.ndarray, half: float) -> str:
+    """The page's densest text container: of the elements whose blocks hold at least `half` of the
+    page's non-link words (`_prefix_sums`), the deepest; the first such in document order on a tie;
+    the document itself when none."""
+    best, depth = DOCUMENT_XPATH, -1
+    for k in np.flatnonzero(sums >= half).tolist():
+        d = prefixes[k].count("/")
+        if d > depth:
+            best, depth = prefixes[k], d
+    return best
 
 
 _PROSE_CHARS = 100  # a paragraph of prose: at least this many characters, ...
 _PROSE_LINKS = 0.3  # ... less than this link density, and ends with a sentence end
-_NEAR = 3  # blocks on either side that count as "near"
+_NEAR_BLOCKS = 3  # blocks on either side that count as near
 _SHORT_WORDS = 12  # a title-like block: at most this many words, no sentence end
 
 
@@ -442,18 +722,18 @@ def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.nda
     prose = (c.lengths >= _PROSE_CHARS) & (density < _PROSE_LINKS) & (c.ends > 0)
     idx = np.arange(n)
     csum = np.concatenate([[0], np.cumsum(prose)])
-    before = csum[idx] - csum[np.maximum(idx - _NEAR, 0)]
-    after = csum[np.minimum(idx + _NEAR + 1, n)] - csum[idx + 1]
+    before = csum[idx] - csum[np.maximum(idx - _NEAR_BLOCKS, 0)]
+    after = csum[np.minimum(idx + _NEAR_BLOCKS + 1, n)] - csum[idx + 1]
     short = (c.words <= _SHORT_WORDS) & (c.ends == 0)
     cols = [
         ((before > 0) & (after > 0) & ~prose).astype(np.float64),
-        np.fromiter((_bracketed(t) for t in c.texts), dtype=np.float64, count=n),
+        _bracketed(c),
         np.log1p(_run_lengths(short)),
     ]
     if text_only:
         cols += _main_run_positions(c, prose, idx, csum)
     else:
-        cols.append(np.log1p(_value_runs(c.context)))
+        cols.append(np.log1p(_runs(c.context_id)))
     return np.stack(cols, axis=1)
 
 
@@ -492,13 +772,20 @@ def _main_run_positions(c: Columns, prose: np.ndarray, idx: np.ndarray, csum: np
     ]
 
 
-def _bracketed(text: str) -> bool:
-    """A whole-block bracket token (`[iklan_2]`, `[caption]`): a placeholder a renderer left."""
-    return len(text) > 2 and text[0] == "[" and text[-1] == "]" and "[" not in text[1:-1]
+def _bracketed(c: Columns) -> np.ndarray:
+    """1.0 for a whole-block bracket token (`[iklan_2]`, `[caption]`): a placeholder a renderer left.
+    More than two characters, the first "[" and the last "]", and no other "["."""
+    return (
+        (c.lengths > 2)
+        & _has(c.first_flags, _OPEN_BRACKET)
+        & _has(c.last_flags, _CLOSE_BRACKET)
+        & (c.char_counts[:, _OPEN_BRACKET] == 1)
+    ).astype(np.float64)
 
 
 def _value_runs(values: np.ndarray) -> np.ndarray:
-    """For each position, the length of the run of equal consecutive values it belongs to."""
+    """For each position, the length of the run of equal consecutive values it belongs to. (The
+    compiled twin: `LOOPS.active.value_runs`.)"""
     n = len(values)
     if n == 0:
         return np.zeros(0)
@@ -507,144 +794,14 @@ def _value_runs(values: np.ndarray) -> np.ndarray:
     return np.bincount(run_id)[run_id].astype(np.float64)
 
 
-def _dense(c: Columns, keys: np.ndarray | None) -> np.ndarray:
-    """The float64 groups of `page_features` before the tags and DOM cues: `DENSE_NAMES` with
-    `keys` (HTML), else `LINE_DENSE_NAMES`. (The compiled twin of its loops: `Twins.dense_rows`.)"""
-    n = len(c.texts)
-    cols = _text_block(c)
-    words = c.words
-    links = cols["link_density"] * np.maximum(words, 1.0)
-    total = max(1.0, float(words.sum()))
-    longest = int(np.argmax(words))
-    before = np.concatenate([[0.0], np.cumsum(words)[:-1]])
-    idx = np.arange(n)
-    cols["rel_index"] = idx / max(1, n - 1)
-    cols["rel_words_before"] = before / total
-    cols["dist_to_longest"] = np.abs(idx - longest) / max(1, n)
-    cols["page_log_blocks"] = np.full(n, math.log1p(n))
-    cols["page_log_words"] = np.full(n, math.log1p(total))
-    cols["page_link_density"] = np.full(n, links.sum() / total)
-    cols["share_of_longest"] = words / max(1.0, float(words.max()))
+# --- second stage: the first model's probabilities around each block (its surroundings) ------------
 
-    own = {
-        "log_words": (cols["log_words"], -1.0),
-        "link_density": (cols["link_density"], -1.0),
-        "heading": (c.heading, 0.0),
-        "paragraph": (c.para, 0.0),
-        "list": (c.listy, 0.0),
-        "ends_sentence": (cols["ends_sentence"], -1.0),
-    }
-    for o in _NEIGHBOUR_OFFSETS:
-        for name, (values, fill) in own.items():
-            cols[neighbour_column(o, name)] = _shift(values, o, fill)
-        if keys is not None:
-            cols[neighbour_column(o, "same_parent")] = (_shift(keys[:, 0], o, -1.0) == keys[:, 0]).astype(np.float64)
-    if keys is None:
-        return np.stack([cols[name] for name in LINE_DENSE_NAMES], axis=1)
-
-    parent_id, grand_id, context_id = (keys[:, k].astype(np.int64) for k in range(3))
-    p_words = np.bincount(parent_id, weights=words)[parent_id]
-    p_links = np.bincount(parent_id, weights=links)[parent_id]
-    g_words = np.bincount(grand_id, weights=words)[grand_id]
-    g_links = np.bincount(grand_id, weights=links)[grand_id]
-    main_depth, in_main = _in_main(c, links)
-    depth = c.depth
-    cols.update(
-        {
-            "depth": depth,
-            "rel_depth": depth / (depth.max() or 1.0),
-            "hidden": c.hidden,
-            "parent_log_words": np.log1p(p_words),
-            "parent_link_density": p_links / np.maximum(p_words, 1.0),
-            "parent_share": words / np.maximum(p_words, 1.0),
-            "parent_blocks": np.log1p(np.bincount(parent_id)[parent_id]),
-            "grand_log_words": np.log1p(g_words),
-            "grand_link_density": g_links / np.maximum(g_words, 1.0),
-            "grand_share": words / np.maximum(g_words, 1.0),
-            "in_main": in_main,
-            "main_depth_diff": c.slashes - main_depth,
-            "same_context_blocks": np.log1p(np.bincount(context_id)[context_id] - 1),
-        }
-    )
-    return np.stack([cols[name] for name in DENSE_NAMES], axis=1)
-
-
-def _in_main(c: Columns, links: np.ndarray) -> tuple[int, np.ndarray]:
-    """The depth of the page's densest text container, and whether each block is inside it."""
-    plain = np.maximum(c.words - links, 0.0)
-    half = 0.5 * max(1.0, plain.sum())
-    if (container := compiled.active.densest_container) is not None:
-        main = container(c.xpaths, plain.tolist(), half)
-    else:
-        main = densest_container(c.xpaths, plain.tolist(), half)
-    if (inside := compiled.active.inside) is not None:
-        return main.count("/"), inside(c.xpaths, main)
-    return main.count("/"), _inside(c.xpaths, main)
-
-
-def _inside(xpaths: Sequence[str], container: str) -> np.ndarray:
-    """1.0 for each xpath at or under `container`, else 0.0."""
-    prefix = container + "/"
-    return np.fromiter(((x + "/").startswith(prefix) for x in xpaths), dtype=np.float64, count=len(xpaths))
-
-
-# The dense columns the compiled loops write before their log1p, which numpy applies (numpy's
-# rounding, as `_dense` has it), and those they leave to `_dense_by_loops` (page-wide sums, the
-# densest container). Both twins state them: `_speedups.bind` checks they agree.
-_LOOPS_LOG1P = ("link_run", "parent_log_words", "parent_blocks", "grand_log_words", "same_context_blocks")
-_LOOPS_LEAVE = ("page_log_blocks", "page_log_words", "page_link_density", "in_main", "main_depth_diff")
-_DENSE_AT = {name: i for i, name in enumerate(DENSE_NAMES)}
-_LOG1P_AT = np.array([_DENSE_AT[name] for name in _LOOPS_LOG1P])
-
-
-def loop_inputs(c: Columns) -> tuple[Any, ...]:
-    """The arguments of the compiled `dense_rows` loops for a page's `Columns`, in their order."""
-    return (
-        c.texts, c.lengths, c.words, c.links, np.log1p(c.words), np.log1p(c.lengths), np.log1p(c.same_text),
-        c.ends, c.heading, c.para, c.listy, c.depth, c.hidden, c.parent, c.grand, c.context, _class_table(),
-    )  # fmt: skip
-
-
-def _dense_by_loops(c: Columns, loops: Callable[..., tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """`_dense` of an HTML page by the compiled loops (`compiled.Twins.dense_rows`): the same
-    values, with the steps whose rounding is numpy's own (log1p, the page's pairwise sum) here."""
-    words = c.words
-    M, links = loops(*loop_inputs(c))
-    M[:, _LOG1P_AT] = np.log1p(M[:, _LOG1P_AT])
-    total = max(1.0, float(words.sum()))
-    M[:, _DENSE_AT["page_log_blocks"]] = math.log1p(len(words))
-    M[:, _DENSE_AT["page_log_words"]] = math.log1p(total)
-    M[:, _DENSE_AT["page_link_density"]] = links.sum() / total
-    main_depth, M[:, _DENSE_AT["in_main"]] = _in_main(c, links)
-    M[:, _DENSE_AT["main_depth_diff"]] = c.slashes - main_depth
-    return M
-
-
-def densest_container(xpaths: Sequence[str], plain: Sequence[float], half: float) -> str:
-    """The page's densest text container: the deepest element (xpath) whose blocks hold at least
-    `half` of the page's non-link words (`plain`, per block); the first such in document order on
-    a tie; `/html` when none. (The compiled twin: `compiled.Twins.densest_container`.)"""
-    prefix_words: dict[str, float] = {}
-    for path, w in zip(xpaths, plain):
-        if w <= 0:
-            continue
-        while path:
-            prefix_words[path] = prefix_words.get(path, 0.0) + w
-            path = path.rpartition("/")[0]
-    return max((p for p, w in prefix_words.items() if w >= half), key=lambda p: p.count("/"), default="/html")
-
-
-_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
-_LISTS = frozenset(("li", "dd", "dt"))
-
-# --- second stage: the first model's probabilities around each block ------------------------------
-
-_CTX_OFFSETS = (-3, -2, -1, 1, 2, 3)
-_CTX_WINDOWS = (2, 6)
-CONTEXT_NAMES = (
+_AROUND_OFFSETS = (-3, -2, -1, 1, 2, 3)
+_AROUND_WINDOWS = (2, 6)
+SURROUNDING_NAMES = (
     ["p"]
-    + [f"p{o:+d}" for o in _CTX_OFFSETS]
-    + [f"p_window{k}" for k in _CTX_WINDOWS]
+    + [f"p{o:+d}" for o in _AROUND_OFFSETS]
+    + [f"p_window{k}" for k in _AROUND_WINDOWS]
     + [
         "page_p_max",
         "page_p_mean",
@@ -658,20 +815,21 @@ CONTEXT_NAMES = (
     ]
     + ["parent_p", "parent_p_max", "grand_p", "same_context_p"]
 )
-LINE_CONTEXT_NAMES = [n for n in CONTEXT_NAMES if n not in ("parent_p", "parent_p_max", "grand_p", "same_context_p")]
-_LIKELY = 0.5
+LINE_SURROUNDING_NAMES = [n for n in SURROUNDING_NAMES if n not in ("parent_p", "parent_p_max", "grand_p", "same_context_p")]
+LIKELY_CONTENT = 0.5  # a block with at least this first-stage probability is likely content
+NO_CONTENT_AROUND = 10_000  # `since_content` / `until_content` (blocks) when the page has no likely content there
 
 
 def _group_mean(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (np.bincount(ids, weights=values) / np.maximum(np.bincount(ids), 1))[ids]
 
 
-def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_only: bool = False) -> np.ndarray:
-    """Second-stage columns (`CONTEXT_NAMES`, or `LINE_CONTEXT_NAMES` for text) for blocks of one or
-    more pages concatenated: `p` the first model's content probability, `page` each block's page
-    number (non-decreasing), `keys` the `structure_keys` rows."""
+def surrounding_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_only: bool = False) -> np.ndarray:
+    """Second-stage columns (`SURROUNDING_NAMES`, or `LINE_SURROUNDING_NAMES` for text) for blocks of
+    one or more pages concatenated: `p` the first model's content probability, `page` each block's
+    page number (non-decreasing), `keys` the `structure_keys` rows."""
     n = len(p)
-    names = LINE_CONTEXT_NAMES if text_only else CONTEXT_NAMES
+    names = LINE_SURROUNDING_NAMES if text_only else SURROUNDING_NAMES
     if n == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
     p = p.astype(np.float64)
@@ -682,35 +840,35 @@ def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_onl
     idx = np.arange(n)
     words = keys[:, 3]
     cols = [p]
-    for o in _CTX_OFFSETS:
+    for o in _AROUND_OFFSETS:
         j = idx + o
         valid = (j >= first) & (j <= last)
-        cols.append(np.where(valid, p[np.clip(j, 0, n - 1)], -1.0))
+        cols.append(np.where(valid, p[np.clip(j, 0, n - 1)], NO_NEIGHBOUR))
     csum = np.concatenate([[0.0], np.cumsum(p)])
-    for k in _CTX_WINDOWS:
+    for k in _AROUND_WINDOWS:
         lo = np.maximum(idx - k, first)
         hi = np.minimum(idx + k, last)
         count = hi - lo  # the window without the block itself
-        cols.append(np.where(count > 0, (csum[hi + 1] - csum[lo] - p) / np.maximum(count, 1), -1.0))
+        cols.append(np.where(count > 0, (csum[hi + 1] - csum[lo] - p) / np.maximum(count, 1), NO_NEIGHBOUR))
     cols.append(np.maximum.reduceat(p, np.unique(first))[page_id])
     cols.append(_group_mean(page_id, p))
-    wp = words * p
+    word_p = words * p
     page_words = np.bincount(page_id, weights=words)[page_id]
-    cols.append(np.bincount(page_id, weights=wp)[page_id] / np.maximum(page_words, 1.0))
-    likely = p >= _LIKELY
+    cols.append(np.bincount(page_id, weights=word_p)[page_id] / np.maximum(page_words, 1.0))
+    likely = p >= LIKELY_CONTENT
     cols.append(_group_mean(page_id, likely.astype(np.float64)))
-    mass = np.bincount(page_id, weights=wp)[page_id]
-    wcsum = np.concatenate([[0.0], np.cumsum(wp)])
+    mass = np.bincount(page_id, weights=word_p)[page_id]
+    wcsum = np.concatenate([[0.0], np.cumsum(word_p)])
     before = wcsum[idx] - wcsum[first]
     cols.append(before / np.maximum(mass, 1e-9))
-    cols.append((mass - before - wp) / np.maximum(mass, 1e-9))
+    cols.append((mass - before - word_p) / np.maximum(mass, 1e-9))
     # blocks since the previous likely-content block and until the next one (log; far when none)
     prev = np.maximum.accumulate(np.where(likely, idx, -1))
     prev_before = np.concatenate([[-1], prev[:-1]])
-    since = np.where(prev_before >= first, idx - prev_before, 10_000)
-    nxt = np.minimum.accumulate(np.where(likely, idx, n)[::-1])[::-1]
-    nxt_after = np.concatenate([nxt[1:], [n]])
-    until = np.where(nxt_after <= last, nxt_after - idx, 10_000)
+    since = np.where(prev_before >= first, idx - prev_before, NO_CONTENT_AROUND)
+    next_ = np.minimum.accumulate(np.where(likely, idx, n)[::-1])[::-1]
+    next_after = np.concatenate([next_[1:], [n]])
+    until = np.where(next_after <= last, next_after - idx, NO_CONTENT_AROUND)
     cols += [np.log1p(since), np.log1p(until)]
     order = np.lexsort((p, page_id))
     rank = np.empty(n)
@@ -729,51 +887,3 @@ def context_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_onl
         cols.append(_group_mean(grand, p))
         cols.append(_group_mean(context, p))
     return np.stack(cols, axis=1).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class FeatureRules:
-    """What the compiled feature loops (`block_columns`, `context_cues`, `dense_rows` of
-    `compiled.Twins`) read of this module: the column layout and the rules the Python twins follow,
-    under names that are this interface's, not the module's private ones. The compiled side checks
-    the layout and constants against its own when it binds them (`_speedups.bind`)."""
-
-    dense_names: tuple[str, ...]  # the columns of `dense_rows`' matrix, in order (`DENSE_NAMES`)
-    neighbour_offsets: tuple[int, ...]
-    neighbour_column: Callable[[int, str], str]  # a neighbour column's name
-    loops_log1p: tuple[str, ...]  # dense columns the loops write before log1p (numpy applies it)
-    loops_leave: tuple[str, ...]  # dense columns the loops leave to `_dense_by_loops`
-    column_fields: tuple[str, ...]  # `Columns`' fields, which `block_columns` fills by name
-    columns: type[Columns]
-    char_flags: tuple[int, ...]  # the class table's bits: letter, upper, digit, punctuation, sentence end
-    pipe: int  # code points of "|", "©", ":"
-    copyright: int
-    colon: int
-    sentence_end_chars: str
-    closers: str
-    tag_index: dict[str, int]  # tag → its `TAGS` index (others: `len(TAGS)`)
-    n_tags: int
-    heading_tags: frozenset[str]
-    list_tags: frozenset[str]
-    ancestor_index: dict[str, int]  # ancestor tag → its column among `CUE_NAMES`
-    near0: int  # where the hashed token buckets start among `CUE_NAMES`
-    hash_near: int
-    n_cues: int
-    context_hot: dict[str, tuple[int, ...]]  # memo of `_context_hot`, shared by both twins
-    descriptor_cues_memo: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]  # memo of `descriptor_cues`
-    descriptor_cues: Callable[[str], tuple[tuple[int, ...], tuple[int, ...]]]
-    remember: Callable[[dict[str, Any], str, Any], Any]  # put in a bounded memo
-
-
-# fmt: off
-FEATURE_RULES = FeatureRules(
-    dense_names=DENSE_NAMES, neighbour_offsets=_NEIGHBOUR_OFFSETS, neighbour_column=neighbour_column,
-    loops_log1p=_LOOPS_LOG1P, loops_leave=_LOOPS_LEAVE,
-    column_fields=tuple(f.name for f in fields(Columns)), columns=Columns,
-    char_flags=(_LETTER, _UPPER, _DIGIT, _PUNCT, _SENT_END), pipe=_PIPE, copyright=_COPYRIGHT, colon=_COLON,
-    sentence_end_chars=SENT_END_CHARS, closers=CLOSERS,
-    tag_index=_TAG_INDEX, n_tags=len(TAGS), heading_tags=_HEADINGS, list_tags=_LISTS,
-    ancestor_index=_ANC_INDEX, near0=_NEAR0, hash_near=HASH_NEAR, n_cues=_N_CUES,
-    context_hot=_CONTEXT_HOT, descriptor_cues_memo=_DESCRIPTOR_CUES, descriptor_cues=_descriptor_cues, remember=_remember,
-)
-# fmt: on

@@ -1,8 +1,10 @@
-"""The compiled twins (`_speedups`) against the Python code they replace: same blocks, same scores.
+"""The compiled twins against the Python code they stand for: same blocks, same counts, same scores;
+and the rules they follow written once, in Python.
 
-The extension is optional at install (no C compiler, no extension: the Python code runs). Where a
-compiler is on PATH the build must have made it, so a build that silently fell back to Python fails
-here instead of only running slower.
+Two extensions, one per side: the core's walk (`boilerbench.core._walk`) and the extractor's loops
+(`boilerbench.extractor._loops`). Each is optional at install (no C compiler, no extension: the
+Python code runs). Where a compiler is on PATH the build must have made them, so a build that
+silently fell back to Python fails here instead of only running slower.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
-from typing import Any
 
 import numpy as np
 import pytest
@@ -29,56 +31,78 @@ from boilerbench.core import compiled, segment
 from boilerbench.core.segment import parse_html, walk_tree
 from boilerbench.core.types import PAGE_TYPES
 from boilerbench.extractor import classifier, features
+from boilerbench.extractor import compiled as extractor_compiled
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-if shutil.which(os.environ.get("CC", "cc")):
-    from boilerbench.core import _speedups as speedups  # built wherever a compiler is: an ImportError fails
+if shutil.which(os.environ.get("CC", "cc")):  # built wherever a compiler is: an ImportError fails
+    from boilerbench.core import _walk as walk
+    from boilerbench.extractor import _loops as loops
 else:  # pragma: no cover
-    speedups = pytest.importorskip("boilerbench.core._speedups", reason="no C compiler: the extension was not built")
+    walk = pytest.importorskip("boilerbench.core._walk", reason="no C compiler: the extensions were not built")
+    loops = pytest.importorskip("boilerbench.extractor._loops", reason="no C compiler: the extensions were not built")
 
 
 def test_the_package_uses_them() -> None:
-    """Every entry point of the registry is the extension's, in use; each names a Python twin
-    that exists."""
-    assert compiled.ABSENT_BECAUSE is None and compiled.status() == "in use"
-    assert compiled.active == compiled.BUILT
-    for name in compiled.NAMES:
-        assert getattr(compiled.active, name) is getattr(speedups, name), name
-        module, _, attr = compiled.PYTHON_TWINS[name].partition(":")
-        target: object = importlib.import_module(module)
-        for part in attr.split("."):
-            target = getattr(target, part)
-        assert callable(target), name
+    """Both sides' extensions are declared, built and in use; every twin in use is its module's,
+    and names a Python twin that exists."""
+    assert [e.module for e in compiled.EXTENSIONS] == ["boilerbench.core._walk", "boilerbench.extractor._loops"]
+    assert compiled.status() == "in use"
+    for extension, module in ((compiled.WALK, walk), (extractor_compiled.LOOPS, loops)):
+        assert extension.absent_because is None and extension.active is extension.built
+        for name in extension.names:
+            assert getattr(extension.active, name) is getattr(module, name), name
+            python, _, attr = extension.python_twins[name].partition(":")
+            target: object = importlib.import_module(python)
+            for part in attr.split("."):
+                target = getattr(target, part)
+            assert callable(target), name
 
 
 def test_one_switch() -> None:
-    """`python_only` turns every entry point off and back on; `switch_off` is the same for good."""
+    """`python_only` turns every twin of both sides off and back on."""
     with compiled.python_only():
-        assert all(getattr(compiled.active, name) is None for name in compiled.NAMES)
+        for extension in compiled.EXTENSIONS:
+            assert all(getattr(extension.active, name) is None for name in extension.names)
         assert compiled.status() == "switched off"
-    assert compiled.active == compiled.BUILT
+    assert all(e.active is e.built for e in compiled.EXTENSIONS) and compiled.status() == "in use"
+
+
+def test_the_core_walk_binds_no_extractor_module() -> None:
+    """The core's compiled walk binds to the core's rules only: a fresh interpreter that segments a
+    page with it has loaded no extractor or benchmark module."""
+    code = (
+        "import sys; from boilerbench.core import compiled, segment; "
+        "assert compiled.WALK.active.segment_tree is not None; "
+        "segment.segment_html('<div class=a><p>Hello there</p></div>'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('boilerbench.extractor', 'boilerbench.benchmark'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_scikit_learn_range_is_one_fact() -> None:
     """pyproject.toml bounds scikit-learn to the range the compiled forest is tested with."""
     with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
         dependencies = tomllib.load(f)["project"]["dependencies"]
-    assert compiled.SKLEARN_REQUIREMENT in dependencies
+    assert extractor_compiled.SKLEARN_REQUIREMENT in dependencies
     import sklearn
 
-    compiled.check_sklearn(sklearn.__version__)  # the installed one is in it
+    extractor_compiled.check_sklearn(sklearn.__version__)  # the installed one is in it
 
 
 @pytest.mark.parametrize("version", ["1.8.2", "1.10.0", "1.10.0rc1", "2.0", "nightly"])
 def test_forest_refuses_untested_scikit_learn(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
     import sklearn
 
-    with pytest.raises(RuntimeError, match=re.escape(compiled.SKLEARN_REQUIREMENT)):
-        compiled.check_sklearn(version)
+    with pytest.raises(RuntimeError, match=re.escape(extractor_compiled.SKLEARN_REQUIREMENT)):
+        extractor_compiled.check_sklearn(version)
     monkeypatch.setattr(sklearn, "__version__", version)
     with pytest.raises(RuntimeError, match="outside the range"):
-        speedups.Forest(classifier.shipped("html").pipeline.steps[1][1].first_)
+        loops.Forest(classifier.shipped("html").pipeline.steps[1][1].first_)
+
+
+# --- the walk ---------------------------------------------------------------------------------
 
 
 def same_blocks(html: str | bytes) -> None:
@@ -88,12 +112,11 @@ def same_blocks(html: str | bytes) -> None:
 
 
 def same_blocks_of(root: etree._Element) -> None:
-    compiled = speedups.segment_tree(root)
-    assert compiled is not None, "an HTML parser tree the compiled walk should cover"
-    assert compiled == walk_tree(root)
+    made = walk.segment_tree(root)
+    assert made is not None, "an HTML parser tree the compiled walk should cover"
+    assert made == walk_tree(root)
 
 
-@pytest.mark.slow
 def test_real_pages(corpus) -> None:
     """Every 10th page of every source (about 300 pages): the same blocks, field for field."""
     pages = [p for p in corpus.select() if p.fmt == "html"][::10]
@@ -149,9 +172,9 @@ def test_edge_cases(html: str) -> None:
 
 
 def test_random_cue_attributes() -> None:
-    """Descriptors made in C from ASCII class/id/role/style/hidden values, against `_describe`:
-    white space of every kind, long values, duplicates, empty values, style spellings, and
-    non-ASCII values (which go to `_describe` itself)."""
+    """Descriptors of random class/id/role/style/hidden values, memoised by the compiled walk by
+    their raw bytes: white space of every kind, long values, duplicates, empty values, style
+    spellings, non-ASCII values."""
     rng = random.Random(17)
     pieces = ["a", "menu", "Nav", " ", "  ", "\t", "\n", "\x0b", "\x0c", "\x1c", "\x1f", "_", "-", "x" * 70, "\u00e9", "&amp;"]
     styles = [
@@ -183,10 +206,9 @@ def test_tags_renamed_after_parsing() -> None:
     root = segment.parse_html("<html><body><div><p>one</p><span>x</span><p>two</p></div></body></html>")
     assert root is not None
     div = root.find(".//div")
-    assert div is not None
+    span = div.find("span") if div is not None else None
+    assert div is not None and span is not None
     etree.SubElement(div, "P").text = "three"
-    span = div.find("span")
-    assert span is not None
     span.tag = "P"
     same_blocks_of(root)
 
@@ -241,15 +263,17 @@ def test_trees_it_does_not_cover_fall_back() -> None:
     `segment_tree` gives the Python walk's blocks."""
     html = "<html><body><p>one<!-- note --> two</p><p>three</p></body></html>"
     root = etree.fromstring(html, etree.HTMLParser(remove_comments=False))
-    assert speedups.segment_tree(root) is None
+    assert walk.segment_tree(root) is None
     assert segment.segment_tree(root) == walk_tree(root)
     xml = etree.fromstring("<html xmlns='http://www.w3.org/1999/xhtml'><body><p>x</p></body></html>")
-    assert speedups.segment_tree(xml) is None
+    assert walk.segment_tree(xml) is None
     assert segment.segment_tree(xml) == walk_tree(xml)
 
 
+# --- the forest ---------------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("mode", ["html", "text"])
-@pytest.mark.slow
 def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
     """The shipped models' first and second stages: raw scores equal to the last bit, and the
     classifier's probabilities equal to scikit-learn's own predict_proba."""
@@ -261,12 +285,12 @@ def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
         blocks = [segment.as_lines(b)[0] for b in blocks]
     X = featurizer.transform(blocks)
     F = X[:, classifier.N_KEYS :].astype(np.float32)
-    first = speedups.Forest(stack.first_)
+    first = loops.Forest(stack.first_)
     assert np.array_equal(first.raw(F), stack.first_._raw_predict(F)[:, 0])
     expected = stack.first_.predict_proba(F)
     if stack.second_ is not None:
         second_in = stack.second_inputs(X, expected[:, 1])
-        assert np.array_equal(speedups.Forest(stack.second_).raw(second_in), stack.second_._raw_predict(second_in)[:, 0])
+        assert np.array_equal(loops.Forest(stack.second_).raw(second_in), stack.second_._raw_predict(second_in)[:, 0])
         # the second stage decides the pages of the types it is routed to (every page when None)
         types = np.array(PAGE_TYPES)[F[:, -len(PAGE_TYPES) :].argmax(axis=1)]
         routed = np.isin(types, stack.second_types) if stack.second_types is not None else np.ones(len(F), dtype=bool)
@@ -279,16 +303,28 @@ def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
         first.raw(F[:, :-1])
 
 
-@pytest.mark.slow
+# --- the feature loops ---------------------------------------------------------------------------
+
+
+def _fresh_memos() -> None:
+    features._CONTEXT_CUES.clear()
+    features._DESCRIPTOR_CUES.clear()
+
+
 def test_context_cues_equal_python(corpus) -> None:
     pages = corpus.select(split="validation")[::10]
-    contexts = [b.context for _, data in corpus.iter_bytes(pages) for b in segment.segment_html(data)]
-    contexts += ["", "div", "div.a#b@c!hidden", "x " * 50]
-    features._CONTEXT_HOT.clear()
-    compiled = speedups.context_cues(contexts)
-    features._CONTEXT_HOT.clear()
-    assert np.array_equal(compiled, features._context_cues(contexts))
-    assert compiled.sum() > 0
+    contexts = list(dict.fromkeys(b.context for _, data in corpus.iter_bytes(pages) for b in segment.segment_html(data)))
+    contexts += ["", "div", "div.a#b@c!hidden", "x " * 50, "span.née div.Ünïcode#x"]
+    for near in (features.NEAR_ANCESTORS, 1, 50):
+        _fresh_memos()
+        made = loops.context_cues(contexts, near)
+        memo = dict(features._CONTEXT_CUES)
+        _fresh_memos()
+        python = features._context_cues(contexts, near)
+        assert memo == features._CONTEXT_CUES  # the memo both twins share holds the same entries
+        for got, want in zip(made, python):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert len(made[0]) and len(made[2])
 
 
 def test_context_cues_equal_python_on_random_chains() -> None:
@@ -301,10 +337,27 @@ def test_context_cues_equal_python_on_random_chains() -> None:
         for k in range(1, len(contexts)):
             if rng.random() < 0.5:  # a prefix of the previous one, cut anywhere
                 contexts[k] = contexts[k - 1][: rng.randint(0, len(contexts[k - 1]))]
-        features._CONTEXT_HOT.clear()
-        compiled = speedups.context_cues(contexts)
-        features._CONTEXT_HOT.clear()
-        assert np.array_equal(compiled, features._context_cues(contexts)), contexts
+        contexts = list(dict.fromkeys(contexts))
+        _fresh_memos()
+        made = loops.context_cues(contexts, features.NEAR_ANCESTORS)
+        _fresh_memos()
+        python = features._context_cues(contexts, features.NEAR_ANCESTORS)
+        assert all(np.array_equal(a, b) for a, b in zip(made, python)), contexts
+
+
+def test_ascii_token_hashes_equal_python() -> None:
+    """The compiled tokenizer of ASCII descriptors (by `features`' token characters) against the
+    regular expression and zlib: separators, digit runs, humps, short tokens, every ASCII character."""
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(32, 127)] + ["\t", "\x1c"] + ["ab", "Menu", "navBar", "X1y2"] * 10
+    for _ in range(2000):
+        d = "".join(rng.choices(alphabet, k=rng.randint(0, 14)))
+        d = d.replace(" ", "")  # a descriptor has no space (the context's separator)
+        _fresh_memos()
+        made = loops.context_cues([d], 1)
+        _fresh_memos()
+        python = features._context_cues([d], 1)
+        assert all(np.array_equal(a, b) for a, b in zip(made, python)), d
 
 
 def same_columns(got: np.ndarray, want: np.ndarray, names: list[str] | tuple[str, ...], where: str) -> None:
@@ -314,7 +367,6 @@ def same_columns(got: np.ndarray, want: np.ndarray, names: list[str] | tuple[str
         assert np.array_equal(got[:, k], want[:, k]), f"{where}: column {name}"
 
 
-@pytest.mark.slow
 def test_page_features_equal_python(corpus) -> None:
     """Whole feature matrices, HTML and text mode, compiled loops against the Python ones, every
     column checked by name, on 100 pages of all sources; and the `Columns` they are made from."""
@@ -325,7 +377,7 @@ def test_page_features_equal_python(corpus) -> None:
     fast_text = [features.page_features(b, text_only=True) for _, b in lines]
     cols = [features.columns(b) for _, b in blocks]
     with compiled.python_only():
-        features._CONTEXT_HOT.clear()
+        _fresh_memos()
         for (page_id, b), F, col in zip(blocks, fast, cols):
             same_columns(F, features.page_features(b), features.FEATURE_NAMES, page_id)
             python = features.columns(b)
@@ -338,62 +390,20 @@ def test_page_features_equal_python(corpus) -> None:
     assert sum(len(b) for _, b in blocks) > 10_000
 
 
-@pytest.fixture
-def rules(monkeypatch: pytest.MonkeyPatch):
-    """`features.FEATURE_RULES` to change for one test; the extension is bound again after it."""
-    yield lambda **changes: monkeypatch.setattr(features, "FEATURE_RULES", dataclasses.replace(features.FEATURE_RULES, **changes))
-    monkeypatch.undo()
-    speedups.bind()
-
-
-@pytest.mark.parametrize("change", ["rename", "drop", "add", "log1p", "leave", "offsets", "columns", "flags"])
-def test_bind_checks_the_layout(rules, change: str) -> None:
-    """A dense column the compiled loops do not know, one they know missing, a different split of
-    the work, other neighbours, `Columns` fields or class bits: `bind` refuses, naming what."""
-    r = features.FEATURE_RULES
-    names = list(r.dense_names)
-    changes: dict[str, dict[str, Any]] = {
-        "rename": {"dense_names": tuple(n.replace("parent_share", "parent_part") for n in names)},
-        "drop": {"dense_names": tuple(n for n in names if n != "pipes")},
-        "add": {"dense_names": (*names, "extra")},
-        "log1p": {"loops_log1p": r.loops_log1p[:-1]},
-        "leave": {"loops_leave": (*r.loops_leave, "pipes")},
-        "offsets": {"neighbour_offsets": (-3, *r.neighbour_offsets)},
-        "columns": {"column_fields": (*r.column_fields[:-1], "ctx")},
-        "flags": {"char_flags": (2, 1, *r.char_flags[2:])},
-    }
-    rules(**changes[change])
-    with pytest.raises(RuntimeError, match="compiled loops"):
-        speedups.bind()
-
-
-def test_dense_columns_go_where_the_layout_says(rules, corpus) -> None:
-    """Reordered dense columns: the compiled loops write each where the layout puts it."""
-    page = corpus.select(split="validation")[3]
-    blocks = segment.segment_html(corpus.read(page))
-    c = features.columns(blocks)
-    before = features._dense_by_loops(c, speedups.dense_rows)
-    order = list(range(len(features.DENSE_NAMES)))
-    random.Random(5).shuffle(order)
-    rules(dense_names=tuple(features.DENSE_NAMES[k] for k in order))
-    speedups.bind()
-    M, _ = speedups.dense_rows(*features.loop_inputs(c))
-    left = (*features.FEATURE_RULES.loops_log1p, *features.FEATURE_RULES.loops_leave)  # completed by features
-    written = [k for k, name in enumerate(features.DENSE_NAMES) if name not in left]
-    for k in written:
-        assert np.array_equal(M[:, order.index(k)], before[:, k]), features.DENSE_NAMES[k]
-
-
-def test_densest_container_equal_python() -> None:
+def test_prefix_sums_equal_python() -> None:
     rng = random.Random(11)
     for _ in range(300):
         xpaths = [
             "/html" + "".join(f"/{rng.choice('abc')}[{rng.randint(1, 3)}]" for _ in range(rng.randint(0, 5)))
             for _ in range(rng.randint(0, 30))
         ]
-        plain = [float(rng.choice([0, 0, 1, 2, 5, 40])) for _ in xpaths]
-        half = 0.5 * max(1.0, sum(plain))
-        assert speedups.densest_container(xpaths, plain, half) == features.densest_container(xpaths, plain, half)
+        plain = np.array([float(rng.choice([0, 0, 1, 2, 5, 40])) for _ in xpaths])
+        prefixes, sums = loops.prefix_sums(xpaths, plain)
+        want_prefixes, want_sums = features._prefix_sums(xpaths, plain)
+        assert prefixes == want_prefixes and np.array_equal(sums, want_sums)
+        half = 0.5 * max(1.0, float(plain.sum()))
+        main = features.densest_container(prefixes, sums, half)
+        assert main == "/html" or sum(w for x, w in zip(xpaths, plain) if (x + "/").startswith(main + "/")) >= half
 
 
 def test_inside_equal_python() -> None:
@@ -404,8 +414,72 @@ def test_inside_equal_python() -> None:
             for _ in range(rng.randint(0, 20))
         ]
         container = rng.choice([*paths, "/html", "/html/a[1]", "/html/a"])
-        want = [float((x + "/").startswith(container + "/")) for x in paths]
-        assert speedups.inside(paths, container).tolist() == want
+        assert np.array_equal(loops.inside(paths, container), features._inside(paths, container))
+
+
+def test_value_runs_equal_python() -> None:
+    rng = np.random.default_rng(14)
+    for n in (0, 1, 2, 3, 17, 300):
+        for _ in range(50):
+            values = rng.integers(0, 3, n).astype(np.int64)
+            assert np.array_equal(loops.value_runs(values), features._value_runs(values))
+
+
+# --- each rule written once --------------------------------------------------------------------
+
+
+@pytest.fixture
+def rebound(monkeypatch: pytest.MonkeyPatch):
+    """Change a rule constant for one test: both extensions bind again (and forget what they
+    memoised) after the change, and again after it is undone."""
+
+    def change(module: object, name: str, value: object) -> None:
+        monkeypatch.setattr(module, name, value)
+        walk.bind()
+        loops.bind()
+
+    yield change
+    monkeypatch.undo()
+    walk.bind()
+    loops.bind()
+
+
+# (module, constant, new value, the feature columns it may change: name prefixes)
+RULES = [
+    (features, "MEAN_WORD_LEN_CAP", 4.0, ("mean_word_len",)),
+    (features, "PIPES_CAP", 0.5, ("pipes",)),
+    (features, "LINK_DOMINATED", 0.05, ("link_run",)),
+    (features, "NO_NEIGHBOUR", -7.0, ("n-", "n+")),
+    (features, "MAIN_SHARE", 0.95, ("in_main", "main_depth_diff")),
+    (features, "NEAR_ANCESTORS", 1, ("near_tok_",)),
+    (features, "MIN_TOKEN_CHARS", 5, ("near_tok_",)),
+    (segment, "CLASS_TOKENS", 1, ("near_tok_", "same_context_blocks", "context_run", "hidden")),
+    (segment, "ID_CHARS", 3, ("near_tok_", "same_context_blocks", "context_run", "hidden")),
+]
+
+
+# a validation page with "|"s, hidden elements, menus and prose
+RULES_PAGE = "trafeval-0013"
+
+
+@pytest.mark.parametrize(("module", "name", "value", "columns"), RULES, ids=[r[1] for r in RULES])
+def test_a_rule_changed_in_python_changes_both_paths(rebound, real_page, module, name, value, columns) -> None:
+    """A rule constant changed on the Python side (a cap, a threshold, a fill value, a search depth,
+    a descriptor's length): the compiled and the Python path give the same, changed features, on a
+    real page, and only the columns that rule makes change."""
+    data = real_page(RULES_PAGE).data
+    _fresh_memos()
+    before = features.page_features(segment.segment_html(data))
+    rebound(module, name, value)
+    _fresh_memos()
+    made = features.page_features(segment.segment_html(data))
+    with compiled.python_only():
+        _fresh_memos()
+        python = features.page_features(segment.segment_html(data))
+    same_columns(made, python, features.FEATURE_NAMES, f"{name} = {value}")
+    changed = {features.FEATURE_NAMES[k] for k in np.flatnonzero((made != before).any(axis=0))}
+    assert changed, f"{name} = {value} changed no feature of the page"
+    assert all(c.startswith(columns) for c in changed), sorted(changed)
 
 
 def test_models_the_forest_does_not_cover_use_scikit_learn() -> None:
@@ -418,5 +492,5 @@ def test_models_the_forest_does_not_cover_use_scikit_learn() -> None:
     y = (X[:, 0] > 1).astype(int)
     model = HistGradientBoostingClassifier(categorical_features=[0], max_iter=5, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="numeric"):
-        speedups.Forest(model)
+        loops.Forest(model)
     assert np.array_equal(classifier._predict_proba(model, X), model.predict_proba(X))

@@ -1,0 +1,8 @@
+# The compiled walk's signatures (`_walk.pyx`), for type checkers, which cannot read the built
+# extension; `segment_tree` stands for its Python twin, `segment.walk_tree`.
+from lxml import etree
+
+from .types import Block
+
+def bind() -> None: ...
+def segment_tree(root: etree._Element) -> list[Block] | None: ...
