@@ -112,7 +112,7 @@ def test_parsing_sees_a_missing_hook() -> None:
     assert not mirrors(ruff, command('"$py" -m ruff check --fix .'))
     lint = {"id": "c", "entry": "cython-lint", "language": "system", "files": r"\.(pyx|pxd)$"}
     assert mirrors(lint, command(".ci/venv/bin/cython-lint boilerbench/core/*.pyx"))
-    assert mirrors(lint, command('"$py" -m cython_lint boilerbench/core/_speedups.pyx'))
+    assert mirrors(lint, command('"$py" -m cython_lint boilerbench/core/_walk.pyx'))
     assert not mirrors(lint, command(".ci/venv/bin/cython-lint --max-line-length 88 boilerbench/core/*.pyx"))
     assert not mirrors({**lint, "files": r"\.pxd$"}, command(".ci/venv/bin/cython-lint boilerbench/core/*.pyx"))
     assert not mirrors(lint, command(".ci/venv/bin/cython-lint boilerbench/core/*.nothing"))
