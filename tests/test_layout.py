@@ -6,6 +6,7 @@ integrations any of those. Read from the source (ast), so an import deep in a fu
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -30,12 +31,21 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _python_lines(path: Path) -> str:
+    """The source ast can read: a Cython file's Python-level imports (`cimport`s are C, not modules)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".pyx":
+        return text
+    imports = re.findall(r"^[ \t]*((?:from[ \t]+\S+[ \t]+import|import)[ \t]+[^\n#]+)", text, flags=re.M)
+    return "\n".join(line.strip() for line in imports if " cimport " not in f" {line} ")
+
+
 def _imports(path: Path) -> set[str]:
     """The package modules `path` imports, as dotted names under `boilerbench` (without it)."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(_python_lines(path))):
         if isinstance(node, ast.Import):
             found |= {a.name.removeprefix("boilerbench.") for a in node.names if a.name.startswith("boilerbench.")}
         elif isinstance(node, ast.ImportFrom):
@@ -55,7 +65,8 @@ def _imports(path: Path) -> set[str]:
 
 
 def _sources() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "node_modules" not in p.parts)
+    """Every Python and Cython file of the package (the compiled loops import Python modules too)."""
+    return sorted(p for p in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.pyx")] if "node_modules" not in p.parts)
 
 
 def test_the_package_has_the_four_parts_and_nothing_else_at_the_top() -> None:
@@ -85,3 +96,5 @@ def test_the_checker_sees_imports_in_functions_and_relative_ones() -> None:
     assert {"extractor.classifier", "benchmark.groundtruth"} <= _imports(train)
     bench = PACKAGE / "benchmark" / "bench.py"  # imports the datatrove step inside a function
     assert "integrations.datatrove" in _imports(bench)
+    walk = PACKAGE / "core" / "_walk.pyx"  # the compiled walk binds to its Python twin's rules
+    assert _imports(walk) == {"core.segment"}
