@@ -11,7 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .core.text import BinaryInputError
-from .core.types import CLEAN_MODES, CLEAN_OUTPUTS, PAGE_FORMATS, PAGE_SPLITS, PAGE_TYPES, SPLITS, Block, Page, check_choice
+from .core.types import (
+    CLEAN_OUTPUTS,
+    PAGE_FORMAT_CHOICES,
+    PAGE_FORMATS,
+    PAGE_SPLITS,
+    PAGE_TYPES,
+    SPLITS,
+    Block,
+    Page,
+    check_choice,
+)
 from .core.warc import WarcStats, is_warc
 
 # Each command imports the modules it runs inside its function, so that `--help` and every other
@@ -151,8 +161,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from .benchmark.train import train
 
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    train(_open_corpus(args.data), modes=modes)  # which checks each mode
+    page_formats = [m.strip() for m in args.page_formats.split(",") if m.strip()]
+    train(_open_corpus(args.data), page_formats=page_formats)  # which checks each page_format
     return 0
 
 
@@ -186,7 +196,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     targets = mirrored(places, outdir, ".jsonl" if args.format == "jsonl" else ".txt") if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
-    for res in clean_many(paths, args.mode, args.format, progress=len(paths) > 1):
+    for res in clean_many(paths, args.page_format, args.format, progress=len(paths) > 1):
         if res.error:
             failed += 1
             print(f"boilerbench: error: {res.error}", file=sys.stderr)
@@ -219,7 +229,7 @@ def _clean_stdin(args: argparse.Namespace) -> int:
     from .extractor.clean import clean_bytes
 
     try:
-        out = clean_bytes(data, args.mode, args.format, "-")
+        out = clean_bytes(data, args.page_format, args.format, "-")
     except BinaryInputError as e:
         print(f"boilerbench: error: {e}", file=sys.stderr)
         return 1
@@ -238,7 +248,7 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
         outdir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         stats = WarcStats()
-        rows = clean_warc(path, args.mode, args.format, progress=True, stats=stats)
+        rows = clean_warc(path, args.page_format, args.format, progress=True, stats=stats)
         if outdir:
             name = Path(path).name
             target = outdir / ((name[:-3] if name.endswith(".gz") else name) + ".jsonl")  # crawl.warc.gz → crawl.warc.jsonl
@@ -507,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train the block classifiers on train, tune on validation, save them")
     p.add_argument("--data", help="corpus folder (default: the bundled annotations/)")
     p.add_argument(
-        "--modes",
+        "--page-formats",
         default=",".join(PAGE_FORMATS),
         help=f"the models to train, one per page format: {' or '.join(PAGE_FORMATS)}, or both (default)",
     )
@@ -520,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE|DIR|GLOB|-",
         help="pages to clean, gzipped or not (default: stdin); a folder gives its HTML and .txt files (README)",
     )
-    p.add_argument("--mode", default="auto", choices=CLEAN_MODES)
+    p.add_argument("--page-format", default="auto", choices=PAGE_FORMAT_CHOICES)
     p.add_argument("--format", default="text", choices=CLEAN_OUTPUTS)
     p.add_argument("--out", metavar="DIR", help="write one output file per input file here instead of stdout")
     p.set_defaults(func=_cmd_clean)

@@ -24,7 +24,7 @@ from boilerbench.integrations.datatrove import BoilerbenchExtractor, Boilerbench
 def pipeline(in_dir: str, out_dir: str, glob: str = "*.warc.gz") -> list:
     return [
         BoilerbenchWarcReader(in_dir, glob_pattern=glob),
-        BoilerbenchExtractor(mode="auto", timeout=5.0, add_metadata=True),
+        BoilerbenchExtractor(page_format="auto", timeout=5.0, add_metadata=True),
         LambdaFilter(lambda doc: len(doc.text.split()) >= 50),  # your filters here
         JsonlWriter(out_dir),
     ]

@@ -43,8 +43,8 @@ def _page(item: tuple[str, str, bytes]) -> tuple[str, int, list[str]]:
     from boilerbench.core import segment
     from boilerbench.extractor import classifier, features
 
-    page_id, fmt, data = item
-    blocks = segment.segment(data, fmt)
+    page_id, page_format, data = item
+    blocks = segment.segment(data, page_format)
     lines, _ = segment.as_lines(blocks)
     arrays: list[Any] = [
         features.page_features(blocks),
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"package: {Path(boilerbench.__file__).parent}; compiled twins: {status}", file=sys.stderr)
     corpus = Corpus.open()
     pages = corpus.pages[:: args.every]
-    items = ((p.page_id, p.fmt, d) for p, d in corpus.iter_bytes(pages))
+    items = ((p.page_id, p.page_format, d) for p, d in corpus.iter_bytes(pages))
     totals = [hashlib.sha256() for _ in STAGES]
     n_blocks = 0
     with mp.get_context("fork").Pool(args.jobs, initializer=_start, initargs=(args.python,)) as pool:

@@ -39,7 +39,7 @@ def test_bench_core(corpus, pages) -> None:
     assert r["pages"] == N_PAGES
     data = [d for _, d in corpus.iter_bytes(pages)]
     assert r["megabytes"] == round(sum(len(d) for d in data) / 1e6, 1)
-    assert r["blocks"] == sum(len(segment(d, p.fmt)) for p, d in zip(pages, data)) > 0
+    assert r["blocks"] == sum(len(segment(d, p.page_format)) for p, d in zip(pages, data)) > 0
     assert r["segment_pages_per_s"] > 0
     assert r["align_pages_per_s"] > 0
     assert 0 < r["align_slowest_page_s"] <= N_PAGES / r["align_pages_per_s"] + 0.01

@@ -34,11 +34,10 @@ from boilerbench.benchmark.train import (
 )
 from boilerbench.core.segment import as_lines, segment_html, segment_text
 from boilerbench.core.text import has_word
-from boilerbench.core.types import BOILERPLATE, CONTENT, PAGE_TYPES
+from boilerbench.core.types import BOILERPLATE, CONTENT, PAGE_FORMATS, PAGE_TYPES
 from boilerbench.extractor import classifier
 from boilerbench.extractor.classifier import (
     MODEL_DIR,
-    MODEL_MODES,
     N_KEYS,
     BlockClassifier,
     BlockFeaturizer,
@@ -71,32 +70,32 @@ def _block_f1(labels, kept) -> float:
 # --- the shipped models -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["html", "text"])
-def test_load_shipped_models(mode: str) -> None:
-    clf = load_model(mode)
+@pytest.mark.parametrize("page_format", ["html", "text"])
+def test_load_shipped_models(page_format: str) -> None:
+    clf = load_model(page_format)
     assert isinstance(clf, BlockClassifier)
-    assert clf.mode == mode
+    assert clf.page_format == page_format
     assert isinstance(clf.pipeline, Pipeline)
     featurizer = clf.pipeline.named_steps["features"]
     assert isinstance(featurizer, BlockFeaturizer)
-    assert featurizer.text_only is (mode == "text")
+    assert featurizer.text_only is (page_format == "text")
     model = clf.pipeline.named_steps["model"]
-    assert isinstance(model, ContextStack) and model.text_only is (mode == "text")
-    assert model.n_features_in_ == N_KEYS + len(feature_names(mode == "text"))
-    assert feature_names(mode == "text")[: len(LINE_FEATURES if mode == "text" else FEATURE_NAMES)] == list(
-        LINE_FEATURES if mode == "text" else FEATURE_NAMES
+    assert isinstance(model, ContextStack) and model.text_only is (page_format == "text")
+    assert model.n_features_in_ == N_KEYS + len(feature_names(page_format == "text"))
+    assert feature_names(page_format == "text")[: len(LINE_FEATURES if page_format == "text" else FEATURE_NAMES)] == list(
+        LINE_FEATURES if page_format == "text" else FEATURE_NAMES
     )
     if model.second_ is not None:
         assert model.second_.n_features_in_ == len(model.second_input_names())
     assert 0.0 < clf.threshold < 1.0
-    meta = json.loads((MODEL_DIR / f"boilerbench-{mode}.json").read_text(encoding="utf-8"))
+    meta = json.loads((MODEL_DIR / f"boilerbench-{page_format}.json").read_text(encoding="utf-8"))
     assert clf.threshold == meta["threshold"]
-    assert clf.info["features_version"] == FEATURES_VERSION[mode]
-    assert shipped(mode).threshold == clf.threshold
+    assert clf.info["features_version"] == FEATURES_VERSION[page_format]
+    assert shipped(page_format).threshold == clf.threshold
 
 
 def test_load_unknown_mode() -> None:
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="page_format must be one of"):
         load_model("pdf")
 
 
@@ -106,9 +105,9 @@ def test_load_missing_model_names_train(tmp_path: Path) -> None:
     assert "boilerbench-html.skops" in str(info.value)
 
 
-def _copy_shipped(mode: str, folder: Path) -> None:
+def _copy_shipped(page_format: str, folder: Path) -> None:
     for suffix in (".skops", ".json"):
-        shutil.copyfile(MODEL_DIR / f"boilerbench-{mode}{suffix}", folder / f"boilerbench-{mode}{suffix}")
+        shutil.copyfile(MODEL_DIR / f"boilerbench-{page_format}{suffix}", folder / f"boilerbench-{page_format}{suffix}")
 
 
 def test_load_a_copy_of_the_shipped_model(tmp_path: Path, jefftk) -> None:
@@ -128,14 +127,14 @@ def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
     from boilerbench.extractor.classifier import model_hash, model_path
 
     once, twice, moved = tmp_path / "once", tmp_path / "twice", tmp_path / "moved"
-    for mode in MODEL_MODES:
-        load_model(mode).save(once)
-        load_model(mode, folder=once).save(twice)
+    for page_format in PAGE_FORMATS:
+        load_model(page_format).save(once)
+        load_model(page_format, folder=once).save(twice)
     assert model_path("html", once).read_bytes() != model_path("html", MODEL_DIR).read_bytes()  # other bytes
     assert model_hash(once) == model_hash(twice) == model_hash(MODEL_DIR)
-    for mode in MODEL_MODES:
-        clf = load_model(mode, folder=once)
-        (replace(clf, threshold=clf.threshold + 0.01) if mode == "html" else clf).save(moved)
+    for page_format in PAGE_FORMATS:
+        clf = load_model(page_format, folder=once)
+        (replace(clf, threshold=clf.threshold + 0.01) if page_format == "html" else clf).save(moved)
     assert load_model("html", folder=moved).threshold == load_model("html").threshold + 0.01
     assert model_hash(moved) != model_hash(once)
     assert model_hash(tmp_path / "none") != model_hash(once)
@@ -145,28 +144,28 @@ def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
 
 
 def test_load_refuses_a_features_version_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert tuple(FEATURES_VERSION) == MODEL_MODES  # a version per model mode, no other
-    for mode in MODEL_MODES:
-        _copy_shipped(mode, tmp_path)
+    assert tuple(FEATURES_VERSION) == PAGE_FORMATS  # a version per model page_format, no other
+    for page_format in PAGE_FORMATS:
+        _copy_shipped(page_format, tmp_path)
     meta_path = tmp_path / "boilerbench-text.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["features_version"] = FEATURES_VERSION["text"] + "-old"
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ValueError, match=r"text features v.*-old.*train"):
         load_model("text", folder=tmp_path)
-    load_model("html", folder=tmp_path)  # the other mode's model is not concerned
+    load_model("html", folder=tmp_path)  # the other page_format's model is not concerned
     # a change to the HTML features only: the HTML model must be retrained, the text one still loads
     monkeypatch.setitem(FEATURES_VERSION, "html", FEATURES_VERSION["html"] + "-new")
     monkeypatch.setitem(FEATURES_VERSION, "text", meta["features_version"])
     with pytest.raises(ValueError, match="html features"):
         load_model("html", folder=tmp_path)
-    assert load_model("text", folder=tmp_path).mode == "text"
+    assert load_model("text", folder=tmp_path).page_format == "text"
 
 
-def _save_pipeline(pipeline: Pipeline, folder: Path, mode: str = "html") -> None:
-    sio.dump(pipeline, folder / f"boilerbench-{mode}.skops")
-    meta = {"threshold": 0.5, "mode": mode, "features_version": FEATURES_VERSION[mode]}
-    (folder / f"boilerbench-{mode}.json").write_text(json.dumps(meta), encoding="utf-8")
+def _save_pipeline(pipeline: Pipeline, folder: Path, page_format: str = "html") -> None:
+    sio.dump(pipeline, folder / f"boilerbench-{page_format}.skops")
+    meta = {"threshold": 0.5, "page_format": page_format, "features_version": FEATURES_VERSION[page_format]}
+    (folder / f"boilerbench-{page_format}.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -237,15 +236,15 @@ def test_shipped_html_model_on_a_real_page(jefftk) -> None:
     assert kept[longest.index]
 
 
-@pytest.mark.parametrize("mode", ["html", "text"])
+@pytest.mark.parametrize("page_format", ["html", "text"])
 @pytest.mark.slow
-def test_scores_equal_the_pipeline(mode: str, corpus) -> None:
+def test_scores_equal_the_pipeline(page_format: str, corpus) -> None:
     """`scores` calls the pipeline's steps itself (and skips the featurizer for a one-stage HTML
     model): the same numbers as `Pipeline.predict_proba`, on 30 pages."""
-    clf = shipped(mode)
+    clf = shipped(page_format)
     for _, data in corpus.iter_bytes(corpus.select(split="validation")[::7]):
         blocks = segment_html(data)
-        if mode == "text":
+        if page_format == "text":
             blocks = as_lines(blocks)[0]
         if blocks:
             assert np.array_equal(clf.scores(blocks), clf.pipeline.predict_proba([blocks])[:, 1])
@@ -282,9 +281,9 @@ def test_second_stage_routed_by_page_type(corpus) -> None:
 
 
 def test_shipped_models_on_no_blocks() -> None:
-    for mode in ("html", "text"):
-        assert shipped(mode).predict([]) == []
-        assert len(shipped(mode).scores([])) == 0
+    for page_format in ("html", "text"):
+        assert shipped(page_format).predict([]) == []
+        assert len(shipped(page_format).scores([])) == 0
 
 
 # --- as_lines -----------------------------------------------------------------------------------

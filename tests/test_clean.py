@@ -51,12 +51,12 @@ def _gold_paragraphs(rp) -> list[str]:
 
 
 @pytest.mark.parametrize("path", [JEFFTK, VIETNAM])
-@pytest.mark.parametrize("mode", ["auto", "html", "text"])
-def test_classify_utf8_bytes_as_the_str(path: Path, mode: str) -> None:
+@pytest.mark.parametrize("page_format", ["auto", "html", "text"])
+def test_classify_utf8_bytes_as_the_str(path: Path, page_format: str) -> None:
     """What the datatrove step sends its sandbox: the decoded page as UTF-8 bytes, classified
     without decoding them back (`utf8=True`): the same blocks and decisions as the str."""
     text = decode_bytes(path.read_bytes())
-    a, b = classify(text, mode), classify(to_utf8(text), mode, utf8=True)
+    a, b = classify(text, page_format), classify(to_utf8(text), page_format, utf8=True)
     assert (a.page_format, a.blocks, a.kept) == (b.page_format, b.blocks, b.kept)
     assert a.blocks
 
@@ -97,7 +97,7 @@ def test_clean_output_is_the_classifier_decision(capsys) -> None:
     blocks = segment_html(JEFFTK.read_bytes())
     kept = shipped("html").predict(blocks)
     assert 0 < sum(kept) < len(blocks)
-    code, out, _ = _clean(capsys, "--mode", "html", str(JEFFTK))
+    code, out, _ = _clean(capsys, "--page-format", "html", str(JEFFTK))
     assert code == 0
     assert out == "\n".join(b.text for b, k in zip(blocks, kept) if k) + "\n"
 
@@ -150,10 +150,10 @@ def test_clean_stdin_text_dump_is_detected(capsys, monkeypatch: pytest.MonkeyPat
 
 
 def test_clean_text_dump_in_auto_mode(capsys) -> None:
-    code, auto, _ = _clean(capsys, "--mode", "auto", str(VIETNAM))
+    code, auto, _ = _clean(capsys, "--page-format", "auto", str(VIETNAM))
     assert code == 0
-    _, as_text, _ = _clean(capsys, "--mode", "text", str(VIETNAM))
-    _, as_html, _ = _clean(capsys, "--mode", "html", str(VIETNAM))
+    _, as_text, _ = _clean(capsys, "--page-format", "text", str(VIETNAM))
+    _, as_html, _ = _clean(capsys, "--page-format", "html", str(VIETNAM))
     assert auto == as_text  # a .txt file is read as text lines...
     assert auto != as_html  # ...not as one HTML block
     lines = auto.splitlines()
@@ -345,16 +345,16 @@ def one_by_one(pages_dir: Path) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+@pytest.mark.parametrize("page_format", ["text", "jsonl"])
 @pytest.mark.slow
-def test_clean_folder_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one, fmt: str) -> None:
+def test_clean_folder_with_out(capsys, tmp_path: Path, pages_dir: Path, one_by_one, page_format: str) -> None:
     outdir = tmp_path / "cleaned"
-    code, out, err = _clean(capsys, str(pages_dir), "--out", str(outdir), "--format", fmt)
+    code, out, err = _clean(capsys, str(pages_dir), "--out", str(outdir), "--format", page_format)
     assert code == 0, err
     assert out == ""
-    suffix = ".jsonl" if fmt == "jsonl" else ".txt"
+    suffix = ".jsonl" if page_format == "jsonl" else ".txt"
     assert sorted(p.name for p in outdir.iterdir()) == sorted(Path(n).stem + suffix for n in MANY)
-    if fmt == "text":
+    if page_format == "text":
         for stem, expected in one_by_one.items():
             assert (outdir / (stem + suffix)).read_text(encoding="utf-8") == expected
     else:

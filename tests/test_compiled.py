@@ -119,7 +119,7 @@ def same_blocks_of(root: etree._Element) -> None:
 
 def test_real_pages(corpus) -> None:
     """Every 10th page of every source (about 300 pages): the same blocks, field for field."""
-    pages = [p for p in corpus.select() if p.fmt == "html"][::10]
+    pages = [p for p in corpus.select() if p.page_format == "html"][::10]
     assert len({p.source for p in pages}) == 3
     for _page, data in corpus.iter_bytes(pages):
         same_blocks(data)
@@ -273,15 +273,15 @@ def test_trees_it_does_not_cover_fall_back() -> None:
 # --- the forest ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["html", "text"])
-def test_forest_scores_equal_scikit_learn(corpus, mode: str) -> None:
+@pytest.mark.parametrize("page_format", ["html", "text"])
+def test_forest_scores_equal_scikit_learn(corpus, page_format: str) -> None:
     """The shipped models' first and second stages: raw scores equal to the last bit, and the
     classifier's probabilities equal to scikit-learn's own predict_proba."""
-    clf = classifier.shipped(mode)
+    clf = classifier.shipped(page_format)
     featurizer, stack = clf.pipeline.steps[0][1], clf.pipeline.steps[1][1]
     pages = corpus.select(split="test")[::40]
-    blocks = [segment.segment(data, page.fmt) for page, data in corpus.iter_bytes(pages)]
-    if mode == "text":
+    blocks = [segment.segment(data, page.page_format) for page, data in corpus.iter_bytes(pages)]
+    if page_format == "text":
         blocks = [segment.as_lines(b)[0] for b in blocks]
     X = featurizer.transform(blocks)
     F = X[:, classifier.N_KEYS :].astype(np.float32)
@@ -370,7 +370,7 @@ def same_columns(got: np.ndarray, want: np.ndarray, names: list[str] | tuple[str
 def test_page_features_equal_python(corpus) -> None:
     """Whole feature matrices, HTML and text mode, compiled loops against the Python ones, every
     column checked by name, on 100 pages of all sources; and the `Columns` they are made from."""
-    pages = [p for p in corpus.select() if p.fmt == "html"][5::30]
+    pages = [p for p in corpus.select() if p.page_format == "html"][5::30]
     blocks = [(p.page_id, segment.segment_html(data)) for p, data in corpus.iter_bytes(pages)]
     lines = [(page_id, segment.as_lines(b)[0]) for page_id, b in blocks]
     fast = [features.page_features(b) for _, b in blocks]

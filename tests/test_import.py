@@ -69,7 +69,7 @@ def test_import_reports_each_problem_and_imports_the_good_pages(folders, tmp_pat
     by_file = {p.source_id: p for p in corpus.pages}
     for fname, rp in (("a-jefftk.html", jefftk), ("b-erikdemaine.HTM", erikdemaine)):
         p = by_file[fname]
-        assert (p.source, p.split, p.license, p.fmt) == ("my-pages", "test", "CC-BY-4.0", "html")
+        assert (p.source, p.split, p.license, p.page_format) == ("my-pages", "test", "CC-BY-4.0", "html")
         assert p.language == "en"
         assert corpus.read(p) == rp.data
         assert corpus.gold[p.page_id].text == rp.gold.text

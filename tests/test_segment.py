@@ -161,7 +161,7 @@ def test_xpath_tag_depth_are_sane(fixture: str, request: pytest.FixtureRequest) 
 def test_python_walk_writes_lxml_xpaths_on_real_pages(corpus) -> None:
     """`walk_tree` (the Python walk, whatever the compiled one does) on every 30th page of the
     corpus: each block's xpath is what lxml's own `getpath` writes for the one element it names."""
-    pages = [p for p in corpus.select() if p.fmt == "html"][::30]
+    pages = [p for p in corpus.select() if p.page_format == "html"][::30]
     blocks = 0
     for p, data in corpus.iter_bytes(pages):
         root = parse_html(data)
@@ -225,7 +225,7 @@ def test_text_page_drops_lines_without_words() -> None:
 
 
 def test_unknown_format() -> None:
-    with pytest.raises(ValueError, match="fmt must be one of 'html', 'text'"):
+    with pytest.raises(ValueError, match="page_format must be one of 'html', 'text'"):
         segment(b"<p>x</p>", "pdf")
 
 

@@ -15,8 +15,8 @@ from boilerbench.benchmark.corpora.store import Corpus, sha256, write_corpus
 from boilerbench.core.types import Gold, Page
 
 
-def _record(rp, page_id: str, fmt: str = "html") -> tuple[Page, bytes, Gold]:
-    page = replace(rp.page, page_id=page_id, source="mine", archive="", sha256="", fmt=fmt, split="test")
+def _record(rp, page_id: str, page_format: str = "html") -> tuple[Page, bytes, Gold]:
+    page = replace(rp.page, page_id=page_id, source="mine", archive="", sha256="", page_format=page_format, split="test")
     return page, rp.data, replace(rp.gold, page_id=page_id)
 
 
@@ -119,7 +119,7 @@ def test_every_page_has_metadata(corpus: Corpus) -> None:
         assert p.split in ("train", "validation", "test", "excluded"), p.page_id
         assert re.fullmatch(r"[0-9a-f]{64}", p.sha256), p.page_id
         assert p.archive in archives, p.page_id
-        assert p.fmt == "html"
+        assert p.page_format == "html"
     assert (corpus.root / "licenses").is_dir()
 
 

@@ -16,9 +16,9 @@ from boilerbench.benchmark.evaluate import resolve
 from boilerbench.benchmark.systems import available
 from boilerbench.core.segment import segment
 from boilerbench.core.types import (
-    CLEAN_MODES,
     CLEAN_OUTPUTS,
     EXTRACT_OUTPUTS,
+    PAGE_FORMAT_CHOICES,
     PAGE_FORMATS,
     PAGE_SPLITS,
     PAGE_TYPES,
@@ -33,29 +33,29 @@ def message(name: str, value: object, choices: tuple[str, ...]) -> str:
 
 
 def test_check_choice() -> None:
-    assert check_choice("mode", "html", PAGE_FORMATS) == "html"
+    assert check_choice("page_format", "html", PAGE_FORMATS) == "html"
     with pytest.raises(ValueError) as info:
-        check_choice("mode", "pdf", PAGE_FORMATS)
-    assert str(info.value) == "mode must be one of 'html', 'text'; got 'pdf'"
+        check_choice("page_format", "pdf", PAGE_FORMATS)
+    assert str(info.value) == "page_format must be one of 'html', 'text'; got 'pdf'"
     with pytest.raises(ValueError, match=re.escape("got None")):
         check_choice("split", None, SPLITS)
 
 
-def _extractor(mode: str) -> Any:
+def _extractor(page_format: str) -> Any:
     datatrove = pytest.importorskip("boilerbench.integrations.datatrove")  # an optional extra
-    return datatrove.BoilerbenchExtractor(mode=mode)
+    return datatrove.BoilerbenchExtractor(page_format=page_format)
 
 
 # entry point → (its call on the bundled corpus, the parameter's name, the bad value, the choice set)
 ENTRY_POINTS: dict[str, tuple[Callable[[Any], Any], str, str, tuple[str, ...]]] = {
-    "segment.segment": (lambda c: segment(b"<p>x</p>", "pdf"), "fmt", "pdf", PAGE_FORMATS),
-    "classifier.load_model": (lambda c: classifier.load_model("pdf"), "mode", "pdf", classifier.MODEL_MODES),
-    "train.train": (lambda c: train.train(c, modes=["html", "pdf"]), "mode", "pdf", classifier.MODEL_MODES),
-    "extract.classify": (lambda c: extract.classify("<p>x</p>", "pdf"), "page_format", "pdf", CLEAN_MODES),
-    "extract.extract": (lambda c: extract.extract("<p>x</p>", page_format="pdf"), "page_format", "pdf", CLEAN_MODES),
+    "segment.segment": (lambda c: segment(b"<p>x</p>", "pdf"), "page_format", "pdf", PAGE_FORMATS),
+    "classifier.load_model": (lambda c: classifier.load_model("pdf"), "page_format", "pdf", PAGE_FORMATS),
+    "train.train": (lambda c: train.train(c, page_formats=["html", "pdf"]), "page_format", "pdf", PAGE_FORMATS),
+    "extract.classify": (lambda c: extract.classify("<p>x</p>", "pdf"), "page_format", "pdf", PAGE_FORMAT_CHOICES),
+    "extract.extract": (lambda c: extract.extract("<p>x</p>", page_format="pdf"), "page_format", "pdf", PAGE_FORMAT_CHOICES),
     "extract.extract output": (lambda c: extract.extract("<p>x</p>", output="xml"), "output", "xml", EXTRACT_OUTPUTS),  # type: ignore[call-overload]
     "clean.clean_bytes": (lambda c: clean.clean_bytes(b"<p>x</p>", "auto", "xml"), "output", "xml", CLEAN_OUTPUTS),
-    "BoilerbenchExtractor": (lambda c: _extractor("pdf"), "mode", "pdf", CLEAN_MODES),
+    "BoilerbenchExtractor": (lambda c: _extractor("pdf"), "page_format", "pdf", PAGE_FORMAT_CHOICES),
     "evaluate.resolve": (lambda c: resolve("trafilatura,bogus"), "system", "bogus", tuple(available())),
     "Corpus.select": (lambda c: c.select(split="tset"), "split", "tset", PAGE_SPLITS),
     "render.render_text": (lambda c: render.render_text("<p>x</p>", "blocks"), "renderer", "blocks", render.RENDERERS[1:]),
@@ -72,8 +72,8 @@ def test_entry_points_refuse_a_bad_value_in_one_wording(corpus, entry_point: str
 
 
 def test_cli_train_refuses_a_bad_mode_in_the_same_wording(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["train", "--modes", "html,pdf"]) == 2
-    assert capsys.readouterr().err.strip() == f"boilerbench: error: {message('mode', 'pdf', PAGE_FORMATS)}"
+    assert cli.main(["train", "--page-formats", "html,pdf"]) == 2
+    assert capsys.readouterr().err.strip() == f"boilerbench: error: {message('page_format', 'pdf', PAGE_FORMATS)}"
 
 
 def _choices(parser: argparse.ArgumentParser) -> dict[tuple[str, str], Any]:
@@ -93,7 +93,7 @@ def test_argparse_reads_the_constants() -> None:
     want = {
         ("validate", "--split"): PAGE_SPLITS,
         ("evaluate", "--split"): SPLITS,
-        ("clean", "--mode"): CLEAN_MODES,
+        ("clean", "--page-format"): PAGE_FORMAT_CHOICES,
         ("clean", "--format"): CLEAN_OUTPUTS,
         ("pages", "--split"): PAGE_SPLITS,
         ("pages", "--type"): PAGE_TYPES,
@@ -102,7 +102,7 @@ def test_argparse_reads_the_constants() -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "choices"), [(["clean", "--mode", "pdf"], CLEAN_MODES), (["pages", "--split", "tset"], PAGE_SPLITS)]
+    ("args", "choices"), [(["clean", "--page-format", "pdf"], PAGE_FORMAT_CHOICES), (["pages", "--split", "tset"], PAGE_SPLITS)]
 )
 def test_argparse_lists_the_same_choices(capsys: pytest.CaptureFixture[str], args: list[str], choices: tuple[str, ...]) -> None:
     with pytest.raises(SystemExit) as info:

@@ -103,7 +103,7 @@ def test_clean_a_warc_streams_jsonl(crawl, pages, capsys) -> None:
     assert [r["url"] for r in rows] == [*pages, LEGACY]
     for r in rows[: len(pages)]:
         assert r["text"] == clean_bytes(pages[r["url"]].encode("utf-8"), "html")
-        assert r["mode"] == "html" and r["text"]
+        assert r["page_format"] == "html" and r["text"]
     assert "1 skipped (not HTML)" in captured.err and "cut short" in captured.err
 
 
@@ -122,7 +122,7 @@ def test_clean_a_warc_with_block_labels(crawl, tmp_path, pages) -> None:
 def test_wet_records_are_cleaned_in_text_mode(wet, vietnam_bytes, capsys) -> None:
     assert main(["clean", str(wet)]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(rows) == 1 and rows[0]["mode"] == "text"
+    assert len(rows) == 1 and rows[0]["page_format"] == "text"
     assert rows[0]["text"] == clean_bytes(vietnam_bytes, "text")
     assert "No data" not in rows[0]["text"].splitlines()
 
@@ -160,7 +160,7 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
     LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=str(tmp_path / "logs")).run()
     wet_pipeline = [
         BoilerbenchWarcReader(str(wet.parent), glob_pattern="*.wet.gz"),
-        BoilerbenchExtractor(mode="text", add_metadata=True, timeout=30),
+        BoilerbenchExtractor(page_format="text", add_metadata=True, timeout=30),
         JsonlWriter(str(tmp_path / "wet-out"), compression=None),
     ]
     LocalPipelineExecutor(pipeline=wet_pipeline, tasks=1, workers=1, logging_dir=str(tmp_path / "wet-logs")).run()
@@ -178,7 +178,7 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
         meta = d["metadata"]["boilerbench"]
         assert 0 < meta["kept_ratio"] <= 1 and set(meta["labels"]) <= {"0", "1"}
         assert meta["page_type"] in PAGE_TYPES
-    assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["mode"] == "text"
+    assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["page_format"] == "text"
 
 
 @pytest.mark.slow
@@ -192,10 +192,10 @@ def test_datatrove_step_loads_the_models_before_its_sandbox(pages) -> None:
     from boilerbench.integrations.datatrove import BoilerbenchExtractor
 
     html = next(iter(pages.values()))
-    for mode, loaded in (("html", 1), ("auto", 2)):
+    for page_format, loaded in (("html", 1), ("auto", 2)):
         shipped.cache_clear()
-        docs = list(BoilerbenchExtractor(mode=mode, timeout=30).run(iter([Document(text=html, id="a")])))
-        assert shipped.cache_info().currsize == loaded, mode
+        docs = list(BoilerbenchExtractor(page_format=page_format, timeout=30).run(iter([Document(text=html, id="a")])))
+        assert shipped.cache_info().currsize == loaded, page_format
         assert len(docs) == 1 and docs[0].text == classify(html, "html").text
 
 
@@ -204,7 +204,7 @@ def _step_in_a_fresh_process(html: str, conn) -> None:  # conn: a multiprocessin
 
     from boilerbench.integrations.datatrove import BoilerbenchExtractor
 
-    step = BoilerbenchExtractor(mode="html")  # the default 1 s timeout
+    step = BoilerbenchExtractor(page_format="html")  # the default 1 s timeout
     docs = list(step.run(iter([Document(text=html, id=str(i)) for i in range(3)])))
     conn.send([d.text for d in docs])
 

@@ -62,7 +62,7 @@ def _page_key(page: Page, gold: Gold, corr: Sequence[labels.Correction]) -> str:
         "labeled",
         PIPELINE_VERSION,
         page.sha256,
-        page.fmt,
+        page.page_format,
         json.dumps(gold.to_json(), ensure_ascii=False, sort_keys=True),
         repr(sorted((c.index, c.text, c.label, c.category) for c in corr)),
     )

@@ -149,7 +149,7 @@ def render_classifier_page(name: str, text: str) -> str:
         split="none",
         sha256="",
         archive="",
-        fmt=d.page_format,
+        page_format=d.page_format,
     )
     lp = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
     system = "boilerbench-text" if d.page_format == "text" else "boilerbench"

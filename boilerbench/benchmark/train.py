@@ -14,11 +14,10 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from ..core.segment import as_lines
-from ..core.types import BOILERPLATE, CONTENT, PAGE_TYPES, Block, check_choice
+from ..core.types import BOILERPLATE, CONTENT, PAGE_FORMATS, PAGE_TYPES, Block, check_choice
 from ..extractor.classifier import (
     ARTICLE_INDEX,
     MODEL_DIR,
-    MODEL_MODES,
     N_KEYS,
     PAGE_TYPE_C,
     BlockClassifier,
@@ -166,7 +165,7 @@ def validation_table(trials: Sequence[dict[str, Any]]) -> str:
 def fit_and_select(
     train: Sequence[TrainPage],
     validation: Sequence[TrainPage],
-    mode: str,
+    page_format: str,
     grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
     log: Any = print,
     first: dict[str, Any] = FIRST_STAGE,
@@ -175,7 +174,7 @@ def fit_and_select(
     second-stage grid point (in order of cost), each routed as `SECOND_ROUTES` says; keep the one
     and the thresholds with the best mean validation F1 over `VALIDATION_GROUPS`, a costlier one
     only when it gains `MIN_GAIN` and loses on no group."""
-    text_only = mode == "text"
+    text_only = page_format == "text"
     featurizer = BlockFeaturizer(text_only=text_only).fit([])
     t0 = time.perf_counter()
     tr = [featurizer.block_features(p.blocks) for p in train]
@@ -202,13 +201,13 @@ def fit_and_select(
     article = va_types.argmax(axis=1) == ARTICLE_INDEX
     row_groups = np.repeat(np.asarray([p.site for p in train], dtype=object), [len(p.blocks) for p in train])
     log(
-        f"[{mode}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s; "
+        f"[{page_format}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s; "
         f"page types on validation: accuracy {type_accuracy:.3f} ({len(known)} pages)"
     )
     t1 = time.perf_counter()
     stack = ContextStack(hist_gradient_boosting(**first), None, text_only)
     oof = stack.fit_first(Xtr, ytr, row_groups)
-    log(f"[{mode}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
+    log(f"[{page_format}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
     first_va = stack.predict_proba(Xva)  # the same for every trial below
     best: tuple[Thresholds, dict[str, Any] | None, Any, tuple[str, ...] | None] | None = None
     trials = []
@@ -228,7 +227,7 @@ def fit_and_select(
                 }
             )
             log(
-                f"[{mode}] second stage {params} on {route or 'all'} pages: validation block F1 {rule.f1} "
+                f"[{page_format}] second stage {params} on {route or 'all'} pages: validation block F1 {rule.f1} "
                 f"({time.perf_counter() - t1:.0f}s)"
             )
             if best is None or (rule.mean >= best[0].mean + MIN_GAIN and not rule.loses_to(best[0])):
@@ -239,7 +238,7 @@ def fit_and_select(
     stack.second_types = route
     pipeline = Pipeline([("features", featurizer), ("model", stack)])
     log(
-        f"[{mode}] validation block F1 per source (chosen: second stage {params} on {route or 'all'} pages):\n"
+        f"[{page_format}] validation block F1 per source (chosen: second stage {params} on {route or 'all'} pages):\n"
         f"{validation_table(trials)}"
     )
     info = {
@@ -252,10 +251,12 @@ def fit_and_select(
         "validation_pages": len(validation),
     }
     holdout = source_holdout(train, validation, Xtr, ytr, Xva, stack.first_, first, article)
-    log(f"[{mode}] leave one source out (first stage alone, thresholds chosen on the other sources):\n{holdout_table(holdout)}")
+    log(
+        f"[{page_format}] leave one source out (first stage alone, thresholds chosen on the other sources):\n{holdout_table(holdout)}"
+    )
     info["source_holdout"] = holdout
     types = {"article": rule.article} if rule.article != rule.default else {}
-    return BlockClassifier(pipeline, rule.default, mode, info, types)
+    return BlockClassifier(pipeline, rule.default, page_format, info, types)
 
 
 def source_holdout(
@@ -322,7 +323,7 @@ def label_codes(labels: Sequence[str | None]) -> np.ndarray:
     return np.array([1 if lab == CONTENT else 0 if lab == BOILERPLATE else -1 for lab in labels], dtype=np.int64)
 
 
-def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
+def training_data(labeled: Sequence[Any], page_format: str) -> list[TrainPage]:
     """A `TrainPage` per page with at least one labeled block; text mode renders each page as lines."""
     out = []
     for lp in labeled:
@@ -330,7 +331,7 @@ def training_data(labeled: Sequence[Any], mode: str) -> list[TrainPage]:
         if not (y >= 0).any():
             continue
         blocks = [b.block for b in lp.blocks]
-        if mode == "text":
+        if page_format == "text":
             blocks, owner = as_lines(blocks)
             y = y[owner] if owner else np.zeros(0, dtype=np.int64)
         out.append(TrainPage(blocks, y, lp.page.source, lp.page.page_type, site(lp.page.domain)))
@@ -349,29 +350,31 @@ def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
 
 def train(
     corpus: Any,
-    modes: Sequence[str] = MODEL_MODES,
+    page_formats: Sequence[str] = PAGE_FORMATS,
     folder: Path = MODEL_DIR,
     grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
     log: Any = print,
 ) -> list[BlockClassifier]:
     """Train on `train`, select on `validation`, save. The test split is not read. The text model
     sees every page rendered by every one of `render.RENDERERS`."""
-    for mode in modes:
-        check_choice("mode", mode, MODEL_MODES)
+    for page_format in page_formats:
+        check_choice("page_format", page_format, PAGE_FORMATS)
     train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
-    if "text" in modes and missing_renderers():
+    if "text" in page_formats and missing_renderers():
         raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")
     train_lp = load_labeled(corpus, train_pages)
     val_lp = load_labeled(corpus, val_pages)
     out = []
-    for mode in modes:
-        if mode == "text":
+    for page_format in page_formats:
+        if page_format == "text":
             data = rendered_training_data(rendered(corpus, train_pages)), rendered_training_data(rendered(corpus, val_pages))
         else:
-            data = training_data(train_lp, mode), training_data(val_lp, mode)
-        clf = fit_and_select(*data, mode, grid, log)
+            data = training_data(train_lp, page_format), training_data(val_lp, page_format)
+        clf = fit_and_select(*data, page_format, grid, log)
         clf.info["dataset_revision"] = corpus.revision()
         path = clf.save(folder)
-        log(f"[{mode}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), thresholds {clf.threshold} {clf.type_thresholds}")
+        log(
+            f"[{page_format}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), thresholds {clf.threshold} {clf.type_thresholds}"
+        )
         out.append(clf)
     return out

@@ -485,9 +485,9 @@ def as_lines(blocks: Sequence[Block]) -> tuple[list[Block], list[int]]:
     return lines, owner
 
 
-def segment(source: str | bytes, fmt: str = "html") -> list[Block]:
+def segment(source: str | bytes, page_format: str = "html") -> list[Block]:
     """Dispatch on page format: one of `PAGE_FORMATS`."""
-    if check_choice("fmt", fmt, PAGE_FORMATS) == "text":
+    if check_choice("page_format", page_format, PAGE_FORMATS) == "text":
         return segment_text(source)
     return segment_html(source)
 

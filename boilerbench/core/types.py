@@ -24,8 +24,8 @@ def decode_bits(bits: str) -> tuple[bool, ...]:
 # The choice sets, one constant each: argparse's `choices=` and `check_choice` read the same one.
 # WCXB's page types, the ones the classifier's page-type model predicts.
 PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "product", "service")
-PAGE_FORMATS = ("html", "text")  # `Page.fmt`: HTML, or a crawl's text dump (one block per line)
-CLEAN_MODES = ("auto", *PAGE_FORMATS)  # how `clean` reads an input: as one format, or detected
+PAGE_FORMATS = ("html", "text")  # `Page.page_format`: HTML, or a crawl's text dump (one block per line)
+PAGE_FORMAT_CHOICES = ("auto", *PAGE_FORMATS)  # how `clean` reads an input: as one format, or detected
 CLEAN_OUTPUTS = ("text", "jsonl")  # what `clean` writes: the kept text, or a JSON object per block
 ExtractOutput = Literal["text", "blocks"]  # what `boilerbench.extract` returns: the kept text, or a record per block
 EXTRACT_OUTPUTS: tuple[str, ...] = get_args(ExtractOutput)
@@ -69,14 +69,22 @@ class Page:
     split: str  # one of PAGE_SPLITS
     sha256: str
     archive: str
-    fmt: str = "html"  # one of PAGE_FORMATS
+    page_format: str = "html"  # one of PAGE_FORMATS
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d[STORED_PAGE_FORMAT] = d.pop("page_format")
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Page:
+        d = {("page_format" if k == STORED_PAGE_FORMAT else k): v for k, v in d.items()}
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+# The page format's key in `pages.jsonl`, as the corpora were published (the ground truth's hash,
+# `Corpus.revision`, covers the file's bytes, so the stored key stays).
+STORED_PAGE_FORMAT = "fmt"
 
 
 @dataclass(frozen=True)

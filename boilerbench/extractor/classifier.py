@@ -68,7 +68,6 @@ from .features import (
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
-MODEL_MODES = PAGE_FORMATS  # one model per page format: a model's mode is the format it reads
 # Leading featurizer columns that are not features: which page a row belongs to, and the
 # page-local grouping keys of `features.structure_keys` (the second stage groups blocks by them).
 KEY_NAMES = ("page", "parent_id", "grandparent_id", "context_id", "words")
@@ -313,7 +312,7 @@ class ContextStack(ClassifierMixin, BaseEstimator):
 @lru_cache(maxsize=2)
 def _dense_columns(text_only: bool) -> np.ndarray:
     """The columns of `feature_names(text_only)` the second stage reads (all but `_SPARSE_PREFIXES`),
-    worked out once per mode (a page's second stage would otherwise spend longer on the names)."""
+    worked out once per page_format (a page's second stage would otherwise spend longer on the names)."""
     names = feature_names(text_only)
     return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
 
@@ -371,7 +370,7 @@ class BlockClassifier:
 
     pipeline: Pipeline
     threshold: float
-    mode: str
+    page_format: str
     info: dict[str, Any]
     type_thresholds: dict[str, float] = field(default_factory=dict)
 
@@ -401,13 +400,13 @@ class BlockClassifier:
 
     def save(self, folder: Path = MODEL_DIR) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        path = model_path(self.mode, folder)
+        path = model_path(self.page_format, folder)
         sio.dump(self.pipeline, path)
         decides = {
             "threshold": self.threshold,
             "type_thresholds": self.type_thresholds,
-            "mode": self.mode,
-            "features_version": FEATURES_VERSION[self.mode],
+            "page_format": self.page_format,
+            "features_version": FEATURES_VERSION[self.page_format],
         }
         meta = {**decides, **self.info, **decides}  # a loaded model's record holds the values it was loaded with
         path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
@@ -423,15 +422,15 @@ TRUSTED_TYPES = (
 )
 
 
-def model_path(mode: str, folder: Path = MODEL_DIR) -> Path:
-    """Where the model of `mode` is saved (its metadata beside it, `.json`)."""
-    return folder / f"boilerbench-{mode}.skops"
+def model_path(page_format: str, folder: Path = MODEL_DIR) -> Path:
+    """Where the model of `page_format` is saved (its metadata beside it, `.json`)."""
+    return folder / f"boilerbench-{page_format}.skops"
 
 
-def load_model(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
+def load_model(page_format: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
     """Load a saved model with skops, trusting only the explicit `TRUSTED_TYPES` (never pickle)."""
-    check_choice("mode", mode, MODEL_MODES)
-    path = model_path(mode, folder)
+    check_choice("page_format", page_format, PAGE_FORMATS)
+    path = model_path(page_format, folder)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
     try:  # skops audits the file's types against its safe defaults and ours, and refuses others
@@ -440,31 +439,35 @@ def load_model(mode: str = "html", folder: Path = MODEL_DIR) -> BlockClassifier:
         refused = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
         raise ValueError(f"{path}: refusing to load untrusted types {refused}") from e
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    if meta.get("features_version") != FEATURES_VERSION[mode]:
+    if meta.get("features_version") != FEATURES_VERSION[page_format]:
         raise ValueError(
-            f"{path}: trained with {mode} features v{meta.get('features_version')}, code has v{FEATURES_VERSION[mode]}; "
+            f"{path}: trained with {page_format} features v{meta.get('features_version')}, code has v{FEATURES_VERSION[page_format]}; "
             "run `python -m boilerbench train`"
         )
     types = {t: float(v) for t, v in meta.get("type_thresholds", {}).items()}
-    return BlockClassifier(pipeline, float(meta["threshold"]), mode, meta, types)
+    return BlockClassifier(pipeline, float(meta["threshold"]), page_format, meta, types)
 
 
 @lru_cache(maxsize=2)
-def shipped(mode: str = "html") -> BlockClassifier:
-    return load_model(mode)
+def shipped(page_format: str = "html") -> BlockClassifier:
+    return load_model(page_format)
 
 
 # What a model's JSON record holds that changes its decisions (`load_model` reads them); the rest
 # (parameters tried, validation scores, the dataset revision) describes how it was chosen.
-DECISION_KEYS = ("mode", "features_version", "threshold", "type_thresholds")
+DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds")
 
 
 def model_hash(folder: Path = MODEL_DIR) -> str:
-    """Short hash of what the saved models' decisions depend on: each mode's fitted pipeline (see
+    """Short hash of what the saved models' decisions depend on: each page_format's fitted pipeline (see
     `fitted_state`) and its `DECISION_KEYS` (absent models hash as such). Saving the same fitted
     models again gives the same hash, however the files' bytes differ, so a retraining to the same
     models keeps every cached output."""
-    files = [p for mode in MODEL_MODES for p in (model_path(mode, folder), model_path(mode, folder).with_suffix(".json"))]
+    files = [
+        p
+        for page_format in PAGE_FORMATS
+        for p in (model_path(page_format, folder), model_path(page_format, folder).with_suffix(".json"))
+    ]
     stamps = tuple((str(p), s.st_size, s.st_mtime_ns) for p in files if (s := _stat(p)) is not None)
     return _model_hash(folder, stamps)
 
@@ -480,9 +483,9 @@ def _stat(path: Path) -> os.stat_result | None:
 def _model_hash(folder: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
     """`model_hash`, computed once per state of the files (`stamps`: reading a skops file's schema takes ~0.25 s)."""
     h = hashlib.sha256()
-    for mode in MODEL_MODES:
-        path = model_path(mode, folder)
-        h.update(mode.encode())
+    for page_format in PAGE_FORMATS:
+        path = model_path(page_format, folder)
+        h.update(page_format.encode())
         if not path.is_file():
             h.update(b"absent")
             continue

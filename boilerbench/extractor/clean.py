@@ -39,23 +39,23 @@ class Cleaned:
 FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
 
 
-def clean_bytes(data: bytes, mode: str = "auto", output: str = "text", name: str = "-") -> str:
+def clean_bytes(data: bytes, page_format: str = "auto", output: str = "text", name: str = "-") -> str:
     """Kept text (output "text") or one JSON object per block (output "jsonl", each naming the input:
     `path`, `name` here) of one page, its bytes gzip-compressed or not."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(data, mode, name=name)
+    d = classify(data, page_format, name=name)
     if output == "text":
         return d.text
     return "\n".join(json.dumps({"path": name, **b.json_row()}, ensure_ascii=False) for b in d.extracted_blocks())
 
 
 def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
-    rec, mode, output = args
-    d = classify(rec.text, rec.kind if mode == "auto" else mode, url=rec.url)
+    rec, page_format, output = args
+    d = classify(rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url)
     row: dict[str, Any] = {
         "url": rec.url,
         "record_id": rec.record_id,
-        "mode": d.page_format,
+        "page_format": d.page_format,
         "page_type": d.page_type,
         "text": d.text,
     }
@@ -66,7 +66,7 @@ def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
 
 def clean_warc(
     path: str,
-    mode: str = "auto",
+    page_format: str = "auto",
     output: str = "text",
     workers: int | None = None,
     progress: bool = True,
@@ -75,7 +75,7 @@ def clean_warc(
     """One JSON-ready row per usable record of a WARC (HTML) or WET (text) file, in file order,
     streamed: at most a small window of records is in memory, whatever the file's size."""
     stats = stats if stats is not None else WarcStats()
-    jobs = ((rec, mode, output) for rec in iter_records(path, stats))
+    jobs = ((rec, page_format, output) for rec in iter_records(path, stats))
     bar = tqdm(desc=Path(path).name, unit="record", disable=not progress)
     for row in bounded_map(_clean_record, jobs, workers or min(2, os.cpu_count() or 1)):
         bar.update()
@@ -102,10 +102,10 @@ def bounded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, wi
 
 
 def _clean_path(args: tuple[str, str, str]) -> Cleaned:
-    path, mode, output = args
+    path, page_format, output = args
     try:
         data = Path(path).read_bytes()
-        return Cleaned(path, clean_bytes(data, mode, output, path))
+        return Cleaned(path, clean_bytes(data, page_format, output, path))
     except (OSError, BinaryInputError, SegmentError) as e:
         return Cleaned(path, "", str(e))
 
@@ -163,9 +163,11 @@ def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> d
     return out
 
 
-def clean_many(paths: list[str], mode: str, output: str, workers: int | None = None, progress: bool = True) -> Iterable[Cleaned]:
+def clean_many(
+    paths: list[str], page_format: str, output: str, workers: int | None = None, progress: bool = True
+) -> Iterable[Cleaned]:
     """Clean files on both cores, in input order, with a progress bar."""
-    jobs = [(p, mode, output) for p in paths]
+    jobs = [(p, page_format, output) for p in paths]
     workers = (workers or min(2, os.cpu_count() or 1)) if len(jobs) >= 4 else 1  # a few files: not worth a pool
     results = bounded_map(_clean_path, jobs, workers)
     yield from tqdm(results, total=len(jobs), desc="clean", unit="page", disable=not progress or len(jobs) < 2)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from ..core.text import BinaryInputError, decode_bytes
-from ..core.types import BOILERPLATE, CLEAN_MODES, CONTENT, EXTRACT_OUTPUTS, Block, check_choice
+from ..core.types import BOILERPLATE, CONTENT, EXTRACT_OUTPUTS, PAGE_FORMAT_CHOICES, Block, check_choice
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 TEXT_SUFFIXES = (".txt", ".text", ".md")
@@ -154,7 +154,7 @@ def classify(
     from a str; see `segment.parse_html`)."""
     from ..core.segment import segment_html, segment_text  # lxml: loaded on the first call
 
-    check_choice("page_format", page_format, CLEAN_MODES)
+    check_choice("page_format", page_format, PAGE_FORMAT_CHOICES)
     if isinstance(page, bytes) and not utf8:
         page = page_text(page, name or url or "page")
     if page_format == "auto":  # detect_format reads the first 5,000 characters: at most 20,000 bytes

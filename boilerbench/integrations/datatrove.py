@@ -12,9 +12,9 @@ the process or raises is counted — `timeout`, `broken_process`, `clean_error` 
 step holds no model: each task's process loads the shipped ones when it starts (before it forks
 its sandbox), so the step pickles small and runs unchanged under the local, Slurm and Ray executors.
 
-`mode`: "html", "text" (documents that are already text, e.g. WET records), or "auto" (by whether
+`page_format`: "html", "text" (documents that are already text, e.g. WET records), or "auto" (by whether
 the document looks like HTML). `add_metadata=True` adds `boilerbench` to each document's metadata:
-the mode, the predicted page type, the kept ratio (kept blocks / blocks) and the per-block decisions
+the page_format, the predicted page type, the kept ratio (kept blocks / blocks) and the per-block decisions
 as a "0101…" string.
 """
 
@@ -34,9 +34,9 @@ from datatrove.utils.typeshelper import StatHints
 
 from ..core.text import to_utf8
 from ..core.threads import one_core
-from ..core.types import CLEAN_MODES, check_choice, encode_bits
+from ..core.types import PAGE_FORMAT_CHOICES, PAGE_FORMATS, check_choice, encode_bits
 from ..core.warc import WarcStats, iter_records
-from ..extractor.classifier import MODEL_MODES, shipped
+from ..extractor.classifier import shipped
 from ..extractor.extract import classify
 
 
@@ -74,12 +74,12 @@ class _ForkedSandbox(ExtractorSandbox):
             raise TimeoutError(f"Worker process failed to initialize within {self.timeout} seconds (warmup timeout).")
 
 
-def _decide(text: str | bytes, mode: str) -> tuple[str, str, str, str | None]:
+def _decide(text: str | bytes, page_format: str) -> tuple[str, str, str, str | None]:
     """(kept text, decisions as bits, page format, predicted page type) of one document; runs in the
     sandbox process, which is sent the document's text as UTF-8 bytes (`to_utf8`): a str would be
     encoded to cross the pipe, decoded on the other side, and encoded again for libxml2."""
     _one_core()
-    d = classify(text, mode, utf8=True)
+    d = classify(text, page_format, utf8=True)
     return d.text, encode_bits(d.kept), d.page_format, d.page_type
 
 
@@ -90,30 +90,30 @@ class BoilerbenchExtractor(BaseExtractor):
     _requires_dependencies: ClassVar[list[str]] = ["skops"]
     _warned_error: bool  # set by `BaseExtractor.__init__`
 
-    def __init__(self, mode: str = "auto", timeout: float = 1.0, add_metadata: bool = False):
+    def __init__(self, page_format: str = "auto", timeout: float = 1.0, add_metadata: bool = False):
         super().__init__(timeout)
-        self.mode = check_choice("mode", mode, CLEAN_MODES)
+        self.page_format = check_choice("page_format", page_format, PAGE_FORMAT_CHOICES)
         self.add_metadata = add_metadata
 
     def extract(self, text: str) -> str:
-        return _decide(text, self.mode)[0]
+        return _decide(text, self.page_format)[0]
 
     def _extract(self, data: bytes) -> tuple[str, str, str, str | None]:
-        return _decide(data, self.mode)
+        return _decide(data, self.page_format)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         """`BaseExtractor.run`, with the decisions kept for the metadata: the same sandbox, the
         same timeout and the same stats. The models are loaded here, in the task's process, before
         the sandbox process is forked from it: a sandbox (and each one that replaces a killed one)
         starts with them, and loading them never counts against a document's timeout."""
-        for mode in MODEL_MODES if self.mode == "auto" else (self.mode,):
-            shipped(mode)
+        for page_format in PAGE_FORMATS if self.page_format == "auto" else (self.page_format,):
+            shipped(page_format)
         with _ForkedSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:
                 self.stat_update(StatHints.total)
                 with self.track_time():
                     try:
-                        text, bits, mode, page_type = extractor.process_document(to_utf8(doc.text), self._extract)
+                        text, bits, page_format, page_type = extractor.process_document(to_utf8(doc.text), self._extract)
                         self.stat_update("extracted")
                     except TimeoutError:
                         self.stat_update("timeout")
@@ -133,7 +133,7 @@ class BoilerbenchExtractor(BaseExtractor):
                         continue
                 doc.text = text
                 if self.add_metadata:
-                    doc.metadata["boilerbench"] = _metadata(bits, mode, page_type)
+                    doc.metadata["boilerbench"] = _metadata(bits, page_format, page_type)
                 if doc.text:
                     self.stat_update(StatHints.forwarded)
                     self.update_doc_stats(doc)
@@ -142,9 +142,9 @@ class BoilerbenchExtractor(BaseExtractor):
                     self.stat_update(StatHints.dropped)
 
 
-def _metadata(bits: str, mode: str, page_type: str | None) -> dict[str, Any]:
+def _metadata(bits: str, page_format: str, page_type: str | None) -> dict[str, Any]:
     return {
-        "mode": mode,
+        "page_format": page_format,
         "page_type": page_type,
         "kept_ratio": round(bits.count("1") / len(bits), 4) if bits else 0.0,
         "labels": bits,

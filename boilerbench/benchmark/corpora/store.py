@@ -117,7 +117,7 @@ class Corpus:
 
 
 def _member(page: Page) -> str:
-    return f"{page.page_id}.{'txt' if page.fmt == 'text' else 'html'}"
+    return f"{page.page_id}.{'txt' if page.page_format == 'text' else 'html'}"
 
 
 def write_corpus(root: Path, records: Iterable[tuple[Page, bytes, Gold]], shard_key: str = "") -> list[Page]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from ... import __version__
 from ...core.segment import as_lines, segment_html
-from ...extractor.classifier import MODEL_MODES, model_hash, model_path, shipped
+from ...core.types import PAGE_FORMATS
+from ...extractor.classifier import model_hash, model_path, shipped
 from ...extractor.extract import classify, decide_blocks
 
 KIND = "blocks"
@@ -19,7 +20,7 @@ REQUIRES = ()  # this project's own code; its model files are what `missing` che
 
 def missing() -> str | None:
     """Why the system cannot run (no trained model), or None."""
-    absent = [m for m in MODEL_MODES if not model_path(m).is_file()]
+    absent = [m for m in PAGE_FORMATS if not model_path(m).is_file()]
     return f"no trained model ({', '.join(absent)}); run `python -m boilerbench train`" if absent else None
 
 
@@ -30,8 +31,8 @@ def version() -> str:
 
 def warm_up() -> None:
     """Load both models before the clock starts: pages/s is about pages, not start-up."""
-    for mode in MODEL_MODES:
-        shipped(mode)
+    for page_format in PAGE_FORMATS:
+        shipped(page_format)
 
 
 def predict_html(html: str) -> list[bool]:
