@@ -281,14 +281,14 @@ def _cmd_show(args: argparse.Namespace) -> int:
         return 0
     if args.out:
         return _show_html(corpus, pages, args)
-    for lp in load_labeled(corpus, pages, workers=1, progress=False):
-        p = lp.page
+    for labeled_page in load_labeled(corpus, pages, workers=1, progress=False):
+        p = labeled_page.page
         print(f"# {p.page_id}  {p.source}/{p.split}  {p.page_type or '-'}  {p.language}  {p.url}")
-        for b in lp.blocks:
+        for b in labeled_page.blocks:
             mark = "*" if b.corrected else " "
             print(_block_line(b.block, _LABEL_MARK[b.label] + mark, b.category, b.coverage, args.width))
-        if args.gold and lp.gold.text is not None:
-            print("## gold\n" + lp.gold.text)
+        if args.gold and labeled_page.gold.text is not None:
+            print("## gold\n" + labeled_page.gold.text)
     return 0
 
 

@@ -8,7 +8,7 @@ change that must not change outputs (a refactor, a compiled twin), and compare t
 
 Stages, per page of `annotations/` in the corpus reader's order: `blocks` (every field of every
 block of `segment.segment`), `features-html` (`features.page_features` of the blocks),
-`features-text` (`page_features(..., text_only=True)` of the page as lines, `segment.as_lines`),
+`features-text` (`page_features(..., page_format="text")` of the page as lines, `segment.as_lines`),
 `scores-html` and `scores-text` (the shipped models' block scores of the blocks and of the lines).
 """
 
@@ -48,7 +48,7 @@ def _page(item: tuple[str, str, bytes]) -> tuple[str, int, list[str]]:
     lines, _ = segment.as_lines(blocks)
     arrays: list[Any] = [
         features.page_features(blocks),
-        features.page_features(lines, text_only=True),
+        features.page_features(lines, page_format="text"),
         np.asarray(classifier.shipped("html").scores(blocks), dtype=np.float64),
         np.asarray(classifier.shipped("text").scores(lines), dtype=np.float64),
     ]

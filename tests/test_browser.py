@@ -71,8 +71,8 @@ def test_show_page_in_chromium(tmp_path, shot_dir) -> None:
     from boilerbench.benchmark.groundtruth import load_labeled
 
     corpus = Corpus.open()
-    lp = load_labeled(corpus, [p for p in corpus.pages if p.page_id == "wcxb-0495"], progress=False)[0]
-    assert len(dom.cssselect("tr.block")) == len(lp.blocks)
+    labeled_page = load_labeled(corpus, [p for p in corpus.pages if p.page_id == "wcxb-0495"], progress=False)[0]
+    assert len(dom.cssselect("tr.block")) == len(labeled_page.blocks)
     assert [th.text_content() for th in dom.cssselect("th.sys")] == SYSTEMS
     assert len(dom.cssselect("tr.system")) == len(SYSTEMS)
     screenshot(out, shot_dir / "show-wcxb-0495.png")

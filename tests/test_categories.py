@@ -229,11 +229,11 @@ def test_unlabeled_blocks_get_a_category_only_from_page_cues() -> None:
 
 
 def test_real_page_categories(jefftk) -> None:
-    lp = label_page(jefftk.page, jefftk.data, jefftk.gold)
+    labeled_page = label_page(jefftk.page, jefftk.data, jefftk.gold)
     by_text: dict[str, list[str]] = {}
-    for b in lp.blocks:
+    for b in labeled_page.blocks:
         by_text.setdefault(b.block.text, []).append(b.category)
     assert set(by_text["Posts"]) == {"navigation"}  # top and bottom menus
     assert by_text["January 22nd, 2019"] == ["metadata"]
-    assert all(b.category in CONTENT_CATEGORIES for b in lp.blocks if b.label == CONTENT)
-    assert all(b.category in BOILERPLATE_CATEGORIES for b in lp.blocks if b.label == BOILERPLATE)
+    assert all(b.category in CONTENT_CATEGORIES for b in labeled_page.blocks if b.label == CONTENT)
+    assert all(b.category in BOILERPLATE_CATEGORIES for b in labeled_page.blocks if b.label == BOILERPLATE)

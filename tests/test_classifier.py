@@ -78,11 +78,11 @@ def test_load_shipped_models(page_format: str) -> None:
     assert isinstance(clf.pipeline, Pipeline)
     featurizer = clf.pipeline.named_steps["features"]
     assert isinstance(featurizer, BlockFeaturizer)
-    assert featurizer.text_only is (page_format == "text")
+    assert featurizer.page_format == page_format
     model = clf.pipeline.named_steps["model"]
-    assert isinstance(model, ContextStack) and model.text_only is (page_format == "text")
-    assert model.n_features_in_ == N_KEYS + len(feature_names(page_format == "text"))
-    assert feature_names(page_format == "text")[: len(LINE_FEATURES if page_format == "text" else FEATURE_NAMES)] == list(
+    assert isinstance(model, ContextStack) and model.page_format == page_format
+    assert model.n_features_in_ == N_KEYS + len(feature_names(page_format))
+    assert feature_names(page_format)[: len(LINE_FEATURES if page_format == "text" else FEATURE_NAMES)] == list(
         LINE_FEATURES if page_format == "text" else FEATURE_NAMES
     )
     if model.second_ is not None:
@@ -172,14 +172,14 @@ def _save_pipeline(pipeline: Pipeline, folder: Path, page_format: str = "html") 
 def test_load_refuses_a_foreign_type(tmp_path: Path) -> None:
     base = shipped("html").pipeline
     # allowed: a collections.OrderedDict attribute
-    ok = make_pipeline(False)
+    ok = make_pipeline("html")
     ok.set_params(model=base.named_steps["model"])
     ok.named_steps["features"].fit([])
     ok.named_steps["features"].notes_ = collections.OrderedDict(a=1)
     _save_pipeline(ok, tmp_path)
     assert load_model("html", folder=tmp_path).pipeline.named_steps["features"].notes_ == {"a": 1}
     # refused: a fractions.Fraction attribute
-    bad = make_pipeline(False)
+    bad = make_pipeline("html")
     bad.set_params(model=base.named_steps["model"])
     bad.named_steps["features"].fit([])
     bad.named_steps["features"].notes_ = fractions.Fraction(1, 3)
@@ -261,7 +261,7 @@ def test_second_stage_routed_by_page_type(corpus) -> None:
     pages = [p for p in pages if p]
     types = [clf.decide(p).page_type for p in pages]
     assert types[0] is not None
-    routed = ContextStack(model.first, model.second, True, second_types=(types[0],))
+    routed = ContextStack(model.first, model.second, "text", second_types=(types[0],))
     routed.first_, routed.second_, routed.classes_ = model.first_, model.second_, model.classes_
     routed_clf = BlockClassifier(Pipeline([clf.pipeline.steps[0], ("model", routed)]), clf.threshold, "text", {})
     featurizer = clf.pipeline.steps[0][1]
@@ -330,15 +330,15 @@ def labeled_slice():
         + corpus.select(split="validation", source="trafilatura-eval")[:5]
     )
     test = corpus.select(split="test", source="wcxb")[:N_TEST]
-    lps = load_labeled(corpus, train + validation + test, workers=2, progress=False, cache=False)
-    return lps[:N_TRAIN], lps[N_TRAIN : N_TRAIN + N_VALIDATION], lps[N_TRAIN + N_VALIDATION :]
+    labeled_pages = load_labeled(corpus, train + validation + test, workers=2, progress=False, cache=False)
+    return labeled_pages[:N_TRAIN], labeled_pages[N_TRAIN : N_TRAIN + N_VALIDATION], labeled_pages[N_TRAIN + N_VALIDATION :]
 
 
 @pytest.fixture(scope="module")
 def trained(labeled_slice, tmp_path_factory: pytest.TempPathFactory):
-    train_lp, val_lp, _ = labeled_slice
-    train = training_data(train_lp, "html")
-    validation = training_data(val_lp, "html")
+    train_labeled, validation_labeled, _ = labeled_slice
+    train = training_data(train_labeled, "html")
+    validation = training_data(validation_labeled, "html")
     logged: list[str] = []
     clf = fit_and_select(train, validation, "html", grid=TINY_GRID, log=logged.append, first=TINY_FIRST)
     folder = tmp_path_factory.mktemp("trained-model")
@@ -350,17 +350,17 @@ def trained(labeled_slice, tmp_path_factory: pytest.TempPathFactory):
 def test_training_data(labeled_slice) -> None:
     """Every train page with a labeled block; snippet pages keep their undecided blocks as -1 (the
     features see the whole page, the fit only the decided blocks)."""
-    train_lp, _, _ = labeled_slice
-    html = training_data(train_lp, "html")
-    text = training_data(train_lp, "text")
+    train_labeled, _, _ = labeled_slice
+    html = training_data(train_labeled, "html")
+    text = training_data(train_labeled, "text")
     assert len(html) == len(text) == N_TRAIN
     assert {p.source for p in html} == {"wcxb", "trafilatura-eval"}
-    for page, lines, lp in zip(html, text, train_lp):
-        assert isinstance(page, TrainPage) and page.page_type == lp.page.page_type
-        assert len(page.blocks) == len(page.labels) == len(lp.blocks)
-        expected = [1 if b.label == CONTENT else 0 if b.label == BOILERPLATE else -1 for b in lp.blocks]
+    for page, lines, labeled_page in zip(html, text, train_labeled):
+        assert isinstance(page, TrainPage) and page.page_type == labeled_page.page.page_type
+        assert len(page.blocks) == len(page.labels) == len(labeled_page.blocks)
+        expected = [1 if b.label == CONTENT else 0 if b.label == BOILERPLATE else -1 for b in labeled_page.blocks]
         assert list(page.labels) == expected
-        if lp.gold.text is None:
+        if labeled_page.gold.text is None:
             assert -1 in expected and (np.array(expected) >= 0).any()
         else:
             assert -1 not in expected
@@ -372,9 +372,9 @@ def test_training_data(labeled_slice) -> None:
 @pytest.mark.slow
 def test_undecided_blocks_are_not_trained_on(labeled_slice) -> None:
     """Flipping the labels of undecided blocks to anything changes nothing: they are never fitted."""
-    train_lp, _, _ = labeled_slice
-    train = training_data(train_lp, "html")
-    stack = ContextStack(classifier.hist_gradient_boosting(**TINY_FIRST), None, False)
+    train_labeled, _, _ = labeled_slice
+    train = training_data(train_labeled, "html")
+    stack = ContextStack(classifier.hist_gradient_boosting(**TINY_FIRST), None, "html")
     featurizer = BlockFeaturizer().fit([])
     parts = [featurizer.block_features(p.blocks) for p in train]
     X = np.concatenate([np.hstack([np.full((len(F), 1), i), k, F]) for i, (k, F) in enumerate(parts)])
@@ -428,14 +428,14 @@ def test_trained_model_saved_and_loaded(trained, labeled_slice) -> None:
 def test_trained_model_beats_all_text_on_held_out_pages(trained, labeled_slice) -> None:
     _, folder, _, _, _ = trained
     _, _, test_lp = labeled_slice
-    assert all(lp.page.split == "test" and lp.page.source == "wcxb" for lp in test_lp)
+    assert all(labeled_page.page.split == "test" and labeled_page.page.source == "wcxb" for labeled_page in test_lp)
     clf = load_model("html", folder=folder)
     model, all_text = [], []
-    for lp in test_lp:
-        labels = [b.label for b in lp.blocks]
+    for labeled_page in test_lp:
+        labels = [b.label for b in labeled_page.blocks]
         if block_scores(labels, [True] * len(labels)) is None:
             continue
-        blocks = [b.block for b in lp.blocks]
+        blocks = [b.block for b in labeled_page.blocks]
         model.append(_block_f1(labels, clf.predict(blocks)))
         all_text.append(_block_f1(labels, [True] * len(blocks)))
     assert len(model) >= 10
@@ -447,8 +447,8 @@ def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
     """The recorded per-group validation F1 is what the saved model's decisions score, and no single
     threshold has a better mean over the groups."""
     clf, _, _, _, _ = trained
-    _, val_lp, _ = labeled_slice
-    validation = training_data(val_lp, "html")
+    _, validation_labeled, _ = labeled_slice
+    validation = training_data(validation_labeled, "html")
     decided = [clf.decide(p.blocks) for p in validation]
     f1 = {}
     for group, member in VALIDATION_GROUPS.items():
@@ -473,8 +473,8 @@ def test_leave_one_source_out(trained, labeled_slice) -> None:
     rows = {r["held_out"]: r for r in clf.info["source_holdout"]}
     assert set(rows) == {"wcxb", "trafilatura-eval"}
     assert any("leave one source out" in line and "| wcxb |" in line for line in logged)
-    _, val_lp, _ = labeled_slice
-    validation = training_data(val_lp, "html")
+    _, validation_labeled, _ = labeled_slice
+    validation = training_data(validation_labeled, "html")
     for held, row in rows.items():
         assert row["pages"] == sum(p.source == held for p in validation)
         assert 0.0 < row["without"] <= 1.0 and 0.0 < row["with"] <= 1.0

@@ -374,7 +374,7 @@ def test_page_features_equal_python(corpus) -> None:
     blocks = [(p.page_id, segment.segment_html(data)) for p, data in corpus.iter_bytes(pages)]
     lines = [(page_id, segment.as_lines(b)[0]) for page_id, b in blocks]
     fast = [features.page_features(b) for _, b in blocks]
-    fast_text = [features.page_features(b, text_only=True) for _, b in lines]
+    fast_text = [features.page_features(b, page_format="text") for _, b in lines]
     cols = [features.columns(b) for _, b in blocks]
     with compiled.python_only():
         _fresh_memos()
@@ -386,7 +386,7 @@ def test_page_features_equal_python(corpus) -> None:
                 assert type(got) is type(want) and getattr(got, "dtype", None) == getattr(want, "dtype", None), field.name
                 assert np.array_equal(got, want) if isinstance(want, np.ndarray) else got == want, field.name
         for (page_id, b), F in zip(lines, fast_text):
-            same_columns(F, features.page_features(b, text_only=True), features.LINE_FEATURES, f"{page_id} as lines")
+            same_columns(F, features.page_features(b, page_format="text"), features.LINE_FEATURES, f"{page_id} as lines")
     assert sum(len(b) for _, b in blocks) > 10_000
 
 

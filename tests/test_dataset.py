@@ -50,7 +50,7 @@ def built(slice_pages, tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BOILERBENCH_BASELINES", str(CHECKOUT / "baselines"))  # read only: the card's table
         result = build_dataset(corpus, out, pages=pages, progress=False)
-    labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=False)}
+    labeled = {labeled_page.page.page_id: labeled_page for labeled_page in load_labeled(corpus, pages, progress=False)}
     return out, result, labeled
 
 
@@ -74,7 +74,7 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _expected(labeled, split: str) -> list[LabeledPage]:
-    return [lp for lp in labeled.values() if lp.page.split == split]
+    return [labeled_page for labeled_page in labeled.values() if labeled_page.page.split == split]
 
 
 @pytest.mark.parametrize("split", ["train", "validation", "test"])
@@ -82,8 +82,12 @@ def test_blocks_load_offline_with_the_annotations_labels(built, offline, split: 
     out, result, labeled = built
     ds = datasets.load_dataset(str(out), "blocks", split=split, cache_dir=str(offline))
     pages = _expected(labeled, split)
-    assert len(ds) == sum(len(lp.blocks) for lp in pages) == result["rows"]["blocks"][split]
-    want = {(lp.page.page_id, b.block.index): (b.label, b.category, b.block.text) for lp in pages for b in lp.blocks}
+    assert len(ds) == sum(len(labeled_page.blocks) for labeled_page in pages) == result["rows"]["blocks"][split]
+    want = {
+        (labeled_page.page.page_id, b.block.index): (b.label, b.category, b.block.text)
+        for labeled_page in pages
+        for b in labeled_page.blocks
+    }
     got = {(r["page_id"], r["index"]): (r["label"], r["category"], r["text"]) for r in ds}
     assert got == want
     assert set(ds["label"]) <= {"content", "boilerplate", None}
@@ -97,16 +101,16 @@ def test_pages_load_offline(built, offline) -> None:
     ds = datasets.load_dataset(str(out), "pages", cache_dir=str(offline))
     assert set(ds) == {"train", "validation", "test"}
     for split in ds:
-        assert sorted(ds[split]["page_id"]) == sorted(lp.page.page_id for lp in _expected(labeled, split))
+        assert sorted(ds[split]["page_id"]) == sorted(labeled_page.page.page_id for labeled_page in _expected(labeled, split))
     test = ds["test"]
     for row in test:
-        lp = labeled[row["page_id"]]
-        assert row["license"] == LICENSES[row["source"]][0] == lp.page.license
-        assert row["gold_text"] == lp.gold.text
-        assert row["with_snippets"] == list(lp.gold.with_snippets)
+        labeled_page = labeled[row["page_id"]]
+        assert row["license"] == LICENSES[row["source"]][0] == labeled_page.page.license
+        assert row["gold_text"] == labeled_page.gold.text
+        assert row["with_snippets"] == list(labeled_page.gold.with_snippets)
         assert row["html"] and "<" in row["html"]
     assert any(r["gold_text"] is None and r["with_snippets"] for r in test)  # trafilatura-eval
-    excluded = {lp.page.page_id for lp in labeled.values() if lp.page.split == "excluded"}
+    excluded = {labeled_page.page.page_id for labeled_page in labeled.values() if labeled_page.page.split == "excluded"}
     assert excluded and not excluded & {pid for split in ds for pid in ds[split]["page_id"]}
 
 
@@ -117,18 +121,18 @@ def test_lines_load_offline(built, offline) -> None:
     ds = datasets.load_dataset(str(out), "lines", split="train", cache_dir=str(offline))
     assert set(ds["renderer"]) == set(RENDERERS)
     expected = 0
-    for lp in _expected(labeled, "train"):
-        lines, owner = as_lines([b.block for b in lp.blocks])
-        rows = [r for r in ds if r["page_id"] == lp.page.page_id and r["renderer"] == "blocks"]
+    for labeled_page in _expected(labeled, "train"):
+        lines, owner = as_lines([b.block for b in labeled_page.blocks])
+        rows = [r for r in ds if r["page_id"] == labeled_page.page.page_id and r["renderer"] == "blocks"]
         assert [r["text"] for r in rows] == [line.text for line in lines]
-        assert [r["label"] for r in rows] == [lp.blocks[o].label for o in owner]
+        assert [r["label"] for r in rows] == [labeled_page.blocks[o].label for o in owner]
         assert [r["block"] for r in rows] == owner
         expected += len(rows)
-        html = decode_bytes(Corpus.open().read(lp.page))
+        html = decode_bytes(Corpus.open().read(labeled_page.page))
         for renderer in RENDERERS[1:]:
-            rows = [r for r in ds if r["page_id"] == lp.page.page_id and r["renderer"] == renderer]
+            rows = [r for r in ds if r["page_id"] == labeled_page.page.page_id and r["renderer"] == renderer]
             assert [r["text"] for r in rows] == [b.text for b in segment_text(render_text(html, renderer))]
-            assert [r["label"] for r in rows] == derive_labels(segment_text(render_text(html, renderer)), lp.gold)[0]
+            assert [r["label"] for r in rows] == derive_labels(segment_text(render_text(html, renderer)), labeled_page.gold)[0]
             assert all(r["block"] is None for r in rows)
             expected += len(rows)
     assert len(ds) == expected

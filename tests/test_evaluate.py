@@ -104,12 +104,12 @@ def labeled(small: Corpus):
     return load_labeled(small, small.select(split="test"), workers=1, progress=False)
 
 
-def _has_content(lp) -> bool:
-    return any(b.label == CONTENT for b in lp.blocks)
+def _has_content(labeled_page) -> bool:
+    return any(b.label == CONTENT for b in labeled_page.blocks)
 
 
-def _has_labels(lp) -> bool:
-    return any(b.label is not None for b in lp.blocks)
+def _has_labels(labeled_page) -> bool:
+    return any(b.label is not None for b in labeled_page.blocks)
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_oracle_is_perfect_on_block_labels(first_run, labeled) -> None:
     assert set(row["leakage"]["boilerplate_kept"].values()) == {0.0}
     assert set(row["leakage"]["content_dropped"].values()) == {0.0}
     scored = [r for r in per_page["oracle"] if "block_f1" in r.scores]
-    assert len(scored) == sum(_has_labels(lp) for lp in labeled)
+    assert len(scored) == sum(_has_labels(labeled_page) for labeled_page in labeled)
     assert all(r.scores["block_f1"] == 1.0 for r in scored)
 
 
@@ -199,14 +199,14 @@ def test_all_text_keeps_everything(first_run, labeled) -> None:
     assert row["block_recall"] == 1.0
     assert set(row["leakage"]["boilerplate_kept"].values()) == {1.0}
     assert set(row["leakage"]["content_dropped"].values()) == {0.0}
-    by_id = {lp.page.page_id: lp for lp in labeled}
+    by_id = {labeled_page.page.page_id: labeled_page for labeled_page in labeled}
     for r in per_page["all-text"]:
-        lp = by_id[r.page_id]
-        if not _has_labels(lp):
+        labeled_page = by_id[r.page_id]
+        if not _has_labels(labeled_page):
             assert "block_recall" not in r.scores
-        elif _has_content(lp):
+        elif _has_content(labeled_page):
             # the page's title block is scored apart (`title_kept`), not in block P/R/F1
-            labeled_blocks = [b for b in lp.blocks if b.label is not None and b.category != scoring.SCORED_APART]
+            labeled_blocks = [b for b in labeled_page.blocks if b.label is not None and b.category != scoring.SCORED_APART]
             share = sum(b.label == CONTENT for b in labeled_blocks) / len(labeled_blocks)
             assert r.scores["block_precision"] == pytest.approx(share)
         else:  # no gold content, something kept: P 0, R 1, F1 0
@@ -215,24 +215,26 @@ def test_all_text_keeps_everything(first_run, labeled) -> None:
 
 def test_nothing_scores_zero_where_the_gold_has_content(first_run, labeled) -> None:
     report, per_page, _ = first_run
-    by_id = {lp.page.page_id: lp for lp in labeled}
-    assert any(_has_labels(lp) and not _has_content(lp) for lp in labeled)  # wcxb-4542: the empty case is exercised
+    by_id = {labeled_page.page.page_id: labeled_page for labeled_page in labeled}
+    assert any(
+        _has_labels(labeled_page) and not _has_content(labeled_page) for labeled_page in labeled
+    )  # wcxb-4542: the empty case is exercised
     for r in per_page["nothing"]:
-        lp = by_id[r.page_id]
-        if not _has_labels(lp):
+        labeled_page = by_id[r.page_id]
+        if not _has_labels(labeled_page):
             assert "block_recall" not in r.scores
-        elif _has_content(lp):
+        elif _has_content(labeled_page):
             assert r.scores["block_recall"] == r.scores["block_f1"] == 0.0
         else:  # no gold content & nothing kept: 1 by definition
             assert r.scores["block_recall"] == r.scores["block_f1"] == 1.0
-        if lp.gold.text is not None:
-            expected = 1.0 if not bag_of_words(lp.gold.text) else 0.0
+        if labeled_page.gold.text is not None:
+            expected = 1.0 if not bag_of_words(labeled_page.gold.text) else 0.0
             assert r.scores["word_f1"] == expected
     # the same through the module's own per-page path
-    again = score_system("nothing", labeled, [reference_scored("nothing", lp) for lp in labeled])
+    again = score_system("nothing", labeled, [reference_scored("nothing", labeled_page) for labeled_page in labeled])
     assert [r.scores for r in again] == [r.scores for r in per_page["nothing"]]
-    n_scored = sum(_has_labels(lp) for lp in labeled)
-    n_empty = sum(_has_labels(lp) and not _has_content(lp) for lp in labeled)
+    n_scored = sum(_has_labels(labeled_page) for labeled_page in labeled)
+    n_empty = sum(_has_labels(labeled_page) and not _has_content(labeled_page) for labeled_page in labeled)
     assert report["systems"]["nothing"]["block_recall"] == round(n_empty / n_scored, 4)
 
 
@@ -241,21 +243,21 @@ def test_real_system_page_scores_match_a_direct_run(first_run, labeled, small: C
     """Runner + projection + scoring agree with calling the extractor here and scoring by hand."""
     _, per_page, _ = first_run
     system = load_system(name)
-    html = {p.page_id: decode_page(d) for p, d in small.iter_bytes(lp.page for lp in labeled)}
+    html = {p.page_id: decode_page(d) for p, d in small.iter_bytes(labeled_page.page for labeled_page in labeled)}
     results = {r.page_id: r for r in per_page[name]}
     assert set(results) == set(PAGE_IDS)
-    for lp in labeled:
-        out = system.fn(html[lp.page.page_id], lp.page.url, lp.page.language)
-        kept = project([b.block for b in lp.blocks], out)
-        apart = [b.category == scoring.SCORED_APART and b.label is not None for b in lp.blocks]  # the page title
-        labels = [None if a else b.label for a, b in zip(apart, lp.blocks)]
-        expected = scoring.block_scores(labels, kept, [b.block.words for b in lp.blocks]) or {}
+    for labeled_page in labeled:
+        out = system.fn(html[labeled_page.page.page_id], labeled_page.page.url, labeled_page.page.language)
+        kept = project([b.block for b in labeled_page.blocks], out)
+        apart = [b.category == scoring.SCORED_APART and b.label is not None for b in labeled_page.blocks]  # the page title
+        labels = [None if a else b.label for a, b in zip(apart, labeled_page.blocks)]
+        expected = scoring.block_scores(labels, kept, [b.block.words for b in labeled_page.blocks]) or {}
         if any(apart):
             expected["title_kept"] = float(next(k for a, k in zip(apart, kept) if a))
-        if lp.gold.text is not None:
-            expected.update(scoring.word_scores(out, lp.gold.text))
-        assert results[lp.page.page_id].scores == pytest.approx(expected), lp.page.page_id
-        assert results[lp.page.page_id].error is None
+        if labeled_page.gold.text is not None:
+            expected.update(scoring.word_scores(out, labeled_page.gold.text))
+        assert results[labeled_page.page.page_id].scores == pytest.approx(expected), labeled_page.page.page_id
+        assert results[labeled_page.page.page_id].error is None
 
 
 # --- caching ------------------------------------------------------------------------------------
@@ -387,8 +389,13 @@ def test_evaluate_empty_split_raises(small: Corpus) -> None:
 def test_projection_on_both_cores_equals_sequential(labeled) -> None:
     """≥ 50 outputs are projected in a forked pool; it must give what the in-process path gives."""
     jobs = []
-    for i, lp in enumerate(labeled):
-        texts = ["\n".join(b.block.text for b in lp.blocks), lp.gold.text or "", "", " ".join(lp.gold.with_snippets)]
+    for i, labeled_page in enumerate(labeled):
+        texts = [
+            "\n".join(b.block.text for b in labeled_page.blocks),
+            labeled_page.gold.text or "",
+            "",
+            " ".join(labeled_page.gold.with_snippets),
+        ]
         jobs += [(i, Output(t, 0.01 * k, None)) for k, t in enumerate(texts)]
     assert len(jobs) >= 50
     parallel = evaluate_mod._project_all(labeled, jobs, workers=2, progress=False)

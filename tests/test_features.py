@@ -80,7 +80,7 @@ def test_shape_dtype_and_finite(pages, name: str) -> None:
     assert full.shape == (len(blocks), len(FEATURE_NAMES))
     assert full.dtype == np.float32
     assert np.isfinite(full).all()
-    lines = page_features(blocks, text_only=True)
+    lines = page_features(blocks, page_format="text")
     assert lines.shape == (len(blocks), len(LINE_FEATURES))
     assert lines.dtype == np.float32
     assert np.isfinite(lines).all()
@@ -89,19 +89,19 @@ def test_shape_dtype_and_finite(pages, name: str) -> None:
 
 
 def test_text_page_shape_and_finite(vietnam_lines) -> None:
-    x = page_features(vietnam_lines, text_only=True)
+    x = page_features(vietnam_lines, page_format="text")
     assert x.shape == (len(vietnam_lines), len(LINE_FEATURES))
     assert x.dtype == np.float32 and np.isfinite(x).all()
     full = page_features(vietnam_lines)
     assert full.shape == (len(vietnam_lines), len(FEATURE_NAMES)) and np.isfinite(full).all()
 
 
-@pytest.mark.parametrize("text_only", [False, True])
-def test_empty_page(text_only: bool) -> None:
-    x = page_features([], text_only=text_only)
-    assert x.shape == (0, len(LINE_FEATURES if text_only else FEATURE_NAMES))
+@pytest.mark.parametrize("page_format", ["html", "text"])
+def test_empty_page(page_format: str) -> None:
+    x = page_features([], page_format=page_format)
+    assert x.shape == (0, len(LINE_FEATURES if page_format == "text" else FEATURE_NAMES))
     assert x.dtype == np.float32
-    assert page_features(segment_html(b""), text_only=text_only).shape == x.shape
+    assert page_features(segment_html(b""), page_format=page_format).shape == x.shape
 
 
 def test_deterministic_and_independent_of_the_context_memo(pages) -> None:
@@ -218,13 +218,13 @@ def test_line_features_are_the_same_columns_of_the_full_matrix(pages, name: str)
     assert not any(n.endswith("same_parent") for n in LINE_FEATURES)
     blocks = pages[name]
     shared = [n for n in LINE_FEATURES if n in COL]
-    x = page_features(blocks, text_only=True)
+    x = page_features(blocks, page_format="text")
     assert np.array_equal(x[:, [LINE_COL[n] for n in shared]], page_features(blocks)[:, [COL[n] for n in shared]])
 
 
 def test_line_features_of_a_text_page(vietnam_lines) -> None:
     shared = [n for n in LINE_FEATURES if n in COL]
-    x = page_features(vietnam_lines, text_only=True)
+    x = page_features(vietnam_lines, page_format="text")
     assert np.array_equal(x[:, [LINE_COL[n] for n in shared]], page_features(vietnam_lines)[:, [COL[n] for n in shared]])
     komentar = next(b.index for b in vietnam_lines if b.text == "Komentar (0)")
     assert x[komentar, LINE_COL["ends_sentence"]] == 0.0
@@ -290,10 +290,10 @@ def test_german_and_chinese_pages(pages, real_pages, name: str, language: str) -
 AROUND = {name: i for i, name in enumerate(features.SURROUNDING_NAMES)}
 
 
-def _surroundings(pages_blocks, scores, text_only=False):
-    keys = np.concatenate([features.structure_keys(b, text_only) for b in pages_blocks])
+def _surroundings(pages_blocks, scores, page_format="html"):
+    keys = np.concatenate([features.structure_keys(b, page_format) for b in pages_blocks])
     page = np.concatenate([np.full(len(b), i) for i, b in enumerate(pages_blocks)])
-    return features.surrounding_features(np.concatenate(scores), page, keys, text_only)
+    return features.surrounding_features(np.concatenate(scores), page, keys, page_format)
 
 
 def test_surrounding_features_of_a_page_do_not_depend_on_the_batch(pages) -> None:
@@ -327,7 +327,7 @@ def test_surrounding_features_read_the_scores_around_a_block(pages) -> None:
 
 def test_surrounding_features_of_text_lines(vietnam_lines) -> None:
     p = np.linspace(0, 1, len(vietnam_lines))
-    x = _surroundings([vietnam_lines], [p], text_only=True)
+    x = _surroundings([vietnam_lines], [p], page_format="text")
     assert x.shape == (len(vietnam_lines), len(features.LINE_SURROUNDING_NAMES)) and np.isfinite(x).all()
     assert features.surrounding_features(np.zeros(0), np.zeros(0), np.zeros((0, 4))).shape == (0, len(features.SURROUNDING_NAMES))
 
@@ -335,7 +335,7 @@ def test_surrounding_features_of_text_lines(vietnam_lines) -> None:
 def test_article_group_on_a_text_dump(vietnam_lines) -> None:
     """In the vietnam.vn dump: the inline related headlines between the article's paragraphs are
     `between_prose`, the paragraphs themselves are not; `[iklan_2]` alone is `bracketed`."""
-    x = page_features(vietnam_lines, text_only=True)
+    x = page_features(vietnam_lines, page_format="text")
     texts = [b.text for b in vietnam_lines]
     between = {texts[i] for i in np.flatnonzero(x[:, LINE_COL["between_prose"]])}
     related = [t for t in texts if t.startswith(("AS dan Ukraina sebut", "Korea Utara mentransfer 1.000 rudal"))]
@@ -352,7 +352,7 @@ def test_main_run_positions_on_a_text_dump(vietnam_lines) -> None:
     """In the vietnam.vn dump the main run of prose is the article, from its first paragraph to its
     last (the inline related headlines between them included); the site header lies before it, the
     placeholder, comments widget and footer lists after it, farther the farther down."""
-    x = page_features(vietnam_lines, text_only=True)
+    x = page_features(vietnam_lines, page_format="text")
     texts = [b.text for b in vietnam_lines]
     inside = np.flatnonzero(x[:, LINE_COL["inside_main_run"]])
     paragraphs = [i for i, t in enumerate(texts) if len(t) >= 100 and ends_sentence(t)]
@@ -374,10 +374,10 @@ def test_main_run_is_the_longest_of_the_runs_of_prose() -> None:
     prose = "A sentence of prose that is long enough to count as a paragraph of an article, and ends. " * 2
     other = "Shorter prose, still a paragraph long, in a teaser far below the article, and it also ends here. "
     lines = ["Menu"] + [prose] * 3 + ["Link"] * 12 + [other] * 2 + ["Footer"]
-    x = page_features(segment_text("\n".join(lines)), text_only=True)
+    x = page_features(segment_text("\n".join(lines)), page_format="text")
     assert x[:, LINE_COL["inside_main_run"]].tolist() == [0, 1, 1, 1] + [0] * 15
     assert x[1, LINE_COL["same_as_first"]] == 0
-    empty = page_features(segment_text("Menu\nHome\nMenu"), text_only=True)
+    empty = page_features(segment_text("Menu\nHome\nMenu"), page_format="text")
     assert empty[:, LINE_COL["inside_main_run"]].tolist() == [0, 0, 0]
     assert empty[:, LINE_COL["before_main_run"]].tolist() == [0, 0, 0]
     assert np.allclose(empty[:, LINE_COL["after_main_run"]], [1 / 3, 2 / 3, 1])

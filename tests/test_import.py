@@ -75,12 +75,12 @@ def test_import_reports_each_problem_and_imports_the_good_pages(folders, tmp_pat
         assert corpus.gold[p.page_id].text == rp.gold.text
 
     labeled = load_labeled(corpus, workers=1, progress=False)
-    assert [lp.page.page_id for lp in labeled] == [p.page_id for p in corpus.pages]
-    for lp in labeled:
-        labels = [b.label for b in lp.blocks]
+    assert [labeled_page.page.page_id for labeled_page in labeled] == [p.page_id for p in corpus.pages]
+    for labeled_page in labeled:
+        labels = [b.label for b in labeled_page.blocks]
         assert labels.count(CONTENT) >= 5 and labels.count(BOILERPLATE) >= 2
         # the same labels as labeling the page directly: the import changed nothing
-        direct = label_page(lp.page, corpus.read(lp.page), lp.gold)
+        direct = label_page(labeled_page.page, corpus.read(labeled_page.page), labeled_page.gold)
         assert [b.label for b in direct.blocks] == labels
     # a second load comes from the cache and is identical
     assert load_labeled(corpus, workers=1, progress=False) == labeled

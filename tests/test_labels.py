@@ -17,32 +17,32 @@ from boilerbench.core.types import BOILERPLATE, CONTENT, Gold
 
 def test_wcxb_page_labels(real_page) -> None:
     rp = real_page("wcxb-0495")  # jefftk.com blog post
-    lp = label_page(rp.page, rp.data, rp.gold)
-    labels = {b.block.text: b.label for b in lp.blocks}
-    assert all(b.label in (CONTENT, BOILERPLATE) for b in lp.blocks)  # full gold: nothing unlabeled
+    labeled_page = label_page(rp.page, rp.data, rp.gold)
+    labels = {b.block.text: b.label for b in labeled_page.blocks}
+    assert all(b.label in (CONTENT, BOILERPLATE) for b in labeled_page.blocks)  # full gold: nothing unlabeled
     assert labels["Posts"] == labels["Contact"] == BOILERPLATE  # the site menu
     assert labels["More Posts"] == BOILERPLATE
-    pre = next(b for b in lp.blocks if b.block.tag == "pre")
+    pre = next(b for b in labeled_page.blocks if b.block.tag == "pre")
     assert pre.label == CONTENT and pre.category == "code"
-    for b in lp.blocks:
+    for b in labeled_page.blocks:
         assert b.category in CATEGORIES
         assert 0.0 <= b.coverage <= 1.0
         if b.label == CONTENT:
             assert b.coverage >= 0.5
     # every gold 'with' snippet lies in content, every 'without' snippet in boilerplate
     for s in rp.gold.with_snippets:
-        assert any(s in b.block.text and b.label == CONTENT for b in lp.blocks), s
+        assert any(s in b.block.text and b.label == CONTENT for b in labeled_page.blocks), s
     for s in ("January 22nd, 2019", "Jeff Kaufman", "Comment via:"):
         assert s in rp.gold.without_snippets
-        assert all(b.label == BOILERPLATE for b in lp.blocks if s in b.block.text), s
+        assert all(b.label == BOILERPLATE for b in labeled_page.blocks if s in b.block.text), s
 
 
 def test_title_block_is_content_when_gold_has_a_title(real_page) -> None:
     rp = real_page("wcxb-0406")  # erikdemaine.org: the gold text leaves the h1 title out
     assert rp.gold.title == "The Fold-and-Cut Problem"
     assert "Fold-and-Cut Problem" not in rp.gold.text
-    lp = label_page(rp.page, rp.data, rp.gold)
-    h1 = [b for b in lp.blocks if b.block.tag == "h1"]
+    labeled_page = label_page(rp.page, rp.data, rp.gold)
+    h1 = [b for b in labeled_page.blocks if b.block.tag == "h1"]
     title = next(b for b in h1 if b.block.text == "The Fold-and-Cut Problem")
     assert title.label == CONTENT and title.category == "title"
     site = next(b for b in h1 if b.block.text.startswith("Erik Demaine's"))
@@ -59,15 +59,15 @@ def test_title_without_a_gold_title_is_the_h1_the_page_names(real_page) -> None:
     headline = "New SUVs and electric vehicles highlight L.A. Auto Show"
     assert rp.gold.title is None and headline not in rp.gold.text
     assert document_titles(rp.data) == (headline, f"{headline} - Connecticut Post")
-    lp = label_page(rp.page, rp.data, rp.gold)
-    h1 = next(b for b in lp.blocks if b.block.text == headline)
+    labeled_page = label_page(rp.page, rp.data, rp.gold)
+    h1 = next(b for b in labeled_page.blocks if b.block.text == headline)
     assert (h1.block.tag, h1.label, h1.category) == ("h1", CONTENT, "title")
-    first_text = next(b.block.index for b in lp.blocks if b.label == CONTENT and b is not h1)
+    first_text = next(b.block.index for b in labeled_page.blocks if b.label == CONTENT and b is not h1)
     assert first_text - h1.block.index > 5  # beyond the reach of the rule without a title
     # without the page's own titles the headline stays boilerplate, and it is the only block they change
     plain, _ = derive_labels(segment(rp.data), rp.gold)
     assert plain[h1.block.index] == BOILERPLATE
-    assert [i for i, (a, b) in enumerate(zip(plain, (b.label for b in lp.blocks))) if a != b] == [h1.block.index]
+    assert [i for i, (a, b) in enumerate(zip(plain, (b.label for b in labeled_page.blocks))) if a != b] == [h1.block.index]
 
 
 def test_title_of_an_empty_gold_is_not_promoted(real_page) -> None:
@@ -78,9 +78,9 @@ def test_title_of_an_empty_gold_is_not_promoted(real_page) -> None:
 
 def test_one_word_heading_in_gold_is_content(real_page) -> None:
     rp = real_page("wcxb-0406")
-    lp = label_page(rp.page, rp.data, rp.gold)
+    labeled_page = label_page(rp.page, rp.data, rp.gold)
     assert rp.gold.text.startswith("Problem\n")
-    heading = next(b for b in lp.blocks if b.block.tag == "h2" and b.block.text == "Problem")
+    heading = next(b for b in labeled_page.blocks if b.block.tag == "h2" and b.block.text == "Problem")
     assert heading.label == CONTENT
 
 
@@ -89,14 +89,14 @@ def test_empty_gold_page_is_all_boilerplate(corpus, real_page) -> None:
     assert empty and all(pid.startswith("wcxb-") for pid in empty)
     for pid in empty:
         rp = real_page(pid)
-        lp = label_page(rp.page, rp.data, rp.gold)
-        if len(lp.blocks) >= 3:
+        labeled_page = label_page(rp.page, rp.data, rp.gold)
+        if len(labeled_page.blocks) >= 3:
             break
     else:
         pytest.fail("no empty-gold page with blocks")
-    assert {b.label for b in lp.blocks} == {BOILERPLATE}
-    assert {b.coverage for b in lp.blocks} == {0.0}
-    assert all(b.category in CATEGORIES for b in lp.blocks)
+    assert {b.label for b in labeled_page.blocks} == {BOILERPLATE}
+    assert {b.coverage for b in labeled_page.blocks} == {0.0}
+    assert all(b.category in CATEGORIES for b in labeled_page.blocks)
 
 
 # --- snippets only (trafilatura-eval) --------------------------------------------------------
@@ -109,8 +109,8 @@ def _holding(blocks, snippet: str) -> list[int]:
 def test_snippet_labels(real_page) -> None:
     rp = real_page("trafeval-0133")
     assert rp.gold.text is None and rp.gold.with_snippets and rp.gold.without_snippets
-    lp = label_page(rp.page, rp.data, rp.gold)
-    blocks = [b.block for b in lp.blocks]
+    labeled_page = label_page(rp.page, rp.data, rp.gold)
+    blocks = [b.block for b in labeled_page.blocks]
     want_content: set[int] = set()
     for s in rp.gold.with_snippets:
         hits = _holding(blocks, s)
@@ -119,11 +119,11 @@ def test_snippet_labels(real_page) -> None:
         want_content.add(max(hits, key=lambda i: blocks[i].words))
     want_boiler = {i for s in rp.gold.without_snippets for i in _holding(blocks, s)}
     assert want_content and want_boiler and not want_content & want_boiler
-    for b in lp.blocks:
+    for b in labeled_page.blocks:
         i = b.block.index
         expected = CONTENT if i in want_content else BOILERPLATE if i in want_boiler else None
         assert b.label == expected, (i, b.block.text[:60])
-    assert sum(b.label is None for b in lp.blocks) > len(lp.blocks) / 2  # most blocks are unlabeled
+    assert sum(b.label is None for b in labeled_page.blocks) > len(labeled_page.blocks) / 2  # most blocks are unlabeled
 
 
 def test_snippet_claimed_by_both_is_unlabeled(autopresse) -> None:
@@ -142,10 +142,10 @@ def test_snippet_claimed_by_both_is_unlabeled(autopresse) -> None:
 
 
 def test_snippet_labels_chinese(xinhuanet) -> None:
-    lp = label_page(xinhuanet.page, xinhuanet.data, xinhuanet.gold)
-    by_text = {b.block.text: b.label for b in lp.blocks}
+    labeled_page = label_page(xinhuanet.page, xinhuanet.data, xinhuanet.gold)
+    by_text = {b.block.text: b.label for b in labeled_page.blocks}
     assert by_text["河北探索农村劳动力就地就近转移培训"] == BOILERPLATE
-    assert [b.label for b in lp.blocks if b.block.tag == "p"] == [CONTENT] * 3
+    assert [b.label for b in labeled_page.blocks if b.block.tag == "p"] == [CONTENT] * 3
 
 
 # --- corrections -----------------------------------------------------------------------------
@@ -194,8 +194,8 @@ def test_load_and_apply_corrections(tmp_path: Path, jefftk) -> None:
 
 def test_correction_follows_its_text_when_the_index_moved(jefftk) -> None:
     c = Correction(jefftk.page.page_id, 3, "More Posts", BOILERPLATE, "teaser", "", "x.tsv:2")
-    lp = label_page(jefftk.page, jefftk.data, jefftk.gold, [c])
-    moved = [b for b in lp.blocks if b.corrected]
+    labeled_page = label_page(jefftk.page, jefftk.data, jefftk.gold, [c])
+    moved = [b for b in labeled_page.blocks if b.corrected]
     assert len(moved) == 1 and moved[0].block.text == "More Posts" and moved[0].category == "teaser"
 
 
@@ -263,6 +263,6 @@ def test_bundled_corrections_all_match_their_blocks(corpus) -> None:
     pages = [p for p in corpus.pages if p.page_id in corr]
     assert len(pages) == len(corr)  # no correction for an unknown page
     labeled = load_labeled(corpus, pages, workers=2, progress=False)
-    corrected = sum(b.corrected for lp in labeled for b in lp.blocks)
+    corrected = sum(b.corrected for labeled_page in labeled for b in labeled_page.blocks)
     placed = {(c.page_id, c.index) for cs in corr.values() for c in cs}
     assert corrected == len(placed)

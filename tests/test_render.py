@@ -50,11 +50,11 @@ def test_renderers_differ_and_labels_come_from_the_gold(pages) -> None:
 
 def test_blocks_renderer_is_as_lines(pages) -> None:
     corpus, pick, out = pages
-    lp = load_labeled(corpus, pick[:1], progress=False)[0]
-    lines, owner = as_lines([b.block for b in lp.blocks])
+    labeled_page = load_labeled(corpus, pick[:1], progress=False)[0]
+    lines, owner = as_lines([b.block for b in labeled_page.blocks])
     r = next(r for r in out if r.renderer == "blocks")
     assert [b.text for b in r.lines] == [b.text for b in lines] and r.owners == owner
-    assert r.labels == [lp.blocks[o].label for o in owner]
+    assert r.labels == [labeled_page.blocks[o].label for o in owner]
 
 
 def test_resiliparse_dump_keeps_alt_texts() -> None:

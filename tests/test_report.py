@@ -25,18 +25,18 @@ def shown(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("show") / "page.html"
     assert main(["show", PAGE, "--systems", ",".join(SYSTEMS), "--out", str(out)]) == 0
     corpus = Corpus.open()
-    lp = load_labeled(corpus, [p for p in corpus.pages if p.page_id == PAGE], progress=False)[0]
-    return out, lxml.html.fromstring(out.read_text(encoding="utf-8")), lp
+    labeled_page = load_labeled(corpus, [p for p in corpus.pages if p.page_id == PAGE], progress=False)[0]
+    return out, lxml.html.fromstring(out.read_text(encoding="utf-8")), labeled_page
 
 
 def test_one_row_per_block_and_one_column_per_system(shown) -> None:
-    _, doc, lp = shown
+    _, doc, labeled_page = shown
     rows = doc.cssselect("tr.block")
-    assert len(rows) == len(lp.blocks) > 20
+    assert len(rows) == len(labeled_page.blocks) > 20
     assert [th.text_content() for th in doc.cssselect("th.sys")] == SYSTEMS
     assert [tr.cssselect("td")[0].text_content() for tr in doc.cssselect("tr.system")] == SYSTEMS
     assert [th.text_content() for th in doc.cssselect("table.blocks th")][:2] == ["text", "#"]  # the text first
-    for tr, b in zip(rows, lp.blocks):
+    for tr, b in zip(rows, labeled_page.blocks):
         cells = tr.cssselect("td")
         assert cells[0].text_content() == b.block.text and cells[0].get("class") == "text"
         assert cells[2].text_content() == (b.label or "?")
@@ -44,12 +44,12 @@ def test_one_row_per_block_and_one_column_per_system(shown) -> None:
 
 
 def test_errors_are_marked_as_the_labels_say(shown) -> None:
-    _, doc, lp = shown
+    _, doc, labeled_page = shown
     col = {n: i for i, n in enumerate(SYSTEMS)}
     rows = doc.cssselect("tr.block")
     cells = [[td.get("class") for td in tr.cssselect("td.sys")] for tr in rows]
-    n_content = sum(b.label == CONTENT for b in lp.blocks)
-    n_boiler = sum(b.label == BOILERPLATE for b in lp.blocks)
+    n_content = sum(b.label == CONTENT for b in labeled_page.blocks)
+    n_boiler = sum(b.label == BOILERPLATE for b in labeled_page.blocks)
     assert n_content and n_boiler
     # keeping everything leaks every boilerplate block; keeping nothing loses every content block
     assert sum("leak" in c[col["all-text"]] for c in cells) == n_boiler
@@ -63,7 +63,7 @@ def test_errors_are_marked_as_the_labels_say(shown) -> None:
     assert scores["oracle"]["block F1"] == "1.000"  # on this page
     assert scores["all-text"]["leaked boilerplate"] == str(n_boiler)
     assert scores["nothing"]["lost content"] == str(n_content)
-    has_title = any(b.category == "title" and b.label is not None for b in lp.blocks)
+    has_title = any(b.category == "title" and b.label is not None for b in labeled_page.blocks)
     assert (scores["all-text"]["title kept"], scores["nothing"]["title kept"]) == (("yes", "no") if has_title else ("—", "—"))
 
 

@@ -173,14 +173,14 @@ def test_output_json_round_trip() -> None:
 def test_cached_output_depends_on_the_language_the_extractor_was_given(real_pages) -> None:
     labeled, html = real_pages
     i = PAGE_IDS.index("trafeval-0041")  # a German page: jusText keeps its text only with the German stop list
-    lp = labeled[i]
-    assert lp.page.language == "de"
+    labeled_page = labeled[i]
+    assert labeled_page.page.language == "de"
     justext_ = systems.load_system("justext")
-    as_german = justext_.fn(html[i], lp.page.url, "de")
-    as_english = justext_.fn(html[i], lp.page.url, "en")
+    as_german = justext_.fn(html[i], labeled_page.page.url, "de")
+    as_english = justext_.fn(html[i], labeled_page.page.url, "en")
     assert as_german.strip() and as_german != as_english  # the language really changes the output
-    relabeled = replace(lp, page=replace(lp.page, language="en"))  # same bytes, same sha256
-    first = run_systems([justext_], [lp], _Html([html[i]]), timeout=30, workers=1, cache=True, progress=False)
+    relabeled = replace(labeled_page, page=replace(labeled_page.page, language="en"))  # same bytes, same sha256
+    first = run_systems([justext_], [labeled_page], _Html([html[i]]), timeout=30, workers=1, cache=True, progress=False)
     assert first["justext"][0].text == as_german
     second = run_systems([justext_], [relabeled], _Html([html[i]]), timeout=30, workers=1, cache=True, progress=False)
     assert second["justext"][0].text == as_english

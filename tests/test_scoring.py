@@ -190,37 +190,39 @@ def test_word_scores_match_wcxb_formula_on_real_pages(corpus: Corpus, page_id: s
 @pytest.fixture(scope="module")
 def labeled_product(corpus: Corpus):
     """wcxb-4169 (a product page): content paragraphs and lists, footer and navigation blocks."""
-    [lp] = load_labeled(corpus, [_page(corpus, "wcxb-4169")], workers=1, progress=False, cache=False)
-    assert {b.label for b in lp.blocks} >= {C, B}
-    return lp
+    [labeled_page] = load_labeled(corpus, [_page(corpus, "wcxb-4169")], workers=1, progress=False, cache=False)
+    assert {b.label for b in labeled_page.blocks} >= {C, B}
+    return labeled_page
 
 
-def _page_result(lp, kept, words_matched=None) -> PageResult:
+def _page_result(labeled_page, kept, words_matched=None) -> PageResult:
     return scoring.page_result(
-        lp.page.page_id,
-        lp.page.source,
-        lp.page.page_type,
-        lp.page.language,
-        [b.label for b in lp.blocks],
-        [b.category for b in lp.blocks],
-        [b.block.words for b in lp.blocks],
+        labeled_page.page.page_id,
+        labeled_page.page.source,
+        labeled_page.page.page_type,
+        labeled_page.page.language,
+        [b.label for b in labeled_page.blocks],
+        [b.category for b in labeled_page.blocks],
+        [b.block.words for b in labeled_page.blocks],
         kept,
         words_matched,
     )
 
 
 def test_page_result_oracle_and_all_text(labeled_product) -> None:
-    lp = labeled_product
-    labels = [b.label for b in lp.blocks]
-    oracle = _page_result(lp, [lab == C for lab in labels], scoring.word_counts(lp.gold.text, lp.gold.text))
+    labeled_page = labeled_product
+    labels = [b.label for b in labeled_page.blocks]
+    oracle = _page_result(
+        labeled_page, [lab == C for lab in labels], scoring.word_counts(labeled_page.gold.text, labeled_page.gold.text)
+    )
     assert oracle.scores["block_f1"] == oracle.scores["block_f1_w"] == 1.0
     assert oracle.scores["word_f1"] == 1.0
     lk = scoring.leakage([oracle])
     assert lk["boilerplate_kept"] and set(lk["boilerplate_kept"].values()) == {0.0}
     assert lk["content_dropped"] and set(lk["content_dropped"].values()) == {0.0}
 
-    everything = _page_result(lp, [True] * len(labels))
-    scored = [b.label for b in lp.blocks if b.category != scoring.SCORED_APART]  # the title is scored apart
+    everything = _page_result(labeled_page, [True] * len(labels))
+    scored = [b.label for b in labeled_page.blocks if b.category != scoring.SCORED_APART]  # the title is scored apart
     n_content, n_labeled = scored.count(C), sum(lab is not None for lab in scored)
     assert everything.scores["block_recall"] == 1.0
     assert everything.scores["block_precision"] == pytest.approx(n_content / n_labeled)
@@ -229,7 +231,7 @@ def test_page_result_oracle_and_all_text(labeled_product) -> None:
     assert set(lk["boilerplate_kept"].values()) == {1.0}
     assert set(lk["content_dropped"].values()) == {0.0}
     # kept_by_category counts labeled blocks only, per category
-    cats = Counter(b.category for b in lp.blocks if b.label is not None)
+    cats = Counter(b.category for b in labeled_page.blocks if b.label is not None)
     assert {c: t for c, (_, t) in everything.kept_by_category.items()} == dict(cats)
 
 
@@ -448,13 +450,13 @@ def test_the_page_title_is_scored_apart(real_page) -> None:
     from boilerbench.benchmark.labels import label_page
 
     rp = real_page("scrapinghub-05844573ca")
-    lp = label_page(rp.page, rp.data, rp.gold)
-    title = [i for i, b in enumerate(lp.blocks) if b.category == scoring.SCORED_APART]
-    assert len(title) == 1 and lp.blocks[title[0]].label == C
-    oracle = [b.label == C for b in lp.blocks]
+    labeled_page = label_page(rp.page, rp.data, rp.gold)
+    title = [i for i, b in enumerate(labeled_page.blocks) if b.category == scoring.SCORED_APART]
+    assert len(title) == 1 and labeled_page.blocks[title[0]].label == C
+    oracle = [b.label == C for b in labeled_page.blocks]
     no_title = [k and i not in title for i, k in enumerate(oracle)]
 
-    with_it, without_it = _page_result(lp, oracle), _page_result(lp, no_title)
+    with_it, without_it = _page_result(labeled_page, oracle), _page_result(labeled_page, no_title)
     assert with_it.scores["block_f1"] == without_it.scores["block_f1"] == 1.0
     assert with_it.scores["block_f1_w"] == without_it.scores["block_f1_w"] == 1.0
     assert (with_it.scores["title_kept"], without_it.scores["title_kept"]) == (1.0, 0.0)
@@ -462,7 +464,7 @@ def test_the_page_title_is_scored_apart(real_page) -> None:
     agg = scoring.aggregate([with_it, without_it])
     assert agg["title_kept"] == 0.5 and agg["block_f1"] == 1.0
     # keeping the title and nothing else is no content at all, not a hit
-    only_title = _page_result(lp, [i in title for i in range(len(lp.blocks))])
+    only_title = _page_result(labeled_page, [i in title for i in range(len(labeled_page.blocks))])
     assert only_title.scores["block_f1"] == 0.0 and only_title.scores["title_kept"] == 1.0
 
 

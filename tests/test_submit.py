@@ -85,7 +85,10 @@ def _write(path: Path, rows: Sequence[object]) -> Path:
 
 def _good_rows(labeled) -> list[dict[str, Any]]:
     """A block classifier that keeps every block of more than five words; one page as text."""
-    rows = [{"page_id": lp.page.page_id, "labels": [int(b.block.words > 5) for b in lp.blocks]} for lp in labeled]
+    rows = [
+        {"page_id": labeled_page.page.page_id, "labels": [int(b.block.words > 5) for b in labeled_page.blocks]}
+        for labeled_page in labeled
+    ]
     first = labeled[0]
     rows[0] = {"page_id": first.page.page_id, "text": "\n".join(b.block.text for b in first.blocks if b.block.words > 5)}
     return rows
@@ -126,11 +129,13 @@ def test_good_submission_lands_on_the_leaderboard(tmp_path, small, labeled, boar
 @pytest.mark.slow
 def test_labels_and_text_of_the_same_decisions_score_alike(tmp_path, small, labeled, board) -> None:
     """Text made of the kept blocks is projected back onto exactly those blocks."""
-    keep = [[b.block.words > 5 for b in lp.blocks] for lp in labeled]
-    as_labels = [{"page_id": lp.page.page_id, "labels": [int(k) for k in ks]} for lp, ks in zip(labeled, keep)]
+    keep = [[b.block.words > 5 for b in labeled_page.blocks] for labeled_page in labeled]
+    as_labels = [
+        {"page_id": labeled_page.page.page_id, "labels": [int(k) for k in ks]} for labeled_page, ks in zip(labeled, keep)
+    ]
     as_text = [
-        {"page_id": lp.page.page_id, "text": "\n".join(b.block.text for b, k in zip(lp.blocks, ks) if k)}
-        for lp, ks in zip(labeled, keep)
+        {"page_id": labeled_page.page.page_id, "text": "\n".join(b.block.text for b, k in zip(labeled_page.blocks, ks) if k)}
+        for labeled_page, ks in zip(labeled, keep)
     ]
     _, a = submit_mod.submit(_write(tmp_path / "a.jsonl", as_labels), "as-labels", corpus=small, folder=board)
     _, b = submit_mod.submit(_write(tmp_path / "b.jsonl", as_text), "as-text", corpus=small, folder=board)
@@ -280,8 +285,11 @@ def test_a_submission_of_all_text_outputs_reproduces_its_row(tmp_path, board) ->
     corpus = Corpus.open()
     labeled = load_labeled(corpus, corpus.select(split="test"), progress=False)
     published = json.loads((CHECKOUT / "baselines" / "all-text.json").read_text(encoding="utf-8"))["metrics"]
-    rows = [{"page_id": lp.page.page_id, "labels": [1] * len(lp.blocks)} for lp in labeled]
-    rows[::2] = [{"page_id": lp.page.page_id, "text": "\n".join(b.block.text for b in lp.blocks)} for lp in labeled[::2]]
+    rows = [{"page_id": labeled_page.page.page_id, "labels": [1] * len(labeled_page.blocks)} for labeled_page in labeled]
+    rows[::2] = [
+        {"page_id": labeled_page.page.page_id, "text": "\n".join(b.block.text for b in labeled_page.blocks)}
+        for labeled_page in labeled[::2]
+    ]
     _, record = submit_mod.submit(_write(tmp_path / "all.jsonl", rows), "all-text-again", folder=board)
     mine = record["metrics"]
     compared = [k for k in published if k not in ("vs_best", "pages_per_s", "version", "kind")]
@@ -304,13 +312,13 @@ def test_a_page_without_blocks_may_be_left_out(tmp_path: Path) -> None:
     corpus = Corpus.open()
     pages = [p for p in corpus.pages if p.page_id in ("wcxb-4145", "wcxb-4207")]
     labeled = load_labeled(corpus, pages, progress=False)
-    empty = next(lp for lp in labeled if lp.page.page_id == "wcxb-4145")
-    full = next(lp for lp in labeled if lp.page.page_id == "wcxb-4207")
+    empty = next(labeled_page for labeled_page in labeled if labeled_page.page.page_id == "wcxb-4145")
+    full = next(labeled_page for labeled_page in labeled if labeled_page.page.page_id == "wcxb-4207")
     assert not empty.blocks and full.blocks
     path = tmp_path / "labels.jsonl"
     entries = [(1, submit_mod.Entry(full.page.page_id, None, tuple([True] * len(full.blocks))))]
     got = submit_mod.match(entries, labeled, path)
-    assert [e.page_id for e in got] == [lp.page.page_id for lp in labeled]
+    assert [e.page_id for e in got] == [labeled_page.page.page_id for labeled_page in labeled]
     assert next(e for e in got if e.page_id == "wcxb-4145").labels == ()
     with pytest.raises(submit_mod.SubmissionError, match="1 test page"):
         submit_mod.match([(1, submit_mod.Entry("wcxb-4145", None, ()))], labeled, path)
@@ -324,7 +332,7 @@ def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path
 
     submit_mod.submit(_write(tmp_path / "mine.jsonl", _good_rows(labeled)), "my-extractor", corpus=small, folder=board)
     record = json.loads((board / "my-extractor.json").read_text(encoding="utf-8"))
-    assert set(record["metrics"]["page_scored"]) == {lp.page.page_id for lp in labeled}
+    assert set(record["metrics"]["page_scored"]) == {labeled_page.page.page_id for labeled_page in labeled}
     assert set(record["metrics"]["page_block_f1"]) <= set(record["metrics"]["page_scored"])
     index = build_site(small, tmp_path / "site", folder=board, worst=2, progress=False)
     doc = lxml.html.fromstring(index.read_text(encoding="utf-8"))
@@ -332,7 +340,7 @@ def test_report_after_a_submission(small: Corpus, labeled, board: Path, tmp_path
         li.cssselect("b")[0].text_content(): [a.get("href", "") for a in li.cssselect("a")] for li in doc.cssselect("ul.worst li")
     }
     assert set(items) == {"my-extractor", "trafilatura"}
-    full = {lp.page.page_id for lp in labeled if lp.gold.text is not None}
+    full = {labeled_page.page.page_id for labeled_page in labeled if labeled_page.gold.text is not None}
     for hrefs in items.values():
         assert len(hrefs) == 2 and all(h.removeprefix("pages/").removesuffix(".html") in full for h in hrefs)
     page = lxml.html.fromstring((index.parent / items["my-extractor"][0]).read_text(encoding="utf-8"))

@@ -44,9 +44,9 @@ def real_page():
     corpus = Corpus.open()
     page = next(p for p in corpus.pages if p.page_id == PAGE_ID)
     assert page.source == "scrapinghub" and page.split == "test"
-    [lp] = load_labeled(corpus, [page], workers=1, progress=False, cache=False)
-    assert len(lp.blocks) > 20
-    return lp, decode_page(corpus.read(page))
+    [labeled_page] = load_labeled(corpus, [page], workers=1, progress=False, cache=False)
+    assert len(labeled_page.blocks) > 20
+    return labeled_page, decode_page(corpus.read(page))
 
 
 NODE_SYSTEMS = ("readability-js",)  # no pip package: their files are the Node folder (`systems._node`)
@@ -55,7 +55,7 @@ _VERSION_RE = re.compile(r"^\d+(\.\d+)+([.-]?(a|b|rc|post|dev)\d*)*(\+[\w.]+)?$"
 
 @pytest.mark.parametrize("name", list(systems.REGISTRY))
 def test_registered_system_contract(name: str, real_page) -> None:
-    lp, html = real_page
+    labeled_page, html = real_page
     try:
         s = systems.load_system(name)
     except systems.MissingSystem as e:  # where it cannot run (absent, or not for this Python): its own reason
@@ -72,15 +72,15 @@ def test_registered_system_contract(name: str, real_page) -> None:
     assert s.version != "unknown" and _VERSION_RE.match(s.version), s.version
     if s.kind == "blocks":  # one decision per block of the project's own segmentation
         kept = s.fn(html)
-        assert len(kept) == len(lp.blocks) and all(isinstance(k, bool) for k in kept)
+        assert len(kept) == len(labeled_page.blocks) and all(isinstance(k, bool) for k in kept)
         assert any(kept) and not all(kept), f"{name} keeps all or nothing of {PAGE_ID}"
         return
     # one real page: a non-empty str, projected onto the page's blocks → one decision per block
-    out = s.fn(html, lp.page.url, lp.page.language)
+    out = s.fn(html, labeled_page.page.url, labeled_page.page.language)
     assert isinstance(out, str)
     assert out.strip(), f"{name} extracted nothing from {PAGE_ID}"
-    kept = project([b.block for b in lp.blocks], out)
-    assert len(kept) == len(lp.blocks)
+    kept = project([b.block for b in labeled_page.blocks], out)
+    assert len(kept) == len(labeled_page.blocks)
     assert all(isinstance(k, bool) for k in kept)
     assert any(kept), f"{name}'s text covers no block of the page it came from"
 

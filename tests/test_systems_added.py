@@ -45,8 +45,8 @@ def _fresh_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def pages():
     """(labeled pages, decoded HTML) of PAGE_IDS and BIG_PAGE, in that order."""
     labeled, html = labeled_and_html([*PAGE_IDS, BIG_PAGE])
-    assert all(lp.page.split == "test" for lp in labeled)
-    assert all(lp.gold.text for lp in labeled[: len(PAGE_IDS)])
+    assert all(labeled_page.page.split == "test" for labeled_page in labeled)
+    assert all(labeled_page.gold.text for labeled_page in labeled[: len(PAGE_IDS)])
     return labeled, html
 
 
@@ -71,22 +71,25 @@ def test_added_system_returns_the_article_text(name: str, pages) -> None:
     labeled, html = pages
     s = _load(name)
     s.warm_up()
-    for lp, h in zip(labeled, html):
-        if lp.page.page_id not in ADDED[name]:
+    for labeled_page, h in zip(labeled, html):
+        if labeled_page.page.page_id not in ADDED[name]:
             continue
-        out = s.fn(h, lp.page.url, lp.page.language)
-        assert isinstance(out, str) and out.strip(), f"{name} extracted nothing from {lp.page.page_id}"
-        scores = word_scores(out, lp.gold.text or "")
+        out = s.fn(h, labeled_page.page.url, labeled_page.page.language)
+        assert isinstance(out, str) and out.strip(), f"{name} extracted nothing from {labeled_page.page.page_id}"
+        scores = word_scores(out, labeled_page.gold.text or "")
         # the article, not its title alone nor the whole page with its menus
-        assert scores["word_recall"] >= 0.8, (name, lp.page.page_id, scores)
-        assert scores["word_precision"] >= 0.8, (name, lp.page.page_id, scores)
+        assert scores["word_recall"] >= 0.8, (name, labeled_page.page.page_id, scores)
+        assert scores["word_precision"] >= 0.8, (name, labeled_page.page.page_id, scores)
 
 
 def test_precision_setting_is_passed_on(pages) -> None:
     """rs-trafilatura-precision is rs-trafilatura with favor_precision, not a second name for it."""
     labeled, html = pages
     default, precise = _load("rs-trafilatura"), _load("rs-trafilatura-precision")
-    outs = [(default.fn(h, lp.page.url, None), precise.fn(h, lp.page.url, None)) for lp, h in zip(labeled, html)]
+    outs = [
+        (default.fn(h, labeled_page.page.url, None), precise.fn(h, labeled_page.page.url, None))
+        for labeled_page, h in zip(labeled, html)
+    ]
     assert any(a != b for a, b in outs)
 
 
@@ -96,9 +99,9 @@ def test_readability_js_reads_a_page_whose_css_broke_jsdom_28(pages) -> None:
     its style sheets, so Readability.js never saw the page; the folder pins jsdom 26, which reads it."""
     corpus = Corpus.open()
     [page] = [p for p in corpus.pages if p.page_id == "scrapinghub-7bb1ca9035"]
-    [lp] = load_labeled(corpus, [page], workers=1, progress=False, cache=False)
+    [labeled_page] = load_labeled(corpus, [page], workers=1, progress=False, cache=False)
     out = _load("readability-js").fn(decode_page(corpus.read(page)), page.url, page.language)
-    assert word_scores(out, lp.gold.text or "")["word_recall"] >= 0.8
+    assert word_scores(out, labeled_page.gold.text or "")["word_recall"] >= 0.8
 
 
 def test_gne_finding_no_body_is_an_empty_answer(pages) -> None:
@@ -117,7 +120,7 @@ def test_readability_js_in_workers_matches_direct_calls(pages) -> None:
     direct calls here): their outputs are those of the direct calls, page for page."""
     labeled, html = pages
     s = _load("readability-js")
-    direct = [s.fn(h, lp.page.url or None, lp.page.language) for lp, h in zip(labeled, html)]
+    direct = [s.fn(h, labeled_page.page.url or None, labeled_page.page.language) for labeled_page, h in zip(labeled, html)]
     out = run_systems([s], labeled, lambda: html, timeout=60, workers=2, cache=False, progress=False)
     assert [o.error for o in out["readability-js"]] == [None] * len(html)
     assert [o.text for o in out["readability-js"]] == direct

@@ -262,7 +262,10 @@ def test_import_a_warc_with_gold_and_evaluate_it(crawl, pages, jefftk, erikdemai
     from boilerbench.benchmark.corpora.store import Corpus
     from boilerbench.benchmark.groundtruth import load_labeled
 
-    imported = {lp.page.url: [b.label for b in lp.blocks] for lp in load_labeled(Corpus.open(out), progress=False)}
+    imported = {
+        labeled_page.page.url: [b.label for b in labeled_page.blocks]
+        for labeled_page in load_labeled(Corpus.open(out), progress=False)
+    }
     assert set(imported) == {"https://example.org/wcxb-0495", "https://example.org/wcxb-0406"}
     from boilerbench.benchmark.labels import derive_labels
     from boilerbench.core.segment import segment_html

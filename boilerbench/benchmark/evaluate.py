@@ -64,13 +64,13 @@ class Scored:
         return cls(decode_bits(d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))
 
 
-def _gold_key(lp: LabeledPage) -> str:
-    return "" if lp.gold.text is None else key("gold", lp.gold.text)
+def _gold_key(labeled_page: LabeledPage) -> str:
+    return "" if labeled_page.gold.text is None else key("gold", labeled_page.gold.text)
 
 
-def reference_scored(name: str, lp: LabeledPage) -> Scored:
+def reference_scored(name: str, labeled_page: LabeledPage) -> Scored:
     """The reference rows, from the labels: every block, no block, the content blocks."""
-    blocks = lp.blocks
+    blocks = labeled_page.blocks
     if name == "all-text":
         kept = tuple(True for _ in blocks)
     elif name == "nothing":
@@ -79,22 +79,22 @@ def reference_scored(name: str, lp: LabeledPage) -> Scored:
         kept = tuple(b.label == CONTENT for b in blocks)
     else:
         raise KeyError(name)
-    return kept_scored(lp, kept)
+    return kept_scored(labeled_page, kept)
 
 
-def kept_scored(lp: LabeledPage, kept: tuple[bool, ...]) -> Scored:
+def kept_scored(labeled_page: LabeledPage, kept: tuple[bool, ...]) -> Scored:
     """`Scored` of block decisions (reference rows, label submissions): word F1 is measured on the
     kept blocks' text."""
-    return output_scored(lp, "\n".join(b.block.text for b, k in zip(lp.blocks, kept) if k), kept)
+    return output_scored(labeled_page, "\n".join(b.block.text for b, k in zip(labeled_page.blocks, kept) if k), kept)
 
 
 def output_scored(
-    lp: LabeledPage, text: str, kept: tuple[bool, ...] | None = None, seconds: float = 0.0, error: str | None = None
+    labeled_page: LabeledPage, text: str, kept: tuple[bool, ...] | None = None, seconds: float = 0.0, error: str | None = None
 ) -> Scored:
     """`Scored` of one output: its text (projected onto the blocks unless `kept` is given) and word counts."""
     if kept is None:
-        kept = tuple(project(TokenizedPage([b.block for b in lp.blocks]), text))
-    words = scoring.word_counts(text, lp.gold.text) if lp.gold.text is not None else None
+        kept = tuple(project(TokenizedPage([b.block for b in labeled_page.blocks]), text))
+    words = scoring.word_counts(text, labeled_page.gold.text) if labeled_page.gold.text is not None else None
     return Scored(kept, words, seconds, error)
 
 
@@ -126,18 +126,18 @@ def score_system(name: str, pages: Sequence[LabeledPage], per_page: Sequence[Sco
     """One system's per-page results, from its `Scored` of each of `pages`."""
     return [
         scoring.page_result(
-            page_id=lp.page.page_id,
-            corpus=lp.page.source,
-            page_type=lp.page.page_type,
-            language=lp.page.language,
-            labels=[b.label for b in lp.blocks],
-            categories=[b.category for b in lp.blocks],
-            words=[b.block.words for b in lp.blocks],
+            page_id=labeled_page.page.page_id,
+            corpus=labeled_page.page.source,
+            page_type=labeled_page.page.page_type,
+            language=labeled_page.page.language,
+            labels=[b.label for b in labeled_page.blocks],
+            categories=[b.category for b in labeled_page.blocks],
+            words=[b.block.words for b in labeled_page.blocks],
             kept=sc.kept,
             words_matched=sc.words,
             error=sc.error,
         )
-        for lp, sc in zip(pages, per_page)
+        for labeled_page, sc in zip(pages, per_page)
     ]
 
 
@@ -192,7 +192,7 @@ def score_report(
         # per page, what `report` ranks pages by without re-running anything
         agg["page_block_f1"] = {r.page_id: round(r.scores["block_f1"], 4) for r in results_ if "block_f1" in r.scores}
         if kind == "submission":  # no registered system to re-run: its decisions, for `report` to render
-            agg["page_scored"] = {lp.page.page_id: sc.to_json() for lp, sc in zip(labeled, final)}
+            agg["page_scored"] = {labeled_page.page.page_id: sc.to_json() for labeled_page, sc in zip(labeled, final)}
         report["systems"][name] = agg
     for name, test in scoring.compare({n: r for n, r in per_page.items() if n != "oracle"}).items():
         report["systems"][name]["vs_best"] = test
@@ -214,7 +214,10 @@ def collect_scored(
     # From the cache: key = system, version, page, gold, segmenter and aligner.
     store = Cache("scored", enabled=cache)
     keys = {
-        name: [key("scored", output_key(system, lp), _gold_key(lp), SEGMENTER_VERSION, ALIGNER_VERSION) for lp in labeled]
+        name: [
+            key("scored", output_key(system, labeled_page), _gold_key(labeled_page), SEGMENTER_VERSION, ALIGNER_VERSION)
+            for labeled_page in labeled
+        ]
         for name, system in loaded.items()
     }
     scored, missing = store.lookup(keys, Scored.from_json)
@@ -226,7 +229,7 @@ def collect_scored(
     store.close()
     for name in names:
         if name in REFERENCE:  # cheap, and depends on the labels: never cached
-            scored[name] = [reference_scored(name, lp) for lp in labeled]
+            scored[name] = [reference_scored(name, labeled_page) for labeled_page in labeled]
     final = {n: [sc for sc in scored[n] if sc is not None] for n in names if n in scored}
     versions: dict[str, str | None] = {n: (loaded[n].version if n in loaded else load_system(n).version) for n in final}
     return final, versions, skipped
@@ -265,8 +268,8 @@ def _score_missing(
     sub = [labeled[i] for i in need]
 
     def load_html() -> list[str]:
-        html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in sub)}
-        return [html[lp.page.page_id] for lp in sub]
+        html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(labeled_page.page for labeled_page in sub)}
+        return [html[labeled_page.page.page_id] for labeled_page in sub]
 
     fresh: dict[str, dict[int, Scored]] = {}  # system → position in `sub` → projected in the worker
     outputs = run_systems(

@@ -27,7 +27,7 @@ PIPELINE_VERSION = "-".join(
 )
 
 
-def _to_json(lp: LabeledPage) -> list[list[Any]]:
+def _to_json(labeled_page: LabeledPage) -> list[list[Any]]:
     return [
         [
             b.block.index,
@@ -43,7 +43,7 @@ def _to_json(lp: LabeledPage) -> list[list[Any]]:
             b.coverage,
             b.corrected,
         ]
-        for b in lp.blocks
+        for b in labeled_page.blocks
     ]
 
 

@@ -99,7 +99,9 @@ def rendered(
 
     for r in renderers:
         check_choice("renderer", r, RENDERERS)
-    labeled: dict[str, LabeledPage] = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, progress=progress)}
+    labeled: dict[str, LabeledPage] = {
+        labeled_page.page.page_id: labeled_page for labeled_page in load_labeled(corpus, pages, progress=progress)
+    }
     store = Cache("rendered")
     done: dict[tuple[str, str], dict[str, Any]] = {}
     todo: list[tuple[Page, str, str]] = []
@@ -137,12 +139,12 @@ def rendered(
     store.close()
     out = []
     for p in pages:
-        lp = labeled[p.page_id]
+        labeled_page = labeled[p.page_id]
         for r in renderers:
             if r == "blocks":
-                lines, owner = as_lines([b.block for b in lp.blocks])
-                labels = [lp.blocks[o].label for o in owner]
-                cats = [lp.blocks[o].category for o in owner]
+                lines, owner = as_lines([b.block for b in labeled_page.blocks])
+                labels = [labeled_page.blocks[o].label for o in owner]
+                cats = [labeled_page.blocks[o].category for o in owner]
             else:
                 got = done[p.page_id, r]
                 lines, labels = segment_text(got["text"]), got["labels"]

@@ -73,7 +73,7 @@ def _cell(label: str | None, kept: bool) -> tuple[str, str]:
 
 
 def render_page(
-    lp: LabeledPage,
+    labeled_page: LabeledPage,
     by_system: dict[str, Scored],
     versions: dict[str, str | None] | None = None,
     skipped: dict[str, str] | None = None,
@@ -81,8 +81,8 @@ def render_page(
     """One page's blocks in order — gold label, category, one column per system — with each
     system's block and word F1 on this page at the top."""
     names = list(by_system)
-    results = {n: score_system(n, [lp], [by_system[n]])[0] for n in names}
-    p = lp.page
+    results = {n: score_system(n, [labeled_page], [by_system[n]])[0] for n in names}
+    p = labeled_page.page
     rows = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -96,8 +96,8 @@ def render_page(
     for n in names:
         s = results[n].scores
         kept = by_system[n].kept
-        leaks = sum(1 for b, k in zip(lp.blocks, kept) if k and b.label == BOILERPLATE)
-        lost = sum(1 for b, k in zip(lp.blocks, kept) if not k and b.label == CONTENT)
+        leaks = sum(1 for b, k in zip(labeled_page.blocks, kept) if k and b.label == BOILERPLATE)
+        lost = sum(1 for b, k in zip(labeled_page.blocks, kept) if not k and b.label == CONTENT)
         rows.append(
             f'<tr class="system"><td>{escape(n)}</td><td>{escape(str((versions or {}).get(n) or "—"))}</td>'
             f"<td>{_f(s.get('block_f1'))}</td><td>{_f(s.get('block_precision'))}</td><td>{_f(s.get('block_recall'))}</td>"
@@ -117,7 +117,7 @@ def render_page(
     rows.append(
         f'<table class="blocks"><thead><tr><th>text</th><th>#</th><th>gold</th><th>category</th><th>tag</th>{head}</tr></thead><tbody>'
     )
-    for i, b in enumerate(lp.blocks):
+    for i, b in enumerate(labeled_page.blocks):
         label = b.label
         cls = {CONTENT: "content", BOILERPLATE: "boilerplate"}.get(label or "", "unlabeled")
         cells = []
@@ -151,9 +151,9 @@ def render_classifier_page(name: str, text: str) -> str:
         archive="",
         page_format=d.page_format,
     )
-    lp = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
+    labeled_page = LabeledPage(page, Gold(name, None), tuple(LabeledBlock(b, None, c) for b, c in zip(d.blocks, cats)))
     system = "boilerbench-text" if d.page_format == "text" else "boilerbench"
-    return render_page(lp, {system: Scored(tuple(d.kept), None, 0.0, None)})
+    return render_page(labeled_page, {system: Scored(tuple(d.kept), None, 0.0, None)})
 
 
 # --- the static site ------------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def build_site(
     runnable = [r["system"] for r in shown if r["system"] in REGISTRY or r["system"] in REFERENCE]
     scored, versions, skipped = collect_scored(corpus, labeled, [n for n in runnable if n not in stored], progress=progress)
     for name, per_page in stored.items():
-        scored[name] = [Scored.from_json(per_page[lp.page.page_id]) for lp in labeled]
+        scored[name] = [Scored.from_json(per_page[labeled_page.page.page_id]) for labeled_page in labeled]
         versions[name] = next((r.get("version") for r in shown if r["system"] == name), None)
     for r in shown:
         if r["system"] not in scored and r["system"] not in skipped:
@@ -242,9 +242,10 @@ def build_site(
         items = [f'<a href="pages/{escape(pid)}.html">{escape(pid)}</a> ({f1:.2f})' for f1, pid in pages]
         worst_links.append(f"<li><b>{escape(name)}</b>: {', '.join(items) or '—'}</li>")
     (out / "pages").mkdir(exist_ok=True)
-    for i, lp in enumerate(labeled):
+    for i, labeled_page in enumerate(labeled):
         atomic_write(
-            out / "pages" / f"{lp.page.page_id}.html", render_page(lp, {n: v[i] for n, v in scored.items()}, versions, skipped)
+            out / "pages" / f"{labeled_page.page.page_id}.html",
+            render_page(labeled_page, {n: v[i] for n, v in scored.items()}, versions, skipped),
         )
 
     index = [

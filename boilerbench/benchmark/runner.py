@@ -64,23 +64,23 @@ _HTML: Callable[[int], str] | None = None
 _POST: Callable[[int, Output], Any] | None = None
 
 
-def output_key(system: System, lp: LabeledPage) -> str:
+def output_key(system: System, labeled_page: LabeledPage) -> str:
     """Everything an extractor's output depends on: the system, its version, and what it is given."""
-    return key("output", system.name, system.version, lp.page.sha256, lp.page.url, lp.page.language)
+    return key("output", system.name, system.version, labeled_page.page.sha256, labeled_page.page.url, labeled_page.page.language)
 
 
 def _apply(system: System, i: int) -> Output:
-    lp = _PAGES[i]
+    labeled_page = _PAGES[i]
     assert _HTML is not None
     html = _HTML(i)
     t0 = time.perf_counter()
     if system.kind == "blocks":
         kept = tuple(bool(k) for k in system.fn(html))
         dt = time.perf_counter() - t0
-        if len(kept) != len(lp.blocks):
-            raise ValueError(f"{system.name} returned {len(kept)} decisions for {len(lp.blocks)} blocks")
-        return Output("\n".join(b.block.text for b, k in zip(lp.blocks, kept) if k), dt, None, kept)
-    text = system.fn(html, lp.page.url or None, lp.page.language)
+        if len(kept) != len(labeled_page.blocks):
+            raise ValueError(f"{system.name} returned {len(kept)} decisions for {len(labeled_page.blocks)} blocks")
+        return Output("\n".join(b.block.text for b, k in zip(labeled_page.blocks, kept) if k), dt, None, kept)
+    text = system.fn(html, labeled_page.page.url or None, labeled_page.page.language)
     dt = time.perf_counter() - t0
     if text is not None and not isinstance(text, str):
         raise TypeError(f"{system.name} returned {type(text).__name__}, not str")
@@ -205,7 +205,7 @@ def run_systems(
     """
     global _PAGES, _HTML, _POST
     store = Cache("outputs")  # written either way: a run with cache=False refreshes the outputs (and timings) it re-ran
-    keys = {s.name: [output_key(s, lp) for lp in pages] for s in systems}
+    keys = {s.name: [output_key(s, labeled_page) for labeled_page in pages] for s in systems}
     results, todo = store.lookup(keys, Output.from_json, read=cache)
     if todo:
         _PAGES, _HTML, _POST = pages, load_html().__getitem__, post

@@ -132,7 +132,7 @@ def match(entries: list[tuple[int, Entry]], labeled: list[LabeledPage], path: Pa
     """The entries in the order of `labeled`; refuses unknown, duplicate, missing pages and label
     lists of the wrong length. A page with no block at all may be left out (the `blocks` config has
     no row to build its line from): it is taken as keeping nothing."""
-    by_id = {lp.page.page_id: lp for lp in labeled}
+    by_id = {labeled_page.page.page_id: labeled_page for labeled_page in labeled}
     seen: dict[str, int] = {}
     for lineno, entry in entries:
         where = f"{path}:{lineno}"
@@ -149,13 +149,13 @@ def match(entries: list[tuple[int, Entry]], labeled: list[LabeledPage], path: Pa
         raise SubmissionError(f"{path}: {len(missing)} {SPLIT} page(s) missing, e.g. {', '.join(missing[:5])}")
     mine = {pid: Entry(pid, None, ()) for pid in by_id if pid not in seen}
     mine.update((entry.page_id, entry) for _, entry in entries)
-    return [mine[lp.page.page_id] for lp in labeled]
+    return [mine[labeled_page.page.page_id] for labeled_page in labeled]
 
 
-def entry_scored(lp: LabeledPage, entry: Entry) -> Scored:
+def entry_scored(labeled_page: LabeledPage, entry: Entry) -> Scored:
     """What the scorers need of one entry: text is projected onto blocks, labels are the decisions
     (their word F1 is measured on the kept blocks' text, as for the reference rows)."""
-    return kept_scored(lp, entry.labels) if entry.labels is not None else output_scored(lp, entry.text or "")
+    return kept_scored(labeled_page, entry.labels) if entry.labels is not None else output_scored(labeled_page, entry.text or "")
 
 
 def versus_stored_best(page_block_f1: dict[str, float], folder: Path) -> dict[str, float | str] | None:
@@ -190,7 +190,7 @@ def submit(
     pages = corpus.select(split=SPLIT)
     labeled = load_labeled(corpus, pages)
     ordered = match(entries, labeled, path)
-    results = [entry_scored(lp, entry) for lp, entry in zip(labeled, ordered)]
+    results = [entry_scored(labeled_page, entry) for labeled_page, entry in zip(labeled, ordered)]
     report = score_report(labeled, {name: results}, {name: None}, kind="submission")
     metrics = report["systems"][name]
     metrics.pop("vs_best", None)  # against itself: the test that counts is against the board's best

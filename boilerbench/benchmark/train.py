@@ -41,11 +41,11 @@ from .scoring import prf
 FIRST_STAGE = {"max_iter": 150, "learning_rate": 0.15, "max_leaf_nodes": 63, "min_samples_leaf": 40}
 
 
-def make_pipeline(text_only: bool, first: dict[str, Any] | None = None, second: dict[str, Any] | None = None) -> Pipeline:
+def make_pipeline(page_format: str, first: dict[str, Any] | None = None, second: dict[str, Any] | None = None) -> Pipeline:
     model = ContextStack(
-        hist_gradient_boosting(**(first or FIRST_STAGE)), hist_gradient_boosting(**second) if second else None, text_only
+        hist_gradient_boosting(**(first or FIRST_STAGE)), hist_gradient_boosting(**second) if second else None, page_format
     )
-    return Pipeline([("features", BlockFeaturizer(text_only=text_only)), ("model", model)])
+    return Pipeline([("features", BlockFeaturizer(page_format=page_format)), ("model", model)])
 
 
 MIN_GAIN = 0.002
@@ -174,15 +174,14 @@ def fit_and_select(
     second-stage grid point (in order of cost), each routed as `SECOND_ROUTES` says; keep the one
     and the thresholds with the best mean validation F1 over `VALIDATION_GROUPS`, a costlier one
     only when it gains `MIN_GAIN` and loses on no group."""
-    text_only = page_format == "text"
-    featurizer = BlockFeaturizer(text_only=text_only).fit([])
+    featurizer = BlockFeaturizer(page_format=page_format).fit([])
     t0 = time.perf_counter()
-    tr = [featurizer.block_features(p.blocks) for p in train]
-    va = [featurizer.block_features(p.blocks) for p in validation]
-    tr_types = featurizer.fit_page_types(
-        np.array([page_summary(F) for _, F in tr]), [p.page_type for p in train], [p.site for p in train]
+    train_rows = [featurizer.block_features(p.blocks) for p in train]
+    validation_rows = [featurizer.block_features(p.blocks) for p in validation]
+    train_types = featurizer.fit_page_types(
+        np.array([page_summary(F) for _, F in train_rows]), [p.page_type for p in train], [p.site for p in train]
     )
-    va_types = featurizer.page_type_probs(np.array([page_summary(F) for _, F in va]))
+    validation_types = featurizer.page_type_probs(np.array([page_summary(F) for _, F in validation_rows]))
 
     def matrix(parts: Sequence[tuple[np.ndarray, np.ndarray]], types: np.ndarray) -> np.ndarray:
         rows = [
@@ -191,33 +190,37 @@ def fit_and_select(
         ]
         return np.concatenate(rows) if rows else np.zeros((0, featurizer.n_features_out_))
 
-    Xtr, Xva = matrix(tr, tr_types), matrix(va, va_types)
-    ytr = np.concatenate([p.labels for p in train]) if train else np.zeros(0, dtype=int)
+    X_train, X_validation = matrix(train_rows, train_types), matrix(validation_rows, validation_types)
+    y_train = np.concatenate([p.labels for p in train]) if train else np.zeros(0, dtype=int)
     sizes = [len(p.blocks) for p in validation]
     known = [i for i, p in enumerate(validation) if p.page_type in PAGE_TYPES]
     type_accuracy = (
-        float(np.mean([PAGE_TYPES[int(va_types[i].argmax())] == validation[i].page_type for i in known])) if known else 0.0
+        float(np.mean([PAGE_TYPES[int(validation_types[i].argmax())] == validation[i].page_type for i in known]))
+        if known
+        else 0.0
     )
-    article = va_types.argmax(axis=1) == ARTICLE_INDEX
+    article = validation_types.argmax(axis=1) == ARTICLE_INDEX
     row_groups = np.repeat(np.asarray([p.site for p in train], dtype=object), [len(p.blocks) for p in train])
     log(
-        f"[{page_format}] features: train {Xtr.shape}, validation {Xva.shape} in {time.perf_counter() - t0:.1f}s; "
+        f"[{page_format}] features: train {X_train.shape}, validation {X_validation.shape} in {time.perf_counter() - t0:.1f}s; "
         f"page types on validation: accuracy {type_accuracy:.3f} ({len(known)} pages)"
     )
     t1 = time.perf_counter()
-    stack = ContextStack(hist_gradient_boosting(**first), None, text_only)
-    oof = stack.fit_first(Xtr, ytr, row_groups)
+    stack = ContextStack(hist_gradient_boosting(**first), None, page_format)
+    out_of_fold = stack.fit_first(X_train, y_train, row_groups)
     log(f"[{page_format}] first stage {first} fitted ({time.perf_counter() - t1:.0f}s)")
-    first_va = stack.predict_proba(Xva)  # the same for every trial below
+    first_va = stack.predict_proba(X_validation)  # the same for every trial below
     best: tuple[Thresholds, dict[str, Any] | None, Any, tuple[str, ...] | None] | None = None
     trials = []
     for params in grid:
         t1 = time.perf_counter()
         stack.second = None if params is None else hist_gradient_boosting(**params)
-        stack.fit_second(Xtr, ytr, oof)
+        stack.fit_second(X_train, y_train, out_of_fold)
         for route in SECOND_ROUTES if params is not None else (None,):
             stack.second_types = route
-            rule = choose_thresholds(validation, _split_by_page(stack.predict_proba(Xva, first_va)[:, 1], sizes), article)
+            rule = choose_thresholds(
+                validation, _split_by_page(stack.predict_proba(X_validation, first_va)[:, 1], sizes), article
+            )
             trials.append(
                 {
                     "second": params,
@@ -247,10 +250,10 @@ def fit_and_select(
         "page_type_validation_accuracy": round(type_accuracy, 4),
         "trials": trials,
         "train_pages": len(train),
-        "train_blocks": int(np.sum(ytr >= 0)),
+        "train_blocks": int(np.sum(y_train >= 0)),
         "validation_pages": len(validation),
     }
-    holdout = source_holdout(train, validation, Xtr, ytr, Xva, stack.first_, first, article)
+    holdout = source_holdout(train, validation, X_train, y_train, X_validation, stack.first_, first, article)
     log(
         f"[{page_format}] leave one source out (first stage alone, thresholds chosen on the other sources):\n{holdout_table(holdout)}"
     )
@@ -262,9 +265,9 @@ def fit_and_select(
 def source_holdout(
     train: Sequence[TrainPage],
     validation: Sequence[TrainPage],
-    Xtr: np.ndarray,
-    ytr: np.ndarray,
-    Xva: np.ndarray,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_validation: np.ndarray,
     fitted_first: Any,
     first: dict[str, Any],
     article: np.ndarray,
@@ -280,15 +283,17 @@ def source_holdout(
     row_source = np.repeat(np.asarray([p.source for p in train], dtype=object), [len(p.blocks) for p in train])
     page_source = np.asarray([p.source for p in validation], dtype=object)
     sizes = [len(p.blocks) for p in validation]
-    F_train, F_val = Xtr[:, N_KEYS:].astype(np.float32), Xva[:, N_KEYS:].astype(np.float32)
+    F_train, F_val = X_train[:, N_KEYS:].astype(np.float32), X_validation[:, N_KEYS:].astype(np.float32)
     everyone = _split_by_page(fitted_first.predict_proba(F_val)[:, 1], sizes)
     out = []
     for held in sources:
-        rows = (row_source != held) & (ytr >= 0)
+        rows = (row_source != held) & (y_train >= 0)
         seen, unseen = page_source != held, page_source == held
         if not rows.any() or not seen.any() or not unseen.any():
             continue
-        model = hist_gradient_boosting(**first).fit(F_train[rows], ytr[rows] > 0, sample_weight=page_weights(Xtr[rows, 0]))
+        model = hist_gradient_boosting(**first).fit(
+            F_train[rows], y_train[rows] > 0, sample_weight=page_weights(X_train[rows, 0])
+        )
         without = _split_by_page(model.predict_proba(F_val)[:, 1], sizes)
         row: dict[str, Any] = {"held_out": held, "pages": int(unseen.sum())}
         for name, scores in (("without", without), ("with", everyone)):
@@ -326,15 +331,15 @@ def label_codes(labels: Sequence[str | None]) -> np.ndarray:
 def training_data(labeled: Sequence[Any], page_format: str) -> list[TrainPage]:
     """A `TrainPage` per page with at least one labeled block; text mode renders each page as lines."""
     out = []
-    for lp in labeled:
-        y = label_codes([b.label for b in lp.blocks])
+    for labeled_page in labeled:
+        y = label_codes([b.label for b in labeled_page.blocks])
         if not (y >= 0).any():
             continue
-        blocks = [b.block for b in lp.blocks]
+        blocks = [b.block for b in labeled_page.blocks]
         if page_format == "text":
             blocks, owner = as_lines(blocks)
             y = y[owner] if owner else np.zeros(0, dtype=np.int64)
-        out.append(TrainPage(blocks, y, lp.page.source, lp.page.page_type, site(lp.page.domain)))
+        out.append(TrainPage(blocks, y, labeled_page.page.source, labeled_page.page.page_type, site(labeled_page.page.domain)))
     return out
 
 
@@ -362,14 +367,14 @@ def train(
     train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
     if "text" in page_formats and missing_renderers():
         raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")
-    train_lp = load_labeled(corpus, train_pages)
-    val_lp = load_labeled(corpus, val_pages)
+    train_labeled = load_labeled(corpus, train_pages)
+    validation_labeled = load_labeled(corpus, val_pages)
     out = []
     for page_format in page_formats:
         if page_format == "text":
             data = rendered_training_data(rendered(corpus, train_pages)), rendered_training_data(rendered(corpus, val_pages))
         else:
-            data = training_data(train_lp, page_format), training_data(val_lp, page_format)
+            data = training_data(train_labeled, page_format), training_data(validation_labeled, page_format)
         clf = fit_and_select(*data, page_format, grid, log)
         clf.info["dataset_revision"] = corpus.revision()
         path = clf.save(folder)

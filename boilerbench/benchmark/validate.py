@@ -24,16 +24,16 @@ from ..core.text import bag_of_words, text_table
 from ..core.types import BOILERPLATE, CONTENT, LabeledPage
 
 
-def page_checks(lp: LabeledPage) -> dict[str, Any]:
+def page_checks(labeled_page: LabeledPage) -> dict[str, Any]:
     """Agreement counts of one page (summed into the report)."""
-    labels = [b.label for b in lp.blocks]
-    out: dict[str, Any] = {"page_id": lp.page.page_id, "blocks": len(labels)}
+    labels = [b.label for b in labeled_page.blocks]
+    out: dict[str, Any] = {"page_id": labeled_page.page.page_id, "blocks": len(labels)}
     out["labeled"] = sum(lab is not None for lab in labels)
     out["content"] = sum(lab == CONTENT for lab in labels)
-    gold = lp.gold
+    gold = labeled_page.gold
     if gold.text is None:
         return out
-    tp = TokenizedPage([b.block for b in lp.blocks])
+    tp = TokenizedPage([b.block for b in labeled_page.blocks])
     w_ok = w_n = wo_ok = wo_n = 0
     bad: list[str] = []
     for s in gold.with_snippets:
@@ -57,7 +57,7 @@ def page_checks(lp: LabeledPage) -> dict[str, Any]:
     out["without_missing"] = len(gold.without_snippets) - wo_n
     if gold.text.strip():
         g = bag_of_words(gold.text)
-        c = bag_of_words("\n".join(b.block.text for b in lp.blocks if b.label == CONTENT))
+        c = bag_of_words("\n".join(b.block.text for b in labeled_page.blocks if b.label == CONTENT))
         out["gold_words"] = sum(g.values())
         out["covered_words"] = sum((g & c).values())
     return out
@@ -88,11 +88,11 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def report(pages: Sequence[LabeledPage], worst: int = 10) -> dict[str, Any]:
-    rows = [page_checks(lp) for lp in pages]
+    rows = [page_checks(labeled_page) for labeled_page in pages]
     by_corpus: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for lp, r in zip(pages, rows):
-        by_corpus[lp.page.source].append(r)
-    splits = Counter(lp.page.split for lp in pages)
+    for labeled_page, r in zip(pages, rows):
+        by_corpus[labeled_page.page.source].append(r)
+    splits = Counter(labeled_page.page.split for labeled_page in pages)
     low = sorted((r for r in rows if r.get("gold_words")), key=lambda r: r["covered_words"] / r["gold_words"])[:worst]
     disagree = sorted((r for r in rows if r.get("disagreements")), key=lambda r: -len(r["disagreements"]))[:worst]
     return {

@@ -83,9 +83,9 @@ ARTICLE_INDEX = PAGE_TYPES.index("article")
 PAGE_TYPE_C = 0.01
 
 
-def feature_names(text_only: bool) -> list[str]:
+def feature_names(page_format: str) -> list[str]:
     """The model's feature columns: the block features, then the page-type probabilities."""
-    return list(LINE_FEATURES if text_only else FEATURE_NAMES) + PAGE_TYPE_NAMES
+    return list(LINE_FEATURES if page_format == "text" else FEATURE_NAMES) + PAGE_TYPE_NAMES
 
 
 def page_summary(F: np.ndarray) -> np.ndarray:
@@ -131,11 +131,11 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
     columns, then `feature_names` (the block features, then the page-type probabilities of the
     fitted page-type model: `fit_page_types`)."""
 
-    def __init__(self, text_only: bool = False):
-        self.text_only = text_only
+    def __init__(self, page_format: str = "html"):
+        self.page_format = page_format
 
     def _names(self) -> list[str]:
-        return feature_names(self.text_only)
+        return feature_names(self.page_format)
 
     def fit(self, X: Sequence[Sequence[Block]], y: Any = None) -> BlockFeaturizer:
         self.n_features_out_ = N_KEYS + len(self._names())
@@ -144,8 +144,8 @@ class BlockFeaturizer(TransformerMixin, BaseEstimator):
     def block_features(self, blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
         """A page's `structure_keys` and block features (without the page-type columns)."""
         cols = columns(blocks)
-        keys = structure_keys(blocks, self.text_only, cols)
-        return keys, page_features(blocks, self.text_only, cols)
+        keys = structure_keys(blocks, self.page_format, cols)
+        return keys, page_features(blocks, self.page_format, cols)
 
     def fit_page_types(
         self, summaries: np.ndarray, types: Sequence[str | None], groups: Sequence[str], folds: int = 5
@@ -207,13 +207,13 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         self,
         first: Any = None,
         second: Any = None,
-        text_only: bool = False,
+        page_format: str = "html",
         folds: int = 2,
         second_types: tuple[str, ...] | None = None,
     ):
         self.first = first
         self.second = second
-        self.text_only = text_only
+        self.page_format = page_format
         self.folds = folds
         self.second_types = second_types
 
@@ -233,7 +233,7 @@ class ContextStack(ClassifierMixin, BaseEstimator):
         return X[:, 0], X[:, 1:N_KEYS], X[:, N_KEYS:].astype(np.float32)
 
     def _dense(self) -> np.ndarray:
-        return _dense_columns(self.text_only)
+        return _dense_columns(self.page_format)
 
     def second_inputs(self, X: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
         page, keys, F = self._parts(X)
@@ -241,11 +241,11 @@ class ContextStack(ClassifierMixin, BaseEstimator):
 
     def second_inputs_of(self, page: np.ndarray, keys: np.ndarray, F: np.ndarray, first_scores: np.ndarray) -> np.ndarray:
         """`second_inputs` of rows given in parts (`_parts`): what `BlockClassifier.decide` has of a page."""
-        return np.hstack([surrounding_features(first_scores, page, keys, self.text_only), F[:, self._dense()]])
+        return np.hstack([surrounding_features(first_scores, page, keys, self.page_format), F[:, self._dense()]])
 
     def second_input_names(self) -> list[str]:
-        names = feature_names(self.text_only)
-        around = LINE_SURROUNDING_NAMES if self.text_only else SURROUNDING_NAMES
+        names = feature_names(self.page_format)
+        around = LINE_SURROUNDING_NAMES if self.page_format == "text" else SURROUNDING_NAMES
         return [f"surrounding_{n}" for n in around] + [names[i] for i in self._dense()]
 
     def fit_first(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
@@ -310,10 +310,10 @@ class ContextStack(ClassifierMixin, BaseEstimator):
 
 
 @lru_cache(maxsize=2)
-def _dense_columns(text_only: bool) -> np.ndarray:
-    """The columns of `feature_names(text_only)` the second stage reads (all but `_SPARSE_PREFIXES`),
+def _dense_columns(page_format: str) -> np.ndarray:
+    """The columns of `feature_names(page_format)` the second stage reads (all but `_SPARSE_PREFIXES`),
     worked out once per page_format (a page's second stage would otherwise spend longer on the names)."""
-    names = feature_names(text_only)
+    names = feature_names(page_format)
     return np.array([i for i, n in enumerate(names) if not n.startswith(_SPARSE_PREFIXES)])
 
 

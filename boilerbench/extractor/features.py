@@ -459,12 +459,12 @@ def loop_rules() -> LoopRules:
 # --- the formulas: features from the counts, whichever twin counted ---------------------------------
 
 
-def structure_keys(blocks: Sequence[Block], text_only: bool = False, cols: Columns | None = None) -> np.ndarray:
+def structure_keys(blocks: Sequence[Block], page_format: str = "html", cols: Columns | None = None) -> np.ndarray:
     """Page-local ids of each block's parent element, grandparent element and context, and its word
     count: what `surrounding_features` groups blocks by. Text pages have no elements: every line is
     its own group. `cols`: the page's `columns`, when the caller has them."""
     n = len(blocks)
-    if text_only:
+    if page_format == "text":
         own = np.arange(n, dtype=np.float64)
         words = cols.words if cols is not None else np.fromiter((b.words for b in blocks), dtype=np.float64, count=n)
         return np.stack([own, own, own, words], axis=1)
@@ -472,18 +472,18 @@ def structure_keys(blocks: Sequence[Block], text_only: bool = False, cols: Colum
     return np.stack([c.parent_id, c.grandparent_id, c.context_id, c.words], axis=1)
 
 
-def page_features(blocks: Sequence[Block], text_only: bool = False, cols: Columns | None = None) -> np.ndarray:
+def page_features(blocks: Sequence[Block], page_format: str = "html", cols: Columns | None = None) -> np.ndarray:
     """Feature matrix of one page: one row per block, columns `FEATURE_NAMES` (or `LINE_FEATURES`).
     `cols`: the page's `columns`, when the caller already has them."""
     n = len(blocks)
-    names = LINE_FEATURES if text_only else FEATURE_NAMES
+    names = LINE_FEATURES if page_format == "text" else FEATURE_NAMES
     if n == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
     c = cols if cols is not None else columns(blocks)
-    dense = _dense(c, html=not text_only)
-    if text_only:
+    dense = _dense(c, html=page_format != "text")
+    if page_format == "text":
         density = dense[:, _LINE_COLUMN["link_density"]]
-        return np.hstack([dense, _article(c, density, text_only=True)]).astype(np.float32)
+        return np.hstack([dense, _article(c, density, page_format="text")]).astype(np.float32)
     # Written into one float32 matrix (the same values as concatenating, then casting).
     out = np.zeros((n, len(names)), dtype=np.float32)
     out[:, : len(DENSE_NAMES)] = dense
@@ -712,7 +712,7 @@ _NEAR_BLOCKS = 3  # blocks on either side that count as near
 _SHORT_WORDS = 12  # a title-like block: at most this many words, no sentence end
 
 
-def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.ndarray:
+def _article(c: Columns, density: np.ndarray, page_format: str = "html") -> np.ndarray:
     """The article group, from the page's `Columns` and its blocks' link density. In-article
     boilerplate (an inline related headline, a caption, a byline) is a short block between
     paragraphs of prose; a renderer's placeholder is a whole-block `[token]`; teasers, related
@@ -730,7 +730,7 @@ def _article(c: Columns, density: np.ndarray, text_only: bool = False) -> np.nda
         _bracketed(c),
         np.log1p(_run_lengths(short)),
     ]
-    if text_only:
+    if page_format == "text":
         cols += _main_run_positions(c, prose, idx, csum)
     else:
         cols.append(np.log1p(_runs(c.context_id)))
@@ -824,12 +824,12 @@ def _group_mean(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (np.bincount(ids, weights=values) / np.maximum(np.bincount(ids), 1))[ids]
 
 
-def surrounding_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text_only: bool = False) -> np.ndarray:
+def surrounding_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, page_format: str = "html") -> np.ndarray:
     """Second-stage columns (`SURROUNDING_NAMES`, or `LINE_SURROUNDING_NAMES` for text) for blocks of
     one or more pages concatenated: `p` the first model's content probability, `page` each block's
     page number (non-decreasing), `keys` the `structure_keys` rows."""
     n = len(p)
-    names = LINE_SURROUNDING_NAMES if text_only else SURROUNDING_NAMES
+    names = LINE_SURROUNDING_NAMES if page_format == "text" else SURROUNDING_NAMES
     if n == 0:
         return np.zeros((0, len(names)), dtype=np.float32)
     p = p.astype(np.float64)
@@ -875,7 +875,7 @@ def surrounding_features(p: np.ndarray, page: np.ndarray, keys: np.ndarray, text
     rank[order] = np.arange(n)
     size = last - first + 1
     cols.append((rank - first) / np.maximum(size - 1, 1))
-    if not text_only:
+    if page_format != "text":
         # container ids are page-local: make them global by offsetting with the page's first row
         parent = keys[:, 0].astype(np.int64) + first
         grand = keys[:, 1].astype(np.int64) + first

@@ -121,10 +121,10 @@ def _schemas(pa: Any) -> dict[str, Any]:
 def _rows(corpus: Corpus, pages: Sequence[Page]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """The rows of a few pages by (config, split), in page order (`pages` are one archive's run)."""
     out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    labeled = {lp.page.page_id: lp for lp in load_labeled(corpus, pages, workers=1, progress=False)}
+    labeled = {labeled_page.page.page_id: labeled_page for labeled_page in load_labeled(corpus, pages, workers=1, progress=False)}
     for page, data in corpus.iter_bytes(pages):
-        lp = labeled[page.page_id]
-        g = lp.gold
+        labeled_page = labeled[page.page_id]
+        g = labeled_page.gold
         out["pages", page.split].append(
             {
                 "page_id": page.page_id,
@@ -144,7 +144,7 @@ def _rows(corpus: Corpus, pages: Sequence[Page]) -> dict[tuple[str, str], list[d
                 "sha256": page.sha256,
             }
         )
-        for b in lp.blocks:
+        for b in labeled_page.blocks:
             blk = b.block
             out["blocks", page.split].append(
                 {
