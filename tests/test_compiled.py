@@ -117,6 +117,7 @@ def same_blocks_of(root: etree._Element) -> None:
     assert made == walk_tree(root)
 
 
+@pytest.mark.slow
 def test_real_pages(corpus) -> None:
     """Every 10th page of every source (about 300 pages): the same blocks, field for field."""
     pages = [p for p in corpus.select() if p.page_format == "html"][::10]
@@ -273,6 +274,7 @@ def test_trees_it_does_not_cover_fall_back() -> None:
 # --- the forest ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page_format", ["html", "text"])
 def test_forest_scores_equal_scikit_learn(corpus, page_format: str) -> None:
     """The shipped models' first and second stages: raw scores equal to the last bit, and the
@@ -311,6 +313,7 @@ def _fresh_memos() -> None:
     features._DESCRIPTOR_CUES.clear()
 
 
+@pytest.mark.slow
 def test_context_cues_equal_python(corpus) -> None:
     pages = corpus.select(split="validation")[::10]
     contexts = list(dict.fromkeys(b.context for _, data in corpus.iter_bytes(pages) for b in segment.segment_html(data)))
@@ -367,6 +370,7 @@ def same_columns(got: np.ndarray, want: np.ndarray, names: list[str] | tuple[str
         assert np.array_equal(got[:, k], want[:, k]), f"{where}: column {name}"
 
 
+@pytest.mark.slow
 def test_page_features_equal_python(corpus) -> None:
     """Whole feature matrices, HTML and text mode, compiled loops against the Python ones, every
     column checked by name, on 100 pages of all sources; and the `Columns` they are made from."""
