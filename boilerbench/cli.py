@@ -495,7 +495,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=PAGE_SPLITS, help="only this split")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
-    p.add_argument("--no-cache", action="store_true", help="recompute labels instead of reading the cache")
+    p.add_argument(
+        "--no-cache", action="store_true", help="recompute labels instead of reading the cache (and cache the fresh ones)"
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("evaluate", help="run systems on the test split and score them per block (the main job)")

@@ -307,6 +307,28 @@ def test_rescoring_reuses_cached_outputs(
     assert again["systems"] == report["systems"]
 
 
+def test_a_run_without_the_cache_refreshes_it(
+    first_run, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path
+) -> None:
+    """`--no-cache` re-runs every system, and the next cached run reads those fresh outputs and
+    timings back, not the older ones (the board's speed column is refreshed this way)."""
+    cache = tmp_path / "cache"
+    shutil.copytree(cache_dir, cache)
+    monkeypatch.setenv("BOILERBENCH_CACHE", str(cache))
+    fresh = evaluate(small, systems=REAL, workers=2, progress=False, cache=False)
+    calls: list[int] = []
+
+    def spy_run(*a, **kw):
+        calls.append(1)
+        return run_systems(*a, **kw)
+
+    monkeypatch.setattr(evaluate_mod, "run_systems", spy_run)
+    again = evaluate(small, systems=REAL, workers=2, progress=False)
+    assert calls == []
+    for name in REAL:
+        assert again["systems"][name]["pages_per_s"] == fresh["systems"][name]["pages_per_s"]
+
+
 # --- resolve and the CLI ------------------------------------------------------------------------
 
 

@@ -211,8 +211,9 @@ def collect_scored(
     """Each system's `Scored` for each labeled page (cached, else run and projected), its version,
     and the systems skipped (not installed) with why: what `evaluate` and `show` read."""
     loaded, skipped = _load_systems(names)
-    # From the cache: key = system, version, page, gold, segmenter and aligner.
-    store = Cache("scored", enabled=cache)
+    # From the cache: key = system, version, page, gold, segmenter and aligner. Written either way:
+    # a run with cache=False refreshes what it re-ran, timings included.
+    store = Cache("scored")
     keys = {
         name: [
             key("scored", output_key(system, labeled_page), _gold_key(labeled_page), SEGMENTER_VERSION, ALIGNER_VERSION)
@@ -220,7 +221,7 @@ def collect_scored(
         ]
         for name, system in loaded.items()
     }
-    scored, missing = store.lookup(keys, Scored.from_json)
+    scored, missing = store.lookup(keys, Scored.from_json, read=cache)
     if missing:
         made = _score_missing(corpus, labeled, loaded, missing, timeout, workers, cache, progress)
         for (n, i), sc in made.items():

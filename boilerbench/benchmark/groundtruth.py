@@ -79,14 +79,14 @@ def load_labeled(
     pages = list(corpus.pages if pages is None else pages)
     golds = corpus.gold
     corrections = labels.load_corrections(corpus.root / "corrections")
-    store = Cache("labeled", enabled=cache)
+    store = Cache("labeled")  # written either way: cache=False recomputes and refreshes
     done: dict[str, LabeledPage] = {}
     todo: list[Page] = []
     keys: dict[str, str] = {}
     for p in pages:
         gold = golds.get(p.page_id) or Gold(p.page_id, None)
         k = keys[p.page_id] = _page_key(p, gold, corrections.get(p.page_id, ()))
-        hit = store.get(k)
+        hit = store.get(k) if cache else None
         if hit is not None:
             done[p.page_id] = _from_json(p, gold, hit)
         else:
