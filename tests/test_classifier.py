@@ -94,6 +94,12 @@ def test_load_shipped_models(page_format: str) -> None:
     assert shipped(page_format).threshold == clf.threshold
 
 
+def test_blocks_in_any_sequence(jefftk) -> None:
+    """`predict` takes a tuple of blocks as it takes a list (the compiled loop reads a list only)."""
+    blocks = segment_html(jefftk.data)
+    assert shipped("html").predict(tuple(blocks)) == shipped("html").predict(blocks)
+
+
 def test_load_unknown_mode() -> None:
     with pytest.raises(ValueError, match="page_format must be one of"):
         load_model("pdf")

@@ -246,7 +246,7 @@ def columns(blocks: Sequence[Block]) -> Columns:
     """A page's `Columns`: by the compiled loop when it is in use, else by `_columns` (the same
     values: `tests/test_compiled.py`)."""
     if (twin := LOOPS.active.block_columns) is not None:
-        return twin(blocks)
+        return twin(blocks if isinstance(blocks, list) else list(blocks))  # the loop reads a list
     return _columns(blocks)
 
 
