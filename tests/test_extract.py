@@ -97,7 +97,10 @@ def test_keep_comments_adds_the_thread(real_page, tmp_path: Path, capsys: pytest
     # most of the thread, and nothing outside it (within it the model also takes each comment's
     # date line, which the rules call metadata)
     assert len(added & thread) >= 0.8 * len(thread) and min(thread) <= min(added) <= max(added) <= max(thread)
-    assert [(b.score, b.category) for b in with_comments] == [(b.score, b.category) for b in default]  # only `keep` differs
+    # only the decisions differ: the score and both categories are the block's whatever `keep` asks
+    assert [(b.score, b.category, b.rule_category) for b in with_comments] == [
+        (b.score, b.category, b.rule_category) for b in default
+    ]
     text = extract(rp.data, keep=("comments",))
     d = classify(rp.data, keep=("comments",))
     assert d.text == text != extract(rp.data) and d.kept == [b.label == CONTENT for b in with_comments]

@@ -82,8 +82,8 @@ class ExtractedBlock:
     classifier's content probability (`score`), what the block is — `category`, its group
     (`types.CATEGORY_GROUP_NAMES`, what `keep` names: the category model's for an HTML page, see
     `block_groups`), and `rule_category`, the finer category of the rule-based
-    `categories.categorize` read from the decisions — and the page's predicted type and url (the
-    same on every block of the page)."""
+    `categories.categorize` read from the classifier's decisions (`keep` changes neither) — and the
+    page's predicted type and url (the same on every block of the page)."""
 
     index: int
     text: str
@@ -112,9 +112,10 @@ class ExtractedBlock:
 class Decisions:
     """The classifier's view of one page: its format, blocks, their scores, what is kept (the
     classifier's decision, and the blocks of the groups asked to be kept), the page's predicted type
-    (`types.PAGE_TYPES`; None without blocks), its url, if given, and each block's category group
-    when `keep` needed it (`groups`; else computed when asked for, from `rows`, the feature rows the
-    classifier read)."""
+    (`types.PAGE_TYPES`; None without blocks), its url, if given, each block's category group when
+    `keep` needed it (`groups`; else computed when asked for, from `rows`, the feature rows the
+    classifier read) and the classifier's own decisions where `keep` changed some (`decided`: what
+    the rule-based categories are read from, so that `keep` changes no block's category)."""
 
     page_format: str
     blocks: list[Block]
@@ -124,11 +125,19 @@ class Decisions:
     url: str | None = None
     groups: list[str] | None = None
     rows: Any = field(default=None, compare=False, repr=False)
+    decided: list[bool] | None = None
+
+    @property
+    def classifier_kept(self) -> list[bool]:
+        """The classifier's decisions, before `keep` added any block."""
+        return self.kept if self.decided is None else self.decided
 
     def block_groups(self) -> list[str]:
         """The category group of each block (`types.CATEGORY_GROUP_NAMES`): `groups` when known,
-        else `block_groups`, from the decisions (`keep` changes neither, so none was added)."""
-        return self.groups if self.groups is not None else block_groups(self.page_format, self.blocks, self.kept, self.rows)
+        else `block_groups`, from the rows or the classifier's decisions."""
+        if self.groups is not None:
+            return self.groups
+        return block_groups(self.page_format, self.blocks, self.classifier_kept, self.rows)
 
     @property
     def text(self) -> str:
@@ -152,9 +161,10 @@ class Decisions:
         from ..core.categories import categorize  # lxml: loaded on the first call, not on import
 
         labels = [CONTENT if k else BOILERPLATE for k in self.kept]
+        rules = categorize(self.blocks, [CONTENT if k else BOILERPLATE for k in self.classifier_kept])
         return [
             ExtractedBlock(b.index, b.text, lab, s, g, c, self.page_type, self.url)
-            for b, lab, s, g, c in zip(self.blocks, labels, self.scores, self.block_groups(), categorize(self.blocks, labels))
+            for b, lab, s, g, c in zip(self.blocks, labels, self.scores, self.block_groups(), rules)
         ]
 
 
@@ -181,11 +191,11 @@ def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = N
 
     keep = check_keep(keep)
     d = shipped(page_format).decide(blocks)
-    kept, groups = d.kept, None
-    if keep:
-        groups = block_groups(page_format, blocks, kept, d.rows)
-        kept = [k or g in keep for k, g in zip(kept, groups)]
-    return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows)
+    if not keep:
+        return Decisions(page_format, list(blocks), d.scores.tolist(), d.kept, d.page_type, url, None, d.rows)
+    groups = block_groups(page_format, blocks, d.kept, d.rows)
+    kept = [k or g in keep for k, g in zip(d.kept, groups)]
+    return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, d.kept)
 
 
 def classify(
@@ -259,7 +269,7 @@ def extract(
         by " | "); "" for an empty page. For "blocks": an `ExtractedBlock` per block in page order
         (text, label "content" or "boilerplate", score, category: the block's group, the category
         model's for an HTML page, the rule-based categorizer's for a text page; rule_category: the
-        rule-based finer category; the page's predicted page type, url); [] for an empty page.
+        rule-based finer category, given the classifier's decisions; the page's predicted page type, url); [] for an empty page.
 
     Raises:
         ValueError: a `page_format`, `output` or `keep` group not among the choices above; bytes
