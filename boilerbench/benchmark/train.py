@@ -409,12 +409,11 @@ def category_sample(
     starts = np.r_[0, np.flatnonzero(np.diff(pg_code[by_group])) + 1]
     rank = np.empty(len(rows), dtype=np.int64)
     rank[by_group] = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
-    w = page_weights(page[rows]) * pg_count[pg_code] / np.minimum(pg_count[pg_code], cap)
-    names, g_code = np.unique(groups[rows], return_inverse=True)
-    totals = np.bincount(g_code, weights=w)
+    sampled = rank < cap  # each (page, group)'s sample carries the weight of all its rows
+    w = (page_weights(page[rows]) * pg_count[pg_code] / np.minimum(pg_count[pg_code], cap))[sampled]
+    names, g_code = np.unique(groups[rows][sampled], return_inverse=True)
+    totals = np.bincount(g_code, weights=w)  # of the rows fitted on, as they are weighed
     w = w * ((totals.sum() / len(names) / totals) ** balance)[g_code]
-    sampled = rank < cap
-    w = w[sampled]
     return rows[sampled], w * (len(w) / w.sum())
 
 
