@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from ..core.segment import as_lines
 from ..core.types import (
@@ -388,9 +389,9 @@ def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
 # four-hundredth link of a menu teaches little, and the fit's time is its rows); the groups'
 # totals are then evened out by `CATEGORY_BALANCE` (0: as the pages hold them, 1: all equal), so
 # that a comment thread on a few pages is not outweighed by every page's navigation.
-CATEGORY_STAGE = {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40}
-CATEGORY_CAP = 50
-CATEGORY_BALANCE = 0.75
+CATEGORY_STAGE = {"max_iter": 60, "learning_rate": 0.15, "max_leaf_nodes": 31, "min_samples_leaf": 40, "max_bins": 63}
+CATEGORY_CAP = 20
+CATEGORY_BALANCE = 1.0
 
 
 def category_sample(
@@ -448,7 +449,8 @@ def fit_categories(
     """Fit the category model of `clf`'s page format on the train pages' labeled blocks (`category_sample`)
     and score it per group on validation's. Train rows carry out-of-fold page-type probabilities
     (folds by site, as the classifier's first stage was fitted); validation rows are the ones `clf`
-    itself reads, as at inference."""
+    itself reads, as at inference. The fit runs on one thread: on a machine whose other core is
+    busy, two OpenMP threads spend most of the fit waiting for each other."""
     t0 = time.perf_counter()
     featurizer = BlockFeaturizer(clf.page_format).fit([])
     parts = [featurizer.block_features(p.blocks)[1] for p in train]
@@ -459,7 +461,8 @@ def fit_categories(
     page = np.repeat(np.arange(len(train)), [len(p.blocks) for p in train])
     y = np.array([g or "" for p in train for g in p.groups], dtype=object)
     rows, w = category_sample(page, y, cap, balance)
-    model = hist_gradient_boosting(**params).fit(X[rows], y[rows], sample_weight=w)
+    with threadpool_limits(1):
+        model = hist_gradient_boosting(**params).fit(X[rows], y[rows], sample_weight=w)
     seconds = time.perf_counter() - t0
     reads = clf.pipeline.steps[0][1]
     truth: list[str] = []
