@@ -36,6 +36,7 @@ from boilerbench.benchmark.train import (
     training_data,
 )
 from boilerbench.benchmark.train import train as train_models
+from boilerbench.core import compiled
 from boilerbench.core.segment import as_lines, segment_html, segment_text
 from boilerbench.core.text import has_word
 from boilerbench.core.types import (
@@ -145,6 +146,11 @@ def test_load_shipped_category_models(page_format: str, jefftk) -> None:
     assert len(groups) == len(blocks) and set(groups) <= set(CATEGORY_GROUP_NAMES) and "content" in groups
     assert shipped_categories(page_format).groups(d.rows) == groups and cats.groups(None) == cats.groups(d.rows[:0]) == []
     assert groups == cats.model.predict(d.rows).tolist()
+    # the compiled forests (one per group) and scikit-learn's sums give the same raw scores
+    raw = cats.raw(d.rows)
+    with compiled.python_only():
+        assert np.array_equal(cats.raw(d.rows), raw) and cats.groups(d.rows) == groups
+    assert np.array_equal(raw, cats.model._raw_predict(d.rows))
 
 
 def test_load_missing_category_model_names_train(tmp_path: Path) -> None:
