@@ -48,8 +48,10 @@ CATEGORY_GROUPS: dict[str, tuple[str, ...]] = {
 CATEGORY_GROUP_NAMES = tuple(CATEGORY_GROUPS)  # the choice set of `keep` (and `clean --keep`)
 GROUP_OF = {category: group for group, members in CATEGORY_GROUPS.items() for category in members}
 # The page formats whose groups come from a category model. A text page's come from the rule-based
-# categorizer given the classifier's decisions: on validation lines it matched the labels better
-# than a model of the line features did (the text dumps' line categories are the rules' own).
+# categorizer given the classifier's decisions: on the validation lines a model of the line
+# features, fitted as the HTML one is, matched the labels worse in every group but comments and
+# media, where neither is of use (most rendered lines' categories are the rules' own, given the
+# gold labels; a line of plain text has no markup that says "comment").
 CATEGORY_MODEL_FORMATS = ("html",)
 TRAIN_PARTS = ("classifier", "categories")  # what `train` fits for each mode: the keep/drop model, the category model
 
