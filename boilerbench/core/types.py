@@ -53,7 +53,7 @@ GROUP_OF = {category: group for group, members in CATEGORY_GROUPS.items() for ca
 # media, where neither is of use (most rendered lines' categories are the rules' own, given the
 # gold labels; a line of plain text has no markup that says "comment").
 CATEGORY_MODEL_FORMATS = ("html",)
-TRAIN_PARTS = ("classifier", "categories")  # what `train` fits for each mode: the keep/drop model, the category model
+TRAIN_PARTS = ("classifier", "categories")  # what `train` fits for each page format: the keep/drop model, the category model
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
