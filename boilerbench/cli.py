@@ -12,15 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from .core.text import BinaryInputError
 from .core.types import (
+    CATEGORY_GROUP_NAMES,
     CLEAN_OUTPUTS,
     PAGE_FORMAT_CHOICES,
     PAGE_FORMATS,
     PAGE_SPLITS,
     PAGE_TYPES,
     SPLITS,
+    TRAIN_PARTS,
     Block,
     Page,
     check_choice,
+    check_keep,
 )
 from .core.warc import WarcStats, is_warc
 
@@ -162,13 +165,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .benchmark.train import train
 
     page_formats = [m.strip() for m in args.page_formats.split(",") if m.strip()]
-    train(_open_corpus(args.data), page_formats=page_formats)  # which checks each page_format
+    parts = (args.only,) if args.only else TRAIN_PARTS
+    train(_open_corpus(args.data), page_formats=page_formats, parts=parts)  # which checks each page_format
     return 0
+
+
+def _keep(args: argparse.Namespace) -> tuple[str, ...]:
+    """`clean --keep a,b` as the tuple `extract(..., keep=...)` takes, each group checked."""
+    return check_keep([g.strip() for g in (args.keep or "").split(",") if g.strip()])
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
     from .extractor.clean import clean_many, expand, mirrored, skipped_summary
 
+    args.keep = _keep(args)
     inputs = args.inputs or ["-"]
     if inputs == ["-"]:
         return _clean_stdin(args)
@@ -196,7 +206,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     targets = mirrored(places, outdir, ".jsonl" if args.format == "jsonl" else ".txt") if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
-    for res in clean_many(paths, args.page_format, args.format, progress=len(paths) > 1):
+    for res in clean_many(paths, args.page_format, args.format, progress=len(paths) > 1, keep=args.keep):
         if res.error:
             failed += 1
             print(f"boilerbench: error: {res.error}", file=sys.stderr)
@@ -229,7 +239,7 @@ def _clean_stdin(args: argparse.Namespace) -> int:
     from .extractor.clean import clean_bytes
 
     try:
-        out = clean_bytes(data, args.page_format, args.format, "-")
+        out = clean_bytes(data, args.page_format, args.format, "-", args.keep)
     except BinaryInputError as e:
         print(f"boilerbench: error: {e}", file=sys.stderr)
         return 1
@@ -248,7 +258,7 @@ def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
         outdir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         stats = WarcStats()
-        rows = clean_warc(path, args.page_format, args.format, progress=True, stats=stats)
+        rows = clean_warc(path, args.page_format, args.format, progress=True, stats=stats, keep=args.keep)
         if outdir:
             name = Path(path).name
             target = outdir / ((name[:-3] if name.endswith(".gz") else name) + ".jsonl")  # crawl.warc.gz → crawl.warc.jsonl
@@ -354,19 +364,19 @@ def _systems_of(where: str, obj: object) -> list[tuple[str, dict[str, Any]]]:
 _LABEL_MARK = {"content": "C", "boilerplate": "b", None: "?"}
 
 
-def _block_line(block: Block, marks: str, category: str, number: float, width: int) -> str:
-    """One block as `show` prints it: index, marks, category, a number in [0, 1], tag, text (cut
-    to `width` characters; 0: whole)."""
+def _block_line(block: Block, marks: str, category: str, number: float, width: int, category_width: int = 12) -> str:
+    """One block as `show` prints it: index, marks, category (padded to `category_width`), a number
+    in [0, 1], tag, text (cut to `width` characters; 0: whole)."""
     text = block.text.replace("\n", " ⏎ ")
     if width and len(text) > width:
         text = text[: width - 1] + "…"
-    return f"{block.index:4d} {marks} {category:<12} {number:4.2f} {block.tag:<10} {text}"
+    return f"{block.index:4d} {marks} {category:<{category_width}} {number:4.2f} {block.tag:<10} {text}"
 
 
 def _show_file(path: Path, args: argparse.Namespace) -> int:
     """`show FILE`: any HTML or text file (gzipped or not) with the shipped classifier's decisions,
-    printed (C kept, b dropped, then the classifier's category and score: no gold, so no coverage)
-    or, with --out, as one HTML page."""
+    printed (C kept, b dropped, then the category model's group and the classifier's score: no
+    gold, so no coverage) or, with --out, as one HTML page."""
     from .extractor.extract import classify, page_text
 
     if args.raw or args.gold:
@@ -380,9 +390,10 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
         print(f"wrote {args.out}")
         return 0
     d = classify(text, "auto", name=path.name)
-    print(f"# {path}  {d.page_format}  {d.page_type or '-'}  (the shipped classifier: its decision, category and score)")
+    print(f"# {path}  {d.page_format}  {d.page_type or '-'}  (the shipped models: decision, category group and score)")
+    widest = max(map(len, CATEGORY_GROUP_NAMES))
     for b, row in zip(d.blocks, d.extracted_blocks()):
-        print(_block_line(b, _LABEL_MARK[row.label] + " ", row.category, row.score, args.width))
+        print(_block_line(b, _LABEL_MARK[row.label] + " ", row.category, row.score, args.width, widest))
     return 0
 
 
@@ -523,6 +534,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(PAGE_FORMATS),
         help=f"the models to train, one per page format: {' or '.join(PAGE_FORMATS)}, or both (default)",
     )
+    p.add_argument(
+        "--only",
+        choices=TRAIN_PARTS,
+        help="train only the keep/drop classifier or only the category model (read from the classifier saved beside it); "
+        "default: both",
+    )
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("clean", help="keep the main text of HTML or text pages with the shipped classifier")
@@ -535,6 +552,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page-format", default="auto", choices=PAGE_FORMAT_CHOICES)
     p.add_argument("--format", default="text", choices=CLEAN_OUTPUTS)
     p.add_argument("--out", metavar="DIR", help="write one output file per input file here instead of stdout")
+    p.add_argument(
+        "--keep",
+        metavar="GROUP[,GROUP]",
+        help="keep the blocks of these category groups even where the classifier drops them (e.g. --keep comments): "
+        + ", ".join(CATEGORY_GROUP_NAMES),
+    )
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("bench", help="speed figures, measured in one run on one core")

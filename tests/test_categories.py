@@ -7,7 +7,7 @@ import pytest
 from boilerbench.benchmark.labels import label_page
 from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CATEGORIES, CONTENT_CATEGORIES, categorize, text_cue
 from boilerbench.core.segment import segment, segment_html
-from boilerbench.core.types import BOILERPLATE, CONTENT
+from boilerbench.core.types import BOILERPLATE, CATEGORY_GROUP_NAMES, CATEGORY_GROUPS, CONTENT, GROUP_OF
 
 ARTICLE = (
     "<article><h1>Korea Utara mendukung Rusia hingga hari kemenangan</h1>"
@@ -237,3 +237,14 @@ def test_real_page_categories(jefftk) -> None:
     assert by_text["January 22nd, 2019"] == ["metadata"]
     assert all(b.category in CONTENT_CATEGORIES for b in labeled_page.blocks if b.label == CONTENT)
     assert all(b.category in BOILERPLATE_CATEGORIES for b in labeled_page.blocks if b.label == BOILERPLATE)
+
+
+def test_every_category_is_in_one_group() -> None:
+    """The groups the category model predicts and `keep` takes partition the fine categories: every
+    category in one group, no group empty, no name that is not a category."""
+    members = [c for group in CATEGORY_GROUPS.values() for c in group]
+    assert sorted(members) == sorted(CATEGORIES) and len(members) == len(set(members))
+    assert all(CATEGORY_GROUPS.values()) and tuple(CATEGORY_GROUPS) == CATEGORY_GROUP_NAMES
+    assert {GROUP_OF[c] for c in CATEGORIES} == set(CATEGORY_GROUP_NAMES)
+    assert {GROUP_OF[c] for c in CONTENT_CATEGORIES} == {"content", "media/caption"}  # a caption is grouped with media
+    assert "content" not in {GROUP_OF[c] for c in BOILERPLATE_CATEGORIES}

@@ -27,24 +27,41 @@ from boilerbench.benchmark.train import (
     THRESHOLDS,
     VALIDATION_GROUPS,
     TrainPage,
+    category_sample,
     fit_and_select,
+    fit_categories,
+    group_scores,
     make_pipeline,
     mean_page_f1,
     training_data,
 )
+from boilerbench.benchmark.train import train as train_models
+from boilerbench.core import compiled
 from boilerbench.core.segment import as_lines, segment_html, segment_text
 from boilerbench.core.text import has_word
-from boilerbench.core.types import BOILERPLATE, CONTENT, PAGE_FORMATS, PAGE_TYPES
+from boilerbench.core.types import (
+    BOILERPLATE,
+    CATEGORY_GROUP_NAMES,
+    CATEGORY_MODEL_FORMATS,
+    CONTENT,
+    GROUP_OF,
+    PAGE_FORMATS,
+    PAGE_TYPES,
+)
 from boilerbench.extractor import classifier
 from boilerbench.extractor.classifier import (
     MODEL_DIR,
     N_KEYS,
     BlockClassifier,
     BlockFeaturizer,
+    CategoryModel,
     ContextStack,
+    category_model_path,
     feature_names,
+    load_category_model,
     load_model,
     shipped,
+    shipped_categories,
 )
 from boilerbench.extractor.features import FEATURE_NAMES, FEATURES_VERSION, LINE_FEATURES
 
@@ -100,6 +117,49 @@ def test_blocks_in_any_sequence(jefftk) -> None:
     assert shipped("html").predict(tuple(blocks)) == shipped("html").predict(blocks)
 
 
+@pytest.mark.parametrize("page_format", CATEGORY_MODEL_FORMATS)
+def test_load_shipped_category_models(page_format: str, jefftk) -> None:
+    """A category model loads beside its page format's classifier, predicts only known groups (the same as
+    scikit-learn's `predict`) from the rows that classifier reads, and its record holds its
+    per-group validation figures."""
+    cats = load_category_model(page_format)
+    assert isinstance(cats, CategoryModel) and cats.page_format == page_format
+    assert set(cats.model.classes_) == set(CATEGORY_GROUP_NAMES) and cats.model.n_trees_per_iteration_ == len(
+        CATEGORY_GROUP_NAMES
+    )
+    assert cats.model.n_features_in_ == len(feature_names(page_format))
+    meta = json.loads(category_model_path(page_format).with_suffix(".json").read_text(encoding="utf-8"))
+    assert (
+        meta == cats.info
+        and meta["features_version"] == FEATURES_VERSION[page_format]
+        and meta["groups"] == list(cats.model.classes_)
+    )
+    figures = meta["validation"]["groups"]
+    assert set(figures) == set(CATEGORY_GROUP_NAMES)
+    assert all(0.0 < f["precision"] <= 1.0 and 0.0 < f["recall"] <= 1.0 and f["blocks"] > 0 for f in figures.values())
+    blocks = segment_html(jefftk.data)
+    if page_format == "text":
+        blocks = as_lines(blocks)[0]
+    d = shipped(page_format).decide(blocks)
+    assert d.rows is not None
+    groups = cats.groups(d.rows)
+    assert len(groups) == len(blocks) and set(groups) <= set(CATEGORY_GROUP_NAMES) and "content" in groups
+    assert shipped_categories(page_format).groups(d.rows) == groups and cats.groups(None) == cats.groups(d.rows[:0]) == []
+    assert groups == cats.model.predict(d.rows).tolist()
+    # the compiled forests (one per group) and scikit-learn's sums give the same raw scores
+    raw = cats.raw(d.rows)
+    with compiled.python_only():
+        assert np.array_equal(cats.raw(d.rows), raw) and cats.groups(d.rows) == groups
+    assert np.array_equal(raw, cats.model._raw_predict(d.rows))
+
+
+def test_load_missing_category_model_names_train(tmp_path: Path) -> None:
+    with pytest.raises(
+        FileNotFoundError, match=r"boilerbench-html-categories\.skops.*train --page-formats html --only categories"
+    ):
+        load_category_model("html", folder=tmp_path)
+
+
 def test_load_unknown_mode() -> None:
     with pytest.raises(ValueError, match="page_format must be one of"):
         load_model("pdf")
@@ -130,17 +190,31 @@ def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
     zip entries carry a time), gives new bytes and the same version; a different threshold, a new one."""
     from dataclasses import replace
 
-    from boilerbench.extractor.classifier import model_hash, model_path
+    from boilerbench.extractor.classifier import category_model_path, model_hash, model_path
 
     once, twice, moved = tmp_path / "once", tmp_path / "twice", tmp_path / "moved"
     for page_format in PAGE_FORMATS:
         load_model(page_format).save(once)
         load_model(page_format, folder=once).save(twice)
+    load_category_model("html").save(once)
+    load_category_model("html", folder=once).save(twice)
     assert model_path("html", once).read_bytes() != model_path("html", MODEL_DIR).read_bytes()  # other bytes
     assert model_hash(once) == model_hash(twice) == model_hash(MODEL_DIR)
+    # the category models count: another fitted one, or none, is another version
+    regrouped = tmp_path / "regrouped"
+    shutil.copytree(once, regrouped)
+    html = load_category_model("html", folder=once)
+    replace(html, info={"note": "a record's other keys do not decide"}).save(regrouped)
+    assert model_hash(regrouped) == model_hash(once)
+    other = classifier.hist_gradient_boosting(max_iter=2).fit(np.eye(4).repeat(5, axis=0), ["content", "comments"] * 10)
+    replace(html, model=other).save(regrouped)
+    assert model_hash(regrouped) != model_hash(once)
+    category_model_path("html", regrouped).unlink()
+    assert model_hash(regrouped) not in (model_hash(once), model_hash(MODEL_DIR))
     for page_format in PAGE_FORMATS:
         clf = load_model(page_format, folder=once)
         (replace(clf, threshold=clf.threshold + 0.01) if page_format == "html" else clf).save(moved)
+    load_category_model("html", folder=once).save(moved)
     assert load_model("html", folder=moved).threshold == load_model("html").threshold + 0.01
     assert model_hash(moved) != model_hash(once)
     assert model_hash(tmp_path / "none") != model_hash(once)
@@ -494,3 +568,111 @@ def test_leave_one_source_out(trained, labeled_slice) -> None:
     rows_again = {r["held_out"]: r for r in again.info["source_holdout"]}
     assert rows_again["wcxb"]["without"] == rows["wcxb"]["without"]
     assert rows_again["wcxb"]["with"] < rows["wcxb"]["with"]  # fitted on wcxb's labels upside down
+
+
+# --- the category model -------------------------------------------------------------------------
+
+TINY_CATEGORIES = {"max_iter": 20}
+
+
+@pytest.fixture(scope="module")
+def trained_categories(trained, labeled_slice):
+    """A category model fitted on the slice's train pages beside the slice's classifier."""
+    clf, _, _, train_pages, _ = trained
+    _, validation_labeled, _ = labeled_slice
+    validation = training_data(validation_labeled, "html")
+    logged: list[str] = []
+    return fit_categories(train_pages, validation, clf, TINY_CATEGORIES, log=logged.append), clf, validation, logged
+
+
+@pytest.mark.slow
+def test_category_training_data(labeled_slice) -> None:
+    """Each block's group is its labeled category's, None where the label is (never trained on);
+    a text page's lines take their block's."""
+    train_labeled, _, _ = labeled_slice
+    for page, lines, labeled_page in zip(
+        training_data(train_labeled, "html"), training_data(train_labeled, "text"), train_labeled
+    ):
+        assert page.groups == tuple(None if b.label is None else GROUP_OF[b.category] for b in labeled_page.blocks)
+        assert lines.groups == tuple(page.groups[o] for o in as_lines(page.blocks)[1])
+    assert {g for p in training_data(train_labeled, "html") for g in p.groups} >= {None, "content", "navigation/header/footer"}
+
+
+def test_category_sample_keeps_each_pages_and_groups_weight() -> None:
+    """At most `cap` rows of one group on one page, never an unlabeled one; every page weighs the
+    same, and within a page each group keeps its share (balance 0), or every group weighs the
+    same in all (balance 1)."""
+    page = np.repeat([0, 1, 2], [300, 40, 10])
+    groups = np.array(
+        ["navigation/header/footer"] * 250 + ["content"] * 50 + ["content"] * 30 + [""] * 10 + ["comments"] * 10, dtype=object
+    )
+    rows, w = category_sample(page, groups, cap=20, balance=0.0)
+    assert np.all(groups[rows] != "") and len(set(rows)) == len(rows)
+    assert [
+        int(np.sum((page[rows] == p) & (groups[rows] == g)))
+        for p, g in [(0, "navigation/header/footer"), (0, "content"), (1, "content"), (2, "comments")]
+    ] == [20, 20, 20, 10]
+    per_page = [w[page[rows] == p].sum() for p in (0, 1, 2)]
+    assert np.allclose(per_page, per_page[0]) and np.isclose(w.mean(), 1.0)
+    nav = w[(page[rows] == 0) & (groups[rows] == "navigation/header/footer")].sum()
+    assert np.isclose(nav / per_page[0], 250 / 300)  # the group's share of its page, though capped
+    rows, w = category_sample(page, groups, cap=20, balance=1.0)
+    totals = [w[groups[rows] == g].sum() for g in ("navigation/header/footer", "content", "comments")]
+    assert np.allclose(totals, totals[0])
+    again = category_sample(page, groups, cap=20, balance=1.0)
+    assert np.array_equal(again[0], rows) and np.array_equal(again[1], w)  # seeded
+
+
+@pytest.mark.slow
+def test_category_model_validation_lands_in_its_record(trained_categories, tmp_path: Path) -> None:
+    """The record's per-group validation figures are the model's own on the validation pages'
+    labeled blocks (recomputed here from its predictions on the rows its classifier reads), and
+    printed; saved and loaded, it predicts the same groups."""
+    cats, clf, validation, logged = trained_categories
+    truth, predicted = [], []
+    for p in validation:
+        got = cats.groups(clf.decide(p.blocks).rows)
+        truth += [g for g in p.groups if g is not None]
+        predicted += [got[i] for i, g in enumerate(p.groups) if g is not None]
+    assert cats.info["validation"] == group_scores(truth, predicted)
+    assert set(cats.info["validation"]["groups"]) == set(CATEGORY_GROUP_NAMES)
+    assert cats.info["validation"]["accuracy"] > 0.5
+    assert cats.info["params"] == TINY_CATEGORIES and cats.info["validation_pages"] == len(validation) == N_VALIDATION
+    assert any("| comments |" in line and "accuracy" in line for line in logged)
+    path = cats.save(tmp_path)
+    assert path == category_model_path("html", tmp_path)
+    assert json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["validation"] == cats.info["validation"]
+    rows = clf.decide(validation[0].blocks).rows
+    assert load_category_model("html", folder=tmp_path).groups(rows) == cats.groups(rows)
+
+
+@pytest.mark.slow
+def test_train_only_categories_leaves_the_classifier(tmp_path: Path) -> None:
+    """`train --only categories`: the category model is fitted beside the classifier saved in the
+    folder, whose files are left as they were, and reads that classifier's rows."""
+    from dataclasses import replace
+
+    from boilerbench.benchmark.corpora.store import write_corpus
+
+    bundled = Corpus.open()
+    pages = bundled.select(split="train", source="wcxb")[:12] + bundled.select(split="validation", source="wcxb")[:4]
+    write_corpus(tmp_path / "corpus", [(replace(p, archive=""), bundled.read(p), bundled.gold[p.page_id]) for p in pages])
+    folder = tmp_path / "models"
+    folder.mkdir()
+    _copy_shipped("html", folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    logged: list[str] = []
+    [cats] = train_models(
+        Corpus.open(tmp_path / "corpus"), page_formats=["html"], folder=folder, log=logged.append, parts=("categories",)
+    )
+    assert isinstance(cats, CategoryModel)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [*before, "boilerbench-html-categories.json", "boilerbench-html-categories.skops"]
+    )
+    assert all((folder / name).read_bytes() == data for name, data in before.items())
+    loaded = load_category_model("html", folder=folder)
+    assert loaded.info["train_pages"] == 12 and loaded.info["validation_pages"] == 4
+    blocks = segment_html(bundled.read(pages[-1]))
+    assert loaded.groups(load_model("html", folder=folder).decide(blocks).rows) == cats.groups(
+        shipped("html").decide(blocks).rows
+    )

@@ -21,7 +21,7 @@ from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORI
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import decode_bytes, to_utf8
 from boilerbench.core.types import PAGE_TYPES
-from boilerbench.extractor.classifier import shipped
+from boilerbench.extractor.classifier import shipped, shipped_categories
 from boilerbench.extractor.clean import FOLDER_SUFFIXES
 from boilerbench.extractor.extract import classify
 
@@ -112,7 +112,7 @@ def test_clean_jsonl(capsys) -> None:
     assert decided.page_type is not None  # the html model decides every page's type
     threshold = shipped("html").type_thresholds.get(decided.page_type, shipped("html").threshold)
     for row, b in zip(rows, blocks):
-        assert set(row) == {"path", "index", "text", "label", "score", "category", "page_type"}
+        assert set(row) == {"path", "index", "text", "label", "score", "category", "rule_category", "page_type"}
         assert row["path"] == str(JEFFTK)
         assert row["page_type"] == decided.page_type in PAGE_TYPES  # the predicted type of the page
         assert row["index"] == b.index and row["text"] == b.text
@@ -121,8 +121,9 @@ def test_clean_jsonl(capsys) -> None:
         if abs(row["score"] - threshold) > 1e-3:  # the printed score is rounded
             assert (row["label"] == "content") == (row["score"] >= threshold)
         allowed = CONTENT_CATEGORIES if row["label"] == "content" else BOILERPLATE_CATEGORIES
-        assert row["category"] in allowed, row
+        assert row["rule_category"] in allowed, row
     assert {r["label"] for r in rows} == {"content", "boilerplate"}
+    assert [r["category"] for r in rows] == shipped_categories("html").groups(decided.rows)  # the category model's groups
     # the text format prints the content rows' texts
     _, text_out, _ = _clean(capsys, str(JEFFTK))
     assert text_out == "\n".join(r["text"] for r in rows if r["label"] == "content") + "\n"
@@ -175,7 +176,7 @@ def test_clean_text_dump_jsonl(capsys) -> None:
     by_text = {r["text"]: r for r in rows}
     assert by_text["Komentar (0)"]["label"] == "boilerplate"
     assert by_text["No data"]["label"] == "boilerplate"
-    assert by_text["No data"]["category"] == "empty-widget"
+    assert by_text["No data"]["rule_category"] == "empty-widget" and by_text["No data"]["category"] == "other"
 
 
 # --- errors -------------------------------------------------------------------------------------

@@ -17,11 +17,12 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from boilerbench import ExtractedBlock, cli, extract
-from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
+from boilerbench.benchmark.labels import label_page
+from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES, categorize
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import BinaryInputError
-from boilerbench.core.types import BOILERPLATE, CONTENT, PAGE_TYPES
-from boilerbench.extractor.classifier import shipped
+from boilerbench.core.types import BOILERPLATE, CATEGORY_GROUP_NAMES, CATEGORY_MODEL_FORMATS, CONTENT, GROUP_OF, PAGE_TYPES
+from boilerbench.extractor.classifier import shipped, shipped_categories
 from boilerbench.extractor.extract import classify
 from tests.conftest import RealPage
 
@@ -71,9 +72,46 @@ def test_blocks_are_the_classifiers_decisions(jefftk: RealPage) -> None:
     assert [b.score for b in blocks] == decided.scores.tolist()
     assert {(b.page_type, b.url) for b in blocks} == {(decided.page_type, url)} and decided.page_type in PAGE_TYPES
     for b in blocks:
-        assert b.category in (CONTENT_CATEGORIES if b.label == CONTENT else BOILERPLATE_CATEGORIES)
+        assert b.rule_category in (CONTENT_CATEGORIES if b.label == CONTENT else BOILERPLATE_CATEGORIES)
+    assert [b.category for b in blocks] == shipped_categories("html").groups(decided.rows)
+    assert {b.category for b in blocks} <= set(CATEGORY_GROUP_NAMES) and len({b.category for b in blocks}) > 2
     assert extract(jefftk.data, url) == "\n".join(b.text for b in blocks if b.label == CONTENT)
     assert {b.label for b in blocks} == {CONTENT, BOILERPLATE}
+
+
+def test_keep_comments_adds_the_thread(real_page, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A travel blog post with a long comment thread (wcxb-4085, WCXB validation: never trained on).
+    The classifier drops the thread; `keep=("comments",)` keeps, besides, exactly the dropped blocks
+    the category model calls comments, and they are most of the thread the gold calls comments and
+    nothing outside it; `clean --keep comments` writes the same text and rows."""
+    rp = real_page("wcxb-4085")
+    gold = label_page(rp.page, rp.data, rp.gold).blocks
+    default = extract(rp.data, output="blocks")
+    with_comments = extract(rp.data, output="blocks", keep=("comments",))
+    assert [b.text for b in default] == [b.block.text for b in gold]
+    thread = {i for i, b in enumerate(gold) if b.category == "comments"}
+    assert len(thread) >= 50 and not any(default[i].label == CONTENT for i in thread)
+    added = {i for i, (a, b) in enumerate(zip(default, with_comments)) if a.label != b.label}
+    assert added == {i for i, b in enumerate(default) if b.label == BOILERPLATE and b.category == "comments"}
+    assert all(with_comments[i].label == CONTENT for i in added)
+    # most of the thread, and nothing outside it (within it the model also takes each comment's
+    # date line, which the rules call metadata)
+    assert len(added & thread) >= 0.8 * len(thread) and min(thread) <= min(added) <= max(added) <= max(thread)
+    # only the decisions differ: the score and both categories are the block's whatever `keep` asks
+    assert [(b.score, b.category, b.rule_category) for b in with_comments] == [
+        (b.score, b.category, b.rule_category) for b in default
+    ]
+    text = extract(rp.data, keep=("comments",))
+    d = classify(rp.data, keep=("comments",))
+    assert d.text == text != extract(rp.data) and d.kept == [b.label == CONTENT for b in with_comments]
+    assert all(with_comments[i].text in text for i in added)
+    path = tmp_path / "page.html"
+    path.write_bytes(rp.data)
+    assert cli.main(["clean", "--keep", "comments", str(path)]) == 0
+    assert capsys.readouterr().out == text + "\n"
+    assert cli.main(["clean", "--keep", "comments", "--format", "jsonl", str(path)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows == [{"path": str(path), **b.json_row()} for b in with_comments]
 
 
 def test_a_crawls_text_dump_is_read_line_by_line(vietnam_bytes: bytes) -> None:
@@ -83,6 +121,11 @@ def test_a_crawls_text_dump_is_read_line_by_line(vietnam_bytes: bytes) -> None:
     assert extract(vietnam_bytes) == extract(vietnam_bytes, page_format="text") == d.text
     lines = d.text.splitlines()
     assert lines and "No data" not in lines and "Komentar (0)" not in lines
+    # no category model for text (types.CATEGORY_MODEL_FORMATS): the rules' groups, given the decisions
+    blocks = extract(vietnam_bytes, output="blocks")
+    rules = categorize(d.blocks, [CONTENT if k else BOILERPLATE for k in d.kept])
+    assert [b.category for b in blocks] == [GROUP_OF[c] for c in rules] and [b.rule_category for b in blocks] == rules
+    assert "text" not in CATEGORY_MODEL_FORMATS
 
 
 def test_empty_and_binary_pages() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from boilerbench.benchmark import CHECKOUT
 from boilerbench.cli import main
+from boilerbench.core.types import CATEGORY_GROUP_NAMES
 from boilerbench.integrations import publish as publish_mod
 
 pytest.importorskip("huggingface_hub")
@@ -96,6 +97,8 @@ def test_model_repo_has_a_skops_card_with_the_evaluation(tmp_path, no_network, m
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
         "README.md",
+        "boilerbench-html-categories.json",
+        "boilerbench-html-categories.skops",
         "boilerbench-html.json",
         "boilerbench-html.skops",
         "boilerbench-text.json",
@@ -104,7 +107,8 @@ def test_model_repo_has_a_skops_card_with_the_evaluation(tmp_path, no_network, m
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "library_name: sklearn" in card
     assert "boilerbench block_f1" in card and "boilerbench-text block_f1" in card
-    assert "TRUSTED_TYPES" in card
+    assert "TRUSTED_TYPES" in card and "boilerbench-html-categories.skops" in card and "load_category_model" in card
+    assert f"({', '.join(CATEGORY_GROUP_NAMES)})" in card and 'keep=("comments",)' in card
     # no index has the package: the card says how to install it from the repository
     assert "pip install boilerbench" not in card and "pip install -e ." in card
     assert "[More Information Needed]" not in card  # skops' template sections are filled or left out

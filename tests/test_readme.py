@@ -74,10 +74,13 @@ def test_readme_setup_is_what_ci_runs() -> None:
 
 def test_readme_api_snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, lhpat_shift_jis) -> None:
     """The Python API snippet, run as written on `page.html`, a real page in Shift_JIS bytes: it
-    prints the page's kept text, decoded (not mojibake), then a line per block with its decision."""
+    prints the page's kept text, decoded (not mojibake), then a line per block with its decision
+    and category group, then the text kept with the blocks of `keep`'s groups."""
     from boilerbench import extract
+    from boilerbench.core.types import CATEGORY_GROUP_NAMES
 
     [code] = [code for code in _blocks("python") if "from boilerbench import extract" in code]
+    assert "keep=" in code
     (tmp_path / "page.html").write_bytes(lhpat_shift_jis.data)
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "README.md", "exec"), {})
@@ -85,8 +88,13 @@ def test_readme_api_snippet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap
     text = extract(lhpat_shift_jis.data)
     blocks = extract(lhpat_shift_jis.data, output="blocks")
     assert out.startswith(text + "\n") and "商標" in text
-    rows = out[len(text) + 1 :].splitlines()
-    assert len(rows) == len(blocks) and [r.split()[0] for r in rows] == [b.label for b in blocks]
+    rows = out[len(text) + 1 :].splitlines()[: len(blocks)]
+    assert [r.split()[:2] for r in rows] == [[b.label, b.category] for b in blocks]
+    assert {b.category for b in blocks} <= set(CATEGORY_GROUP_NAMES)
+    with_comments = extract(lhpat_shift_jis.data, keep=("comments",))
+    assert out.endswith("\n" + with_comments + "\n") and len(out.splitlines()) == len(text.splitlines()) + len(blocks) + len(
+        with_comments.splitlines()
+    )
 
 
 def _small_corpus(root: Path) -> Path:

@@ -172,3 +172,4 @@ def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> Non
     assert [th.text_content() for th in doc.cssselect("th.sys")] == ["boilerbench-text"]
     assert ["keep" in tr.cssselect("td.sys")[0].get("class", "").split() for tr in rows] == d.kept
     assert {tr.cssselect("td.gold")[0].text_content() for tr in rows} == {"?"}  # no gold: nothing marked as an error
+    assert [tr.cssselect("td")[3].text_content() for tr in rows] == d.block_groups()  # the category model's, as `show FILE`

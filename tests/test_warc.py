@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from boilerbench.cli import main
-from boilerbench.core.types import PAGE_TYPES
+from boilerbench.core.types import CATEGORY_GROUP_NAMES, PAGE_TYPES
 from boilerbench.core.warc import WarcStats, iter_records
 from boilerbench.extractor.clean import clean_bytes
 from boilerbench.extractor.extract import classify
@@ -146,15 +146,19 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
 
     from boilerbench.integrations.datatrove import BoilerbenchExtractor, BoilerbenchWarcReader
 
-    assert main(["clean", str(crawl)]) == 0
-    expected = {r["url"]: r["text"] for r in map(json.loads, capsys.readouterr().out.splitlines())}
-    assert main(["clean", str(wet)]) == 0
-    expected.update({r["url"]: r["text"] for r in map(json.loads, capsys.readouterr().out.splitlines())})
+    # the HTML records with `keep`, the WET records without: the step keeps what `clean` keeps,
+    # and its metadata holds the category groups `clean --format jsonl` writes
+    assert main(["clean", "--keep", "comments,metadata/byline", "--format", "jsonl", str(crawl)]) == 0
+    rows = list(map(json.loads, capsys.readouterr().out.splitlines()))
+    assert main(["clean", "--format", "jsonl", str(wet)]) == 0
+    rows += list(map(json.loads, capsys.readouterr().out.splitlines()))
+    expected = {r["url"]: r["text"] for r in rows}
+    groups = {r["url"]: [b["category"] for b in r["blocks"]] for r in rows}
 
     out = tmp_path / "out"
     pipeline = [
         BoilerbenchWarcReader(str(crawl.parent), glob_pattern="*.warc.gz"),
-        BoilerbenchExtractor(add_metadata=True, timeout=30),
+        BoilerbenchExtractor(add_metadata=True, timeout=30, keep=("comments", "metadata/byline")),
         JsonlWriter(str(out), compression=None),
     ]
     LocalPipelineExecutor(pipeline=pipeline, tasks=1, workers=1, logging_dir=str(tmp_path / "logs")).run()
@@ -173,10 +177,12 @@ def test_datatrove_step_gives_the_same_text_as_clean(crawl, wet, pages, tmp_path
     got = {d["metadata"]["url"]: d for d in docs}
     assert set(pages) | {LEGACY, "https://www.vietnam.vn/id/page"} <= set(got)
     for url, d in got.items():
+        meta = d["metadata"]["boilerbench"]
         if url in expected:
             assert d["text"] == expected[url], url
-        meta = d["metadata"]["boilerbench"]
+            assert meta["categories"] == groups[url], url
         assert 0 < meta["kept_ratio"] <= 1 and set(meta["labels"]) <= {"0", "1"}
+        assert len(meta["categories"]) == len(meta["labels"]) and set(meta["categories"]) <= set(CATEGORY_GROUP_NAMES)
         assert meta["page_type"] in PAGE_TYPES
     assert got["https://www.vietnam.vn/id/page"]["metadata"]["boilerbench"]["page_format"] == "text"
 
@@ -188,15 +194,20 @@ def test_datatrove_step_loads_the_models_before_its_sandbox(pages) -> None:
     pytest.importorskip("datatrove")
     from datatrove.data import Document
 
-    from boilerbench.extractor.classifier import shipped
+    from boilerbench.extractor.classifier import shipped, shipped_categories
     from boilerbench.integrations.datatrove import BoilerbenchExtractor
 
     html = next(iter(pages.values()))
     for page_format, loaded in (("html", 1), ("auto", 2)):
         shipped.cache_clear()
+        shipped_categories.cache_clear()
         docs = list(BoilerbenchExtractor(page_format=page_format, timeout=30).run(iter([Document(text=html, id="a")])))
-        assert shipped.cache_info().currsize == loaded, page_format
+        assert shipped.cache_info().currsize == loaded and shipped_categories.cache_info().currsize == 0, page_format
         assert len(docs) == 1 and docs[0].text == classify(html, "html").text
+    # the category models too, where the step needs them: to keep a group, or for the metadata
+    step = BoilerbenchExtractor(page_format="html", timeout=30, keep=("comments",))
+    docs = list(step.run(iter([Document(text=html, id="a")])))
+    assert shipped_categories.cache_info().currsize == 1 and docs[0].text == classify(html, "html", keep=("comments",)).text
 
 
 def _step_in_a_fresh_process(html: str, conn) -> None:  # conn: a multiprocessing Connection

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from ..core.categories import categorize
 from ..core.types import BOILERPLATE, CONTENT, Gold, LabeledBlock, LabeledPage, Page
 from ..extractor.extract import classify
 from .corpora.store import Corpus
@@ -133,10 +132,11 @@ def render_page(
 
 
 def render_classifier_page(name: str, text: str) -> str:
-    """`render_page` for any page without gold: the shipped classifier's decisions, its categories
-    (blocks are unlabeled, so nothing is scored or marked as an error)."""
+    """`render_page` for any page without gold: the shipped classifier's decisions and the category
+    model's groups, as `show FILE` prints them (blocks are unlabeled, so nothing is scored or marked
+    as an error)."""
     d = classify(text, "auto", name=name)
-    cats = categorize(d.blocks, [CONTENT if k else BOILERPLATE for k in d.kept])
+    cats = d.block_groups()
     page = Page(
         page_id=name,
         source="file",

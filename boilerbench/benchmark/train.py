@@ -1,6 +1,8 @@
 """Training the block classifier (`python -m boilerbench train`): the training data from the labeled
-corpus, the validation that chooses the second stage and the thresholds, and the saved models.
-Inference (`boilerbench.extractor.classifier`) never imports this module."""
+corpus, the validation that chooses the second stage and the thresholds, and the saved models;
+then the HTML category model (`fit_categories`), fitted on the labeled blocks' category groups and
+scored per group on validation (`train --only categories` fits it alone, beside the saved
+classifier). Inference (`boilerbench.extractor.classifier`) never imports this module."""
 
 from __future__ import annotations
 
@@ -12,18 +14,33 @@ from typing import Any
 
 import numpy as np
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from ..core.segment import as_lines
-from ..core.types import BOILERPLATE, CONTENT, PAGE_FORMATS, PAGE_TYPES, Block, check_choice
+from ..core.types import (
+    BOILERPLATE,
+    CATEGORY_GROUP_NAMES,
+    CATEGORY_MODEL_FORMATS,
+    CONTENT,
+    GROUP_OF,
+    PAGE_FORMATS,
+    PAGE_TYPES,
+    TRAIN_PARTS,
+    Block,
+    check_choice,
+)
 from ..extractor.classifier import (
     ARTICLE_INDEX,
     MODEL_DIR,
     N_KEYS,
     PAGE_TYPE_C,
+    SEED,
     BlockClassifier,
     BlockFeaturizer,
+    CategoryModel,
     ContextStack,
     hist_gradient_boosting,
+    load_model,
     page_summary,
     page_weights,
 )
@@ -90,13 +107,15 @@ def _split_by_page(values: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]
 @dataclass(frozen=True)
 class TrainPage:
     """One page for `fit_and_select`: its blocks (or lines), labels (1 content, 0 boilerplate, -1
-    undecided), source, page type (None when the source gives none) and site."""
+    undecided), source, page type (None when the source gives none) and site; for `fit_categories`,
+    each block's category group (`types.GROUP_OF` of its labeled category; None where undecided)."""
 
     blocks: list[Block]
     labels: np.ndarray
     source: str
     page_type: str | None
     site: str
+    groups: tuple[str | None, ...] = ()
 
 
 # Validation groups: a choice must lose on none of them (WCXB's article pages: the news-like part
@@ -328,6 +347,11 @@ def label_codes(labels: Sequence[str | None]) -> np.ndarray:
     return np.array([1 if lab == CONTENT else 0 if lab == BOILERPLATE else -1 for lab in labels], dtype=np.int64)
 
 
+def label_groups(labels: Sequence[str | None], categories: Sequence[str]) -> tuple[str | None, ...]:
+    """Each block's category group as the category model is fitted on it: None where the label is."""
+    return tuple(None if lab is None else GROUP_OF[c] for lab, c in zip(labels, categories))
+
+
 def training_data(labeled: Sequence[Any], page_format: str) -> list[TrainPage]:
     """A `TrainPage` per page with at least one labeled block; text mode renders each page as lines."""
     out = []
@@ -336,10 +360,13 @@ def training_data(labeled: Sequence[Any], page_format: str) -> list[TrainPage]:
         if not (y >= 0).any():
             continue
         blocks = [b.block for b in labeled_page.blocks]
+        groups = label_groups([b.label for b in labeled_page.blocks], [b.category for b in labeled_page.blocks])
         if page_format == "text":
             blocks, owner = as_lines(blocks)
             y = y[owner] if owner else np.zeros(0, dtype=np.int64)
-        out.append(TrainPage(blocks, y, labeled_page.page.source, labeled_page.page.page_type, site(labeled_page.page.domain)))
+            groups = tuple(groups[o] for o in owner)
+        page = labeled_page.page
+        out.append(TrainPage(blocks, y, page.source, page.page_type, site(page.domain), groups))
     return out
 
 
@@ -349,8 +376,120 @@ def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
     for rp in pages:
         y = label_codes(rp.labels)
         if (y >= 0).any():
-            out.append(TrainPage(rp.lines, y, rp.page.source, rp.page.page_type, site(rp.page.domain)))
+            groups = label_groups(rp.labels, rp.categories)
+            out.append(TrainPage(rp.lines, y, rp.page.source, rp.page.page_type, site(rp.page.domain), groups))
     return out
+
+
+# --- the category model -----------------------------------------------------------------------
+
+# The category model's boosting, and how its rows are drawn and weighed (chosen on validation, see
+# its JSON record). Each page weighs the same, as in the classifier's fit; within a page, rows of
+# one group beyond `CATEGORY_CAP` are a random sample that carries the whole group's weight (the
+# four-hundredth link of a menu teaches little, and the fit's time is its rows); the groups'
+# totals are then evened out by `CATEGORY_BALANCE` (0: as the pages hold them, 1: all equal), so
+# that a comment thread on a few pages is not outweighed by every page's navigation.
+CATEGORY_STAGE = {"max_iter": 60, "learning_rate": 0.15, "max_leaf_nodes": 31, "min_samples_leaf": 40, "max_bins": 63}
+CATEGORY_CAP = 20
+CATEGORY_BALANCE = 1.0
+
+
+def category_sample(
+    page: np.ndarray, groups: np.ndarray, cap: int = CATEGORY_CAP, balance: float = CATEGORY_BALANCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows the category model is fitted on and their weights: the labeled rows (`groups` not
+    "") of each page, at most `cap` of one group per page (a seeded random choice), weighted as
+    `CATEGORY_CAP` and `CATEGORY_BALANCE` say (mean weight 1)."""
+    rows = np.flatnonzero(groups != "")
+    if not len(rows):
+        return rows, np.zeros(0)
+    pg = np.array([f"{p}\x00{g}" for p, g in zip(page[rows], groups[rows])], dtype=object)
+    _, pg_code, pg_count = np.unique(pg, return_inverse=True, return_counts=True)
+    order = np.random.RandomState(SEED).permutation(len(rows))
+    by_group = order[np.argsort(pg_code[order], kind="stable")]  # each (page, group)'s rows, shuffled
+    starts = np.r_[0, np.flatnonzero(np.diff(pg_code[by_group])) + 1]
+    rank = np.empty(len(rows), dtype=np.int64)
+    rank[by_group] = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    sampled = rank < cap  # each (page, group)'s sample carries the weight of all its rows
+    w = (page_weights(page[rows]) * pg_count[pg_code] / np.minimum(pg_count[pg_code], cap))[sampled]
+    names, g_code = np.unique(groups[rows][sampled], return_inverse=True)
+    totals = np.bincount(g_code, weights=w)  # of the rows fitted on, as they are weighed
+    w = w * ((totals.sum() / len(names) / totals) ** balance)[g_code]
+    return rows[sampled], w * (len(w) / w.sum())
+
+
+def group_scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
+    """Per-group precision, recall and F1 over blocks, with each group's blocks, and the accuracy."""
+    t, p = np.asarray(truth, dtype=object), np.asarray(predicted, dtype=object)
+    out: dict[str, Any] = {}
+    for g in CATEGORY_GROUP_NAMES:
+        tp = float(np.sum((t == g) & (p == g)))
+        precision, recall, f1 = prf(tp, float(np.sum((t != g) & (p == g))), float(np.sum((t == g) & (p != g))))
+        out[g] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "blocks": int(np.sum(t == g))}
+    return {"groups": out, "accuracy": round(float(np.mean(t == p)), 4) if len(t) else 0.0}
+
+
+def group_table(scores: dict[str, Any]) -> str:
+    """`group_scores` as the table `train` prints."""
+    lines = ["| group | precision | recall | F1 | blocks |", "|---|---|---|---|---|"]
+    for g, r in scores["groups"].items():
+        lines.append(f"| {g} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['blocks']} |")
+    return "\n".join(lines) + f"\n\naccuracy {scores['accuracy']:.3f}"
+
+
+def fit_categories(
+    train: Sequence[TrainPage],
+    validation: Sequence[TrainPage],
+    clf: BlockClassifier,
+    params: dict[str, Any] = CATEGORY_STAGE,
+    log: Any = print,
+    cap: int = CATEGORY_CAP,
+    balance: float = CATEGORY_BALANCE,
+) -> CategoryModel:
+    """Fit the category model of `clf`'s page format on the train pages' labeled blocks (`category_sample`)
+    and score it per group on validation's. Train rows carry out-of-fold page-type probabilities
+    (folds by site, as the classifier's first stage was fitted); validation rows are the ones `clf`
+    itself reads, as at inference. The fit runs on one thread: on a machine whose other core is
+    busy, two OpenMP threads spend most of the fit waiting for each other."""
+    t0 = time.perf_counter()
+    featurizer = BlockFeaturizer(clf.page_format).fit([])
+    parts = [featurizer.block_features(p.blocks)[1] for p in train]
+    types = featurizer.fit_page_types(
+        np.array([page_summary(F) for F in parts]), [p.page_type for p in train], [p.site for p in train]
+    )
+    X = np.concatenate([featurizer.with_page_types(F, types[i]) for i, F in enumerate(parts)])
+    page = np.repeat(np.arange(len(train)), [len(p.blocks) for p in train])
+    y = np.array([g or "" for p in train for g in p.groups], dtype=object)
+    rows, w = category_sample(page, y, cap, balance)
+    with threadpool_limits(1):
+        model = hist_gradient_boosting(**params).fit(X[rows], y[rows], sample_weight=w)
+    seconds = time.perf_counter() - t0
+    reads = clf.pipeline.steps[0][1]
+    truth: list[str] = []
+    predicted: list[str] = []
+    cats = CategoryModel(model, clf.page_format, {})
+    for p in validation:
+        got = cats.groups(reads.rows(p.blocks)[1])
+        labeled = [(g, got[i]) for i, g in enumerate(p.groups) if g is not None]
+        truth += [g for g, _ in labeled]
+        predicted += [guess for _, guess in labeled]
+    scores = group_scores(truth, predicted)
+    log(
+        f"[{clf.page_format}] category model {params} on {len(rows)} of {int(np.sum(y != ''))} labeled train blocks ({seconds:.0f}s); validation:\n{group_table(scores)}"
+    )
+    cats.info.update(
+        {
+            "params": params,
+            "cap": cap,
+            "balance": balance,
+            "validation": scores,
+            "train_pages": len(train),
+            "train_blocks": len(rows),
+            "validation_pages": len(validation),
+            "fit_seconds": round(seconds, 1),
+        }
+    )
+    return cats
 
 
 def train(
@@ -359,27 +498,49 @@ def train(
     folder: Path = MODEL_DIR,
     grid: Sequence[dict[str, Any] | None] = SECOND_GRID,
     log: Any = print,
-) -> list[BlockClassifier]:
+    parts: Sequence[str] = TRAIN_PARTS,
+) -> list[BlockClassifier | CategoryModel]:
     """Train on `train`, select on `validation`, save. The test split is not read. The text model
-    sees every page rendered by every one of `render.RENDERERS`."""
+    sees every page rendered by every one of `render.RENDERERS`. `parts`: the classifier, the
+    category model (for the page formats of `types.CATEGORY_MODEL_FORMATS`), or both
+    (`types.TRAIN_PARTS`); the category model alone reads the classifier saved in `folder`."""
     for page_format in page_formats:
         check_choice("page_format", page_format, PAGE_FORMATS)
+    for part in parts:
+        check_choice("part", part, TRAIN_PARTS)
     train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
     if "text" in page_formats and missing_renderers():
         raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")
     train_labeled = load_labeled(corpus, train_pages)
     validation_labeled = load_labeled(corpus, val_pages)
-    out = []
+    out: list[BlockClassifier | CategoryModel] = []
     for page_format in page_formats:
+        categories = "categories" in parts and page_format in CATEGORY_MODEL_FORMATS
+        if "categories" in parts and not categories:
+            log(
+                f"[{page_format}] no category model: its pages' groups are the rule-based categorizer's "
+                "(types.CATEGORY_MODEL_FORMATS)"
+            )
+        if "classifier" not in parts and not categories:
+            continue
         if page_format == "text":
             data = rendered_training_data(rendered(corpus, train_pages)), rendered_training_data(rendered(corpus, val_pages))
         else:
             data = training_data(train_labeled, page_format), training_data(validation_labeled, page_format)
-        clf = fit_and_select(*data, page_format, grid, log)
-        clf.info["dataset_revision"] = corpus.revision()
-        path = clf.save(folder)
-        log(
-            f"[{page_format}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), thresholds {clf.threshold} {clf.type_thresholds}"
-        )
-        out.append(clf)
+        if "classifier" in parts:
+            clf = fit_and_select(*data, page_format, grid, log)
+            clf.info["dataset_revision"] = corpus.revision()
+            path = clf.save(folder)
+            log(
+                f"[{page_format}] saved {path} ({path.stat().st_size / 1e6:.1f} MB), thresholds {clf.threshold} {clf.type_thresholds}"
+            )
+            out.append(clf)
+        else:
+            clf = load_model(page_format, folder)
+        if categories:
+            cats = fit_categories(*data, clf, log=log)
+            cats.info["dataset_revision"] = corpus.revision()
+            path = cats.save(folder)
+            log(f"[{page_format}] saved {path} ({path.stat().st_size / 1e6:.1f} MB)")
+            out.append(cats)
     return out

@@ -31,6 +31,29 @@ ExtractOutput = Literal["text", "blocks"]  # what `boilerbench.extract` returns:
 EXTRACT_OUTPUTS: tuple[str, ...] = get_args(ExtractOutput)
 SPLITS = ("train", "validation", "test")  # trained on, tuned on, scored on
 PAGE_SPLITS = (*SPLITS, "excluded")  # `Page.split`: "excluded" pages are in none (see `corpora.build`)
+# The coarse category groups and the fine categories (`categories.CATEGORIES`) each one holds: what
+# the category model predicts for every block, what `extract(output="blocks")`, `clean --format
+# jsonl`, `show FILE` and the datatrove metadata report as a block's `category`, and what `keep`
+# accepts (`CATEGORY_GROUP_NAMES`). A caption is grouped with media whichever side of the content
+# line it falls: the group says what a block is, the decision whether it is kept.
+CATEGORY_GROUPS: dict[str, tuple[str, ...]] = {
+    "content": ("title", "heading", "paragraph", "list", "table", "code", "quote"),
+    "comments": ("comments",),
+    "related/teaser": ("related", "teaser"),
+    "navigation/header/footer": ("navigation", "header", "footer"),
+    "media/caption": ("media", "caption"),
+    "metadata/byline": ("metadata",),
+    "other": ("ads", "social", "consent", "form", "empty-widget", "other"),
+}
+CATEGORY_GROUP_NAMES = tuple(CATEGORY_GROUPS)  # the choice set of `keep` (and `clean --keep`)
+GROUP_OF = {category: group for group, members in CATEGORY_GROUPS.items() for category in members}
+# The page formats whose groups come from a category model. A text page's come from the rule-based
+# categorizer given the classifier's decisions: on the validation lines a model of the line
+# features, fitted as the HTML one is, matched the labels worse in every group but comments and
+# media, where neither is of use (most rendered lines' categories are the rules' own, given the
+# gold labels; a line of plain text has no markup that says "comment").
+CATEGORY_MODEL_FORMATS = ("html",)
+TRAIN_PARTS = ("classifier", "categories")  # what `train` fits for each page format: the keep/drop model, the category model
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
@@ -39,6 +62,13 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
     return value
+
+
+def check_keep(keep: str | Sequence[str]) -> tuple[str, ...]:
+    """`keep` (category groups to keep even where the classifier drops a block) as a tuple of
+    `CATEGORY_GROUP_NAMES`, each checked by `check_choice`; one name alone stands for a tuple of one."""
+    names = (keep,) if isinstance(keep, str) else tuple(keep)
+    return tuple(check_choice("keep", name, CATEGORY_GROUP_NAMES) for name in names)
 
 
 # A name the user gives that becomes file names (`submit --name`: baselines/NAME.json; `import

@@ -28,6 +28,13 @@ by site). Every train page weighs the same in both fits: the metric is a mean ov
 Validation is per source and per page type (`VALIDATION_GROUPS`: WCXB, trafilatura-eval's news
 pages, WCXB's article pages); a choice is taken only when it loses on none of them.
 
+Beside the HTML classifier, a category model (`CategoryModel`, `boilerbench-html-categories`) says
+what every block is: its group of `types.CATEGORY_GROUPS` (content, comments, related/teaser,
+navigation/header/footer, media/caption, metadata/byline, other), predicted from the same rows the
+classifier reads. It decides nothing about keeping a block, except where a caller asks to keep a
+group (`extract(..., keep=("comments",))`). Text pages have none (`types.CATEGORY_MODEL_FORMATS`:
+their groups are the rule-based categorizer's).
+
 Models are saved with skops and loaded with an explicit list of trusted types (never pickle).
 """
 
@@ -52,7 +59,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..core.types import PAGE_FORMATS, PAGE_TYPES, Block, check_choice
+from ..core.types import CATEGORY_GROUP_NAMES, CATEGORY_MODEL_FORMATS, PAGE_FORMATS, PAGE_TYPES, Block, check_choice
 from .compiled import LOOPS
 from .features import (
     FEATURE_NAMES,
@@ -355,12 +362,14 @@ def page_weights(page: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PageDecision:
-    """One page through a `BlockClassifier`: content probability and decision per block, and the
-    page's predicted type (None for a page without blocks)."""
+    """One page through a `BlockClassifier`: content probability and decision per block, the
+    page's predicted type (None for a page without blocks), and the feature rows the decision was
+    read from (what the `CategoryModel` of the same page format reads too, so they are computed once)."""
 
     scores: np.ndarray
     kept: list[bool]
     page_type: str | None
+    rows: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -389,7 +398,7 @@ class BlockClassifier:
             second = model.second_inputs_of(np.zeros(len(blocks)), keys, F, scores)
             scores = _predict_proba(model.second_, second)[:, 1]
         threshold = self.type_thresholds.get(page_type, self.threshold)
-        return PageDecision(scores, (scores >= threshold).tolist(), page_type)
+        return PageDecision(scores, (scores >= threshold).tolist(), page_type, F)
 
     def scores(self, blocks: Sequence[Block]) -> np.ndarray:
         """Content probability of each block."""
@@ -433,8 +442,16 @@ def load_model(page_format: str = "html", folder: Path = MODEL_DIR) -> BlockClas
     path = model_path(page_format, folder)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
-    try:  # skops audits the file's types against its safe defaults and ours, and refuses others
-        pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
+    pipeline, meta = _load_skops(path, page_format)
+    types = {t: float(v) for t, v in meta.get("type_thresholds", {}).items()}
+    return BlockClassifier(pipeline, float(meta["threshold"]), page_format, meta, types)
+
+
+def _load_skops(path: Path, page_format: str) -> tuple[Any, dict[str, Any]]:
+    """A saved model of `page_format` and its JSON record: skops audits the file's types against its safe
+    defaults and `TRUSTED_TYPES` and refuses others; a record of other features is refused too."""
+    try:
+        model = sio.load(path, trusted=list(TRUSTED_TYPES))
     except sio.exceptions.UntrustedTypesFoundException as e:
         refused = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
         raise ValueError(f"{path}: refusing to load untrusted types {refused}") from e
@@ -444,8 +461,7 @@ def load_model(page_format: str = "html", folder: Path = MODEL_DIR) -> BlockClas
             f"{path}: trained with {page_format} features v{meta.get('features_version')}, code has v{FEATURES_VERSION[page_format]}; "
             "run `python -m boilerbench train`"
         )
-    types = {t: float(v) for t, v in meta.get("type_thresholds", {}).items()}
-    return BlockClassifier(pipeline, float(meta["threshold"]), page_format, meta, types)
+    return model, meta
 
 
 @lru_cache(maxsize=2)
@@ -455,19 +471,22 @@ def shipped(page_format: str = "html") -> BlockClassifier:
 
 # What a model's JSON record holds that changes its decisions (`load_model` reads them); the rest
 # (parameters tried, validation scores, the dataset revision) describes how it was chosen.
-DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds")
+DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds", "groups")
+
+
+def _hashed_models(folder: Path) -> list[Path]:
+    """The model files `model_hash` reads: each page format's classifier, then the category models."""
+    return [model_path(page_format, folder) for page_format in PAGE_FORMATS] + [
+        category_model_path(page_format, folder) for page_format in CATEGORY_MODEL_FORMATS
+    ]
 
 
 def model_hash(folder: Path = MODEL_DIR) -> str:
-    """Short hash of what the saved models' decisions depend on: each page_format's fitted pipeline (see
-    `fitted_state`) and its `DECISION_KEYS` (absent models hash as such). Saving the same fitted
-    models again gives the same hash, however the files' bytes differ, so a retraining to the same
-    models keeps every cached output."""
-    files = [
-        p
-        for page_format in PAGE_FORMATS
-        for p in (model_path(page_format, folder), model_path(page_format, folder).with_suffix(".json"))
-    ]
+    """Short hash of what the saved models' decisions depend on: each page format's fitted pipeline
+    and the category models (see `fitted_state`) and their `DECISION_KEYS` (absent models hash as
+    such). Saving the same fitted models again gives the same hash, however the files' bytes differ,
+    so a retraining to the same models keeps every cached output."""
+    files = [p for path in _hashed_models(folder) for p in (path, path.with_suffix(".json"))]
     stamps = tuple((str(p), s.st_size, s.st_mtime_ns) for p in files if (s := _stat(p)) is not None)
     return _model_hash(folder, stamps)
 
@@ -483,9 +502,8 @@ def _stat(path: Path) -> os.stat_result | None:
 def _model_hash(folder: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
     """`model_hash`, computed once per state of the files (`stamps`: reading a skops file's schema takes ~0.25 s)."""
     h = hashlib.sha256()
-    for page_format in PAGE_FORMATS:
-        path = model_path(page_format, folder)
-        h.update(page_format.encode())
+    for path in _hashed_models(folder):
+        h.update(path.name.encode())
         if not path.is_file():
             h.update(b"absent")
             continue
@@ -520,3 +538,108 @@ def fitted_state(path: Path) -> bytes:
             return json.dumps(canonical(json.loads(z.read("schema.json"))), sort_keys=True).encode()
     except (zipfile.BadZipFile, KeyError, ValueError) as e:  # KeyError: a member the schema names is missing
         raise ValueError(f"{path}: not a readable skops file ({type(e).__name__}: {e}); run `python -m boilerbench train`") from e
+
+
+# --- the category model -----------------------------------------------------------------------
+
+
+@dataclass
+class CategoryModel:
+    """What each block is: its category group (`types.CATEGORY_GROUP_NAMES`), from the feature rows
+    the `BlockClassifier` of the same page format reads (`PageDecision.rows`, computed once for both).
+    A multinomial gradient-boosting model trained beside that classifier (`python -m boilerbench
+    train`); whether a block is kept stays the classifier's decision, except for the groups a caller
+    asks to keep (`extract(..., keep=...)`)."""
+
+    model: HistGradientBoostingClassifier
+    page_format: str
+    info: dict[str, Any]
+
+    def groups(self, rows: np.ndarray | None) -> list[str]:
+        """The most probable group of each row (a page's `PageDecision.rows`; None: no blocks): the
+        largest raw score (`raw`)."""
+        if rows is None or len(rows) == 0:
+            return []
+        return [str(g) for g in self.model.classes_[self.raw(rows).argmax(axis=1)]]
+
+    def raw(self, rows: np.ndarray) -> np.ndarray:
+        """Raw scores of the rows (float32), a column per group of `model.classes_`: through the
+        compiled forest when it is in use, one per group (a multinomial model's trees are one
+        binary forest per class), else scikit-learn's sums on one thread. Either way, not one
+        scikit-learn call per tree (a page's few hundred rows cost less than the calls) and no
+        OpenMP team started per tree."""
+        forests = _class_forests(self.model)
+        if forests is None:
+            return self.model._raw_predict(rows, n_threads=1)
+        return np.column_stack([forest.raw(rows) for forest in forests])
+
+    def save(self, folder: Path = MODEL_DIR) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = category_model_path(self.page_format, folder)
+        sio.dump(self.model, path)
+        decides = {
+            "page_format": self.page_format,
+            "features_version": FEATURES_VERSION[self.page_format],
+            "groups": [str(g) for g in self.model.classes_],
+        }
+        meta = {**decides, **self.info, **decides}  # as `BlockClassifier.save`: the record holds what it was saved with
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        return path
+
+
+@dataclass(frozen=True)
+class _ClassTrees:
+    """One class's trees of a multinomial `HistGradientBoostingClassifier`, with the attributes the
+    compiled `Forest` reads of a binary model."""
+
+    _predictors: list[list[Any]]
+    _baseline_prediction: float
+    n_features_in_: int
+    n_trees_per_iteration_: int = 1
+    is_categorical_: None = None
+
+
+def _class_forests(model: HistGradientBoostingClassifier) -> list[Any] | None:
+    """A compiled `Forest` per class of `model`, made once per model; None when the compiled loops
+    are not in use."""
+    if (compiled_forest := LOOPS.active.Forest) is None:
+        return None
+    forests = _FORESTS.get(model)
+    if forests is None:
+        baseline = np.asarray(model._baseline_prediction).ravel()
+        forests = [
+            compiled_forest(_ClassTrees([[trees[k]] for trees in model._predictors], float(baseline[k]), model.n_features_in_))
+            for k in range(model.n_trees_per_iteration_)
+        ]
+        _FORESTS[model] = forests
+    return forests
+
+
+def category_model_path(page_format: str, folder: Path = MODEL_DIR) -> Path:
+    """Where the category model of `page_format` is saved, beside its classifier (its record: `.json`)."""
+    return folder / f"boilerbench-{page_format}-categories.skops"
+
+
+def load_category_model(page_format: str = "html", folder: Path = MODEL_DIR) -> CategoryModel:
+    """Load a saved category model as `load_model` loads a classifier (skops, explicit trusted types);
+    the page formats with one: `types.CATEGORY_MODEL_FORMATS`."""
+    check_choice("page_format", page_format, CATEGORY_MODEL_FORMATS)
+    path = category_model_path(page_format, folder)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: no trained category model; run `python -m boilerbench train --page-formats {page_format} --only categories`"
+        )
+    model, meta = _load_skops(path, page_format)
+    if not isinstance(model, HistGradientBoostingClassifier):
+        raise ValueError(f"{path}: a {type(model).__name__}, not a category model")
+    unknown = sorted(set(map(str, model.classes_)) - set(CATEGORY_GROUP_NAMES))
+    if unknown:
+        raise ValueError(
+            f"{path}: predicts groups {unknown} the code does not know (types.CATEGORY_GROUPS); run `python -m boilerbench train`"
+        )
+    return CategoryModel(model, page_format, meta)
+
+
+@lru_cache(maxsize=2)
+def shipped_categories(page_format: str = "html") -> CategoryModel:
+    return load_category_model(page_format)

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from ..core.segment import SegmentError
 from ..core.text import BinaryInputError
-from ..core.types import CLEAN_OUTPUTS, check_choice
+from ..core.types import CLEAN_OUTPUTS, check_choice, check_keep
 from ..core.warc import Record, WarcStats, iter_records
 from .extract import HTML_SUFFIXES, classify, page_suffix, ungz
 
@@ -39,19 +39,20 @@ class Cleaned:
 FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
 
 
-def clean_bytes(data: bytes, page_format: str = "auto", output: str = "text", name: str = "-") -> str:
+def clean_bytes(data: bytes, page_format: str = "auto", output: str = "text", name: str = "-", keep: Sequence[str] = ()) -> str:
     """Kept text (output "text") or one JSON object per block (output "jsonl", each naming the input:
-    `path`, `name` here) of one page, its bytes gzip-compressed or not."""
+    `path`, `name` here) of one page, its bytes gzip-compressed or not; the blocks of the category
+    groups in `keep` are kept too (`extract.decide_blocks`)."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(data, page_format, name=name)
+    d = classify(data, page_format, name=name, keep=keep)
     if output == "text":
         return d.text
     return "\n".join(json.dumps({"path": name, **b.json_row()}, ensure_ascii=False) for b in d.extracted_blocks())
 
 
-def _clean_record(args: tuple[Record, str, str]) -> dict[str, Any]:
-    rec, page_format, output = args
-    d = classify(rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url)
+def _clean_record(args: tuple[Record, str, str, tuple[str, ...]]) -> dict[str, Any]:
+    rec, page_format, output, keep = args
+    d = classify(rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url, keep=keep)
     row: dict[str, Any] = {
         "url": rec.url,
         "record_id": rec.record_id,
@@ -71,11 +72,13 @@ def clean_warc(
     workers: int | None = None,
     progress: bool = True,
     stats: WarcStats | None = None,
+    keep: Sequence[str] = (),
 ) -> Iterator[dict[str, Any]]:
     """One JSON-ready row per usable record of a WARC (HTML) or WET (text) file, in file order,
     streamed: at most a small window of records is in memory, whatever the file's size."""
     stats = stats if stats is not None else WarcStats()
-    jobs = ((rec, page_format, output) for rec in iter_records(path, stats))
+    keep = check_keep(keep)
+    jobs = ((rec, page_format, output, keep) for rec in iter_records(path, stats))
     bar = tqdm(desc=Path(path).name, unit="record", disable=not progress)
     for row in bounded_map(_clean_record, jobs, workers or min(2, os.cpu_count() or 1)):
         bar.update()
@@ -101,11 +104,11 @@ def bounded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, wi
             yield pending.popleft().result()
 
 
-def _clean_path(args: tuple[str, str, str]) -> Cleaned:
-    path, page_format, output = args
+def _clean_path(args: tuple[str, str, str, tuple[str, ...]]) -> Cleaned:
+    path, page_format, output, keep = args
     try:
         data = Path(path).read_bytes()
-        return Cleaned(path, clean_bytes(data, page_format, output, path))
+        return Cleaned(path, clean_bytes(data, page_format, output, path, keep))
     except (OSError, BinaryInputError, SegmentError) as e:
         return Cleaned(path, "", str(e))
 
@@ -164,10 +167,11 @@ def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> d
 
 
 def clean_many(
-    paths: list[str], page_format: str, output: str, workers: int | None = None, progress: bool = True
+    paths: list[str], page_format: str, output: str, workers: int | None = None, progress: bool = True, keep: Sequence[str] = ()
 ) -> Iterable[Cleaned]:
-    """Clean files on both cores, in input order, with a progress bar."""
-    jobs = [(p, page_format, output) for p in paths]
+    """Clean files on both cores, in input order, with a progress bar (`keep`: as `clean_bytes`)."""
+    keep = check_keep(keep)
+    jobs = [(p, page_format, output, keep) for p in paths]
     workers = (workers or min(2, os.cpu_count() or 1)) if len(jobs) >= 4 else 1  # a few files: not worth a pool
     results = bounded_map(_clean_path, jobs, workers)
     yield from tqdm(results, total=len(jobs), desc="clean", unit="page", disable=not progress or len(jobs) < 2)

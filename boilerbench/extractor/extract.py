@@ -16,12 +16,22 @@ import gzip
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
 from ..core.text import BinaryInputError, decode_bytes
-from ..core.types import BOILERPLATE, CONTENT, EXTRACT_OUTPUTS, PAGE_FORMAT_CHOICES, Block, check_choice
+from ..core.types import (
+    BOILERPLATE,
+    CATEGORY_MODEL_FORMATS,
+    CONTENT,
+    EXTRACT_OUTPUTS,
+    GROUP_OF,
+    PAGE_FORMAT_CHOICES,
+    Block,
+    check_choice,
+    check_keep,
+)
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 TEXT_SUFFIXES = (".txt", ".text", ".md")
@@ -68,15 +78,19 @@ CELL_SEPARATOR = " | "
 
 @dataclass(frozen=True)
 class ExtractedBlock:
-    """One block of a page as `extract(..., output="blocks")` gives it: the classifier's decision
-    (`label`), its content probability (`score`), the block's category, and the page's predicted
-    type and url (the same on every block of the page)."""
+    """One block of a page as `extract(..., output="blocks")` gives it: the decision (`label`), the
+    classifier's content probability (`score`), what the block is — `category`, its group
+    (`types.CATEGORY_GROUP_NAMES`, what `keep` names: the category model's for an HTML page, see
+    `block_groups`), and `rule_category`, the finer category of the rule-based
+    `categories.categorize` read from the classifier's decisions (`keep` changes neither) — and the
+    page's predicted type and url (the same on every block of the page)."""
 
     index: int
     text: str
     label: str  # CONTENT or BOILERPLATE
     score: float
     category: str
+    rule_category: str
     page_type: str | None
     url: str | None = None
 
@@ -89,14 +103,19 @@ class ExtractedBlock:
             "label": self.label,
             "score": round(self.score, 4),
             "category": self.category,
+            "rule_category": self.rule_category,
             "page_type": self.page_type,
         }
 
 
 @dataclass(frozen=True)
 class Decisions:
-    """The classifier's view of one page: its format, blocks, their scores, what is kept, the
-    page's predicted type (`types.PAGE_TYPES`; None without blocks) and its url, if given."""
+    """The classifier's view of one page: its format, blocks, their scores, what is kept (the
+    classifier's decision, and the blocks of the groups asked to be kept), the page's predicted type
+    (`types.PAGE_TYPES`; None without blocks), its url, if given, each block's category group when
+    `keep` needed it (`groups`; else computed when asked for, from `rows`, the feature rows the
+    classifier read) and the classifier's own decisions where `keep` changed some (`decided`: what
+    the rule-based categories are read from, so that `keep` changes no block's category)."""
 
     page_format: str
     blocks: list[Block]
@@ -104,6 +123,21 @@ class Decisions:
     kept: list[bool]
     page_type: str | None = None
     url: str | None = None
+    groups: list[str] | None = None
+    rows: Any = field(default=None, compare=False, repr=False)
+    decided: list[bool] | None = None
+
+    @property
+    def classifier_kept(self) -> list[bool]:
+        """The classifier's decisions, before `keep` added any block."""
+        return self.kept if self.decided is None else self.decided
+
+    def block_groups(self) -> list[str]:
+        """The category group of each block (`types.CATEGORY_GROUP_NAMES`): `groups` when known,
+        else `block_groups`, from the rows or the classifier's decisions."""
+        if self.groups is not None:
+            return self.groups
+        return block_groups(self.page_format, self.blocks, self.classifier_kept, self.rows)
 
     @property
     def text(self) -> str:
@@ -123,30 +157,59 @@ class Decisions:
         return "\n".join(lines)
 
     def extracted_blocks(self) -> list[ExtractedBlock]:
-        """Every block with its decision, score, category and the page's type and url."""
+        """Every block with its decision, score, categories and the page's type and url."""
         from ..core.categories import categorize  # lxml: loaded on the first call, not on import
 
         labels = [CONTENT if k else BOILERPLATE for k in self.kept]
+        rules = categorize(self.blocks, [CONTENT if k else BOILERPLATE for k in self.classifier_kept])
         return [
-            ExtractedBlock(b.index, b.text, lab, s, c, self.page_type, self.url)
-            for b, lab, s, c in zip(self.blocks, labels, self.scores, categorize(self.blocks, labels))
+            ExtractedBlock(b.index, b.text, lab, s, g, c, self.page_type, self.url)
+            for b, lab, s, g, c in zip(self.blocks, labels, self.scores, self.block_groups(), rules)
         ]
 
 
-def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = None) -> Decisions:
+def block_groups(page_format: str, blocks: Sequence[Block], kept: Sequence[bool], rows: Any) -> list[str]:
+    """Each block's category group: the category model's, from the rows the classifier read
+    (`PageDecision.rows`), for a format that has one (`types.CATEGORY_MODEL_FORMATS`); else the
+    group of the rule-based categorizer's category given the classifier's decisions `kept`."""
+    if not blocks:
+        return []
+    if page_format in CATEGORY_MODEL_FORMATS:
+        from .classifier import shipped_categories
+
+        return shipped_categories(page_format).groups(rows)
+    from ..core.categories import categorize
+
+    return [GROUP_OF[c] for c in categorize(blocks, [CONTENT if k else BOILERPLATE for k in kept])]
+
+
+def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = None, keep: Sequence[str] = ()) -> Decisions:
     """The shipped model of `page_format` ("html" or "text") on a page's blocks: for a text page,
-    one block per line, exactly what the text model reads."""
+    one block per line, exactly what the text model reads. A block it drops is kept all the same
+    when its category group (`block_groups`) is one of `keep` (`types.CATEGORY_GROUP_NAMES`)."""
     from .classifier import shipped  # scikit-learn and the model: loaded on the first call
 
+    keep = check_keep(keep)
     d = shipped(page_format).decide(blocks)
-    return Decisions(page_format, list(blocks), d.scores.tolist(), d.kept, d.page_type, url)
+    if not keep:
+        return Decisions(page_format, list(blocks), d.scores.tolist(), d.kept, d.page_type, url, None, d.rows)
+    groups = block_groups(page_format, blocks, d.kept, d.rows)
+    kept = [k or g in keep for k, g in zip(d.kept, groups)]
+    return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, d.kept)
 
 
 def classify(
-    page: str | bytes, page_format: str = "auto", *, name: str = "", url: str | None = None, utf8: bool = False
+    page: str | bytes,
+    page_format: str = "auto",
+    *,
+    name: str = "",
+    url: str | None = None,
+    utf8: bool = False,
+    keep: Sequence[str] = (),
 ) -> Decisions:
     """The shipped classifier on one page: "html", "text" (a crawl's text dump, one block per line)
-    or "auto" (detected: by `name`'s suffix, else by the page's start).
+    or "auto" (detected: by `name`'s suffix, else by the page's start); the blocks of the category
+    groups in `keep` are kept too (`decide_blocks`).
 
     Bytes are a page as served, decoded as `clean` decodes a file (`page_text`; an error names
     `name`, else `url`), unless `utf8`: then they are a decoded page encoded by `text.to_utf8`
@@ -155,6 +218,7 @@ def classify(
     from ..core.segment import segment_html, segment_text  # lxml: loaded on the first call
 
     check_choice("page_format", page_format, PAGE_FORMAT_CHOICES)
+    keep = check_keep(keep)
     if isinstance(page, bytes) and not utf8:
         page = page_text(page, name or url or "page")
     if page_format == "auto":  # detect_format reads the first 5,000 characters: at most 20,000 bytes
@@ -165,17 +229,24 @@ def classify(
         blocks = segment_text(page.decode("utf-8", "replace") if isinstance(page, bytes) else page)
     else:
         blocks = segment_html(page, isinstance(page, bytes))
-    return decide_blocks(blocks, page_format, url)
+    return decide_blocks(blocks, page_format, url, keep)
 
 
-@overload
-def extract(page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: Literal["text"] = "text") -> str: ...
 @overload
 def extract(
-    page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: Literal["blocks"]
+    page: str | bytes,
+    url: str | None = None,
+    *,
+    page_format: str = "auto",
+    output: Literal["text"] = "text",
+    keep: Sequence[str] = (),
+) -> str: ...
+@overload
+def extract(
+    page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: Literal["blocks"], keep: Sequence[str] = ()
 ) -> list[ExtractedBlock]: ...
 def extract(
-    page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: str = "text"
+    page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: str = "text", keep: Sequence[str] = ()
 ) -> str | list[ExtractedBlock]:
     """Keep the main text of a web page with boilerbench's shipped classifier.
 
@@ -188,18 +259,23 @@ def extract(
         page_format: "html", "text" (a crawl's text dump, e.g. a WET record: one block per line),
             or "auto" (HTML when the start of the page has HTML tags).
         output: "text" for the kept text, or "blocks" for every block with its decision.
+        keep: Category groups to keep even where the classifier drops a block, e.g.
+            `("comments",)` to keep a page's comment thread (trafilatura's `include_comments`): a
+            tuple of `types.CATEGORY_GROUP_NAMES` ("content", "comments", "related/teaser",
+            "navigation/header/footer", "media/caption", "metadata/byline", "other"), or one name.
 
     Returns:
         For "text": the kept blocks, one a line (the kept cells of a table row on one line, joined
         by " | "); "" for an empty page. For "blocks": an `ExtractedBlock` per block in page order
-        (text, label "content" or "boilerplate", score, category, the page's predicted page type,
-        url); [] for an empty page.
+        (text, label "content" or "boilerplate", score, category: the block's group, the category
+        model's for an HTML page, the rule-based categorizer's for a text page; rule_category: the
+        rule-based finer category, given the classifier's decisions; the page's predicted page type, url); [] for an empty page.
 
     Raises:
-        ValueError: a `page_format` or `output` not among the choices above; bytes that are not a
-            text document (`BinaryInputError`: an image, an archive, a damaged gzip file); a page
-            over the segmenter's size limit (`SegmentError`).
+        ValueError: a `page_format`, `output` or `keep` group not among the choices above; bytes
+            that are not a text document (`BinaryInputError`: an image, an archive, a damaged gzip
+            file); a page over the segmenter's size limit (`SegmentError`).
     """
     check_choice("output", output, EXTRACT_OUTPUTS)
-    d = classify(page, page_format, url=url)
+    d = classify(page, page_format, url=url, keep=check_keep(keep))
     return d.text if output == "text" else d.extracted_blocks()

@@ -12,16 +12,19 @@ the process or raises is counted — `timeout`, `broken_process`, `clean_error` 
 step holds no model: each task's process loads the shipped ones when it starts (before it forks
 its sandbox), so the step pickles small and runs unchanged under the local, Slurm and Ray executors.
 
-`page_format`: "html", "text" (documents that are already text, e.g. WET records), or "auto" (by whether
-the document looks like HTML). `add_metadata=True` adds `boilerbench` to each document's metadata:
-the page_format, the predicted page type, the kept ratio (kept blocks / blocks) and the per-block decisions
-as a "0101…" string.
+`page_format`: "html", "text" (documents that are already text, e.g. WET records), or "auto" (by
+whether the document looks like HTML). `keep`: category groups kept even where the classifier drops
+a block (`types.CATEGORY_GROUP_NAMES`, e.g. `("comments",)`), as `extract(..., keep=...)`.
+`add_metadata=True` adds `boilerbench` to each document's metadata: the page_format, the predicted
+page type, the kept ratio (kept blocks / blocks), the per-block decisions as a "0101…" string and
+the category group of each block (`categories`, in block order: as `extract(..., output="blocks")`
+gives them).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from multiprocessing.process import BaseProcess
 from typing import Any, ClassVar
@@ -34,9 +37,9 @@ from datatrove.utils.typeshelper import StatHints
 
 from ..core.text import to_utf8
 from ..core.threads import one_core
-from ..core.types import PAGE_FORMAT_CHOICES, PAGE_FORMATS, check_choice, encode_bits
+from ..core.types import CATEGORY_MODEL_FORMATS, PAGE_FORMAT_CHOICES, PAGE_FORMATS, check_choice, check_keep, encode_bits
 from ..core.warc import WarcStats, iter_records
-from ..extractor.classifier import shipped
+from ..extractor.classifier import shipped, shipped_categories
 from ..extractor.extract import classify
 
 
@@ -74,13 +77,17 @@ class _ForkedSandbox(ExtractorSandbox):
             raise TimeoutError(f"Worker process failed to initialize within {self.timeout} seconds (warmup timeout).")
 
 
-def _decide(text: str | bytes, page_format: str) -> tuple[str, str, str, str | None]:
-    """(kept text, decisions as bits, page format, predicted page type) of one document; runs in the
-    sandbox process, which is sent the document's text as UTF-8 bytes (`to_utf8`): a str would be
-    encoded to cross the pipe, decoded on the other side, and encoded again for libxml2."""
+Decided = tuple[str, str, str, str | None, list[str] | None]
+
+
+def _decide(text: str | bytes, page_format: str, keep: tuple[str, ...] = (), groups: bool = False) -> Decided:
+    """(kept text, decisions as bits, page format, predicted page type, the blocks' category groups
+    when `groups`) of one document; runs in the sandbox process, which is sent the document's text as
+    UTF-8 bytes (`to_utf8`): a str would be encoded to cross the pipe, decoded on the other side, and
+    encoded again for libxml2."""
     _one_core()
-    d = classify(text, page_format, utf8=True)
-    return d.text, encode_bits(d.kept), d.page_format, d.page_type
+    d = classify(text, page_format, utf8=True, keep=keep)
+    return d.text, encode_bits(d.kept), d.page_format, d.page_type, d.block_groups() if groups else None
 
 
 class BoilerbenchExtractor(BaseExtractor):
@@ -90,16 +97,17 @@ class BoilerbenchExtractor(BaseExtractor):
     _requires_dependencies: ClassVar[list[str]] = ["skops"]
     _warned_error: bool  # set by `BaseExtractor.__init__`
 
-    def __init__(self, page_format: str = "auto", timeout: float = 1.0, add_metadata: bool = False):
+    def __init__(self, page_format: str = "auto", timeout: float = 1.0, add_metadata: bool = False, keep: Sequence[str] = ()):
         super().__init__(timeout)
         self.page_format = check_choice("page_format", page_format, PAGE_FORMAT_CHOICES)
         self.add_metadata = add_metadata
+        self.keep = check_keep(keep)
 
     def extract(self, text: str) -> str:
-        return _decide(text, self.page_format)[0]
+        return _decide(text, self.page_format, self.keep)[0]
 
-    def _extract(self, data: bytes) -> tuple[str, str, str, str | None]:
-        return _decide(data, self.page_format)
+    def _extract(self, data: bytes) -> Decided:
+        return _decide(data, self.page_format, self.keep, self.add_metadata)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         """`BaseExtractor.run`, with the decisions kept for the metadata: the same sandbox, the
@@ -108,12 +116,14 @@ class BoilerbenchExtractor(BaseExtractor):
         starts with them, and loading them never counts against a document's timeout."""
         for page_format in PAGE_FORMATS if self.page_format == "auto" else (self.page_format,):
             shipped(page_format)
+            if (self.keep or self.add_metadata) and page_format in CATEGORY_MODEL_FORMATS:
+                shipped_categories(page_format)
         with _ForkedSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:
                 self.stat_update(StatHints.total)
                 with self.track_time():
                     try:
-                        text, bits, page_format, page_type = extractor.process_document(to_utf8(doc.text), self._extract)
+                        text, bits, page_format, page_type, groups = extractor.process_document(to_utf8(doc.text), self._extract)
                         self.stat_update("extracted")
                     except TimeoutError:
                         self.stat_update("timeout")
@@ -133,7 +143,7 @@ class BoilerbenchExtractor(BaseExtractor):
                         continue
                 doc.text = text
                 if self.add_metadata:
-                    doc.metadata["boilerbench"] = _metadata(bits, page_format, page_type)
+                    doc.metadata["boilerbench"] = _metadata(bits, page_format, page_type, groups or [])
                 if doc.text:
                     self.stat_update(StatHints.forwarded)
                     self.update_doc_stats(doc)
@@ -142,12 +152,13 @@ class BoilerbenchExtractor(BaseExtractor):
                     self.stat_update(StatHints.dropped)
 
 
-def _metadata(bits: str, page_format: str, page_type: str | None) -> dict[str, Any]:
+def _metadata(bits: str, page_format: str, page_type: str | None, groups: list[str]) -> dict[str, Any]:
     return {
         "page_format": page_format,
         "page_type": page_type,
         "kept_ratio": round(bits.count("1") / len(bits), 4) if bits else 0.0,
         "labels": bits,
+        "categories": groups,
     }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..benchmark.leaderboard import baselines_dir
+from ..core.types import CATEGORY_GROUP_NAMES
 from ..extractor.classifier import MODEL_DIR, TRUSTED_TYPES
 
 _REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -73,7 +74,10 @@ def model_folder(out: Path, results: Path | None = None) -> Path:
             "and gradient boosting decides content or boilerplate, told the page's predicted type by a page-type model "
             "(a second stage reads the neighbours' scores where validation says it pays: on every page, or only on the "
             "pages predicted articles). `boilerbench-text.skops` works on "
-            "plain-text pages (one block per line), trained on pages rendered by several HTML-to-text tools.",
+            "plain-text pages (one block per line), trained on pages rendered by several HTML-to-text tools. "
+            "`boilerbench-html-categories.skops` says what each block of an HTML page is, from the same features: its "
+            f'category group ({", ".join(CATEGORY_GROUP_NAMES)}), which `extract(..., keep=("comments",))` reads to '
+            "keep a group the classifier drops.",
             "Model description/Intended uses & limitations": "Removing boilerplate (navigation, footers, related "
             "links, ads, share bars, cookie banners…) from web pages before indexing or training, page by page or over "
             "a crawl (WARC/WET files, or a step in a datatrove pipeline). It decides blocks, it does not rewrite them: "
@@ -91,7 +95,8 @@ def model_folder(out: Path, results: Path | None = None) -> Path:
             "How to Get Started with the Model": "The model files load only with the boilerbench package (its "
             "featurizer is a boilerbench class), which no package index has: install it from the boilerbench "
             "repository, in a checkout of it, with `pip install -e .`, then `python -m boilerbench clean page.html`. "
-            "Load with `boilerbench.extractor.classifier.load_model`, which trusts only the types listed in "
+            "Load with `boilerbench.extractor.classifier.load_model` (the category model: `load_category_model`), which "
+            "trusts only the types listed in "
             "`boilerbench.extractor.classifier.TRUSTED_TYPES` (never pickle).",
         }
     )
