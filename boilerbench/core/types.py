@@ -165,6 +165,36 @@ class Block:
     depth: int = 0
 
 
+# A block's place in the page's structure (issue 27), read from the DOM by the segmenter and from a
+# system's structured output (Markdown or HTML) by its parser, so the two compare element by element.
+STRUCTURE_KINDS = ("heading", "paragraph", "list_item", "table_cell", "code", "quote", "caption", "other")
+# What the structure scores count, each an F1 over content blocks (`link` over the links inside them).
+STRUCTURE_ELEMENTS = ("heading", "list_item", "table_cell", "code", "link")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link inside a block: its absolute href (resolved against the page URL) and anchor text."""
+
+    href: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What kind of element a block (or a parsed output element) is, with what the kind needs to be
+    scored: a heading's level, a list item's depth and list type, a table cell's place."""
+
+    kind: str = "paragraph"  # one of STRUCTURE_KINDS
+    level: int = 0  # heading: 1–6; list item: nesting depth, 1 = top level; otherwise 0
+    ordered: bool = False  # list item of an ordered list
+    row: int = -1  # table cell: 0-based row and column in its table; otherwise -1
+    col: int = -1
+    header: bool = False  # table cell: a header cell (th, or inside thead)
+    language: str = ""  # code block: its language where the markup names one
+    links: tuple[Link, ...] = ()
+
+
 @dataclass(frozen=True)
 class LabeledBlock:
     """A block with its ground-truth label (None = unlabeled, never scored) and category."""
