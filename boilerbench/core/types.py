@@ -147,24 +147,6 @@ class Gold:
         )
 
 
-@dataclass(frozen=True)
-class Block:
-    """A run of visible text the segmenter cut from a page (see `segment` for the definition).
-
-    `context` holds the tags and class/id/role tokens of the block's ancestors, outermost first;
-    categories and features read DOM cues from it without re-parsing the page.
-    """
-
-    index: int
-    xpath: str
-    tag: str
-    text: str
-    words: int
-    link_words: int
-    context: str = ""
-    depth: int = 0
-
-
 # A block's place in the page's structure (issue 27), read from the DOM by the segmenter and from a
 # system's structured output (Markdown or HTML) by its parser, so the two compare element by element.
 STRUCTURE_KINDS = ("heading", "paragraph", "list_item", "table_cell", "code", "quote", "caption", "other")
@@ -193,6 +175,25 @@ class Structure:
     header: bool = False  # table cell: a header cell (th, or inside thead)
     language: str = ""  # code block: its language where the markup names one
     links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of visible text the segmenter cut from a page (see `segment` for the definition).
+
+    `context` holds the tags and class/id/role tokens of the block's ancestors, outermost first;
+    categories and features read DOM cues from it without re-parsing the page.
+    """
+
+    index: int
+    xpath: str
+    tag: str
+    text: str
+    words: int
+    link_words: int
+    context: str = ""
+    depth: int = 0
+    structure: Structure = Structure()
 
 
 @dataclass(frozen=True)
