@@ -16,7 +16,7 @@ from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.runner import decode_page
 from boilerbench.benchmark.scoring import PageResult
 from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
-from boilerbench.core.types import BOILERPLATE, CONTENT
+from boilerbench.core.types import BOILERPLATE, CONTENT, Link, Structure
 
 C, B, U = CONTENT, BOILERPLATE, None
 
@@ -473,3 +473,108 @@ def test_a_page_without_a_title_block_has_no_title_score() -> None:
     assert "title_kept" not in r.scores  # an unlabeled title block is not scored, apart or not
     assert r.scores["block_precision"] == 0.5
     assert scoring.aggregate([r])["title_kept"] is None
+
+
+# --- structure (issue 27) -------------------------------------------------------------------------
+
+PARA = Structure()
+H1, H2 = Structure(kind="heading", level=1), Structure(kind="heading", level=2)
+LI1, LI2 = Structure(kind="list_item", level=1), Structure(kind="list_item", level=2)
+CELL00, CELL01, CELL10 = (Structure(kind="table_cell", row=r, col=c) for r, c in ((0, 0), (0, 1), (1, 0)))
+CODE = Structure(kind="code", language="python")
+A, B_, X = (Link(f"https://e.org/{n}", n) for n in "abx")
+
+
+def _with_links(s: Structure, *links: Link) -> Structure:
+    return Structure(**{**s.__dict__, "links": links})
+
+
+@pytest.mark.parametrize(
+    ("labels", "categories", "gold", "predicted", "expected"),
+    [
+        # right level, wrong level (an FP and an FN), missed (None: not covered), a paragraph made a heading
+        (
+            [C, C, C, C],
+            ["heading", "heading", "heading", "paragraph"],
+            [H2, H2, H1, PARA],
+            [H2, H1, None, H2],
+            {"heading": (1, 2, 2), "list_item": (0, 0, 0), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (0, 0, 0)},
+        ),
+        # depth-aware list items; a list item kept as a paragraph is missed
+        (
+            [C, C, C],
+            ["list", "list", "list"],
+            [LI1, LI2, LI2],
+            [LI1, LI1, PARA],
+            {"heading": (0, 0, 0), "list_item": (1, 1, 2), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (0, 0, 0)},
+        ),
+        # cells in the right row and column; code whatever its language
+        (
+            [C, C, C, C],
+            ["table", "table", "table", "code"],
+            [CELL00, CELL01, CELL10, CODE],
+            [CELL00, CELL10, CELL10, Structure(kind="code")],
+            {"heading": (0, 0, 0), "list_item": (0, 0, 0), "table_cell": (2, 1, 1), "code": (1, 0, 0), "link": (0, 0, 0)},
+        ),
+        # links: per block, sets of hrefs (a repeated href counts once)
+        (
+            [C, C],
+            ["paragraph", "paragraph"],
+            [_with_links(PARA, A, B_), _with_links(PARA, A)],
+            [_with_links(PARA, A, A, X), None],
+            {"heading": (0, 0, 0), "list_item": (0, 0, 0), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (1, 1, 2)},
+        ),
+        # only content blocks count: boilerplate, unlabeled and the title (scored apart) are left out
+        (
+            [B, U, C, C],
+            ["navigation", "other", "title", "heading"],
+            [H2, H2, H1, H2],
+            [H1, H1, None, H2],
+            {"heading": (1, 0, 0), "list_item": (0, 0, 0), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (0, 0, 0)},
+        ),
+    ],
+)
+def test_structure_counts(labels, categories, gold, predicted, expected) -> None:
+    assert scoring.structure_counts(labels, categories, gold, predicted) == expected
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        # F1 of each element the page has; structure_score their mean
+        (
+            {"heading": (1, 2, 2), "list_item": (0, 0, 0), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (0, 0, 0)},
+            {"heading_f1": 1 / 3, "structure_score": 1 / 3},  # P 1/3, R 1/3
+        ),
+        (
+            {"heading": (2, 0, 0), "list_item": (1, 1, 2), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (1, 1, 2)},
+            {"heading_f1": 1.0, "list_item_f1": 0.4, "link_f1": 0.4, "structure_score": 0.6},
+        ),
+        # an element only the output has scores 0; one neither has is not scored
+        (
+            {"heading": (0, 0, 0), "list_item": (0, 0, 0), "table_cell": (0, 3, 0), "code": (1, 0, 0), "link": (0, 0, 0)},
+            {"table_cell_f1": 0.0, "code_f1": 1.0, "structure_score": 0.5},
+        ),
+        ({e: (0, 0, 0) for e in ("heading", "list_item", "table_cell", "code", "link")}, {}),
+    ],
+)
+def test_structure_scores(counts, expected) -> None:
+    got = scoring.structure_scores(counts)
+    assert got.keys() == expected.keys()
+    for k, v in expected.items():
+        assert got[k] == pytest.approx(v)
+
+
+def test_structure_scores_reach_the_aggregate_only_for_structured_outputs() -> None:
+    counts = {"heading": (1, 0, 1), "list_item": (0, 0, 0), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (0, 0, 0)}
+
+    def result(i: int, structure: dict[str, tuple[int, int, int]] | None) -> PageResult:
+        return scoring.page_result(f"p{i}", "x", None, "en", [C], ["heading"], [3], [True], None, None, structure)
+
+    structured = [result(i, counts) for i in range(3)]
+    text_only = [result(i, None) for i in range(3)]
+    agg = scoring.aggregate(structured)
+    assert agg["heading_f1"] == pytest.approx(2 / 3, abs=1e-4) and agg["structure_score"] == agg["heading_f1"]
+    assert agg["list_item_f1"] is None and agg["structure_score_ci"][0] <= agg["structure_score"]
+    agg = scoring.aggregate(text_only)
+    assert all(agg[k] is None for k in scoring.STRUCTURE_SCORES) and "structure_score_ci" not in agg

@@ -8,6 +8,9 @@ extractor call itself is timed.
 
 Outputs are cached by (system, version, page sha256, url, language): they do not depend on how the benchmark cuts
 or labels pages, so a change of segmenter or labels re-scores without re-running extractors.
+
+A run is in one of `MODES`: "text" calls each system's extractor (or block classifier), "structured"
+its structured mode (`systems.STRUCTURED`: Markdown or HTML), whose outputs are cached apart.
 """
 
 from __future__ import annotations
@@ -29,19 +32,20 @@ from tqdm import tqdm
 from ..core.segment import SegmentError
 from ..core.text import decode_bytes
 from ..core.threads import one_core
-from ..core.types import LabeledPage, decode_bits, encode_bits
+from ..core.types import LabeledPage, check_choice, decode_bits, encode_bits
 from .cache import Cache, key
 from .systems import System, load_system
 
 DEFAULT_TIMEOUT = 30.0
 CHUNKS = 4  # chunks per system
 CHUNK_MIN = 100  # pages; fewer would spend more time starting workers than extracting
+MODES = ("text", "structured")
 
 
 @dataclass(frozen=True)
 class Output:
-    """One system's answer on one page: its text (block systems: also their decisions), the time the
-    call took, and any error."""
+    """One system's answer on one page: its text (block systems: also their decisions; a structured
+    run: its Markdown or HTML), the time the call took, and any error."""
 
     text: str
     seconds: float
@@ -62,11 +66,18 @@ class Output:
 _PAGES: Sequence[LabeledPage] = ()
 _HTML: Callable[[int], str] | None = None
 _POST: Callable[[int, Output], Any] | None = None
+_MODE = "text"
 
 
-def output_key(system: System, labeled_page: LabeledPage) -> str:
-    """Everything an extractor's output depends on: the system, its version, and what it is given."""
-    return key("output", system.name, system.version, labeled_page.page.sha256, labeled_page.page.url, labeled_page.page.language)
+def output_key(system: System, labeled_page: LabeledPage, mode: str = "text") -> str:
+    """Everything an extractor's output depends on: the system, its version, what it is given, and
+    (a structured run) the format it writes."""
+    page = labeled_page.page
+    if check_choice("mode", mode, MODES) == "structured":
+        return key(
+            "structured-output", str(system.structured_format), system.name, system.version, page.sha256, page.url, page.language
+        )
+    return key("output", system.name, system.version, page.sha256, page.url, page.language)
 
 
 def _apply(system: System, i: int) -> Output:
@@ -74,6 +85,14 @@ def _apply(system: System, i: int) -> Output:
     assert _HTML is not None
     html = _HTML(i)
     t0 = time.perf_counter()
+    if _MODE == "structured":
+        if system.structured_fn is None:
+            raise TypeError(f"{system.name} has no structured mode")
+        markup = system.structured_fn(html, labeled_page.page.url or None, labeled_page.page.language)
+        dt = time.perf_counter() - t0
+        if not isinstance(markup, str):
+            raise TypeError(f"{system.name} returned {type(markup).__name__}, not str, in its structured mode")
+        return Output(markup, dt)
     if system.kind == "blocks":
         kept = tuple(bool(k) for k in system.fn(html))
         dt = time.perf_counter() - t0
@@ -193,6 +212,7 @@ def run_systems(
     progress: bool = True,
     post: Callable[[int, Output], Any] | None = None,
     post_results: dict[str, dict[int, Any]] | None = None,
+    mode: str = "text",
 ) -> dict[str, list[Output]]:
     """Outputs of every system on every page (cached ones read back, the rest computed; with
     `cache=False` all are computed, and cached for later runs).
@@ -201,18 +221,18 @@ def run_systems(
     output is not cached. `post(i, output)`, if given, runs in the worker right after each fresh
     extraction (so it shares both cores with extraction); its results land in `post_results`. A
     page whose `post` raised is said on stderr and left out of them (the caller redoes it, as for
-    a cached output).
+    a cached output). `mode` (one of `MODES`): what of each system is run.
     """
-    global _PAGES, _HTML, _POST
+    global _PAGES, _HTML, _POST, _MODE
     store = Cache("outputs")  # written either way: a run with cache=False refreshes the outputs (and timings) it re-ran
-    keys = {s.name: [output_key(s, labeled_page) for labeled_page in pages] for s in systems}
+    keys = {s.name: [output_key(s, labeled_page, mode) for labeled_page in pages] for s in systems}
     results, todo = store.lookup(keys, Output.from_json, read=cache)
     if todo:
-        _PAGES, _HTML, _POST = pages, load_html().__getitem__, post
+        _PAGES, _HTML, _POST, _MODE = pages, load_html().__getitem__, post, mode
         try:
             _extract(todo, results, keys, store, timeout, workers or min(2, os.cpu_count() or 1), progress, post_results)
         finally:
-            _PAGES, _HTML, _POST = (), None, None
+            _PAGES, _HTML, _POST, _MODE = (), None, None, "text"
     store.close()
     final: dict[str, list[Output]] = {}
     for name, outs in results.items():
@@ -251,7 +271,12 @@ def _extract(
     `results` and caching each output under its key as it comes."""
     ctx = mp.get_context("fork")
     queue = _chunks(todo)
-    bar = tqdm(total=sum(len(v) for v in todo.values()), desc="extract", unit="page", disable=not progress)
+    bar = tqdm(
+        total=sum(len(v) for v in todo.values()),
+        desc="extract" if _MODE == "text" else f"extract ({_MODE})",
+        unit="page",
+        disable=not progress,
+    )
     slots: list[_Slot] = []
     pending: list[tuple[str, Any]] = []
     try:

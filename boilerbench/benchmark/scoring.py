@@ -10,6 +10,19 @@ Per page, over the *labeled* blocks (unlabeled blocks are never scored):
 * `word_precision/recall/f1`: WCXB's published metric, bag of lower-cased `\\w+` words of the
   extracted text against the gold text (multiset overlap); only pages with full gold text.
 
+Structure (issue 27), for a system with a structured output (`structure.assign`: per block the
+structure of the output element that covers it, or None), over the page's *content* blocks (the
+title apart, as above; a boilerplate block the output keeps is block F1's business, not these):
+
+* `heading_f1`: a block is a true positive when gold and output both make it a heading of the same
+  level; a heading of another level is a false positive and a false negative, as in exact-match NER;
+* `list_item_f1`: the same for list items, of the same depth (1 = top level);
+* `table_cell_f1`: the same for table cells, in the same row and column of their table;
+* `code_f1`: the same for code blocks (their language is not scored: few outputs keep it);
+* `link_f1`: per block, the gold's set of absolute hrefs against the output's, summed over blocks;
+* `structure_score`: the mean of the five F1s over the ones the page has, in its gold or in the
+  output (an element neither has is not scored on the page; one only the output has scores 0).
+
 Empty cases (both metrics, as WCXB defines its F1):
 * no content in the gold and nothing kept → P = R = F1 = 1 (the right answer was "nothing");
 * no content in the gold, something kept → P = 0, R = 1, F1 = 0;
@@ -29,7 +42,7 @@ import numpy as np
 
 from ..core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from ..core.text import bag_of_words
-from ..core.types import BOILERPLATE, CONTENT
+from ..core.types import BOILERPLATE, CONTENT, STRUCTURE_ELEMENTS, Structure
 
 METRIC_VERSION = "2"  # 2: the page title scored apart from block P/R/F1
 BOOTSTRAP_SAMPLES = 1000
@@ -37,6 +50,7 @@ SEED = 20261125
 PRIMARY = ("block_f1", "block_precision", "block_recall", "word_f1", "word_precision", "word_recall")
 SPEED_BASE = "trafilatura"  # machines differ: speed is also given as a ratio to this system's, in the same run
 SCORED_APART = "title"  # the content category left out of the block metrics and leakage, scored as `title_kept`
+STRUCTURE_SCORES = (*(f"{e}_f1" for e in STRUCTURE_ELEMENTS), "structure_score")  # per page and system
 
 
 def prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
@@ -102,6 +116,63 @@ def word_scores_from_counts(overlap: int, n_pred: int, n_ref: int) -> dict[str, 
     return {"word_precision": p, "word_recall": r, "word_f1": f}
 
 
+def _same(element: str, gold: Structure, predicted: Structure | None) -> tuple[bool, bool]:
+    """(is the gold block this element, is the output's this element and right about it)."""
+    is_gold = gold.kind == element
+    if predicted is None or predicted.kind != element:
+        return is_gold, False
+    if element == "heading" or element == "list_item":
+        right = is_gold and predicted.level == gold.level
+    elif element == "table_cell":
+        right = is_gold and (predicted.row, predicted.col) == (gold.row, gold.col)
+    else:
+        right = is_gold
+    return is_gold, right
+
+
+def structure_counts(
+    labels: Sequence[str | None],
+    categories: Sequence[str],
+    gold: Sequence[Structure],
+    predicted: Sequence[Structure | None],
+) -> dict[str, tuple[int, int, int]]:
+    """(true positives, false positives, false negatives) of each of `STRUCTURE_ELEMENTS` over one
+    page's content blocks (the module docstring): all the structure scores need, cacheable."""
+    if not len(labels) == len(categories) == len(gold) == len(predicted):
+        raise ValueError(f"{len(predicted)} projected structures for {len(labels)} labels, {len(gold)} gold structures")
+    counts = {e: [0, 0, 0] for e in STRUCTURE_ELEMENTS}
+    for label, category, g, p in zip(labels, categories, gold, predicted):
+        if label != CONTENT or category == SCORED_APART:
+            continue
+        for element in STRUCTURE_ELEMENTS:
+            c = counts[element]
+            if element == "link":
+                hg = {link.href for link in g.links}
+                hp = {link.href for link in p.links} if p is not None else set()
+                c[0] += len(hg & hp)
+                c[1] += len(hp - hg)
+                c[2] += len(hg - hp)
+                continue
+            is_gold, right = _same(element, g, p)
+            is_predicted = p is not None and p.kind == element
+            c[0] += right
+            c[1] += is_predicted and not right
+            c[2] += is_gold and not right
+    return {e: (c[0], c[1], c[2]) for e, c in counts.items()}
+
+
+def structure_scores(counts: dict[str, tuple[int, int, int]] | dict[str, list[int]]) -> dict[str, float]:
+    """The page's F1 of each element it has (in gold or output) and their mean, `structure_score`."""
+    out: dict[str, float] = {}
+    for element in STRUCTURE_ELEMENTS:
+        tp, fp, fn = counts[element]
+        if tp + fp + fn:
+            out[f"{element}_f1"] = prf(tp, fp, fn)[2]
+    if out:
+        out["structure_score"] = float(np.mean(list(out.values())))
+    return out
+
+
 @dataclass(frozen=True)
 class PageResult:
     """Everything the aggregate needs about one (system, page): no blocks, no HTML."""
@@ -126,9 +197,13 @@ def page_result(
     kept: Sequence[bool],
     words_matched: tuple[int, int, int] | None,
     error: str | None = None,
+    structure: dict[str, tuple[int, int, int]] | None = None,
 ) -> PageResult:
-    """One page's scores; `words_matched` = `word_counts(output, gold)`, None without gold text."""
+    """One page's scores; `words_matched` = `word_counts(output, gold)`, None without gold text;
+    `structure` = `structure_counts(…)` of a structured output, None for a system without one."""
     scores: dict[str, float] = {}
+    if structure is not None:
+        scores.update(structure_scores(structure))
     apart = [lab is not None and cat == SCORED_APART for lab, cat in zip(labels, categories)]
     b = block_scores([None if a else lab for lab, a in zip(labels, apart)], kept, words)
     if b is not None:
@@ -188,7 +263,7 @@ def _mean_scores(results: Iterable[PageResult]) -> dict[str, Any]:
         for k, v in r.scores.items():
             cols[k].append(v)
     out: dict[str, Any] = {"pages": n}
-    for k in (*PRIMARY, "block_f1_w", "block_precision_w", "block_recall_w", "title_kept"):
+    for k in (*PRIMARY, "block_f1_w", "block_precision_w", "block_recall_w", "title_kept", *STRUCTURE_SCORES):
         vals = cols.get(k)
         out[k] = round(float(np.mean(vals)), 4) if vals else None
     return out
@@ -211,7 +286,7 @@ def aggregate(results: Sequence[PageResult]) -> dict[str, Any]:
     """Corpus-level figures of one system: means, CIs, leakage, breakdowns."""
     out = _mean_scores(results)
     out["errors"] = sum(r.error is not None for r in results)
-    for k in ("block_f1", "word_f1"):
+    for k in ("block_f1", "word_f1", "structure_score"):
         vals = [r.scores[k] for r in results if k in r.scores]
         if vals:
             lo, hi = bootstrap_ci(vals)
@@ -250,6 +325,7 @@ __all__ = [
     "CONTENT",
     "SCORED_APART",
     "SPEED_BASE",
+    "STRUCTURE_SCORES",
     "PageResult",
     "aggregate",
     "block_scores",
@@ -259,6 +335,8 @@ __all__ = [
     "page_result",
     "paired_bootstrap",
     "prf",
+    "structure_counts",
+    "structure_scores",
     "word_counts",
     "word_scores",
     "word_scores_from_counts",

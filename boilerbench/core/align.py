@@ -154,6 +154,40 @@ def _anchored_runs(a: Sequence[int], b: Sequence[int]) -> list[tuple[int, int, i
 
 def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
     """Align already-encoded text to a page's blocks (the passes of the module docstring)."""
+    return _alignment(page, _match(page, text_ids)[0])[0]
+
+
+def align_pieces(page: TokenizedPage, pieces: Sequence[str]) -> tuple[Alignment, list[Counter[int]]]:
+    """Align the pieces of one text (a structured output's elements, in order) as one text, and say
+    for each piece how many of its tokens matched each block: which blocks an element landed on."""
+    ids: list[int] = []
+    piece_of: list[int] = []
+    for k, piece in enumerate(pieces):
+        encoded = page.encode(piece)
+        ids.extend(encoded)
+        piece_of.extend([k] * len(encoded))
+    matched_doc, txt2doc = _match(page, ids)
+    alignment, moved = _alignment(page, matched_doc)
+    per_piece: list[Counter[int]] = [Counter() for _ in pieces]
+    for j, i in enumerate(txt2doc):
+        if i >= 0:
+            b = page.owner[i]
+            per_piece[piece_of[j]][moved.get(b, b)] += 1
+    return alignment, per_piece
+
+
+def _alignment(page: TokenizedPage, matched_doc: bytearray) -> tuple[Alignment, dict[int, int]]:
+    """Matched tokens per block, after duplicated text went to its copy among content; and those
+    moves (block → the copy that took its match)."""
+    counts = Counter(page.owner[i] for i, m in enumerate(matched_doc) if m)
+    matched = [counts.get(i, 0) for i in range(len(page.sizes))]
+    moved = _prefer_copies_among_content(page, matched)
+    return Alignment(tuple(matched), page.sizes), moved
+
+
+def _match(page: TokenizedPage, text_ids: Sequence[int]) -> tuple[bytearray, list[int]]:
+    """The passes: which page tokens are matched, and for each text token the page token it matched
+    (-1: none)."""
     doc = page.ids
     matched_doc = bytearray(len(doc))
     matched_txt = bytearray(len(text_ids))
@@ -188,15 +222,13 @@ def align_tokens(page: TokenizedPage, text_ids: Sequence[int]) -> Alignment:
         rest_doc = [i for i, m in enumerate(matched_doc) if not m]
         a = [doc[i] for i in rest_doc]
         b = [text_ids[j] for j in rest_txt]
-        for i, _j, n in _lcs_runs(a, b):
+        for i, j, n in _lcs_runs(a, b):
             if n < MIN_RUN_PASS2:
                 continue
             for k in range(n):
                 matched_doc[rest_doc[i + k]] = 1
-    counts = Counter(page.owner[i] for i, m in enumerate(matched_doc) if m)
-    matched = [counts.get(i, 0) for i in range(len(page.sizes))]
-    _prefer_copies_among_content(page, matched)
-    return Alignment(tuple(matched), page.sizes)
+                txt2doc[rest_txt[j + k]] = rest_doc[i + k]
+    return matched_doc, txt2doc
 
 
 def _place_short_run(
@@ -225,10 +257,11 @@ def _place_short_run(
     return None
 
 
-def _prefer_copies_among_content(page: TokenizedPage, matched: list[int]) -> None:
+def _prefer_copies_among_content(page: TokenizedPage, matched: list[int]) -> dict[int, int]:
     """Duplicated text (a headline in the logo alt, the breadcrumb and the h1) is matched to its
     first copy by the monotonic pass; move a covered copy that sits alone to an identical uncovered
-    copy that sits among covered blocks, where the reader meets it."""
+    copy that sits among covered blocks, where the reader meets it. Returns the moves."""
+    moved: dict[int, int] = {}
     sizes = page.sizes
     n = len(sizes)
 
@@ -240,7 +273,7 @@ def _prefer_copies_among_content(page: TokenizedPage, matched: list[int]) -> Non
 
     alone = [i for i in range(n) if covered(i) and not among_content(i)]
     if not alone:
-        return
+        return moved
     starts = page.starts
     copies: dict[tuple[int, ...], list[int]] = {}
     for i in range(n):
@@ -251,6 +284,8 @@ def _prefer_copies_among_content(page: TokenizedPage, matched: list[int]) -> Non
         target = next((j for j in same if j != i and not covered(j) and among_content(j)), None)
         if target is not None:
             matched[target], matched[i] = sizes[target], 0
+            moved[i] = target
+    return moved
 
 
 def align(blocks: Sequence[Block] | TokenizedPage, text: str) -> Alignment:

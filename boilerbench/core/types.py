@@ -152,6 +152,9 @@ class Gold:
 STRUCTURE_KINDS = ("heading", "paragraph", "list_item", "table_cell", "code", "quote", "caption", "other")
 # What the structure scores count, each an F1 over content blocks (`link` over the links inside them).
 STRUCTURE_ELEMENTS = ("heading", "list_item", "table_cell", "code", "link")
+# The structured outputs a system can emit beside its text, each read by its own parser
+# (`benchmark.structure`): CommonMark with GFM tables, or an HTML fragment.
+STRUCTURED_FORMATS = ("markdown", "html")
 
 
 @dataclass(frozen=True)

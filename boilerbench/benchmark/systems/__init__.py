@@ -9,6 +9,9 @@ defines the function its registry line names:
 * KIND "blocks": `predict(html) -> list[bool]`, a block classifier deciding directly for each block
   of `segment.segment_html(html)`.
 
+A system that can also emit structure (issue 27) has a line in `STRUCTURED` naming a second function
+of its module, `extract_markdown` or `extract_html(html, url, language) -> str`.
+
 A module imports its packages inside the functions that use them (as datatrove's extractors do):
 the module itself always imports, so `load_system` can check what it declares first and name the
 pip package and the extra that installs what is missing. A system that also runs on files of its
@@ -26,6 +29,7 @@ from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
 
 from ... import __version__
+from ...core.types import STRUCTURED_FORMATS, check_choice
 
 REGISTRY: dict[str, str] = {
     "trafilatura": "trafilatura:extract",
@@ -48,6 +52,20 @@ REGISTRY: dict[str, str] = {
     "readability-js": "readability_js:extract",
     "boilerbench": "shipped_classifier:predict_html",
     "boilerbench-text": "shipped_classifier:predict_text",
+}
+# The systems that also emit structure (issue 27): name → (format, "module:function"), the function
+# taking what the text one takes and returning Markdown or HTML (one of types.STRUCTURED_FORMATS). It
+# is a second call beside the text one, run in a pass of its own (`runner.run_systems(mode=
+# "structured")`): the text outputs, their cache and their timing stay what the board has, and the
+# structured outputs are cached apart. The others (text only) keep no structure and are not scored on it.
+STRUCTURED: dict[str, tuple[str, str]] = {
+    "trafilatura": ("markdown", "trafilatura:extract_markdown"),
+    "rs-trafilatura": ("markdown", "rs_trafilatura:extract_markdown"),
+    "readability-lxml": ("html", "readability:extract_html"),
+    "readability-js": ("html", "readability_js:extract_html"),
+    "resiliparse": ("html", "resiliparse:extract_html"),
+    "newspaper4k": ("html", "newspaper4k:extract_html"),
+    "magic-html": ("html", "magic_html:extract_html"),
 }
 REFERENCE = ("all-text", "nothing", "oracle")
 # Registered systems the default run leaves out, and why; `--systems all` (or the name) runs them.
@@ -129,6 +147,8 @@ class System:
     version: str
     fn: Callable[..., Any]
     warm_up: Callable[[], None] = _nothing
+    structured_format: str | None = None  # one of STRUCTURED_FORMATS, for a system of `STRUCTURED`
+    structured_fn: Callable[..., str] | None = None
 
     @property
     def package(self) -> str | None:
@@ -149,6 +169,18 @@ def entry(name: str) -> tuple[str, str]:
     """A registry line, read: (module, function)."""
     module, function = REGISTRY[name].split(":")
     return module, function
+
+
+def structured_entry(name: str) -> tuple[str, str] | None:
+    """A system's structured mode, read: (format, function of its module); None for a text-only one.
+    The function lives in the module of the registry line (one module per system)."""
+    if name not in STRUCTURED:
+        return None
+    fmt, line = STRUCTURED[name]
+    module, function = line.split(":")
+    if module != entry(name)[0]:
+        raise TypeError(f"{name}: its structured mode {line!r} is not in its module {entry(name)[0]!r}")
+    return check_choice("structured format", fmt, STRUCTURED_FORMATS), function
 
 
 def versioned_package(requires: Sequence[Requirement]) -> str | None:
@@ -213,9 +245,11 @@ def load_system(name: str) -> System:
     module = module_of(name)
     require(name, module.REQUIRES)
     fn = getattr(module, entry(name)[1])  # the function the registry line names
+    structured = structured_entry(name)
+    fmt, structured_fn = (structured[0], getattr(module, structured[1])) if structured else (None, None)
     if isinstance(module, ModelSystemModule):
         why = module.missing()
         if why:
             raise MissingSystem(f"{name}: {why}")
-        return System(name, module.KIND, module.REQUIRES, module.version(), fn, module.warm_up)
-    return System(name, module.KIND, module.REQUIRES, installed_version(module.REQUIRES), fn)
+        return System(name, module.KIND, module.REQUIRES, module.version(), fn, module.warm_up, fmt, structured_fn)
+    return System(name, module.KIND, module.REQUIRES, installed_version(module.REQUIRES), fn, _nothing, fmt, structured_fn)

@@ -11,6 +11,11 @@ REQUIRES = (Requirement("magic_html", pip="magic-html", python=(3, 12)),)  # the
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    return html_to_text(extract_html(html, url, language))
+
+
+def extract_html(html: str, url: str | None = None, language: str | None = None) -> str:
+    """The main content as magic-html returns it, HTML (what `extract` renders to text)."""
     from magic_html import GeneralExtractor
 
-    return html_to_text(GeneralExtractor().extract(html, base_url=url or "")["html"])
+    return str(GeneralExtractor().extract(html, base_url=url or "")["html"])

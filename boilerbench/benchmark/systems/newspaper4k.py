@@ -6,6 +6,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from . import Requirement
 from ._html import xml_chars
@@ -41,10 +42,19 @@ def nltk_data_named() -> Iterator[None]:
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    return _article(html, url).text or ""
+
+
+def extract_html(html: str, url: str | None = None, language: str | None = None) -> str:
+    """The article body's HTML (`keep_article_html`; the same extraction as `extract`'s text)."""
+    return _article(html, url, keep_article_html=True).article_html or ""
+
+
+def _article(html: str, url: str | None, keep_article_html: bool = False) -> Any:
     from newspaper import Article
 
-    article = Article(url or "https://example.com/", fetch_images=False)
+    article = Article(url or "https://example.com/", fetch_images=False, keep_article_html=keep_article_html)
     article.download(input_html=xml_chars(html))
     with nltk_data_named():
         article.parse()
-    return article.text or ""
+    return article

@@ -34,7 +34,12 @@ def warm_up() -> None:
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
+    return html_to_text(extract_html(html, url, language))
+
+
+def extract_html(html: str, url: str | None = None, language: str | None = None) -> str:
+    """The article's `content`, the HTML Readability.js returns (what `extract` renders to text)."""
     answer = _NODE.call({"html": html, "url": url or ""})
     if answer.get("error"):
         raise RuntimeError(f"Readability.js: {answer['error']}")
-    return html_to_text(answer["content"])
+    return str(answer["content"])

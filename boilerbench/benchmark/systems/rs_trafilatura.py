@@ -18,5 +18,12 @@ def extract(html: str, url: str | None = None, language: str | None = None, **op
     return rs_trafilatura.extract(html, url=url or None, **options).main_content or ""
 
 
+def extract_markdown(html: str, url: str | None = None, language: str | None = None) -> str:
+    """Its GitHub-flavoured Markdown (headings, lists, tables, code, links), a field of the same result."""
+    import rs_trafilatura
+
+    return rs_trafilatura.extract(html, url=url or None, output_markdown=True, include_links=True).content_markdown or ""
+
+
 def extract_precision(html: str, url: str | None = None, language: str | None = None) -> str:
     return extract(html, url, language, favor_precision=True)

@@ -16,6 +16,16 @@ def extract(html: str, url: str | None = None, language: str | None = None, **op
     return trafilatura.extract(html, url=url, output_format="txt", **options) or ""
 
 
+def extract_markdown(html: str, url: str | None = None, language: str | None = None) -> str:
+    """Its Markdown with what structure it keeps: tables, formatting (code, quotes) and links."""
+    import trafilatura
+
+    markdown = trafilatura.extract(
+        html, url=url, output_format="markdown", include_tables=True, include_formatting=True, include_links=True
+    )
+    return markdown or ""
+
+
 def extract_precision(html: str, url: str | None = None, language: str | None = None) -> str:
     return extract(html, url, language, favor_precision=True)
 
