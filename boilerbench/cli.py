@@ -86,6 +86,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.save:
         if args.data or args.split != "test":
             raise ValueError("--save records results on the bundled test split only")
+        if args.no_structure:
+            raise ValueError("--save records the structure scores too: drop --no-structure")
         # The paired test in each result file is against the best system of the run: a run of a
         # few systems also runs the board's best (not saved; its outputs are usually cached).
         best = stored_best()
@@ -95,7 +97,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for data in args.data or [None]:
         corpus = _open_corpus(data)
         split = args.split if data is None else (args.split if args.split != "test" else None)
-        rep = evaluate(corpus, split=split, systems=run, timeout=args.timeout, workers=args.workers, cache=not args.no_cache)
+        rep = evaluate(
+            corpus,
+            split=split,
+            systems=run,
+            timeout=args.timeout,
+            workers=args.workers,
+            cache=not args.no_cache,
+            structured=not args.no_structure,
+        )
         print(format_table(rep))
         reports.append(rep)
     if args.json:
@@ -524,6 +534,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="processes (default: 2)")
     p.add_argument(
         "--no-cache", action="store_true", help="re-run extractors instead of reading cached outputs (and cache the fresh ones)"
+    )
+    p.add_argument(
+        "--no-structure",
+        action="store_true",
+        help="skip the systems' structured modes (Markdown/HTML outputs) and their structure scores: text scores only",
     )
     p.set_defaults(func=_cmd_evaluate)
 

@@ -15,7 +15,7 @@ import pytest
 import boilerbench
 from boilerbench import cli
 from boilerbench.benchmark import evaluate as evaluate_mod
-from boilerbench.benchmark import scoring, systems
+from boilerbench.benchmark import scoring, structure, systems
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.evaluate import evaluate, format_table, reference_scored, resolve, score_system
 from boilerbench.benchmark.groundtruth import load_labeled
@@ -77,7 +77,7 @@ def small(corpus_dir: Path) -> Corpus:
 def first_run(small: Corpus):
     """The first evaluate run, timed, with every system's per-page results captured."""
     captured: list[list[scoring.PageResult]] = []
-    calls: list[int] = []
+    calls: list[str] = []
     real_aggregate, real_run = scoring.aggregate, run_systems
 
     def spy_aggregate(results):
@@ -85,7 +85,7 @@ def first_run(small: Corpus):
         return real_aggregate(results)
 
     def spy_run(*a, **kw):
-        calls.append(1)
+        calls.append(kw.get("mode", "text"))
         return real_run(*a, **kw)
 
     with pytest.MonkeyPatch.context() as mp:
@@ -94,7 +94,7 @@ def first_run(small: Corpus):
         t0 = time.perf_counter()
         report = evaluate(small, systems=SYSTEMS, workers=2, progress=False)
         seconds = time.perf_counter() - t0
-    assert len(calls) == 1
+    assert calls == ["text", "structured"]  # every system in one run, then those with a structured mode in one
     per_page = dict(zip(SYSTEMS, captured))  # aggregate is called once per system, in order
     return report, per_page, seconds
 
@@ -240,7 +240,8 @@ def test_nothing_scores_zero_where_the_gold_has_content(first_run, labeled) -> N
 
 @pytest.mark.parametrize("name", REAL)
 def test_real_system_page_scores_match_a_direct_run(first_run, labeled, small: Corpus, name: str) -> None:
-    """Runner + projection + scoring agree with calling the extractor here and scoring by hand."""
+    """Runner + projection + scoring agree with calling the extractor here and scoring by hand, its
+    structured mode's output parsed, projected and scored by hand too."""
     _, per_page, _ = first_run
     system = load_system(name)
     html = {p.page_id: decode_page(d) for p, d in small.iter_bytes(labeled_page.page for labeled_page in labeled)}
@@ -256,6 +257,13 @@ def test_real_system_page_scores_match_a_direct_run(first_run, labeled, small: C
             expected["title_kept"] = float(next(k for a, k in zip(apart, kept) if a))
         if labeled_page.gold.text is not None:
             expected.update(scoring.word_scores(out, labeled_page.gold.text))
+        assert system.structured_fn is not None and system.structured_format is not None
+        markup = system.structured_fn(html[labeled_page.page.page_id], labeled_page.page.url, labeled_page.page.language)
+        elements = structure.parse(system.structured_format, markup, labeled_page.page.url)
+        projected = structure.assign([b.block for b in labeled_page.blocks], elements)
+        gold = [b.block.structure for b in labeled_page.blocks]
+        categories = [b.category for b in labeled_page.blocks]
+        expected.update(scoring.structure_scores(scoring.structure_counts(labels, categories, gold, projected)))
         assert results[labeled_page.page.page_id].scores == pytest.approx(expected), labeled_page.page.page_id
         assert results[labeled_page.page.page_id].error is None
 
@@ -284,12 +292,13 @@ def test_second_run_is_served_from_cache(first_run, small: Corpus, monkeypatch: 
 def test_rescoring_reuses_cached_outputs(
     first_run, small: Corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path
 ) -> None:
-    """Without the scored cache (a new aligner, say) outputs are re-projected, not re-extracted."""
+    """Without the scored caches (a new aligner, say) outputs, text and structured, are re-projected,
+    not re-extracted."""
     report, _, _ = first_run
     cache = tmp_path / "cache"
     cache.mkdir()
     for f in cache_dir.iterdir():
-        if not f.name.startswith("scored"):
+        if not f.name.startswith(("scored", "structured")):
             shutil.copy2(f, cache / f.name)
     monkeypatch.setenv("BOILERBENCH_CACHE", str(cache))
     html_calls: list[int] = []

@@ -3,6 +3,11 @@
 Only this module joins systems and scores: `scoring` stays pure, `runner` knows no metric. Two
 caches make a re-run cheap: extractor outputs (by system, version, page) and what scoring needs of
 them — kept blocks and word counts — (by system, version, page, gold, segmenter and aligner).
+
+Systems with a structured mode (`systems.STRUCTURED`) are run in it too, their Markdown or HTML
+parsed and projected onto the blocks (`structure`), and cached the same way (the projection by
+system, version, page, segmenter, aligner and `structure.STRUCTURE_VERSION`); the labels and the
+blocks' gold structure turn it into structure scores when the report is made.
 """
 
 from __future__ import annotations
@@ -21,13 +26,13 @@ from tqdm import tqdm
 from ..core.align import ALIGNER_VERSION, TokenizedPage, project
 from ..core.segment import SEGMENTER_VERSION
 from ..core.text import text_table
-from ..core.types import CONTENT, LabeledPage, check_choice, decode_bits, encode_bits
-from . import scoring
+from ..core.types import CONTENT, LabeledPage, Structure, check_choice, decode_bits, encode_bits
+from . import scoring, structure
 from .cache import Cache, key
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
 from .runner import DEFAULT_TIMEOUT, Output, decode_page, output_key, run_systems
-from .systems import REFERENCE, MissingSystem, System, available, default_systems, load_system
+from .systems import REFERENCE, STRUCTURED, MissingSystem, System, available, default_systems, load_system
 
 
 def resolve(spec: str | None) -> list[str]:
@@ -62,6 +67,33 @@ class Scored:
     def from_json(cls, d: dict[str, Any]) -> Scored:
         words = d.get("words")
         return cls(decode_bits(d["kept"]), tuple(words) if words else None, d["seconds"], d.get("error"))
+
+
+@dataclass(frozen=True)
+class Structured:
+    """One system's structured output on one page as the scorers read it: per block the structure
+    of the output element that covers it (None: not covered); cached as JSON."""
+
+    structures: tuple[Structure | None, ...]
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"structures": [structure.structure_to_json(s) for s in self.structures], "error": self.error}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Structured:
+        return cls(tuple(structure.structure_from_json(s) for s in d["structures"]), d.get("error"))
+
+
+def output_structured(labeled_page: LabeledPage, fmt: str | None, markup: str, error: str | None = None) -> Structured:
+    """`Structured` of one structured output: parsed, then projected onto the page's blocks. A page
+    the system failed on (`error`; no format) covers no block."""
+    if fmt is None:
+        if markup:
+            raise ValueError(f"{labeled_page.page.page_id}: a structured output without its format")
+        return Structured((None,) * len(labeled_page.blocks), error)
+    elements = structure.parse(fmt, markup, labeled_page.page.url or None)
+    return Structured(tuple(structure.assign([b.block for b in labeled_page.blocks], elements)), error)
 
 
 def _gold_key(labeled_page: LabeledPage) -> str:
@@ -122,8 +154,11 @@ def _project_all(pages: Sequence[LabeledPage], jobs: list[tuple[int, Output]], w
         _POOL_PAGES = ()
 
 
-def score_system(name: str, pages: Sequence[LabeledPage], per_page: Sequence[Scored]) -> list[scoring.PageResult]:
-    """One system's per-page results, from its `Scored` of each of `pages`."""
+def score_system(
+    name: str, pages: Sequence[LabeledPage], per_page: Sequence[Scored], structured: Sequence[Structured] | None = None
+) -> list[scoring.PageResult]:
+    """One system's per-page results, from its `Scored` of each of `pages` (and its `Structured`,
+    for a system with a structured mode)."""
     return [
         scoring.page_result(
             page_id=labeled_page.page.page_id,
@@ -136,9 +171,22 @@ def score_system(name: str, pages: Sequence[LabeledPage], per_page: Sequence[Sco
             kept=sc.kept,
             words_matched=sc.words,
             error=sc.error,
+            structure=None if st is None else structure_counts(labeled_page, st),
         )
-        for labeled_page, sc in zip(pages, per_page)
+        for labeled_page, sc, st in zip(pages, per_page, structured if structured is not None else _none(len(pages)))
     ]
+
+
+def _none(n: int) -> list[Structured | None]:
+    return [None] * n
+
+
+def structure_counts(labeled_page: LabeledPage, st: Structured) -> dict[str, tuple[int, int, int]]:
+    """`scoring.structure_counts` of one page: its labels, categories and blocks' gold structure."""
+    blocks = labeled_page.blocks
+    return scoring.structure_counts(
+        [b.label for b in blocks], [b.category for b in blocks], [b.block.structure for b in blocks], st.structures
+    )
 
 
 def evaluate(
@@ -149,8 +197,10 @@ def evaluate(
     workers: int | None = None,
     cache: bool = True,
     progress: bool = True,
+    structured: bool = True,
 ) -> dict[str, Any]:
-    """Scores of each system on the pages of `split` (None: every page of the corpus)."""
+    """Scores of each system on the pages of `split` (None: every page of the corpus); `structured`:
+    also run the systems' structured modes and score the structure they keep."""
     names = list(systems) if systems is not None else default_systems()
     pages = corpus.select(split=split) if split else list(corpus.pages)
     if not pages:
@@ -159,7 +209,11 @@ def evaluate(
     t0 = time.perf_counter()
     labeled = load_labeled(corpus, pages, workers=workers, progress=progress, cache=cache)
     scored, versions, skipped = collect_scored(corpus, labeled, names, timeout, workers, cache, progress)
-    report = score_report(labeled, scored, versions)
+    formats: dict[str, str] = {}
+    made: dict[str, list[Structured]] = {}
+    if structured:
+        made, formats = collect_structured(corpus, labeled, [n for n in names if n in scored], timeout, workers, cache, progress)
+    report = score_report(labeled, scored, versions, structured=made, formats=formats)
     report["skipped"] = skipped
     report.update(
         dataset_revision=corpus.revision(),
@@ -174,20 +228,31 @@ def evaluate(
 
 
 def score_report(
-    labeled: Sequence[LabeledPage], scored: dict[str, list[Scored]], versions: dict[str, str | None], kind: str | None = None
+    labeled: Sequence[LabeledPage],
+    scored: dict[str, list[Scored]],
+    versions: dict[str, str | None],
+    kind: str | None = None,
+    structured: dict[str, list[Structured]] | None = None,
+    formats: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Aggregate scores of each system's per-page `Scored`, and the paired test against the best:
-    the one scoring path of `evaluate` and `submit`. `kind` overrides system / reference."""
+    """Aggregate scores of each system's per-page `Scored` (and `Structured`, in `formats`), and
+    the paired test against the best: the one scoring path of `evaluate` and `submit`. `kind`
+    overrides system / reference."""
     per_page: dict[str, list[scoring.PageResult]] = {}
     report: dict[str, Any] = {"systems": {}}
+    structured, formats = structured or {}, formats or {}
     for name, final in scored.items():
-        results_ = score_system(name, labeled, final)
+        results_ = score_system(name, labeled, final, structured.get(name))
         per_page[name] = results_
         agg = scoring.aggregate(results_)
         seconds = sum(sc.seconds for sc in final)
         agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
         agg["version"] = versions.get(name)
         agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
+        # what its structure scores read: "markdown" or "html"; None: text only (or not run), no structure scored
+        agg["structured_format"] = formats.get(name) if name in structured else None
+        if name in structured:
+            agg["structure_errors"] = sum(st.error is not None for st in structured[name])
         agg["page_errors"] = {r.page_id: r.error for r in results_ if r.error}  # every failing page, for `errors` to list
         # per page, what `report` ranks pages by without re-running anything
         agg["page_block_f1"] = {r.page_id: round(r.scores["block_f1"], 4) for r in results_ if "block_f1" in r.scores}
@@ -236,9 +301,69 @@ def collect_scored(
     return final, versions, skipped
 
 
-def _load_systems(names: Sequence[str]) -> tuple[dict[str, System], dict[str, str]]:
+def collect_structured(
+    corpus: Corpus,
+    labeled: Sequence[LabeledPage],
+    names: Sequence[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int = 2,
+    cache: bool = True,
+    progress: bool = True,
+) -> tuple[dict[str, list[Structured]], dict[str, str]]:
+    """Each system of `names` that has a structured mode (and loads here): its `Structured` of each
+    labeled page (cached, else run in its structured mode and projected), and its format."""
+    loaded = {n: s for n, s in _load_systems([n for n in names if n in STRUCTURED], quiet=True)[0].items() if s.structured_format}
+    formats = {n: str(s.structured_format) for n, s in loaded.items()}
+    store = Cache("structured")
+    keys = {
+        name: [
+            key(
+                "structured", output_key(system, p, "structured"), SEGMENTER_VERSION, ALIGNER_VERSION, structure.STRUCTURE_VERSION
+            )
+            for p in labeled
+        ]
+        for name, system in loaded.items()
+    }
+    found, missing = store.lookup(keys, Structured.from_json, read=cache)
+    if missing:
+        need = sorted({i for v in missing.values() for i in v})
+        sub = [labeled[i] for i in need]
+
+        def load_html() -> list[str]:
+            html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(labeled_page.page for labeled_page in sub)}
+            return [html[labeled_page.page.page_id] for labeled_page in sub]
+
+        fresh: dict[str, dict[int, Structured]] = {}
+        outputs = run_systems(
+            [loaded[n] for n in missing],
+            sub,
+            load_html,
+            timeout=timeout,
+            workers=workers,
+            cache=cache,
+            progress=progress,
+            post=lambda k, out: output_structured(sub[k], out.structured_format, out.text, out.error),
+            post_results=fresh,
+            mode="structured",
+        )
+        pos = {i: k for k, i in enumerate(need)}
+        made = []
+        for n, idx in missing.items():
+            for i in idx:
+                st = fresh.get(n, {}).get(pos[i])
+                if st is None:  # read from the outputs' cache, or `post` failed: projected here
+                    out = outputs[n][pos[i]]
+                    st = output_structured(labeled[i], out.structured_format, out.text, out.error)
+                found[n][i] = st
+                made.append((keys[n][i], st.to_json()))
+        store.put_many(made)
+    store.close()
+    return {n: [st for st in v if st is not None] for n, v in found.items()}, formats
+
+
+def _load_systems(names: Sequence[str], quiet: bool = False) -> tuple[dict[str, System], dict[str, str]]:
     """The registered systems among `names` that load here, and why each other one is skipped (a
-    package or a model it requires is absent); reference rows are neither."""
+    package or a model it requires is absent; said on stderr unless `quiet`); reference rows are neither."""
     loaded: dict[str, System] = {}
     skipped: dict[str, str] = {}
     for name in names:
@@ -248,7 +373,8 @@ def _load_systems(names: Sequence[str]) -> tuple[dict[str, System], dict[str, st
             loaded[name] = load_system(name)
         except MissingSystem as e:
             skipped[name] = str(e)
-            print(f"skipping {e}", file=sys.stderr)
+            if not quiet:
+                print(f"skipping {e}", file=sys.stderr)
     return loaded, skipped
 
 

@@ -51,15 +51,17 @@ class Output:
     seconds: float
     error: str | None = None
     kept: tuple[bool, ...] | None = None
+    structured_format: str | None = None  # a structured run's answer: the format of `text`
 
     def to_json(self) -> dict[str, Any]:
         kept = None if self.kept is None else encode_bits(self.kept)
-        return {"text": self.text, "seconds": self.seconds, "error": self.error, "kept": kept}
+        d = {"text": self.text, "seconds": self.seconds, "error": self.error, "kept": kept}
+        return d | ({"format": self.structured_format} if self.structured_format else {})
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Output:
         kept = d.get("kept")
-        return cls(d["text"], d["seconds"], d.get("error"), None if kept is None else decode_bits(kept))
+        return cls(d["text"], d["seconds"], d.get("error"), None if kept is None else decode_bits(kept), d.get("format"))
 
 
 # Set in the parent before forking; workers read them from their copy of memory.
@@ -92,7 +94,7 @@ def _apply(system: System, i: int) -> Output:
         dt = time.perf_counter() - t0
         if not isinstance(markup, str):
             raise TypeError(f"{system.name} returned {type(markup).__name__}, not str, in its structured mode")
-        return Output(markup, dt)
+        return Output(markup, dt, structured_format=system.structured_format)
     if system.kind == "blocks":
         kept = tuple(bool(k) for k in system.fn(html))
         dt = time.perf_counter() - t0
