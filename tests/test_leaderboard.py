@@ -395,3 +395,53 @@ def test_heatmap_cells_and_colour_bar_share_a_unit() -> None:
     row = grid[[r["system"] for r in systems].index("html-text")]
     assert row[cats.index("navigation")] == pytest.approx(100 * allt["navigation"])
     assert max(v for r in grid for v in r if v == v) > 90  # percent, not shares
+
+
+# --- structure (issue 27) -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_leaderboard_structure_table(report, tmp_path: Path) -> None:
+    """The structure section: every system but the reference rows, best structure score first; a
+    structured system's cells are its report's figures, a text-only system's are "text"."""
+    folder = tmp_path / "results"
+    save_results(report, folder=folder)
+    text = write_leaderboard(folder, tmp_path / "lb.md").read_text(encoding="utf-8")
+    rows = _section(text, "## Structure (per content block)")
+    assert rows[0] == leaderboard.STRUCTURE_NOTE
+    assert rows[1] == "| system | " + " | ".join(leaderboard.STRUCTURE_COLUMNS) + " |"
+    body = {r.split("|")[1].strip(): [c.strip() for c in r.split("|")[2:-1]] for r in rows[3:]}
+    assert sorted(body) == ["resiliparse", "trafilatura"]
+    assert body["trafilatura"][0] == "markdown" and body["resiliparse"][0] == "html"
+    for name, cells in body.items():
+        m = report["systems"][name]
+        assert m["structured_format"] == cells[0]
+        assert cells[1].startswith("—" if m["structure_score"] is None else f"{m['structure_score']:.3f}")
+        for cell, k in zip(cells[2:], [k for k in scoring.STRUCTURE_SCORES if k != "structure_score"]):
+            assert cell == ("—" if m[k] is None else f"{m[k]:.3f}")
+
+
+def _record(name: str, **metrics: object) -> dict[str, object]:
+    return {"system": name, "kind": "system", "dataset_revision": "r", "split": "test", "metrics": {"block_f1": 0.5, **metrics}}
+
+
+def test_structure_cells_of_old_text_and_structured_files() -> None:
+    """A file saved before structure was scored says "not run", a text-only system "text" (nothing
+    measured, so no 0), a structured one its format and figures; ranked by structure score."""
+    old = _record("old")
+    text = _record("plain", structured_format=None)
+    scored = _record(
+        "md",
+        structured_format="markdown",
+        structure_score=0.5,
+        structure_score_ci=[0.4, 0.6],
+        heading_f1=0.75,
+        list_item_f1=None,
+        table_cell_f1=0.25,
+        code_f1=1.0,
+        link_f1=0.0,
+    )
+    assert leaderboard.structure_cells(old) == ["not run", "—", "—", "—", "—", "—", "—"]
+    assert leaderboard.structure_cells(text) == ["text", "—", "—", "—", "—", "—", "—"]
+    assert leaderboard.structure_cells(scored) == ["markdown", "0.500 [0.400–0.600]", "0.750", "—", "0.250", "1.000", "0.000"]
+    assert [r["system"] for r in leaderboard.structure_ranked([old, text, scored])] == ["md", "old", "plain"]

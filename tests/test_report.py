@@ -13,6 +13,7 @@ import pytest
 from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
+from boilerbench.benchmark.leaderboard import structure_cells
 from boilerbench.cli import main
 from boilerbench.core.types import BOILERPLATE, CONTENT
 
@@ -138,6 +139,14 @@ def test_site_index_has_the_leaderboard_figures_and_tables(site) -> None:
     for stem in ("quality-speed", "leakage"):
         assert (index.parent / f"{stem}.svg").is_file() and (index.parent / f"{stem}.png").is_file()
     assert len(doc.cssselect("table.groups")) == 2  # page types, languages
+    structure_rows = doc.cssselect("table.structure tbody tr")  # every system (no reference row), with the board's cells
+    by_name = {r["system"]: r for r in records}
+    assert sorted(tr.cssselect("td")[0].text_content() for tr in structure_rows) == sorted(
+        r["system"] for r in records if r.get("kind") != "reference"
+    )
+    for tr in structure_rows:
+        cells = [td.text_content() for td in tr.cssselect("td")]
+        assert cells[1:] == structure_cells(by_name[cells[0]])
     assert not doc.cssselect("script, link, iframe")
     assert not [i for i in doc.cssselect("img") if not i.get("src", "").startswith("data:")]
 

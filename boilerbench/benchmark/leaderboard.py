@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..core.categories import BOILERPLATE_CATEGORIES
 from . import CHECKOUT
-from .scoring import METRIC_VERSION, SPEED_BASE
+from .scoring import METRIC_VERSION, SPEED_BASE, STRUCTURE_SCORES
 
 if TYPE_CHECKING:  # matplotlib is imported by `_pyplot`, when a figure is drawn
     from matplotlib.axes import Axes
@@ -136,6 +136,48 @@ SPEED_NOTE = (
 )
 
 
+# The structure table (issue 27): per system, what its structured mode writes and the F1 of each
+# structure element over content blocks (`scoring.STRUCTURE_SCORES`, in that order after the first two).
+STRUCTURE_COLUMNS = ("output", "structure [95% CI]", "headings", "list items", "table cells", "code", "links")
+STRUCTURE_NOTE = (
+    "*Structure*: systems with a structured output (Markdown or HTML) are run in that mode too; their output is parsed "
+    "(CommonMark with GFM tables, or HTML), projected onto the page's blocks by the aligner, and each content block's "
+    "structure is compared with the one its DOM gives it: headings of the right level, list items of the right depth, "
+    "table cells in the right row and column, code blocks, and the links (absolute hrefs) inside each block, each an F1 "
+    "per page; *structure* is the mean of those a page has, averaged over pages. *text*: the system writes text only, "
+    "which keeps no structure (not scored, rather than scored 0: nothing was measured)."
+)
+
+
+def structure_cells(record: dict[str, Any]) -> list[str]:
+    """A result's cells under `STRUCTURE_COLUMNS` ("not run" for a file saved before structure was scored)."""
+    m = record["metrics"]
+    if "structured_format" not in m:
+        return ["not run", *["—"] * (len(STRUCTURE_COLUMNS) - 1)]
+    fmt = m["structured_format"]
+    if not fmt:
+        return ["text", *["—"] * (len(STRUCTURE_COLUMNS) - 1)]
+    ci = m.get("structure_score_ci")
+    elements = [_f(m.get(k)) for k in STRUCTURE_SCORES if k != "structure_score"]
+    return [fmt, _f(m.get("structure_score")) + (f" [{ci[0]:.3f}–{ci[1]:.3f}]" if ci else ""), *elements]
+
+
+def structure_ranked(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The systems (no reference rows), best structure score first, those without one after, by block F1."""
+    systems = [r for r in ranked(records) if r.get("kind") != "reference"]
+    return sorted(
+        systems, key=lambda r: -(r["metrics"].get("structure_score") if r["metrics"].get("structure_score") is not None else -1)
+    )
+
+
+def structure_table(records: Sequence[dict[str, Any]]) -> list[str]:
+    """The structure ranking (Markdown lines)."""
+    lines = ["| system | " + " | ".join(STRUCTURE_COLUMNS) + " |", "|---" * (1 + len(STRUCTURE_COLUMNS)) + "|"]
+    for r in structure_ranked(records):
+        lines.append(f"| {r['system']} | " + " | ".join(structure_cells(r)) + " |")
+    return lines
+
+
 def speed_base(records: Sequence[dict[str, Any]]) -> float | None:
     """`SPEED_BASE`'s pages/s among `records`, what the `× trafilatura` column divides by."""
     return next((r["metrics"].get("pages_per_s") for r in records if r["system"] == SPEED_BASE), None)
@@ -230,6 +272,7 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
             "",
             "![boilerplate kept, % per category and system](figures/leakage.svg)",
         ]
+    lines += ["", "## Structure (per content block)", "", STRUCTURE_NOTE, "", *structure_table(recs)]
     for title, key in (("By corpus (block F1 / word F1)", "by_corpus"), ("By page type (block F1)", "by_page_type")):
         groups = sorted({g for r in recs for g in r["metrics"].get(key, {})})
         if key == "by_page_type":

@@ -21,6 +21,8 @@ from .groundtruth import load_labeled
 from .leaderboard import (
     METRIC_COLUMNS,
     SPEED_NOTE,
+    STRUCTURE_COLUMNS,
+    STRUCTURE_NOTE,
     TITLE_NOTE,
     atomic_write,
     figures,
@@ -28,6 +30,8 @@ from .leaderboard import (
     metric_cells,
     ranked,
     speed_base,
+    structure_cells,
+    structure_ranked,
 )
 from .systems import REFERENCE, REGISTRY
 
@@ -258,6 +262,13 @@ def build_site(
         "<h2>Leaderboard</h2>",
         main,
         *(f'<p class="note">{_inline_code(note)}</p>' for note in (TITLE_NOTE, SPEED_NOTE)),
+        "<h2>Structure (per content block)</h2>",
+        _html_table(
+            ["system", *STRUCTURE_COLUMNS],
+            [[escape(r["system"]), *map(escape, structure_cells(r))] for r in structure_ranked(records)],
+            "structure",
+        ),
+        f'<p class="note">{_inline_code(STRUCTURE_NOTE)}</p>',
         '<h2>Quality vs speed</h2><div class="figure scatter">',
         _inline_png(figs["scatter"], "block F1 against pages/s, Pareto front dashed"),
         "</div>",
