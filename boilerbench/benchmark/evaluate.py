@@ -462,6 +462,14 @@ def format_table(report: dict[str, Any]) -> str:
             ]
         )
     lines = text_table(rows, left=2)
+    structured = [{"system": n, "kind": s["kind"], "metrics": s} for n, s in systems if s.get("structured_format")]
+    if structured:  # the structure table, as the board has it, for the systems that have a structured mode
+        from .leaderboard import STRUCTURE_COLUMNS, structure_cells, structure_ranked
+
+        lines.append("\nstructure, per content block (F1):")
+        lines += text_table(
+            [["system", *STRUCTURE_COLUMNS], *([r["system"], *structure_cells(r)] for r in structure_ranked(structured))], left=2
+        )
     lines.append(
         f"\npages/s: one worker process of {report['workers']}, the extractor call only, timed when the output was made"
         f" (a cached output keeps that run's time); × {scoring.SPEED_BASE}: the ratio to its pages/s in this table"
