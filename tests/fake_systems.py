@@ -88,3 +88,10 @@ def goose3_as_is(html: str, url: str | None = None, language: str | None = None)
     from goose3 import Goose
 
     return Goose({"enable_image_fetching": False}).extract(raw_html=html).cleaned_text or ""
+
+
+def structured_raise(html: str, url: str | None = None, language: str | None = None) -> str:
+    """A structured mode: the page itself as its "article HTML"; raises on a marked page too."""
+    if _marked(html, url):
+        raise RuntimeError(failure_message(url))
+    return html

@@ -323,3 +323,46 @@ def test_goose3_parser_errors_are_the_pages_error_not_stderr_lines(tmp_path: Pat
     assert err["run"] == ""
     assert '"ValueError: All strings must be XML compatible' in error["run"]
     assert error["run"][:60] == error["direct"][:60]
+
+
+# --- the structured mode (issue 27) ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_structured_mode_runs_its_own_function_and_is_cached_apart(fakes, real_pages, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A structured run calls the system's structured function (its output tagged with its format),
+    a failure costs one page as in a text run, and its outputs are cached under keys of their own:
+    a text run after it extracts again, a second structured run extracts nothing."""
+    labeled, html = real_pages
+    monkeypatch.setitem(systems.STRUCTURED, "fake-raise", ("html", "tests.fake_systems:structured_raise"))
+    system = systems.load_system("fake-raise")
+    assert system.structured_format == "html"
+    load_html = _Html(html)
+    out = run_systems([system], labeled, load_html, timeout=TIMEOUT, workers=1, progress=False, mode="structured")["fake-raise"]
+    assert load_html.calls == 1
+    for i, o in enumerate(out):
+        if i == MARKED:
+            assert o.error == f"RuntimeError: {fake_systems.failure_message(labeled[MARKED].page.url)[:200]}"
+            assert o.text == "" and o.structured_format is None
+        else:
+            assert o.error is None and o.text == html[i] and o.structured_format == "html"
+    assert Output.from_json(out[0].to_json()) == out[0]
+    again = _Html(html)
+    assert run_systems([system], labeled, again, workers=1, progress=False, mode="structured")["fake-raise"] == out
+    assert again.calls == 0
+    text = _Html(html)
+    texts = run_systems([system], labeled, text, workers=1, progress=False)["fake-raise"]
+    assert text.calls == 1 and texts[0].text == _expected_ok(html[0]) and texts[0].structured_format is None
+
+
+@pytest.mark.slow
+def test_structured_mode_of_a_text_only_system_is_each_pages_error(fakes, real_pages) -> None:
+    labeled, html = real_pages
+    out = run_systems([fakes["fake-bytes"]], labeled[:2], _Html(html[:2]), workers=1, progress=False, mode="structured")
+    assert [o.error for o in out["fake-bytes"]] == ["TypeError: fake-bytes has no structured mode"] * 2
+
+
+def test_an_unknown_mode_is_refused(fakes, real_pages) -> None:
+    labeled, html = real_pages
+    with pytest.raises(ValueError, match="mode must be one of 'text', 'structured'"):
+        run_systems([fakes["fake-bytes"]], labeled, _Html(html), progress=False, mode="markdown")
