@@ -15,7 +15,7 @@ from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.leaderboard import structure_cells
 from boilerbench.cli import main
-from boilerbench.core.types import BOILERPLATE, CONTENT
+from boilerbench.core.types import BOILERPLATE, CONTENT, Link, Structure
 
 PAGE = "wcxb-4207"  # a WCXB test page
 SYSTEMS = ["trafilatura", "all-text", "nothing", "oracle"]
@@ -182,3 +182,54 @@ def test_show_any_file_with_the_classifier_alone(tmp_path, vietnam_bytes) -> Non
     assert ["keep" in tr.cssselect("td.sys")[0].get("class", "").split() for tr in rows] == d.kept
     assert {tr.cssselect("td.gold")[0].text_content() for tr in rows} == {"?"}  # no gold: nothing marked as an error
     assert [tr.cssselect("td")[3].text_content() for tr in rows] == d.block_groups()  # the category model's, as `show FILE`
+
+
+def test_structure_lost_is_marked_per_block(shown) -> None:
+    """trafilatura's column marks (≠) the content blocks its Markdown gets wrong against the blocks'
+    gold structure, as its output parsed and projected here says; the text-only rows say "text"."""
+    from boilerbench.benchmark.report import lost_structure, short_structure
+    from boilerbench.benchmark.runner import decode_page
+    from boilerbench.benchmark.structure import assign, parse
+    from boilerbench.benchmark.systems import load_system
+
+    _, doc, labeled_page = shown
+    system = load_system("trafilatura")
+    assert system.structured_fn is not None and system.structured_format is not None
+    html = decode_page(Corpus.open().read(labeled_page.page))
+    markup = system.structured_fn(html, labeled_page.page.url, labeled_page.page.language)
+    projected = assign([b.block for b in labeled_page.blocks], parse(system.structured_format, markup, labeled_page.page.url))
+    col = SYSTEMS.index("trafilatura")
+    marked = 0
+    for tr, b, p in zip(doc.cssselect("tr.block"), labeled_page.blocks, projected):
+        assert tr.cssselect("td")[5].text_content() == short_structure(b.block.structure)
+        cell = tr.cssselect("td.sys")[col]
+        wrong = b.label == CONTENT and b.category != "title" and bool(lost_structure(b.block.structure, p))
+        assert ("flat" in (cell.get("class") or "")) == wrong and cell.text_content().endswith("≠") == wrong
+        marked += wrong
+        if wrong:
+            assert short_structure(p) in (cell.get("title") or "")
+    header = [th.text_content() for th in doc.cssselect("table.systems th")]
+    structure = {
+        tr.cssselect("td")[0].text_content(): tr.cssselect("td")[header.index("structure")].text_content()
+        for tr in doc.cssselect("tr.system")
+    }
+    assert structure["all-text"] == structure["oracle"] == "text"
+    assert structure["trafilatura"] != "text"
+    assert marked == 0 or structure["trafilatura"] != "1.000"
+
+
+@pytest.mark.parametrize(
+    ("structure", "short"),
+    [
+        (None, "—"),
+        (Structure(), "p"),
+        (Structure(kind="heading", level=2), "h2"),
+        (Structure(kind="list_item", level=3, ordered=True), "li3"),
+        (Structure(kind="table_cell", row=0, col=4, header=True), "td 0,4"),
+        (Structure(kind="code", language="go", links=(Link("https://a.b/", "x"),)), "code +1↗"),
+    ],
+)
+def test_short_structure(structure, short) -> None:
+    from boilerbench.benchmark.report import short_structure
+
+    assert short_structure(structure) == short

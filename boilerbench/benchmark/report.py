@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from ..core.types import BOILERPLATE, CONTENT, Gold, LabeledBlock, LabeledPage, Page
+from ..core.types import BOILERPLATE, CONTENT, Gold, LabeledBlock, LabeledPage, Page, Structure
 from ..extractor.extract import classify
+from . import scoring
 from .corpora.store import Corpus
-from .evaluate import Scored, collect_scored, score_system
+from .evaluate import Scored, Structured, collect_scored, collect_structured, score_system
 from .groundtruth import load_labeled
 from .leaderboard import (
     METRIC_COLUMNS,
@@ -47,6 +48,7 @@ tr.content td.gold{background:#dff3df} tr.boilerplate td.gold{background:#f3e3e3
 td.sys{text-align:center;font-family:monospace}
 td.keep{background:#e8f5e8} td.drop{background:#fafafa;color:#bbb}
 td.leak{background:#f8b4b4;font-weight:bold} td.lost{background:#ffd27f;font-weight:bold}
+td.flat{background:#c9dcf5;font-weight:bold}
 .legend span{display:inline-block;padding:0 .5em;margin-right:.5em;border:1px solid #ddd}
 """
 
@@ -75,16 +77,36 @@ def _cell(label: str | None, kept: bool) -> tuple[str, str]:
     return ("keep", "✓") if kept else ("drop", "·")
 
 
+def short_structure(s: Structure | None) -> str:
+    """A block's structure in a few characters (`h2`, `li1`, `td 0,1`, `code`, `p`…); "—": none."""
+    if s is None:
+        return "—"
+    mark = {"heading": f"h{s.level}", "list_item": f"li{s.level}", "table_cell": f"td {s.row},{s.col}", "paragraph": "p"}.get(
+        s.kind, s.kind
+    )
+    return mark + (f" +{len(s.links)}↗" if s.links else "")
+
+
+def lost_structure(gold: Structure, predicted: Structure | None) -> list[str]:
+    """The structure elements a system's output gets wrong on one content block (missed or made up:
+    the block is a false negative or positive of their F1, `scoring.structure_counts`)."""
+    counts = scoring.structure_counts([CONTENT], [""], [gold], [predicted])
+    return [e for e, (_, fp, fn) in counts.items() if fp or fn]
+
+
 def render_page(
     labeled_page: LabeledPage,
     by_system: dict[str, Scored],
     versions: dict[str, str | None] | None = None,
     skipped: dict[str, str] | None = None,
+    structured: dict[str, Structured] | None = None,
 ) -> str:
-    """One page's blocks in order — gold label, category, one column per system — with each
-    system's block and word F1 on this page at the top."""
+    """One page's blocks in order — gold label, category, gold structure, one column per system (a
+    content block whose structure a system's structured output gets wrong marked) — with each
+    system's block, word and structure scores on this page at the top."""
     names = list(by_system)
-    results = {n: score_system(n, [labeled_page], [by_system[n]])[0] for n in names}
+    structured = structured or {}
+    results = {n: score_system(n, [labeled_page], [by_system[n]], [structured[n]] if n in structured else None)[0] for n in names}
     p = labeled_page.page
     rows = [
         "<!doctype html>",
@@ -94,7 +116,8 @@ def render_page(
         f"<h1>{escape(p.page_id)}</h1>",
         f'<div class="meta">{escape(p.source)} · {escape(p.split)} · {escape(p.page_type or "—")} · {escape(p.language)} · {escape(p.url or "")}</div>',
         '<table class="systems"><thead><tr><th>system</th><th>version</th><th>block F1</th><th>block P</th>'
-        "<th>block R</th><th>word F1</th><th>title kept</th><th>kept</th><th>leaked boilerplate</th><th>lost content</th><th>error</th></tr></thead><tbody>",
+        "<th>block R</th><th>word F1</th><th>title kept</th><th>kept</th><th>leaked boilerplate</th><th>lost content</th>"
+        "<th>structure</th><th>error</th></tr></thead><tbody>",
     ]
     for n in names:
         s = results[n].scores
@@ -105,20 +128,22 @@ def render_page(
             f'<tr class="system"><td>{escape(n)}</td><td>{escape(str((versions or {}).get(n) or "—"))}</td>'
             f"<td>{_f(s.get('block_f1'))}</td><td>{_f(s.get('block_precision'))}</td><td>{_f(s.get('block_recall'))}</td>"
             f"<td>{_f(s.get('word_f1'))}</td><td>{_yes_no(s.get('title_kept'))}</td><td>{sum(kept)}/{len(kept)}</td><td>{leaks}</td><td>{lost}</td>"
-            f"<td>{escape(by_system[n].error or '')}</td></tr>"
+            f"<td>{_f(s.get('structure_score')) if n in structured else 'text'}</td>"
+            f"<td>{escape(by_system[n].error or (structured[n].error if n in structured else None) or '')}</td></tr>"
         )
     rows.append("</tbody></table>")
     for n, why in (skipped or {}).items():
         rows.append(f'<p class="skipped">{escape(n)}: not run ({escape(why)})</p>')
     rows.append(
         '<p class="legend"><span>✓ kept</span><span>· dropped</span>'
-        '<span style="background:#f8b4b4">leaked boilerplate</span><span style="background:#ffd27f">lost content</span></p>'
+        '<span style="background:#f8b4b4">leaked boilerplate</span><span style="background:#ffd27f">lost content</span>'
+        '<span style="background:#c9dcf5">structure lost (≠, in the structured output; hover for what it wrote)</span></p>'
     )
     head = "".join(f'<th class="sys" title="{escape(n)}">{escape(n)}</th>' for n in names)
     # the text first (and wrapped), then the labels and a narrow column per system: a page with 18
     # systems still shows its text at 1,400 px
     rows.append(
-        f'<table class="blocks"><thead><tr><th>text</th><th>#</th><th>gold</th><th>category</th><th>tag</th>{head}</tr></thead><tbody>'
+        f'<table class="blocks"><thead><tr><th>text</th><th>#</th><th>gold</th><th>category</th><th>tag</th><th>structure</th>{head}</tr></thead><tbody>'
     )
     for i, b in enumerate(labeled_page.blocks):
         label = b.label
@@ -126,10 +151,17 @@ def render_page(
         cells = []
         for n in names:
             css, mark = _cell(label, by_system[n].kept[i])
-            cells.append(f'<td class="sys {css}">{mark}</td>')
+            title = ""
+            if n in structured and label == CONTENT and b.category != scoring.SCORED_APART:
+                predicted = structured[n].structures[i]
+                wrong = lost_structure(b.block.structure, predicted)
+                if wrong:
+                    css, mark = "flat", mark + "≠"
+                    title = f' title="{escape(", ".join(wrong))}: output {escape(short_structure(predicted))}"'
+            cells.append(f'<td class="sys {css}"{title}>{mark}</td>')
         rows.append(
             f'<tr class="block {cls}"><td class="text">{escape(b.block.text)}</td><td>{b.block.index}</td><td class="gold">{escape(label or "?")}</td>'
-            f"<td>{escape(b.category)}</td><td>{escape(b.block.tag)}</td>{''.join(cells)}</tr>"
+            f"<td>{escape(b.category)}</td><td>{escape(b.block.tag)}</td><td>{escape(short_structure(b.block.structure))}</td>{''.join(cells)}</tr>"
         )
     rows += ["</tbody></table>", "</body></html>"]
     return "\n".join(rows) + "\n"
@@ -235,6 +267,7 @@ def build_site(
     stored = {r["system"]: r["metrics"]["page_scored"] for r in shown if "page_scored" in r["metrics"]}
     runnable = [r["system"] for r in shown if r["system"] in REGISTRY or r["system"] in REFERENCE]
     scored, versions, skipped = collect_scored(corpus, labeled, [n for n in runnable if n not in stored], progress=progress)
+    structured, _ = collect_structured(corpus, labeled, list(scored), progress=progress)
     for name, per_page in stored.items():
         scored[name] = [Scored.from_json(per_page[labeled_page.page.page_id]) for labeled_page in labeled]
         versions[name] = next((r.get("version") for r in shown if r["system"] == name), None)
@@ -249,7 +282,9 @@ def build_site(
     for i, labeled_page in enumerate(labeled):
         atomic_write(
             out / "pages" / f"{labeled_page.page.page_id}.html",
-            render_page(labeled_page, {n: v[i] for n, v in scored.items()}, versions, skipped),
+            render_page(
+                labeled_page, {n: v[i] for n, v in scored.items()}, versions, skipped, {n: v[i] for n, v in structured.items()}
+            ),
         )
 
     index = [
