@@ -524,6 +524,14 @@ def _with_links(s: Structure, *links: Link) -> Structure:
             [_with_links(PARA, A, A, X), None],
             {"heading": (0, 0, 0), "list_item": (0, 0, 0), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (1, 1, 2)},
         ),
+        # hrefs compared percent-decoded: a Markdown parser's "caf%C3%A9" is the DOM's "café"
+        (
+            [C],
+            ["paragraph"],
+            [_with_links(PARA, Link("https://e.org/café?q=a%20b", "c"))],
+            [_with_links(PARA, Link(" https://e.org/caf%C3%A9?q=a%20b", "c"))],
+            {"heading": (0, 0, 0), "list_item": (0, 0, 0), "table_cell": (0, 0, 0), "code": (0, 0, 0), "link": (1, 0, 0)},
+        ),
         # only content blocks count: boilerplate, unlabeled and the title (scored apart) are left out
         (
             [B, U, C, C],

@@ -19,7 +19,8 @@ title apart, as above; a boilerplate block the output keeps is block F1's busine
 * `list_item_f1`: the same for list items, of the same depth (1 = top level);
 * `table_cell_f1`: the same for table cells, in the same row and column of their table;
 * `code_f1`: the same for code blocks (their language is not scored: few outputs keep it);
-* `link_f1`: per block, the gold's set of absolute hrefs against the output's, summed over blocks;
+* `link_f1`: per block, the gold's set of absolute hrefs against the output's, summed over blocks
+  (hrefs compared percent-decoded, `normalize_href`: a CommonMark parser percent-encodes them, a DOM not);
 * `structure_score`: the mean of the five F1s over the ones the page has, in its gold or in the
   output (an element neither has is not scored on the page; one only the output has scores 0).
 
@@ -37,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -116,6 +118,11 @@ def word_scores_from_counts(overlap: int, n_pred: int, n_ref: int) -> dict[str, 
     return {"word_precision": p, "word_recall": r, "word_f1": f}
 
 
+def normalize_href(href: str) -> str:
+    """An href as the link scores compare it: percent-decoded, without surrounding white space."""
+    return unquote(href.strip())
+
+
 def _same(element: str, gold: Structure, predicted: Structure | None) -> tuple[bool, bool]:
     """(is the gold block this element, is the output's this element and right about it)."""
     is_gold = gold.kind == element
@@ -147,8 +154,8 @@ def structure_counts(
         for element in STRUCTURE_ELEMENTS:
             c = counts[element]
             if element == "link":
-                hg = {link.href for link in g.links}
-                hp = {link.href for link in p.links} if p is not None else set()
+                hg = {normalize_href(link.href) for link in g.links}
+                hp = {normalize_href(link.href) for link in p.links} if p is not None else set()
                 c[0] += len(hg & hp)
                 c[1] += len(hp - hg)
                 c[2] += len(hg - hp)
@@ -332,6 +339,7 @@ __all__ = [
     "bootstrap_ci",
     "compare",
     "leakage",
+    "normalize_href",
     "page_result",
     "paired_bootstrap",
     "prf",
