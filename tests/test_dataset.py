@@ -16,7 +16,7 @@ from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
-from boilerbench.benchmark.leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table
+from boilerbench.benchmark.leaderboard import SPEED_NOTE, STRUCTURE_NOTE, TITLE_NOTE, load_results, main_table, structure_table
 from boilerbench.benchmark.render import RENDERERS, render_text
 from boilerbench.core.segment import as_lines, segment_text
 from boilerbench.core.text import decode_bytes
@@ -168,6 +168,10 @@ def test_card_carries_the_leaderboard_table(built) -> None:
     # what the title and speed columns mean: the board's own notes, word for word
     for note in (TITLE_NOTE, SPEED_NOTE):
         assert note in text and note in board
+    # the structure table (issue 27), from the same result files (the board has it once re-run)
+    assert STRUCTURE_NOTE in text
+    for line in structure_table(load_results(CHECKOUT / "baselines")):
+        assert line in text
 
 
 def test_no_site_in_both_training_and_test(built, tmp_path) -> None:

@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from ..benchmark.corpora.store import Corpus
 from ..benchmark.groundtruth import load_labeled
-from ..benchmark.leaderboard import SPEED_NOTE, TITLE_NOTE, load_results, main_table
+from ..benchmark.leaderboard import SPEED_NOTE, STRUCTURE_NOTE, TITLE_NOTE, load_results, main_table, structure_table
 from ..benchmark.render import rendered
 from ..benchmark.runner import decode_page
 from ..core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
@@ -388,6 +388,7 @@ def card(corpus: Corpus, pages: Sequence[Page], counts: dict[str, dict[str, int]
         )
     records = load_results()
     evaluation = main_table(records) if records else ["(no results in `baselines/` yet)"]
+    structure = [STRUCTURE_NOTE, "", *structure_table(records)] if records else []
     body = f"""
 # boilerbench: web pages split into blocks, each labeled content or boilerplate
 
@@ -474,6 +475,8 @@ Test split, {sum(c["test"] for c in by_source.values()):,} pages:
 {chr(10).join(evaluation)}
 
 {SPEED_NOTE}
+
+{chr(10).join(structure)}
 
 Reproduce: `pip install -e ".[all,test]" && npm ci --prefix boilerbench/benchmark/systems/node && python -m
 boilerbench evaluate --systems all` in the repository (the board's rows; the README says what each needs). To
