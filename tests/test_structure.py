@@ -13,8 +13,9 @@ from boilerbench.benchmark.structure import Element, assign, parse, parse_html_e
 from boilerbench.benchmark.systems._html import html_to_text
 from boilerbench.core.align import TokenizedPage, align, align_pieces
 from boilerbench.core.segment import segment_html
-from boilerbench.core.text import decode_bytes
+from boilerbench.core.text import decode_bytes, has_word
 from boilerbench.core.types import STRUCTURE_KINDS, STRUCTURED_FORMATS, Block, Link, Structure
+from tests.conftest import load_fixture
 
 URL = "https://example.org/docs/page.html"
 
@@ -350,3 +351,23 @@ def test_structured_system_contract(name: str, pages) -> None:
     if name in TEXT_FROM_HTML:
         system = systems.load_system(name)
         assert html_to_text(markup) == system.fn(html, url, "en")
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "wcxb-0495-jefftk",
+        "wcxb-0406-erikdemaine",
+        "trafeval-0133-autopresse",
+        "trafeval-0427-xinhuanet",
+        "scrapinghub-c4a3637c66-gto-windows-1251",
+        "scrapinghub-85439e26c4-lhpat-shift-jis",
+    ],
+)
+def test_the_html_parser_cuts_a_page_as_the_segmenter_does(fixture: str) -> None:
+    """Read on a whole page, the HTML parser's elements (those with a letter or digit) are the
+    segmenter's blocks, text for text: an output's HTML is cut by the rules the gold's blocks were."""
+
+    html = decode_bytes(load_fixture(fixture).data)
+    elements = [e.text for e in parse_html_elements(html, URL) if has_word(e.text)]
+    assert elements == [b.text for b in segment_html(html)]

@@ -23,6 +23,7 @@ Pure: no extractor is imported here; the scores of what this makes are `scoring.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache
@@ -59,6 +60,11 @@ def parse(fmt: str, markup: str, url: str | None = None) -> list[Element]:
     if check_choice("structured format", fmt, STRUCTURED_FORMATS) == "markdown":
         return parse_markdown(markup, url)
     return parse_html_elements(markup, url)
+
+
+def _text(pieces: Sequence[str], keep_newlines: bool = False) -> str:
+    """An element's text as the segmenter makes a block's: white space collapsed, NFC-normalised."""
+    return unicodedata.normalize("NFC", normalize_space("".join(pieces), keep_newlines=keep_newlines))
 
 
 def _href(url: str | None, href: str) -> str:
@@ -156,9 +162,9 @@ def _inline(children: Sequence[Any], url: str | None) -> tuple[str, tuple[Link, 
         elif t == "link_open":
             href, anchor_from = str(child.attrs.get("href", "")), len(pieces)
         elif t == "link_close" and href is not None:
-            links.append(Link(_href(url, href), normalize_space("".join(pieces[anchor_from:]))))
+            links.append(Link(_href(url, href), _text(pieces[anchor_from:])))
             href = None
-    return normalize_space("".join(pieces)), tuple(links)
+    return _text(pieces), tuple(links)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +206,7 @@ def _walk(root: etree._Element, url: str | None) -> Iterator[Element]:
     pre = 0
 
     def flush() -> Iterator[Element]:
-        text = normalize_space("".join(pieces), keep_newlines=pre > 0)
+        text = _text(pieces, keep_newlines=pre > 0)
         if has_word(text) or links:
             structure = next((o.structure for o in reversed(stack) if o.structure is not None), Structure())
             yield Element(replace(structure, links=tuple(links)), text)
@@ -230,7 +236,7 @@ def _walk(root: etree._Element, url: str | None) -> Iterator[Element]:
         if stack and stack[-1].element is el:
             if tag == "a":
                 o = stack.pop()
-                links.append(Link(_href(url, o.href), normalize_space("".join(pieces[o.anchor_from :]))))
+                links.append(Link(_href(url, o.href), _text(pieces[o.anchor_from :])))
             else:
                 if tag in BLOCK_TAGS:
                     yield from flush()  # its text, with its own structure
