@@ -38,7 +38,7 @@ from ..core.text import has_word, normalize_space
 from ..core.types import STRUCTURED_FORMATS, Block, Link, Structure, check_choice
 
 # Bump on any change to what the parsers or the projection make: cached projections are keyed by it.
-STRUCTURE_VERSION = "1"
+STRUCTURE_VERSION = "2"  # 2: elements' text (and anchor text) NFC-normalised
 
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _LISTS = frozenset(("ul", "ol", "menu", "dir"))
