@@ -396,6 +396,32 @@ def test_cli_save_refuses_other_data(
     assert list(baselines.iterdir()) == []  # no result file written
 
 
+def test_cli_save_refuses_no_structure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The board's files all carry the structure scores: a saving run runs the structured modes."""
+    baselines = tmp_path / "baselines"
+    baselines.mkdir()
+    monkeypatch.setenv("BOILERBENCH_BASELINES", str(baselines))
+    assert cli.main(["evaluate", "--systems", "all-text", "--save", "--no-structure"]) == 2
+    assert "drop --no-structure" in capsys.readouterr().err
+    assert list(baselines.iterdir()) == []
+
+
+def test_no_structure_runs_the_text_modes_only(small: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def spy_run(*a, **kw):
+        calls.append(kw.get("mode", "text"))
+        return run_systems(*a, **kw)
+
+    monkeypatch.setattr(evaluate_mod, "run_systems", spy_run)
+    report = evaluate(small, systems=["resiliparse", "all-text"], workers=1, progress=False, structured=False)
+    assert "structured" not in calls
+    assert "structured_format" not in report["systems"]["resiliparse"]  # not run, rather than text only
+    assert report["systems"]["resiliparse"]["structure_score"] is None
+
+
 @pytest.mark.slow
 def test_cli_save_of_a_few_systems_tests_them_against_the_stored_best(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each result file's paired test is against the best system of its run: saving one system

@@ -112,6 +112,7 @@ def test_good_submission_lands_on_the_leaderboard(tmp_path, small, labeled, boar
     assert record["submission"]["format"] == "labels/text"
     assert record["metrics"]["pages"] == len(PAGE_IDS)
     assert 0.0 < record["metrics"]["block_f1"] < 1.0
+    assert record["metrics"]["structured_format"] is None  # text or labels keep no structure: "text" on the board
     board_md = (board.parent / "leaderboard.md").read_text(encoding="utf-8")
     assert "[longish-blocks](https://example.org/longish) (submission)" in board_md
     assert "| trafilatura |" in board_md or "trafilatura" in board_md

@@ -210,7 +210,7 @@ def evaluate(
     labeled = load_labeled(corpus, pages, workers=workers, progress=progress, cache=cache)
     scored, versions, skipped = collect_scored(corpus, labeled, names, timeout, workers, cache, progress)
     formats: dict[str, str] = {}
-    made: dict[str, list[Structured]] = {}
+    made: dict[str, list[Structured]] | None = None  # None: structure not run (nor recorded)
     if structured:
         made, formats = collect_structured(corpus, labeled, [n for n in names if n in scored], timeout, workers, cache, progress)
     report = score_report(labeled, scored, versions, structured=made, formats=formats)
@@ -237,9 +237,11 @@ def score_report(
 ) -> dict[str, Any]:
     """Aggregate scores of each system's per-page `Scored` (and `Structured`, in `formats`), and
     the paired test against the best: the one scoring path of `evaluate` and `submit`. `kind`
-    overrides system / reference."""
+    overrides system / reference. `structured` None: structure was not run, and its format is not
+    recorded (the board says "not run", not "text")."""
     per_page: dict[str, list[scoring.PageResult]] = {}
     report: dict[str, Any] = {"systems": {}}
+    ran_structure = structured is not None
     structured, formats = structured or {}, formats or {}
     for name, final in scored.items():
         results_ = score_system(name, labeled, final, structured.get(name))
@@ -249,8 +251,9 @@ def score_report(
         agg["pages_per_s"] = round(len(final) / seconds, 2) if seconds > 0 and name not in REFERENCE else None
         agg["version"] = versions.get(name)
         agg["kind"] = kind or ("reference" if name in REFERENCE else "system")
-        # what its structure scores read: "markdown" or "html"; None: text only (or not run), no structure scored
-        agg["structured_format"] = formats.get(name) if name in structured else None
+        # what its structure scores read: "markdown" or "html"; None: text only, no structure scored
+        if ran_structure:
+            agg["structured_format"] = formats.get(name) if name in structured else None
         if name in structured:
             agg["structure_errors"] = sum(st.error is not None for st in structured[name])
         agg["page_errors"] = {r.page_id: r.error for r in results_ if r.error}  # every failing page, for `errors` to list

@@ -191,7 +191,9 @@ def submit(
     labeled = load_labeled(corpus, pages)
     ordered = match(entries, labeled, path)
     results = [entry_scored(labeled_page, entry) for labeled_page, entry in zip(labeled, ordered)]
-    report = score_report(labeled, {name: results}, {name: None}, kind="submission")
+    report = score_report(
+        labeled, {name: results}, {name: None}, kind="submission", structured={}
+    )  # text or labels: no structure
     metrics = report["systems"][name]
     metrics.pop("vs_best", None)  # against itself: the test that counts is against the board's best
     test = versus_stored_best(metrics["page_block_f1"], folder)
