@@ -131,8 +131,9 @@ def parse_markdown(markdown: str, url: str | None = None) -> list[Element]:
             current = None
         elif t in ("fence", "code_block"):
             language = token.info.split()[0].lower() if t == "fence" and token.info.strip() else ""
-            if has_word(token.content):
-                elements.append(Element(Structure(kind="code", language=language), token.content.rstrip("\n")))
+            code = _text([token.content], keep_newlines=True)
+            if has_word(code):
+                elements.append(Element(Structure(kind="code", language=language), code))
         elif t == "html_block":
             elements.extend(parse_html_elements(token.content, url))
     return elements
