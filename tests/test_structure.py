@@ -166,10 +166,19 @@ def test_html_elements(html: str, expected: list[tuple[Any, ...]]) -> None:
     assert _kinds(parse_html_elements(html, URL)) == expected
 
 
-def test_html_link_without_text_is_kept_on_its_element() -> None:
-    """An image link has no anchor text, yet it is a link of the block it stands in."""
-    [element] = parse_html_elements("<p>Photo: <a href='big.jpg'><img src='small.jpg'></a> taken in May</p>", URL)
-    assert element.structure.links == (Link("https://example.org/docs/big.jpg", ""),)
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p>Photo: <a href='big.jpg'><img src='small.jpg'></a> taken in <a href='javascript:void(0)'>May</a>"
+        " <a href=''>here</a> by <a href=' /me '>me</a></p>",
+        "Photo: [![small](small.jpg)](big.jpg) taken in [May](javascript:void(0)) [here]() by [me](/me)",
+    ],
+)
+def test_links_left_out_as_the_gold_leaves_them_out(markup: str) -> None:
+    """An image link (no letter or digit in its text) and an empty or `javascript:` href are no
+    links of the gold's blocks, nor of an output's elements."""
+    [element] = parse("html" if markup.startswith("<") else "markdown", markup, URL)
+    assert element.structure.links == (Link("https://example.org/me", "me"),)
 
 
 @pytest.mark.parametrize("fmt", STRUCTURED_FORMATS)

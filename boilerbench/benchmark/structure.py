@@ -38,7 +38,7 @@ from ..core.text import has_word, normalize_space
 from ..core.types import STRUCTURED_FORMATS, Block, Link, Structure, check_choice
 
 # Bump on any change to what the parsers or the projection make: cached projections are keyed by it.
-STRUCTURE_VERSION = "2"  # 2: elements' text (and anchor text) NFC-normalised
+STRUCTURE_VERSION = "3"  # 3: links left out as the gold leaves them out (no word in the text; empty, javascript: href)
 
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _LISTS = frozenset(("ul", "ol", "menu", "dir"))
@@ -67,16 +67,20 @@ def _text(pieces: Sequence[str], keep_newlines: bool = False) -> str:
     return unicodedata.normalize("NFC", normalize_space("".join(pieces), keep_newlines=keep_newlines))
 
 
-def _href(url: str | None, href: str) -> str:
-    """An href made absolute against the page URL (as the gold's are); kept as written where it
-    cannot be resolved."""
+def _link(url: str | None, href: str, pieces: Sequence[str]) -> Link | None:
+    """A link as the gold's are made: its href absolute against the page URL (as written where it
+    cannot be resolved), its anchor text normalised; None for one the gold leaves out (no letter
+    or digit in its text, as an image link; an empty or `javascript:` href)."""
+    text = _text(pieces)
     href = href.strip()
-    if not url:
-        return href
-    try:
-        return urljoin(url, href)
-    except ValueError:
-        return href
+    if not has_word(text) or not href or href.lower().startswith("javascript:"):
+        return None
+    if url:
+        try:
+            href = urljoin(url, href)
+        except ValueError:
+            pass
+    return Link(href, text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +130,7 @@ def parse_markdown(markdown: str, url: str | None = None) -> list[Element]:
             current = Structure(kind="table_cell", row=row, col=col, header=t == "th_open")
         elif t == "inline" and current is not None:
             text, links = _inline(token.children or [], url)
-            if has_word(text) or links:
+            if has_word(text):
                 elements.append(Element(replace(current, links=links), text))
             current = None
         elif t in ("fence", "code_block"):
@@ -163,7 +167,9 @@ def _inline(children: Sequence[Any], url: str | None) -> tuple[str, tuple[Link, 
         elif t == "link_open":
             href, anchor_from = str(child.attrs.get("href", "")), len(pieces)
         elif t == "link_close" and href is not None:
-            links.append(Link(_href(url, href), _text(pieces[anchor_from:])))
+            link = _link(url, href, pieces[anchor_from:])
+            if link is not None:
+                links.append(link)
             href = None
     return _text(pieces), tuple(links)
 
@@ -208,7 +214,7 @@ def _walk(root: etree._Element, url: str | None) -> Iterator[Element]:
 
     def flush() -> Iterator[Element]:
         text = _text(pieces, keep_newlines=pre > 0)
-        if has_word(text) or links:
+        if has_word(text):
             structure = next((o.structure for o in reversed(stack) if o.structure is not None), Structure())
             yield Element(replace(structure, links=tuple(links)), text)
         pieces.clear()
@@ -237,7 +243,9 @@ def _walk(root: etree._Element, url: str | None) -> Iterator[Element]:
         if stack and stack[-1].element is el:
             if tag == "a":
                 o = stack.pop()
-                links.append(Link(_href(url, o.href), _text(pieces[o.anchor_from :])))
+                link = _link(url, o.href, pieces[o.anchor_from :])
+                if link is not None:
+                    links.append(link)
             else:
                 if tag in BLOCK_TAGS:
                     yield from flush()  # its text, with its own structure
