@@ -1,4 +1,4 @@
-"""structure: the parsers of systems' structured outputs (Markdown, HTML) on constructed markup and on
+"""benchmark.structure: the parsers of systems' structured outputs (Markdown, HTML) on constructed markup and on
 real outputs of real extractors on fixture pages, the projection of their elements onto a page's
 blocks, and the contract of every system with a structured mode."""
 
