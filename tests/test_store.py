@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from boilerbench.benchmark.corpora.build import SITE_SPLIT_SHARES, VALIDATION_SHARE, host, site
-from boilerbench.benchmark.corpora.store import Corpus, sha256, write_corpus
+from boilerbench.benchmark.corpora.store import Corpus, sha256, write_corpus, write_markdown_gold
+from boilerbench.core.text import tokenize
 from boilerbench.core.types import Gold, Page
 
 
@@ -91,6 +92,19 @@ def test_revision_covers_corrections(small_corpus) -> None:
     (root / "corrections").mkdir()
     (root / "corrections" / "x.tsv").write_text("page_id\tblock\ttext\tlabel\tcategory\tnote\n", encoding="utf-8")
     assert c.revision() != r1
+
+
+def test_markdown_gold_is_written_once_and_outside_the_revision(small_corpus) -> None:
+    root, _, _ = small_corpus
+    c = Corpus.open(root)
+    r1 = c.revision()
+    assert c.markdown_gold == {}
+    write_markdown_gold(root, "mine", {"mine-0002": "# Erik\n\n- a [link](https://erikdemaine.org/)"})
+    again = Corpus.open(root)
+    assert again.markdown_gold == {"mine-0002": "# Erik\n\n- a [link](https://erikdemaine.org/)"}
+    assert again.revision() == r1  # the block labels and scores are not made from it
+    with pytest.raises(FileExistsError, match="written once"):
+        write_markdown_gold(root, "mine", {"mine-0001": "x"})
 
 
 # --- the bundled corpus -----------------------------------------------------------------------
@@ -245,6 +259,26 @@ def test_host() -> None:
     assert host("https://www.jefftk.com:443/p/backup-strategy") == "jefftk.com"
     assert host("http://user@Blog.Example.org/x") == "blog.example.org"
     assert host("") == ""
+
+
+def test_markdown_gold_of_wcxb_train_and_validation_pages(corpus: Corpus) -> None:
+    """WCXB's Markdown gold (DATA-NOTES: 1,476 dev files carry one) for the train and validation
+    pages only, each the same words as the page's gold text (the release's two fields agree)."""
+    pages = {p.page_id: p for p in corpus.pages}
+    markdown = corpus.markdown_gold
+    assert Counter(pages[k].split for k in markdown) == {"train": 1020, "validation": 195}
+    assert {pages[k].source for k in markdown} == {"wcxb"}
+    gold = corpus.gold
+
+    def words(text: str) -> Counter[str]:
+        return Counter(w.lower() for w in tokenize(text) if w.isalnum())
+
+    f1s = []
+    for page_id, md in markdown.items():  # link targets are no words of the text
+        g, m = words(gold[page_id].text or ""), words(re.sub(r"\]\([^)]*\)", "]", md))
+        overlap = sum((g & m).values())
+        f1s.append(2 * overlap / (sum(g.values()) + sum(m.values())) if g or m else 1.0)
+    assert sum(f1s) / len(f1s) > 0.98
 
 
 def test_revision_is_stable(corpus: Corpus) -> None:

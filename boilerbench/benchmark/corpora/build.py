@@ -27,9 +27,9 @@ from urllib.parse import urlsplit
 from tqdm import tqdm
 
 from ...core.segment import SegmentError, segment
-from ...core.types import Gold, Page
-from .releases import LICENSES, READERS, RawPage
-from .store import Corpus, write_corpus
+from ...core.types import SPLITS, Gold, Page
+from .releases import LICENSES, READERS, RawPage, read_wcxb_markdown
+from .store import Corpus, write_corpus, write_markdown_gold
 
 VALIDATION_SHARE = 0.15
 # Sources split by site into train / validation / test: (split, share) in bucket order.
@@ -220,8 +220,20 @@ def import_releases(shared: Path, out: Path, sources: Iterable[str] = tuple(READ
         )
         records.append((page, raw.data, replace(raw.gold, page_id=page_id)))
     pages = write_corpus(out, records)
+    if "wcxb" in sources:
+        import_markdown_gold(shared, out)
     print(f"imported {len(pages)} pages into {out}; excluded from training (domain in test): {dict(excluded)}")
     return pages
+
+
+def import_markdown_gold(shared: Path, root: Path) -> Path:
+    """Write WCXB's Markdown gold beside an imported corpus, for its train and validation pages (the
+    excluded ones are never read; test pages have none)."""
+    markdown = read_wcxb_markdown(shared / READERS["wcxb"][0])
+    pages = Corpus.open(root).select(source="wcxb")
+    return write_markdown_gold(
+        root, "wcxb", {p.page_id: markdown[p.source_id] for p in pages if p.split in SPLITS and p.source_id in markdown}
+    )
 
 
 def reindex(root: Path) -> None:

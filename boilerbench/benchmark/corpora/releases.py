@@ -65,6 +65,21 @@ def read_wcxb(root: Path) -> Iterator[RawPage]:
         )
 
 
+def read_wcxb_markdown(root: Path) -> dict[str, str]:
+    """WCXB's Markdown gold by file id: `main_content_markdown`, which only the dev files carry (not
+    in WCXB's README; `DATA-NOTES.md`). It marks headings, lists, tables, code and links, so it checks
+    the blocks' structure (issue 27) against a gold nobody derived from this project's segmenter."""
+    meta = json.loads((root / "metadata.json").read_text(encoding="utf-8"))["files"]
+    out: dict[str, str] = {}
+    for file_id in sorted(meta):
+        if meta[file_id]["split"] == "test":
+            continue
+        gt = json.loads((root / "dev" / "ground-truth" / f"{file_id}.json").read_text(encoding="utf-8"))
+        if markdown := gt["ground_truth"].get("main_content_markdown"):
+            out[file_id] = markdown
+    return out
+
+
 def read_scrapinghub(root: Path) -> Iterator[RawPage]:
     gt = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     for key in sorted(gt):

@@ -5,6 +5,10 @@
                                   pages; members are named `<page_id>.html` (or `.txt`)
     <root>/gold/<source>.jsonl.gz one `Gold` per line
     <root>/corrections/*.tsv      hand corrections of derived labels (see `labels`)
+    <root>/markdown/<source>.jsonl.gz  a source's Markdown gold, `{"page_id", "markdown"}` a line,
+                                  where the release has one (WCXB's train and validation pages): the
+                                  structure check of `validate`, outside the `revision`, which hashes
+                                  what the block labels and scores are made from
 
 Archives and gold files are written once and never rewritten: corrections and derived labels live
 in small files beside them. Solid xz shards are smaller than per-page gzip (similar pages compress
@@ -30,6 +34,7 @@ from ...core.types import PAGE_SPLITS, Gold, Page, check_choice
 from .. import CHECKOUT
 
 SHARD_PAGES = 200
+MARKDOWN_DIR = "markdown"
 SHARD_BYTES = 60_000_000
 
 
@@ -105,6 +110,15 @@ class Corpus:
                         gold[g.page_id] = g
         return gold
 
+    @cached_property
+    def markdown_gold(self) -> dict[str, str]:
+        """Each page's Markdown gold, by page id, for the pages whose release has one."""
+        out: dict[str, str] = {}
+        for path in sorted((self.root / MARKDOWN_DIR).glob("*.jsonl.gz")):
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                out.update((d["page_id"], d["markdown"]) for d in map(json.loads, f) if d)
+        return out
+
     def revision(self) -> str:
         """Hash of the ground truth (index, gold, corrections): every result file records it."""
         h = hashlib.sha256()
@@ -170,6 +184,18 @@ def write_corpus(root: Path, records: Iterable[tuple[Page, bytes, Gold]], shard_
         for p in written:
             f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
     return written
+
+
+def write_markdown_gold(root: Path, source: str, markdown: dict[str, str]) -> Path:
+    """Write a source's Markdown gold (page id → Markdown), once, as the gold files are written."""
+    path = root / MARKDOWN_DIR / f"{source}.jsonl.gz"
+    if path.exists():
+        raise FileExistsError(f"{path} exists: gold files are written once")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = "".join(json.dumps({"page_id": k, "markdown": markdown[k]}, ensure_ascii=False) + "\n" for k in sorted(markdown))
+    with gzip.GzipFile(path, "wb", mtime=0) as gz:
+        gz.write(buf.encode("utf-8"))
+    return path
 
 
 def _write_archive(path: Path, members: list[tuple[str, bytes]]) -> None:
