@@ -179,6 +179,52 @@ class Structure:
     language: str = ""  # code block: its language where the markup names one
     links: tuple[Link, ...] = ()
 
+    def to_json(self) -> list[Any] | None:
+        """Compact, for caches of blocks: None for a paragraph without links (most blocks), else
+        the fields in order, each link as [href, text]."""
+        if self == _PLAIN_STRUCTURE:
+            return None
+        return [
+            self.kind,
+            self.level,
+            self.ordered,
+            self.row,
+            self.col,
+            self.header,
+            self.language,
+            [[k.href, k.text] for k in self.links],
+        ]
+
+    @classmethod
+    def from_json(cls, d: list[Any] | None) -> Structure:
+        if d is None:
+            return _PLAIN_STRUCTURE
+        kind, level, ordered, row, col, header, language, links = d
+        return cls(kind, level, ordered, row, col, header, language, tuple(Link(href, text) for href, text in links))
+
+
+_PLAIN_STRUCTURE = Structure()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of visible text the segmenter cut from a page (see `segment` for the definition).
+
+    `context` holds the tags and class/id/role tokens of the block's ancestors, outermost first;
+    categories and features read DOM cues from it without re-parsing the page. `structure`: the
+    block's kind and links, read from the DOM (`core.structure`); a text page's lines are paragraphs without links.
+    """
+
+    index: int
+    xpath: str
+    tag: str
+    text: str
+    words: int
+    link_words: int
+    context: str = ""
+    depth: int = 0
+    structure: Structure = Structure()  # what element holds the text, and the links in it (`core.structure`)
+
 
 @dataclass(frozen=True)
 class Block:

@@ -228,7 +228,7 @@ def classify(
     if page_format == "text":
         blocks = segment_text(page.decode("utf-8", "replace") if isinstance(page, bytes) else page)
     else:
-        blocks = segment_html(page, isinstance(page, bytes))
+        blocks = segment_html(page, isinstance(page, bytes), url)
     return decide_blocks(blocks, page_format, url, keep)
 
 
@@ -254,8 +254,8 @@ def extract(
         page: The page: its bytes as served (gzip-compressed or not; decoded as
             `python -m boilerbench clean` decodes a file: BOM, the page's declared charset, else
             detection) or its text already decoded.
-        url: The page's address, kept in each block of `output="blocks"` (reserved for resolving
-            links).
+        url: The page's address, kept in each block of `output="blocks"`; the page's links are
+            resolved against it.
         page_format: "html", "text" (a crawl's text dump, e.g. a WET record: one block per line),
             or "auto" (HTML when the start of the page has HTML tags).
         output: "text" for the kept text, or "blocks" for every block with its decision.
