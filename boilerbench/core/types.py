@@ -227,25 +227,6 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Block:
-    """A run of visible text the segmenter cut from a page (see `segment` for the definition).
-
-    `context` holds the tags and class/id/role tokens of the block's ancestors, outermost first;
-    categories and features read DOM cues from it without re-parsing the page.
-    """
-
-    index: int
-    xpath: str
-    tag: str
-    text: str
-    words: int
-    link_words: int
-    context: str = ""
-    depth: int = 0
-    structure: Structure = Structure()
-
-
-@dataclass(frozen=True)
 class LabeledBlock:
     """A block with its ground-truth label (None = unlabeled, never scored) and category."""
 
