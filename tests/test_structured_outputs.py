@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from boilerbench.benchmark import structure, systems
+from boilerbench.benchmark import scoring, structure, systems
 from boilerbench.benchmark.structure import Element, assign, parse, parse_html_elements, parse_markdown
 from boilerbench.benchmark.systems._html import html_to_text
 from boilerbench.core.align import TokenizedPage, align, align_pieces
 from boilerbench.core.segment import segment_html
 from boilerbench.core.text import decode_bytes
 from boilerbench.core.types import STRUCTURE_KINDS, STRUCTURED_FORMATS, Block, Link, Structure
+from tests.conftest import load_fixture
 
 URL = "https://example.org/docs/page.html"
 
@@ -378,3 +379,20 @@ def test_markdown_and_html_of_the_same_content_read_alike() -> None:
     )
     assert _kinds(parse("markdown", markdown, URL)) == _kinds(parse("html", html, URL))
     assert len(parse("html", html, URL)) == 11
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["wcxb-0495-jefftk", "wcxb-0406-erikdemaine", "trafeval-0133-autopresse", "scrapinghub-c4a3637c66-gto-windows-1251"],
+)
+def test_the_page_itself_as_an_output_keeps_all_its_structure(fixture: str) -> None:
+    """The ceiling: a system whose HTML output were the whole page would be given back each block's
+    own structure, links included, by the parser and the projection; every element F1 is 1."""
+    page = load_fixture(fixture)
+    html = decode_bytes(page.data)
+    blocks = segment_html(html, url=page.page.url)
+    projected = assign(blocks, parse("html", html, page.page.url))
+    assert projected == [b.structure for b in blocks]
+    labels = ["content"] * len(blocks)
+    counts = scoring.structure_counts(labels, ["paragraph"] * len(blocks), [b.structure for b in blocks], projected)
+    assert all(fp == fn == 0 for _, fp, fn in counts.values()) and sum(tp for tp, _, _ in counts.values()) > 0
