@@ -69,7 +69,8 @@ def bind():
 
 
 cdef int _bind() except -1:
-    global _bound, _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _TAG_STRUCTURES, _memo_limit, _anchor
+    global _bound, _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _TAG_STRUCTURES
+    global _memo_limit, _anchor
     global Link, Structure, _PARENT_KEYED
     global _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK
     global _P_WORD, _P_SPACE, _PLAIN_TABLE, _plain, _plain_limit, _DOCUMENT_XPATH, _DOCUMENT_TAG, _CUE_NAMES, _CUE_STRS, _n_cues
@@ -97,7 +98,8 @@ cdef int _bind() except -1:
     _TAG_STRUCTURES, _tag_structure, _anchor = rules.tag_structures, rules.tag_structure, rules.anchor
     import dataclasses
     Link, Structure, _PARENT_KEYED = rules.link, rules.structure, frozenset(rules.parent_keyed)
-    if [f.name for f in dataclasses.fields(Link)] != ["href", "text"] or "links" not in {f.name for f in dataclasses.fields(Structure)}:
+    fields = {f.name for f in dataclasses.fields(Structure)}
+    if [f.name for f in dataclasses.fields(Link)] != ["href", "text"] or "links" not in fields:
         raise RuntimeError("Link is not (href, text), or Structure has no links: the walk makes them")
     _DESCRIPTORS.clear()
     _bound = True
