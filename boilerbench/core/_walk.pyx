@@ -22,7 +22,7 @@ own xpath and tag. `boilerbench.core.compiled` is the switch between it and its 
 """
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_Copy, PyDict_GetItem
 from cpython.object cimport PyObject, PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
@@ -43,11 +43,11 @@ cdef enum:
 # What the walk reads of `segment.WALK_RULES`, bound on first use (`bind`): `segment` imports this
 # module (through `compiled`), so it cannot import `segment` while that loads.
 cdef bint _bound = False
+_object_new = object.__new__
 cdef object _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _anchor, Link, Structure
-cdef tuple _STRUCTURE_FIELDS  # `Structure`'s fields but its links, in order
+cdef frozenset _PARENT_KEYED
 cdef dict _TAG_STRUCTURES
 cdef Py_ssize_t _memo_limit = 0
-_object_new = object.__new__
 cdef int _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK  # the tag kinds the walk tells apart
 cdef unsigned char _P_WORD, _P_SPACE  # `segment.plain_chars` flags
 cdef bytes _PLAIN_TABLE  # `WALK_RULES.plain_chars()`
@@ -69,8 +69,9 @@ def bind():
 
 
 cdef int _bind() except -1:
-    global _bound, _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _TAG_STRUCTURES, _memo_limit, _anchor
-    global Link, Structure, _STRUCTURE_FIELDS
+    global _bound, _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _TAG_STRUCTURES
+    global _memo_limit, _anchor
+    global Link, Structure, _PARENT_KEYED
     global _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK
     global _P_WORD, _P_SPACE, _PLAIN_TABLE, _plain, _plain_limit, _DOCUMENT_XPATH, _DOCUMENT_TAG, _CUE_NAMES, _CUE_STRS, _n_cues
     from . import segment
@@ -96,10 +97,10 @@ cdef int _bind() except -1:
     Block, _memo_limit, _page_structure = rules.block, rules.memo_limit, rules.page_structure
     _TAG_STRUCTURES, _tag_structure, _anchor = rules.tag_structures, rules.tag_structure, rules.anchor
     import dataclasses
-    Link, Structure = rules.link, rules.structure
-    if [f.name for f in dataclasses.fields(Link)] != ["href", "text"] or dataclasses.fields(Structure)[-1].name != "links":
-        raise RuntimeError("Link is not (href, text), or Structure's last field is not its links: the walk makes them")
-    _STRUCTURE_FIELDS = tuple(f.name for f in dataclasses.fields(Structure)[:-1])
+    Link, Structure, _PARENT_KEYED = rules.link, rules.structure, frozenset(rules.parent_keyed)
+    fields = {f.name for f in dataclasses.fields(Structure)}
+    if [f.name for f in dataclasses.fields(Link)] != ["href", "text"] or "links" not in fields:
+        raise RuntimeError("Link is not (href, text), or Structure has no links: the walk makes them")
     _DESCRIPTORS.clear()
     _bound = True
     return 0
@@ -393,12 +394,12 @@ cdef object _link(str href, str text):
 
 
 cdef object _with_links(object structure, tuple links):
-    """`structure` with `links`: its fields set in order as the frozen dataclass's `__init__` sets
-    them (`structure.PageStructure.with_links`, which the Python walk calls)."""
+    """`structure` with `links`: its fields as the frozen dataclass's `__init__` sets them, those of
+    `structure` but its links (`structure.PageStructure.with_links`, which the Python walk calls)."""
     s = _object_new(Structure)
-    for name in _STRUCTURE_FIELDS:
-        PyObject_GenericSetAttr(s, name, getattr(structure, name))
-    PyObject_GenericSetAttr(s, "links", links)
+    fields = PyDict_Copy(structure.__dict__)
+    fields["links"] = links
+    PyObject_GenericSetAttr(s, "__dict__", fields)
     return s
 
 
@@ -425,7 +426,8 @@ cdef class _Walk:
     cdef xmlNode* root
     cdef cetree._Document doc
     cdef object read, resolve  # of `WALK_RULES.page_structure(root, url)`: the page's makers of block structures
-    cdef dict hrefs  # `resolve`'s hrefs, by the href as written
+    cdef dict hrefs  # `resolve`'s hrefs, by the href as written (the makers' own: filled up front)
+    cdef dict by_parent  # the structures of `parent_keyed` blocks, by their parent node
     cdef list anchors  # the `<a href>`s with text in the run in progress: [href, start, end (-1: open)], byte offsets in `raw`
     cdef list open_anchors  # per open `<a>`, outermost first: its entry in `anchors`, or None (no href)
     cdef xmlNode** nodes  # open (entered) elements, outermost first
@@ -700,8 +702,15 @@ cdef class _Walk:
         memo = PyDict_GetItem(_TAG_STRUCTURES, (tag, parent))
         structure = <object>memo if memo is not NULL else _tag_structure(tag, parent)
         if structure is None:
-            element = cetree.elementFactory(self.doc, self.nodes[owner - 1]) if owner else None
-            structure = self.read(element, tag, parent)
+            if owner >= 2 and tag in _PARENT_KEYED:  # read once per parent element
+                key = <size_t>self.nodes[owner - 2]
+                structure = self.by_parent.get(key)
+                if structure is None:
+                    element = cetree.elementFactory(self.doc, self.nodes[owner - 1])
+                    structure = self.by_parent[key] = self.read(element, tag, parent)
+            else:
+                element = cetree.elementFactory(self.doc, self.nodes[owner - 1]) if owner else None
+                structure = self.read(element, tag, parent)
         if found is not None:
             structure = _with_links(structure, found)
         self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size, structure))
@@ -873,7 +882,7 @@ def segment_tree(cetree._Element root, url=None):
         return None
     w.doc = root._doc
     makers = _page_structure(root, url)
-    w.read, w.resolve, w.hrefs = makers.read, makers.resolve, {}
+    w.read, w.resolve, w.hrefs, w.by_parent = makers.read, makers.resolve, makers.hrefs, {}
     try:
         w.run()
     except _Unsupported:

@@ -33,7 +33,7 @@ from typing import Any
 from lxml import etree
 
 from . import compiled
-from .structure import TAG_STRUCTURES, PageStructure, anchor, page_structure, tag_structure
+from .structure import PARENT_KEYED_TAGS, TAG_STRUCTURES, PageStructure, anchor, page_structure, tag_structure
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
 from .types import PAGE_FORMATS, Block, Link, Structure, check_choice
 
@@ -293,6 +293,7 @@ def walk_tree(root: etree._Element, url: str | None = None) -> list[Block]:
     # The `<a href>`s with text in the run in progress: [href, first piece, end piece (-1: open)].
     anchors: list[list[Any]] = []
     structure = page_structure(root, url)
+    by_parent: dict[_Open, Structure] = {}  # the structures of `PARENT_KEYED_TAGS` blocks, by parent
     pieces: list[str] = []  # text of the run in progress, from its first non-space piece on
     link_pieces: list[str] = []  # the pieces of it inside `<a>`
     top = _Open(None, _INLINE, "", 1, None)  # the innermost open element; first, the root's parent
@@ -343,7 +344,14 @@ def walk_tree(root: etree._Element, url: str | None = None) -> list[Block]:
         if owner:
             o = stack[owner]
             up = stack[owner - 1].tag  # its parent's (the sentinel's "" for the root)
-            s = tag_structure(o.tag, up) or structure.read(o.element, o.tag, up)
+            s = tag_structure(o.tag, up)
+            if s is None:
+                if o.tag in PARENT_KEYED_TAGS and owner > 1:
+                    s = by_parent.get(stack[owner - 1]) or by_parent.setdefault(
+                        stack[owner - 1], structure.read(o.element, o.tag, up)
+                    )
+                else:
+                    s = structure.read(o.element, o.tag, up)
             rows.append((o, o.tag, *made, context, size - 1, structure.with_links(s, found) if found else s))
         else:  # no block-level element is open: the block is the document's
             s = tag_structure(DOCUMENT_TAG, "") or structure.read(root, DOCUMENT_TAG, "")
@@ -550,6 +558,7 @@ class WalkRules:
     anchor: Callable[[str, str], tuple[str, str] | None]  # a link's (href, text) from its raw text; None without a word
     link: type[Link]
     structure: type[Structure]  # (a block's structure with links is made as its `__init__` makes one)
+    parent_keyed: frozenset[str]  # `structure.PARENT_KEYED_TAGS`
     memo_limit: int  # `MEMO_LIMIT`: the compiled walk's memo of descriptors is bounded as `remember` bounds one
 
 
@@ -581,5 +590,6 @@ WALK_RULES = WalkRules(
     anchor=anchor,
     link=Link,
     structure=Structure,
+    parent_keyed=PARENT_KEYED_TAGS,
     memo_limit=MEMO_LIMIT,
 )

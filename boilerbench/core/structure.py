@@ -58,6 +58,8 @@ CODE_TAG = "pre"
 QUOTE_TAGS = frozenset(("blockquote",))
 CAPTION_TAGS = frozenset(("figcaption", "caption"))
 CONTAINER_TAGS = LIST_TAGS | ROW_GROUP_TAGS | {"dl", TABLE_TAG, ROW_TAG}  # text directly in them: "other"
+_CELL_TAG_NAMES = (*CELL_TAGS, *(t.upper() for t in CELL_TAGS))
+_ROW_TAG_NAMES = (ROW_TAG, *ROW_GROUP_TAGS, ROW_TAG.upper(), *(t.upper() for t in ROW_GROUP_TAGS))
 # The owners that take their parent's kind, and the parents they take it from.
 PASS_THROUGH = frozenset(("p", "div"))
 PASS_TO = frozenset(("li", *CELL_TAGS, *QUOTE_TAGS, *CAPTION_TAGS))
@@ -75,6 +77,9 @@ _BY_TAG: dict[str, Structure] = {
 }
 # Owner tags whose structure is read from the element (and its parent, its table, its list).
 _READ = frozenset(("li", CODE_TAG, *CELL_TAGS, *PASS_THROUGH))
+# Owner tags whose structure (links aside) is the same for every child of one parent element (a
+# list item's is its list's): the walks read it once per parent.
+PARENT_KEYED_TAGS = frozenset(("li",))
 
 Anchor = tuple[str, str]  # (href as written, anchor text: see `anchor`)
 
@@ -182,6 +187,7 @@ class PageStructure(NamedTuple):
     read: Callable[[Any, str, str], Structure]
     with_links: Callable[[Structure, Sequence[Anchor]], Structure]
     resolve: Callable[[str], str]  # an href as written → absolute; "" for one left out
+    hrefs: dict[str, str]  # `resolve`'s hrefs so far, by the href as written: both walks look here first
 
 
 def page_structure(root: Any, url: str | None = None) -> PageStructure:
@@ -195,7 +201,7 @@ def page_structure(root: Any, url: str | None = None) -> PageStructure:
     hrefs: dict[str, str] = {}
     lists: dict[Any, Structure] = {}
     rows: dict[Any, dict[Any, int]] = {}
-    cells: dict[Any, dict[Any, int]] = {}
+    cells: dict[Any, tuple[int, bool, dict[Any, int]]] = {}  # by row: `read_row`
 
     def read_owner(owner: Any, tag: str, parent: str) -> Structure:
         return read(owner.getparent(), parent) if tag in PASS_THROUGH else read(owner, tag)
@@ -218,21 +224,28 @@ def page_structure(root: Any, url: str | None = None) -> PageStructure:
 
     def cell(cell: Any, tag: str) -> Structure:
         row = cell.getparent()
-        if row is None or _tag(row) != ROW_TAG:
-            return _interned("table_cell", row=0, col=0, header=tag == HEADER_CELL_TAG)
-        cols = cells.get(row)
-        if cols is None:
-            cols = cells[row] = {c: i for i, c in enumerate(c for c in row if _tag(c) in CELL_TAGS)}
+        got = cells.get(row)
+        if got is None:
+            if row is None or _tag(row) != ROW_TAG:
+                return _interned("table_cell", 0, False, 0, 0, tag == HEADER_CELL_TAG)
+            got = cells[row] = read_row(row)
+        r, header, cols = got
+        return _interned("table_cell", 0, False, r, cols.get(cell, 0), header or tag == HEADER_CELL_TAG)
+
+    def read_row(row: Any) -> tuple[int, bool, dict[Any, int]]:
+        """A row's number in its table, whether it is a header row (in a thead) and its cells'
+        columns."""
         group = row.getparent()
-        table = group.getparent() if group is not None and _tag(group) in ROW_GROUP_TAGS else group
+        in_group = group is not None and _tag(group) in ROW_GROUP_TAGS
+        table = group.getparent() if in_group else group
         r = 0
         if table is not None:
             numbers = rows.get(table)
             if numbers is None:
                 numbers = rows[table] = {tr: i for i, tr in enumerate(_table_rows(table))}
             r = numbers.get(row, 0)
-        header = tag == HEADER_CELL_TAG or (group is not None and _tag(group) == HEADER_GROUP_TAG)
-        return _interned("table_cell", row=r, col=cols.get(cell, 0), header=header)
+        cols = {c: i for i, c in enumerate(row.iterchildren(*_CELL_TAG_NAMES))}
+        return r, in_group and _tag(group) == HEADER_GROUP_TAG, cols
 
     def links(anchors: Sequence[Anchor]) -> tuple[Link, ...]:
         out = []
@@ -248,7 +261,7 @@ def page_structure(root: Any, url: str | None = None) -> PageStructure:
         h = href.strip()
         return "" if not h or h.lower().startswith(DROPPED_SCHEMES) else _resolved(base, h, parts)
 
-    return PageStructure(read_owner, with_links, resolve)
+    return PageStructure(read_owner, with_links, resolve, hrefs)
 
 
 def list_of(parent: Any) -> tuple[int, bool]:
@@ -325,10 +338,9 @@ def base_parts(base: str | None) -> BaseParts | None:
 def _table_rows(table: Any) -> list[Any]:
     """A table's `tr`s, those directly in it and those in its row groups, in document order."""
     rows = []
-    for child in table:
-        t = _tag(child)
-        if t == ROW_TAG:
+    for child in table.iterchildren(*_ROW_TAG_NAMES):
+        if _tag(child) == ROW_TAG:
             rows.append(child)
-        elif t in ROW_GROUP_TAGS:
-            rows.extend(c for c in child if _tag(c) == ROW_TAG)
+        else:
+            rows.extend(child.iterchildren(ROW_TAG, ROW_TAG.upper()))
     return rows

@@ -26,8 +26,10 @@ def decode_bits(bits: str) -> tuple[bool, ...]:
 PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "product", "service")
 PAGE_FORMATS = ("html", "text")  # `Page.page_format`: HTML, or a crawl's text dump (one block per line)
 PAGE_FORMAT_CHOICES = ("auto", *PAGE_FORMATS)  # how `clean` reads an input: as one format, or detected
-CLEAN_OUTPUTS = ("text", "jsonl")  # what `clean` writes: the kept text, or a JSON object per block
-ExtractOutput = Literal["text", "blocks"]  # what `boilerbench.extract` returns: the kept text, or a record per block
+CLEAN_OUTPUTS = ("text", "jsonl", "markdown")  # what `clean` writes: the kept text, a JSON object per block, or Markdown
+# what `boilerbench.extract` returns: the kept text, a record per block, or the kept blocks as Markdown
+ExtractOutput = Literal["text", "blocks", "markdown"]
+KEPT_OUTPUTS = ("text", "markdown")  # what the datatrove step writes as a document's text
 EXTRACT_OUTPUTS: tuple[str, ...] = get_args(ExtractOutput)
 SPLITS = ("train", "validation", "test")  # trained on, tuned on, scored on
 PAGE_SPLITS = (*SPLITS, "excluded")  # `Page.split`: "excluded" pages are in none (see `corpora.build`)
