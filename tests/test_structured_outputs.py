@@ -283,6 +283,8 @@ REAL = [
     ("erik", "newspaper4k", [("History", "heading", 2), ("Make one complete straight cut", "list_item", 1)]),
     ("erik", "magic-html", [("History", "heading", 2), ("Take a piece of paper", "list_item", 1)]),
     ("erik", "rs-trafilatura", [("Problem", "heading", 2), ("Fold it flat", "list_item", 1)]),
+    ("erik", "boilerbench", [("Problem", "heading", 2), ("Take a piece of paper", "list_item", 1)]),
+    ("jeff", "boilerbench", [("rsync -t -l -r -c ps:jtk/", "code", 0), ("Most of my stuff", "paragraph", 0)]),
     # trafilatura's Markdown writes the <pre> as plain lines, without a fence: a paragraph
     ("jeff", "trafilatura", [("rsync -t -l -r -c ps:jtk/", "paragraph", 0), ("Most of my stuff", "paragraph", 0)]),
     ("jeff", "rs-trafilatura", [("rsync -t -l -r -c ps:jtk/", "code", 0)]),
