@@ -416,9 +416,9 @@ def test_leaderboard_structure_table(report, tmp_path: Path) -> None:
     for name, cells in body.items():
         m = report["systems"][name]
         assert m["structured_format"] == cells[0]
-        assert cells[1].startswith("—" if m["structure_score"] is None else f"{m['structure_score']:.3f}")
+        assert cells[1].startswith("—" if m.get("structure_score") is None else f"{m['structure_score']:.3f}")
         for cell, k in zip(cells[2:], [k for k in scoring.STRUCTURE_SCORES if k != "structure_score"]):
-            assert cell == ("—" if m[k] is None else f"{m[k]:.3f}")
+            assert cell == ("—" if m.get(k) is None else f"{m[k]:.3f}")
 
 
 def _record(name: str, **metrics: object) -> dict[str, object]:
