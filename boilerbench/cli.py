@@ -213,7 +213,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
         code = _clean_crawls(crawls, args)
         return 2 if missing else code
     failed = written = 0
-    targets = mirrored(places, outdir, ".jsonl" if args.format == "jsonl" else ".txt") if outdir else {}
+    targets = mirrored(places, outdir, OUT_SUFFIXES[args.format]) if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
     for res in clean_many(paths, args.page_format, args.format, progress=len(paths) > 1, keep=args.keep):
@@ -227,13 +227,16 @@ def _cmd_clean(args: argparse.Namespace) -> int:
             target.write_text(res.output + "\n" if res.output else "", encoding="utf-8")
             written += 1
         else:
-            if len(paths) + len(missing) > 1 and args.format == "text":  # JSONL rows name their input
+            if len(paths) + len(missing) > 1 and args.format != "jsonl":  # JSONL rows name their input
                 print(f"==> {res.name} <==")
             if res.output:
                 print(res.output)
     if outdir:
         print(f"wrote {written} file(s) under {outdir}", file=sys.stderr)
     return 2 if missing else 1 if failed else 0
+
+
+OUT_SUFFIXES = {"text": ".txt", "jsonl": ".jsonl", "markdown": ".md"}  # what `clean --out` names a page's output, by --format
 
 
 def _clean_stdin(args: argparse.Namespace) -> int:
@@ -259,7 +262,8 @@ def _clean_stdin(args: argparse.Namespace) -> int:
 
 
 def _clean_crawls(paths: list[str], args: argparse.Namespace) -> int:
-    """WARC/WET files → one JSON line per usable record (url, text; blocks with --format jsonl),
+    """WARC/WET files → one JSON line per usable record (url, text; blocks with --format jsonl, the
+    kept blocks as Markdown with --format markdown),
     streamed to stdout or to DIR/<file>.jsonl; what was skipped goes to stderr."""
     from .extractor.clean import clean_warc
 
@@ -567,7 +571,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pages to clean, gzipped or not (default: stdin); a folder gives its HTML and .txt files (README)",
     )
     p.add_argument("--page-format", default="auto", choices=PAGE_FORMAT_CHOICES)
-    p.add_argument("--format", default="text", choices=CLEAN_OUTPUTS)
+    p.add_argument(
+        "--format",
+        default="text",
+        choices=CLEAN_OUTPUTS,
+        help="the kept text (default), a JSON object per block, or the kept blocks as Markdown (CommonMark, GFM tables)",
+    )
     p.add_argument("--out", metavar="DIR", help="write one output file per input file here instead of stdout")
     p.add_argument(
         "--keep",

@@ -7,7 +7,8 @@ change that must not change outputs (a refactor, a compiled twin), and compare t
     python tests/fingerprint.py --python   # the same with the compiled twins switched off
 
 Stages, per page of `annotations/` in the corpus reader's order: `blocks` (every field of every
-block of `segment.segment`), `features-html` (`features.page_features` of the blocks),
+block of `segment.segment` but its structure), `structure` (each block's `Block.structure`, the
+page's links resolved against its URL), `features-html` (`features.page_features` of the blocks),
 `features-text` (`page_features(..., page_format="text")` of the page as lines, `segment.as_lines`),
 `scores-html` and `scores-text` (the shipped models' block scores of the blocks and of the lines).
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's 
 
 from tqdm import tqdm
 
-STAGES = ("blocks", "features-html", "features-text", "scores-html", "scores-text")
+STAGES = ("blocks", "features-html", "features-text", "scores-html", "scores-text", "structure")
 
 
 def _start(python: bool) -> None:
@@ -36,15 +37,15 @@ def _start(python: bool) -> None:
         compiled.switch_off()
 
 
-def _page(item: tuple[str, str, bytes]) -> tuple[str, int, list[str]]:
+def _page(item: tuple[str, str, str, bytes]) -> tuple[str, int, list[str]]:
     """(page id, blocks, a digest per stage) of one page."""
     import numpy as np
 
     from boilerbench.core import segment
     from boilerbench.extractor import classifier, features
 
-    page_id, page_format, data = item
-    blocks = segment.segment(data, page_format)
+    page_id, page_format, url, data = item
+    blocks = segment.segment(data, page_format, url)
     lines, _ = segment.as_lines(blocks)
     arrays: list[Any] = [
         features.page_features(blocks),
@@ -52,11 +53,15 @@ def _page(item: tuple[str, str, bytes]) -> tuple[str, int, list[str]]:
         np.asarray(classifier.shipped("html").scores(blocks), dtype=np.float64),
         np.asarray(classifier.shipped("text").scores(lines), dtype=np.float64),
     ]
-    digests = [hashlib.sha256(repr([tuple(vars(b).values()) for b in blocks]).encode("utf-8")).hexdigest()]
+    # the fields the blocks had before their structure, so that the digest of a change that adds
+    # none stays comparable
+    fields = [tuple(v for k, v in vars(b).items() if k != "structure") for b in blocks]
+    digests = [hashlib.sha256(repr(fields).encode("utf-8")).hexdigest()]
     for a in arrays:
         h = hashlib.sha256(f"{a.dtype.str}{a.shape}".encode())
         h.update(np.ascontiguousarray(a).tobytes())
         digests.append(h.hexdigest())
+    digests.append(hashlib.sha256(repr([b.structure for b in blocks]).encode("utf-8")).hexdigest())
     return page_id, len(blocks), digests
 
 
@@ -75,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"package: {Path(boilerbench.__file__).parent}; compiled twins: {status}", file=sys.stderr)
     corpus = Corpus.open()
     pages = corpus.pages[:: args.every]
-    items = ((p.page_id, p.page_format, d) for p, d in corpus.iter_bytes(pages))
+    items = ((p.page_id, p.page_format, p.url, d) for p, d in corpus.iter_bytes(pages))
     totals = [hashlib.sha256() for _ in STAGES]
     n_blocks = 0
     with mp.get_context("fork").Pool(args.jobs, initializer=_start, initargs=(args.python,)) as pool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from boilerbench.benchmark import systems
-from boilerbench.benchmark.bench import bench_core, bench_systems, format_core, format_systems
+from boilerbench.benchmark.bench import CLEAN_MARKDOWN, CLEAN_TEXT, bench_core, bench_systems, format_core, format_systems
 from boilerbench.core import compiled
 from boilerbench.core.segment import segment
 
@@ -252,3 +252,14 @@ def test_peak_memory_of_a_command(capfd: pytest.CaptureFixture[str], tmp_path) -
     peak = json.loads(out.read_text())
     assert peak["returncode"] == 0 and 0 < peak["peak_pss_mb"] < 2000
     assert main(["bench", "--peak-memory", "pages --source nosuch"]) == 1  # the command's failure is the exit code
+
+
+@pytest.mark.slow
+def test_bench_clean_markdown_beside_clean(corpus, pages) -> None:
+    """`bench` times `clean`'s work with the kept text and with Markdown on the same pages, and
+    prints the second's pages/s as a ratio of the first's."""
+    r = bench_systems(corpus, names=(CLEAN_TEXT, CLEAN_MARKDOWN), pages=pages, repeats=1)
+    text, markdown = (r["systems"][name]["pages_per_s"] for name in (CLEAN_TEXT, CLEAN_MARKDOWN))
+    assert text > 0 and markdown > 0
+    assert r["markdown_vs_clean"] == round(markdown / text, 3)
+    assert f"{CLEAN_MARKDOWN}: ×{r['markdown_vs_clean']:.2f} the pages/s of {CLEAN_TEXT}" in format_systems(r)

@@ -137,8 +137,12 @@ def format_core(r: dict[str, Any]) -> str:
     )
 
 
-BENCH_SYSTEMS = ("boilerbench", "boilerbench-python", "trafilatura", "resiliparse")
+CLEAN_TEXT, CLEAN_MARKDOWN = "clean", "clean --format markdown"
+BENCH_SYSTEMS = ("boilerbench", "boilerbench-python", CLEAN_TEXT, CLEAN_MARKDOWN, "trafilatura", "resiliparse")
 PURE_PYTHON = "boilerbench-python"  # the classifier with the compiled extension switched off
+# `clean`'s own work on a page, given its URL: the classifier and the kept text, or the kept blocks
+# as Markdown (links resolved against the URL); what `--format markdown` costs is the difference
+CLEAN_OUTPUT = {CLEAN_TEXT: "text", CLEAN_MARKDOWN: "markdown"}
 
 
 def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
@@ -163,7 +167,7 @@ def _in_child(target: Any, *args: Any, method: str = "fork") -> dict[str, Any]:
     return r
 
 
-def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
+def _time_system(name: str, htmls: Sequence[str], urls: Sequence[str | None], conn: Any) -> None:
     import resource
 
     from ..core.threads import one_core
@@ -174,20 +178,32 @@ def _time_system(name: str, htmls: Sequence[str], conn: Any) -> None:
     quiet_libraries()
     if name == PURE_PYTHON:
         compiled.switch_off()
-    system = load_system("boilerbench" if name == PURE_PYTHON else name)
+    system = load_system("boilerbench" if name in (PURE_PYTHON, *CLEAN_OUTPUT) else name)
     fn = system.fn
-    if system.kind == "blocks":
-        call = fn
+    if name in CLEAN_OUTPUT:
+        from ..extractor.extract import classify
+
+        output = CLEAN_OUTPUT[name]
+
+        def call(h: str, url: str | None) -> Any:
+            d = classify(h, "html", url=url)
+            return d.markdown if output == "markdown" else d.text
+
+    elif system.kind == "blocks":
+
+        def call(h: str, url: str | None) -> Any:
+            return fn(h)
+
     else:
 
-        def call(h: str) -> Any:
+        def call(h: str, url: str | None) -> Any:
             return fn(h, None, None)
 
-    call(htmls[0])  # warm-up: imports, model loading
+    call(htmls[0], urls[0])  # warm-up: imports, model loading
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    for h in htmls:
-        call(h)
+    for h, u in zip(htmls, urls):
+        call(h, u)
     dt = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     conn.send({"version": system.version, "seconds": dt, "peak_rss_mb": rss1 / 1024, "rss_growth_mb": (rss1 - rss0) / 1024})
@@ -210,12 +226,13 @@ def bench_systems(
 
     pages = list(pages if pages is not None else corpus.select(split="test", source="wcxb"))
     htmls = [decode_page(d) for _, d in corpus.iter_bytes(pages)]
+    urls = [p.url for p in pages]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for k in range(repeats):
         for i, name in enumerate(names):
             if not any("error" in r for r in runs[name]):
                 _progress(f"systems: run {k + 1}/{repeats}, {name} ({i + 1}/{len(names)}) on {len(htmls)} pages")
-                runs[name].append(_in_child(_time_system, name, htmls))
+                runs[name].append(_in_child(_time_system, name, htmls, urls))
     out: dict[str, Any] = {}
     for name, rs in runs.items():
         failed = [r for r in rs if "error" in r]
@@ -231,22 +248,30 @@ def bench_systems(
     for r in out.values():
         if base and "pages_per_s" in r:
             r["vs_trafilatura"] = round(r["pages_per_s"] / base, 2)
-    return {"pages": len(htmls), "repeats": repeats, "systems": out, "compiled": compiled.status()}
+    result = {"pages": len(htmls), "repeats": repeats, "systems": out, "compiled": compiled.status()}
+    text, markdown = (out.get(name, {}).get("pages_per_s") for name in CLEAN_OUTPUT)
+    if text and markdown:
+        result["markdown_vs_clean"] = round(markdown / text, 3)
+    return result
 
 
 def format_systems(r: dict[str, Any]) -> str:
     lines = [f"systems, one process each, end to end on the same {r['pages']} pages (WCXB test), median of {r['repeats']} runs:"]
     if r["compiled"] != "in use":  # then boilerbench runs in Python too, like boilerbench-python
         lines.append(f"  (boilerbench's compiled extension: {r['compiled']})")
+    width = max(18, *(len(name) for name in r["systems"]))
     for name, s in r["systems"].items():
         if "error" in s:
-            lines.append(f"  {name:<18} error: {s['error']}")
+            lines.append(f"  {name:<{width}} error: {s['error']}")
             continue
         lines.append(
-            f"  {name:<18} {s['pages_per_s']:8.1f} pages/s   ×{s.get('vs_trafilatura', float('nan')):.2f} trafilatura"
+            f"  {name:<{width}} {s['pages_per_s']:8.1f} pages/s   ×{s.get('vs_trafilatura', float('nan')):.2f} trafilatura"
             f"   (runs: {', '.join(f'{x:.1f}' for x in s['runs_pages_per_s'])})"
             f"   peak RSS {s['peak_rss_mb']:.0f} MB (+{s['rss_growth_mb']:.0f} MB while running)   {s['version']}"
         )
+    if "markdown_vs_clean" in r:
+        ratio = r["markdown_vs_clean"]
+        lines.append(f"  {CLEAN_MARKDOWN}: ×{ratio:.2f} the pages/s of {CLEAN_TEXT} (the text), in the same run")
     return "\n".join(lines)
 
 

@@ -78,11 +78,11 @@ class Structured:
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"structures": [structure.structure_to_json(s) for s in self.structures], "error": self.error}
+        return {**structure.projection_to_json(self.structures), "error": self.error}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Structured:
-        return cls(tuple(structure.structure_from_json(s) for s in d["structures"]), d.get("error"))
+        return cls(structure.projection_from_json(d), d.get("error"))
 
 
 def output_structured(labeled_page: LabeledPage, fmt: str | None, markup: str, error: str | None = None) -> Structured:

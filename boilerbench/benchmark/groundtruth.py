@@ -2,7 +2,7 @@
 
 `load_labeled` is what every later stage calls (validate, evaluate, train, build-dataset): it reads
 page bytes from the archives, segments, aligns and categorises on both cores, and caches the result
-under a key of (page bytes, gold, corrections, segmenter/aligner/labels versions).
+under a key of (page bytes, gold, corrections, segmenter/aligner/labels/categories/structure versions).
 """
 
 from __future__ import annotations
@@ -16,14 +16,20 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..core import align, categories, segment
-from ..core.types import Block, Gold, LabeledBlock, LabeledPage, Page
+from ..core import align, categories, segment, structure
+from ..core.types import Block, Gold, LabeledBlock, LabeledPage, Page, Structure
 from . import labels
 from .cache import Cache, key
 from .corpora.store import Corpus
 
 PIPELINE_VERSION = "-".join(
-    (segment.SEGMENTER_VERSION, align.ALIGNER_VERSION, labels.LABELS_VERSION, categories.CATEGORIES_VERSION)
+    (
+        segment.SEGMENTER_VERSION,
+        align.ALIGNER_VERSION,
+        labels.LABELS_VERSION,
+        categories.CATEGORIES_VERSION,
+        structure.STRUCTURE_VERSION,
+    )
 )
 
 
@@ -42,13 +48,17 @@ def _to_json(labeled_page: LabeledPage) -> list[list[Any]]:
             b.category,
             b.coverage,
             b.corrected,
+            b.block.structure.to_json(),
         ]
         for b in labeled_page.blocks
     ]
 
 
 def _from_json(page: Page, gold: Gold, rows: list[list[Any]]) -> LabeledPage:
-    blocks = tuple(LabeledBlock(Block(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]), r[8], r[9], r[10], r[11]) for r in rows)
+    blocks = tuple(
+        LabeledBlock(Block(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], Structure.from_json(r[12])), r[8], r[9], r[10], r[11])
+        for r in rows
+    )
     return LabeledPage(page=page, gold=gold, blocks=blocks)
 
 

@@ -9,11 +9,11 @@ Pure: no extractor is imported here; the scores of what this makes are `scoring.
   paragraph of an item is the item's), table cells (row and column in their table, the header row
   being row 0), fenced and indented code (language = the fence's first word), block quotes, and
   links (href resolved against the page URL). Raw HTML blocks are read by the HTML parser.
-* HTML is read by lxml, cut where the segmenter cuts blocks (`segment.BLOCK_TAGS`, `<br>`, `<hr>`)
-  and dropping what it drops (`segment.DROP_TAGS`); an element's kind is that of its innermost
-  structural ancestor: `h1`–`h6`, `li` (depth: the `ul`/`ol`/`menu`/`dir` around it), `td`/`th` (row
-  and column in its table, a cell spanning columns taking the first), `pre` (language: a
-  `language-X`/`lang-X` class of the `pre` or its `code`), `blockquote`, `caption`/`figcaption`.
+  Links are kept and left out as the gold's are (`core.structure`: none whose text has no letter or
+  digit, none with an empty or `javascript:` href).
+* HTML is read by the segmenter itself (`segment_html` with the page URL): its blocks and the
+  structure `core.structure`'s rules give them are the elements, so an output's HTML is cut and
+  read by the very rules that made the gold.
 * Projection: the elements' texts are aligned as one text (`align.align_pieces`); a block the
   output covers (`align.COVER_THRESHOLD`) gets the structure of the element with the most tokens
   matched in it, and the links of that element whose anchor text it holds (all of them when the
@@ -22,28 +22,23 @@ Pure: no extractor is imported here; the scores of what this makes are `scoring.
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin
 
-from lxml import etree
-
 from ..core.align import TokenizedPage, align_pieces
-from ..core.segment import BLOCK_TAGS, BREAK_TAGS, DROP_TAGS, SegmentError, parse_html
+from ..core.segment import SegmentError, segment_html
+from ..core.structure import DROPPED_SCHEMES
+from ..core.structure import STRUCTURE_VERSION as RULES_VERSION
 from ..core.text import has_word, normalize_space
-from ..core.types import STRUCTURED_FORMATS, Block, Link, Structure, check_choice
+from ..core.types import STRUCTURED_FORMATS, Block, Link, Structure, check_choice, decode_bits, encode_bits
 
-# Bump on any change to what the parsers or the projection make: cached projections are keyed by it.
-STRUCTURE_VERSION = "3"  # 3: links left out as the gold leaves them out (no word in the text; empty, javascript: href)
-
-_HEADINGS = {f"h{n}": n for n in range(1, 7)}
-_LISTS = frozenset(("ul", "ol", "menu", "dir"))
-_CAPTIONS = frozenset(("caption", "figcaption"))
-_LANGUAGE_RE = re.compile(r"^(?:language|lang)-(\S+)$")
+# Bump on any change to what the Markdown parser or the projection make; the segmenter's structure
+# rules (which read HTML outputs) have their version too: cached projections are keyed by both.
+STRUCTURE_VERSION = f"4+rules.{RULES_VERSION}"  # 4: HTML read by the segmenter
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,7 @@ def _link(url: str | None, href: str, pieces: Sequence[str]) -> Link | None:
     or digit in its text, as an image link; an empty or `javascript:` href)."""
     text = _text(pieces)
     href = href.strip()
-    if not has_word(text) or not href or href.lower().startswith("javascript:"):
+    if not has_word(text) or not href or href.lower().startswith(DROPPED_SCHEMES):
         return None
     if url:
         try:
@@ -178,134 +173,16 @@ def _inline(children: Sequence[Any], url: str | None) -> tuple[str, tuple[Link, 
 # HTML
 
 
-@dataclass
-class _Open:
-    """An open element of the walk that gives its text a structure, holds lists or cells, or is a link."""
-
-    element: Any
-    tag: str
-    structure: Structure | None = None
-    ordered: bool = False  # a list
-    row: int = -1  # a table: the row in progress and the next column in it
-    col: int = 0
-    href: str = ""  # a link
-    anchor_from: int = 0  # a link: where its text starts among the pieces
-
-
 def parse_html_elements(html: str, url: str | None = None) -> list[Element]:
-    """HTML (a fragment or a page) → elements (see the module docstring)."""
+    """HTML (a fragment or a page) → elements: the blocks the segmenter cuts from it, each with the
+    structure it reads (`core.structure`'s rules, the gold's), links resolved against `url`."""
     if not html or not html.strip():
         return []
     try:
-        root = parse_html(html)
+        blocks = segment_html(html, url=url)
     except SegmentError:
         return []
-    if root is None:
-        return []
-    return list(_walk(root, url))
-
-
-def _walk(root: etree._Element, url: str | None) -> Iterator[Element]:
-    """One pass of lxml's `iterwalk` (no recursion: outputs nest deep too), cutting as the segmenter cuts."""
-    stack: list[_Open] = []  # the open elements that matter, innermost last
-    pieces: list[str] = []  # text of the element in progress
-    links: list[Link] = []  # its links
-    pre = 0
-
-    def flush() -> Iterator[Element]:
-        text = _text(pieces, keep_newlines=pre > 0)
-        if has_word(text):
-            structure = next((o.structure for o in reversed(stack) if o.structure is not None), Structure())
-            yield Element(replace(structure, links=tuple(links)), text)
-        pieces.clear()
-        links.clear()
-
-    walker = etree.iterwalk(root, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if event == "start":
-            if not tag or tag in DROP_TAGS or tag in BREAK_TAGS:  # not entered; its tail comes at "end"
-                walker.skip_subtree()
-                if tag in BREAK_TAGS:
-                    yield from flush()
-                continue
-            if tag in BLOCK_TAGS:
-                yield from flush()
-            opened = _open(tag, el, stack)
-            if opened is None and tag == "a" and el.get("href") is not None and not any(o.tag == "a" for o in stack):
-                opened = _Open(el, tag, href=el.get("href") or "", anchor_from=len(pieces))
-            if opened is not None:
-                stack.append(opened)
-                pre += tag == "pre"
-            if el.text:
-                pieces.append(el.text)
-            continue
-        if stack and stack[-1].element is el:
-            if tag == "a":
-                o = stack.pop()
-                link = _link(url, o.href, pieces[o.anchor_from :])
-                if link is not None:
-                    links.append(link)
-            else:
-                if tag in BLOCK_TAGS:
-                    yield from flush()  # its text, with its own structure
-                stack.pop()
-                pre -= tag == "pre"
-        elif tag in BLOCK_TAGS:
-            yield from flush()
-        if el.tail:
-            pieces.append(el.tail)
-    yield from flush()
-
-
-def _open(tag: str, el: etree._Element, stack: list[_Open]) -> _Open | None:
-    """The stack entry an element opens, if it gives structure or holds lists or cells."""
-    if tag in _HEADINGS:
-        return _Open(el, tag, Structure(kind="heading", level=_HEADINGS[tag]))
-    if tag in _LISTS:
-        return _Open(el, tag, ordered=tag == "ol")
-    if tag == "li":
-        lists = [o for o in stack if o.tag in _LISTS]
-        return _Open(el, tag, Structure(kind="list_item", level=max(1, len(lists)), ordered=bool(lists) and lists[-1].ordered))
-    if tag in ("table", "thead"):
-        return _Open(el, tag)
-    table = next((o for o in reversed(stack) if o.tag == "table"), None)
-    if tag == "tr":
-        if table is not None:
-            table.row += 1
-            table.col = 0
-        return None
-    if tag in ("td", "th"):
-        row = col = -1
-        if table is not None:
-            row, col = max(table.row, 0), table.col
-            table.col += _span(el.get("colspan"))
-        header = tag == "th" or any(o.tag == "thead" for o in stack)
-        return _Open(el, tag, Structure(kind="table_cell", row=row, col=col, header=header))
-    if tag == "pre":
-        return _Open(el, tag, Structure(kind="code", language=_language(el)))
-    if tag == "blockquote":
-        return _Open(el, tag, Structure(kind="quote"))
-    if tag in _CAPTIONS:
-        return _Open(el, tag, Structure(kind="caption"))
-    return None
-
-
-def _span(value: str | None) -> int:
-    try:
-        return max(1, min(int(value or 1), 1000))
-    except ValueError:
-        return 1
-
-
-def _language(pre: etree._Element) -> str:
-    """A code block's language, from a `language-X` / `lang-X` class of the `pre` or its `code`."""
-    for el in (pre, *pre.iterchildren("code", "CODE")):
-        for token in (el.get("class") or "").split():
-            m = _LANGUAGE_RE.match(token)
-            if m:
-                return m.group(1).lower()
-    return ""
+    return [Element(b.structure, b.text) for b in blocks]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,23 +229,16 @@ def _holder(page: TokenizedPage, blocks: list[int], anchor: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# The cached form of a projection: per block a compact dict (fields that differ from the default), or None
+# The cached form of a projection: which blocks are covered, and their structures (`Structure.to_json`)
 
 
-_DEFAULT = asdict(Structure())
+def projection_to_json(structures: Sequence[Structure | None]) -> dict[str, Any]:
+    return {
+        "covered": encode_bits([s is not None for s in structures]),
+        "structures": [s.to_json() for s in structures if s is not None],
+    }
 
 
-def structure_to_json(s: Structure | None) -> dict[str, Any] | None:
-    if s is None:
-        return None
-    d = {k: v for k, v in asdict(s).items() if v != _DEFAULT[k]}
-    if s.links:
-        d["links"] = [[link.href, link.text] for link in s.links]
-    return d
-
-
-def structure_from_json(d: dict[str, Any] | None) -> Structure | None:
-    if d is None:
-        return None
-    links = tuple(Link(href, text) for href, text in d.get("links", ()))
-    return Structure(**{**{k: v for k, v in d.items() if k != "links"}, "links": links})
+def projection_from_json(d: dict[str, Any]) -> tuple[Structure | None, ...]:
+    made = iter(d["structures"])
+    return tuple(Structure.from_json(next(made)) if covered else None for covered in decode_bits(d["covered"]))

@@ -10,12 +10,19 @@ and cue attributes. It covers trees from lxml's HTML parser with no comment, PI 
 (what `segment.parse_html` makes) and returns None for anything else, which the Python walk then
 handles.
 
+Each block's structure is made by the Python makers of `WALK_RULES.page_structure`, handed what the
+walk passes anyway: the owner's tag and its parent's (most blocks' structure is theirs, memoised in
+`WALK_RULES.tag_structures`), else the owner element (an lxml proxy of its node), and the block's
+anchors (each `<a href>`'s href and the text it has in the block, cut from the run's
+bytes and normalised as `structure.anchor` says: here on ASCII, as block text is, else by it).
+
 It walks and counts; every rule it follows is the Python module's, received when it binds
 (`segment.WALK_RULES`): the tag kinds, the cue attributes, the character classes, the document's
 own xpath and tag. `boilerbench.core.compiled` is the switch between it and its Python twin.
 """
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.dict cimport PyDict_Copy, PyDict_GetItem
 from cpython.object cimport PyObject, PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
@@ -36,9 +43,11 @@ cdef enum:
 # What the walk reads of `segment.WALK_RULES`, bound on first use (`bind`): `segment` imports this
 # module (through `compiled`), so it cannot import `segment` while that loads.
 cdef bint _bound = False
-cdef object _KINDS, _describe, _kind, emit_text, Block
-cdef Py_ssize_t _memo_limit = 0
 _object_new = object.__new__
+cdef object _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _anchor, Link, Structure
+cdef frozenset _PARENT_KEYED
+cdef dict _TAG_STRUCTURES
+cdef Py_ssize_t _memo_limit = 0
 cdef int _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK  # the tag kinds the walk tells apart
 cdef unsigned char _P_WORD, _P_SPACE  # `segment.plain_chars` flags
 cdef bytes _PLAIN_TABLE  # `WALK_RULES.plain_chars()`
@@ -60,7 +69,10 @@ def bind():
 
 
 cdef int _bind() except -1:
-    global _bound, _KINDS, _describe, _kind, emit_text, Block, _memo_limit, _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK
+    global _bound, _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _TAG_STRUCTURES
+    global _memo_limit, _anchor
+    global Link, Structure, _PARENT_KEYED
+    global _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK
     global _P_WORD, _P_SPACE, _PLAIN_TABLE, _plain, _plain_limit, _DOCUMENT_XPATH, _DOCUMENT_TAG, _CUE_NAMES, _CUE_STRS, _n_cues
     from . import segment
     rules = segment.WALK_RULES
@@ -82,7 +94,13 @@ cdef int _bind() except -1:
     _plain, _plain_limit = <const unsigned char*>_PLAIN_TABLE, len(_PLAIN_TABLE)
     _DOCUMENT_XPATH, _DOCUMENT_TAG = rules.document
     _KINDS, _describe, _kind, emit_text = rules.kind_memo, rules.describe, rules.kind, rules.emit_text
-    Block, _memo_limit = rules.block, rules.memo_limit
+    Block, _memo_limit, _page_structure = rules.block, rules.memo_limit, rules.page_structure
+    _TAG_STRUCTURES, _tag_structure, _anchor = rules.tag_structures, rules.tag_structure, rules.anchor
+    import dataclasses
+    Link, Structure, _PARENT_KEYED = rules.link, rules.structure, frozenset(rules.parent_keyed)
+    fields = {f.name for f in dataclasses.fields(Structure)}
+    if [f.name for f in dataclasses.fields(Link)] != ["href", "text"] or "links" not in fields:
+        raise RuntimeError("Link is not (href, text), or Structure has no links: the walk makes them")
     _DESCRIPTORS.clear()
     _bound = True
     return 0
@@ -107,6 +125,25 @@ class _Unsupported(Exception):
 
 cdef inline str _utf8(const unsigned char* s):
     return PyUnicode_DecodeUTF8(<const char*>s, strlen(<const char*>s), NULL)
+
+
+cdef object _href(xmlNode* c):
+    """`el.get("href")` of an element: its `href` attribute's value, None without one."""
+    cdef xmlAttr* a = c.properties
+    cdef xmlNode* t
+    while a is not NULL:
+        if a.ns is NULL and strcmp(<const char*>a.name, "href") == 0:
+            t = a.children
+            parts = []
+            while t is not NULL:
+                if t.type != TEXT:
+                    raise _Unsupported()
+                if t.content is not NULL:
+                    parts.append(_utf8(t.content))
+                t = t.next
+            return "".join(parts)
+        a = a.next
+    return None
 
 
 cdef inline bint _is_text(xmlNode* c) noexcept:
@@ -281,6 +318,29 @@ cdef Py_ssize_t _word_runs(const unsigned char* s, Py_ssize_t n) noexcept:
     return runs
 
 
+cdef str _collapsed(const unsigned char* r, Py_ssize_t n, _Buf* scratch):
+    """ASCII text with its white space runs collapsed to one space and stripped (`" ".join(
+    text.split())`), written in `scratch`."""
+    cdef Py_ssize_t i, j = 0
+    cdef unsigned char ch
+    cdef bint gap = False
+    scratch.size = 0
+    _reserve(scratch, n)
+    cdef char* out = scratch.data
+    for i in range(n):
+        ch = r[i]
+        if _ascii_space(ch):
+            gap = j > 0
+        else:
+            if gap:
+                out[j] = 32
+                j += 1
+                gap = False
+            out[j] = <char>ch
+            j += 1
+    return PyUnicode_DecodeASCII(out, j, NULL)
+
+
 cdef bint _is_ascii(const unsigned char* s, Py_ssize_t n) noexcept:
     cdef Py_ssize_t i
     for i in range(n):
@@ -325,8 +385,26 @@ cdef Py_ssize_t _plain_runs(const unsigned char* s, Py_ssize_t n) noexcept:
     return runs
 
 
+cdef object _link(str href, str text):
+    """`Link(href, text)`, as `_block` makes a block."""
+    k = _object_new(Link)
+    PyObject_GenericSetAttr(k, "href", href)
+    PyObject_GenericSetAttr(k, "text", text)
+    return k
+
+
+cdef object _with_links(object structure, tuple links):
+    """`structure` with `links`: its fields as the frozen dataclass's `__init__` sets them, those of
+    `structure` but its links (`structure.PageStructure.with_links`, which the Python walk calls)."""
+    s = _object_new(Structure)
+    fields = PyDict_Copy(structure.__dict__)
+    fields["links"] = links
+    PyObject_GenericSetAttr(s, "__dict__", fields)
+    return s
+
+
 cdef object _block(Py_ssize_t index, str xpath, str tag, str text, object words, object link_words, str context,
-                   Py_ssize_t depth):
+                   Py_ssize_t depth, object structure):
     """`Block(index, xpath, …)`, its fields set as the frozen dataclass's `__init__` sets them
     (`object.__setattr__`, in field order), without the call through Python."""
     b = _object_new(Block)
@@ -338,6 +416,7 @@ cdef object _block(Py_ssize_t index, str xpath, str tag, str text, object words,
     PyObject_GenericSetAttr(b, "link_words", link_words)
     PyObject_GenericSetAttr(b, "context", context)
     PyObject_GenericSetAttr(b, "depth", depth)
+    PyObject_GenericSetAttr(b, "structure", structure)
     return b
 
 
@@ -345,6 +424,12 @@ cdef class _Walk:
     """The state of one page's walk (see `segment.segment_tree`; same names, same rules)."""
 
     cdef xmlNode* root
+    cdef cetree._Document doc
+    cdef object read, resolve  # of `WALK_RULES.page_structure(root, url)`: the page's makers of block structures
+    cdef dict hrefs  # `resolve`'s hrefs, by the href as written (the makers' own: filled up front)
+    cdef dict by_parent  # the structures of `parent_keyed` blocks, by their parent node
+    cdef list anchors  # the `<a href>`s with text in the run in progress: [href, start, end (-1: open)], byte offsets in `raw`
+    cdef list open_anchors  # per open `<a>`, outermost first: its entry in `anchors`, or None (no href)
     cdef xmlNode** nodes  # open (entered) elements, outermost first
     cdef int* kinds
     cdef int* nums  # each open element's number among its parent's children of its tag (-1: unknown)
@@ -375,6 +460,7 @@ cdef class _Walk:
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
         self.position, self.totals = {}, {}
         self.kind_values, self.spill = [], []
+        self.anchors, self.open_anchors = [], []
         memset(self.kind_names, 0, sizeof(self.kind_names))
 
     def __dealloc__(self):
@@ -503,9 +589,7 @@ cdef class _Walk:
     cdef object made(self):
         """`segment.emit_text` of the run: (text, words, link words), or None. ASCII runs outside
         `<pre>` in C (white space collapsed, `\\w+` runs counted), the rest by the Python rule."""
-        cdef Py_ssize_t i, j = 0, words, links
-        cdef unsigned char ch
-        cdef bint gap = False
+        cdef Py_ssize_t words, links
         cdef const unsigned char* r = <const unsigned char*>self.raw.data
         cdef bint ascii = _is_ascii(r, self.raw.size)
         if not self.pre and not ascii:
@@ -519,22 +603,9 @@ cdef class _Walk:
         words = _word_runs(r, self.raw.size)
         if not words:
             return None
-        self.scratch.size = 0
-        _reserve(&self.scratch, self.raw.size)
-        cdef char* out = self.scratch.data
-        for i in range(self.raw.size):
-            ch = r[i]
-            if _ascii_space(ch):
-                gap = j > 0
-            else:
-                if gap:
-                    out[j] = 32
-                    j += 1
-                    gap = False
-                out[j] = <char>ch
-                j += 1
+        text = _collapsed(r, self.raw.size, &self.scratch)
         links = min(words, _word_runs(<const unsigned char*>self.link_raw.data, self.link_raw.size)) if self.has_link else 0
-        return (PyUnicode_DecodeASCII(out, j, NULL), words, links)
+        return (text, words, links)
 
     cdef object plain_made(self):
         """`made` of a run of plain characters (`segment.plain_chars`: Latin scripts, punctuation),
@@ -575,9 +646,47 @@ cdef class _Walk:
             links = min(words, links)
         return (PyUnicode_DecodeUTF8(out, j, NULL), words, links)
 
+    cdef object found(self):
+        """The links of the run in progress, as `structure.PageStructure.with_links` makes them from
+        the anchors `structure.anchor` makes (a tuple; None for none); the anchors still open go on
+        in the next run, from its start (`segment.walk_tree`'s `anchors`)."""
+        cdef list entry
+        cdef Py_ssize_t start, end
+        if not self.anchors:
+            return None
+        cdef const unsigned char* r
+        found = []
+        for entry in self.anchors:
+            start, end = entry[1], entry[2]
+            if end < 0:
+                end = self.raw.size
+            if end <= start:
+                continue
+            r = <const unsigned char*>self.raw.data + start
+            if _is_ascii(r, end - start):  # `structure.anchor`, in C on ASCII as `made` is
+                if not _word_runs(r, end - start):
+                    continue
+                text = _collapsed(r, end - start, &self.scratch)
+            else:
+                made = _anchor(entry[0], PyUnicode_DecodeUTF8(self.raw.data + start, end - start, NULL))
+                if made is None:
+                    continue
+                text = made[1]
+            href = entry[0]
+            absolute = self.hrefs.get(href)
+            if absolute is None:
+                absolute = self.hrefs[href] = self.resolve(href)
+            if absolute:
+                found.append(_link(absolute, text))
+        self.anchors = [entry for entry in self.anchors if entry[2] < 0]
+        for entry in self.anchors:
+            entry[1] = 0
+        return tuple(found) if found else None
+
     cdef int emit(self, Py_ssize_t owner) except -1:
         """The run in progress becomes a block (if it has a word); cleared either way."""
         made = self.made()
+        found = self.found() if self.anchors else None
         self.raw.size = self.link_raw.size = 0
         self.has_link = False
         if made is None:
@@ -585,9 +694,26 @@ cdef class _Walk:
         text, words, link_words = made
         if owner:
             xpath, tag = self.xpath(owner - 1), self.tags[owner - 1]
+            parent = self.tags[owner - 2] if owner >= 2 else ""
         else:
-            xpath, tag = _DOCUMENT_XPATH, _DOCUMENT_TAG
-        self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size))
+            xpath, tag, parent = _DOCUMENT_XPATH, _DOCUMENT_TAG, ""
+        # as `segment.walk_tree`: the structure the tags decide, else the one read from the owner;
+        # then the links
+        memo = PyDict_GetItem(_TAG_STRUCTURES, (tag, parent))
+        structure = <object>memo if memo is not NULL else _tag_structure(tag, parent)
+        if structure is None:
+            if owner >= 2 and tag in _PARENT_KEYED:  # read once per parent element
+                key = <size_t>self.nodes[owner - 2]
+                structure = self.by_parent.get(key)
+                if structure is None:
+                    element = cetree.elementFactory(self.doc, self.nodes[owner - 1])
+                    structure = self.by_parent[key] = self.read(element, tag, parent)
+            else:
+                element = cetree.elementFactory(self.doc, self.nodes[owner - 1]) if owner else None
+                structure = self.read(element, tag, parent)
+        if found is not None:
+            structure = _with_links(structure, found)
+        self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size, structure))
         return 0
 
     cdef str context(self):
@@ -684,6 +810,13 @@ cdef class _Walk:
                 self.pre += 1
         elif kind == _K_LINK:
             self.link += 1
+            href = _href(c)
+            if href is None:
+                self.open_anchors.append(None)
+            else:
+                entry = [href, self.raw.size, -1]
+                self.anchors.append(entry)
+                self.open_anchors.append(entry)
         self.push(c, kind, kind_low[1], num)
         self.text(c.children)
         return True
@@ -701,6 +834,9 @@ cdef class _Walk:
                     self.pre -= 1
             elif kind == _K_LINK:
                 self.link -= 1
+                entry = self.open_anchors.pop()
+                if entry is not None:
+                    (<list>entry)[2] = self.raw.size
             self.size -= 1
             self.tags.pop()
             self.descriptors.pop()
@@ -735,7 +871,7 @@ cdef class _Walk:
         return 0
 
 
-def segment_tree(cetree._Element root):
+def segment_tree(cetree._Element root, url=None):
     """`segment.segment_tree` for a tree of lxml's HTML parser; None when the tree holds nodes the
     compiled walk does not cover (the caller then walks it in Python)."""
     if not _bound:
@@ -744,6 +880,9 @@ def segment_tree(cetree._Element root):
     w.root = root._c_node
     if w.root.type != ELEMENT or w.root.ns is not NULL:
         return None
+    w.doc = root._doc
+    makers = _page_structure(root, url)
+    w.read, w.resolve, w.hrefs, w.by_parent = makers.read, makers.resolve, makers.hrefs, {}
     try:
         w.run()
     except _Unsupported:

@@ -17,7 +17,8 @@ caches and published scores are all expressed in blocks):
   line breaks kept, empty lines dropped), NFC-normalised; a block with no letter or digit is
   dropped (separators like "|" or "•").
 * Each block records its owner element (nearest block-level ancestor): xpath and tag, its ancestors'
-  tags and class/id/role tokens (`context`), depth, word count and words inside `<a>` links.
+  tags and class/id/role tokens (`context`), depth, word count and words inside `<a>` links, and
+  its structure (kind and links: `structure`, whose rules it is: `STRUCTURE_VERSION`).
 * Text pages (crawl dumps): one block per non-empty line with a letter or digit, tag `line`.
 """
 
@@ -32,8 +33,9 @@ from typing import Any
 from lxml import etree
 
 from . import compiled
+from .structure import PARENT_KEYED_TAGS, TAG_STRUCTURES, PageStructure, anchor, page_structure, tag_structure
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
-from .types import PAGE_FORMATS, Block, check_choice
+from .types import PAGE_FORMATS, Block, Link, Structure, check_choice
 
 SEGMENTER_VERSION = "2"
 
@@ -211,12 +213,13 @@ def document_titles(source: str | bytes) -> tuple[str, ...]:
     return tuple(t for t in titles if has_word(t))
 
 
-def segment_html(source: str | bytes, utf8: bool = False) -> list[Block]:
-    """Cut a page into blocks (see the module docstring for the definition); `utf8`: see `parse_html`."""
+def segment_html(source: str | bytes, utf8: bool = False, url: str | None = None) -> list[Block]:
+    """Cut a page into blocks (see the module docstring for the definition); `utf8`: see
+    `parse_html`; `url`: the page's address, what its links are resolved against (`structure`)."""
     root = parse_html(source, utf8)
     if root is None:
         return []
-    return segment_tree(root)
+    return segment_tree(root, url)
 
 
 def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None:
@@ -239,22 +242,22 @@ def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None
     return text, words, min(words, _word_count(link_raw)) if link_raw else 0
 
 
-def segment_tree(root: etree._Element) -> list[Block]:
+def segment_tree(root: etree._Element, url: str | None = None) -> list[Block]:
     """Cut a parsed page into blocks (see the module docstring for the definition): the compiled
     walk (`compiled.WALK`) when it is in use and covers the tree, else `walk_tree`, its Python
     twin. Both make the same blocks (`tests/test_compiled.py`)."""
     if (twin := compiled.WALK.active.segment_tree) is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
-        blocks = twin(root)
+        blocks = twin(root, url)
         if blocks is not None:
             return blocks
-    return walk_tree(root)
+    return walk_tree(root, url)
 
 
 class _Open:
     """An element the walk has entered, or the sentinel standing for the root's parent: what
     closing it, numbering its children and writing its xpath need."""
 
-    __slots__ = ("children", "element", "kind", "n", "parent", "tag", "xpath")
+    __slots__ = ("anchor", "children", "element", "kind", "n", "parent", "tag", "xpath")
 
     def __init__(self, element: Any, kind: int, tag: str, n: int, parent: _Open | None) -> None:
         self.element = element
@@ -264,6 +267,7 @@ class _Open:
         self.parent = parent
         self.children: dict[str, int] | None = None  # tag → its children of that tag so far
         self.xpath: str | None = None  # written by `_xpath`, once a kept block is under it
+        self.anchor: list[Any] | None = None  # a link's entry in the walk's `anchors`
 
 
 def _events(root: etree._Element) -> tuple[Any, Any, dict[Any, tuple[int, str]]]:
@@ -276,15 +280,20 @@ def _events(root: etree._Element) -> tuple[Any, Any, dict[Any, tuple[int, str]]]
     return (("start", root), ("end", root)), None, {root.tag: (_BLOCK, DOCUMENT_TAG)}
 
 
-def walk_tree(root: etree._Element) -> list[Block]:
+def walk_tree(root: etree._Element, url: str | None = None) -> list[Block]:
     """`segment_tree` in Python: the reference walk, and the one for trees the compiled walk leaves.
 
     One pass of lxml's C-level `iterwalk` (pages nest thousands of levels deep, so no recursion).
     Per element, the walk only numbers it among its same-tag siblings; the rest is made for kept
     blocks only: ancestors' descriptors when the first block under them is kept (once per element,
-    reused by later blocks), xpaths after the walk, when every sibling has been numbered.
+    reused by later blocks), xpaths after the walk, when every sibling has been numbered. Each
+    block's structure is made by `structure`'s rules, from its owner's tags, element and anchors.
     """
-    rows: list[tuple[Any, ...]] = []  # per block: (owner, tag, text, words, link_words, context, depth)
+    rows: list[tuple[Any, ...]] = []  # per block: (owner, tag, text, words, link_words, context, depth, structure)
+    # The `<a href>`s with text in the run in progress: [href, first piece, end piece (-1: open)].
+    anchors: list[list[Any]] = []
+    structure = page_structure(root, url)
+    by_parent: dict[_Open, Structure] = {}  # the structures of `PARENT_KEYED_TAGS` blocks, by parent
     pieces: list[str] = []  # text of the run in progress, from its first non-space piece on
     link_pieces: list[str] = []  # the pieces of it inside `<a>`
     top = _Open(None, _INLINE, "", 1, None)  # the innermost open element; first, the root's parent
@@ -302,7 +311,6 @@ def walk_tree(root: etree._Element) -> list[Block]:
         """Make the run in progress a block, if it has a letter or digit; clear it either way."""
         nonlocal valid
         raw = "".join(pieces)
-        pieces.clear()
         if link_pieces:
             link_raw = " ".join(link_pieces)
             link_pieces.clear()
@@ -310,6 +318,11 @@ def walk_tree(root: etree._Element) -> list[Block]:
             link_raw = ""
         made = emit_text(raw, link_raw, pre > 0)
         if made is None:
+            pieces.clear()
+            if anchors:
+                anchors[:] = [a for a in anchors if a[2] < 0]
+                for a in anchors:
+                    a[1] = 0
             return
         size = len(stack)
         del descs[valid - 1 :]  # those of elements closed since
@@ -318,10 +331,31 @@ def walk_tree(root: etree._Element) -> list[Block]:
             el = stack[i].element
             descs.append(_describe(stack[i].tag, el.items() if html else _cue_attributes(el)))
         context = " ".join(descs)
+        found = None
+        if anchors:  # each anchor's text in this run; one still open goes on in the next run
+            made_anchors = (
+                anchor(href, "".join(pieces[start : len(pieces) if end < 0 else end])) for href, start, end in anchors
+            )
+            found = [a for a in made_anchors if a is not None] or None
+            anchors[:] = [a for a in anchors if a[2] < 0]
+            for a in anchors:
+                a[1] = 0
+        pieces.clear()
         if owner:
-            rows.append((stack[owner], stack[owner].tag, *made, context, size - 1))
+            o = stack[owner]
+            up = stack[owner - 1].tag  # its parent's (the sentinel's "" for the root)
+            s = tag_structure(o.tag, up)
+            if s is None:
+                if o.tag in PARENT_KEYED_TAGS and owner > 1:
+                    s = by_parent.get(stack[owner - 1]) or by_parent.setdefault(
+                        stack[owner - 1], structure.read(o.element, o.tag, up)
+                    )
+                else:
+                    s = structure.read(o.element, o.tag, up)
+            rows.append((o, o.tag, *made, context, size - 1, structure.with_links(s, found) if found else s))
         else:  # no block-level element is open: the block is the document's
-            rows.append((None, DOCUMENT_TAG, *made, context, size - 1))
+            s = tag_structure(DOCUMENT_TAG, "") or structure.read(root, DOCUMENT_TAG, "")
+            rows.append((None, DOCUMENT_TAG, *made, context, size - 1, structure.with_links(s, found) if found else s))
 
     for event, el in walker:
         if event == "start":
@@ -347,6 +381,9 @@ def walk_tree(root: etree._Element) -> list[Block]:
                 link += 1
             top = _Open(el, kind, tag, n, top)
             stack.append(top)
+            if kind == _LINK and (href := el.get("href")) is not None:
+                top.anchor = [href, len(pieces), -1]
+                anchors.append(top.anchor)
             text = el.text
         else:  # "end" (of an entered element, or of a skipped one), "comment", "pi"
             if top.element is el:
@@ -360,6 +397,8 @@ def walk_tree(root: etree._Element) -> list[Block]:
                         pre -= 1
                 elif kind == _LINK:
                     link -= 1
+                    if top.anchor is not None:
+                        top.anchor[2] = len(pieces)
                 stack.pop()
                 top = stack[-1]
                 if len(stack) < valid:
@@ -485,11 +524,11 @@ def as_lines(blocks: Sequence[Block]) -> tuple[list[Block], list[int]]:
     return lines, owner
 
 
-def segment(source: str | bytes, page_format: str = "html") -> list[Block]:
-    """Dispatch on page format: one of `PAGE_FORMATS`."""
+def segment(source: str | bytes, page_format: str = "html", url: str | None = None) -> list[Block]:
+    """Dispatch on page format: one of `PAGE_FORMATS` (`url`: see `segment_html`)."""
     if check_choice("page_format", page_format, PAGE_FORMATS) == "text":
         return segment_text(source)
-    return segment_html(source)
+    return segment_html(source, url=url)
 
 
 def render_lines(blocks: list[Block]) -> str:
@@ -513,6 +552,13 @@ class WalkRules:
     plain_chars: Callable[[], bytes]
     document: tuple[str, str]  # xpath and tag of the owner of text outside every block-level element
     block: type[Block]
+    page_structure: Callable[[Any, str | None], PageStructure]  # a page's makers of block structures
+    tag_structures: dict[tuple[str, str], Any]  # (tag, parent tag) → structure without links, or None: `tag_structure`'s memo
+    tag_structure: Callable[[str, str], Any]  # fills it: a block's structure where its owner's and parent's tags decide it
+    anchor: Callable[[str, str], tuple[str, str] | None]  # a link's (href, text) from its raw text; None without a word
+    link: type[Link]
+    structure: type[Structure]  # (a block's structure with links is made as its `__init__` makes one)
+    parent_keyed: frozenset[str]  # `structure.PARENT_KEYED_TAGS`
     memo_limit: int  # `MEMO_LIMIT`: the compiled walk's memo of descriptors is bounded as `remember` bounds one
 
 
@@ -538,5 +584,12 @@ WALK_RULES = WalkRules(
     plain_chars=plain_chars,
     document=(DOCUMENT_XPATH, DOCUMENT_TAG),
     block=Block,
+    page_structure=page_structure,
+    tag_structures=TAG_STRUCTURES,
+    tag_structure=tag_structure,
+    anchor=anchor,
+    link=Link,
+    structure=Structure,
+    parent_keyed=PARENT_KEYED_TAGS,
     memo_limit=MEMO_LIMIT,
 )

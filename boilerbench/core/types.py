@@ -26,8 +26,10 @@ def decode_bits(bits: str) -> tuple[bool, ...]:
 PAGE_TYPES = ("article", "collection", "documentation", "forum", "listing", "product", "service")
 PAGE_FORMATS = ("html", "text")  # `Page.page_format`: HTML, or a crawl's text dump (one block per line)
 PAGE_FORMAT_CHOICES = ("auto", *PAGE_FORMATS)  # how `clean` reads an input: as one format, or detected
-CLEAN_OUTPUTS = ("text", "jsonl")  # what `clean` writes: the kept text, or a JSON object per block
-ExtractOutput = Literal["text", "blocks"]  # what `boilerbench.extract` returns: the kept text, or a record per block
+CLEAN_OUTPUTS = ("text", "jsonl", "markdown")  # what `clean` writes: the kept text, a JSON object per block, or Markdown
+# what `boilerbench.extract` returns: the kept text, a record per block, or the kept blocks as Markdown
+ExtractOutput = Literal["text", "blocks", "markdown"]
+KEPT_OUTPUTS = ("text", "markdown")  # what the datatrove step writes as a document's text
 EXTRACT_OUTPUTS: tuple[str, ...] = get_args(ExtractOutput)
 SPLITS = ("train", "validation", "test")  # trained on, tuned on, scored on
 PAGE_SPLITS = (*SPLITS, "excluded")  # `Page.split`: "excluded" pages are in none (see `corpora.build`)
@@ -179,13 +181,40 @@ class Structure:
     language: str = ""  # code block: its language where the markup names one
     links: tuple[Link, ...] = ()
 
+    def to_json(self) -> list[Any] | None:
+        """Compact, for caches of blocks: None for a paragraph without links (most blocks), else
+        the fields in order, each link as [href, text]."""
+        if self == _PLAIN_STRUCTURE:
+            return None
+        return [
+            self.kind,
+            self.level,
+            self.ordered,
+            self.row,
+            self.col,
+            self.header,
+            self.language,
+            [[k.href, k.text] for k in self.links],
+        ]
+
+    @classmethod
+    def from_json(cls, d: list[Any] | None) -> Structure:
+        if d is None:
+            return _PLAIN_STRUCTURE
+        kind, level, ordered, row, col, header, language, links = d
+        return cls(kind, level, ordered, row, col, header, language, tuple(Link(href, text) for href, text in links))
+
+
+_PLAIN_STRUCTURE = Structure()
+
 
 @dataclass(frozen=True)
 class Block:
     """A run of visible text the segmenter cut from a page (see `segment` for the definition).
 
     `context` holds the tags and class/id/role tokens of the block's ancestors, outermost first;
-    categories and features read DOM cues from it without re-parsing the page.
+    categories and features read DOM cues from it without re-parsing the page. `structure`: the
+    block's kind and links, read from the DOM (`core.structure`); a text page's lines are paragraphs without links.
     """
 
     index: int
@@ -196,7 +225,7 @@ class Block:
     link_words: int
     context: str = ""
     depth: int = 0
-    structure: Structure = Structure()
+    structure: Structure = Structure()  # what element holds the text, and the links in it (`core.structure`)
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,16 @@ FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
 
 
 def clean_bytes(data: bytes, page_format: str = "auto", output: str = "text", name: str = "-", keep: Sequence[str] = ()) -> str:
-    """Kept text (output "text") or one JSON object per block (output "jsonl", each naming the input:
-    `path`, `name` here) of one page, its bytes gzip-compressed or not; the blocks of the category
-    groups in `keep` are kept too (`extract.decide_blocks`)."""
+    """Kept text (output "text"), the kept blocks as Markdown (output "markdown") or one JSON object
+    per block (output "jsonl", each naming the input: `path`, `name` here) of one page, its bytes
+    gzip-compressed or not; the blocks of the category groups in `keep` are kept too
+    (`extract.decide_blocks`)."""
     check_choice("output", output, CLEAN_OUTPUTS)
     d = classify(data, page_format, name=name, keep=keep)
     if output == "text":
         return d.text
+    if output == "markdown":
+        return d.markdown
     return "\n".join(json.dumps({"path": name, **b.json_row()}, ensure_ascii=False) for b in d.extracted_blocks())
 
 
@@ -62,6 +65,8 @@ def _clean_record(args: tuple[Record, str, str, tuple[str, ...]]) -> dict[str, A
     }
     if output == "jsonl":
         row["blocks"] = [b.json_row() for b in d.extracted_blocks()]
+    elif output == "markdown":
+        row["markdown"] = d.markdown
     return row
 
 

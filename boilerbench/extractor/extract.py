@@ -140,6 +140,14 @@ class Decisions:
         return block_groups(self.page_format, self.blocks, self.classifier_kept, self.rows)
 
     @property
+    def markdown(self) -> str:
+        """The kept blocks as Markdown (`markdown.to_markdown`: headings, lists, tables, code and
+        links from each block's structure; a text page's lines as they mark them)."""
+        from .markdown import to_markdown
+
+        return to_markdown(self.page_format, self.blocks, self.kept)
+
+    @property
     def text(self) -> str:
         """The kept blocks, one a line; the kept cells of one table row on one line, joined by
         `CELL_SEPARATOR` (as trafilatura and resiliparse print tables)."""
@@ -228,7 +236,7 @@ def classify(
     if page_format == "text":
         blocks = segment_text(page.decode("utf-8", "replace") if isinstance(page, bytes) else page)
     else:
-        blocks = segment_html(page, isinstance(page, bytes))
+        blocks = segment_html(page, isinstance(page, bytes), url)
     return decide_blocks(blocks, page_format, url, keep)
 
 
@@ -245,6 +253,10 @@ def extract(
 def extract(
     page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: Literal["blocks"], keep: Sequence[str] = ()
 ) -> list[ExtractedBlock]: ...
+@overload
+def extract(
+    page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: Literal["markdown"], keep: Sequence[str] = ()
+) -> str: ...
 def extract(
     page: str | bytes, url: str | None = None, *, page_format: str = "auto", output: str = "text", keep: Sequence[str] = ()
 ) -> str | list[ExtractedBlock]:
@@ -254,11 +266,13 @@ def extract(
         page: The page: its bytes as served (gzip-compressed or not; decoded as
             `python -m boilerbench clean` decodes a file: BOM, the page's declared charset, else
             detection) or its text already decoded.
-        url: The page's address, kept in each block of `output="blocks"` (reserved for resolving
-            links).
+        url: The page's address, kept in each block of `output="blocks"`; the page's links are
+            resolved against it (the absolute hrefs of `output="markdown"`).
         page_format: "html", "text" (a crawl's text dump, e.g. a WET record: one block per line),
             or "auto" (HTML when the start of the page has HTML tags).
-        output: "text" for the kept text, or "blocks" for every block with its decision.
+        output: "text" for the kept text, "blocks" for every block with its decision, or
+            "markdown" for the kept blocks as Markdown (CommonMark with GFM tables: headings,
+            lists, tables, fenced code and links from the page's markup).
         keep: Category groups to keep even where the classifier drops a block, e.g.
             `("comments",)` to keep a page's comment thread (trafilatura's `include_comments`): a
             tuple of `types.CATEGORY_GROUP_NAMES` ("content", "comments", "related/teaser",
@@ -270,6 +284,7 @@ def extract(
         (text, label "content" or "boilerplate", score, category: the block's group, the category
         model's for an HTML page, the rule-based categorizer's for a text page; rule_category: the
         rule-based finer category, given the classifier's decisions; the page's predicted page type, url); [] for an empty page.
+        For "markdown": the kept blocks as Markdown, "" for an empty page.
 
     Raises:
         ValueError: a `page_format`, `output` or `keep` group not among the choices above; bytes
@@ -278,4 +293,6 @@ def extract(
     """
     check_choice("output", output, EXTRACT_OUTPUTS)
     d = classify(page, page_format, url=url, keep=check_keep(keep))
+    if output == "markdown":
+        return d.markdown
     return d.text if output == "text" else d.extracted_blocks()

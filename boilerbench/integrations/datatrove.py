@@ -15,7 +15,9 @@ its sandbox), so the step pickles small and runs unchanged under the local, Slur
 `page_format`: "html", "text" (documents that are already text, e.g. WET records), or "auto" (by
 whether the document looks like HTML). `keep`: category groups kept even where the classifier drops
 a block (`types.CATEGORY_GROUP_NAMES`, e.g. `("comments",)`), as `extract(..., keep=...)`.
-`add_metadata=True` adds `boilerbench` to each document's metadata: the page_format, the predicted
+`output="markdown"`: each document's text is its kept blocks as Markdown (as `extract(...,
+output="markdown")`, links resolved against the document's `url`). `add_metadata=True` adds
+`boilerbench` to each document's metadata: the page_format, the predicted
 page type, the kept ratio (kept blocks / blocks), the per-block decisions as a "0101…" string and
 the category group of each block (`categories`, in block order: as `extract(..., output="blocks")`
 gives them).
@@ -37,7 +39,15 @@ from datatrove.utils.typeshelper import StatHints
 
 from ..core.text import to_utf8
 from ..core.threads import one_core
-from ..core.types import CATEGORY_MODEL_FORMATS, PAGE_FORMAT_CHOICES, PAGE_FORMATS, check_choice, check_keep, encode_bits
+from ..core.types import (
+    CATEGORY_MODEL_FORMATS,
+    KEPT_OUTPUTS,
+    PAGE_FORMAT_CHOICES,
+    PAGE_FORMATS,
+    check_choice,
+    check_keep,
+    encode_bits,
+)
 from ..core.warc import WarcStats, iter_records
 from ..extractor.classifier import shipped, shipped_categories
 from ..extractor.extract import classify
@@ -80,14 +90,23 @@ class _ForkedSandbox(ExtractorSandbox):
 Decided = tuple[str, str, str, str | None, list[str] | None]
 
 
-def _decide(text: str | bytes, page_format: str, keep: tuple[str, ...] = (), groups: bool = False) -> Decided:
-    """(kept text, decisions as bits, page format, predicted page type, the blocks' category groups
-    when `groups`) of one document; runs in the sandbox process, which is sent the document's text as
-    UTF-8 bytes (`to_utf8`): a str would be encoded to cross the pipe, decoded on the other side, and
-    encoded again for libxml2."""
+def _decide(
+    text: str | bytes,
+    page_format: str,
+    keep: tuple[str, ...] = (),
+    groups: bool = False,
+    output: str = "text",
+    url: str | None = None,
+) -> Decided:
+    """(kept text, or Markdown for `output="markdown"`, its links resolved against `url`; decisions
+    as bits, page format, predicted page type, the blocks' category groups when `groups`) of one
+    document; runs in the sandbox process, which is sent the document's text as UTF-8 bytes
+    (`to_utf8`): a str would be encoded to cross the pipe, decoded on the other side, and encoded
+    again for libxml2."""
     _one_core()
-    d = classify(text, page_format, utf8=True, keep=keep)
-    return d.text, encode_bits(d.kept), d.page_format, d.page_type, d.block_groups() if groups else None
+    d = classify(text, page_format, utf8=True, keep=keep, url=url if output == "markdown" else None)
+    kept = d.markdown if output == "markdown" else d.text
+    return kept, encode_bits(d.kept), d.page_format, d.page_type, d.block_groups() if groups else None
 
 
 class BoilerbenchExtractor(BaseExtractor):
@@ -97,17 +116,26 @@ class BoilerbenchExtractor(BaseExtractor):
     _requires_dependencies: ClassVar[list[str]] = ["skops"]
     _warned_error: bool  # set by `BaseExtractor.__init__`
 
-    def __init__(self, page_format: str = "auto", timeout: float = 1.0, add_metadata: bool = False, keep: Sequence[str] = ()):
+    def __init__(
+        self,
+        page_format: str = "auto",
+        timeout: float = 1.0,
+        add_metadata: bool = False,
+        keep: Sequence[str] = (),
+        output: str = "text",
+    ):
         super().__init__(timeout)
         self.page_format = check_choice("page_format", page_format, PAGE_FORMAT_CHOICES)
         self.add_metadata = add_metadata
         self.keep = check_keep(keep)
+        self.output = check_choice("output", output, KEPT_OUTPUTS)
 
     def extract(self, text: str) -> str:
-        return _decide(text, self.page_format, self.keep)[0]
+        return _decide(text, self.page_format, self.keep, output=self.output)[0]
 
-    def _extract(self, data: bytes) -> Decided:
-        return _decide(data, self.page_format, self.keep, self.add_metadata)
+    def _extract(self, data: bytes | str, url: str | None = None) -> Decided:
+        """A document: its UTF-8 text and url, as `run` sends them (the sandbox unpacks the pair)."""
+        return _decide(data, self.page_format, self.keep, self.add_metadata, self.output, url)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         """`BaseExtractor.run`, with the decisions kept for the metadata: the same sandbox, the
@@ -123,7 +151,8 @@ class BoilerbenchExtractor(BaseExtractor):
                 self.stat_update(StatHints.total)
                 with self.track_time():
                     try:
-                        text, bits, page_format, page_type, groups = extractor.process_document(to_utf8(doc.text), self._extract)
+                        item = (to_utf8(doc.text), doc.metadata.get("url"))
+                        text, bits, page_format, page_type, groups = extractor.process_document(item, self._extract)
                         self.stat_update("extracted")
                     except TimeoutError:
                         self.stat_update("timeout")

@@ -66,6 +66,7 @@ STRUCTURED: dict[str, tuple[str, str]] = {
     "resiliparse": ("html", "resiliparse:extract_html"),
     "newspaper4k": ("html", "newspaper4k:extract_html"),
     "magic-html": ("html", "magic_html:extract_html"),
+    "boilerbench": ("markdown", "shipped_classifier:extract_markdown"),
 }
 REFERENCE = ("all-text", "nothing", "oracle")
 # Registered systems the default run leaves out, and why; `--systems all` (or the name) runs them.

@@ -12,7 +12,7 @@ from ... import __version__
 from ...core.segment import as_lines, segment_html
 from ...core.types import PAGE_FORMATS
 from ...extractor.classifier import model_hash, model_path, shipped
-from ...extractor.extract import classify, decide_blocks
+from ...extractor.extract import classify, decide_blocks, extract
 
 KIND = "blocks"
 REQUIRES = ()  # this project's own code; its model files are what `missing` checks
@@ -37,6 +37,12 @@ def warm_up() -> None:
 
 def predict_html(html: str) -> list[bool]:
     return classify(html, "html").kept
+
+
+def extract_markdown(html: str, url: str | None = None, language: str | None = None) -> str:
+    """Its structured mode: the kept blocks as CommonMark (`extract(..., output="markdown")`, what
+    `clean --format markdown` writes), parsed and scored as every other system's Markdown is."""
+    return extract(html, url, page_format="html", output="markdown")
 
 
 def predict_text(html: str) -> list[bool]:

@@ -1,0 +1,169 @@
+"""Blocks carry their structure (issue 27): the rules of `core/structure.py`'s docstring on small
+pages, and on real ones, where the compiled and the Python walks must read the same structures."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from boilerbench.core import compiled, segment
+from boilerbench.core.segment import parse_html, segment_html, walk_tree
+from boilerbench.core.structure import code_language
+from boilerbench.core.types import STRUCTURE_KINDS, Block, Link, Structure
+
+URL = "https://example.org/blog/post.html"
+
+
+def structures(body: str, url: str | None = URL, head: str = "") -> list[tuple[str, Structure]]:
+    html = f"<!DOCTYPE html><html><head><title>T</title>{head}</head><body>{body}</body></html>"
+    blocks = segment_html(html, url=url)
+    root = parse_html(html)
+    assert root is not None
+    assert compiled.WALK.active.segment_tree is not None  # `segment_html` took the compiled walk
+    assert walk_tree(root, url) == blocks  # and the Python walk reads the same structures
+    return [(b.text, b.structure) for b in blocks]
+
+
+def only(body: str, **kw: object) -> Structure:
+    (got,) = structures(body, **kw)  # type: ignore[arg-type]
+    return got[1]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<p>text</p>", Structure()),
+        ("<div>text</div>", Structure()),
+        ("<h1>t</h1>", Structure("heading", level=1)),
+        ("<h4>t <span>x</span></h4>", Structure("heading", level=4)),
+        ("<ul><li>x</li></ul>", Structure("list_item", level=1)),
+        ("<ol><li>x</li></ol>", Structure("list_item", level=1, ordered=True)),
+        ("<ul><li><ol><li>x</li></ol></li></ul>", Structure("list_item", level=2, ordered=True)),
+        ("<ol><li><div><ul><li>x</li></ul></div></li></ol>", Structure("list_item", level=2)),
+        ("<ul><li><p>in a paragraph</p></li></ul>", Structure("list_item", level=1)),
+        ("<li>stray</li>", Structure("list_item", level=0)),
+        ("<table><tr><td>x</td></tr></table>", Structure("table_cell", row=0, col=0)),
+        ("<table><tr><th>x</th></tr></table>", Structure("table_cell", row=0, col=0, header=True)),
+        ("<table><tr><td><p>x</p></td></tr></table>", Structure("table_cell", row=0, col=0)),
+        ("<table><tr><td><div><div>layout</div></div></td></tr></table>", Structure()),
+        ("<pre>x = 1</pre>", Structure("code")),
+        ("<pre><code class='hljs language-Python'>x = 1</code></pre>", Structure("code", language="python")),
+        ("<div class='lang-rust'><pre>fn x</pre></div>", Structure("code", language="rust")),
+        ("<blockquote>q</blockquote>", Structure("quote")),
+        ("<blockquote><p>q</p></blockquote>", Structure("quote")),
+        ("<figure><img src=x><figcaption>c</figcaption></figure>", Structure("caption")),
+        ("<table><caption>c</caption><tr><td>x</td></tr></table>", Structure("caption")),
+        ("<ul>stray text in a list</ul>", Structure("other")),
+    ],
+)
+def test_kinds(body: str, expected: Structure) -> None:
+    got = structures(body)
+    assert got[0][1] == expected, got
+    assert got[0][1].kind in STRUCTURE_KINDS
+
+
+def test_table_rows_and_columns() -> None:
+    """Rows counted across thead/tbody/tfoot; columns among the row's cells, spans not counted;
+    header cells: th, or any cell of a thead row; a nested table counts its own rows."""
+    got = structures(
+        "<table><thead><tr><td>h0</td><td>h1</td></tr></thead>"
+        "<tbody><tr><th>r1</th><td colspan=2>wide</td><td>after</td></tr>"
+        "<tr><td>r2 <table><tr><td>inner</td></tr><tr><td>inner2</td></tr></table></td><td>r2c1</td></tr></tbody></table>"
+    )
+    cells = {text: (s.row, s.col, s.header) for text, s in got}
+    assert cells == {
+        "h0": (0, 0, True),
+        "h1": (0, 1, True),
+        "r1": (1, 0, True),
+        "wide": (1, 1, False),
+        "after": (1, 2, False),
+        "r2": (2, 0, False),
+        "inner": (0, 0, False),
+        "inner2": (1, 0, False),
+        "r2c1": (2, 1, False),
+    }
+
+
+def test_links_resolved_and_split_by_block() -> None:
+    got = structures(
+        "<p>See <a href='../a.html'>the  first</a>, <a href='https://other.org/x'>another</a> and "
+        "<a href='javascript:void(0)'>a script</a> <a href='/img'><img src=x></a> <a>no href</a></p>"
+        "<div><a href='/span'>over<br>two</a></div>"
+        "<p><a href='http://[bad/'>unparseable</a></p>"
+    )
+    assert [s.links for _, s in got] == [
+        (Link("https://example.org/a.html", "the first"), Link("https://other.org/x", "another")),
+        (Link("https://example.org/span", "over"),),
+        (Link("https://example.org/span", "two"),),
+        (Link("http://[bad/", "unparseable"),),
+    ]
+
+
+def test_links_against_the_base_element_and_without_url() -> None:
+    base = "<base href='/docs/'>"
+    assert only("<p><a href='x'>x</a></p>", head=base).links == (Link("https://example.org/docs/x", "x"),)
+    assert only("<p><a href='x'>x</a></p>", url=None, head=base).links == (Link("/docs/x", "x"),)
+    assert only("<p><a href='x'>x</a></p>", url=None).links == (Link("x", "x"),)
+
+
+def test_code_language_reads_the_first_named() -> None:
+    root = parse_html("<div class='highlight-x lang-go'><pre class='language-'><code class='a language-js'>x</code></pre></div>")
+    assert root is not None
+    assert code_language(root.find(".//pre")) == "js"
+
+
+def test_structure_json_round_trip() -> None:
+    for s in (
+        Structure(),
+        Structure("heading", level=2),
+        Structure("table_cell", row=3, col=1, header=True, links=(Link("https://a/", "a"),)),
+        Structure(links=(Link("https://a/", "a"),)),
+    ):
+        assert Structure.from_json(s.to_json()) == s
+    assert Structure().to_json() is None
+    assert Block(0, "/html", "p", "x", 1, 0).structure == Structure()  # old constructors still work
+
+
+def test_text_pages_have_no_structure(vietnam_bytes: bytes) -> None:
+    assert {b.structure for b in segment.segment(vietnam_bytes, "text")} == {Structure()}
+
+
+@pytest.mark.parametrize("name", ["jefftk", "erikdemaine", "autopresse", "gto_windows_1251"])
+def test_real_pages_both_walks(name: str, request: pytest.FixtureRequest) -> None:
+    """On real pages: the compiled and the Python walks read the same structures, and the pages'
+    headings, list items, code and links are found."""
+    real = request.getfixturevalue(name)
+    blocks = segment.segment(real.data, url=real.page.url)
+    root = parse_html(real.data)
+    assert root is not None
+    assert walk_tree(root, real.page.url) == blocks
+    kinds = Counter(b.structure.kind for b in blocks)
+    assert kinds["heading"] and kinds["list_item"], kinds
+    links = [k for b in blocks for k in b.structure.links]
+    assert links and all(k.href.startswith(("http://", "https://", "mailto:", "//")) or ":" in k.href for k in links)
+
+
+def test_real_page_kinds(jefftk) -> None:
+    """jefftk's post: its title a heading, its `<pre>` a code block, its menus list items."""
+    blocks = segment.segment(jefftk.data, url=jefftk.page.url)
+    by_tag = {b.tag: b.structure.kind for b in blocks}
+    assert by_tag["pre"] == "code"
+    assert by_tag["li"] == "list_item"
+    assert any(b.structure.kind == "heading" for b in blocks)
+    links = {k.text: k.href for b in blocks for k in b.structure.links}
+    assert links["Posts"] == "https://www.jefftk.com/p/index"  # written `/p/index`
+    assert links["◂◂RSS"] == "http://www.jefftk.com/news/back_from_1977.rss"  # absolute as written
+
+
+def test_cached_labeled_blocks_keep_their_structure(jefftk) -> None:
+    """The labeled-page cache stores each block's structure, and its key names the structure
+    rules' version (a cache written before blocks had structures is not read)."""
+    from boilerbench.benchmark import groundtruth, labels
+    from boilerbench.core.structure import STRUCTURE_VERSION
+
+    labeled = labels.label_page(jefftk.page, jefftk.data, jefftk.gold)
+    assert any(b.block.structure.links for b in labeled.blocks)
+    back = groundtruth._from_json(jefftk.page, jefftk.gold, groundtruth._to_json(labeled))
+    assert back == labeled
+    assert groundtruth.PIPELINE_VERSION.endswith("-" + STRUCTURE_VERSION)
