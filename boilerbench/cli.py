@@ -62,7 +62,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     corpus = _open_corpus(args.data)
     pages = corpus.select(split=args.split) if args.split else corpus.pages
     labeled = load_labeled(corpus, pages, workers=args.workers, cache=not args.no_cache)
-    rep = report(labeled)
+    rep = report(labeled, markdown=corpus.markdown_gold)
     rep["dataset_revision"] = corpus.revision()
     print(format_report(rep))
     if args.json:

@@ -14,7 +14,7 @@ from boilerbench.benchmark import scoring
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.runner import decode_page
-from boilerbench.benchmark.scoring import PageResult
+from boilerbench.benchmark.scoring import PageResult, element_counts
 from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from boilerbench.core.types import BOILERPLATE, CONTENT, Link, Structure
 
@@ -587,3 +587,40 @@ def test_structure_scores_reach_the_aggregate_only_for_structured_outputs() -> N
     agg = scoring.aggregate(text_only)  # no structure key at all: its result file reads as before
     assert not any(k in agg for k in scoring.STRUCTURE_SCORES) and "structure_score_ci" not in agg
     assert not any(k in g for g in agg["by_corpus"].values() for k in scoring.STRUCTURE_SCORES)
+
+
+# --- against a Markdown gold: element against element ---------------------------------------
+
+H2 = Structure(kind="heading", level=2)
+LI1, LI2 = Structure(kind="list_item", level=1), Structure(kind="list_item", level=2)
+
+
+@pytest.mark.parametrize(
+    ("predicted", "gold", "element", "expected"),
+    [
+        # words decide, not Markdown's marks or case; the level must agree
+        ([(H2, "Backup *strategy*")], [(H2, "backup strategy")], "heading", (1, 0, 0)),
+        ([(Structure(kind="heading", level=3), "Backup strategy")], [(H2, "Backup strategy")], "heading", (0, 1, 1)),
+        # a multiset: the second copy is matched only if the gold has two
+        ([(LI1, "a b"), (LI1, "a b")], [(LI1, "a b")], "list_item", (1, 1, 0)),
+        ([(LI2, "a b")], [(LI1, "a b")], "list_item", (0, 1, 1)),
+        # a table cell in another column is another cell
+        (
+            [(Structure(kind="table_cell", row=1, col=0), "42")],
+            [(Structure(kind="table_cell", row=1, col=1), "42")],
+            "table_cell",
+            (0, 1, 1),
+        ),
+        # links by href, percent-decoded, whatever element holds them
+        (
+            [(Structure(links=(Link("https://x.org/caf%C3%A9", "café"),)), "see café")],
+            [(Structure(kind="list_item", level=1, links=(Link("https://x.org/café", "here"),)), "see here")],
+            "link",
+            (1, 0, 0),
+        ),
+        # an element with no word is no element (an image's list item)
+        ([(LI1, "•")], [], "list_item", (0, 0, 0)),
+    ],
+)
+def test_element_counts(predicted, gold, element: str, expected: tuple[int, int, int]) -> None:
+    assert element_counts(predicted, gold)[element] == expected

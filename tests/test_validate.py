@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from boilerbench import cli
-from boilerbench.benchmark.validate import TARGETS, page_checks, report, summarize
+from boilerbench.benchmark.validate import TARGETS, page_checks, report, structure_checks, summarize
 from boilerbench.core.text import bag_of_words
 from boilerbench.core.types import BOILERPLATE, CONTENT, Block, Gold, LabeledBlock, LabeledPage, Page
 
@@ -148,3 +148,40 @@ def test_summarize_and_report() -> None:
     rep = report([hand_page(GOLD)])
     assert rep["overall"]["pages"] == 1 and list(rep["corpora"]) == ["t"]
     assert rep["worst_snippets"][0]["page_id"] == "t-0001"
+
+
+def test_structure_check_of_real_pages(jefftk, erikdemaine, corpus) -> None:
+    """Two pages (fixtures cut from the real ones) against WCXB's own Markdown of the whole pages:
+    every heading of erikdemaine's content blocks is one of the Markdown's, level included (the
+    fixture holds 2 of its 6), jefftk's list items and links are all found again (the title blocks
+    left out); jefftk's <pre> is a code block that the Markdown does not fence."""
+    from boilerbench.benchmark.labels import label_page
+
+    counts = {}
+    for real in (jefftk, erikdemaine):
+        labeled = label_page(real.page, real.data, real.gold)
+        counts[real.page.page_id] = structure_checks(labeled, corpus.markdown_gold[real.page.page_id])
+    tp, fp, fn = counts["wcxb-0406"]["heading"]
+    assert tp >= 2 and fp == 0, counts
+    tp, fp, fn = counts["wcxb-0495"]["list_item"]
+    assert tp >= 2 and fn == 0, counts
+    tp, fp, fn = counts["wcxb-0495"]["link"]
+    assert tp >= 5 and fn == 0, counts
+    assert counts["wcxb-0495"]["code"] == (0, 1, 0), counts
+    # the report counts every element of the Markdown: found, or missed; no Markdown, no check
+    labeled = label_page(jefftk.page, jefftk.data, jefftk.gold)
+    rep = report([labeled], markdown={"wcxb-0495": corpus.markdown_gold["wcxb-0495"]})
+    found, _, missed = counts["wcxb-0495"]["link"]
+    assert rep["structure"]["pages"] == 1 and rep["structure"]["link"]["gold"] == found + missed
+    assert report([labeled])["structure"] is None
+
+
+@pytest.mark.slow
+def test_validate_reports_the_structure_check(validation_report) -> None:
+    rep, _ = validation_report
+    st = rep["structure"]
+    assert st["pages"] == 195  # the validation pages with WCXB's Markdown gold
+    for element in ("heading", "list_item", "table_cell", "code", "link"):
+        assert st[element]["gold"] > 100 and 0.0 < st[element]["recall"] <= 1.0
+    # headings are the element both read alike most (the gold marks fewer of the page's h1-h6)
+    assert st["heading"]["recall"] > 0.9

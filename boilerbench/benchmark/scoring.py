@@ -24,6 +24,13 @@ title apart, as above; a boilerplate block the output keeps is block F1's busine
 * `structure_score`: the mean of the five F1s over the ones the page has, in its gold or in the
   output (an element neither has is not scored on the page; one only the output has scores 0).
 
+Against a Markdown gold (WCXB's `main_content_markdown`, `element_counts`): the same five F1s, but
+element against element, with no block and no aligner between them, so the check reads nothing the
+segmenter made: a page's elements are multisets of keys, matched exactly, a heading by (level,
+words), a list item by (depth, words), a table cell by (row, column, words), code by its words, a
+link by its href; words are the lower-cased word tokens, so Markdown's escapes and emphasis marks
+do not count.
+
 Empty cases (both metrics, as WCXB defines its F1):
 * no content in the gold and nothing kept → P = R = F1 = 1 (the right answer was "nothing");
 * no content in the gold, something kept → P = 0, R = 1, F1 = 0;
@@ -34,7 +41,7 @@ Corpus figures are means over pages (macro), with a seeded bootstrap over pages 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +50,7 @@ from urllib.parse import unquote
 import numpy as np
 
 from ..core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
-from ..core.text import bag_of_words
+from ..core.text import bag_of_words, has_word, tokenize
 from ..core.types import BOILERPLATE, CONTENT, STRUCTURE_ELEMENTS, Structure
 
 METRIC_VERSION = "2"  # 2: the page title scored apart from block P/R/F1
@@ -177,6 +184,40 @@ def structure_scores(counts: dict[str, tuple[int, int, int]] | dict[str, list[in
             out[f"{element}_f1"] = prf(tp, fp, fn)[2]
     if out:
         out["structure_score"] = float(np.mean(list(out.values())))
+    return out
+
+
+def _words_key(text: str) -> str:
+    return " ".join(w.lower() for w in tokenize(text) if has_word(w))
+
+
+def element_keys(elements: Iterable[tuple[Structure, str]]) -> dict[str, Counter[Any]]:
+    """Each of `STRUCTURE_ELEMENTS` as a multiset of keys (the module docstring), from (structure,
+    text) pairs: a parsed output's or Markdown gold's elements, or a page's content blocks."""
+    keys: dict[str, Counter[Any]] = {e: Counter() for e in STRUCTURE_ELEMENTS}
+    for structure, text in elements:
+        words = _words_key(text)
+        if words:
+            if structure.kind == "heading" or structure.kind == "list_item":
+                keys[structure.kind][(structure.level, words)] += 1
+            elif structure.kind == "table_cell":
+                keys["table_cell"][(structure.row, structure.col, words)] += 1
+            elif structure.kind == "code":
+                keys["code"][words] += 1
+        keys["link"].update(normalize_href(link.href) for link in structure.links)
+    return keys
+
+
+def element_counts(
+    predicted: Iterable[tuple[Structure, str]], gold: Iterable[tuple[Structure, str]]
+) -> dict[str, tuple[int, int, int]]:
+    """(true positives, false positives, false negatives) of each of `STRUCTURE_ELEMENTS`, element
+    against element (`element_keys`); `structure_scores` turns them into F1s, as it does the blocks'."""
+    p, g = element_keys(predicted), element_keys(gold)
+    out = {}
+    for e in STRUCTURE_ELEMENTS:
+        tp = sum((p[e] & g[e]).values())
+        out[e] = (tp, sum(p[e].values()) - tp, sum(g[e].values()) - tp)
     return out
 
 

@@ -11,6 +11,12 @@ Per corpus: pages, blocks, share of content among labeled blocks, and three agre
 
 Snippet agreement is computed only where labels come from full gold text (for snippet-labeled
 corpora it would be true by construction).
+
+The structure of the content blocks (issue 27) is checked against the release's own Markdown gold
+where one exists (WCXB's train and validation pages, `Corpus.markdown_gold`): element F1s
+(`scoring.element_counts`: headings with levels, list items with depths, table cells with row and
+column, code, links), summed over the pages (micro) and averaged over the pages that have the
+element (macro), the content blocks taken as the prediction and the Markdown as the gold.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from typing import Any
 
 from ..core.align import TokenizedPage, find_snippet
 from ..core.text import bag_of_words, text_table
-from ..core.types import BOILERPLATE, CONTENT, LabeledPage
+from ..core.types import BOILERPLATE, CONTENT, STRUCTURE_ELEMENTS, LabeledPage
+from .scoring import SCORED_APART, element_counts, prf, structure_scores
+from .structure import parse_markdown
 
 
 def page_checks(labeled_page: LabeledPage) -> dict[str, Any]:
@@ -63,6 +71,32 @@ def page_checks(labeled_page: LabeledPage) -> dict[str, Any]:
     return out
 
 
+def structure_checks(labeled_page: LabeledPage, markdown: str) -> dict[str, tuple[int, int, int]]:
+    """The page's content blocks' structure against its Markdown gold, element by element; the page's
+    title block is left out, as the release keeps the title in a field of its own."""
+    blocks = [(b.block.structure, b.block.text) for b in labeled_page.blocks if b.label == CONTENT and b.category != SCORED_APART]
+    gold = [(e.structure, e.text) for e in parse_markdown(markdown, labeled_page.page.url or None)]
+    return element_counts(blocks, gold)
+
+
+def structure_summary(counts: Sequence[dict[str, tuple[int, int, int]]]) -> dict[str, Any]:
+    """Per element: micro P/R/F1 over all pages, and the macro F1 over the pages that have it."""
+    out: dict[str, Any] = {"pages": len(counts)}
+    for e in STRUCTURE_ELEMENTS:
+        tp, fp, fn = (sum(c[e][k] for c in counts) for k in range(3))
+        p, r, f = prf(tp, fp, fn)
+        pages = [structure_scores(c)[f"{e}_f1"] for c in counts if sum(c[e])]
+        out[e] = {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "page_f1": round(sum(pages) / len(pages), 4) if pages else None,
+            "pages": len(pages),
+            "gold": tp + fn,
+        }
+    return out
+
+
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
@@ -87,8 +121,12 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def report(pages: Sequence[LabeledPage], worst: int = 10) -> dict[str, Any]:
+def report(pages: Sequence[LabeledPage], worst: int = 10, markdown: dict[str, str] | None = None) -> dict[str, Any]:
+    """The agreement figures of `pages`; with `markdown` (page id → Markdown gold), the structure
+    check too, on the pages that have one."""
     rows = [page_checks(labeled_page) for labeled_page in pages]
+    markdown = markdown or {}
+    structure = [structure_checks(lp, markdown[lp.page.page_id]) for lp in pages if lp.page.page_id in markdown]
     by_corpus: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for labeled_page, r in zip(pages, rows):
         by_corpus[labeled_page.page.source].append(r)
@@ -106,6 +144,7 @@ def report(pages: Sequence[LabeledPage], worst: int = 10) -> dict[str, Any]:
             for r in low
         ],
         "worst_snippets": [{"page_id": r["page_id"], "disagreements": r["disagreements"]} for r in disagree],
+        "structure": structure_summary(structure) if structure else None,
     }
 
 
@@ -146,4 +185,15 @@ def format_report(rep: dict[str, Any]) -> str:
             "most snippet disagreements: "
             + ", ".join(f"{r['page_id']} ({len(r['disagreements'])})" for r in rep["worst_snippets"])
         )
+    if rep.get("structure"):
+        st = rep["structure"]
+        lines += ["", f"structure of the content blocks against the release's Markdown gold ({st['pages']} pages):"]
+        table = [["element", "precision", "recall", "F1", "page F1", "pages", "gold elements"]]
+        for e in STRUCTURE_ELEMENTS:
+            c = st[e]
+            page_f1 = "—" if c["page_f1"] is None else f"{c['page_f1']:.3f}"
+            table.append(
+                [e, f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}", page_f1, f"{c['pages']:,}", f"{c['gold']:,}"]
+            )
+        lines += text_table(table, left=1)
     return "\n".join(lines)
