@@ -167,3 +167,34 @@ def test_cached_labeled_blocks_keep_their_structure(jefftk) -> None:
     back = groundtruth._from_json(jefftk.page, jefftk.gold, groundtruth._to_json(labeled))
     assert back == labeled
     assert groundtruth.PIPELINE_VERSION.endswith("-" + STRUCTURE_VERSION)
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://example.org/a/b.html",
+        "https://example.org/a/b.html?q=1#f",
+        "http://example.org",
+        "https://h.org/x//y/z",
+        "ftp://h/x",
+    ],
+)
+def test_hrefs_resolve_as_urljoin(base: str) -> None:
+    """The plain hrefs written directly (absolute, rooted, relative, query, fragment) and the others
+    (dot segments, empty query or fragment, line breaks, other schemes) resolve as urljoin does."""
+    from urllib.parse import urljoin
+
+    from boilerbench.core.structure import _resolved, base_parts
+
+    hrefs = [
+        "https://other.org/p?x=1#y", "http://other.org", "http://", "//cdn.org/x", "/root/p", "/root/../p", "rel/p.html",
+        "p.html?x#y", "./p", "../p", "?page=2", "#top", "#", "?", "?#x", "mailto:a@b.org", "tel:+1", "a:b/c",
+        "/a\nb", "x y", "http://[::1]/x", "_under", "%20x",
+    ]  # fmt: skip
+    parts = base_parts(base)
+    for href in hrefs:
+        try:
+            want = urljoin(base, href)
+        except ValueError:
+            want = href
+        assert _resolved(base, href, parts) == want, href

@@ -40,7 +40,7 @@ _HREF_NEEDS_BRACKETS_RE = re.compile(r"[\s()<>]")
 
 def escape(text: str, table: bool = False) -> str:
     """Inline text as Markdown reads it back as that text (see the module docstring)."""
-    out = _INLINE_RE.sub(lambda m: "\\" + m.group(0), text)
+    out = _INLINE_RE.sub(r"\\\g<0>", text)
     if table:
         out = out.replace("|", "\\|")
     return out
@@ -80,7 +80,10 @@ def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
 
 
 def _paragraph(b: Block) -> str:
-    return "\n".join(escape_line_start(line) for line in inline(b.text, b.structure.links).split("\n"))
+    text = inline(b.text, b.structure.links)
+    if "\n" not in text:
+        return escape_line_start(text)
+    return "\n".join(escape_line_start(line) for line in text.split("\n"))
 
 
 def _fence(b: Block) -> str:
