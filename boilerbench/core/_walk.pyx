@@ -127,21 +127,30 @@ cdef inline str _utf8(const unsigned char* s):
     return PyUnicode_DecodeUTF8(<const char*>s, strlen(<const char*>s), NULL)
 
 
+cdef str _attr_value(xmlAttr* a):
+    """An attribute's value as lxml gives it: its text children joined (one, mostly); an entity
+    or other node among them is left to lxml (`_Unsupported`)."""
+    cdef xmlNode* t = a.children
+    if t is NULL:
+        return ""
+    if t.next is NULL and t.type == TEXT:
+        return _utf8(t.content) if t.content is not NULL else ""
+    parts = []
+    while t is not NULL:
+        if t.type != TEXT:
+            raise _Unsupported()
+        if t.content is not NULL:
+            parts.append(_utf8(t.content))
+        t = t.next
+    return "".join(parts)
+
+
 cdef object _href(xmlNode* c):
     """`el.get("href")` of an element: its `href` attribute's value, None without one."""
     cdef xmlAttr* a = c.properties
-    cdef xmlNode* t
     while a is not NULL:
         if a.ns is NULL and strcmp(<const char*>a.name, "href") == 0:
-            t = a.children
-            parts = []
-            while t is not NULL:
-                if t.type != TEXT:
-                    raise _Unsupported()
-                if t.content is not NULL:
-                    parts.append(_utf8(t.content))
-                t = t.next
-            return "".join(parts)
+            return _attr_value(a)
         a = a.next
     return None
 
@@ -191,7 +200,6 @@ cdef list _cue_items(xmlNode* c):
     """(name, value) of the element's attributes that `_describe` reads, in order, as lxml's
     `el.items()` gives them on an HTML tree (`_describe` skips the others: the same descriptor)."""
     cdef xmlAttr* a = c.properties
-    cdef xmlNode* t
     cdef Py_ssize_t k
     out = []
     while a is not NULL:
@@ -199,21 +207,7 @@ cdef list _cue_items(xmlNode* c):
             raise _Unsupported()
         k = _cue(<const char*>a.name)
         if k >= 0:
-            t = a.children
-            if t is NULL:
-                value = ""
-            elif t.next is NULL and t.type == TEXT:
-                value = _utf8(t.content) if t.content is not NULL else ""
-            else:
-                parts = []
-                while t is not NULL:
-                    if t.type != TEXT:
-                        raise _Unsupported()
-                    if t.content is not NULL:
-                        parts.append(_utf8(t.content))
-                    t = t.next
-                value = "".join(parts)
-            out.append((_CUE_STRS[k], value))
+            out.append((_CUE_STRS[k], _attr_value(a)))
         a = a.next
     return out
 
