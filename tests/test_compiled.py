@@ -318,16 +318,19 @@ def test_context_cues_equal_python(corpus) -> None:
     pages = corpus.select(split="validation")[::10]
     contexts = list(dict.fromkeys(b.context for _, data in corpus.iter_bytes(pages) for b in segment.segment_html(data)))
     contexts += ["", "div", "div.a#b@c!hidden", "x " * 50, "span.née div.Ünïcode#x"]
-    for near in (features.NEAR_ANCESTORS, 1, 50):
+    try:
+        for near in (features.NEAR_ANCESTORS, 1, 50):
+            _fresh_memos()
+            made = loops.context_cues(contexts, near)
+            memo = dict(features._CONTEXT_CUES)
+            _fresh_memos()
+            python = features._context_cues(contexts, near)
+            assert memo == features._CONTEXT_CUES  # the memo both twins share holds the same entries
+            for got, want in zip(made, python):
+                assert got.dtype == want.dtype and np.array_equal(got, want)
+            assert len(made[0]) and len(made[2])
+    finally:  # the memo is keyed by context alone (the features use one `near`): leave no other near's entries
         _fresh_memos()
-        made = loops.context_cues(contexts, near)
-        memo = dict(features._CONTEXT_CUES)
-        _fresh_memos()
-        python = features._context_cues(contexts, near)
-        assert memo == features._CONTEXT_CUES  # the memo both twins share holds the same entries
-        for got, want in zip(made, python):
-            assert got.dtype == want.dtype and np.array_equal(got, want)
-        assert len(made[0]) and len(made[2])
 
 
 def test_context_cues_equal_python_on_random_chains() -> None:
@@ -377,6 +380,7 @@ def test_page_features_equal_python(corpus) -> None:
     pages = [p for p in corpus.select() if p.page_format == "html"][5::30]
     blocks = [(p.page_id, segment.segment_html(data)) for p, data in corpus.iter_bytes(pages)]
     lines = [(page_id, segment.as_lines(b)[0]) for page_id, b in blocks]
+    _fresh_memos()  # both paths start from empty memos, whatever ran before
     fast = [features.page_features(b) for _, b in blocks]
     fast_text = [features.page_features(b, page_format="text") for _, b in lines]
     cols = [features.columns(b) for _, b in blocks]
