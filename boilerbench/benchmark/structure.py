@@ -27,12 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
-from urllib.parse import urljoin
 
 from ..core.align import TokenizedPage, align_pieces
 from ..core.segment import SegmentError, segment_html
-from ..core.structure import DROPPED_SCHEMES
 from ..core.structure import STRUCTURE_VERSION as RULES_VERSION
+from ..core.structure import resolve_href
 from ..core.text import has_word, normalize_space
 from ..core.types import STRUCTURED_FORMATS, Block, Link, Structure, check_choice, decode_bits, encode_bits
 
@@ -67,15 +66,8 @@ def _link(url: str | None, href: str, pieces: Sequence[str]) -> Link | None:
     cannot be resolved), its anchor text normalised; None for one the gold leaves out (no letter
     or digit in its text, as an image link; an empty or `javascript:` href)."""
     text = _text(pieces)
-    href = href.strip()
-    if not has_word(text) or not href or href.lower().startswith(DROPPED_SCHEMES):
-        return None
-    if url:
-        try:
-            href = urljoin(url, href)
-        except ValueError:
-            pass
-    return Link(href, text)
+    absolute = resolve_href(href, url) if has_word(text) else ""
+    return Link(absolute, text) if absolute else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -258,10 +258,17 @@ def page_structure(root: Any, url: str | None = None) -> PageStructure:
         return tuple(out)
 
     def resolve(href: str) -> str:
-        h = href.strip()
-        return "" if not h or h.lower().startswith(DROPPED_SCHEMES) else _resolved(base, h, parts)
+        return resolve_href(href, base, parts)
 
     return PageStructure(read_owner, with_links, resolve, hrefs)
+
+
+def resolve_href(href: str, base: str | None, parts: BaseParts | None = None) -> str:
+    """A link's href as written → absolute against `base` (`_resolved`); "" for one the links leave
+    out (empty, or a `DROPPED_SCHEMES` one). The gold's rule, which the parsers of systems' outputs
+    read too."""
+    h = href.strip()
+    return "" if not h or h.lower().startswith(DROPPED_SCHEMES) else _resolved(base, h, parts)
 
 
 def list_of(parent: Any) -> tuple[int, bool]:
