@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .core.text import BinaryInputError
 from .core.types import (
@@ -189,6 +190,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     from .extractor.clean import clean_many, expand, mirrored, skipped_summary
 
     args.keep = _keep(args)
+    _check_url(args.url)
     inputs = args.inputs or ["-"]
     if inputs == ["-"]:
         return _clean_stdin(args)
@@ -210,13 +212,15 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     if crawls:
         if len(crawls) != len(paths):
             raise ValueError("give WARC/WET files or pages, not both in one call")
+        if args.url:
+            raise ValueError("--url names one page's address; a WARC/WET record carries its own: drop --url")
         code = _clean_crawls(crawls, args)
         return 2 if missing else code
     failed = written = 0
     targets = mirrored(places, outdir, OUT_SUFFIXES[args.format]) if outdir else {}
     if outdir:
         outdir.mkdir(parents=True, exist_ok=True)
-    for res in clean_many(paths, args.page_format, args.format, progress=len(paths) > 1, keep=args.keep):
+    for res in clean_many(paths, args.page_format, args.format, progress=len(paths) > 1, keep=args.keep, url=args.url):
         if res.error:
             failed += 1
             print(f"boilerbench: error: {res.error}", file=sys.stderr)
@@ -239,6 +243,15 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 OUT_SUFFIXES = {"text": ".txt", "jsonl": ".jsonl", "markdown": ".md"}  # what `clean --out` names a page's output, by --format
 
 
+def _check_url(url: str | None) -> None:
+    """`clean --url`: an absolute http(s) address, what a page's relative links are resolved against."""
+    if url is None:
+        return
+    split = urlsplit(url)
+    if split.scheme not in ("http", "https") or not split.netloc:
+        raise ValueError(f"--url {url!r}: give the page's absolute address (http:// or https://, with its host)")
+
+
 def _clean_stdin(args: argparse.Namespace) -> int:
     """`clean` or `clean -`: one page from stdin to stdout."""
     if args.out:
@@ -252,7 +265,7 @@ def _clean_stdin(args: argparse.Namespace) -> int:
     from .extractor.clean import clean_bytes
 
     try:
-        out = clean_bytes(data, args.page_format, args.format, "-", args.keep)
+        out = clean_bytes(data, args.page_format, args.format, "-", args.keep, args.url)
     except BinaryInputError as e:
         print(f"boilerbench: error: {e}", file=sys.stderr)
         return 1
@@ -583,6 +596,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="GROUP[,GROUP]",
         help="keep the blocks of these category groups even where the classifier drops them (e.g. --keep comments): "
         + ", ".join(CATEGORY_GROUP_NAMES),
+    )
+    p.add_argument(
+        "--url",
+        help="the page's address (one file or stdin): its relative links become absolute (--format markdown) "
+        "and each JSON object names it (--format jsonl)",
     )
     p.set_defaults(func=_cmd_clean)
 

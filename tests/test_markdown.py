@@ -304,3 +304,34 @@ def test_datatrove_step_writes_markdown(jefftk) -> None:
         assert doc.text == want, output
     with pytest.raises(ValueError, match="output must be one of"):
         BoilerbenchExtractor(output="jsonl")
+
+
+def test_cli_clean_url(jefftk, tmp_path: Path) -> None:
+    """`clean --url`: the page's relative links made absolute against it (a file, or stdin), and each
+    JSON object naming it; refused where one address cannot be every page's."""
+    page = tmp_path / "post.html"
+    page.write_bytes(jefftk.data)
+    url = jefftk.page.url
+    run = [sys.executable, "-m", "boilerbench", "clean", "--format", "markdown"]
+    bare = subprocess.run([*run, str(page)], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert "](https://www.jefftk.com/p/you-should-be-logging-shell-history)" not in bare
+    out = subprocess.run([*run, str(page), "--url", url], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.rstrip("\n") == classify(jefftk.data, "html", url=url).markdown
+    assert "](https://www.jefftk.com/p/you-should-be-logging-shell-history)" in out
+    piped = subprocess.run([*run, "--url", url], input=jefftk.data, cwd=REPO, capture_output=True, check=True).stdout
+    assert piped.decode("utf-8") == out
+    rows = subprocess.run(
+        [sys.executable, "-m", "boilerbench", "clean", "--format", "jsonl", str(page), "--url", url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert rows and all(json.loads(r)["url"] == url for r in rows)
+    (tmp_path / "other.html").write_bytes(jefftk.data)
+    for args, message in (
+        ([str(page), "--url", "www.jefftk.com/p/x"], "absolute address"),
+        ([str(page), str(tmp_path / "other.html"), "--url", url], "one file"),
+    ):
+        bad = subprocess.run([*run, *args], cwd=REPO, capture_output=True, text=True)
+        assert bad.returncode != 0 and message in bad.stderr and not bad.stdout

@@ -39,18 +39,27 @@ class Cleaned:
 FOLDER_SUFFIXES = (*HTML_SUFFIXES, ".txt")
 
 
-def clean_bytes(data: bytes, page_format: str = "auto", output: str = "text", name: str = "-", keep: Sequence[str] = ()) -> str:
+def clean_bytes(
+    data: bytes,
+    page_format: str = "auto",
+    output: str = "text",
+    name: str = "-",
+    keep: Sequence[str] = (),
+    url: str | None = None,
+) -> str:
     """Kept text (output "text"), the kept blocks as Markdown (output "markdown") or one JSON object
     per block (output "jsonl", each naming the input: `path`, `name` here) of one page, its bytes
     gzip-compressed or not; the blocks of the category groups in `keep` are kept too
-    (`extract.decide_blocks`)."""
+    (`extract.decide_blocks`); `url`, the page's address: what its links are resolved against and
+    what each JSON object names (`extract`'s `url`)."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(data, page_format, name=name, keep=keep)
+    d = classify(data, page_format, name=name, url=url, keep=keep)
     if output == "text":
         return d.text
     if output == "markdown":
         return d.markdown
-    return "\n".join(json.dumps({"path": name, **b.json_row()}, ensure_ascii=False) for b in d.extracted_blocks())
+    named = {"path": name, "url": url} if url else {"path": name}
+    return "\n".join(json.dumps({**named, **b.json_row()}, ensure_ascii=False) for b in d.extracted_blocks())
 
 
 def _clean_record(args: tuple[Record, str, str, tuple[str, ...]]) -> dict[str, Any]:
@@ -109,11 +118,11 @@ def bounded_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int, wi
             yield pending.popleft().result()
 
 
-def _clean_path(args: tuple[str, str, str, tuple[str, ...]]) -> Cleaned:
-    path, page_format, output, keep = args
+def _clean_path(args: tuple[str, str, str, tuple[str, ...], str | None]) -> Cleaned:
+    path, page_format, output, keep, url = args
     try:
         data = Path(path).read_bytes()
-        return Cleaned(path, clean_bytes(data, page_format, output, path, keep))
+        return Cleaned(path, clean_bytes(data, page_format, output, path, keep, url))
     except (OSError, BinaryInputError, SegmentError) as e:
         return Cleaned(path, "", str(e))
 
@@ -172,11 +181,20 @@ def mirrored(places: Sequence[tuple[str, Path]], outdir: Path, suffix: str) -> d
 
 
 def clean_many(
-    paths: list[str], page_format: str, output: str, workers: int | None = None, progress: bool = True, keep: Sequence[str] = ()
+    paths: list[str],
+    page_format: str,
+    output: str,
+    workers: int | None = None,
+    progress: bool = True,
+    keep: Sequence[str] = (),
+    url: str | None = None,
 ) -> Iterable[Cleaned]:
-    """Clean files on both cores, in input order, with a progress bar (`keep`: as `clean_bytes`)."""
+    """Clean files on both cores, in input order, with a progress bar (`keep`, `url`: as
+    `clean_bytes`; one `url` is one page's address, so give it with one path)."""
     keep = check_keep(keep)
-    jobs = [(p, page_format, output, keep) for p in paths]
+    if url is not None and len(paths) > 1:
+        raise ValueError(f"a url is one page's address: give one file, not {len(paths)}")
+    jobs = [(p, page_format, output, keep, url) for p in paths]
     workers = (workers or min(2, os.cpu_count() or 1)) if len(jobs) >= 4 else 1  # a few files: not worth a pool
     results = bounded_map(_clean_path, jobs, workers)
     yield from tqdm(results, total=len(jobs), desc="clean", unit="page", disable=not progress or len(jobs) < 2)
