@@ -23,6 +23,7 @@ from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
 from boilerbench.benchmark.scoring import block_scores
 from boilerbench.benchmark.train import (
+    COMMENT_THRESHOLDS,
     MIN_GAIN,
     THRESHOLDS,
     VALIDATION_GROUPS,
@@ -31,6 +32,7 @@ from boilerbench.benchmark.train import (
     fit_and_select,
     fit_categories,
     group_scores,
+    kept_f1s,
     make_pipeline,
     mean_page_f1,
     training_data,
@@ -204,8 +206,10 @@ def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
     regrouped = tmp_path / "regrouped"
     shutil.copytree(once, regrouped)
     html = load_category_model("html", folder=once)
-    replace(html, info={"note": "a record's other keys do not decide"}).save(regrouped)
+    replace(html, info={**html.info, "note": "a record's other keys do not decide"}).save(regrouped)
     assert model_hash(regrouped) == model_hash(once)
+    replace(html, info={**html.info, "comment_threshold": 0.9}).save(regrouped)  # it decides which blocks are dropped
+    assert model_hash(regrouped) != model_hash(once)
     other = classifier.hist_gradient_boosting(max_iter=2).fit(np.eye(4).repeat(5, axis=0), ["content", "comments"] * 10)
     replace(html, model=other).save(regrouped)
     assert model_hash(regrouped) != model_hash(once)
@@ -639,11 +643,27 @@ def test_category_model_validation_lands_in_its_record(trained_categories, tmp_p
     assert cats.info["validation"]["accuracy"] > 0.5
     assert cats.info["params"] == TINY_CATEGORIES and cats.info["validation_pages"] == len(validation) == N_VALIDATION
     assert any("| comments |" in line and "accuracy" in line for line in logged)
+    # the comment threshold: the best mean F1 over the validation groups among the thresholds that
+    # lose on none against dropping nothing, its F1 that of the decisions it makes
+    threshold, trials = cats.info["comment_threshold"], cats.info["comment_trials"]
+    assert [r["threshold"] for r in trials] == list(COMMENT_THRESHOLDS) and trials[0]["threshold"] is None
+    chosen = next(r for r in trials if r["threshold"] == threshold)
+    allowed = [r for r in trials if all(r["f1"][g] >= trials[0]["f1"][g] for g in r["f1"])]
+    assert chosen in allowed and all(
+        np.mean(list(r["f1"].values())) <= np.mean(list(chosen["f1"].values())) + 1e-9 for r in allowed
+    )
+    decisions = [clf.decide(p.blocks) for p in validation]
+    f1 = kept_f1s([p.labels for p in validation], [cats.overrule(d.rows, d.kept, d.page_type, threshold) for d in decisions])
+    for group, f in chosen["f1"].items():
+        pages = [i for i, p in enumerate(validation) if VALIDATION_GROUPS[group](p) and not np.isnan(f1[i])]
+        assert round(float(np.mean(f1[pages])), 4) == f
+    assert any(line.startswith("[html] comment threshold") for line in logged)
     path = cats.save(tmp_path)
     assert path == category_model_path("html", tmp_path)
     assert json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["validation"] == cats.info["validation"]
     rows = clf.decide(validation[0].blocks).rows
-    assert load_category_model("html", folder=tmp_path).groups(rows) == cats.groups(rows)
+    loaded = load_category_model("html", folder=tmp_path)
+    assert loaded.groups(rows) == cats.groups(rows) and loaded.comment_threshold == threshold
 
 
 @pytest.mark.slow

@@ -59,8 +59,8 @@ def test_legacy_charset_bytes_are_decoded_as_clean_decodes_them(
 
 
 def test_blocks_are_the_classifiers_decisions(jefftk: RealPage) -> None:
-    """`output="blocks"`: every block of the page in order, with the shipped model's decision and
-    score, a category of its label's kind, the page's predicted type and the url given; the kept
+    """`output="blocks"`: every block of the page in order, with the shipped models' decision (the
+    classifier's, the comments the category model calls so dropped) and the classifier's score, a category of its label's kind, the page's predicted type and the url given; the kept
     text is the content blocks."""
     url = jefftk.page.url
     blocks = extract(jefftk.data, url, output="blocks")
@@ -68,15 +68,48 @@ def test_blocks_are_the_classifiers_decisions(jefftk: RealPage) -> None:
     decided = shipped("html").decide(page)
     assert all(isinstance(b, ExtractedBlock) for b in blocks)
     assert [(b.index, b.text) for b in blocks] == [(b.index, b.text) for b in page]
-    assert [b.label == CONTENT for b in blocks] == decided.kept and 0 < sum(decided.kept) < len(page)
+    categories = shipped_categories("html")
+    kept = categories.overrule(decided.rows, decided.kept, decided.page_type, categories.comment_threshold)
+    assert [b.label == CONTENT for b in blocks] == kept and 0 < sum(kept) < len(page)
     assert [b.score for b in blocks] == decided.scores.tolist()
     assert {(b.page_type, b.url) for b in blocks} == {(decided.page_type, url)} and decided.page_type in PAGE_TYPES
     for b in blocks:
         assert b.rule_category in (CONTENT_CATEGORIES if b.label == CONTENT else BOILERPLATE_CATEGORIES)
-    assert [b.category for b in blocks] == shipped_categories("html").groups(decided.rows)
+    assert [b.category for b in blocks] == shipped_categories("html").groups(decided.rows, decided.page_type)
     assert {b.category for b in blocks} <= set(CATEGORY_GROUP_NAMES) and len({b.category for b in blocks}) > 2
     assert extract(jefftk.data, url) == "\n".join(b.text for b in blocks if b.label == CONTENT)
     assert {b.label for b in blocks} == {CONTENT, BOILERPLATE}
+
+
+def test_comment_threads_are_dropped_on_articles(real_page) -> None:
+    """A news article with a long reader discussion the classifier keeps (trafeval-0366,
+    trafilatura-eval validation: never trained on). The category model drops the kept blocks it
+    calls comments (above the threshold `train` chose, in its record): most of the thread the labels
+    call comments and nothing outside it; `keep=("comments",)` brings them back. Never on a forum,
+    whose posts are its content, and never without a threshold."""
+    rp = real_page("trafeval-0366")
+    categories = shipped_categories("html")
+    assert categories.comment_threshold is not None
+    page = segment_html(rp.data)
+    decided = shipped("html").decide(page)
+    blocks = extract(rp.data, output="blocks")
+    thread = {i for i, b in enumerate(label_page(rp.page, rp.data, rp.gold).blocks) if b.category == "comments"}
+    kept_thread = {i for i in thread if decided.kept[i]}
+    dropped = {i for i, (k, b) in enumerate(zip(decided.kept, blocks)) if k and b.label == BOILERPLATE}
+    assert decided.page_type == "article" and len(kept_thread) >= 100
+    assert len(dropped & kept_thread) >= 0.8 * len(kept_thread) and dropped <= thread
+    assert [b.label == CONTENT for b in blocks] == categories.overrule(
+        decided.rows, decided.kept, decided.page_type, categories.comment_threshold
+    )
+    assert not any(b.label == CONTENT and not k for b, k in zip(blocks, decided.kept))  # it only drops
+    assert all(blocks[i].category == "comments" for i in dropped)  # what it drops it calls comments
+    back = extract(rp.data, output="blocks", keep=("comments",))
+    assert all(back[i].label == CONTENT for i in dropped)
+    assert categories.overrule(decided.rows, decided.kept, "forum", 0.0) == decided.kept
+    assert categories.overrule(decided.rows, decided.kept, decided.page_type, None) == decided.kept
+    assert not any(
+        categories.overrule(decided.rows, decided.kept, decided.page_type, 0.0)
+    )  # every kept row has some comment probability
 
 
 def test_keep_comments_adds_the_thread(real_page, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

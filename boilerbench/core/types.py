@@ -38,9 +38,10 @@ PAGE_SPLITS = (*SPLITS, "excluded")  # `Page.split`: "excluded" pages are in non
 # jsonl`, `show FILE` and the datatrove metadata report as a block's `category`, and what `keep`
 # accepts (`CATEGORY_GROUP_NAMES`). A caption is grouped with media whichever side of the content
 # line it falls: the group says what a block is, the decision whether it is kept.
+COMMENTS_GROUP = "comments"  # a page's discussion: what `classifier.CategoryModel.overrule` drops
 CATEGORY_GROUPS: dict[str, tuple[str, ...]] = {
     "content": ("title", "heading", "paragraph", "list", "table", "code", "quote"),
-    "comments": ("comments",),
+    COMMENTS_GROUP: ("comments",),
     "related/teaser": ("related", "teaser"),
     "navigation/header/footer": ("navigation", "header", "footer"),
     "media/caption": ("media", "caption"),
@@ -55,6 +56,9 @@ GROUP_OF = {category: group for group, members in CATEGORY_GROUPS.items() for ca
 # media, where neither is of use (most rendered lines' categories are the rules' own, given the
 # gold labels; a line of plain text has no markup that says "comment").
 CATEGORY_MODEL_FORMATS = ("html",)
+# The page types whose posts are their content: a thread the category model calls "comments" is
+# dropped on any other page (an article's discussion), never on these (a forum's posts).
+THREAD_PAGE_TYPES = ("forum",)
 TRAIN_PARTS = ("classifier", "categories")  # what `train` fits for each page format: the keep/drop model, the category model
 
 

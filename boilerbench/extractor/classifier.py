@@ -31,9 +31,10 @@ pages, WCXB's article pages); a choice is taken only when it loses on none of th
 Beside the HTML classifier, a category model (`CategoryModel`, `boilerbench-html-categories`) says
 what every block is: its group of `types.CATEGORY_GROUPS` (content, comments, related/teaser,
 navigation/header/footer, media/caption, metadata/byline, other), predicted from the same rows the
-classifier reads. It decides nothing about keeping a block, except where a caller asks to keep a
-group (`extract(..., keep=("comments",))`). Text pages have none (`types.CATEGORY_MODEL_FORMATS`:
-their groups are the rule-based categorizer's).
+classifier reads. It decides about keeping a block in two cases only: it drops the kept blocks it
+calls comments on pages that are not forums (`CategoryModel.overrule`, its threshold chosen on
+validation by `train`), and it keeps a group a caller asks for (`extract(..., keep=("comments",))`).
+Text pages have none (`types.CATEGORY_MODEL_FORMATS`: their groups are the rule-based categorizer's).
 
 Models are saved with skops and loaded with an explicit list of trusted types (never pickle).
 """
@@ -59,7 +60,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..core.types import CATEGORY_GROUP_NAMES, CATEGORY_MODEL_FORMATS, PAGE_FORMATS, PAGE_TYPES, Block, check_choice
+from ..core.types import (
+    CATEGORY_GROUP_NAMES,
+    CATEGORY_MODEL_FORMATS,
+    COMMENTS_GROUP,
+    PAGE_FORMATS,
+    PAGE_TYPES,
+    THREAD_PAGE_TYPES,
+    Block,
+    check_choice,
+)
 from .compiled import LOOPS
 from .features import (
     FEATURE_NAMES,
@@ -471,7 +481,7 @@ def shipped(page_format: str = "html") -> BlockClassifier:
 
 # What a model's JSON record holds that changes its decisions (`load_model` reads them); the rest
 # (parameters tried, validation scores, the dataset revision) describes how it was chosen.
-DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds", "groups")
+DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds", "groups", "comment_threshold")
 
 
 def _hashed_models(folder: Path) -> list[Path]:
@@ -555,12 +565,55 @@ class CategoryModel:
     page_format: str
     info: dict[str, Any]
 
-    def groups(self, rows: np.ndarray | None) -> list[str]:
-        """The most probable group of each row (a page's `PageDecision.rows`; None: no blocks): the
-        largest raw score (`raw`)."""
+    def groups(self, rows: np.ndarray | None, page_type: str | None = None) -> list[str]:
+        """The group of each row (a page's `PageDecision.rows`; None: no blocks): the most probable
+        (the largest raw score, `raw`), except that on a page of `page_type` whose threads are not
+        its content (`types.THREAD_PAGE_TYPES`) a row whose comment probability is above
+        `comment_threshold` is in the comments group: the blocks `overrule` drops are the ones
+        called comments, and `keep=("comments",)` brings back what it dropped."""
         if rows is None or len(rows) == 0:
             return []
-        return [str(g) for g in self.model.classes_[self.raw(rows).argmax(axis=1)]]
+        raw = self.raw(rows)
+        out = [str(g) for g in self.model.classes_[raw.argmax(axis=1)]]
+        threshold = self.comment_threshold
+        if threshold is not None and page_type is not None and page_type not in THREAD_PAGE_TYPES:
+            for i in np.flatnonzero(self._softmax(raw, COMMENTS_GROUP) > threshold).tolist():
+                out[i] = COMMENTS_GROUP
+        return out
+
+    @property
+    def comment_threshold(self) -> float | None:
+        """The comment probability above which a block the classifier keeps is dropped (`overrule`),
+        chosen by `train` on validation and kept in the model's record; None: nothing is dropped."""
+        t = self.info.get("comment_threshold")
+        return None if t is None else float(t)
+
+    def probabilities(self, rows: np.ndarray, group: str) -> np.ndarray:
+        """The probability of `group` for each row."""
+        return self._softmax(self.raw(rows), group)
+
+    def _softmax(self, raw: np.ndarray, group: str) -> np.ndarray:
+        """`group`'s column of the softmax of raw scores, as a multinomial model's `predict_proba` gives it."""
+        raw = raw.astype(np.float64)
+        e = np.exp(raw - raw.max(axis=1, keepdims=True))
+        return e[:, list(self.model.classes_).index(group)] / e.sum(axis=1)
+
+    def overrule(
+        self, rows: np.ndarray | None, kept: Sequence[bool], page_type: str | None, threshold: float | None
+    ) -> list[bool]:
+        """The classifier's decisions `kept`, with the kept blocks this model gives a comment
+        probability above `threshold` dropped, on a page whose type has no thread for content
+        (`types.THREAD_PAGE_TYPES`). Comments are prose: the classifier's features, read block by
+        block, cannot tell a discussion from the article; this model, fitted on the blocks'
+        categories, can. Only the kept blocks' rows are read."""
+        if threshold is None or rows is None or page_type in THREAD_PAGE_TYPES or not any(kept):
+            return list(kept)
+        where = np.flatnonzero(kept)
+        out = list(kept)
+        for i, p in zip(where.tolist(), self.probabilities(rows[where], COMMENTS_GROUP).tolist()):
+            if p > threshold:
+                out[i] = False
+        return out
 
     def raw(self, rows: np.ndarray) -> np.ndarray:
         """Raw scores of the rows (float32), a column per group of `model.classes_`: through the

@@ -137,7 +137,7 @@ class Decisions:
         else `block_groups`, from the rows or the classifier's decisions."""
         if self.groups is not None:
             return self.groups
-        return block_groups(self.page_format, self.blocks, self.classifier_kept, self.rows)
+        return block_groups(self.page_format, self.blocks, self.classifier_kept, self.rows, self.page_type)
 
     @property
     def markdown(self) -> str:
@@ -176,16 +176,19 @@ class Decisions:
         ]
 
 
-def block_groups(page_format: str, blocks: Sequence[Block], kept: Sequence[bool], rows: Any) -> list[str]:
+def block_groups(
+    page_format: str, blocks: Sequence[Block], kept: Sequence[bool], rows: Any, page_type: str | None = None
+) -> list[str]:
     """Each block's category group: the category model's, from the rows the classifier read
-    (`PageDecision.rows`), for a format that has one (`types.CATEGORY_MODEL_FORMATS`); else the
-    group of the rule-based categorizer's category given the classifier's decisions `kept`."""
+    (`PageDecision.rows`) and the page's predicted type, for a format that has one
+    (`types.CATEGORY_MODEL_FORMATS`); else the group of the rule-based categorizer's category given
+    the models' decisions `kept`."""
     if not blocks:
         return []
     if page_format in CATEGORY_MODEL_FORMATS:
         from .classifier import shipped_categories
 
-        return shipped_categories(page_format).groups(rows)
+        return shipped_categories(page_format).groups(rows, page_type)
     from ..core.categories import categorize
 
     return [GROUP_OF[c] for c in categorize(blocks, [CONTENT if k else BOILERPLATE for k in kept])]
@@ -193,17 +196,23 @@ def block_groups(page_format: str, blocks: Sequence[Block], kept: Sequence[bool]
 
 def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = None, keep: Sequence[str] = ()) -> Decisions:
     """The shipped model of `page_format` ("html" or "text") on a page's blocks: for a text page,
-    one block per line, exactly what the text model reads. A block it drops is kept all the same
-    when its category group (`block_groups`) is one of `keep` (`types.CATEGORY_GROUP_NAMES`)."""
-    from .classifier import shipped  # scikit-learn and the model: loaded on the first call
+    one block per line, exactly what the text model reads. For a format with a category model, the
+    kept blocks it calls comments are dropped on pages that are not forums
+    (`classifier.CategoryModel.overrule`). A block dropped either way is kept all the same when
+    its category group (`block_groups`) is one of `keep` (`types.CATEGORY_GROUP_NAMES`)."""
+    from .classifier import shipped, shipped_categories  # scikit-learn and the models: loaded on the first call
 
     keep = check_keep(keep)
     d = shipped(page_format).decide(blocks)
+    decided = d.kept
+    if page_format in CATEGORY_MODEL_FORMATS:
+        categories = shipped_categories(page_format)
+        decided = categories.overrule(d.rows, d.kept, d.page_type, categories.comment_threshold)
     if not keep:
-        return Decisions(page_format, list(blocks), d.scores.tolist(), d.kept, d.page_type, url, None, d.rows)
-    groups = block_groups(page_format, blocks, d.kept, d.rows)
-    kept = [k or g in keep for k, g in zip(d.kept, groups)]
-    return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, d.kept)
+        return Decisions(page_format, list(blocks), d.scores.tolist(), decided, d.page_type, url, None, d.rows)
+    groups = block_groups(page_format, blocks, decided, d.rows, d.page_type)
+    kept = [k or g in keep for k, g in zip(decided, groups)]
+    return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, decided)
 
 
 def classify(
