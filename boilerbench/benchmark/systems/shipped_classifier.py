@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ... import __version__
 from ...core.segment import as_lines, segment_html
-from ...core.types import PAGE_FORMATS
-from ...extractor.classifier import model_hash, model_path, shipped
+from ...core.types import CATEGORY_MODEL_FORMATS, PAGE_FORMATS
+from ...extractor.classifier import model_hash, model_path, shipped, shipped_categories
 from ...extractor.extract import classify, decide_blocks, extract
 
 KIND = "blocks"
@@ -30,9 +30,11 @@ def version() -> str:
 
 
 def warm_up() -> None:
-    """Load both models before the clock starts: pages/s is about pages, not start-up."""
+    """Load the models before the clock starts: pages/s is about pages, not start-up."""
     for page_format in PAGE_FORMATS:
         shipped(page_format)
+    for page_format in CATEGORY_MODEL_FORMATS:
+        shipped_categories(page_format)
 
 
 def predict_html(html: str) -> list[bool]:
