@@ -144,7 +144,7 @@ class BoilerbenchExtractor(BaseExtractor):
         starts with them, and loading them never counts against a document's timeout."""
         for page_format in PAGE_FORMATS if self.page_format == "auto" else (self.page_format,):
             shipped(page_format)
-            if (self.keep or self.add_metadata) and page_format in CATEGORY_MODEL_FORMATS:
+            if page_format in CATEGORY_MODEL_FORMATS:  # every decision reads it (the comment overrule)
                 shipped_categories(page_format)
         with _ForkedSandbox(timeout=self.timeout, warmup_text="") as extractor:
             for doc in data:
