@@ -24,8 +24,8 @@ from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
 from boilerbench.benchmark.scoring import block_scores
 from boilerbench.benchmark.train import (
-    COMMENT_THRESHOLDS,
     MIN_GAIN,
+    OVERRULE_THRESHOLDS,
     THRESHOLDS,
     VALIDATION_GROUPS,
     TrainPage,
@@ -48,6 +48,7 @@ from boilerbench.core.types import (
     CATEGORY_MODEL_FORMATS,
     CONTENT,
     GROUP_OF,
+    OVERRULED_GROUPS,
     PAGE_FORMATS,
     PAGE_TYPES,
 )
@@ -209,7 +210,9 @@ def test_model_version_is_a_hash_of_what_decides(tmp_path: Path) -> None:
     html = load_category_model("html", folder=once)
     replace(html, info={**html.info, "note": "a record's other keys do not decide"}).save(regrouped)
     assert model_hash(regrouped) == model_hash(once)
-    replace(html, info={**html.info, "comment_threshold": 0.9}).save(regrouped)  # it decides which blocks are dropped
+    replace(html, info={**html.info, "overrule_thresholds": {"comments": 0.9}}).save(
+        regrouped
+    )  # it decides which blocks are dropped
     assert model_hash(regrouped) != model_hash(once)
     other = classifier.hist_gradient_boosting(max_iter=2).fit(np.eye(4).repeat(5, axis=0), ["content", "comments"] * 10)
     replace(html, model=other).save(regrouped)
@@ -644,30 +647,37 @@ def test_category_model_validation_lands_in_its_record(trained_categories, tmp_p
     assert cats.info["validation"]["accuracy"] > 0.5
     assert cats.info["params"] == TINY_CATEGORIES and cats.info["validation_pages"] == len(validation) == N_VALIDATION
     assert any("| comments |" in line and "accuracy" in line for line in logged)
-    # the comment threshold: the best mean F1 over the validation groups among the thresholds that
-    # lose on none against dropping nothing, its F1 that of the decisions it makes
-    threshold, trials = cats.info["comment_threshold"], cats.info["comment_trials"]
-    assert [r["threshold"] for r in trials] == list(COMMENT_THRESHOLDS) and trials[0]["threshold"] is None
-    chosen = next(r for r in trials if r["threshold"] == threshold)
-    allowed = [r for r in trials if all(r["f1"][g] >= trials[0]["f1"][g] for g in r["f1"])]
+    # the overrule thresholds: per group, in order, the best mean F1 over the validation groups
+    # among the thresholds that lose on none against not overruling (ties: the higher), given the
+    # groups chosen before; its F1 that of the decisions it makes
+    thresholds, trials = cats.info["overrule_thresholds"], cats.info["overrule_trials"]
+    assert list(trials) == list(OVERRULED_GROUPS) and set(thresholds) <= set(OVERRULED_GROUPS)
 
     def mean(r: dict[str, Any]) -> float:
         return round(float(np.mean(list(r["f1"].values()))), 4)
 
-    assert chosen in allowed and all(mean(r) <= mean(chosen) for r in allowed)
-    assert all((r["threshold"] or 1.0) <= (threshold or 1.0) for r in allowed if mean(r) == mean(chosen))  # ties: the higher
     decisions = [clf.decide(p.blocks) for p in validation]
-    f1 = kept_f1s([p.labels for p in validation], [cats.overrule(d.rows, d.kept, d.page_type, threshold) for d in decisions])
-    for group, f in chosen["f1"].items():
-        pages = [i for i, p in enumerate(validation) if VALIDATION_GROUPS[group](p) and not np.isnan(f1[i])]
-        assert round(float(np.mean(f1[pages])), 4) == f
-    assert any(line.startswith("[html] comment threshold") for line in logged)
+    before: dict[str, float] = {}
+    for group, rows_of in trials.items():
+        assert [r["threshold"] for r in rows_of] == list(OVERRULE_THRESHOLDS)
+        chosen = next(r for r in rows_of if r["threshold"] == thresholds.get(group))
+        allowed = [r for r in rows_of if all(r["f1"][g] >= rows_of[0]["f1"][g] for g in r["f1"])]
+        assert chosen in allowed and all(mean(r) <= mean(chosen) for r in allowed)
+        assert all((r["threshold"] or 1.0) <= (chosen["threshold"] or 1.0) for r in allowed if mean(r) == mean(chosen))
+        if group in thresholds:
+            before[group] = thresholds[group]
+        kept = [cats.overrule(d.rows, d.kept, d.page_type, before) for d in decisions]
+        f1 = kept_f1s([p.labels for p in validation], kept)
+        for name, f in chosen["f1"].items():
+            pages = [i for i, p in enumerate(validation) if VALIDATION_GROUPS[name](p) and not np.isnan(f1[i])]
+            assert round(float(np.mean(f1[pages])), 4) == f
+    assert any(line.startswith("[html] overrule threshold of comments") for line in logged)
     path = cats.save(tmp_path)
     assert path == category_model_path("html", tmp_path)
     assert json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["validation"] == cats.info["validation"]
     rows = clf.decide(validation[0].blocks).rows
     loaded = load_category_model("html", folder=tmp_path)
-    assert loaded.groups(rows) == cats.groups(rows) and loaded.comment_threshold == threshold
+    assert loaded.groups(rows) == cats.groups(rows) and loaded.overrule_thresholds == thresholds
 
 
 @pytest.mark.slow

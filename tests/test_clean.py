@@ -20,7 +20,7 @@ from boilerbench import cli
 from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import decode_bytes, to_utf8
-from boilerbench.core.types import PAGE_TYPES
+from boilerbench.core.types import OVERRULED_GROUPS, PAGE_TYPES
 from boilerbench.extractor.classifier import shipped, shipped_categories
 from boilerbench.extractor.clean import FOLDER_SUFFIXES
 from boilerbench.extractor.extract import classify
@@ -94,11 +94,11 @@ def test_clean_html_file(capsys, jefftk) -> None:
 
 def test_clean_output_is_the_classifier_decision(capsys) -> None:
     """`clean` prints exactly the blocks the shipped html models keep: the classifier's, less the
-    ones the category model calls comments."""
+    ones the category model overrules."""
     blocks = segment_html(JEFFTK.read_bytes())
     decided = shipped("html").decide(blocks)
     categories = shipped_categories("html")
-    kept = categories.overrule(decided.rows, decided.kept, decided.page_type, categories.comment_threshold)
+    kept = categories.overrule(decided.rows, decided.kept, decided.page_type, categories.overrule_thresholds)
     assert 0 < sum(kept) < len(blocks)
     code, out, _ = _clean(capsys, "--page-format", "html", str(JEFFTK))
     assert code == 0
@@ -122,9 +122,9 @@ def test_clean_jsonl(capsys) -> None:
         assert row["label"] in ("content", "boilerplate")
         assert isinstance(row["score"], float) and 0.0 <= row["score"] <= 1.0
         if abs(row["score"] - threshold) > 1e-3:  # the printed score is rounded
-            # kept: above the classifier's threshold, unless the category model calls it a comment
+            # kept: above the classifier's threshold, unless the category model overrules it
             assert row["label"] != "content" or row["score"] >= threshold
-            assert row["label"] == "content" or row["score"] < threshold or row["category"] == "comments"
+            assert row["label"] == "content" or row["score"] < threshold or row["category"] in OVERRULED_GROUPS
         allowed = CONTENT_CATEGORIES if row["label"] == "content" else BOILERPLATE_CATEGORIES
         assert row["rule_category"] in allowed, row
     assert {r["label"] for r in rows} == {"content", "boilerplate"}

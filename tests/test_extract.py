@@ -21,7 +21,17 @@ from boilerbench.benchmark.labels import label_page
 from boilerbench.core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES, categorize
 from boilerbench.core.segment import segment_html, segment_text
 from boilerbench.core.text import BinaryInputError
-from boilerbench.core.types import BOILERPLATE, CATEGORY_GROUP_NAMES, CATEGORY_MODEL_FORMATS, CONTENT, GROUP_OF, PAGE_TYPES
+from boilerbench.core.types import (
+    BOILERPLATE,
+    CATEGORY_GROUP_NAMES,
+    CATEGORY_MODEL_FORMATS,
+    COMMENTS_GROUP,
+    CONTENT,
+    GROUP_OF,
+    METADATA_GROUP,
+    OVERRULED_GROUPS,
+    PAGE_TYPES,
+)
 from boilerbench.extractor.classifier import shipped, shipped_categories
 from boilerbench.extractor.extract import classify
 from tests.conftest import RealPage
@@ -69,7 +79,7 @@ def test_blocks_are_the_classifiers_decisions(jefftk: RealPage) -> None:
     assert all(isinstance(b, ExtractedBlock) for b in blocks)
     assert [(b.index, b.text) for b in blocks] == [(b.index, b.text) for b in page]
     categories = shipped_categories("html")
-    kept = categories.overrule(decided.rows, decided.kept, decided.page_type, categories.comment_threshold)
+    kept = categories.overrule(decided.rows, decided.kept, decided.page_type, categories.overrule_thresholds)
     assert [b.label == CONTENT for b in blocks] == kept and 0 < sum(kept) < len(page)
     assert [b.score for b in blocks] == decided.scores.tolist()
     assert {(b.page_type, b.url) for b in blocks} == {(decided.page_type, url)} and decided.page_type in PAGE_TYPES
@@ -85,31 +95,32 @@ def test_comment_threads_are_dropped_on_articles(real_page) -> None:
     """A news article with a long reader discussion the classifier keeps (trafeval-0366,
     trafilatura-eval validation: never trained on). The category model drops the kept blocks it
     calls comments (above the threshold `train` chose, in its record): most of the thread the labels
-    call comments and nothing outside it; `keep=("comments",)` brings them back. Never on a forum,
-    whose posts are its content, and never without a threshold."""
+    call comments and nothing outside it; `keep=("comments",)` brings them back. What it drops it
+    drops as a group `types.OVERRULED_GROUPS` lets overrule on the page's type: comments never on a
+    forum, whose posts are its content, bylines only on articles; without thresholds, nothing."""
     rp = real_page("trafeval-0366")
     categories = shipped_categories("html")
-    assert categories.comment_threshold is not None
+    thresholds = categories.overrule_thresholds
+    assert COMMENTS_GROUP in thresholds
     page = segment_html(rp.data)
     decided = shipped("html").decide(page)
     blocks = extract(rp.data, output="blocks")
     thread = {i for i, b in enumerate(label_page(rp.page, rp.data, rp.gold).blocks) if b.category == "comments"}
     kept_thread = {i for i in thread if decided.kept[i]}
     dropped = {i for i, (k, b) in enumerate(zip(decided.kept, blocks)) if k and b.label == BOILERPLATE}
+    as_comments = {i for i in dropped if blocks[i].category == COMMENTS_GROUP}
     assert decided.page_type == "article" and len(kept_thread) >= 100
-    assert len(dropped & kept_thread) >= 0.8 * len(kept_thread) and dropped <= thread
-    assert [b.label == CONTENT for b in blocks] == categories.overrule(
-        decided.rows, decided.kept, decided.page_type, categories.comment_threshold
-    )
+    assert len(as_comments & kept_thread) >= 0.8 * len(kept_thread) and as_comments <= thread
+    assert {blocks[i].category for i in dropped} <= {g for g in thresholds if "article" in OVERRULED_GROUPS[g]}
+    assert [b.label == CONTENT for b in blocks] == categories.overrule(decided.rows, decided.kept, decided.page_type, thresholds)
     assert not any(b.label == CONTENT and not k for b, k in zip(blocks, decided.kept))  # it only drops
-    assert all(blocks[i].category == "comments" for i in dropped)  # what it drops it calls comments
     back = extract(rp.data, output="blocks", keep=("comments",))
-    assert all(back[i].label == CONTENT for i in dropped)
-    assert categories.overrule(decided.rows, decided.kept, "forum", 0.0) == decided.kept
-    assert categories.overrule(decided.rows, decided.kept, decided.page_type, None) == decided.kept
-    assert not any(
-        categories.overrule(decided.rows, decided.kept, decided.page_type, 0.0)
-    )  # every kept row has some comment probability
+    assert all(back[i].label == CONTENT for i in as_comments)
+    everything = {COMMENTS_GROUP: 0.0}  # every kept row has some comment probability
+    assert not any(categories.overrule(decided.rows, decided.kept, decided.page_type, everything))
+    assert categories.overrule(decided.rows, decided.kept, "forum", everything) == decided.kept
+    assert categories.overrule(decided.rows, decided.kept, "product", {METADATA_GROUP: 0.0}) == decided.kept
+    assert categories.overrule(decided.rows, decided.kept, decided.page_type, {}) == decided.kept
 
 
 def test_keep_comments_adds_the_thread(real_page, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

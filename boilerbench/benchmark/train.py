@@ -21,9 +21,9 @@ from ..core.types import (
     BOILERPLATE,
     CATEGORY_GROUP_NAMES,
     CATEGORY_MODEL_FORMATS,
-    COMMENTS_GROUP,
     CONTENT,
     GROUP_OF,
+    OVERRULED_GROUPS,
     PAGE_FORMATS,
     PAGE_TYPES,
     TRAIN_PARTS,
@@ -483,10 +483,12 @@ def fit_categories(
     log(
         f"[{clf.page_format}] category model {params} on {len(rows)} of {int(np.sum(y != ''))} labeled train blocks ({seconds:.0f}s); validation:\n{group_table(scores)}"
     )
-    threshold, trials = choose_comment_threshold(validation, clf, cats)
-    log(
-        f"[{clf.page_format}] comment threshold {threshold} (validation block F1, comment blocks kept per page):\n{comment_table(trials)}"
-    )
+    thresholds, trials = choose_overrule_thresholds(validation, clf, cats)
+    for group, rows_of in trials.items():
+        log(
+            f"[{clf.page_format}] overrule threshold of {group}: {thresholds.get(group)} "
+            f"(validation block F1, {group} blocks kept per page):\n{overrule_table(rows_of)}"
+        )
     cats.info.update(
         {
             "params": params,
@@ -497,52 +499,63 @@ def fit_categories(
             "train_blocks": len(rows),
             "validation_pages": len(validation),
             "fit_seconds": round(seconds, 1),
-            "comment_threshold": threshold,
-            "comment_trials": trials,
+            "overrule_thresholds": thresholds,
+            "overrule_trials": trials,
         }
     )
     return cats
 
 
-# The comment probabilities above which `CategoryModel.overrule` drops a kept block (None: never).
-COMMENT_THRESHOLDS: tuple[float | None, ...] = (None, *(float(round(t, 2)) for t in np.arange(0.05, 0.51, 0.05)))
+# The probabilities above which `CategoryModel.overrule` drops a kept block of a group (None: never).
+OVERRULE_THRESHOLDS: tuple[float | None, ...] = (None, *(float(round(t, 2)) for t in np.arange(0.05, 0.96, 0.05)))
 
 
-def choose_comment_threshold(
+def choose_overrule_thresholds(
     pages: Sequence[TrainPage], clf: BlockClassifier, cats: CategoryModel
-) -> tuple[float | None, list[dict[str, Any]]]:
-    """The comment threshold (`COMMENT_THRESHOLDS`) with the best mean of the groups' validation
-    block F1 (`VALIDATION_GROUPS`, as the classifier's thresholds are chosen), among those that lose
-    on no group against dropping nothing; at equal F1 (4 decimals) the higher, which drops fewer
-    blocks. Each trial also counts the comment blocks kept per page on the groups' pages."""
+) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:
+    """Each group's overrule threshold (`types.OVERRULED_GROUPS`, in that order, each given the ones
+    chosen before it): of `OVERRULE_THRESHOLDS`, the one with the best mean of the groups' validation
+    block F1 (`VALIDATION_GROUPS`, as the classifier's thresholds are chosen) among those that lose
+    on no group against not overruling; at equal F1 (4 decimals) the higher, which drops fewer
+    blocks. Each trial also counts the group's labeled blocks kept per page."""
     decisions = [clf.decide(p.blocks) for p in pages]
     labels = [p.labels for p in pages]
     scored = ~np.isnan(kept_f1s(labels, [d.kept for d in decisions]))  # the pages with a labeled block
     masks = {g: m for g, fn in VALIDATION_GROUPS.items() if (m := np.array([bool(fn(p)) for p in pages]) & scored).any()}
-    trials: list[dict[str, Any]] = []
-    for t in COMMENT_THRESHOLDS:
-        kept = [cats.overrule(d.rows, d.kept, d.page_type, t) for d in decisions]
-        f1 = kept_f1s(labels, kept)
-        comments = np.array([sum(k and g == COMMENTS_GROUP for k, g in zip(ks, p.groups)) for ks, p in zip(kept, pages)])
-        trials.append(
-            {
-                "threshold": t,
-                "f1": {g: round(float(f1[m].mean()), 4) for g, m in masks.items()},
-                "comments_per_page": {g: round(float(comments[m].mean()), 3) for g, m in masks.items()},
-            }
-        )
-    off = trials[0]
-    allowed = [r for r in trials if all(r["f1"][g] >= off["f1"][g] for g in masks)]
-    best = max(allowed, key=lambda r: (round(float(np.mean(list(r["f1"].values()))), 4), r["threshold"] or 1.0))
-    return best["threshold"], trials
+    chosen: dict[str, float] = {}
+    trials: dict[str, list[dict[str, Any]]] = {}
+    for group in OVERRULED_GROUPS:
+        rows_of: list[dict[str, Any]] = []
+        for t in OVERRULE_THRESHOLDS:
+            thresholds = chosen if t is None else {**chosen, group: t}
+            kept = [cats.overrule(d.rows, d.kept, d.page_type, thresholds) for d in decisions]
+            f1 = kept_f1s(labels, kept)
+            of_group = np.array([sum(k and g == group for k, g in zip(ks, p.groups)) for ks, p in zip(kept, pages)])
+            rows_of.append(
+                {
+                    "threshold": t,
+                    "f1": {g: round(float(f1[m].mean()), 4) for g, m in masks.items()},
+                    "kept_per_page": {g: round(float(of_group[m].mean()), 3) for g, m in masks.items()},
+                }
+            )
+        off = rows_of[0]
+        allowed = [r for r in rows_of if all(r["f1"][g] >= off["f1"][g] for g in masks)]
+        best = max(allowed, key=lambda r: (round(float(np.mean(list(r["f1"].values()))), 4), r["threshold"] or 1.0))
+        if best["threshold"] is not None:
+            chosen[group] = best["threshold"]
+        trials[group] = rows_of
+    return chosen, trials
 
 
-def comment_table(trials: Sequence[dict[str, Any]]) -> str:
+def overrule_table(trials: Sequence[dict[str, Any]]) -> str:
     groups = list(trials[0]["f1"])
-    lines = ["| threshold | " + " | ".join(groups) + " | mean | comment blocks kept per page |", "|---" * (len(groups) + 3) + "|"]
+    lines = [
+        "| threshold | " + " | ".join(groups) + " | mean | blocks of the group kept per page |",
+        "|---" * (len(groups) + 3) + "|",
+    ]
     for r in trials:
         f1 = [r["f1"][g] for g in groups]
-        kept = ", ".join(f"{g} {r['comments_per_page'][g]}" for g in groups)
+        kept = ", ".join(f"{g} {r['kept_per_page'][g]}" for g in groups)
         lines.append(f"| {r['threshold'] or 'off'} | " + " | ".join(f"{f:.4f}" for f in f1) + f" | {np.mean(f1):.4f} | {kept} |")
     return "\n".join(lines)
 

@@ -38,14 +38,15 @@ PAGE_SPLITS = (*SPLITS, "excluded")  # `Page.split`: "excluded" pages are in non
 # jsonl`, `show FILE` and the datatrove metadata report as a block's `category`, and what `keep`
 # accepts (`CATEGORY_GROUP_NAMES`). A caption is grouped with media whichever side of the content
 # line it falls: the group says what a block is, the decision whether it is kept.
-COMMENTS_GROUP = "comments"  # a page's discussion: what `classifier.CategoryModel.overrule` drops
+COMMENTS_GROUP = "comments"  # a page's discussion
+METADATA_GROUP = "metadata/byline"  # a byline, a date line
 CATEGORY_GROUPS: dict[str, tuple[str, ...]] = {
     "content": ("title", "heading", "paragraph", "list", "table", "code", "quote"),
     COMMENTS_GROUP: ("comments",),
     "related/teaser": ("related", "teaser"),
     "navigation/header/footer": ("navigation", "header", "footer"),
     "media/caption": ("media", "caption"),
-    "metadata/byline": ("metadata",),
+    METADATA_GROUP: ("metadata",),
     "other": ("ads", "social", "consent", "form", "empty-widget", "other"),
 }
 CATEGORY_GROUP_NAMES = tuple(CATEGORY_GROUPS)  # the choice set of `keep` (and `clean --keep`)
@@ -56,9 +57,17 @@ GROUP_OF = {category: group for group, members in CATEGORY_GROUPS.items() for ca
 # media, where neither is of use (most rendered lines' categories are the rules' own, given the
 # gold labels; a line of plain text has no markup that says "comment").
 CATEGORY_MODEL_FORMATS = ("html",)
-# The page types whose posts are their content: a thread the category model calls "comments" is
-# dropped on any other page (an article's discussion), never on these (a forum's posts).
-THREAD_PAGE_TYPES = ("forum",)
+# Where the category model overrules the classifier (`classifier.CategoryModel.overrule`): a block
+# the classifier keeps is dropped when the category model puts it in one of these groups (above the
+# group's threshold, chosen by `train` on validation) on a page predicted one of the types listed.
+# Comments are prose, which the classifier's block features cannot tell from the article: dropped
+# on every page but a forum's, whose posts are its content. A byline or date line looks like a short
+# paragraph: dropped on articles, whose main text leaves it out, not where a date, a version or an
+# author can be the content (a product, a documentation page, a listing).
+OVERRULED_GROUPS: dict[str, tuple[str, ...]] = {
+    COMMENTS_GROUP: tuple(t for t in PAGE_TYPES if t != "forum"),
+    METADATA_GROUP: ("article",),
+}
 TRAIN_PARTS = ("classifier", "categories")  # what `train` fits for each page format: the keep/drop model, the category model
 
 

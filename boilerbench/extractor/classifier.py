@@ -32,8 +32,9 @@ Beside the HTML classifier, a category model (`CategoryModel`, `boilerbench-html
 what every block is: its group of `types.CATEGORY_GROUPS` (content, comments, related/teaser,
 navigation/header/footer, media/caption, metadata/byline, other), predicted from the same rows the
 classifier reads. It decides about keeping a block in two cases only: it drops the kept blocks it
-calls comments on pages that are not forums (`CategoryModel.overrule`, its threshold chosen on
-validation by `train`), and it keeps a group a caller asks for (`extract(..., keep=("comments",))`).
+calls comments on pages that are not forums, and bylines on articles (`CategoryModel.overrule`,
+`types.OVERRULED_GROUPS`, the thresholds chosen on validation by `train`), and it keeps a group a
+caller asks for (`extract(..., keep=("comments",))`).
 Text pages have none (`types.CATEGORY_MODEL_FORMATS`: their groups are the rule-based categorizer's).
 
 Models are saved with skops and loaded with an explicit list of trusted types (never pickle).
@@ -63,10 +64,9 @@ from sklearn.preprocessing import StandardScaler
 from ..core.types import (
     CATEGORY_GROUP_NAMES,
     CATEGORY_MODEL_FORMATS,
-    COMMENTS_GROUP,
+    OVERRULED_GROUPS,
     PAGE_FORMATS,
     PAGE_TYPES,
-    THREAD_PAGE_TYPES,
     Block,
     check_choice,
 )
@@ -481,7 +481,7 @@ def shipped(page_format: str = "html") -> BlockClassifier:
 
 # What a model's JSON record holds that changes its decisions (`load_model` reads them); the rest
 # (parameters tried, validation scores, the dataset revision) describes how it was chosen.
-DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds", "groups", "comment_threshold")
+DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds", "groups", "overrule_thresholds")
 
 
 def _hashed_models(folder: Path) -> list[Path]:
@@ -558,8 +558,8 @@ class CategoryModel:
     """What each block is: its category group (`types.CATEGORY_GROUP_NAMES`), from the feature rows
     the `BlockClassifier` of the same page format reads (`PageDecision.rows`, computed once for both).
     A multinomial gradient-boosting model trained beside that classifier (`python -m boilerbench
-    train`); whether a block is kept stays the classifier's decision, except for the groups a caller
-    asks to keep (`extract(..., keep=...)`)."""
+    train`); whether a block is kept is the classifier's decision, but for the blocks this model
+    overrules (`overrule`) and the groups a caller asks to keep (`extract(..., keep=...)`)."""
 
     model: HistGradientBoostingClassifier
     page_format: str
@@ -567,52 +567,55 @@ class CategoryModel:
 
     def groups(self, rows: np.ndarray | None, page_type: str | None = None) -> list[str]:
         """The group of each row (a page's `PageDecision.rows`; None: no blocks): the most probable
-        (the largest raw score, `raw`), except that on a page of `page_type` whose threads are not
-        its content (`types.THREAD_PAGE_TYPES`) a row whose comment probability is above
-        `comment_threshold` is in the comments group: the blocks `overrule` drops are the ones
-        called comments, and `keep=("comments",)` brings back what it dropped."""
+        (the largest raw score, `raw`), except where `overrule` would drop it on a page of
+        `page_type`: there, the group it is dropped for (`overruling`). So a block dropped as a
+        comment is called one, and `keep=("comments",)` brings back what the overrule dropped."""
         if rows is None or len(rows) == 0:
             return []
         raw = self.raw(rows)
         out = [str(g) for g in self.model.classes_[raw.argmax(axis=1)]]
-        threshold = self.comment_threshold
-        if threshold is not None and page_type is not None and page_type not in THREAD_PAGE_TYPES:
-            for i in np.flatnonzero(self._softmax(raw, COMMENTS_GROUP) > threshold).tolist():
-                out[i] = COMMENTS_GROUP
+        for i, group in self.overruling(raw, page_type, self.overrule_thresholds).items():
+            out[i] = group
         return out
 
     @property
-    def comment_threshold(self) -> float | None:
-        """The comment probability above which a block the classifier keeps is dropped (`overrule`),
-        chosen by `train` on validation and kept in the model's record; None: nothing is dropped."""
-        t = self.info.get("comment_threshold")
-        return None if t is None else float(t)
+    def overrule_thresholds(self) -> dict[str, float]:
+        """Per group of `types.OVERRULED_GROUPS`, the probability above which a block the classifier
+        keeps is dropped (`overrule`), chosen by `train` on validation and kept in the model's record;
+        a group without one drops nothing."""
+        return {g: float(t) for g, t in (self.info.get("overrule_thresholds") or {}).items()}
 
-    def probabilities(self, rows: np.ndarray, group: str) -> np.ndarray:
-        """The probability of `group` for each row."""
-        return self._softmax(self.raw(rows), group)
-
-    def _softmax(self, raw: np.ndarray, group: str) -> np.ndarray:
-        """`group`'s column of the softmax of raw scores, as a multinomial model's `predict_proba` gives it."""
+    def overruling(self, raw: np.ndarray, page_type: str | None, thresholds: dict[str, float]) -> dict[int, str]:
+        """The rows (of raw scores `raw`) a page of `page_type` has in a group of `thresholds` above
+        its threshold, where `types.OVERRULED_GROUPS` lets that group overrule: row → group (the
+        more probable, where two are). The softmax of the raw scores is the model's `predict_proba`."""
+        applies = [g for g in thresholds if page_type in OVERRULED_GROUPS[g]]
+        if not applies or len(raw) == 0:
+            return {}
         raw = raw.astype(np.float64)
         e = np.exp(raw - raw.max(axis=1, keepdims=True))
-        return e[:, list(self.model.classes_).index(group)] / e.sum(axis=1)
+        p = e / e.sum(axis=1, keepdims=True)
+        classes = list(self.model.classes_)
+        cols = [classes.index(g) for g in applies]
+        over = p[:, cols] > np.array([thresholds[g] for g in applies])
+        where = np.flatnonzero(over.any(axis=1))
+        best = np.where(over[where], p[where][:, cols], -1.0).argmax(axis=1)
+        return {int(i): applies[int(j)] for i, j in zip(where, best)}
 
     def overrule(
-        self, rows: np.ndarray | None, kept: Sequence[bool], page_type: str | None, threshold: float | None
+        self, rows: np.ndarray | None, kept: Sequence[bool], page_type: str | None, thresholds: dict[str, float]
     ) -> list[bool]:
-        """The classifier's decisions `kept`, with the kept blocks this model gives a comment
-        probability above `threshold` dropped, on a page whose type has no thread for content
-        (`types.THREAD_PAGE_TYPES`). Comments are prose: the classifier's features, read block by
-        block, cannot tell a discussion from the article; this model, fitted on the blocks'
-        categories, can. Only the kept blocks' rows are read."""
-        if threshold is None or rows is None or page_type in THREAD_PAGE_TYPES or not any(kept):
+        """The classifier's decisions `kept`, with the kept blocks this model puts in a group of
+        `thresholds` above its threshold dropped, on the page types `types.OVERRULED_GROUPS` names
+        for that group. The classifier reads each block's own features and its surroundings' scores,
+        and a discussion or a byline reads like the article's prose there; this model, fitted on the
+        blocks' categories, tells them apart. Only the kept blocks' rows are read."""
+        if rows is None or not any(kept) or not any(page_type in OVERRULED_GROUPS[g] for g in thresholds):
             return list(kept)
         where = np.flatnonzero(kept)
         out = list(kept)
-        for i, p in zip(where.tolist(), self.probabilities(rows[where], COMMENTS_GROUP).tolist()):
-            if p > threshold:
-                out[i] = False
+        for i in self.overruling(self.raw(rows[where]), page_type, thresholds):
+            out[int(where[i])] = False
         return out
 
     def raw(self, rows: np.ndarray) -> np.ndarray:

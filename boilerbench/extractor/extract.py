@@ -197,7 +197,7 @@ def block_groups(
 def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = None, keep: Sequence[str] = ()) -> Decisions:
     """The shipped model of `page_format` ("html" or "text") on a page's blocks: for a text page,
     one block per line, exactly what the text model reads. For a format with a category model, the
-    kept blocks it calls comments are dropped on pages that are not forums
+    kept blocks it calls comments (on pages that are not forums) or bylines (on articles) are dropped
     (`classifier.CategoryModel.overrule`). A block dropped either way is kept all the same when
     its category group (`block_groups`) is one of `keep` (`types.CATEGORY_GROUP_NAMES`)."""
     from .classifier import shipped, shipped_categories  # scikit-learn and the models: loaded on the first call
@@ -207,7 +207,7 @@ def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = N
     decided = d.kept
     if page_format in CATEGORY_MODEL_FORMATS:
         categories = shipped_categories(page_format)
-        decided = categories.overrule(d.rows, d.kept, d.page_type, categories.comment_threshold)
+        decided = categories.overrule(d.rows, d.kept, d.page_type, categories.overrule_thresholds)
     if not keep:
         return Decisions(page_format, list(blocks), d.scores.tolist(), decided, d.page_type, url, None, d.rows)
     groups = block_groups(page_format, blocks, decided, d.rows, d.page_type)
