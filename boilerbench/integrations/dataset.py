@@ -487,7 +487,9 @@ blocks = load_dataset("DIR_OR_REPO", "blocks", split="test")   # also "pages", "
   page title among them, as a `#` heading) written by the classifier's own Markdown writer (the
   one `clean --format markdown` uses: CommonMark with GFM tables, headings with their levels,
   nested lists, fenced code with its language, links with absolute hrefs), so it says what the
-  `blocks` rows labeled `content` say, in their structure columns; null where `gold_text` is.
+  `blocks` rows labeled `content` say, in their structure columns; null where `gold_text` is, and
+  empty where no block of the page is content (its gold text is empty, or not in its HTML).
+  Markdown cannot say everything the columns say: a link inside code is not written.
   `source_markdown` is the source's own Markdown gold, as released, where it has one: WCXB's
   `main_content_markdown` of its train and validation pages (CC-BY-4.0, as the pages); null
   elsewhere (WCXB's test pages ship none). It was written apart from the text gold and marks
