@@ -1,14 +1,18 @@
 """`build-dataset` on a slice of the bundled corpus, read back with the real `datasets.load_dataset`
 offline: row counts and labels match the annotations, the card's YAML declares the configs and
 splits, no site is in both training and test, and the card carries the leaderboard's table. The
-build streams: a build in tiny row groups reads back row for row as the slice's rows made at once."""
+build streams: a build in tiny row groups reads back row for row as the slice's rows made at once.
+The blocks carry their structure (typed columns, null where a kind has no use for a field) and the
+pages their gold as Markdown, which a CommonMark parser reads back as the content blocks' kinds."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -19,14 +23,29 @@ from boilerbench.benchmark.labels import derive_labels
 from boilerbench.benchmark.leaderboard import SPEED_NOTE, STRUCTURE_NOTE, TITLE_NOTE, load_results, main_table, structure_table
 from boilerbench.benchmark.render import RENDERERS, render_text
 from boilerbench.core.segment import as_lines, segment_text
+from boilerbench.core.structure import STRUCTURE_VERSION
 from boilerbench.core.text import decode_bytes
-from boilerbench.core.types import LabeledPage
-from boilerbench.integrations.dataset import CONFIGS, LICENSES, _chunk_tables, _GroupWriter, _schemas, build_dataset, check_splits
+from boilerbench.core.types import STRUCTURE_FIELD_KINDS, STRUCTURE_KINDS, Block, LabeledPage, Link, Structure
+from boilerbench.extractor.markdown import to_markdown
+from boilerbench.integrations.dataset import (
+    CONFIGS,
+    LICENSES,
+    STRUCTURE_COLUMNS,
+    _chunk_tables,
+    _GroupWriter,
+    _schemas,
+    build_dataset,
+    check_splits,
+)
+from tests.test_markdown import found_again
 
 datasets = pytest.importorskip("datasets")
 pq = pytest.importorskip("pyarrow.parquet")
 yaml = pytest.importorskip("yaml")
 pytestmark = pytest.mark.slow  # every test builds a dataset or reads the one built
+
+
+STRUCTURE_PAGES = ("wcxb-0426", "wcxb-2853", "wcxb-0286")  # train, validation, train
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +58,9 @@ def slice_pages():
         + corpus.select(split="test", source="scrapinghub")[:1]
         + corpus.select(split="test", source="trafilatura-eval")[:2]
         + corpus.select(split="excluded")[:1]  # left out of the dataset
+        # WCXB pages with a Markdown gold, rich in structure: headings, lists, code with its
+        # language, links; a page of data tables
+        + [p for p in corpus.pages if p.page_id in STRUCTURE_PAGES]
     )
     return corpus, pick
 
@@ -139,6 +161,110 @@ def test_lines_load_offline(built, offline) -> None:
     assert "content" in ds["label"] and "boilerplate" in ds["label"]
 
 
+def _structure(row: dict[str, Any]) -> Structure:
+    """A `blocks` row's structure columns back as a `Structure` (a null column: the field's default)."""
+    given = {name: row[column] for name, column in STRUCTURE_COLUMNS.items() if row[column] is not None}
+    given["links"] = tuple(Link(**link) for link in row["links"])
+    return Structure(**given)
+
+
+def _block(row: dict[str, Any]) -> Block:
+    return Block(row["index"], row["xpath"], row["tag"], row["text"], row["words"], row["link_words"], structure=_structure(row))
+
+
+def test_blocks_carry_their_structure(built, offline) -> None:
+    """The structure columns, typed as `datasets` reads them, hold each block's structure: every
+    field of `Structure` a column, null where the kind has no use for it; a heading has its level, a
+    list item its depth, a table cell its row and column, code its language, a link its absolute href."""
+    out, _, labeled = built
+    assert [f.name for f in fields(Structure)] == list(STRUCTURE_COLUMNS)
+    Value, List = datasets.Value, datasets.List
+    link = {"href": Value("string"), "text": Value("string")}
+    want_types = {
+        "kind": Value("string"),
+        "level": Value("int32"),
+        "ordered": Value("bool"),
+        "row": Value("int32"),
+        "col": Value("int32"),
+        "header": Value("bool"),
+        "code_language": Value("string"),
+        "links": List(link),
+    }
+    seen: Counter[str] = Counter()
+    pages_url = {page_id: labeled_page.page.url for page_id, labeled_page in labeled.items()}
+    for split in ("train", "validation", "test"):
+        ds = datasets.load_dataset(str(out), "blocks", split=split, cache_dir=str(offline))
+        assert {c: ds.features[c] for c in want_types} == want_types
+        for row in ds:
+            block = labeled[row["page_id"]].blocks[row["index"]].block
+            assert _structure(row) == block.structure, row  # the columns say what the block's structure says
+            kind = row["kind"]
+            assert kind in STRUCTURE_KINDS
+            for name, kinds in STRUCTURE_FIELD_KINDS.items():
+                if kind not in kinds:
+                    assert row[STRUCTURE_COLUMNS[name]] is None, (name, row)
+            if kind == "heading":
+                assert 1 <= row["level"] <= 6 and row["row"] is None
+                assert block.tag == f"h{row['level']}"
+                seen["heading"] += 1
+            elif kind == "list_item":
+                assert row["level"] >= 0 and row["ordered"] is not None  # 0: an `li` outside any list
+                seen["nested item" if row["level"] > 1 else "list_item"] += 1
+            elif kind == "table_cell":
+                assert row["row"] >= 0 and row["col"] >= 0 and row["header"] is not None
+                seen["cell"] += row["col"] > 0
+            elif kind == "code":
+                assert row["code_language"] != ""
+                seen["code with language"] += row["code_language"] is not None
+            elif kind == "paragraph":
+                assert row["level"] is None and row["row"] is None and row["code_language"] is None
+            for link_row in row["links"]:
+                href = urlsplit(link_row["href"])
+                if pages_url[row["page_id"]]:  # (without the page's URL, an href is as written)
+                    assert href.scheme and (href.netloc or href.scheme not in ("http", "https")), link_row  # absolute
+                assert link_row["text"] and link_row["text"] in row["text"]
+                seen["link"] += 1
+    assert min(seen[k] for k in ("heading", "list_item", "nested item", "cell", "code with language", "link")) > 0, seen
+    # hrefs are resolved against the page: a page's relative hrefs are written absolute
+    ds = datasets.load_dataset(str(out), "blocks", split="train", cache_dir=str(offline))
+    page = labeled["wcxb-0426"].page
+    hrefs = [link_row["href"] for row in ds if row["page_id"] == page.page_id for link_row in row["links"]]
+    html = decode_bytes(Corpus.open().read(page))
+    assert any(f'href="{h}"' not in html for h in hrefs)  # written relative in the page, absolute here
+
+
+def test_pages_carry_their_gold_as_markdown(built, offline) -> None:
+    """`gold_markdown` is the content blocks written by the classifier's Markdown writer: a CommonMark
+    parser reads back every content block's kind (heading level, list depth, table column, code
+    language) and every link from it, as the dataset's own `blocks` rows give them. `source_markdown`
+    is the source's Markdown gold where it has one (WCXB train and validation), null elsewhere."""
+    out, _, labeled = built
+    corpus = Corpus.open()
+    pages = datasets.load_dataset(str(out), "pages", cache_dir=str(offline))
+    blocks = {split: datasets.load_dataset(str(out), "blocks", split=split, cache_dir=str(offline)) for split in pages}
+    for split in pages:
+        assert pages[split].features["gold_markdown"] == pages[split].features["source_markdown"] == datasets.Value("string")
+        rows_by_page: dict[str, list[dict[str, Any]]] = {}
+        for row in blocks[split]:
+            rows_by_page.setdefault(row["page_id"], []).append(row)
+        for page_row in pages[split]:
+            page_id = page_row["page_id"]
+            labeled_page = labeled[page_id]
+            assert page_row["source_markdown"] == corpus.markdown_gold.get(page_id)
+            if labeled_page.gold.text is None:  # snippets only: no content blocks to write
+                assert page_row["gold_markdown"] is None
+                continue
+            rows = sorted(rows_by_page[page_id], key=lambda r: r["index"])
+            kept = [r["label"] == "content" for r in rows]
+            markdown = page_row["gold_markdown"]
+            assert markdown == to_markdown(page_row["format"], [b.block for b in labeled_page.blocks], kept)
+            assert found_again([_block(r) for r in rows], kept, markdown) == Counter(), page_id
+    with_source = [r for split in pages for r in pages[split] if r["source_markdown"] is not None]
+    assert {r["page_id"] for r in with_source} >= set(STRUCTURE_PAGES)
+    assert all(r["source"] == "wcxb" and r["split"] in ("train", "validation") for r in with_source)
+    assert all(r["gold_markdown"] is None for r in pages["test"] if r["source"] == "trafilatura-eval")
+
+
 def test_card_yaml_declares_configs_and_splits(built) -> None:
     out, _result, _ = built
     text = (out / "README.md").read_text(encoding="utf-8")
@@ -153,6 +279,11 @@ def test_card_yaml_declares_configs_and_splits(built) -> None:
             assert list(out.glob(pattern)), (name, split, pattern)
     assert configs["blocks"].get("default") is True
     assert meta["license"] == "other" and (out / "licenses" / "wcxb-CC-BY-4.0.txt").is_file()
+    # every column of every config is named in the card, and the structure rules' version is given
+    pa = pytest.importorskip("pyarrow")
+    for config, schema in _schemas(pa).items():
+        assert all(f"`{name}`" in text for name in schema.names), config
+    assert f"version {STRUCTURE_VERSION}" in text and "`source_markdown`" in text and "CC-BY-4.0" in text
     for source, (licence, _) in LICENSES.items():
         assert f"| {source} | {licence} |" in text  # sizes and licences per source
 

@@ -4,13 +4,14 @@ pages, and on real ones, where the compiled and the Python walks must read the s
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import fields
 
 import pytest
 
 from boilerbench.core import compiled, segment
 from boilerbench.core.segment import parse_html, segment_html, walk_tree
 from boilerbench.core.structure import code_language
-from boilerbench.core.types import STRUCTURE_KINDS, Block, Link, Structure
+from boilerbench.core.types import STRUCTURE_FIELD_KINDS, STRUCTURE_KINDS, Block, Link, Structure
 
 URL = "https://example.org/blog/post.html"
 
@@ -198,3 +199,24 @@ def test_hrefs_resolve_as_urljoin(base: str) -> None:
         except ValueError:
             want = href
         assert _resolved(base, href, parts) == want, href
+
+
+def test_field_kinds_say_which_kinds_fill_each_field(jefftk, erikdemaine, autopresse, real_page) -> None:
+    """`STRUCTURE_FIELD_KINDS` (what the dataset writes as null elsewhere) says what the walks do: on
+    real pages a field is at its default in every block of a kind not listed for it, and each field
+    holds a value in some block of a listed kind (headings, nested lists, table cells and code with
+    its language among these pages)."""
+    assert set(STRUCTURE_FIELD_KINDS) == {f.name for f in fields(Structure)} - {"kind", "links"}
+    assert all(set(kinds) <= set(STRUCTURE_KINDS) for kinds in STRUCTURE_FIELD_KINDS.values())
+    pages = [jefftk, erikdemaine, autopresse, real_page("wcxb-0286"), real_page("wcxb-0426")]
+    blocks = [b for real in pages for b in segment.segment(real.data, url=real.page.url)]
+    default = Structure()
+    filled: Counter[str] = Counter()
+    for b in blocks:
+        for name, kinds in STRUCTURE_FIELD_KINDS.items():
+            value = getattr(b.structure, name)
+            if b.structure.kind not in kinds:
+                assert value == getattr(default, name), (name, b)
+            elif value != getattr(default, name):
+                filled[name] += 1
+    assert set(filled) == set(STRUCTURE_FIELD_KINDS), filled

@@ -219,6 +219,17 @@ class Structure:
 
 
 _PLAIN_STRUCTURE = Structure()
+# The kinds each field of `Structure` says something about (a block of another kind leaves it at
+# its default): what the dataset's `blocks` config writes as null elsewhere. `kind` and `links`
+# apply to every block.
+STRUCTURE_FIELD_KINDS: dict[str, tuple[str, ...]] = {
+    "level": ("heading", "list_item"),
+    "ordered": ("list_item",),
+    "row": ("table_cell",),
+    "col": ("table_cell",),
+    "header": ("table_cell",),
+    "language": ("code",),
+}
 
 
 @dataclass(frozen=True)

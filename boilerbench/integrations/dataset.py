@@ -4,8 +4,10 @@ Three configs, each with train / validation / test splits (the `excluded` pages 
 sites that have a test page — are left out, so no site is in two splits):
 
 * `pages` — one row per page: ids, provenance and licence, the page (HTML, or text for text pages),
-  the human gold text and snippets;
-* `blocks` — one row per block: the segmenter's block, its derived label and category, statistics;
+  the human gold text and snippets, the gold as Markdown (the content blocks as the classifier's
+  Markdown writer renders them) and the source's own Markdown gold where it ships one;
+* `blocks` — one row per block: the segmenter's block, its derived label and category, statistics,
+  and its structure (`types.Structure`: kind, level, list type, table cell, code language, links);
 * `lines` — the text-mode view: each page rendered as a crawl's text dump by each of
   `render.RENDERERS` (the segmenter's own lines, and real HTML-to-text tools), one row per line
   with its label (`renderer` says which), what the text-mode model is trained and evaluated on.
@@ -17,8 +19,10 @@ generated from `baselines/`, the same numbers as `leaderboard.md`.
 from __future__ import annotations
 
 import os
+import typing
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,8 +35,10 @@ from ..benchmark.leaderboard import SPEED_NOTE, STRUCTURE_NOTE, TITLE_NOTE, load
 from ..benchmark.render import rendered
 from ..benchmark.runner import decode_page
 from ..core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
+from ..core.structure import STRUCTURE_VERSION
 from ..core.text import decode_bytes
-from ..core.types import SPLITS, Page
+from ..core.types import CONTENT, SPLITS, STRUCTURE_FIELD_KINDS, STRUCTURE_KINDS, LabeledPage, Link, Page, Structure
+from ..extractor.markdown import to_markdown
 
 CONFIGS = ("pages", "blocks", "lines")
 LICENSES = {  # source → (licence, attribution)
@@ -49,6 +55,61 @@ LICENSES = {  # source → (licence, attribution)
 # config's group (a `pages` row carries a whole page, a `lines` row one line).
 ROW_GROUP_ROWS = {"pages": 100, "blocks": 25_000, "lines": 100_000}
 CHUNK_PAGES = 8  # pages per worker job: a few pages' rows in flight, enough work to keep both cores busy
+
+# The `blocks` config's structure columns: the fields of `Structure`, in its order, each named as
+# the field is but a code block's `language` (in `pages`, `language` is the page's).
+STRUCTURE_COLUMNS: dict[str, str] = {f.name: "code_language" if f.name == "language" else f.name for f in fields(Structure)}
+_LINK_FIELDS = tuple(f.name for f in fields(Link))
+
+
+def _arrow_type(pa: Any, hint: Any) -> Any:
+    """The Arrow type of a `Structure` or `Link` field, read from its annotation: a tuple of
+    dataclasses is a list of structs of their fields."""
+    scalar = {str: pa.string(), int: pa.int32(), bool: pa.bool_()}
+    if hint in scalar:
+        return scalar[hint]
+    if typing.get_origin(hint) is tuple:
+        item = typing.get_args(hint)[0]
+        return pa.list_(pa.struct([(name, _arrow_type(pa, h)) for name, h in typing.get_type_hints(item).items()]))
+    raise TypeError(f"no Arrow type for a structure field annotated {hint!r}")
+
+
+def _structure_schema(pa: Any) -> list[tuple[str, Any]]:
+    hints = typing.get_type_hints(Structure)
+    return [(column, _arrow_type(pa, hints[name])) for name, column in STRUCTURE_COLUMNS.items()]
+
+
+def structure_columns(s: Structure) -> dict[str, Any]:
+    """A block's structure as the `blocks` config's columns: null where the block's kind has no
+    use for a field (`types.STRUCTURE_FIELD_KINDS`: a paragraph has no level, a heading no row) and
+    for a code block whose markup names no language; the links a list of {href, text}."""
+    row: dict[str, Any] = {}
+    for name, column in STRUCTURE_COLUMNS.items():
+        value = getattr(s, name)
+        if (name in STRUCTURE_FIELD_KINDS and s.kind not in STRUCTURE_FIELD_KINDS[name]) or value == "":
+            value = None
+        elif isinstance(value, tuple):
+            value = [{f: getattr(link, f) for f in _LINK_FIELDS} for link in value]
+        row[column] = value
+    return row
+
+
+def _field_kinds() -> str:
+    """What `STRUCTURE_FIELD_KINDS` says, in words for the card: which columns each kind fills."""
+    by_kinds: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for name, kinds in STRUCTURE_FIELD_KINDS.items():
+        by_kinds[kinds].append(f"`{STRUCTURE_COLUMNS[name]}`")
+    return "; ".join(f"{', '.join(cols)} for {' and '.join(f'`{k}`' for k in kinds)}" for kinds, cols in by_kinds.items())
+
+
+def gold_markdown(page: Page, labeled_page: LabeledPage) -> str | None:
+    """The page's gold as Markdown: its content blocks (the title among them) written by the
+    classifier's own writer (`extractor.markdown.to_markdown`); None where the source gives only
+    snippets, whose blocks are mostly unlabeled (no content blocks to write)."""
+    if labeled_page.gold.text is None:
+        return None
+    blocks = labeled_page.blocks
+    return to_markdown(page.page_format, [b.block for b in blocks], [b.label == CONTENT for b in blocks])
 
 
 def _need_pyarrow() -> Any:
@@ -76,6 +137,8 @@ def _schemas(pa: Any) -> dict[str, Any]:
                 ("format", s),
                 ("html", s),
                 ("gold_text", s),
+                ("gold_markdown", s),
+                ("source_markdown", s),
                 ("title", s),
                 ("with_snippets", pa.list_(s)),
                 ("without_snippets", pa.list_(s)),
@@ -96,6 +159,7 @@ def _schemas(pa: Any) -> dict[str, Any]:
                 ("link_density", pa.float32()),
                 ("depth", pa.int32()),
                 ("context", s),
+                *_structure_schema(pa),
                 ("gold_coverage", pa.float32()),
                 ("corrected", pa.bool_()),
                 ("source", s),
@@ -122,6 +186,7 @@ def _rows(corpus: Corpus, pages: Sequence[Page]) -> dict[tuple[str, str], list[d
     """The rows of a few pages by (config, split), in page order (`pages` are one archive's run)."""
     out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     labeled = {labeled_page.page.page_id: labeled_page for labeled_page in load_labeled(corpus, pages, workers=1, progress=False)}
+    source_markdown = corpus.markdown_gold
     for page, data in corpus.iter_bytes(pages):
         labeled_page = labeled[page.page_id]
         g = labeled_page.gold
@@ -138,6 +203,8 @@ def _rows(corpus: Corpus, pages: Sequence[Page]) -> dict[tuple[str, str], list[d
                 "format": page.page_format,
                 "html": decode_page(data) if page.page_format == "html" else decode_bytes(data),
                 "gold_text": g.text,
+                "gold_markdown": gold_markdown(page, labeled_page),
+                "source_markdown": source_markdown.get(page.page_id),
                 "title": g.title,
                 "with_snippets": list(g.with_snippets),
                 "without_snippets": list(g.without_snippets),
@@ -160,6 +227,7 @@ def _rows(corpus: Corpus, pages: Sequence[Page]) -> dict[tuple[str, str], list[d
                     "link_density": blk.link_words / max(1, blk.words),
                     "depth": blk.depth,
                     "context": blk.context,
+                    **structure_columns(blk.structure),
                     "gold_coverage": b.coverage,
                     "corrected": b.corrected,
                     "source": page.source,
@@ -386,6 +454,8 @@ def card(corpus: Corpus, pages: Sequence[Page], counts: dict[str, dict[str, int]
         sizes.append(
             f"| {config} | {by_split.get('train', 0):,} | {by_split.get('validation', 0):,} | {by_split.get('test', 0):,} |"
         )
+    pa, _ = _need_pyarrow()
+    columns = {config: ", ".join(f"`{name}`" for name in schema.names) for config, schema in _schemas(pa).items()}
     records = load_results()
     evaluation = main_table(records) if records else ["(no results in `baselines/` yet)"]
     structure = [STRUCTURE_NOTE, "", *structure_table(records)] if records else []
@@ -398,8 +468,10 @@ kind of boilerplate it is (navigation, related headlines, empty widgets, comment
 buttons, cookie banners, bylines…). Use it to choose an extractor, to see which kind of boilerplate
 each one leaks, and to train your own.
 
-Dataset revision `{corpus.revision()}`; built by `python -m boilerbench build-dataset` from the
-repository's `annotations/`.
+Dataset revision `{corpus.revision()}` (a hash of what the labels are made from: the page index, the
+gold texts and the hand corrections; every result file records it); block structure read by the
+segmenter's rules, version {STRUCTURE_VERSION} (`boilerbench/core/structure.py`). Built by `python -m
+boilerbench build-dataset` from the repository's `annotations/`.
 
 ## Configs and sizes
 
@@ -410,18 +482,54 @@ from datasets import load_dataset
 blocks = load_dataset("DIR_OR_REPO", "blocks", split="test")   # also "pages", "lines"
 ```
 
-* `pages`: `page_id, url, domain, source, license, language, page_type, split, format, html,
-  gold_text, title, with_snippets, without_snippets, sha256`. `gold_text` is null where the source
-  gives only snippets (trafilatura-eval).
-* `blocks`: `page_id, index, xpath, tag, text, label, category, words, link_words, link_density,
-  depth, context, gold_coverage, corrected, source, split`. `label` is `content`, `boilerplate`, or
-  null (not labeled: on snippet-only pages, blocks that no snippet decides; never scored).
-* `lines`: `page_id, renderer, line, block, text, label, category, source, split`: each page
+* `pages`: {columns["pages"]}. `gold_text` is null where the source gives only snippets
+  (trafilatura-eval). `gold_markdown` is the gold as Markdown: the page's content blocks (the
+  page title among them, as a `#` heading) written by the classifier's own Markdown writer (the
+  one `clean --format markdown` uses: CommonMark with GFM tables, headings with their levels,
+  nested lists, fenced code with its language, links with absolute hrefs), so it says what the
+  `blocks` rows labeled `content` say, in their structure columns; null where `gold_text` is, and
+  empty where no block of the page is content (its gold text is empty, or not in its HTML).
+  Markdown cannot say everything the columns say: a link inside code is not written.
+  `source_markdown` is the source's own Markdown gold, as released, where it has one: WCXB's
+  `main_content_markdown` of its train and validation pages (CC-BY-4.0, as the pages); null
+  elsewhere (WCXB's test pages ship none). It was written apart from the text gold and marks
+  fewer headings, tables and code blocks than the page's markup does (the repository's
+  `annotations/GUIDELINES.md`, section 6, says where the two differ and why the blocks follow the DOM).
+* `blocks`: {columns["blocks"]}. `label` is `content`, `boilerplate`, or null (not labeled: on
+  snippet-only pages, blocks that no snippet decides; never scored). `depth` is the block's depth in
+  the DOM. The structure columns say what element holds the block, read from the DOM (see
+  "Structure" below).
+* `lines`: {columns["lines"]}: each page
   rendered as a crawl's text dump by each renderer, one row per line (the text-mode task).
   `renderer` is `blocks` (the segmenter's blocks as lines; `block` is the block's index and the
   line has its block's label) or a real HTML-to-text tool (`resiliparse`, with alt texts;
   `inscriptis`; `html-text`), whose lines are labeled by the same aligner against the gold
   (`block` null).
+
+## Structure
+
+Each block's structure is read from its page's DOM, the block's owner element and its ancestors:
+
+* `kind`: one of {", ".join(f"`{k}`" for k in STRUCTURE_KINDS)}. `h1`–`h6` are headings; a block
+  in an `li` a list item, in a `td`/`th` a table cell, in a `pre` code, in a `blockquote` a quote,
+  in a `figcaption`/`caption` a caption (a `p` or `div` directly inside one of these takes its
+  kind); text directly in a list or table container is `other`; the rest are paragraphs. A text
+  page's lines are paragraphs.
+* `level`: a heading's level (1–6); a list item's nesting depth (the lists around it, 1 = top
+  level; 0 for an `li` outside any list, as broken markup has).
+* `ordered`: a list item of an ordered list (`ol`).
+* `row`, `col`: a table cell's row in its table (0-based; the rows of `thead`, `tbody`, `tfoot`
+  in document order) and its column in the row (0-based, `colspan` not counted, as a GFM table has
+  no spans); `header`: a `th`, or a cell of a `thead` row.
+* `code_language`: a code block's language, from a `language-X` or `lang-X` class.
+* `links`: the links in the block, each `{{href, text}}`, the href absolute (resolved against the
+  page URL and its `<base href>`; as written on the few pages whose URL is unknown); anchors without a letter or digit (image links) and empty or
+  `javascript:` hrefs are left out. An empty list where the block has none.
+
+A field is set only for the kinds that use it ({_field_kinds()}) and null
+for the others (a paragraph's `level`, a heading's `row`); `code_language` is null too where the
+markup names no language. So a filter on a column never mistakes a default for a value. Structure does not enter
+the labels: a block's label and category are the same whatever its kind.
 
 ## Sources, splits and licences
 
