@@ -124,7 +124,7 @@ def found_again(blocks: list[Block], kept: list[bool], markdown: str) -> Counter
             # (or a later paragraph of the item before: an `li` of several blocks)
             ok = ok or any(text == p for p in got.paragraphs)
         elif s.kind == "table_cell":
-            # (a layout table, its kept cells in one column, is written as paragraphs)
+            # (a layout table's cells are written as paragraphs)
             ok = any(c == s.col and text in t for c, t in got.cells) or text in got.paragraphs
         elif s.kind == "code":
             ok = (s.language, b.text) in got.code
@@ -236,6 +236,25 @@ def test_round_trip_every_block(page_id: str, real_page) -> None:
     kinds = Counter(b.structure.kind for b in blocks)
     assert kinds["list_item"] and len(kinds) >= 4, kinds
     assert found_again(blocks, kept, markdown) == Counter()
+
+
+def test_data_table_keeps_places(real_page) -> None:
+    """A data table whose kept cells sit in one column (arXiv's metadata table, wcxb-0380, a
+    validation page: its labels column dropped) is still a GFM table, each kept cell in its row and
+    column, the dropped ones empty; a layout table (a heading in a cell) stays paragraphs."""
+    real = real_page("wcxb-0380")
+    d = classify(real.data, "html", url=real.page.url)
+    cells = [b for b, k in zip(d.blocks, d.kept) if k and b.structure.kind == "table_cell"]
+    assert cells and {b.structure.col for b in cells} == {1}
+    got = parse(d.markdown)
+    for b in cells:
+        assert any(c == 1 and " ".join(b.text.split()) in t for c, t in got.cells), b.text
+    assert found_again(d.blocks, d.kept, d.markdown) == Counter()
+    layout = "<table><tr><td><h3>Part</h3><p>prose</p></td><td>x</td></tr></table>"
+    assert md(layout) == "### Part\n\nprose\n\nx"
+    two = "<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>"
+    blocks = segment(f"<html><body>{two}</body></html>".encode(), url=URL)
+    assert html_markdown(blocks, [b.structure.col == 1 for b in blocks]) == "|  | v |\n| --- | --- |\n|  | 1 |"
 
 
 # --- the API, the CLI ---------------------------------------------------------------------------

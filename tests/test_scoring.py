@@ -480,6 +480,8 @@ def test_a_page_without_a_title_block_has_no_title_score() -> None:
 PARA = Structure()
 H1, H2 = Structure(kind="heading", level=1), Structure(kind="heading", level=2)
 LI1, LI2 = Structure(kind="list_item", level=1), Structure(kind="list_item", level=2)
+CODE = Structure(kind="code")
+PAGE = "https://x.org/page"
 CELL00, CELL01, CELL10 = (Structure(kind="table_cell", row=r, col=c) for r, c in ((0, 0), (0, 1), (1, 0)))
 CODE = Structure(kind="code", language="python")
 A, B_, X = (Link(f"https://e.org/{n}", n) for n in "abx")
@@ -593,6 +595,8 @@ def test_structure_scores_reach_the_aggregate_only_for_structured_outputs() -> N
 
 H2 = Structure(kind="heading", level=2)
 LI1, LI2 = Structure(kind="list_item", level=1), Structure(kind="list_item", level=2)
+CODE = Structure(kind="code")
+PAGE = "https://x.org/page"
 
 
 @pytest.mark.parametrize(
@@ -620,7 +624,25 @@ LI1, LI2 = Structure(kind="list_item", level=1), Structure(kind="list_item", lev
         ),
         # an element with no word is no element (an image's list item)
         ([(LI1, "•")], [], "list_item", (0, 0, 0)),
+        # a heading's permalink sign is no word
+        ([(H2, "Backup strategy ¶")], [(H2, "Backup strategy #")], "heading", (1, 0, 0)),
+        # code by its words: one listing cut in two at a blank line is the same code; a word too many is one
+        ([(CODE, "fn main() {\n\n    let s = 1;\n}")], [(CODE, "fn main() {"), (CODE, "let s = 1;\n}")], "code", (5, 0, 0)),
+        ([(CODE, "Run\nfn main() {}")], [(CODE, "fn main() {}")], "code", (2, 1, 0)),
+        # links: the fragment names a place in the target page; a link to the page itself is not counted
+        (
+            [(Structure(links=(Link("https://x.org/b#one", "b"), Link(f"{PAGE}#top", "top"))), "b top")],
+            [(Structure(links=(Link("https://x.org/b#`one`", "b"),)), "b")],
+            "link",
+            (1, 0, 0),
+        ),
+        (
+            [(Structure(links=(Link("https://x.org/b/", "b"),)), "b")],
+            [(Structure(links=(Link("https://x.org/b", "b"),)), "b")],
+            "link",
+            (0, 1, 1),
+        ),
     ],
 )
 def test_element_counts(predicted, gold, element: str, expected: tuple[int, int, int]) -> None:
-    assert element_counts(predicted, gold)[element] == expected
+    assert element_counts(predicted, gold, PAGE)[element] == expected

@@ -26,13 +26,14 @@ from tqdm import tqdm
 from ..core.align import ALIGNER_VERSION, TokenizedPage, project
 from ..core.segment import SEGMENTER_VERSION
 from ..core.text import text_table
-from ..core.types import CONTENT, LabeledPage, Structure, check_choice, decode_bits, encode_bits
+from ..core.types import CONTENT, STRUCTURE_ELEMENTS, LabeledPage, Structure, check_choice, decode_bits, encode_bits
 from . import scoring, structure
 from .cache import Cache, key
 from .corpora.store import Corpus
 from .groundtruth import load_labeled
 from .runner import DEFAULT_TIMEOUT, Output, decode_page, output_key, run_systems
 from .systems import REFERENCE, STRUCTURED, MissingSystem, System, available, default_systems, load_system
+from .validate import markdown_elements, structure_checks, structure_summary
 
 
 def resolve(spec: str | None) -> list[str]:
@@ -214,6 +215,10 @@ def evaluate(
     if structured:
         made, formats = collect_structured(corpus, labeled, [n for n in names if n in scored], timeout, workers, cache, progress)
     report = score_report(labeled, scored, versions, structured=made, formats=formats)
+    if made is not None:  # only where the split has pages with a Markdown gold (WCXB's train and validation)
+        against = markdown_gold_report(corpus, labeled, list(made), timeout, workers, cache, progress)
+        if against is not None:
+            report["markdown_gold"] = against
     report["skipped"] = skipped
     report.update(
         dataset_revision=corpus.revision(),
@@ -364,6 +369,86 @@ def collect_structured(
     return {n: [st for st in v if st is not None] for n, v in found.items()}, formats
 
 
+# Issue 27's targets against WCXB's Markdown gold (validation pages), element by element (F1).
+MARKDOWN_GOLD_TARGETS = {"heading": 0.90, "list_item": 0.85, "table_cell": 0.85, "code": 0.80, "link": 0.85}
+
+
+def output_gold_counts(labeled_page: LabeledPage, out: Output, markdown: str) -> dict[str, tuple[int, int, int]]:
+    """`scoring.element_counts` of one structured output against the page's Markdown gold: its
+    elements as parsed for the per-block scores, matched with no block or aligner between them
+    (a failed page, with no output, keeps nothing)."""
+    url = labeled_page.page.url or None
+    elements = structure.parse(out.structured_format, out.text, url) if out.structured_format else []
+    return scoring.element_counts([(e.structure, e.text) for e in elements], markdown_elements(labeled_page, markdown), url)
+
+
+def markdown_gold_report(
+    corpus: Corpus,
+    labeled: Sequence[LabeledPage],
+    names: Sequence[str],
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int = 2,
+    cache: bool = True,
+    progress: bool = True,
+) -> dict[str, Any] | None:
+    """Each structured system of `names` against the corpus's Markdown gold, over the pages of
+    `labeled` that have one (`validate.structure_summary` per system), with the content blocks' own
+    row for reference; None when no page has one (the test split). Read after `collect_structured`,
+    which made (or refreshed) the structured outputs: they are read back from the outputs' cache;
+    the counts are cached by output, gold, segmenter (it reads HTML outputs), parser and matching rules."""
+    gold = corpus.markdown_gold
+    pages = [lp for lp in labeled if lp.page.page_id in gold]
+    if not pages:
+        return None
+    loaded = {n: s for n, s in _load_systems([n for n in names if n in STRUCTURED], quiet=True)[0].items() if s.structured_format}
+    store = Cache("markdown-gold")
+    keys = {
+        name: [
+            key(
+                "markdown-gold",
+                output_key(system, p, "structured"),
+                key("markdown", gold[p.page.page_id]),
+                SEGMENTER_VERSION,
+                structure.STRUCTURE_VERSION,
+                scoring.MATCHING_VERSION,
+            )
+            for p in pages
+        ]
+        for name, system in loaded.items()
+    }
+    found, missing = store.lookup(keys, _counts_from_json, read=cache)
+    if missing:
+        need = sorted({i for v in missing.values() for i in v})
+        sub = [pages[i] for i in need]
+
+        def load_html() -> list[str]:
+            html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in sub)}
+            return [html[lp.page.page_id] for lp in sub]
+
+        outputs = run_systems(
+            [loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, progress=progress, mode="structured"
+        )
+        pos = {i: k for k, i in enumerate(need)}
+        made = []
+        for n, idx in missing.items():
+            for i in tqdm(idx, desc=f"{n} against the Markdown gold", disable=not progress):
+                counts = output_gold_counts(pages[i], outputs[n][pos[i]], gold[pages[i].page.page_id])
+                found[n][i] = counts
+                made.append((keys[n][i], {e: list(c) for e, c in counts.items()}))
+        store.put_many(made)
+    store.close()
+    blocks = [structure_checks(lp, gold[lp.page.page_id]) for lp in pages]
+    return {
+        "pages": len(pages),
+        "content_blocks": structure_summary(blocks),
+        "systems": {n: structure_summary([c for c in found[n] if c is not None]) for n in loaded},
+    }
+
+
+def _counts_from_json(d: dict[str, list[int]]) -> dict[str, tuple[int, int, int]]:
+    return {e: (c[0], c[1], c[2]) for e, c in d.items()}
+
+
 def _load_systems(names: Sequence[str], quiet: bool = False) -> tuple[dict[str, System], dict[str, str]]:
     """The registered systems among `names` that load here, and why each other one is skipped (a
     package or a model it requires is absent; said on stderr unless `quiet`); reference rows are neither."""
@@ -473,6 +558,8 @@ def format_table(report: dict[str, Any]) -> str:
         lines += text_table(
             [["system", *STRUCTURE_COLUMNS], *([r["system"], *structure_cells(r)] for r in structure_ranked(structured))], left=2
         )
+    if report.get("markdown_gold"):
+        lines += ["", *format_markdown_gold(report["markdown_gold"])]
     lines.append(
         f"\npages/s: one worker process of {report['workers']}, the extractor call only, timed when the output was made"
         f" (a cached output keeps that run's time); × {scoring.SPEED_BASE}: the ratio to its pages/s in this table"
@@ -480,3 +567,18 @@ def format_table(report: dict[str, Any]) -> str:
     where = f"split {report['split']}" if report["split"] else "every split"  # None: every page of the corpus
     lines.append(f"\n{where}, {report['pages']} pages, dataset revision {report['dataset_revision']}, {report['seconds']} s")
     return "\n".join(lines)
+
+
+def format_markdown_gold(against: dict[str, Any]) -> list[str]:
+    """The table of `markdown_gold_report`: each element's F1 summed over the pages (micro), best
+    mean first, the content blocks' row last."""
+    head = ["system", *(e.replace("_", " ") for e in STRUCTURE_ELEMENTS), "mean"]
+    rows = [(n, [s[e]["f1"] for e in STRUCTURE_ELEMENTS]) for n, s in against["systems"].items()]
+    rows.sort(key=lambda r: -sum(r[1]))
+    rows.append(("(content blocks)", [against["content_blocks"][e]["f1"] for e in STRUCTURE_ELEMENTS]))
+    table = [head, *([n, *(f"{v:.3f}" for v in f1), f"{sum(f1) / len(f1):.3f}"] for n, f1 in rows)]
+    return [
+        f"structure against the corpus's Markdown gold ({against['pages']} pages; F1 of each element summed over them):",
+        *text_table(table, left=1),
+        "targets (issue 27): " + ", ".join(f"{e.replace('_', ' ')} ≥ {t}" for e, t in MARKDOWN_GOLD_TARGETS.items()),
+    ]

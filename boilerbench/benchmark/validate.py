@@ -27,7 +27,7 @@ from typing import Any
 
 from ..core.align import TokenizedPage, find_snippet
 from ..core.text import bag_of_words, text_table
-from ..core.types import BOILERPLATE, CONTENT, STRUCTURE_ELEMENTS, LabeledPage
+from ..core.types import BOILERPLATE, CONTENT, STRUCTURE_ELEMENTS, LabeledPage, Structure
 from .scoring import SCORED_APART, element_counts, prf, structure_scores
 from .structure import parse_markdown
 
@@ -75,8 +75,13 @@ def structure_checks(labeled_page: LabeledPage, markdown: str) -> dict[str, tupl
     """The page's content blocks' structure against its Markdown gold, element by element; the page's
     title block is left out, as the release keeps the title in a field of its own."""
     blocks = [(b.block.structure, b.block.text) for b in labeled_page.blocks if b.label == CONTENT and b.category != SCORED_APART]
-    gold = [(e.structure, e.text) for e in parse_markdown(markdown, labeled_page.page.url or None)]
-    return element_counts(blocks, gold)
+    return element_counts(blocks, markdown_elements(labeled_page, markdown), labeled_page.page.url or None)
+
+
+def markdown_elements(labeled_page: LabeledPage, markdown: str) -> list[tuple[Structure, str]]:
+    """A page's Markdown gold as (structure, text) elements, its links resolved against the page URL:
+    what `structure_checks` and `evaluate`'s table against the Markdown gold both match against."""
+    return [(e.structure, e.text) for e in parse_markdown(markdown, labeled_page.page.url or None)]
 
 
 def structure_summary(counts: Sequence[dict[str, tuple[int, int, int]]]) -> dict[str, Any]:

@@ -9,10 +9,12 @@ structure (`core.structure`), what `extract(output="markdown")` and `clean --for
   to the kept items: a menu's third-level items kept without their parents are a top-level list,
   and a level the kept items skip is not written (Markdown has no item without text). The blocks
   of one `li` (`<li><p>a</p><p>b</p></li>`) are paragraphs of one item.
-* table cells → a GFM table per run of kept cells of one table, in their rows and columns (spans
-  not counted, as the structure counts none); the header row is the first row (GFM has no table
-  without one), made of its header cells where the page marks them. A table whose kept cells
-  are all in one column is a layout table: its cells are paragraphs.
+* table cells → a GFM table per run of kept cells of one data table, each in its row and column of
+  the page's table (spans not counted, as the structure counts none; a dropped cell is an empty
+  cell, and rows up to the last kept one are written, so places hold); the header row is the first
+  row (GFM has no table without one). The page's table decides, not the kept cells: a layout table
+  (`_sources`: fewer than two columns, or a heading or another table inside it) has its kept
+  cells written as paragraphs.
 * links → `[text](href)` around the anchor's text in its block, the href absolute when the page's
   URL was given (`<…>` around one with spaces or parentheses).
 * Text that Markdown would read as markup is escaped: `\\`, `` ` ``, `*`, `_` (but inside a word),
@@ -27,9 +29,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..core.types import Block, Link
 
+# Bump on any change to what the writer makes: the benchmark's cached outputs of the shipped
+# classifier's Markdown hang on it. 2: a data table's kept cells in their places, decided by the page's table.
+MARKDOWN_VERSION = "2"
 _INLINE_RE = re.compile(r"[\\`*\[\]<]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
 _BLOCK_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+=]|(\d{1,9})([.)])(?=\s|$)|~~~|\*\*\*)")
 _TEXT_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -105,26 +111,54 @@ def _item_of(b: Block) -> str:
     return b.xpath if b.tag == "li" else b.xpath.rpartition("/")[0]
 
 
-def _table(cells: Sequence[Block]) -> list[str]:
-    """A run of kept cells of one table as a GFM table; a single column of cells as paragraphs."""
+@dataclass(frozen=True)
+class _Source:
+    """What the writer needs of a table of the page (all its blocks, kept or not): how many columns
+    its rows have, and whether it lays out the page rather than holding data (`_sources`)."""
+
+    width: int
+    layout: bool
+
+
+def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
+    """Each table of the page (by `_table_of`), read from all its blocks, kept or not: a table is a
+    layout table when it has fewer than two columns with text (one cell per row: a column of
+    prose) or when it holds a heading or another table (a cell holding a part of the page, not a
+    datum; a caption, a list or paragraphs in a cell are a data table's too)."""
+    width: dict[str, int] = {}
+    own: dict[int, str] = {}  # block → its table, for the cells
+    for k, b in enumerate(blocks):
+        if b.structure.kind == "table_cell":
+            t = own[k] = _table_of(b)
+            width[t] = max(width.get(t, 0), b.structure.col + 1)
+    layout: set[str] = set()
+    for k, b in enumerate(blocks):
+        if "/table" not in b.xpath:
+            continue
+        path = b.xpath
+        for i in (m.start() for m in re.finditer("/", path)):  # the tables it is in, as their paths
+            t = path[:i]
+            if t in width and own.get(k) != t and b.structure.kind in ("heading", "table_cell"):
+                layout.add(t)  # a heading, or a nested table's cell, inside it
+    return {t: _Source(w, w < 2 or t in layout) for t, w in width.items()}
+
+
+def _table(cells: Sequence[Block], source: _Source) -> list[str]:
+    """A run of kept cells of one table as a GFM table, each in its row and column of the page's
+    table (empty cells where the page's were dropped, and empty rows up to the last kept one, so
+    that places hold); a layout table's cells as paragraphs."""
+    if source.layout:
+        return [_paragraph(b) for b in cells]
     grid: dict[tuple[int, int], list[str]] = {}
-    header_cells: set[tuple[int, int]] = set()
     for b in cells:
         s = b.structure
-        key = (s.row, s.col)
-        grid.setdefault(key, []).append(inline(" ".join(b.text.split()), s.links, table=True))
-        if s.header:
-            header_cells.add(key)
-    rows = sorted({r for r, _ in grid})
-    cols = sorted({c for _, c in grid})
-    if len(cols) < 2:
-        return [_paragraph(b) for b in cells]
-    width = max(cols) + 1
+        grid.setdefault((s.row, s.col), []).append(inline(" ".join(b.text.split()), s.links, table=True))
+    width = max(source.width, max(c for _, c in grid) + 1)
     lines = []
-    for n, r in enumerate(rows):
+    for r in range(max(r for r, _ in grid) + 1):
         row = [" ".join(grid.get((r, c), [])) for c in range(width)]
         lines.append("| " + " | ".join(row) + " |")
-        if n == 0:
+        if r == 0:
             lines.append("|" + "|".join(" --- " for _ in range(width)) + "|")
     return ["\n".join(lines)]
 
@@ -133,6 +167,7 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
     """The kept blocks of an HTML page as Markdown (see the module docstring)."""
     parts: list[str] = []
     chosen = [b for b, k in zip(blocks, kept) if k]
+    sources = _sources(blocks) if any(b.structure.kind == "table_cell" for b in chosen) else {}
     i = 0
     # list state: the open items' depths and text columns, outermost first, and the last item's `li`
     columns: list[tuple[int, int]] = []
@@ -163,7 +198,7 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
             while i + 1 < len(chosen) and chosen[i + 1].structure.kind == "table_cell" and _table_of(chosen[i + 1]) == table:
                 i += 1
                 cells.append(chosen[i])
-            parts.extend(_table(cells))
+            parts.extend(_table(cells, sources[table]))
         elif kind == "list_item":
             depth = max(1, s.level)
             item = _item_of(b)

@@ -13,6 +13,7 @@ from ...core.segment import as_lines, segment_html
 from ...core.types import CATEGORY_MODEL_FORMATS, PAGE_FORMATS
 from ...extractor.classifier import model_hash, model_path, shipped, shipped_categories
 from ...extractor.extract import classify, decide_blocks, extract
+from ...extractor.markdown import MARKDOWN_VERSION
 
 KIND = "blocks"
 REQUIRES = ()  # this project's own code; its model files are what `missing` checks
@@ -25,8 +26,9 @@ def missing() -> str | None:
 
 
 def version() -> str:
-    """The package version and the hash of the shipped models: retraining invalidates cached outputs."""
-    return f"{__version__}+{model_hash()}"
+    """The package version, the hash of the shipped models and the Markdown writer's version:
+    retraining, or a change of what its structured mode writes, invalidates cached outputs."""
+    return f"{__version__}+{model_hash()}+md{MARKDOWN_VERSION}"
 
 
 def warm_up() -> None:
