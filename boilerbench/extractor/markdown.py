@@ -20,8 +20,10 @@ structure (`core.structure`), what `extract(output="markdown")` and `clean --for
   occurrences). An anchor inside another (`<a><div><a>…</a></div></a>`, which lxml keeps and a
   browser's parser splits) is written, not the one holding it: CommonMark holds no link in a
   link and keeps the innermost. The href is absolute when the page's URL was given, written as
-  CommonMark reads it back (`_destination`). A link inside code is not written: a fence holds no
-  link.
+  CommonMark reads it back (`_destination`); a `!` before a link is escaped (`![` opens an image).
+  Not written as links: a link inside code (a fence holds no link), and one whose href renderers
+  refuse to link (`file:`, `data:`, `javascript:`, `vbscript:`: markdown-it's rule), written as its
+  text.
 * Text that Markdown would read as markup is escaped: `\\`, `` ` ``, `*`, `_` (but inside a word),
   `[`, `]`, `<`, `&` before an entity, `|` in tables, and a line start that would open a block (`#`,
   `>`, `-`, `+`, `=`, `1.`).
@@ -41,7 +43,8 @@ from ..core.types import Block, Link
 # Bump on any change to what the writer makes: the benchmark's cached outputs of the shipped
 # classifier's Markdown hang on it. 2: a data table's kept cells in their places, decided by the page's table.
 # 3: every link of a block (two anchors with one text; nested anchors: the inner one), and hrefs
-# escaped as CommonMark decodes them (`&amp;`, `\\`, line endings, `|` in a table).
+# escaped as CommonMark decodes them (`&amp;`, `\\`, line endings, `|` in a table); `!` before a
+# link escaped; hrefs renderers refuse (`file:` …) written as text.
 MARKDOWN_VERSION = "3"
 _INLINE_RE = re.compile(r"[\\`*\[\]<]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
 _BLOCK_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+=]|(\d{1,9})([.)])(?=\s|$)|~~~|\*\*\*)")
@@ -51,6 +54,9 @@ _TEXT_ORDERED_RE = re.compile(r"^(\d{1,9})[.)]\s+(.*)$")
 _HREF_NEEDS_BRACKETS_RE = re.compile(r"[\s()<>\x00-\x1f\x7f]")  # what a bare destination cannot hold
 _HREF_REFERENCE_RE = re.compile(r"&(?=#?\w+;)")  # an entity or numeric character reference's start
 _HREF_LINE_END_RE = re.compile(r"[\r\n]")  # no destination holds one: percent-encoded
+# hrefs a CommonMark renderer refuses to link (markdown-it's `validateLink`, against scripts: a
+# local file, a script, inline data but an image): their anchor text is written as text
+_REFUSED_HREF_RE = re.compile(r"^\s*(?:vbscript|javascript|file|data):(?!image/(?:gif|png|jpeg|webp);)", re.IGNORECASE)
 
 
 def escape(text: str, table: bool = False) -> str:
@@ -96,7 +102,7 @@ def _placed(text: str, links: Sequence[Link]) -> list[tuple[int, int, Link]]:
     links). The links come in the order their anchors open, an outer one first."""
     spans: list[tuple[int, int, Link]] = []
     for link in links:
-        if not link.text:
+        if not link.text or _REFUSED_HREF_RE.match(link.href):
             continue
         i = text.find(link.text, spans[-1][1] if spans else 0)
         if i < 0 and spans:
@@ -116,7 +122,10 @@ def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
     out: list[str] = []
     at = 0
     for i, end, link in _placed(text, links):
-        out.append(escape(text[at:i], table))
+        before = escape(text[at:i], table)
+        if before.endswith("!"):  # "![" would open an image
+            before = before[:-1] + "\\!"
+        out.append(before)
         out.append(f"[{escape(link.text, table)}]({_destination(link.href, table)})")
         at = end
     out.append(escape(text[at:], table))
