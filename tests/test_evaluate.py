@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
@@ -16,12 +17,13 @@ import boilerbench
 from boilerbench import cli
 from boilerbench.benchmark import evaluate as evaluate_mod
 from boilerbench.benchmark import scoring, structure, systems
-from boilerbench.benchmark.corpora.store import Corpus
+from boilerbench.benchmark.corpora.store import Corpus, write_corpus, write_markdown_gold
 from boilerbench.benchmark.evaluate import evaluate, format_table, reference_scored, resolve, score_system
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.leaderboard import save_results
 from boilerbench.benchmark.runner import Output, decode_page, run_systems
 from boilerbench.benchmark.systems import load_system
+from boilerbench.benchmark.validate import structure_checks, structure_summary
 from boilerbench.core.align import project
 from boilerbench.core.text import bag_of_words
 from boilerbench.core.types import CONTENT
@@ -541,3 +543,66 @@ def test_errors_puts_each_error_on_one_line_and_refuses_what_it_cannot_read(
         assert cli.main(["errors", str(path)]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.splitlines()) == 1
+
+
+# --- the table against the Markdown gold (WCXB train and validation pages) ----------------------
+
+# Validation pages with a Markdown gold: one whose gold has every element (wcxb-0683: headings, list
+# items, table cells, code, links), one with headings, lists and links and code the gold leaves
+# unfenced (wcxb-0494), one whose gold is a paragraph and a link (wcxb-0380); test pages have none.
+GOLD_PAGE_IDS = ["wcxb-0683", "wcxb-0494", "wcxb-0380"]
+GOLD_SYSTEMS = ["boilerbench", "trafilatura"]
+
+
+@pytest.fixture(scope="module")
+def gold_corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus of the bundled validation pages `GOLD_PAGE_IDS` with their Markdown gold, and two
+    test pages (which have none), each page in its split."""
+    bundled = Corpus.open()
+    by_id = {p.page_id: p for p in bundled.pages}
+    ids = [*GOLD_PAGE_IDS, "wcxb-4352", "wcxb-4207"]
+    assert [by_id[i].split for i in ids] == ["validation"] * 3 + ["test"] * 2
+    root = tmp_path_factory.mktemp("gold-corpus")
+    write_corpus(root, [(replace(by_id[i], archive=""), bundled.read(by_id[i]), bundled.gold[i]) for i in ids])
+    write_markdown_gold(root, "wcxb", {i: bundled.markdown_gold[i] for i in GOLD_PAGE_IDS})
+    return root
+
+
+def test_markdown_gold_table_is_what_its_parts_give(
+    gold_corpus_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`evaluate --split validation --json`: report["markdown_gold"] holds the content blocks' row as
+    `validate.structure_checks` gives it on the same pages, and each structured system's row as
+    `scoring.element_counts` of its own structured output (called here), parsed, against the parsed
+    gold; the printed report has the table. On the test split (no Markdown gold) there is none."""
+    gold_corpus = Corpus.open(gold_corpus_dir)
+    out = tmp_path / "report.json"
+    run = ["evaluate", "--data", str(gold_corpus_dir), "--split", "validation", "--systems", ",".join(GOLD_SYSTEMS)]
+    assert cli.main([*run, "--workers", "1", "--json", str(out)]) == 0
+    assert "against the corpus's Markdown gold (3 pages" in capsys.readouterr().out
+    against = json.loads(out.read_text(encoding="utf-8"))["markdown_gold"]
+    assert against["pages"] == len(GOLD_PAGE_IDS) and set(against["systems"]) == set(GOLD_SYSTEMS)
+
+    labeled = load_labeled(gold_corpus, gold_corpus.select(split="validation"), workers=1, progress=False, cache=False)
+    gold = {i: gold_corpus.markdown_gold[i] for i in GOLD_PAGE_IDS}
+    assert against["content_blocks"] == structure_summary([structure_checks(lp, gold[lp.page.page_id]) for lp in labeled])
+    html = {p.page_id: decode_page(d) for p, d in gold_corpus.iter_bytes(lp.page for lp in labeled)}
+    for name in GOLD_SYSTEMS:
+        system = load_system(name)
+        assert system.structured_fn is not None and system.structured_format is not None
+        counts = []
+        for lp in labeled:
+            page = lp.page
+            markup = system.structured_fn(html[page.page_id], page.url, page.language)
+            elements = [(e.structure, e.text) for e in structure.parse(system.structured_format, markup, page.url)]
+            gold_elements = [(e.structure, e.text) for e in structure.parse("markdown", gold[page.page_id], page.url)]
+            counts.append(scoring.element_counts(elements, gold_elements, page.url))
+        assert against["systems"][name] == structure_summary(counts), name
+    # (not an empty table: each element has gold, and the systems find some of it)
+    assert all(against["content_blocks"][e]["gold"] > 0 for e in ("heading", "list_item", "table_cell", "code", "link"))
+    assert all(against["systems"][n]["link"]["f1"] > 0 for n in GOLD_SYSTEMS)
+
+    # (the test split named: `--data` without `--split` is every page of the folder)
+    report = evaluate(gold_corpus, split="test", systems=GOLD_SYSTEMS, workers=1, progress=False)
+    assert report["pages"] == 2 and set(report["systems"]) == set(GOLD_SYSTEMS) and "markdown_gold" not in report
+    assert "Markdown gold" not in format_table(report)

@@ -15,8 +15,15 @@ structure (`core.structure`), what `extract(output="markdown")` and `clean --for
   row (GFM has no table without one). The page's table decides, not the kept cells: a layout table
   (`_sources`: fewer than two columns, or a heading or another table inside it) has its kept
   cells written as paragraphs.
-* links → `[text](href)` around the anchor's text in its block, the href absolute when the page's
-  URL was given (`<…>` around one with spaces or parentheses).
+* links → `[text](href)` around the anchor's text in its block, every link of the block: each on
+  the first occurrence of its text after the link before it (two anchors with one text, two
+  occurrences). An anchor inside another (`<a><div><a>…</a></div></a>`, which lxml keeps and a
+  browser's parser splits) is written, not the one holding it: CommonMark holds no link in a
+  link and keeps the innermost. The href is absolute when the page's URL was given, written as
+  CommonMark reads it back (`_destination`); a `!` before a link is escaped (`![` opens an image).
+  Not written as links: a link inside code (a fence holds no link), and one whose href renderers
+  refuse to link (`file:`, `data:`, `javascript:`, `vbscript:`: markdown-it's rule), written as its
+  text.
 * Text that Markdown would read as markup is escaped: `\\`, `` ` ``, `*`, `_` (but inside a word),
   `[`, `]`, `<`, `&` before an entity, `|` in tables, and a line start that would open a block (`#`,
   `>`, `-`, `+`, `=`, `1.`).
@@ -35,13 +42,21 @@ from ..core.types import Block, Link
 
 # Bump on any change to what the writer makes: the benchmark's cached outputs of the shipped
 # classifier's Markdown hang on it. 2: a data table's kept cells in their places, decided by the page's table.
-MARKDOWN_VERSION = "2"
+# 3: every link of a block (two anchors with one text; nested anchors: the inner one), and hrefs
+# escaped as CommonMark decodes them (`&amp;`, `\\`, line endings, `|` in a table); `!` before a
+# link escaped; hrefs renderers refuse (`file:` …) written as text.
+MARKDOWN_VERSION = "3"
 _INLINE_RE = re.compile(r"[\\`*\[\]<]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
 _BLOCK_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+=]|(\d{1,9})([.)])(?=\s|$)|~~~|\*\*\*)")
 _TEXT_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$")
 _TEXT_ITEM_RE = re.compile(r"^([-*•])\s+(.*)$")
 _TEXT_ORDERED_RE = re.compile(r"^(\d{1,9})[.)]\s+(.*)$")
-_HREF_NEEDS_BRACKETS_RE = re.compile(r"[\s()<>]")
+_HREF_NEEDS_BRACKETS_RE = re.compile(r"[\s()<>\x00-\x1f\x7f]")  # what a bare destination cannot hold
+_HREF_REFERENCE_RE = re.compile(r"&(?=#?\w+;)")  # an entity or numeric character reference's start
+_HREF_LINE_END_RE = re.compile(r"[\r\n]")  # no destination holds one: percent-encoded
+# hrefs a CommonMark renderer refuses to link (markdown-it's `validateLink`, against scripts: a
+# local file, a script, inline data but an image): their anchor text is written as text
+_REFUSED_HREF_RE = re.compile(r"^\s*(?:vbscript|javascript|file|data):(?!image/(?:gif|png|jpeg|webp);)", re.IGNORECASE)
 
 
 def escape(text: str, table: bool = False) -> str:
@@ -63,24 +78,56 @@ def escape_line_start(line: str) -> str:
     return line[: m.end(1)] + "\\" + line[m.end(1) :]
 
 
-def _destination(href: str) -> str:
-    if _HREF_NEEDS_BRACKETS_RE.search(href):
-        return "<" + href.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>") + ">"
-    return href.replace("\\", "\\\\")
+def _destination(href: str, table: bool = False) -> str:
+    """An href as a link destination that a CommonMark parser reads back as the href (spec 6.3,
+    links; 2.4 and 2.5: backslash escapes and character references are read in a destination):
+    `\\` doubled, `&` escaped where it starts a reference (`?a=1&amp;b` stays as written), a line
+    ending percent-encoded (no destination holds one: the one place the href changes, as a browser
+    reads it); in `<…>` when it has a space, a parenthesis, `<`, `>` or a control character, which
+    a bare destination cannot hold, those `<` and `>` escaped; `|` escaped in a table's cell (GFM
+    splits the row on it before it reads links)."""
+    out = _HREF_LINE_END_RE.sub(lambda m: "%0D" if m.group() == "\r" else "%0A", href)
+    out = _HREF_REFERENCE_RE.sub(r"\\&", out.replace("\\", "\\\\"))
+    if table:
+        out = out.replace("|", "\\|")
+    if _HREF_NEEDS_BRACKETS_RE.search(out):
+        return "<" + out.replace("<", "\\<").replace(">", "\\>") + ">"
+    return out
+
+
+def _placed(text: str, links: Sequence[Link]) -> list[tuple[int, int, Link]]:
+    """Where each link goes in its block's text, as (start, end, link) in order: on the first
+    occurrence of its anchor text after the link before it; one found only inside the link before
+    it is an anchor nested in that one, and replaces it (CommonMark keeps the innermost of nested
+    links). The links come in the order their anchors open, an outer one first."""
+    spans: list[tuple[int, int, Link]] = []
+    for link in links:
+        if not link.text or _REFUSED_HREF_RE.match(link.href):
+            continue
+        i = text.find(link.text, spans[-1][1] if spans else 0)
+        if i < 0 and spans:
+            start, end, _ = spans[-1]
+            j = text.find(link.text, start)
+            if j >= 0 and j + len(link.text) <= end:
+                spans.pop()
+                i = j
+        if i >= 0:
+            spans.append((i, i + len(link.text), link))
+    return spans
 
 
 def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
-    """A block's text as Markdown inline content: escaped, each link's anchor text (found in order
-    in the text) as `[text](href)`."""
+    """A block's text as Markdown inline content: escaped, each link's anchor text (placed by
+    `_placed`) as `[text](href)`."""
     out: list[str] = []
     at = 0
-    for link in links:
-        i = text.find(link.text, at)
-        if i < 0 or not link.text:
-            continue
-        out.append(escape(text[at:i], table))
-        out.append(f"[{escape(link.text, table)}]({_destination(link.href)})")
-        at = i + len(link.text)
+    for i, end, link in _placed(text, links):
+        before = escape(text[at:i], table)
+        if before.endswith("!"):  # "![" would open an image
+            before = before[:-1] + "\\!"
+        out.append(before)
+        out.append(f"[{escape(link.text, table)}]({_destination(link.href, table)})")
+        at = end
     out.append(escape(text[at:], table))
     return "".join(out)
 

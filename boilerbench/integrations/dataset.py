@@ -489,7 +489,9 @@ blocks = load_dataset("DIR_OR_REPO", "blocks", split="test")   # also "pages", "
   nested lists, fenced code with its language, links with absolute hrefs), so it says what the
   `blocks` rows labeled `content` say, in their structure columns; null where `gold_text` is, and
   empty where no block of the page is content (its gold text is empty, or not in its HTML).
-  Markdown cannot say everything the columns say: a link inside code is not written.
+  Markdown cannot say everything the columns say: a link inside code is not written (a fence
+  holds no link), and of an anchor inside another (`<a>` in `<a>`, which the HTML parser keeps
+  across `div`s) only the inner one is (CommonMark holds no link in a link).
   `source_markdown` is the source's own Markdown gold, as released, where it has one: WCXB's
   `main_content_markdown` of its train and validation pages (CC-BY-4.0, as the pages); null
   elsewhere (WCXB's test pages ship none). It was written apart from the text gold and marks

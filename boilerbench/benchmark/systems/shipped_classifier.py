@@ -28,7 +28,7 @@ def missing() -> str | None:
 def version() -> str:
     """The package version, the hash of the shipped models and the Markdown writer's version:
     retraining, or a change of what its structured mode writes, invalidates cached outputs."""
-    return f"{__version__}+{model_hash()}.md{MARKDOWN_VERSION}"  # one PEP 440 local version: segments joined by "."
+    return f"{__version__}+{model_hash()}.md{MARKDOWN_VERSION}"  # one local segment (PEP 440)
 
 
 def warm_up() -> None:
