@@ -107,7 +107,7 @@ def bench_core(corpus: Corpus, pages: Sequence[Page] | None = None) -> dict[str,
     data = [(p, d) for p, d in corpus.iter_bytes(pages)]
     gold = corpus.gold
     t0 = time.perf_counter()
-    blocks = [segment(d, p.page_format) for p, d in data]
+    blocks = [segment(d, p.page_format, structure=False) for p, d in data]  # what the text paths segment
     t_seg = time.perf_counter() - t0
     slowest = 0.0
     t0 = time.perf_counter()
@@ -186,7 +186,7 @@ def _time_system(name: str, htmls: Sequence[str], urls: Sequence[str | None], co
         output = CLEAN_OUTPUT[name]
 
         def call(h: str, url: str | None) -> Any:
-            d = classify(h, "html", url=url)
+            d = classify(h, "html", url=url, structure=output == "markdown")
             return d.markdown if output == "markdown" else d.text
 
     elif system.kind == "blocks":

@@ -45,7 +45,7 @@ def clean_bytes(data: bytes, page_format: str = "auto", output: str = "text", na
     gzip-compressed or not; the blocks of the category groups in `keep` are kept too
     (`extract.decide_blocks`)."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(data, page_format, name=name, keep=keep)
+    d = classify(data, page_format, name=name, keep=keep, structure=output == "markdown")
     if output == "text":
         return d.text
     if output == "markdown":
@@ -55,7 +55,9 @@ def clean_bytes(data: bytes, page_format: str = "auto", output: str = "text", na
 
 def _clean_record(args: tuple[Record, str, str, tuple[str, ...]]) -> dict[str, Any]:
     rec, page_format, output, keep = args
-    d = classify(rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url, keep=keep)
+    d = classify(
+        rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url, keep=keep, structure=output == "markdown"
+    )
     row: dict[str, Any] = {
         "url": rec.url,
         "record_id": rec.record_id,

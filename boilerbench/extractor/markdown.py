@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..core.types import Block, Link
+from ..core.types import Block, Link, require_structure
 
 _INLINE_RE = re.compile(r"[\\`*\[\]<]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
 _BLOCK_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+=]|(\d{1,9})([.)])(?=\s|$)|~~~|\*\*\*)")
@@ -80,7 +80,7 @@ def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
 
 
 def _paragraph(b: Block) -> str:
-    text = inline(b.text, b.structure.links)
+    text = inline(b.text, b.known_structure.links)
     if "\n" not in text:
         return escape_line_start(text)
     return "\n".join(escape_line_start(line) for line in text.split("\n"))
@@ -89,7 +89,7 @@ def _paragraph(b: Block) -> str:
 def _fence(b: Block) -> str:
     longest = max((len(run) for run in re.findall(r"`+", b.text)), default=0)
     fence = "`" * max(3, longest + 1)
-    language = b.structure.language if "`" not in b.structure.language else ""
+    language = b.known_structure.language if "`" not in b.known_structure.language else ""
     return f"{fence}{language}\n{b.text}\n{fence}"
 
 
@@ -110,7 +110,7 @@ def _table(cells: Sequence[Block]) -> list[str]:
     grid: dict[tuple[int, int], list[str]] = {}
     header_cells: set[tuple[int, int]] = set()
     for b in cells:
-        s = b.structure
+        s = b.known_structure
         key = (s.row, s.col)
         grid.setdefault(key, []).append(inline(" ".join(b.text.split()), s.links, table=True))
         if s.header:
@@ -130,7 +130,9 @@ def _table(cells: Sequence[Block]) -> list[str]:
 
 
 def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
-    """The kept blocks of an HTML page as Markdown (see the module docstring)."""
+    """The kept blocks of an HTML page as Markdown (see the module docstring); a ValueError for
+    blocks segmented without their structure (`segment_html(..., structure=False)`)."""
+    require_structure(blocks)
     parts: list[str] = []
     chosen = [b for b, k in zip(blocks, kept) if k]
     i = 0
@@ -139,7 +141,7 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
     last_item = None
     while i < len(chosen):
         b = chosen[i]
-        s = b.structure
+        s = b.known_structure
         kind = s.kind
         if kind != "list_item":
             columns, last_item = [], None
@@ -152,7 +154,7 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
             parts.append(_fence(b))
         elif kind == "quote":
             quote = [b]
-            while i + 1 < len(chosen) and chosen[i + 1].structure.kind == "quote":
+            while i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "quote":
                 i += 1
                 quote.append(chosen[i])
             body = "\n\n".join(_paragraph(q) for q in quote)
@@ -160,7 +162,9 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
         elif kind == "table_cell":
             table = _table_of(b)
             cells = [b]
-            while i + 1 < len(chosen) and chosen[i + 1].structure.kind == "table_cell" and _table_of(chosen[i + 1]) == table:
+            while (
+                i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "table_cell" and _table_of(chosen[i + 1]) == table
+            ):
                 i += 1
                 cells.append(chosen[i])
             parts.extend(_table(cells))
