@@ -416,7 +416,7 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
         atomic_write(Path(args.out), render_classifier_page(path.name, text))
         print(f"wrote {args.out}")
         return 0
-    d = classify(text, "auto", name=path.name)
+    d = classify(text, "auto", name=path.name, structure=False)  # printed without structure
     print(f"# {path}  {d.page_format}  {d.page_type or '-'}  (the shipped models: decision, category group and score)")
     widest = max(map(len, CATEGORY_GROUP_NAMES))
     for b, row in zip(d.blocks, d.extracted_blocks()):

@@ -112,9 +112,15 @@ def same_blocks(html: str | bytes) -> None:
 
 
 def same_blocks_of(root: etree._Element) -> None:
+    """Both walks, structure read and not: the same blocks; and without it, the same blocks but
+    their structure, which is None (not read), never a default."""
     made = walk.segment_tree(root)
     assert made is not None, "an HTML parser tree the compiled walk should cover"
     assert made == walk_tree(root)
+    bare = walk.segment_tree(root, None, False)
+    assert bare is not None
+    assert bare == walk_tree(root, None, False)
+    assert bare == [dataclasses.replace(b, structure=None) for b in made]
 
 
 @pytest.mark.slow
@@ -266,9 +272,12 @@ def test_trees_it_does_not_cover_fall_back() -> None:
     root = etree.fromstring(html, etree.HTMLParser(remove_comments=False))
     assert walk.segment_tree(root) is None
     assert segment.segment_tree(root) == walk_tree(root)
+    assert segment.segment_tree(root, None, False) == walk_tree(root, None, False)
+    assert all(b.structure is None for b in walk_tree(root, None, False))
     xml = etree.fromstring("<html xmlns='http://www.w3.org/1999/xhtml'><body><p>x</p></body></html>")
     assert walk.segment_tree(xml) is None
     assert segment.segment_tree(xml) == walk_tree(xml)
+    assert segment.segment_tree(xml, None, False) == walk_tree(xml, None, False)
 
 
 # --- the forest ---------------------------------------------------------------------------------

@@ -228,3 +228,33 @@ def test_importing_extract_loads_no_benchmark_and_nothing_heavy(jefftk: RealPage
     forbidden = ("boilerbench.benchmark", "boilerbench.integrations")
     assert _packages(imported, forbidden) == [] and _packages(called, forbidden) == []
     assert "boilerbench.extractor.extract" in imported and "sklearn" in called  # the call did load the model
+
+
+@pytest.mark.parametrize("fixture", ["jefftk", "autopresse", "xinhuanet", "gto_windows_1251"])
+def test_text_paths_read_no_structure_and_keep_the_same_text(fixture: str, request: pytest.FixtureRequest) -> None:
+    """`extract(output="text")`, `clean` (text, jsonl) and `output="blocks"` segment without the
+    blocks' structure, which none of them shows: the same text, rows and blocks as a classification
+    that read it; Markdown reads it, and refuses a classification without it."""
+    from boilerbench.extractor.clean import clean_bytes
+
+    rp: RealPage = request.getfixturevalue(fixture)
+    url = rp.page.url
+    full = classify(rp.data, "html", url=url)
+    bare = classify(rp.data, "html", url=url, structure=False)
+    assert all(b.structure is not None for b in full.blocks) and all(b.structure is None for b in bare.blocks)
+    assert bare.scores == full.scores and bare.kept == full.kept
+    assert extract(rp.data, url, output="text") == bare.text == full.text
+    assert extract(rp.data, url, output="blocks") == bare.extracted_blocks() == full.extracted_blocks()
+    for output in ("text", "jsonl"):
+        assert clean_bytes(rp.data, "html", output, name="p") == clean_bytes_with_structure(rp.data, output)
+    assert extract(rp.data, url, output="markdown") == full.markdown
+    with pytest.raises(ValueError, match="structure was not read"):
+        bare.markdown  # noqa: B018
+
+
+def clean_bytes_with_structure(data: bytes, output: str) -> str:
+    """`clean_bytes` as it was before it turned structure off: classify reading it."""
+    d = classify(data, "html", name="p")
+    if output == "text":
+        return d.text
+    return "\n".join(json.dumps({"path": "p", **b.json_row()}, ensure_ascii=False) for b in d.extracted_blocks())

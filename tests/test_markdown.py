@@ -123,7 +123,7 @@ def found_again(blocks: list[Block], kept: list[bool], markdown: str) -> Counter
     for b, k in zip(blocks, kept):
         if not k:
             continue
-        s = b.structure
+        s = b.known_structure
         text = " ".join(b.text.split())
         if s.kind != "list_item":
             open_depths = []
@@ -307,7 +307,7 @@ def test_round_trip_every_block(page_id: str, real_page) -> None:
     blocks = segment(real.data, url=real.page.url)
     kept = [True] * len(blocks)
     markdown = html_markdown(blocks, kept)
-    kinds = Counter(b.structure.kind for b in blocks)
+    kinds = Counter(b.known_structure.kind for b in blocks)
     assert kinds["list_item"] and len(kinds) >= 4, kinds
     assert found_again(blocks, kept, markdown) == Counter()
 
@@ -341,8 +341,8 @@ def test_round_trip_every_link(page_id: str, real_page) -> None:
     blocks = segment(real.data, url=real.page.url)
     kept = [True] * len(blocks)
     markdown = html_markdown(blocks, kept)
-    links = [(b, link) for b in blocks for link in b.structure.links]
-    in_code = sum(b.structure.kind == "code" for b, _ in links)
+    links = [(b, link) for b in blocks for link in b.known_structure.links]
+    in_code = sum(b.known_structure.kind == "code" for b, _ in links)
     tree = lxml.html.fromstring(decode_bytes(real.data))
     outer = {urljoin(real.page.url, a.get("href")) for a in tree.xpath("//a[@href][.//a[@href]]")}
     inner = {urljoin(real.page.url, a.get("href")) for a in tree.xpath("//a[@href]//a[@href]")}
@@ -350,7 +350,7 @@ def test_round_trip_every_link(page_id: str, real_page) -> None:
     nested = [
         link
         for b, link in links
-        if link.href in outer and any(i.href in inner and i.text in link.text for i in b.structure.links if i is not link)
+        if link.href in outer and any(i.href in inner and i.text in link.text for i in b.known_structure.links if i is not link)
     ]
     refused = sum(link.href.startswith("file:") for _, link in links)
     assert found_again(blocks, kept, markdown) == Counter(
@@ -367,7 +367,7 @@ def test_round_trip_every_link(page_id: str, real_page) -> None:
     if "!" in holds:
         assert any(b.text[: b.text.find(link.text)].endswith("!") for b, link in links)
     if "lines" in holds:
-        assert any(b.structure.kind == "paragraph" and "\n" in b.text for b in blocks)
+        assert any(b.known_structure.kind == "paragraph" and "\n" in b.text for b in blocks)
     if "file" in holds:
         assert refused
 
@@ -378,8 +378,8 @@ def test_data_table_keeps_places(real_page) -> None:
     column, the dropped ones empty; a layout table (a heading in a cell) stays paragraphs."""
     real = real_page("wcxb-0380")
     d = classify(real.data, "html", url=real.page.url)
-    cells = [b for b, k in zip(d.blocks, d.kept) if k and b.structure.kind == "table_cell"]
-    assert cells and {b.structure.col for b in cells} == {1}
+    cells = [b for b, k in zip(d.blocks, d.kept) if k and b.known_structure.kind == "table_cell"]
+    assert cells and {b.known_structure.col for b in cells} == {1}
     got = parse(d.markdown)
     for b in cells:
         assert any(c == 1 and " ".join(b.text.split()) in t for c, t in got.cells), b.text
@@ -388,7 +388,7 @@ def test_data_table_keeps_places(real_page) -> None:
     assert md(layout) == "### Part\n\nprose\n\nx"
     two = "<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>"
     blocks = segment(f"<html><body>{two}</body></html>".encode(), url=URL)
-    assert html_markdown(blocks, [b.structure.col == 1 for b in blocks]) == "|  | v |\n| --- | --- |\n|  | 1 |"
+    assert html_markdown(blocks, [b.known_structure.col == 1 for b in blocks]) == "|  | v |\n| --- | --- |\n|  | 1 |"
 
 
 # --- the API, the CLI ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@ pages, and on real ones, where the compiled and the Python walks must read the s
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections import Counter
 from dataclasses import fields
 
@@ -23,7 +25,7 @@ def structures(body: str, url: str | None = URL, head: str = "") -> list[tuple[s
     assert root is not None
     assert compiled.WALK.active.segment_tree is not None  # `segment_html` took the compiled walk
     assert walk_tree(root, url) == blocks  # and the Python walk reads the same structures
-    return [(b.text, b.structure) for b in blocks]
+    return [(b.text, b.known_structure) for b in blocks]
 
 
 def only(body: str, **kw: object) -> Structure:
@@ -123,7 +125,10 @@ def test_structure_json_round_trip() -> None:
     ):
         assert Structure.from_json(s.to_json()) == s
     assert Structure().to_json() is None
-    assert Block(0, "/html", "p", "x", 1, 0).structure == Structure()  # old constructors still work
+    unread = Block(0, "/html", "p", "x", 1, 0)  # a block made without a structure claims none
+    assert unread.structure is None
+    with pytest.raises(ValueError, match="structure was not read"):
+        unread.known_structure  # noqa: B018
 
 
 def test_text_pages_have_no_structure(vietnam_bytes: bytes) -> None:
@@ -139,20 +144,20 @@ def test_real_pages_both_walks(name: str, request: pytest.FixtureRequest) -> Non
     root = parse_html(real.data)
     assert root is not None
     assert walk_tree(root, real.page.url) == blocks
-    kinds = Counter(b.structure.kind for b in blocks)
+    kinds = Counter(b.known_structure.kind for b in blocks)
     assert kinds["heading"] and kinds["list_item"], kinds
-    links = [k for b in blocks for k in b.structure.links]
+    links = [k for b in blocks for k in b.known_structure.links]
     assert links and all(k.href.startswith(("http://", "https://", "mailto:", "//")) or ":" in k.href for k in links)
 
 
 def test_real_page_kinds(jefftk) -> None:
     """jefftk's post: its title a heading, its `<pre>` a code block, its menus list items."""
     blocks = segment.segment(jefftk.data, url=jefftk.page.url)
-    by_tag = {b.tag: b.structure.kind for b in blocks}
+    by_tag = {b.tag: b.known_structure.kind for b in blocks}
     assert by_tag["pre"] == "code"
     assert by_tag["li"] == "list_item"
-    assert any(b.structure.kind == "heading" for b in blocks)
-    links = {k.text: k.href for b in blocks for k in b.structure.links}
+    assert any(b.known_structure.kind == "heading" for b in blocks)
+    links = {k.text: k.href for b in blocks for k in b.known_structure.links}
     assert links["Posts"] == "https://www.jefftk.com/p/index"  # written `/p/index`
     assert links["◂◂RSS"] == "http://www.jefftk.com/news/back_from_1977.rss"  # absolute as written
 
@@ -164,7 +169,7 @@ def test_cached_labeled_blocks_keep_their_structure(jefftk) -> None:
     from boilerbench.core.structure import STRUCTURE_VERSION
 
     labeled = labels.label_page(jefftk.page, jefftk.data, jefftk.gold)
-    assert any(b.block.structure.links for b in labeled.blocks)
+    assert any(b.block.known_structure.links for b in labeled.blocks)
     back = groundtruth._from_json(jefftk.page, jefftk.gold, groundtruth._to_json(labeled))
     assert back == labeled
     assert groundtruth.PIPELINE_VERSION.endswith("-" + STRUCTURE_VERSION)
@@ -215,8 +220,58 @@ def test_field_kinds_say_which_kinds_fill_each_field(jefftk, erikdemaine, autopr
     for b in blocks:
         for name, kinds in STRUCTURE_FIELD_KINDS.items():
             value = getattr(b.structure, name)
-            if b.structure.kind not in kinds:
+            if b.known_structure.kind not in kinds:
                 assert value == getattr(default, name), (name, b)
             elif value != getattr(default, name):
                 filled[name] += 1
     assert set(filled) == set(STRUCTURE_FIELD_KINDS), filled
+
+
+# --- structure=False: the text paths' blocks ----------------------------------------------------
+
+REAL_PAGES = ["jefftk", "erikdemaine", "autopresse", "xinhuanet", "gto_windows_1251", "lhpat_shift_jis"]
+
+
+@pytest.mark.parametrize("name", REAL_PAGES)
+@pytest.mark.parametrize("python", [False, True], ids=["compiled", "python"])
+def test_blocks_without_structure_are_the_same_blocks(name: str, python: bool, request: pytest.FixtureRequest) -> None:
+    """Real pages segmented with `structure=False`, by either walk: every field of every block as
+    with structure, but the structure, which is None (not read), not a paragraph by default."""
+    real = request.getfixturevalue(name)
+    with compiled.python_only() if python else contextlib.nullcontext():
+        on = segment_html(real.data, url=real.page.url)
+        off = segment_html(real.data, url=real.page.url, structure=False)
+    assert on
+    assert any(b.known_structure.links for b in on) and any(b.known_structure.kind != "paragraph" for b in on)
+    assert all(b.structure is None for b in off)
+    assert off == [dataclasses.replace(b, structure=None) for b in on]
+    assert segment.segment(real.data, "html", real.page.url, structure=False) == off
+
+
+def test_what_needs_structure_refuses_blocks_without_it(jefftk) -> None:
+    """The Markdown writer, the parser of systems' HTML and the labeled-page cache read structure:
+    handed blocks segmented without it, each fails (the cache's stored None is a paragraph, so a
+    block without structure must never be written there), where the same page with it works."""
+    from boilerbench.benchmark import groundtruth, labels
+    from boilerbench.core.types import CONTENT, LabeledBlock, LabeledPage
+    from boilerbench.extractor.markdown import to_markdown
+
+    off = segment_html(jefftk.data, url=jefftk.page.url, structure=False)
+    on = segment_html(jefftk.data, url=jefftk.page.url)
+    assert "[Posts](https://www.jefftk.com/p/index)" in to_markdown("html", on, [True] * len(on))
+    for kept in ([True] * len(off), [False] * len(off)):  # even where nothing is kept
+        with pytest.raises(ValueError, match="structure was not read"):
+            to_markdown("html", off, kept)
+    labeled = labels.label_page(jefftk.page, jefftk.data, jefftk.gold)
+    assert groundtruth._to_json(labeled)
+    bare = LabeledPage(jefftk.page, jefftk.gold, tuple(LabeledBlock(b, CONTENT, "paragraph") for b in off))
+    with pytest.raises(ValueError, match="structure was not read"):
+        groundtruth._to_json(bare)
+
+
+def test_text_lines_are_paragraphs_either_way(vietnam_bytes: bytes, jefftk) -> None:
+    """A text page's lines, and a page rendered as lines (`as_lines`), are paragraphs by
+    definition: read, not unknown, whatever the switch."""
+    assert segment.segment(vietnam_bytes, "text", structure=False) == segment.segment(vietnam_bytes, "text")
+    lines, _ = segment.as_lines(segment_html(jefftk.data, structure=False))
+    assert lines and {b.structure for b in lines} == {Structure()}

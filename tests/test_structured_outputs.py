@@ -396,5 +396,5 @@ def test_the_page_itself_as_an_output_keeps_all_its_structure(fixture: str) -> N
     projected = assign(blocks, parse("html", html, page.page.url))
     assert projected == [b.structure for b in blocks]
     labels = ["content"] * len(blocks)
-    counts = scoring.structure_counts(labels, ["paragraph"] * len(blocks), [b.structure for b in blocks], projected)
+    counts = scoring.structure_counts(labels, ["paragraph"] * len(blocks), [b.known_structure for b in blocks], projected)
     assert all(fp == fn == 0 for _, fp, fn in counts.values()) and sum(tp for tp, _, _ in counts.values()) > 0

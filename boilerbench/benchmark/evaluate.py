@@ -186,7 +186,7 @@ def structure_counts(labeled_page: LabeledPage, st: Structured) -> dict[str, tup
     """`scoring.structure_counts` of one page: its labels, categories and blocks' gold structure."""
     blocks = labeled_page.blocks
     return scoring.structure_counts(
-        [b.label for b in blocks], [b.category for b in blocks], [b.block.structure for b in blocks], st.structures
+        [b.label for b in blocks], [b.category for b in blocks], [b.block.known_structure for b in blocks], st.structures
     )
 
 

@@ -48,7 +48,7 @@ def _to_json(labeled_page: LabeledPage) -> list[list[Any]]:
             b.category,
             b.coverage,
             b.corrected,
-            b.block.structure.to_json(),
+            b.block.known_structure.to_json(),  # refuses a block without it: the cache's None is a paragraph
         ]
         for b in labeled_page.blocks
     ]

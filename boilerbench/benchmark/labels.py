@@ -113,7 +113,7 @@ def _contains(seq: list[str], sub: list[str]) -> bool:
 
 def label_page(page: Page, data: bytes, gold: Gold, corrections: Iterable[Correction] = ()) -> LabeledPage:
     """Segment a page and label its blocks: the single path from bytes + gold to ground truth."""
-    blocks = segment(data, page.page_format, page.url)
+    blocks = segment(data, page.page_format, page.url, structure=True)  # the structure gold: read, and cached
     own_titles = document_titles(data) if gold.title is None and page.page_format == "html" else ()
     labels, coverage = derive_labels(blocks, gold, own_titles)
     title = title_block(blocks, gold.title, labels, own_titles)

@@ -154,14 +154,14 @@ def render_page(
             title = ""
             if n in structured and label == CONTENT and b.category != scoring.SCORED_APART:
                 predicted = structured[n].structures[i]
-                wrong = lost_structure(b.block.structure, predicted)
+                wrong = lost_structure(b.block.known_structure, predicted)
                 if wrong:
                     css, mark = "flat", mark + "≠"
                     title = f' title="{escape(", ".join(wrong))}: output {escape(short_structure(predicted))}"'
             cells.append(f'<td class="sys {css}"{title}>{mark}</td>')
         rows.append(
             f'<tr class="block {cls}"><td class="text">{escape(b.block.text)}</td><td>{b.block.index}</td><td class="gold">{escape(label or "?")}</td>'
-            f"<td>{escape(b.category)}</td><td>{escape(b.block.tag)}</td><td>{escape(short_structure(b.block.structure))}</td>{''.join(cells)}</tr>"
+            f"<td>{escape(b.category)}</td><td>{escape(b.block.tag)}</td><td>{escape(short_structure(b.block.known_structure))}</td>{''.join(cells)}</tr>"
         )
     rows += ["</tbody></table>", "</body></html>"]
     return "\n".join(rows) + "\n"

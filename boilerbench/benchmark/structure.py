@@ -174,7 +174,7 @@ def parse_html_elements(html: str, url: str | None = None) -> list[Element]:
         blocks = segment_html(html, url=url)
     except SegmentError:
         return []
-    return [Element(b.structure, b.text) for b in blocks]
+    return [Element(b.known_structure, b.text) for b in blocks]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,7 +74,9 @@ def page_checks(labeled_page: LabeledPage) -> dict[str, Any]:
 def structure_checks(labeled_page: LabeledPage, markdown: str) -> dict[str, tuple[int, int, int]]:
     """The page's content blocks' structure against its Markdown gold, element by element; the page's
     title block is left out, as the release keeps the title in a field of its own."""
-    blocks = [(b.block.structure, b.block.text) for b in labeled_page.blocks if b.label == CONTENT and b.category != SCORED_APART]
+    blocks = [
+        (b.block.known_structure, b.block.text) for b in labeled_page.blocks if b.label == CONTENT and b.category != SCORED_APART
+    ]
     return element_counts(blocks, markdown_elements(labeled_page, markdown), labeled_page.page.url or None)
 
 

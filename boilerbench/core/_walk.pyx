@@ -10,11 +10,12 @@ and cue attributes. It covers trees from lxml's HTML parser with no comment, PI 
 (what `segment.parse_html` makes) and returns None for anything else, which the Python walk then
 handles.
 
-Each block's structure is made by the Python makers of `WALK_RULES.page_structure`, handed what the
-walk passes anyway: the owner's tag and its parent's (most blocks' structure is theirs, memoised in
-`WALK_RULES.tag_structures`), else the owner element (an lxml proxy of its node), and the block's
-anchors (each `<a href>`'s href and the text it has in the block, cut from the run's
-bytes and normalised as `structure.anchor` says: here on ASCII, as block text is, else by it).
+Each block's structure, when the caller asks for it (`structure`; else each block's is None, and the
+walk keeps no anchor, makes no maker and looks no structure up), is made by the Python makers of
+`WALK_RULES.page_structure`, handed what the walk passes anyway: the owner's tag and its parent's
+(most blocks' structure is theirs, memoised in `WALK_RULES.tag_structures`), else the owner element
+(an lxml proxy of its node), and the block's anchors (each `<a href>`'s href and the text it has in
+the block, cut from the run's bytes and normalised as `structure.anchor` says: here on ASCII, as block text is, else by it).
 
 It walks and counts; every rule it follows is the Python module's, received when it binds
 (`segment.WALK_RULES`): the tag kinds, the cue attributes, the character classes, the document's
@@ -419,6 +420,7 @@ cdef class _Walk:
 
     cdef xmlNode* root
     cdef cetree._Document doc
+    cdef bint structure  # read each block's structure (else None, and no anchor is kept)
     cdef object read, resolve  # of `WALK_RULES.page_structure(root, url)`: the page's makers of block structures
     cdef dict hrefs  # `resolve`'s hrefs, by the href as written (the makers' own: filled up front)
     cdef dict by_parent  # the structures of `parent_keyed` blocks, by their parent node
@@ -691,6 +693,9 @@ cdef class _Walk:
             parent = self.tags[owner - 2] if owner >= 2 else ""
         else:
             xpath, tag, parent = _DOCUMENT_XPATH, _DOCUMENT_TAG, ""
+        if not self.structure:
+            self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size, None))
+            return 0
         # as `segment.walk_tree`: the structure the tags decide, else the one read from the owner;
         # then the links
         memo = PyDict_GetItem(_TAG_STRUCTURES, (tag, parent))
@@ -804,13 +809,14 @@ cdef class _Walk:
                 self.pre += 1
         elif kind == _K_LINK:
             self.link += 1
-            href = _href(c)
-            if href is None:
-                self.open_anchors.append(None)
-            else:
-                entry = [href, self.raw.size, -1]
-                self.anchors.append(entry)
-                self.open_anchors.append(entry)
+            if self.structure:
+                href = _href(c)
+                if href is None:
+                    self.open_anchors.append(None)
+                else:
+                    entry = [href, self.raw.size, -1]
+                    self.anchors.append(entry)
+                    self.open_anchors.append(entry)
         self.push(c, kind, kind_low[1], num)
         self.text(c.children)
         return True
@@ -828,9 +834,10 @@ cdef class _Walk:
                     self.pre -= 1
             elif kind == _K_LINK:
                 self.link -= 1
-                entry = self.open_anchors.pop()
-                if entry is not None:
-                    (<list>entry)[2] = self.raw.size
+                if self.structure:
+                    entry = self.open_anchors.pop()
+                    if entry is not None:
+                        (<list>entry)[2] = self.raw.size
             self.size -= 1
             self.tags.pop()
             self.descriptors.pop()
@@ -865,9 +872,10 @@ cdef class _Walk:
         return 0
 
 
-def segment_tree(cetree._Element root, url=None):
+def segment_tree(cetree._Element root, url=None, bint structure=True):
     """`segment.segment_tree` for a tree of lxml's HTML parser; None when the tree holds nodes the
-    compiled walk does not cover (the caller then walks it in Python)."""
+    compiled walk does not cover (the caller then walks it in Python). `structure`: read each
+    block's structure (`segment.segment_html`)."""
     if not _bound:
         _bind()
     cdef _Walk w = _Walk()
@@ -875,8 +883,10 @@ def segment_tree(cetree._Element root, url=None):
     if w.root.type != ELEMENT or w.root.ns is not NULL:
         return None
     w.doc = root._doc
-    makers = _page_structure(root, url)
-    w.read, w.resolve, w.hrefs, w.by_parent = makers.read, makers.resolve, makers.hrefs, {}
+    w.structure = structure
+    if structure:
+        makers = _page_structure(root, url)
+        w.read, w.resolve, w.hrefs, w.by_parent = makers.read, makers.resolve, makers.hrefs, {}
     try:
         w.run()
     except _Unsupported:

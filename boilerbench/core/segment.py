@@ -18,7 +18,8 @@ caches and published scores are all expressed in blocks):
   dropped (separators like "|" or "•").
 * Each block records its owner element (nearest block-level ancestor): xpath and tag, its ancestors'
   tags and class/id/role tokens (`context`), depth, word count and words inside `<a>` links, and
-  its structure (kind and links: `structure`, whose rules it is: `STRUCTURE_VERSION`).
+  its structure (kind and links: `structure`, whose rules it is: `STRUCTURE_VERSION`) when the
+  caller asks for it (`structure=True`, the default; None otherwise: see `Block`).
 * Text pages (crawl dumps): one block per non-empty line with a letter or digit, tag `line`.
 """
 
@@ -33,7 +34,7 @@ from typing import Any
 from lxml import etree
 
 from . import compiled
-from .structure import PARENT_KEYED_TAGS, TAG_STRUCTURES, PageStructure, anchor, page_structure, tag_structure
+from .structure import PARAGRAPH, PARENT_KEYED_TAGS, TAG_STRUCTURES, PageStructure, anchor, page_structure, tag_structure
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
 from .types import PAGE_FORMATS, Block, Link, Structure, check_choice
 
@@ -213,13 +214,19 @@ def document_titles(source: str | bytes) -> tuple[str, ...]:
     return tuple(t for t in titles if has_word(t))
 
 
-def segment_html(source: str | bytes, utf8: bool = False, url: str | None = None) -> list[Block]:
+def segment_html(source: str | bytes, utf8: bool = False, url: str | None = None, structure: bool = True) -> list[Block]:
     """Cut a page into blocks (see the module docstring for the definition); `utf8`: see
-    `parse_html`; `url`: the page's address, what its links are resolved against (`structure`)."""
+    `parse_html`; `url`: the page's address, what its links are resolved against (`structure`).
+
+    `structure`: read each block's structure (`Block.structure`; its links take most of the cost:
+    ~15% of the segmenter's time). On by default, since what reads structure from a block that
+    lacks it fails; the paths that only keep text (`extract(output="text")`, `clean`'s text and
+    jsonl, the datatrove text step, `bench`'s segmenter) turn it off, and their blocks say so
+    (`structure` None)."""
     root = parse_html(source, utf8)
     if root is None:
         return []
-    return segment_tree(root, url)
+    return segment_tree(root, url, structure)
 
 
 def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None:
@@ -242,15 +249,15 @@ def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None
     return text, words, min(words, _word_count(link_raw)) if link_raw else 0
 
 
-def segment_tree(root: etree._Element, url: str | None = None) -> list[Block]:
+def segment_tree(root: etree._Element, url: str | None = None, structure: bool = True) -> list[Block]:
     """Cut a parsed page into blocks (see the module docstring for the definition): the compiled
     walk (`compiled.WALK`) when it is in use and covers the tree, else `walk_tree`, its Python
-    twin. Both make the same blocks (`tests/test_compiled.py`)."""
+    twin. Both make the same blocks (`tests/test_compiled.py`); `structure`: see `segment_html`."""
     if (twin := compiled.WALK.active.segment_tree) is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
-        blocks = twin(root, url)
+        blocks = twin(root, url, structure)
         if blocks is not None:
             return blocks
-    return walk_tree(root, url)
+    return walk_tree(root, url, structure)
 
 
 class _Open:
@@ -280,19 +287,20 @@ def _events(root: etree._Element) -> tuple[Any, Any, dict[Any, tuple[int, str]]]
     return (("start", root), ("end", root)), None, {root.tag: (_BLOCK, DOCUMENT_TAG)}
 
 
-def walk_tree(root: etree._Element, url: str | None = None) -> list[Block]:
+def walk_tree(root: etree._Element, url: str | None = None, structure: bool = True) -> list[Block]:
     """`segment_tree` in Python: the reference walk, and the one for trees the compiled walk leaves.
 
     One pass of lxml's C-level `iterwalk` (pages nest thousands of levels deep, so no recursion).
     Per element, the walk only numbers it among its same-tag siblings; the rest is made for kept
     blocks only: ancestors' descriptors when the first block under them is kept (once per element,
-    reused by later blocks), xpaths after the walk, when every sibling has been numbered. Each
-    block's structure is made by `structure`'s rules, from its owner's tags, element and anchors.
+    reused by later blocks), xpaths after the walk, when every sibling has been numbered. With
+    `structure`, each block's structure is made by `structure`'s rules, from its owner's tags,
+    element and anchors; without, no anchor is kept and no maker made (each block's is None).
     """
     rows: list[tuple[Any, ...]] = []  # per block: (owner, tag, text, words, link_words, context, depth, structure)
     # The `<a href>`s with text in the run in progress: [href, first piece, end piece (-1: open)].
     anchors: list[list[Any]] = []
-    structure = page_structure(root, url)
+    makers = page_structure(root, url) if structure else None
     by_parent: dict[_Open, Structure] = {}  # the structures of `PARENT_KEYED_TAGS` blocks, by parent
     pieces: list[str] = []  # text of the run in progress, from its first non-space piece on
     link_pieces: list[str] = []  # the pieces of it inside `<a>`
@@ -331,6 +339,11 @@ def walk_tree(root: etree._Element, url: str | None = None) -> list[Block]:
             el = stack[i].element
             descs.append(_describe(stack[i].tag, el.items() if html else _cue_attributes(el)))
         context = " ".join(descs)
+        if makers is None:  # structure not read
+            pieces.clear()
+            o = stack[owner] if owner else None
+            rows.append((o, o.tag if o is not None else DOCUMENT_TAG, *made, context, size - 1, None))
+            return
         found = None
         if anchors:  # each anchor's text in this run; one still open goes on in the next run
             made_anchors = (
@@ -348,14 +361,14 @@ def walk_tree(root: etree._Element, url: str | None = None) -> list[Block]:
             if s is None:
                 if o.tag in PARENT_KEYED_TAGS and owner > 1:
                     s = by_parent.get(stack[owner - 1]) or by_parent.setdefault(
-                        stack[owner - 1], structure.read(o.element, o.tag, up)
+                        stack[owner - 1], makers.read(o.element, o.tag, up)
                     )
                 else:
-                    s = structure.read(o.element, o.tag, up)
-            rows.append((o, o.tag, *made, context, size - 1, structure.with_links(s, found) if found else s))
+                    s = makers.read(o.element, o.tag, up)
+            rows.append((o, o.tag, *made, context, size - 1, makers.with_links(s, found) if found else s))
         else:  # no block-level element is open: the block is the document's
-            s = tag_structure(DOCUMENT_TAG, "") or structure.read(root, DOCUMENT_TAG, "")
-            rows.append((None, DOCUMENT_TAG, *made, context, size - 1, structure.with_links(s, found) if found else s))
+            s = tag_structure(DOCUMENT_TAG, "") or makers.read(root, DOCUMENT_TAG, "")
+            rows.append((None, DOCUMENT_TAG, *made, context, size - 1, makers.with_links(s, found) if found else s))
 
     for event, el in walker:
         if event == "start":
@@ -381,7 +394,7 @@ def walk_tree(root: etree._Element, url: str | None = None) -> list[Block]:
                 link += 1
             top = _Open(el, kind, tag, n, top)
             stack.append(top)
-            if kind == _LINK and (href := el.get("href")) is not None:
+            if kind == _LINK and makers is not None and (href := el.get("href")) is not None:
                 top.anchor = [href, len(pieces), -1]
                 anchors.append(top.anchor)
             text = el.text
@@ -507,6 +520,7 @@ def segment_text(source: str | bytes) -> list[Block]:
                 text=text,
                 words=len(tokenize(text)),
                 link_words=0,
+                structure=PARAGRAPH,  # a text line's structure, by definition: read, not unknown
             )
         )
     return blocks
@@ -519,16 +533,19 @@ def as_lines(blocks: Sequence[Block]) -> tuple[list[Block], list[int]]:
     owner: list[int] = []
     for b in blocks:
         for line in segment_text(b.text):
-            lines.append(Block(len(lines), f"/text/line[{len(lines) + 1}]", "line", line.text, line.words, 0))
+            lines.append(
+                Block(len(lines), f"/text/line[{len(lines) + 1}]", "line", line.text, line.words, 0, structure=PARAGRAPH)
+            )
             owner.append(b.index)
     return lines, owner
 
 
-def segment(source: str | bytes, page_format: str = "html", url: str | None = None) -> list[Block]:
-    """Dispatch on page format: one of `PAGE_FORMATS` (`url`: see `segment_html`)."""
+def segment(source: str | bytes, page_format: str = "html", url: str | None = None, structure: bool = True) -> list[Block]:
+    """Dispatch on page format: one of `PAGE_FORMATS` (`url`, `structure`: see `segment_html`; a
+    text page's lines are paragraphs either way)."""
     if check_choice("page_format", page_format, PAGE_FORMATS) == "text":
         return segment_text(source)
-    return segment_html(source, url=url)
+    return segment_html(source, url=url, structure=structure)
 
 
 def render_lines(blocks: list[Block]) -> str:

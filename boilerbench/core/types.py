@@ -238,7 +238,10 @@ class Block:
 
     `context` holds the tags and class/id/role tokens of the block's ancestors, outermost first;
     categories and features read DOM cues from it without re-parsing the page. `structure`: the
-    block's kind and links, read from the DOM (`core.structure`); a text page's lines are paragraphs without links.
+    block's kind and links, read from the DOM (`core.structure`); a text page's lines are paragraphs
+    without links. None: not read (`segment_html(..., structure=False)`, what the text paths ask
+    for: reading it costs the segmenter ~15%) — never a paragraph by default, so a block cannot
+    pass for one whose structure was read; what needs it reads `known_structure`, which refuses None.
     """
 
     index: int
@@ -249,7 +252,29 @@ class Block:
     link_words: int
     context: str = ""
     depth: int = 0
-    structure: Structure = Structure()  # what element holds the text, and the links in it (`core.structure`)
+    structure: Structure | None = None  # what element holds the text, and the links in it (`core.structure`); None: not read
+
+    @property
+    def known_structure(self) -> Structure:
+        """`structure`, which the caller needs: a ValueError for a block segmented without it."""
+        if self.structure is None:
+            raise _not_read(self)
+        return self.structure
+
+
+def _not_read(block: Block) -> ValueError:
+    return ValueError(
+        f"block {block.index} ({block.xpath}): its structure was not read (segmented with structure=False); "
+        "segment with structure=True to write or score structure"
+    )
+
+
+def require_structure(blocks: Sequence[Block]) -> None:
+    """A ValueError unless every block's structure was read: for what reads a whole page's
+    structure (the Markdown writer), so that a page without it fails even where it keeps nothing."""
+    for b in blocks:
+        if b.structure is None:
+            raise _not_read(b)
 
 
 @dataclass(frozen=True)

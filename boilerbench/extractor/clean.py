@@ -53,7 +53,7 @@ def clean_bytes(
     (`extract.decide_blocks`); `url`, the page's address: what its links are resolved against and
     what each JSON object names (`extract`'s `url`)."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(data, page_format, name=name, url=url, keep=keep)
+    d = classify(data, page_format, name=name, url=url, keep=keep, structure=output == "markdown")
     if output == "text":
         return d.text
     if output == "markdown":
@@ -64,7 +64,9 @@ def clean_bytes(
 
 def _clean_record(args: tuple[Record, str, str, tuple[str, ...]]) -> dict[str, Any]:
     rec, page_format, output, keep = args
-    d = classify(rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url, keep=keep)
+    d = classify(
+        rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url, keep=keep, structure=output == "markdown"
+    )
     row: dict[str, Any] = {
         "url": rec.url,
         "record_id": rec.record_id,

@@ -142,7 +142,8 @@ class Decisions:
     @property
     def markdown(self) -> str:
         """The kept blocks as Markdown (`markdown.to_markdown`: headings, lists, tables, code and
-        links from each block's structure; a text page's lines as they mark them)."""
+        links from each block's structure; a text page's lines as they mark them); a ValueError
+        for an HTML page classified with `structure=False`."""
         from .markdown import to_markdown
 
         return to_markdown(self.page_format, self.blocks, self.kept)
@@ -223,10 +224,13 @@ def classify(
     url: str | None = None,
     utf8: bool = False,
     keep: Sequence[str] = (),
+    structure: bool = True,
 ) -> Decisions:
     """The shipped classifier on one page: "html", "text" (a crawl's text dump, one block per line)
     or "auto" (detected: by `name`'s suffix, else by the page's start); the blocks of the category
-    groups in `keep` are kept too (`decide_blocks`).
+    groups in `keep` are kept too (`decide_blocks`). `structure`: read the blocks' structure
+    (`segment.segment_html`), which `Decisions.markdown` needs and nothing else does: the callers
+    that write no Markdown turn it off.
 
     Bytes are a page as served, decoded as `clean` decodes a file (`page_text`; an error names
     `name`, else `url`), unless `utf8`: then they are a decoded page encoded by `text.to_utf8`
@@ -245,7 +249,7 @@ def classify(
     if page_format == "text":
         blocks = segment_text(page.decode("utf-8", "replace") if isinstance(page, bytes) else page)
     else:
-        blocks = segment_html(page, isinstance(page, bytes), url)
+        blocks = segment_html(page, isinstance(page, bytes), url, structure)
     return decide_blocks(blocks, page_format, url, keep)
 
 
@@ -301,7 +305,7 @@ def extract(
             file); a page over the segmenter's size limit (`SegmentError`).
     """
     check_choice("output", output, EXTRACT_OUTPUTS)
-    d = classify(page, page_format, url=url, keep=check_keep(keep))
+    d = classify(page, page_format, url=url, keep=check_keep(keep), structure=output == "markdown")
     if output == "markdown":
         return d.markdown
     return d.text if output == "text" else d.extracted_blocks()

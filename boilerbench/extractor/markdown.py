@@ -38,7 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..core.types import Block, Link
+from ..core.types import Block, Link, require_structure
 
 # Bump on any change to what the writer makes: the benchmark's cached outputs of the shipped
 # classifier's Markdown hang on it. 2: a data table's kept cells in their places, decided by the page's table.
@@ -133,7 +133,7 @@ def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
 
 
 def _paragraph(b: Block) -> str:
-    text = inline(b.text, b.structure.links)
+    text = inline(b.text, b.known_structure.links)
     if "\n" not in text:
         return escape_line_start(text)
     return "\n".join(escape_line_start(line) for line in text.split("\n"))
@@ -142,7 +142,7 @@ def _paragraph(b: Block) -> str:
 def _fence(b: Block) -> str:
     longest = max((len(run) for run in re.findall(r"`+", b.text)), default=0)
     fence = "`" * max(3, longest + 1)
-    language = b.structure.language if "`" not in b.structure.language else ""
+    language = b.known_structure.language if "`" not in b.known_structure.language else ""
     return f"{fence}{language}\n{b.text}\n{fence}"
 
 
@@ -175,9 +175,9 @@ def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
     width: dict[str, int] = {}
     own: dict[int, str] = {}  # block → its table, for the cells
     for k, b in enumerate(blocks):
-        if b.structure.kind == "table_cell":
+        if b.known_structure.kind == "table_cell":
             t = own[k] = _table_of(b)
-            width[t] = max(width.get(t, 0), b.structure.col + 1)
+            width[t] = max(width.get(t, 0), b.known_structure.col + 1)
     layout: set[str] = set()
     for k, b in enumerate(blocks):
         if "/table" not in b.xpath:
@@ -185,7 +185,7 @@ def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
         path = b.xpath
         for i in (m.start() for m in re.finditer("/", path)):  # the tables it is in, as their paths
             t = path[:i]
-            if t in width and own.get(k) != t and b.structure.kind in ("heading", "table_cell"):
+            if t in width and own.get(k) != t and b.known_structure.kind in ("heading", "table_cell"):
                 layout.add(t)  # a heading, or a nested table's cell, inside it
     return {t: _Source(w, w < 2 or t in layout) for t, w in width.items()}
 
@@ -198,7 +198,7 @@ def _table(cells: Sequence[Block], source: _Source) -> list[str]:
         return [_paragraph(b) for b in cells]
     grid: dict[tuple[int, int], list[str]] = {}
     for b in cells:
-        s = b.structure
+        s = b.known_structure
         grid.setdefault((s.row, s.col), []).append(inline(" ".join(b.text.split()), s.links, table=True))
     width = max(source.width, max(c for _, c in grid) + 1)
     lines = []
@@ -211,17 +211,19 @@ def _table(cells: Sequence[Block], source: _Source) -> list[str]:
 
 
 def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
-    """The kept blocks of an HTML page as Markdown (see the module docstring)."""
+    """The kept blocks of an HTML page as Markdown (see the module docstring); a ValueError for
+    blocks segmented without their structure (`segment_html(..., structure=False)`)."""
+    require_structure(blocks)
     parts: list[str] = []
     chosen = [b for b, k in zip(blocks, kept) if k]
-    sources = _sources(blocks) if any(b.structure.kind == "table_cell" for b in chosen) else {}
+    sources = _sources(blocks) if any(b.known_structure.kind == "table_cell" for b in chosen) else {}
     i = 0
     # list state: the open items' depths and text columns, outermost first, and the last item's `li`
     columns: list[tuple[int, int]] = []
     last_item = None
     while i < len(chosen):
         b = chosen[i]
-        s = b.structure
+        s = b.known_structure
         kind = s.kind
         if kind != "list_item":
             columns, last_item = [], None
@@ -234,7 +236,7 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
             parts.append(_fence(b))
         elif kind == "quote":
             quote = [b]
-            while i + 1 < len(chosen) and chosen[i + 1].structure.kind == "quote":
+            while i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "quote":
                 i += 1
                 quote.append(chosen[i])
             body = "\n\n".join(_paragraph(q) for q in quote)
@@ -242,7 +244,9 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
         elif kind == "table_cell":
             table = _table_of(b)
             cells = [b]
-            while i + 1 < len(chosen) and chosen[i + 1].structure.kind == "table_cell" and _table_of(chosen[i + 1]) == table:
+            while (
+                i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "table_cell" and _table_of(chosen[i + 1]) == table
+            ):
                 i += 1
                 cells.append(chosen[i])
             parts.extend(_table(cells, sources[table]))

@@ -227,7 +227,7 @@ def _rows(corpus: Corpus, pages: Sequence[Page]) -> dict[tuple[str, str], list[d
                     "link_density": blk.link_words / max(1, blk.words),
                     "depth": blk.depth,
                     "context": blk.context,
-                    **structure_columns(blk.structure),
+                    **structure_columns(blk.known_structure),
                     "gold_coverage": b.coverage,
                     "corrected": b.corrected,
                     "source": page.source,

@@ -104,8 +104,9 @@ def _decide(
     (`to_utf8`): a str would be encoded to cross the pipe, decoded on the other side, and encoded
     again for libxml2."""
     _one_core()
-    d = classify(text, page_format, utf8=True, keep=keep, url=url if output == "markdown" else None)
-    kept = d.markdown if output == "markdown" else d.text
+    markdown = output == "markdown"
+    d = classify(text, page_format, utf8=True, keep=keep, url=url if markdown else None, structure=markdown)
+    kept = d.markdown if markdown else d.text
     return kept, encode_bits(d.kept), d.page_format, d.page_type, d.block_groups() if groups else None
 
 

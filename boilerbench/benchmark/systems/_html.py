@@ -15,7 +15,7 @@ _NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def html_to_text(html: str) -> str:
     """Block breaks become line breaks, by the project's own segmenter (lxml's text_content would
     glue "end.Next" together)."""
-    return "\n".join(b.text for b in segment_html(html)) if html and html.strip() else ""
+    return "\n".join(b.text for b in segment_html(html, structure=False)) if html and html.strip() else ""
 
 
 def xml_chars(html: str) -> str:

@@ -24,7 +24,7 @@ def keep_line(line: str) -> bool:
 
 
 def extract(html: str, url: str | None = None, language: str | None = None) -> str:
-    lines = [line for b in segment_html(html) for line in b.text.split("\n")]
+    lines = [line for b in segment_html(html, structure=False) for line in b.text.split("\n")]
     kept = [line for line in lines if keep_line(line)]
     if sum(len(_SENT_RE.findall(line)) for line in kept) < 3:
         return ""

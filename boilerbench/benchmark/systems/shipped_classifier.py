@@ -40,7 +40,7 @@ def warm_up() -> None:
 
 
 def predict_html(html: str) -> list[bool]:
-    return classify(html, "html").kept
+    return classify(html, "html", structure=False).kept
 
 
 def extract_markdown(html: str, url: str | None = None, language: str | None = None) -> str:
@@ -50,7 +50,7 @@ def extract_markdown(html: str, url: str | None = None, language: str | None = N
 
 
 def predict_text(html: str) -> list[bool]:
-    blocks = segment_html(html)
+    blocks = segment_html(html, structure=False)
     lines, owner = as_lines(blocks)
     kept = decide_blocks(lines, "text").kept
     votes = [[0, 0] for _ in blocks]
