@@ -426,7 +426,7 @@ def _show_file(path: Path, args: argparse.Namespace) -> int:
 
 def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> int:
     """`show PAGE --out FILE.html`: the page's blocks with every system's decisions, one file."""
-    from .benchmark.evaluate import collect_scored, collect_structured, resolve
+    from .benchmark.evaluate import RunOptions, collect_scored, collect_structured, resolve
     from .benchmark.groundtruth import load_labeled
     from .benchmark.leaderboard import atomic_write
     from .benchmark.report import render_page
@@ -435,8 +435,8 @@ def _show_html(corpus: Corpus, pages: list[Page], args: argparse.Namespace) -> i
         raise ValueError("--out writes one page: give one page id")
     names = resolve(args.systems)
     labeled = load_labeled(corpus, pages, workers=1, progress=False)
-    scored, versions, skipped = collect_scored(corpus, labeled, names, progress=False)
-    structured, _ = collect_structured(corpus, labeled, list(scored), progress=False)
+    scored, versions, skipped = collect_scored(corpus, labeled, names, RunOptions(progress=False))
+    structured, _ = collect_structured(corpus, labeled, list(scored), RunOptions(progress=False))
     first = {n: v[0] for n, v in structured.items()}
     atomic_write(Path(args.out), render_page(labeled[0], {n: v[0] for n, v in scored.items()}, versions, skipped, first))
     print(f"wrote {args.out} ({len(labeled[0].blocks)} blocks, {len(scored)} systems)")

@@ -16,7 +16,7 @@ import multiprocessing as mp
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -209,14 +209,15 @@ def evaluate(
     workers = workers or min(2, os.cpu_count() or 1)
     t0 = time.perf_counter()
     labeled = load_labeled(corpus, pages, workers=workers, progress=progress, cache=cache)
-    scored, versions, skipped = collect_scored(corpus, labeled, names, timeout, workers, cache, progress)
+    run = RunOptions(timeout, workers, cache, progress)
+    scored, versions, skipped = collect_scored(corpus, labeled, names, run)
     formats: dict[str, str] = {}
     made: dict[str, list[Structured]] | None = None  # None: structure not run (nor recorded)
     if structured:
-        made, formats = collect_structured(corpus, labeled, [n for n in names if n in scored], timeout, workers, cache, progress)
+        made, formats = collect_structured(corpus, labeled, [n for n in names if n in scored], run)
     report = score_report(labeled, scored, versions, structured=made, formats=formats)
     if made is not None:  # only where the split has pages with a Markdown gold (WCXB's train and validation)
-        against = markdown_gold_report(corpus, labeled, list(made), timeout, workers, cache, progress)
+        against = markdown_gold_report(corpus, labeled, list(made), run)
         if against is not None:
             report["markdown_gold"] = against
     report["skipped"] = skipped
@@ -272,14 +273,57 @@ def score_report(
     return report
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How the systems are run for `collect_scored`, `collect_structured` and `markdown_gold_report`:
+    the per-page timeout, the worker processes, whether cached outputs are read (a run without
+    the cache still refreshes it), and whether progress bars show."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    workers: int = 2
+    cache: bool = True
+    progress: bool = True
+
+    def outputs(
+        self, systems: Sequence[System], corpus: Corpus, pages: Sequence[LabeledPage], cache: bool | None = None, **kw: Any
+    ) -> dict[str, list[Output]]:
+        """`run_systems` on `pages` as these options say (`cache`: instead of `self.cache`), their
+        HTML read from `corpus` only if some output is not cached; `kw`: its other arguments."""
+        return run_systems(
+            list(systems),
+            pages,
+            _html_loader(corpus, pages),
+            timeout=self.timeout,
+            workers=self.workers,
+            cache=self.cache if cache is None else cache,
+            progress=self.progress,
+            **kw,
+        )
+
+
+def _html_loader(corpus: Corpus, pages: Sequence[LabeledPage]) -> Callable[[], list[str]]:
+    """What `run_systems` calls for the pages' HTML, decoded as the runner decodes it, in `pages`'
+    order: read only when some output is not cached."""
+
+    def load_html() -> list[str]:
+        html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in pages)}
+        return [html[lp.page.page_id] for lp in pages]
+
+    return load_html
+
+
+def _structured_systems(names: Sequence[str]) -> dict[str, System]:
+    """The systems of `names` with a structured mode that load here (the others are said skipped
+    by `collect_scored`)."""
+    loaded = _load_systems([n for n in names if n in STRUCTURED], quiet=True)[0]
+    return {n: s for n, s in loaded.items() if s.structured_format}
+
+
 def collect_scored(
     corpus: Corpus,
     labeled: Sequence[LabeledPage],
     names: Sequence[str],
-    timeout: float = DEFAULT_TIMEOUT,
-    workers: int = 2,
-    cache: bool = True,
-    progress: bool = True,
+    run: RunOptions = RunOptions(),
 ) -> tuple[dict[str, list[Scored]], dict[str, str | None], dict[str, str]]:
     """Each system's `Scored` for each labeled page (cached, else run and projected), its version,
     and the systems skipped (not installed) with why: what `evaluate` and `show` read."""
@@ -294,9 +338,9 @@ def collect_scored(
         ]
         for name, system in loaded.items()
     }
-    scored, missing = store.lookup(keys, Scored.from_json, read=cache)
+    scored, missing = store.lookup(keys, Scored.from_json, read=run.cache)
     if missing:
-        made = _score_missing(corpus, labeled, loaded, missing, timeout, workers, cache, progress)
+        made = _score_missing(corpus, labeled, loaded, missing, run)
         for (n, i), sc in made.items():
             scored[n][i] = sc
         store.put_many([(keys[n][i], sc.to_json()) for (n, i), sc in made.items()])
@@ -313,14 +357,11 @@ def collect_structured(
     corpus: Corpus,
     labeled: Sequence[LabeledPage],
     names: Sequence[str],
-    timeout: float = DEFAULT_TIMEOUT,
-    workers: int = 2,
-    cache: bool = True,
-    progress: bool = True,
+    run: RunOptions = RunOptions(),
 ) -> tuple[dict[str, list[Structured]], dict[str, str]]:
     """Each system of `names` that has a structured mode (and loads here): its `Structured` of each
     labeled page (cached, else run in its structured mode and projected), and its format."""
-    loaded = {n: s for n, s in _load_systems([n for n in names if n in STRUCTURED], quiet=True)[0].items() if s.structured_format}
+    loaded = _structured_systems(names)
     formats = {n: str(s.structured_format) for n, s in loaded.items()}
     store = Cache("structured")
     keys = {
@@ -332,24 +373,15 @@ def collect_structured(
         ]
         for name, system in loaded.items()
     }
-    found, missing = store.lookup(keys, Structured.from_json, read=cache)
+    found, missing = store.lookup(keys, Structured.from_json, read=run.cache)
     if missing:
         need = sorted({i for v in missing.values() for i in v})
         sub = [labeled[i] for i in need]
-
-        def load_html() -> list[str]:
-            html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(labeled_page.page for labeled_page in sub)}
-            return [html[labeled_page.page.page_id] for labeled_page in sub]
-
         fresh: dict[str, dict[int, Structured]] = {}
-        outputs = run_systems(
+        outputs = run.outputs(
             [loaded[n] for n in missing],
+            corpus,
             sub,
-            load_html,
-            timeout=timeout,
-            workers=workers,
-            cache=cache,
-            progress=progress,
             post=lambda k, out: output_structured(sub[k], out.structured_format, out.text, out.error),
             post_results=fresh,
             mode="structured",
@@ -386,10 +418,7 @@ def markdown_gold_report(
     corpus: Corpus,
     labeled: Sequence[LabeledPage],
     names: Sequence[str],
-    timeout: float = DEFAULT_TIMEOUT,
-    workers: int = 2,
-    cache: bool = True,
-    progress: bool = True,
+    run: RunOptions = RunOptions(),
 ) -> dict[str, Any] | None:
     """Each structured system of `names` against the corpus's Markdown gold, over the pages of
     `labeled` that have one (`validate.structure_summary` per system), with the content blocks' own
@@ -400,7 +429,7 @@ def markdown_gold_report(
     pages = [lp for lp in labeled if lp.page.page_id in gold]
     if not pages:
         return None
-    loaded = {n: s for n, s in _load_systems([n for n in names if n in STRUCTURED], quiet=True)[0].items() if s.structured_format}
+    loaded = _structured_systems(names)
     store = Cache("markdown-gold")
     keys = {
         name: [
@@ -416,22 +445,16 @@ def markdown_gold_report(
         ]
         for name, system in loaded.items()
     }
-    found, missing = store.lookup(keys, _counts_from_json, read=cache)
+    found, missing = store.lookup(keys, _counts_from_json, read=run.cache)
     if missing:
         need = sorted({i for v in missing.values() for i in v})
         sub = [pages[i] for i in need]
-
-        def load_html() -> list[str]:
-            html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(lp.page for lp in sub)}
-            return [html[lp.page.page_id] for lp in sub]
-
-        outputs = run_systems(
-            [loaded[n] for n in missing], sub, load_html, timeout=timeout, workers=workers, progress=progress, mode="structured"
-        )
+        # the outputs `collect_structured` made: read back from the outputs' cache
+        outputs = run.outputs([loaded[n] for n in missing], corpus, sub, cache=True, mode="structured")
         pos = {i: k for k, i in enumerate(need)}
         made = []
         for n, idx in missing.items():
-            for i in tqdm(idx, desc=f"{n} against the Markdown gold", disable=not progress):
+            for i in tqdm(idx, desc=f"{n} against the Markdown gold", disable=not run.progress):
                 counts = output_gold_counts(pages[i], outputs[n][pos[i]], gold[pages[i].page.page_id])
                 found[n][i] = counts
                 made.append((keys[n][i], {e: list(c) for e, c in counts.items()}))
@@ -471,37 +494,25 @@ def _score_missing(
     labeled: Sequence[LabeledPage],
     systems: dict[str, System],
     missing: dict[str, list[int]],
-    timeout: float,
-    workers: int,
-    cache: bool,
-    progress: bool,
+    run: RunOptions,
 ) -> dict[tuple[str, int], Scored]:
     """`Scored` of each (system, index in `labeled`) of `missing`, in its order: the extractor's
     output (cached on its own, else run) projected onto the blocks in the worker that ran it, or
     here for an output read from the cache."""
     need = sorted({i for v in missing.values() for i in v})
     sub = [labeled[i] for i in need]
-
-    def load_html() -> list[str]:
-        html = {p.page_id: decode_page(d) for p, d in corpus.iter_bytes(labeled_page.page for labeled_page in sub)}
-        return [html[labeled_page.page.page_id] for labeled_page in sub]
-
     fresh: dict[str, dict[int, Scored]] = {}  # system → position in `sub` → projected in the worker
-    outputs = run_systems(
+    outputs = run.outputs(
         [systems[n] for n in missing],
+        corpus,
         sub,
-        load_html,
-        timeout=timeout,
-        workers=workers,
-        cache=cache,
-        progress=progress,
         post=lambda k, out: output_scored(sub[k], out.text, out.kept, out.seconds, out.error),
         post_results=fresh,
     )
     made = {(n, need[k]): sc for n, by_position in fresh.items() for k, sc in by_position.items()}
     pos = {i: k for k, i in enumerate(need)}
     late = [(n, i) for n, idx in missing.items() for i in idx if (n, i) not in made]
-    made.update(zip(late, _project_all(labeled, [(i, outputs[n][pos[i]]) for n, i in late], workers, progress)))
+    made.update(zip(late, _project_all(labeled, [(i, outputs[n][pos[i]]) for n, i in late], run.workers, run.progress)))
     return {(n, i): made[n, i] for n, idx in missing.items() for i in idx}
 
 

@@ -17,7 +17,7 @@ from ..core.types import BOILERPLATE, CONTENT, Gold, LabeledBlock, LabeledPage, 
 from ..extractor.extract import classify
 from . import scoring
 from .corpora.store import Corpus
-from .evaluate import Scored, Structured, collect_scored, collect_structured, score_system
+from .evaluate import RunOptions, Scored, Structured, collect_scored, collect_structured, score_system
 from .groundtruth import load_labeled
 from .leaderboard import (
     METRIC_COLUMNS,
@@ -266,8 +266,10 @@ def build_site(
     labeled = load_labeled(corpus, [p for p in corpus.select(split="test") if p.page_id in wanted], progress=progress)
     stored = {r["system"]: r["metrics"]["page_scored"] for r in shown if "page_scored" in r["metrics"]}
     runnable = [r["system"] for r in shown if r["system"] in REGISTRY or r["system"] in REFERENCE]
-    scored, versions, skipped = collect_scored(corpus, labeled, [n for n in runnable if n not in stored], progress=progress)
-    structured, _ = collect_structured(corpus, labeled, list(scored), progress=progress)
+    scored, versions, skipped = collect_scored(
+        corpus, labeled, [n for n in runnable if n not in stored], RunOptions(progress=progress)
+    )
+    structured, _ = collect_structured(corpus, labeled, list(scored), RunOptions(progress=progress))
     for name, per_page in stored.items():
         scored[name] = [Scored.from_json(per_page[labeled_page.page.page_id]) for labeled_page in labeled]
         versions[name] = next((r.get("version") for r in shown if r["system"] == name), None)
