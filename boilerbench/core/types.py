@@ -240,7 +240,7 @@ class Block:
     categories and features read DOM cues from it without re-parsing the page. `structure`: the
     block's kind and links, read from the DOM (`core.structure`); a text page's lines are paragraphs
     without links. None: not read (`segment_html(..., structure=False)`, what the text paths ask
-    for: reading it costs the segmenter ~15%) — never a paragraph by default, so a block cannot
+    for: they do not pay for reading it) — never a paragraph by default, so a block cannot
     pass for one whose structure was read; what needs it reads `known_structure`, which refuses None.
     """
 

@@ -114,8 +114,9 @@ class Decisions:
     classifier's decision, and the blocks of the groups asked to be kept), the page's predicted type
     (`types.PAGE_TYPES`; None without blocks), its url, if given, each block's category group when
     `keep` needed it (`groups`; else computed when asked for, from `rows`, the feature rows the
-    classifier read) and the classifier's own decisions where `keep` changed some (`decided`: what
-    the rule-based categories are read from, so that `keep` changes no block's category)."""
+    classifier read) and the models' own decisions (the classifier's, less what the category model
+    overrules) where `keep` changed some (`decided`: what the rule-based categories are read from,
+    so that `keep` changes no block's category)."""
 
     page_format: str
     blocks: list[Block]
@@ -129,7 +130,8 @@ class Decisions:
 
     @property
     def classifier_kept(self) -> list[bool]:
-        """The classifier's decisions, before `keep` added any block."""
+        """The models' decisions (the classifier's, less what the category model overrules), before
+        `keep` added any block."""
         return self.kept if self.decided is None else self.decided
 
     def block_groups(self) -> list[str]:
