@@ -570,13 +570,20 @@ class CategoryModel:
         (the largest raw score, `raw`), except where `overrule` would drop it on a page of
         `page_type`: there, the group it is dropped for (`overruling`). So a block dropped as a
         comment is called one, and `keep=("comments",)` brings back what the overrule dropped."""
+        return self.decide(rows, [], page_type)[1]
+
+    def decide(self, rows: np.ndarray | None, kept: Sequence[bool], page_type: str | None) -> tuple[list[bool], list[str]]:
+        """`overrule` of the classifier's decisions `kept` with this model's thresholds, and
+        `groups`, from one pass of raw scores over every row: for a caller that needs both (one
+        that keeps groups), which `overrule` alone would make score its kept rows twice."""
         if rows is None or len(rows) == 0:
-            return []
+            return list(kept), []
         raw = self.raw(rows)
+        over = self.overruling(raw, page_type, self.overrule_thresholds)
         out = [str(g) for g in self.model.classes_[raw.argmax(axis=1)]]
-        for i, group in self.overruling(raw, page_type, self.overrule_thresholds).items():
+        for i, group in over.items():
             out[i] = group
-        return out
+        return [k and i not in over for i, k in enumerate(kept)], out
 
     @property
     def overrule_thresholds(self) -> dict[str, float]:

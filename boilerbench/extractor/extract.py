@@ -207,13 +207,18 @@ def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = N
 
     keep = check_keep(keep)
     d = shipped(page_format).decide(blocks)
-    decided = d.kept
-    if page_format in CATEGORY_MODEL_FORMATS:
-        categories = shipped_categories(page_format)
-        decided = categories.overrule(d.rows, d.kept, d.page_type, categories.overrule_thresholds)
+    modelled = page_format in CATEGORY_MODEL_FORMATS
     if not keep:
+        decided = d.kept
+        if modelled:  # only the kept rows are scored
+            categories = shipped_categories(page_format)
+            decided = categories.overrule(d.rows, d.kept, d.page_type, categories.overrule_thresholds)
         return Decisions(page_format, list(blocks), d.scores.tolist(), decided, d.page_type, url, None, d.rows)
-    groups = block_groups(page_format, blocks, decided, d.rows, d.page_type)
+    if modelled:  # every row's group is needed: one pass gives the decisions too
+        decided, groups = shipped_categories(page_format).decide(d.rows, d.kept, d.page_type)
+    else:
+        decided = d.kept
+        groups = block_groups(page_format, blocks, decided, d.rows, d.page_type)
     kept = [k or g in keep for k, g in zip(decided, groups)]
     return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, decided)
 
