@@ -218,8 +218,8 @@ def segment_html(source: str | bytes, utf8: bool = False, url: str | None = None
     """Cut a page into blocks (see the module docstring for the definition); `utf8`: see
     `parse_html`; `url`: the page's address, what its links are resolved against (`structure`).
 
-    `structure`: read each block's structure (`Block.structure`; its links take most of the cost:
-    ~15% of the segmenter's time). On by default, since what reads structure from a block that
+    `structure`: read each block's structure (`Block.structure`; its links take most of the cost,
+    which `bench`'s segmenter figure leaves out). On by default, since what reads structure from a block that
     lacks it fails; the paths that only keep text (`extract(output="text")`, `clean`'s text and
     jsonl, the datatrove text step, `bench`'s segmenter) turn it off, and their blocks say so
     (`structure` None)."""
