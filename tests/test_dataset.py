@@ -20,7 +20,15 @@ from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
-from boilerbench.benchmark.leaderboard import SPEED_NOTE, STRUCTURE_NOTE, TITLE_NOTE, load_results, main_table, structure_table
+from boilerbench.benchmark.leaderboard import (
+    SPEED_NOTE,
+    STRUCTURE_NOTE,
+    TITLE_NOTE,
+    load_results,
+    main_table,
+    structure_corpus_table,
+    structure_table,
+)
 from boilerbench.benchmark.render import RENDERERS, render_text
 from boilerbench.core.segment import as_lines, segment_text
 from boilerbench.core.structure import STRUCTURE_VERSION
@@ -306,8 +314,10 @@ def test_card_carries_the_leaderboard_table(built) -> None:
         assert note in text and note in board
     # the structure table (issue 27), from the same result files (the board has it once re-run)
     assert STRUCTURE_NOTE in text
-    for line in structure_table(load_results(CHECKOUT / "baselines")):
-        assert line in text
+    by_corpus = structure_corpus_table(load_results(CHECKOUT / "baselines"))
+    assert by_corpus  # the saved board has structure scores per corpus
+    for line in [*structure_table(load_results(CHECKOUT / "baselines")), *by_corpus]:
+        assert line in text and line in board
 
 
 def test_no_site_in_both_training_and_test(built, tmp_path) -> None:

@@ -78,7 +78,7 @@ def _section(text: str, title: str) -> list[str]:
     start = lines.index(title)
     out = []
     for line in lines[start + 1 :]:
-        if line.startswith("## "):
+        if line.startswith("#"):  # the next section or subsection
             break
         out.append(line)
     return [line for line in out if line.strip()]
@@ -419,6 +419,27 @@ def test_leaderboard_structure_table(report, tmp_path: Path) -> None:
         assert cells[1].startswith("—" if m.get("structure_score") is None else f"{m['structure_score']:.3f}")
         for cell, k in zip(cells[2:], [k for k in scoring.STRUCTURE_SCORES if k != "structure_score"]):
             assert cell == ("—" if m.get(k) is None else f"{m[k]:.3f}")
+
+
+@pytest.mark.slow
+def test_leaderboard_structure_by_corpus(report, tmp_path: Path) -> None:
+    """Under the structure table, each scored system's structure score on each test corpus, read from
+    its result file's `by_corpus`, in the structure table's order."""
+    folder = tmp_path / "results"
+    save_results(report, folder=folder)
+    text = write_leaderboard(folder, tmp_path / "lb.md").read_text(encoding="utf-8")
+    rows = _section(text, "### Structure score by corpus")
+    corpora = [c.strip() for c in rows[0].split("|")[2:-1]]
+    assert corpora and corpora == sorted(corpora)
+    names = [r.split("|")[1].strip() for r in rows[2:]]
+    structure = [r.split("|")[1].strip() for r in _section(text, "## Structure (per content block)")[3:]]
+    assert names == [n for n in structure if report["systems"][n].get("structure_score") is not None]
+    for row in rows[2:]:
+        name, *cells = [c.strip() for c in row.split("|")[1:-1]]
+        by_corpus = report["systems"][name]["by_corpus"]
+        assert cells == [
+            "—" if by_corpus[c].get("structure_score") is None else f"{by_corpus[c]['structure_score']:.3f}" for c in corpora
+        ]
 
 
 def _record(name: str, **metrics: object) -> dict[str, object]:

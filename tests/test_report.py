@@ -13,7 +13,7 @@ import pytest
 from boilerbench.benchmark import CHECKOUT
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
-from boilerbench.benchmark.leaderboard import structure_cells
+from boilerbench.benchmark.leaderboard import structure_by_corpus, structure_cells
 from boilerbench.cli import main
 from boilerbench.core.types import BOILERPLATE, CONTENT, Link, Structure
 
@@ -147,6 +147,8 @@ def test_site_index_has_the_leaderboard_figures_and_tables(site) -> None:
     for tr in structure_rows:
         cells = [td.text_content() for td in tr.cssselect("td")]
         assert cells[1:] == structure_cells(by_name[cells[0]])
+    corpus_rows = [[td.text_content() for td in tr.cssselect("td")] for tr in doc.cssselect("table.structure-corpus tbody tr")]
+    assert corpus_rows == structure_by_corpus(records)[1] and corpus_rows  # the board's figures, per corpus
     assert not doc.cssselect("script, link, iframe")
     assert not [i for i in doc.cssselect("img") if not i.get("src", "").startswith("data:")]
 

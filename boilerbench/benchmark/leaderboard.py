@@ -170,12 +170,32 @@ def structure_ranked(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
+def structure_by_corpus(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """The structure score of each scored system on each test corpus, in `structure_ranked` order:
+    the corpora, then one row of cells per system (a lead overall can hide a loss on one corpus)."""
+    scored = [r for r in structure_ranked(records) if r["metrics"].get("structure_score") is not None]
+    corpora = sorted(
+        {c for r in scored for c, m in r["metrics"].get("by_corpus", {}).items() if m.get("structure_score") is not None}
+    )
+    rows = [[r["system"], *(_f(r["metrics"]["by_corpus"].get(c, {}).get("structure_score")) for c in corpora)] for r in scored]
+    return corpora, rows
+
+
 def structure_table(records: Sequence[dict[str, Any]]) -> list[str]:
     """The structure ranking (Markdown lines)."""
     lines = ["| system | " + " | ".join(STRUCTURE_COLUMNS) + " |", "|---" * (1 + len(STRUCTURE_COLUMNS)) + "|"]
     for r in structure_ranked(records):
         lines.append(f"| {r['system']} | " + " | ".join(structure_cells(r)) + " |")
     return lines
+
+
+def structure_corpus_table(records: Sequence[dict[str, Any]]) -> list[str]:
+    """`structure_by_corpus` as Markdown lines (none when no system has a structure score)."""
+    corpora, rows = structure_by_corpus(records)
+    if not corpora:
+        return []
+    lines = ["| system | " + " | ".join(corpora) + " |", "|---|" + "---|" * len(corpora)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def speed_base(records: Sequence[dict[str, Any]]) -> float | None:
@@ -273,6 +293,8 @@ def render(records: list[dict[str, Any]], figures: bool = False) -> str:
             "![boilerplate kept, % per category and system](figures/leakage.svg)",
         ]
     lines += ["", "## Structure (per content block)", "", STRUCTURE_NOTE, "", *structure_table(recs)]
+    if by_corpus := structure_corpus_table(recs):
+        lines += ["", "### Structure score by corpus", "", *by_corpus]
     for title, key in (("By corpus (block F1 / word F1)", "by_corpus"), ("By page type (block F1)", "by_page_type")):
         groups = sorted({g for r in recs for g in r["metrics"].get(key, {})})
         if key == "by_page_type":

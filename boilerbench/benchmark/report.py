@@ -31,6 +31,7 @@ from .leaderboard import (
     metric_cells,
     ranked,
     speed_base,
+    structure_by_corpus,
     structure_cells,
     structure_ranked,
 )
@@ -289,6 +290,7 @@ def build_site(
             ),
         )
 
+    corpora, corpus_rows = structure_by_corpus(records)
     index = [
         "<!doctype html>",
         f'<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{_CSP}">',
@@ -306,6 +308,8 @@ def build_site(
             "structure",
         ),
         f'<p class="note">{_inline_code(STRUCTURE_NOTE)}</p>',
+        "<h3>Structure score by corpus</h3>",
+        _html_table(["system", *corpora], [list(map(escape, row)) for row in corpus_rows], "structure-corpus"),
         '<h2>Quality vs speed</h2><div class="figure scatter">',
         _inline_png(figs["scatter"], "block F1 against pages/s, Pareto front dashed"),
         "</div>",

@@ -31,7 +31,15 @@ from tqdm import tqdm
 
 from ..benchmark.corpora.store import Corpus
 from ..benchmark.groundtruth import load_labeled
-from ..benchmark.leaderboard import SPEED_NOTE, STRUCTURE_NOTE, TITLE_NOTE, load_results, main_table, structure_table
+from ..benchmark.leaderboard import (
+    SPEED_NOTE,
+    STRUCTURE_NOTE,
+    TITLE_NOTE,
+    load_results,
+    main_table,
+    structure_corpus_table,
+    structure_table,
+)
 from ..benchmark.render import rendered
 from ..benchmark.runner import decode_page
 from ..core.categories import BOILERPLATE_CATEGORIES, CONTENT_CATEGORIES
@@ -458,7 +466,17 @@ def card(corpus: Corpus, pages: Sequence[Page], counts: dict[str, dict[str, int]
     columns = {config: ", ".join(f"`{name}`" for name in schema.names) for config, schema in _schemas(pa).items()}
     records = load_results()
     evaluation = main_table(records) if records else ["(no results in `baselines/` yet)"]
-    structure = [STRUCTURE_NOTE, "", *structure_table(records)] if records else []
+    by_corpus = structure_corpus_table(records)
+    structure = (
+        [
+            STRUCTURE_NOTE,
+            "",
+            *structure_table(records),
+            *(["", "Structure score by corpus:", "", *by_corpus] if by_corpus else []),
+        ]
+        if records
+        else []
+    )
     body = f"""
 # boilerbench: web pages split into blocks, each labeled content or boilerplate
 
