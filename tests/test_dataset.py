@@ -17,18 +17,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from boilerbench.benchmark import CHECKOUT
+from boilerbench.benchmark import leaderboard as board
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
-from boilerbench.benchmark.leaderboard import (
-    SPEED_NOTE,
-    STRUCTURE_NOTE,
-    TITLE_NOTE,
-    load_results,
-    main_table,
-    structure_corpus_table,
-    structure_table,
-)
 from boilerbench.benchmark.render import RENDERERS, render_text
 from boilerbench.core.segment import as_lines, segment_text
 from boilerbench.core.structure import STRUCTURE_VERSION
@@ -304,20 +296,21 @@ def test_card_yaml_declares_configs_and_splits(built) -> None:
 def test_card_carries_the_leaderboard_table(built) -> None:
     out, _, _ = built
     text = (out / "README.md").read_text(encoding="utf-8")
-    board = (CHECKOUT / "leaderboard.md").read_text(encoding="utf-8")
-    table = main_table(load_results(CHECKOUT / "baselines"))
+    board_text = (CHECKOUT / "leaderboard.md").read_text(encoding="utf-8")
+    records = board.load_results(CHECKOUT / "baselines")
+    table = board.main_table(records)
     assert len(table) > 10 and any("boilerbench" in line for line in table)
     for line in table:
-        assert line in text and line in board
+        assert line in text and line in board_text
     # what the title and speed columns mean: the board's own notes, word for word
-    for note in (TITLE_NOTE, SPEED_NOTE):
-        assert note in text and note in board
-    # the structure table (issue 27), from the same result files (the board has it once re-run)
-    assert STRUCTURE_NOTE in text
-    by_corpus = structure_corpus_table(load_results(CHECKOUT / "baselines"))
+    for note in (board.TITLE_NOTE, board.SPEED_NOTE):
+        assert note in text and note in board_text
+    # the structure table (issue 27) and its scores by corpus, from the same result files
+    assert board.STRUCTURE_NOTE in text
+    by_corpus = board.structure_corpus_table(records)
     assert by_corpus  # the saved board has structure scores per corpus
-    for line in [*structure_table(load_results(CHECKOUT / "baselines")), *by_corpus]:
-        assert line in text and line in board
+    for line in [*board.structure_table(records), *by_corpus]:
+        assert line in text and line in board_text
 
 
 def test_no_site_in_both_training_and_test(built, tmp_path) -> None:
