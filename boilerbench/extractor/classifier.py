@@ -28,6 +28,10 @@ by site). Every train page weighs the same in both fits: the metric is a mean ov
 Validation is per source and per page type (`VALIDATION_GROUPS`: WCXB, trafilatura-eval's news
 pages, WCXB's article pages); a choice is taken only when it loses on none of them.
 
+On the page types validation chose (`BlockClassifier.item_lists`, in the model's record), the
+decisions keep whole repeated items (`items.ItemLists`): on a collection page the classifier keeps a
+card's title and drops its price and summary, which read like a menu's links.
+
 Beside the HTML classifier, a category model (`CategoryModel`, `boilerbench-html-categories`) says
 what every block is: its group of `types.CATEGORY_GROUPS` (content, comments, related/teaser,
 navigation/header/footer, media/caption, metadata/byline, other), predicted from the same rows the
