@@ -29,11 +29,11 @@ from boilerbench.extractor.classifier import (
     shipped,
 )
 from boilerbench.extractor.extract import decide_blocks
-from boilerbench.extractor.items import ItemLists, alikeness, item_lists
+from boilerbench.extractor.items import ItemLists, alikeness, inner_paths, item_lists, stripped_xpaths
 
 SHOP = "wcxb-0659"  # a WCXB validation page of type collection: a shop's grid of 39 cups under a menu
-GRID = "html/body/div[4]/div/ul/li"  # its product grid ("Showing all 39 results")
-MENU = "html/body/div[2]/div[1]/ul/li"  # its top menu
+GRID = "/html/body/div[4]/div/ul/li"  # its product grid ("Showing all 39 results")
+MENU = "/html/body/div[2]/div[1]/ul/li"  # its top menu
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +58,14 @@ def test_lists_read_from_the_xpaths(shop: LabeledPage) -> None:
     """The grid's 39 cards are one list of alike items; the menu is a list too."""
     blocks = [b.block for b in shop.blocks]
     lists = item_lists(blocks)
-    items, depth = lists[GRID]
+    items = lists[GRID]
     assert sorted(items) == list(range(1, 40))
-    assert all(blocks[i].xpath.startswith(f"/{GRID}[{k}]/") for k, idx in items.items() for i in idx)
-    assert alikeness([[blocks[i].xpath for i in idx] for idx in items.values()], depth) >= 0.9
-    assert MENU in lists and len(lists[MENU][0]) == 7
+    assert all(blocks[i].xpath.startswith(f"{GRID}[{k}]/") for k, idx in items.items() for i in idx)
+    inner = inner_paths(stripped_xpaths(blocks), GRID, items)
+    assert inner[0][:3] == ["/a/h2", "/a/h2", "/a/div/div"] and alikeness(inner) >= 0.9
+    assert MENU in lists and len(lists[MENU]) == 7
+    # the page's outer sections are a list too, of items that are not alike
+    assert alikeness(inner_paths(stripped_xpaths(blocks), "/html/body/div", lists["/html/body/div"])) < 0.5
 
 
 def test_whole_cards_kept_on_a_collection_page(shop: LabeledPage) -> None:
@@ -72,7 +75,7 @@ def test_whole_cards_kept_on_a_collection_page(shop: LabeledPage) -> None:
     blocks = [b.block for b in shop.blocks]
     d = _unruled(shipped("html")).decide(blocks)
     assert d.page_type == "collection"
-    items, _ = item_lists(blocks)[GRID]
+    items = item_lists(blocks)[GRID]
     cards = sorted(i for idx in items.values() for i in idx)
     price = next(i for i in cards if "$" in blocks[i].text)
     assert any(d.kept[i] for i in cards) and not d.kept[price]
@@ -80,7 +83,7 @@ def test_whole_cards_kept_on_a_collection_page(shop: LabeledPage) -> None:
     kept = rule.apply(blocks, d.kept, d.page_type)
     assert all(kept[i] for i in cards)
     assert [k for i, k in enumerate(kept) if i not in set(cards)] == [k for i, k in enumerate(d.kept) if i not in set(cards)]
-    assert not any(kept[i] for idx in item_lists(blocks)[MENU][0].values() for i in idx)
+    assert not any(kept[i] for idx in item_lists(blocks)[MENU].values() for i in idx)
     assert _f1(shop, d.kept) < 0.3 and _f1(shop, kept) > 0.9
     assert ItemLists(("listing",), 0.3).apply(blocks, d.kept, d.page_type) == d.kept
     assert ItemLists(("collection",), 0.3).apply(blocks, d.kept, "article") == d.kept

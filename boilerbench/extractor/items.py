@@ -19,8 +19,7 @@ from typing import Any
 
 from ..core.types import PAGE_TYPES, Block, check_choice
 
-_STEP = re.compile(r"([^\[/]+)\[(\d+)\]$")
-_INDEX = re.compile(r"\[\d+\]")
+_INDEX = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,15 @@ class ItemLists:
         out = list(kept)
         if page_type not in self.types or not any(kept):
             return out
-        for items, depth in item_lists(blocks).values():
+        stripped: list[str] | None = None  # each block's xpath, indices left out: read once, when needed
+        for path, items in item_lists(blocks).items():
             if len(items) < self.min_items:
                 continue
             if sum(any(kept[i] for i in idx) for idx in items.values()) < self.items_kept * len(items):
                 continue
-            if alikeness([[blocks[i].xpath for i in idx] for idx in items.values()], depth) < self.alike:
+            if stripped is None:
+                stripped = stripped_xpaths(blocks)
+            if alikeness(inner_paths(stripped, path, items)) < self.alike:
                 continue
             for idx in items.values():
                 for i in idx:
@@ -65,29 +67,40 @@ class ItemLists:
         return out
 
 
-def item_lists(blocks: Sequence[Block]) -> dict[str, tuple[dict[int, list[int]], int]]:
-    """Every list a page's xpaths show: the list's path (its parent's path and the items' tag) →
-    (item index → the positions in `blocks` of the blocks under that item, and the number of steps down to the
-    item)."""
-    lists: dict[str, tuple[dict[int, list[int]], int]] = {}
+def item_lists(blocks: Sequence[Block]) -> dict[str, dict[int, list[int]]]:
+    """Every list a page's xpaths show: the list's path (its parent's path and the items' tag,
+    e.g. `/html/body/ul/li`) → item index → the positions in `blocks` of the blocks under that item."""
+    lists: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    above: dict[str, list[tuple[str, int]]] = {}  # a parent's indexed steps, read once for its children
     for position, b in enumerate(blocks):
-        steps = b.xpath.strip("/").split("/")
-        for depth, step in enumerate(steps, 1):
-            m = _STEP.match(step)
-            if m is None:
-                continue
-            key = "/".join(steps[: depth - 1]) + "/" + m.group(1)
-            if key not in lists:
-                lists[key] = (defaultdict(list), depth)
-            lists[key][0][int(m.group(2))].append(position)
+        parent, _, own = b.xpath.rpartition("/")
+        steps = above.get(parent)
+        if steps is None:
+            steps = above[parent] = [(parent[: m.start()], int(m.group(1))) for m in _INDEX.finditer(parent)]
+        for path, item in steps:
+            lists[path][item].append(position)
+        if (m := _INDEX.search(own)) is not None:
+            lists[f"{parent}/{own[: m.start()]}"][int(m.group(1))].append(position)
     return lists
 
 
-def alikeness(items: Sequence[Sequence[str]], depth: int) -> float:
-    """How alike the items of a list are (their blocks' xpaths, `depth` steps down to the item):
-    the mean, over items, of the share of an item's inner paths (indices left out) that at least
-    half the items have."""
-    shapes = [{_INDEX.sub("", "/".join(x.strip("/").split("/")[depth:])) for x in xpaths} for xpaths in items]
+def stripped_xpaths(blocks: Sequence[Block]) -> list[str]:
+    """Each block's xpath with its indices left out (`/html/body/div/ul/li/a`)."""
+    return [_INDEX.sub("", b.xpath) for b in blocks]
+
+
+def inner_paths(stripped: Sequence[str], path: str, items: dict[int, list[int]]) -> list[list[str]]:
+    """Per item of the list at `path` (`item_lists`), its blocks' paths below the item, indices left
+    out (`stripped`: the page's `stripped_xpaths`; an xpath is the list's path, the item's index,
+    then the inner steps)."""
+    below = len(_INDEX.sub("", path))
+    return [[stripped[i][below:] for i in idx] for idx in items.values()]
+
+
+def alikeness(items: Sequence[Sequence[str]]) -> float:
+    """How alike the items of a list are, given each item's blocks' `inner_paths`: the mean, over
+    items, of the share of an item's inner paths that at least half the items have."""
+    shapes = [set(paths) for paths in items]
     counts = Counter(path for shape in shapes for path in shape)
     typical = {path for path, n in counts.items() if 2 * n >= len(shapes)}
     return sum(len(shape & typical) / len(shape) for shape in shapes) / len(shapes) if shapes else 0.0
