@@ -20,6 +20,7 @@ from .core.types import (
     PAGE_SPLITS,
     PAGE_TYPES,
     SPLITS,
+    TRAIN_ONLY,
     TRAIN_PARTS,
     Block,
     Page,
@@ -570,9 +571,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--only",
-        choices=TRAIN_PARTS,
-        help="train only the keep/drop classifier or only the category model (read from the classifier saved beside it); "
-        "default: both",
+        choices=TRAIN_ONLY,
+        help="train only the keep/drop classifier or only the category model (read from the classifier saved beside it), "
+        "or only choose the saved models' decisions again on validation (their records rewritten, not their fitted files); "
+        "default: both models",
     )
     p.set_defaults(func=_cmd_train)
 

@@ -25,7 +25,7 @@ from boilerbench.core.types import (
     PAGE_SPLITS,
     PAGE_TYPES,
     SPLITS,
-    TRAIN_PARTS,
+    TRAIN_ONLY,
     check_choice,
     check_keep,
 )
@@ -55,7 +55,7 @@ ENTRY_POINTS: dict[str, tuple[Callable[[Any], Any], str, str, tuple[str, ...]]] 
     "segment.segment": (lambda c: segment(b"<p>x</p>", "pdf"), "page_format", "pdf", PAGE_FORMATS),
     "classifier.load_model": (lambda c: classifier.load_model("pdf"), "page_format", "pdf", PAGE_FORMATS),
     "train.train": (lambda c: train.train(c, page_formats=["html", "pdf"]), "page_format", "pdf", PAGE_FORMATS),
-    "train.train parts": (lambda c: train.train(c, parts=["classifier", "tree"]), "part", "tree", TRAIN_PARTS),
+    "train.train parts": (lambda c: train.train(c, parts=["classifier", "tree"]), "part", "tree", TRAIN_ONLY),
     "classifier.load_category_model": (
         lambda c: classifier.load_category_model("text"),
         "page_format",
@@ -124,7 +124,7 @@ def test_argparse_reads_the_constants() -> None:
         ("evaluate", "--split"): SPLITS,
         ("clean", "--page-format"): PAGE_FORMAT_CHOICES,
         ("clean", "--format"): CLEAN_OUTPUTS,
-        ("train", "--only"): TRAIN_PARTS,
+        ("train", "--only"): TRAIN_ONLY,
         ("pages", "--split"): PAGE_SPLITS,
         ("pages", "--type"): PAGE_TYPES,
     }

@@ -23,9 +23,11 @@ from ..core.types import (
     CATEGORY_MODEL_FORMATS,
     CONTENT,
     GROUP_OF,
+    ITEM_LIST_FORMATS,
     OVERRULED_GROUPS,
     PAGE_FORMATS,
     PAGE_TYPES,
+    TRAIN_ONLY,
     TRAIN_PARTS,
     Block,
     check_choice,
@@ -41,10 +43,12 @@ from ..extractor.classifier import (
     CategoryModel,
     ContextStack,
     hist_gradient_boosting,
+    load_category_model,
     load_model,
     page_summary,
     page_weights,
 )
+from ..extractor.items import ItemLists
 from .corpora.build import site
 from .groundtruth import load_labeled
 from .render import missing_renderers, rendered
@@ -169,6 +173,99 @@ def choose_thresholds(pages: Sequence[TrainPage], scores: Sequence[np.ndarray], 
     return max([r for r in pairs if not r.loses_to(single)], key=key, default=single)
 
 
+# Whole repeated items (`items.ItemLists`): the page types tried, each with the share of a list's
+# items that must hold a kept block, the items' alikeness fixed (validation was flat in it); a
+# candidate routed to types with fewer than `MIN_ITEM_LIST_PAGES` validation pages predicted of them
+# is not tried (a gain on fewer is one page's luck). Chosen as a second stage is: the best mean of
+# `VALIDATION_GROUPS`, gaining `MIN_GAIN` and losing on no group against none.
+ITEM_LIST_TYPES: tuple[tuple[str, ...], ...] = (("collection",), ("collection", "listing"), ("collection", "listing", "product"))
+ITEM_LIST_SHARES = (0.3, 0.5, 0.7, 0.9)
+ITEM_LIST_ALIKE = 0.5
+MIN_ITEM_LIST_PAGES = 5
+
+
+def choose_item_lists(
+    pages: Sequence[TrainPage], kept: Sequence[Sequence[bool]], page_types: Sequence[str | None]
+) -> tuple[ItemLists | None, list[dict[str, Any]]]:
+    """The item-list rule (or None) for the classifier's validation decisions `kept` on pages of the
+    predicted `page_types`, and every trial with its validation block F1 per group and the F1 of
+    the pages it is routed to."""
+    labels = [p.labels for p in pages]
+    base = kept_f1s(labels, kept)
+    masks = {g: np.array([bool(fn(p)) for p in pages]) & ~np.isnan(base) for g, fn in VALIDATION_GROUPS.items()}
+    masks = {g: m for g, m in masks.items() if m.any()}
+
+    def per_group(f1: np.ndarray) -> dict[str, float]:
+        return {g: round(float(f1[m].mean()), 4) for g, m in masks.items()}
+
+    types = np.asarray(page_types, dtype=object)
+    off = per_group(base)
+    trials: list[dict[str, Any]] = [{"item_lists": None, "pages": 0, "f1": off, "routed_f1": None}]
+    best: tuple[float, ItemLists | None] = (float(np.mean(list(off.values()))), None)
+    for routed in ITEM_LIST_TYPES:
+        where = np.isin(types, routed) & ~np.isnan(base)
+        if where.sum() < MIN_ITEM_LIST_PAGES:
+            continue
+        for share in ITEM_LIST_SHARES:
+            rule = ItemLists(routed, share, ITEM_LIST_ALIKE)
+            f1 = base.copy()
+            for i in map(int, np.flatnonzero(where)):
+                f1[i] = kept_f1s([labels[i]], [rule.apply(pages[i].blocks, kept[i], page_types[i])])[0]
+            groups = per_group(f1)
+            trials.append(
+                {
+                    "item_lists": rule.to_json(),
+                    "pages": int(where.sum()),
+                    "f1": groups,
+                    "routed_f1": [round(float(base[where].mean()), 4), round(float(f1[where].mean()), 4)],
+                }
+            )
+            mean = float(np.mean(list(groups.values())))
+            if mean >= best[0] + MIN_GAIN and all(groups[g] >= off[g] for g in off):
+                best = (mean, rule)
+    return best[1], trials
+
+
+def item_list_table(trials: Sequence[dict[str, Any]]) -> str:
+    """`choose_item_lists`' trials as the table `train` prints."""
+    groups = list(trials[0]["f1"])
+    lines = [
+        "| item lists on | share of items kept | its pages | their F1 (before → after) | " + " | ".join(groups) + " | mean |",
+        "|---" * (len(groups) + 5) + "|",
+    ]
+    for t in trials:
+        rule = t["item_lists"]
+        f1 = [t["f1"][g] for g in groups]
+        routed = "-" if t["routed_f1"] is None else f"{t['routed_f1'][0]:.4f} → {t['routed_f1'][1]:.4f}"
+        lines.append(
+            f"| {'off' if rule is None else ', '.join(rule['types'])} | {'-' if rule is None else rule['items_kept']} | {t['pages']} | "
+            f"{routed} | " + " | ".join(f"{v:.4f}" for v in f1) + f" | {np.mean(f1):.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def decisions_on(pages: Sequence[TrainPage], clf: BlockClassifier) -> tuple[list[list[bool]], list[str | None]]:
+    """The classifier's validation decisions without its item lists, and each page's predicted type."""
+    rule, clf.item_lists = clf.item_lists, None
+    try:
+        decided = [clf.decide(p.blocks) for p in pages]
+    finally:
+        clf.item_lists = rule
+    return [d.kept for d in decided], [d.page_type for d in decided]
+
+
+def set_item_lists(validation: Sequence[TrainPage], clf: BlockClassifier, log: Any = print) -> BlockClassifier:
+    """Choose `clf`'s item lists on validation (`choose_item_lists`), log the table, record the trials."""
+    rule, trials = choose_item_lists(validation, *decisions_on(validation, clf))
+    clf.item_lists = rule
+    clf.info["item_list_trials"] = trials
+    log(
+        f"[{clf.page_format}] whole repeated items (validation block F1; chosen: "
+        f"{'off' if rule is None else rule.to_json()}):\n{item_list_table(trials)}"
+    )
+    return clf
+
+
 def validation_table(trials: Sequence[dict[str, Any]]) -> str:
     """The per-source validation table `train` prints."""
     groups = list(VALIDATION_GROUPS)
@@ -284,7 +381,8 @@ def fit_and_select(
     )
     info["source_holdout"] = holdout
     types = {"article": rule.article} if rule.article != rule.default else {}
-    return BlockClassifier(pipeline, rule.default, page_format, info, types)
+    clf = BlockClassifier(pipeline, rule.default, page_format, info, types)
+    return set_item_lists(validation, clf, log) if page_format in ITEM_LIST_FORMATS else clf
 
 
 def source_holdout(
@@ -483,12 +581,6 @@ def fit_categories(
     log(
         f"[{clf.page_format}] category model {params} on {len(rows)} of {int(np.sum(y != ''))} labeled train blocks ({seconds:.0f}s); validation:\n{group_table(scores)}"
     )
-    thresholds, trials = choose_overrule_thresholds(validation, clf, cats)
-    for group, rows_of in trials.items():
-        log(
-            f"[{clf.page_format}] overrule threshold of {group}: {thresholds.get(group)} "
-            f"(validation block F1, {group} blocks kept per page):\n{overrule_table(rows_of)}"
-        )
     cats.info.update(
         {
             "params": params,
@@ -499,10 +591,23 @@ def fit_categories(
             "train_blocks": len(rows),
             "validation_pages": len(validation),
             "fit_seconds": round(seconds, 1),
-            "overrule_thresholds": thresholds,
-            "overrule_trials": trials,
         }
     )
+    return set_overrule_thresholds(validation, clf, cats, log)
+
+
+def set_overrule_thresholds(
+    validation: Sequence[TrainPage], clf: BlockClassifier, cats: CategoryModel, log: Any = print
+) -> CategoryModel:
+    """Choose `cats`' overrule thresholds on validation given `clf`'s decisions
+    (`choose_overrule_thresholds`), log the tables, record them and their trials."""
+    thresholds, trials = choose_overrule_thresholds(validation, clf, cats)
+    for group, rows_of in trials.items():
+        log(
+            f"[{clf.page_format}] overrule threshold of {group}: {thresholds.get(group)} "
+            f"(validation block F1, {group} blocks kept per page):\n{overrule_table(rows_of)}"
+        )
+    cats.info.update({"overrule_thresholds": thresholds, "overrule_trials": trials})
     return cats
 
 
@@ -571,11 +676,16 @@ def train(
     """Train on `train`, select on `validation`, save. The test split is not read. The text model
     sees every page rendered by every one of `render.RENDERERS`. `parts`: the classifier, the
     category model (for the page formats of `types.CATEGORY_MODEL_FORMATS`), or both
-    (`types.TRAIN_PARTS`); the category model alone reads the classifier saved in `folder`."""
+    (`types.TRAIN_PARTS`); the category model alone reads the classifier saved in `folder`; or
+    ("decisions",) alone (`types.TRAIN_ONLY`): `choose_decisions` for the models saved in `folder`."""
     for page_format in page_formats:
         check_choice("page_format", page_format, PAGE_FORMATS)
     for part in parts:
-        check_choice("part", part, TRAIN_PARTS)
+        check_choice("part", part, TRAIN_ONLY)
+    if "decisions" in parts:
+        if len(parts) > 1:
+            raise ValueError("the part 'decisions' is chosen alone: fitting a part chooses its decisions too")
+        return choose_decisions(corpus, page_formats, folder, log)
     train_pages, val_pages = corpus.select(split="train"), corpus.select(split="validation")
     if "text" in page_formats and missing_renderers():
         raise ImportError(f"training the text model needs the renderers {missing_renderers()}: pip install 'boilerbench[all]'")
@@ -610,5 +720,36 @@ def train(
             cats.info["dataset_revision"] = corpus.revision()
             path = cats.save(folder)
             log(f"[{page_format}] saved {path} ({path.stat().st_size / 1e6:.1f} MB)")
+            out.append(cats)
+    return out
+
+
+def choose_decisions(
+    corpus: Any, page_formats: Sequence[str], folder: Path = MODEL_DIR, log: Any = print
+) -> list[BlockClassifier | CategoryModel]:
+    """`train --only decisions`: the decision rules of the models saved in `folder` chosen again on
+    validation, as a fit chooses them (the classifier's item lists, for `types.ITEM_LIST_FORMATS`;
+    then the category model's overrule thresholds, given those decisions), and only their records
+    rewritten: the fitted files stay byte for byte, and so does the records' `dataset_revision` (what
+    the models were fitted on; `decisions_dataset_revision`: what the decisions were chosen on). The
+    train split is not read."""
+    validation_labeled = load_labeled(corpus, corpus.select(split="validation"))
+    out: list[BlockClassifier | CategoryModel] = []
+    for page_format in page_formats:
+        if page_format not in ITEM_LIST_FORMATS:
+            log(
+                f"[{page_format}] no decision to choose without a fit: its classifier keeps no whole items (types.ITEM_LIST_FORMATS)"
+            )
+            continue
+        validation = training_data(validation_labeled, page_format)
+        clf = set_item_lists(validation, load_model(page_format, folder), log)
+        clf.info["decisions_dataset_revision"] = corpus.revision()  # `dataset_revision`: what it was fitted on
+        log(f"[{page_format}] rewrote {clf.save_record(folder)}")
+        out.append(clf)
+        if page_format in CATEGORY_MODEL_FORMATS:
+            cats = load_category_model(page_format, folder)
+            set_overrule_thresholds(validation, clf, cats, log)
+            cats.info["decisions_dataset_revision"] = corpus.revision()
+            log(f"[{page_format}] rewrote {cats.save_record(folder)}")
             out.append(cats)
     return out

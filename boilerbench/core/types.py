@@ -69,6 +69,13 @@ OVERRULED_GROUPS: dict[str, tuple[str, ...]] = {
     METADATA_GROUP: ("article",),
 }
 TRAIN_PARTS = ("classifier", "categories")  # what `train` fits for each page format: the keep/drop model, the category model
+# What `train --only` takes: a part to fit, or "decisions": the saved models' decision rules chosen
+# again on validation (the classifier's item lists, then the category model's overrule thresholds),
+# their records rewritten and their fitted files left as they are.
+TRAIN_ONLY = (*TRAIN_PARTS, "decisions")
+# The page formats whose classifier may keep whole repeated items (`items.ItemLists`): a list is
+# read from the HTML's xpaths, and a text page's lines are all items of one list, `/text/line`.
+ITEM_LIST_FORMATS = ("html",)
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:

@@ -28,6 +28,10 @@ by site). Every train page weighs the same in both fits: the metric is a mean ov
 Validation is per source and per page type (`VALIDATION_GROUPS`: WCXB, trafilatura-eval's news
 pages, WCXB's article pages); a choice is taken only when it loses on none of them.
 
+On the page types validation chose (`BlockClassifier.item_lists`, in the model's record), the
+decisions keep whole repeated items (`items.ItemLists`): on a collection page the classifier keeps a
+card's title and drops its price and summary, which read like a menu's links.
+
 Beside the HTML classifier, a category model (`CategoryModel`, `boilerbench-html-categories`) says
 what every block is: its group of `types.CATEGORY_GROUPS` (content, comments, related/teaser,
 navigation/header/footer, media/caption, metadata/byline, other), predicted from the same rows the
@@ -82,6 +86,7 @@ from .features import (
     structure_keys,
     surrounding_features,
 )
+from .items import ItemLists
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SEED = 0
@@ -385,13 +390,16 @@ class PageDecision:
 @dataclass
 class BlockClassifier:
     """A fitted pipeline with its decision thresholds and the record of how they were chosen:
-    `threshold` for every page, except pages predicted of a type in `type_thresholds`."""
+    `threshold` for every page, except pages predicted of a type in `type_thresholds`; then, on the
+    page types `item_lists` names, whole repeated items kept (`items.ItemLists`). The decisions
+    live in the record (`DECISION_KEYS`), not in the fitted pipeline."""
 
     pipeline: Pipeline
     threshold: float
     page_format: str
     info: dict[str, Any]
     type_thresholds: dict[str, float] = field(default_factory=dict)
+    item_lists: ItemLists | None = None  # keeps whole repeated items on the page types it names (`items`)
 
     def decide(self, blocks: Sequence[Block]) -> PageDecision:
         """Scores, decisions and page type of one page: `pipeline.predict_proba`, its two steps
@@ -408,7 +416,10 @@ class BlockClassifier:
             second = model.second_inputs_of(np.zeros(len(blocks)), keys, F, scores)
             scores = _predict_proba(model.second_, second)[:, 1]
         threshold = self.type_thresholds.get(page_type, self.threshold)
-        return PageDecision(scores, (scores >= threshold).tolist(), page_type, F)
+        kept = (scores >= threshold).tolist()
+        if self.item_lists is not None:
+            kept = self.item_lists.apply(blocks, kept, page_type)
+        return PageDecision(scores, kept, page_type, F)
 
     def scores(self, blocks: Sequence[Block]) -> np.ndarray:
         """Content probability of each block."""
@@ -421,14 +432,22 @@ class BlockClassifier:
         folder.mkdir(parents=True, exist_ok=True)
         path = model_path(self.page_format, folder)
         sio.dump(self.pipeline, path)
+        self.save_record(folder)
+        return path
+
+    def save_record(self, folder: Path = MODEL_DIR) -> Path:
+        """Write the model's JSON record (its decisions and how they were chosen) beside its fitted
+        file, which is left as it is: what `train --only decisions` rewrites."""
+        path = model_path(self.page_format, folder).with_suffix(".json")
         decides = {
             "threshold": self.threshold,
             "type_thresholds": self.type_thresholds,
+            "item_lists": None if self.item_lists is None else self.item_lists.to_json(),
             "page_format": self.page_format,
             "features_version": FEATURES_VERSION[self.page_format],
         }
         meta = {**decides, **self.info, **decides}  # a loaded model's record holds the values it was loaded with
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return path
 
 
@@ -454,7 +473,8 @@ def load_model(page_format: str = "html", folder: Path = MODEL_DIR) -> BlockClas
         raise FileNotFoundError(f"{path}: no trained model; run `python -m boilerbench train`")
     pipeline, meta = _load_skops(path, page_format)
     types = {t: float(v) for t, v in meta.get("type_thresholds", {}).items()}
-    return BlockClassifier(pipeline, float(meta["threshold"]), page_format, meta, types)
+    items = ItemLists.from_json(meta["item_lists"]) if meta.get("item_lists") else None
+    return BlockClassifier(pipeline, float(meta["threshold"]), page_format, meta, types, items)
 
 
 def _load_skops(path: Path, page_format: str) -> tuple[Any, dict[str, Any]]:
@@ -481,7 +501,7 @@ def shipped(page_format: str = "html") -> BlockClassifier:
 
 # What a model's JSON record holds that changes its decisions (`load_model` reads them); the rest
 # (parameters tried, validation scores, the dataset revision) describes how it was chosen.
-DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds", "groups", "overrule_thresholds")
+DECISION_KEYS = ("page_format", "features_version", "threshold", "type_thresholds", "item_lists", "groups", "overrule_thresholds")
 
 
 def _hashed_models(folder: Path) -> list[Path]:
@@ -640,13 +660,19 @@ class CategoryModel:
         folder.mkdir(parents=True, exist_ok=True)
         path = category_model_path(self.page_format, folder)
         sio.dump(self.model, path)
+        self.save_record(folder)
+        return path
+
+    def save_record(self, folder: Path = MODEL_DIR) -> Path:
+        """Write the model's JSON record beside its fitted file, left as it is (`BlockClassifier.save_record`)."""
+        path = category_model_path(self.page_format, folder).with_suffix(".json")
         decides = {
             "page_format": self.page_format,
             "features_version": FEATURES_VERSION[self.page_format],
             "groups": [str(g) for g in self.model.classes_],
         }
         meta = {**decides, **self.info, **decides}  # as `BlockClassifier.save`: the record holds what it was saved with
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return path
 
 
