@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from boilerbench.benchmark.corpora.store import Corpus
 from boilerbench.benchmark.groundtruth import load_labeled
 from boilerbench.benchmark.labels import derive_labels
-from boilerbench.benchmark.scoring import block_scores
+from boilerbench.benchmark.scoring import SCORED_APART, block_scores
 from boilerbench.benchmark.train import (
     MIN_GAIN,
     OVERRULE_THRESHOLDS,
@@ -455,6 +455,11 @@ def test_training_data(labeled_slice) -> None:
         assert len(lines.blocks) == len(lines.labels) >= len(page.blocks)
         _, owner = as_lines(page.blocks)
         assert list(lines.labels) == [page.labels[o] for o in owner]  # a line has its block's label
+        # the validation metrics read `scored`: the title (scored apart on the board) undecided there
+        title = [b.category == SCORED_APART for b in labeled_page.blocks]
+        assert list(page.scored) == [-1 if t else y for t, y in zip(title, expected)]
+        assert list(lines.scored) == [page.scored[o] for o in owner]
+    assert any(SCORED_APART in (b.category for b in lp.blocks) for lp in train_labeled)  # the check above bites
 
 
 @pytest.mark.slow

@@ -52,7 +52,7 @@ from ..extractor.items import ItemLists
 from .corpora.build import site
 from .groundtruth import load_labeled
 from .render import missing_renderers, rendered
-from .scoring import prf
+from .scoring import SCORED_APART, prf
 
 # --- training ---------------------------------------------------------------------------------
 
@@ -126,6 +126,17 @@ class TrainPage:
     page_type: str | None
     site: str
     groups: tuple[str | None, ...] = ()
+    apart: tuple[bool, ...] = ()  # blocks scored apart on the board (`scoring.SCORED_APART`: the title)
+
+    @property
+    def scored(self) -> np.ndarray:
+        """`labels` as the validation metrics read them: the blocks `evaluate` scores apart left
+        undecided (-1), so every choice is made on the figure the board shows."""
+        if not any(self.apart):
+            return self.labels
+        out = self.labels.copy()
+        out[np.asarray(self.apart, dtype=bool)] = -1
+        return out
 
 
 # Validation groups: a choice must lose on none of them (WCXB's article pages: the news-like part
@@ -157,7 +168,7 @@ def choose_thresholds(pages: Sequence[TrainPage], scores: Sequence[np.ndarray], 
     """The thresholds with the best mean of the groups' validation F1: one for all pages, or one for
     pages predicted articles (`article`) and one for the rest, the latter only when it loses on no
     group against the best single threshold."""
-    F = np.array([page_f1s([p.labels for p in pages], scores, t) for t in THRESHOLDS])  # thresholds × pages
+    F = np.array([page_f1s([p.scored for p in pages], scores, t) for t in THRESHOLDS])  # thresholds × pages
     masks = {g: np.array([bool(fn(p)) for p in pages]) & ~np.isnan(F[0]) for g, fn in VALIDATION_GROUPS.items()}
 
     def rule(ta: int, to: int) -> Thresholds:
@@ -190,7 +201,7 @@ def choose_item_lists(
     """The item-list rule (or None) for the classifier's validation decisions `kept` on pages of the
     predicted `page_types`, and every trial with its validation block F1 per group and the F1 of
     the pages it is routed to."""
-    labels = [p.labels for p in pages]
+    labels = [p.scored for p in pages]
     base = kept_f1s(labels, kept)
     masks = {g: np.array([bool(fn(p)) for p in pages]) & ~np.isnan(base) for g, fn in VALIDATION_GROUPS.items()}
     masks = {g: m for g, m in masks.items() if m.any()}
@@ -424,9 +435,9 @@ def source_holdout(
             rule = choose_thresholds(pick, [sc for sc, s in zip(scores, seen) if s], article[seen])
             held_pages = [p for p, u in zip(validation, unseen) if u]
             held_scores = [sc for sc, u in zip(scores, unseen) if u]
-            f1 = page_f1s([p.labels for p in held_pages], held_scores, rule.default)
+            f1 = page_f1s([p.scored for p in held_pages], held_scores, rule.default)
             if rule.article != rule.default:  # the article threshold on held-out pages predicted articles
-                f1_article = page_f1s([p.labels for p in held_pages], held_scores, rule.article)
+                f1_article = page_f1s([p.scored for p in held_pages], held_scores, rule.article)
                 f1 = np.where(article[unseen], f1_article, f1)
             row[name] = round(float(np.nanmean(f1)), 4)
         out.append(row)
@@ -469,8 +480,11 @@ def training_data(labeled: Sequence[Any], page_format: str) -> list[TrainPage]:
             blocks, owner = as_lines(blocks)
             y = y[owner] if owner else np.zeros(0, dtype=np.int64)
             groups = tuple(groups[o] for o in owner)
+        apart = tuple(b.category == SCORED_APART for b in labeled_page.blocks)
+        if page_format == "text":
+            apart = tuple(apart[o] for o in owner)
         page = labeled_page.page
-        out.append(TrainPage(blocks, y, page.source, page.page_type, site(page.domain), groups))
+        out.append(TrainPage(blocks, y, page.source, page.page_type, site(page.domain), groups, apart))
     return out
 
 
@@ -481,7 +495,8 @@ def rendered_training_data(pages: Sequence[Any]) -> list[TrainPage]:
         y = label_codes(rp.labels)
         if (y >= 0).any():
             groups = label_groups(rp.labels, rp.categories)
-            out.append(TrainPage(rp.lines, y, rp.page.source, rp.page.page_type, site(rp.page.domain), groups))
+            apart = tuple(c == SCORED_APART for c in rp.categories)
+            out.append(TrainPage(rp.lines, y, rp.page.source, rp.page.page_type, site(rp.page.domain), groups, apart))
     return out
 
 
@@ -624,7 +639,7 @@ def choose_overrule_thresholds(
     on no group against not overruling; at equal F1 (4 decimals) the higher, which drops fewer
     blocks. Each trial also counts the group's labeled blocks kept per page."""
     decisions = [clf.decide(p.blocks) for p in pages]
-    labels = [p.labels for p in pages]
+    labels = [p.scored for p in pages]
     scored = ~np.isnan(kept_f1s(labels, [d.kept for d in decisions]))  # the pages with a labeled block
     masks = {g: m for g, fn in VALIDATION_GROUPS.items() if (m := np.array([bool(fn(p)) for p in pages]) & scored).any()}
     chosen: dict[str, float] = {}
