@@ -37,8 +37,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..core.types import Block, Link, require_structure
+
+if TYPE_CHECKING:
+    from ..core.structure import StructureReader
 
 # Bump on any change to what the writer makes: the benchmark's cached outputs of the shipped
 # classifier's Markdown hang on it. 2: a data table's kept cells in their places, decided by the page's table.
@@ -46,7 +50,9 @@ from ..core.types import Block, Link, require_structure
 # escaped as CommonMark decodes them (`&amp;`, `\\`, line endings, `|` in a table); `!` before a
 # link escaped; hrefs renderers refuse (`file:` …) written as text.
 MARKDOWN_VERSION = "3"
-_INLINE_RE = re.compile(r"[\\`*\[\]<]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
+_INLINE_CHARS = r"\\`*\[\]<"  # escaped wherever they are (a regex character class's content)
+_INLINE_RE = re.compile(rf"[{_INLINE_CHARS}]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
+_INLINE_START_RE = re.compile(rf"[{_INLINE_CHARS}_&]")  # where `_INLINE_RE` can match: most texts have none
 _BLOCK_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+=]|(\d{1,9})([.)])(?=\s|$)|~~~|\*\*\*)")
 _TEXT_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$")
 _TEXT_ITEM_RE = re.compile(r"^([-*•])\s+(.*)$")
@@ -61,7 +67,7 @@ _REFUSED_HREF_RE = re.compile(r"^\s*(?:vbscript|javascript|file|data):(?!image/(
 
 def escape(text: str, table: bool = False) -> str:
     """Inline text as Markdown reads it back as that text (see the module docstring)."""
-    out = _INLINE_RE.sub(r"\\\g<0>", text)
+    out = text if _INLINE_START_RE.search(text) is None else _INLINE_RE.sub(r"\\\g<0>", text)
     if table:
         out = out.replace("|", "\\|")
     return out
@@ -119,6 +125,8 @@ def _placed(text: str, links: Sequence[Link]) -> list[tuple[int, int, Link]]:
 def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
     """A block's text as Markdown inline content: escaped, each link's anchor text (placed by
     `_placed`) as `[text](href)`."""
+    if not links:
+        return escape(text, table)
     out: list[str] = []
     at = 0
     for i, end, link in _placed(text, links):
@@ -167,6 +175,23 @@ class _Source:
     layout: bool
 
 
+def _tabular(b: Block) -> bool:
+    """Whether a block may be in a table or be a table cell (its xpath has a `table`, `td` or `th`
+    step; a superset): the blocks `_sources` reads the structure of."""
+    path = b.xpath
+    return "/table" in path or "/td" in path or "/th" in path
+
+
+def needed(blocks: Sequence[Block], kept: Sequence[bool]) -> list[int]:
+    """The indices of the blocks whose structure the writer reads: the kept ones, and when one of
+    them may be a table cell, every block that may be in a table (`_sources` reads the page's tables
+    from all their blocks, kept or not)."""
+    chosen = [i for i, k in enumerate(kept) if k]
+    if any(_tabular(blocks[i]) for i in chosen):
+        return [i for i, b in enumerate(blocks) if kept[i] or _tabular(b)]
+    return chosen
+
+
 def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
     """Each table of the page (by `_table_of`), read from all its blocks, kept or not: a table is a
     layout table when it has fewer than two columns with text (one cell per row: a column of
@@ -175,7 +200,7 @@ def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
     width: dict[str, int] = {}
     own: dict[int, str] = {}  # block → its table, for the cells
     for k, b in enumerate(blocks):
-        if b.known_structure.kind == "table_cell":
+        if _tabular(b) and b.known_structure.kind == "table_cell":
             t = own[k] = _table_of(b)
             width[t] = max(width.get(t, 0), b.known_structure.col + 1)
     layout: set[str] = set()
@@ -212,8 +237,8 @@ def _table(cells: Sequence[Block], source: _Source) -> list[str]:
 
 def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
     """The kept blocks of an HTML page as Markdown (see the module docstring); a ValueError for
-    blocks segmented without their structure (`segment_html(..., structure=False)`)."""
-    require_structure(blocks)
+    blocks it reads (`needed`) segmented without their structure (`segment_html(...,
+    structure=False)`)."""
     parts: list[str] = []
     chosen = [b for b, k in zip(blocks, kept) if k]
     sources = _sources(blocks) if any(b.known_structure.kind == "table_cell" for b in chosen) else {}
@@ -294,7 +319,15 @@ def text_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
     return "\n\n".join(parts)
 
 
-def to_markdown(page_format: str, blocks: Sequence[Block], kept: Sequence[bool]) -> str:
+def to_markdown(page_format: str, blocks: Sequence[Block], kept: Sequence[bool], reader: StructureReader | None = None) -> str:
     """The kept blocks of a page as Markdown: an HTML page's from their structure, a text page's
-    from what its lines mark."""
-    return text_markdown(blocks, kept) if page_format == "text" else html_markdown(blocks, kept)
+    from what its lines mark. `reader`: what reads the structure of blocks segmented without it
+    (`segment.segment_html_later`), for the blocks the writer reads (`needed`) only; without one,
+    a ValueError unless every block's structure was read, even where nothing is kept."""
+    if page_format == "text":
+        return text_markdown(blocks, kept)
+    if reader is None:
+        require_structure(blocks)
+    else:
+        blocks = reader.fill(blocks, needed(blocks, kept))
+    return html_markdown(blocks, kept)
