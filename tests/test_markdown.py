@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from boilerbench import extract
 from boilerbench.core.segment import segment, segment_html_later, segment_text
 from boilerbench.core.text import decode_bytes
-from boilerbench.core.types import CLEAN_OUTPUTS, EXTRACT_OUTPUTS, Block, Link
+from boilerbench.core.types import CLEAN_OUTPUTS, EXTRACT_OUTPUTS, Block, Link, Structure
 from boilerbench.extractor.extract import classify
 from boilerbench.extractor.markdown import escape, escape_line_start, html_markdown, inline, needed, text_markdown, to_markdown
 
@@ -400,10 +400,10 @@ def test_the_writer_reads_the_structure_of_what_it_writes(jefftk) -> None:
     asked: list[int] = []
 
     class Counting:
-        def fill(self, blocks: list[Block], indices: list[int]) -> list[Block]:
+        def read_some(self, indices: list[int], count: int) -> list[Structure | None]:
             asked.extend(indices)
             assert later.reader is not None
-            return later.reader.fill(blocks, indices)
+            return later.reader.read_some(indices, count)
 
     assert to_markdown("html", later.blocks, later.kept, Counting()) == full.markdown  # type: ignore[arg-type]
     assert asked == [i for i, k in enumerate(later.kept) if k] and 0 < len(asked) < len(later.blocks)

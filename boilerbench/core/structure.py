@@ -301,11 +301,12 @@ class StructureReader:
                     s = self._by_parent[key] = makers.read(owner, tag, parent)
         return makers.with_links(s, anchors) if anchors else s
 
-    def fill(self, blocks: Sequence[Block], indices: Iterable[int]) -> list[Block]:
-        """`blocks` (the walk's, without structure), those at `indices` with their structure read."""
-        out = list(blocks)
+    def read_some(self, indices: Iterable[int], count: int) -> list[Structure | None]:
+        """`count` entries, one per block: the structure of those at `indices`, None for the others
+        (not read)."""
+        out: list[Structure | None] = [None] * count
         for i in indices:
-            out[i] = with_structure(blocks[i], self.read(i))
+            out[i] = self.read(i)
         return out
 
 

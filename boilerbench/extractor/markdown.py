@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..core.types import Block, Link, require_structure
+from ..core.types import Block, Link, Structure, require_structure
 
 if TYPE_CHECKING:
     from ..core.structure import StructureReader
@@ -52,7 +52,9 @@ if TYPE_CHECKING:
 MARKDOWN_VERSION = "3"
 _INLINE_CHARS = r"\\`*\[\]<"  # escaped wherever they are (a regex character class's content)
 _INLINE_RE = re.compile(rf"[{_INLINE_CHARS}]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
-_INLINE_START_RE = re.compile(rf"[{_INLINE_CHARS}_&]")  # where `_INLINE_RE` can match: most texts have none
+# In the xpath of every block in a table or of a table cell (a `table`, `td` or `th` step), and of
+# a few others (`tt`, `time`…): the blocks `_sources` reads the structure of (a superset).
+_TABULAR = "/t"
 _BLOCK_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+=]|(\d{1,9})([.)])(?=\s|$)|~~~|\*\*\*)")
 _TEXT_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$")
 _TEXT_ITEM_RE = re.compile(r"^([-*•])\s+(.*)$")
@@ -67,7 +69,13 @@ _REFUSED_HREF_RE = re.compile(r"^\s*(?:vbscript|javascript|file|data):(?!image/(
 
 def escape(text: str, table: bool = False) -> str:
     """Inline text as Markdown reads it back as that text (see the module docstring)."""
-    out = text if _INLINE_START_RE.search(text) is None else _INLINE_RE.sub(r"\\\g<0>", text)
+    # Most texts have none of the characters `_INLINE_RE` matches at (`_INLINE_CHARS`, `_`, `&`):
+    # looking for each with `in` costs a fraction of a regex search for them (a character class is
+    # tested character by character).
+    if "\\" in text or "`" in text or "*" in text or "[" in text or "]" in text or "<" in text or "_" in text or "&" in text:
+        out = _INLINE_RE.sub(r"\\\g<0>", text)
+    else:
+        out = text
     if table:
         out = out.replace("|", "\\|")
     return out
@@ -92,8 +100,12 @@ def _destination(href: str, table: bool = False) -> str:
     reads it); in `<…>` when it has a space, a parenthesis, `<`, `>` or a control character, which
     a bare destination cannot hold, those `<` and `>` escaped; `|` escaped in a table's cell (GFM
     splits the row on it before it reads links)."""
-    out = _HREF_LINE_END_RE.sub(lambda m: "%0D" if m.group() == "\r" else "%0A", href)
-    out = _HREF_REFERENCE_RE.sub(r"\\&", out.replace("\\", "\\\\"))
+    out = href
+    if "\r" in out or "\n" in out:  # (most hrefs have neither, nor an `&`: no substitution)
+        out = _HREF_LINE_END_RE.sub(lambda m: "%0D" if m.group() == "\r" else "%0A", out)
+    out = out.replace("\\", "\\\\")
+    if "&" in out:
+        out = _HREF_REFERENCE_RE.sub(r"\\&", out)
     if table:
         out = out.replace("|", "\\|")
     if _HREF_NEEDS_BRACKETS_RE.search(out):
@@ -140,17 +152,17 @@ def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
     return "".join(out)
 
 
-def _paragraph(b: Block) -> str:
-    text = inline(b.text, b.known_structure.links)
+def _paragraph(b: Block, s: Structure) -> str:
+    text = inline(b.text, s.links)
     if "\n" not in text:
         return escape_line_start(text)
     return "\n".join(escape_line_start(line) for line in text.split("\n"))
 
 
-def _fence(b: Block) -> str:
+def _fence(b: Block, s: Structure) -> str:
     longest = max((len(run) for run in re.findall(r"`+", b.text)), default=0)
     fence = "`" * max(3, longest + 1)
-    language = b.known_structure.language if "`" not in b.known_structure.language else ""
+    language = s.language if "`" not in s.language else ""
     return f"{fence}{language}\n{b.text}\n{fence}"
 
 
@@ -175,11 +187,9 @@ class _Source:
     layout: bool
 
 
-def _tabular(b: Block) -> bool:
-    """Whether a block may be in a table or be a table cell (its xpath has a `table`, `td` or `th`
-    step; a superset): the blocks `_sources` reads the structure of."""
-    path = b.xpath
-    return "/table" in path or "/td" in path or "/th" in path
+def _known(b: Block, s: Structure | None) -> Structure:
+    """`s`, the structure of `b`: a ValueError where it was not read (`Block.known_structure`)."""
+    return b.known_structure if s is None else s
 
 
 def needed(blocks: Sequence[Block], kept: Sequence[bool]) -> list[int]:
@@ -187,12 +197,12 @@ def needed(blocks: Sequence[Block], kept: Sequence[bool]) -> list[int]:
     them may be a table cell, every block that may be in a table (`_sources` reads the page's tables
     from all their blocks, kept or not)."""
     chosen = [i for i, k in enumerate(kept) if k]
-    if any(_tabular(blocks[i]) for i in chosen):
-        return [i for i, b in enumerate(blocks) if kept[i] or _tabular(b)]
+    if any(_TABULAR in blocks[i].xpath for i in chosen):
+        return [i for i, b in enumerate(blocks) if kept[i] or _TABULAR in b.xpath]
     return chosen
 
 
-def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
+def _sources(blocks: Sequence[Block], structures: Sequence[Structure | None]) -> dict[str, _Source]:
     """Each table of the page (by `_table_of`), read from all its blocks, kept or not: a table is a
     layout table when it has fewer than two columns with text (one cell per row: a column of
     prose) or when it holds a heading or another table (a cell holding a part of the page, not a
@@ -200,30 +210,32 @@ def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
     width: dict[str, int] = {}
     own: dict[int, str] = {}  # block → its table, for the cells
     for k, b in enumerate(blocks):
-        if _tabular(b) and b.known_structure.kind == "table_cell":
+        if _TABULAR in b.xpath and (s := _known(b, structures[k])).kind == "table_cell":
             t = own[k] = _table_of(b)
-            width[t] = max(width.get(t, 0), b.known_structure.col + 1)
+            width[t] = max(width.get(t, 0), s.col + 1)
     layout: set[str] = set()
+    wide = [t for t, w in width.items() if w >= 2]  # the others are layout tables anyway
     for k, b in enumerate(blocks):
-        if "/table" not in b.xpath:
+        if not wide:
+            break
+        if "/table" not in b.xpath or _known(b, structures[k]).kind not in ("heading", "table_cell"):
             continue
         path = b.xpath
-        for i in (m.start() for m in re.finditer("/", path)):  # the tables it is in, as their paths
-            t = path[:i]
-            if t in width and own.get(k) != t and b.known_structure.kind in ("heading", "table_cell"):
-                layout.add(t)  # a heading, or a nested table's cell, inside it
+        inside = [t for t in wide if path.startswith(t) and path[len(t) : len(t) + 1] == "/" and own.get(k) != t]
+        if inside:  # tables it is in (their paths end before one of its steps) holding a heading or a nested table's cell
+            layout.update(inside)
+            wide = [t for t in wide if t not in layout]
     return {t: _Source(w, w < 2 or t in layout) for t, w in width.items()}
 
 
-def _table(cells: Sequence[Block], source: _Source) -> list[str]:
+def _table(cells: Sequence[tuple[Block, Structure]], source: _Source) -> list[str]:
     """A run of kept cells of one table as a GFM table, each in its row and column of the page's
     table (empty cells where the page's were dropped, and empty rows up to the last kept one, so
     that places hold); a layout table's cells as paragraphs."""
     if source.layout:
-        return [_paragraph(b) for b in cells]
+        return [_paragraph(b, s) for b, s in cells]
     grid: dict[tuple[int, int], list[str]] = {}
-    for b in cells:
-        s = b.known_structure
+    for b, s in cells:
         grid.setdefault((s.row, s.col), []).append(inline(" ".join(b.text.split()), s.links, table=True))
     width = max(source.width, max(c for _, c in grid) + 1)
     lines = []
@@ -235,20 +247,22 @@ def _table(cells: Sequence[Block], source: _Source) -> list[str]:
     return ["\n".join(lines)]
 
 
-def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
+def html_markdown(blocks: Sequence[Block], kept: Sequence[bool], structures: Sequence[Structure | None] | None = None) -> str:
     """The kept blocks of an HTML page as Markdown (see the module docstring); a ValueError for
     blocks it reads (`needed`) segmented without their structure (`segment_html(...,
-    structure=False)`)."""
+    structure=False)`). `structures`: each block's structure, for blocks that carry none (read
+    later: `to_markdown`), None where not read; default, the blocks' own."""
+    if structures is None:
+        structures = [b.structure for b in blocks]
     parts: list[str] = []
-    chosen = [b for b, k in zip(blocks, kept) if k]
-    sources = _sources(blocks) if any(b.known_structure.kind == "table_cell" for b in chosen) else {}
+    chosen = [(b, _known(b, s)) for b, s, k in zip(blocks, structures, kept) if k]
+    sources = _sources(blocks, structures) if any(s.kind == "table_cell" for _, s in chosen) else {}
     i = 0
     # list state: the open items' depths and text columns, outermost first, and the last item's `li`
     columns: list[tuple[int, int]] = []
     last_item = None
     while i < len(chosen):
-        b = chosen[i]
-        s = b.known_structure
+        b, s = chosen[i]
         kind = s.kind
         if kind != "list_item":
             columns, last_item = [], None
@@ -258,27 +272,25 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
                 text = text[:-1] + "\\#"
             parts.append("#" * max(1, min(6, s.level)) + " " + text)
         elif kind == "code":
-            parts.append(_fence(b))
+            parts.append(_fence(b, s))
         elif kind == "quote":
-            quote = [b]
-            while i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "quote":
+            quote = [chosen[i]]
+            while i + 1 < len(chosen) and chosen[i + 1][1].kind == "quote":
                 i += 1
                 quote.append(chosen[i])
-            body = "\n\n".join(_paragraph(q) for q in quote)
+            body = "\n\n".join(_paragraph(q, qs) for q, qs in quote)
             parts.append("\n".join("> " + line if line else ">" for line in body.split("\n")))
         elif kind == "table_cell":
             table = _table_of(b)
-            cells = [b]
-            while (
-                i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "table_cell" and _table_of(chosen[i + 1]) == table
-            ):
+            cells = [chosen[i]]
+            while i + 1 < len(chosen) and chosen[i + 1][1].kind == "table_cell" and _table_of(chosen[i + 1][0]) == table:
                 i += 1
                 cells.append(chosen[i])
             parts.extend(_table(cells, sources[table]))
         elif kind == "list_item":
             depth = max(1, s.level)
             item = _item_of(b)
-            text = _paragraph(b)
+            text = _paragraph(b, s)
             if item == last_item and columns:  # another paragraph of the same item
                 indent = " " * columns[-1][1]
                 parts[-1] += "\n\n" + "\n".join(indent + line for line in text.split("\n"))
@@ -296,7 +308,7 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
                     parts.append(block)
             last_item = item
         else:
-            parts.append(_paragraph(b))
+            parts.append(_paragraph(b, s))
         i += 1
     return "\n\n".join(parts)
 
@@ -328,6 +340,5 @@ def to_markdown(page_format: str, blocks: Sequence[Block], kept: Sequence[bool],
         return text_markdown(blocks, kept)
     if reader is None:
         require_structure(blocks)
-    else:
-        blocks = reader.fill(blocks, needed(blocks, kept))
-    return html_markdown(blocks, kept)
+        return html_markdown(blocks, kept)
+    return html_markdown(blocks, kept, reader.read_some(needed(blocks, kept), len(blocks)))
