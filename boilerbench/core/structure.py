@@ -305,8 +305,10 @@ class StructureReader:
         """`count` entries, one per block: the structure of those at `indices`, None for the others
         (not read)."""
         out: list[Structure | None] = [None] * count
+        facts = self._facts
         for i in indices:
-            out[i] = self.read(i)
+            f = facts[i]
+            out[i] = f if type(f) is Structure else self.read(i)  # (most blocks: the structure itself)
         return out
 
 

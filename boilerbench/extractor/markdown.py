@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from ..core.types import Block, Link, Structure, require_structure
@@ -84,6 +85,8 @@ def escape(text: str, table: bool = False) -> str:
 def escape_line_start(line: str) -> str:
     """A line that would open a block (a heading, a quote, a list item, a thematic break or a
     setext underline) escaped so that it stays a paragraph's text."""
+    if line[:1].isalpha():  # (most lines) `_BLOCK_START_RE` opens with white space, a mark or a digit
+        return line
     m = _BLOCK_START_RE.match(line)
     if m is None:
         return line
@@ -153,7 +156,7 @@ def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
 
 
 def _paragraph(b: Block, s: Structure) -> str:
-    text = inline(b.text, s.links)
+    text = inline(b.text, s.links) if s.links else escape(b.text)
     if "\n" not in text:
         return escape_line_start(text)
     return "\n".join(escape_line_start(line) for line in text.split("\n"))
@@ -196,7 +199,7 @@ def needed(blocks: Sequence[Block], kept: Sequence[bool]) -> list[int]:
     """The indices of the blocks whose structure the writer reads: the kept ones, and when one of
     them may be a table cell, every block that may be in a table (`_sources` reads the page's tables
     from all their blocks, kept or not)."""
-    chosen = [i for i, k in enumerate(kept) if k]
+    chosen = list(compress(range(len(blocks)), kept))
     if any(_TABULAR in blocks[i].xpath for i in chosen):
         return [i for i, b in enumerate(blocks) if kept[i] or _TABULAR in b.xpath]
     return chosen
@@ -255,17 +258,21 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool], structures: Seq
     if structures is None:
         structures = [b.structure for b in blocks]
     parts: list[str] = []
-    chosen = [(b, _known(b, s)) for b, s, k in zip(blocks, structures, kept) if k]
+    chosen = [(b, _known(b, s)) for b, s in compress(zip(blocks, structures), kept)]
     sources = _sources(blocks, structures) if any(s.kind == "table_cell" for _, s in chosen) else {}
     i = 0
     # list state: the open items' depths and text columns, outermost first, and the last item's `li`
     columns: list[tuple[int, int]] = []
     last_item = None
+    run: list[str] = []  # the pieces of the list being written: one part, joined when it ends (not grown piece by piece)
     while i < len(chosen):
         b, s = chosen[i]
         kind = s.kind
         if kind != "list_item":
             columns, last_item = [], None
+            if run:
+                parts.append("".join(run))
+                run = []
         if kind == "heading":
             text = inline(" ".join(b.text.split()), s.links)
             if text.endswith("#"):  # a closing sequence would be dropped
@@ -293,7 +300,7 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool], structures: Seq
             text = _paragraph(b, s)
             if item == last_item and columns:  # another paragraph of the same item
                 indent = " " * columns[-1][1]
-                parts[-1] += "\n\n" + "\n".join(indent + line for line in text.split("\n"))
+                run.append("\n\n" + "\n".join(indent + line for line in text.split("\n")))
             else:
                 while columns and columns[-1][0] >= depth:  # close the items this one is not inside
                     columns.pop()
@@ -302,14 +309,16 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool], structures: Seq
                 columns.append((depth, start + len(marker)))
                 lines = text.split("\n")
                 block = "\n".join([" " * start + marker + lines[0]] + [" " * columns[-1][1] + line for line in lines[1:]])
-                if last_item is not None and parts:
-                    parts[-1] += "\n" + block  # a tight list: one item a line
+                if last_item is not None:
+                    run.append("\n" + block)  # a tight list: one item a line
                 else:
-                    parts.append(block)
+                    run.append(block)
             last_item = item
         else:
             parts.append(_paragraph(b, s))
         i += 1
+    if run:
+        parts.append("".join(run))
     return "\n\n".join(parts)
 
 
