@@ -251,7 +251,7 @@ def page_structure(root: Any, url: str | None = None) -> PageStructure:
         for href, text in anchors:
             absolute = hrefs.get(href)
             if absolute is None:
-                absolute = hrefs[href] = resolve(href)
+                absolute = hrefs[href] = resolve_href(href, base, parts)
             if absolute:
                 out.append(_link(absolute, text))
         return tuple(out)

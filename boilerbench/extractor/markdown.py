@@ -38,7 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..core.types import Block, Link, Structure, require_structure
 
@@ -190,11 +190,6 @@ class _Source:
     layout: bool
 
 
-def _known(b: Block, s: Structure | None) -> Structure:
-    """`s`, the structure of `b`: a ValueError where it was not read (`Block.known_structure`)."""
-    return b.known_structure if s is None else s
-
-
 def needed(blocks: Sequence[Block], kept: Sequence[bool]) -> list[int]:
     """The indices of the blocks whose structure the writer reads: the kept ones, and when one of
     them may be a table cell, every block that may be in a table (`_sources` reads the page's tables
@@ -213,7 +208,7 @@ def _sources(blocks: Sequence[Block], structures: Sequence[Structure | None]) ->
     width: dict[str, int] = {}
     own: dict[int, str] = {}  # block → its table, for the cells
     for k, b in enumerate(blocks):
-        if _TABULAR in b.xpath and (s := _known(b, structures[k])).kind == "table_cell":
+        if _TABULAR in b.xpath and (s := structures[k] or b.known_structure).kind == "table_cell":
             t = own[k] = _table_of(b)
             width[t] = max(width.get(t, 0), s.col + 1)
     layout: set[str] = set()
@@ -221,7 +216,7 @@ def _sources(blocks: Sequence[Block], structures: Sequence[Structure | None]) ->
     for k, b in enumerate(blocks):
         if not wide:
             break
-        if "/table" not in b.xpath or _known(b, structures[k]).kind not in ("heading", "table_cell"):
+        if "/table" not in b.xpath or (structures[k] or b.known_structure).kind not in ("heading", "table_cell"):
             continue
         path = b.xpath
         inside = [t for t in wide if path.startswith(t) and path[len(t) : len(t) + 1] == "/" and own.get(k) != t]
@@ -258,7 +253,10 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool], structures: Seq
     if structures is None:
         structures = [b.structure for b in blocks]
     parts: list[str] = []
-    chosen = [(b, _known(b, s)) for b, s in compress(zip(blocks, structures), kept)]
+    picked = list(compress(zip(blocks, structures), kept))
+    if any(s is None for _, s in picked):
+        require_structure([b for b, s in picked if s is None])
+    chosen = cast("list[tuple[Block, Structure]]", picked)  # none is None (checked)
     sources = _sources(blocks, structures) if any(s.kind == "table_cell" for _, s in chosen) else {}
     i = 0
     # list state: the open items' depths and text columns, outermost first, and the last item's `li`
