@@ -250,6 +250,11 @@ def test_text_paths_read_no_structure_and_keep_the_same_text(fixture: str, reque
     assert extract(rp.data, url, output="markdown") == full.markdown
     with pytest.raises(ValueError, match="structure was not read"):
         bare.markdown  # noqa: B018
+    later = classify(rp.data, "html", url=url, structure="later")  # what writes Markdown asks for
+    assert all(b.structure is None for b in later.blocks) and later.kept == full.kept
+    assert later.markdown == full.markdown and later.text == full.text
+    with pytest.raises(ValueError, match="structure must be"):
+        classify(rp.data, "html", structure="soon")  # type: ignore[arg-type]
 
 
 def clean_bytes_with_structure(data: bytes, output: str) -> str:

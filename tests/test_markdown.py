@@ -19,11 +19,11 @@ import pytest
 from markdown_it import MarkdownIt
 
 from boilerbench import extract
-from boilerbench.core.segment import segment, segment_text
+from boilerbench.core.segment import segment, segment_html_later, segment_text
 from boilerbench.core.text import decode_bytes
-from boilerbench.core.types import CLEAN_OUTPUTS, EXTRACT_OUTPUTS, Block, Link
+from boilerbench.core.types import CLEAN_OUTPUTS, EXTRACT_OUTPUTS, Block, Link, Structure
 from boilerbench.extractor.extract import classify
-from boilerbench.extractor.markdown import escape, escape_line_start, html_markdown, inline, text_markdown
+from boilerbench.extractor.markdown import escape, escape_line_start, html_markdown, inline, needed, text_markdown, to_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 URL = "https://example.org/a/page.html"
@@ -389,6 +389,31 @@ def test_data_table_keeps_places(real_page) -> None:
     two = "<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>"
     blocks = segment(f"<html><body>{two}</body></html>".encode(), url=URL)
     assert html_markdown(blocks, [b.known_structure.col == 1 for b in blocks]) == "|  | v |\n| --- | --- |\n|  | 1 |"
+
+
+def test_the_writer_reads_the_structure_of_what_it_writes(jefftk) -> None:
+    """Given what reads structure later (`segment_html_later`), the writer reads that of the kept
+    blocks only, and of every block that may be in a table when a kept one may be a cell (the
+    page's tables decide how their cells are written): the same Markdown as from every block's."""
+    full = classify(jefftk.data, "html", url=jefftk.page.url)
+    later = classify(jefftk.data, "html", url=jefftk.page.url, structure="later")
+    asked: list[int] = []
+
+    class Counting:
+        def read_some(self, indices: list[int], count: int) -> list[Structure | None]:
+            asked.extend(indices)
+            assert later.reader is not None
+            return later.reader.read_some(indices, count)
+
+    assert to_markdown("html", later.blocks, later.kept, Counting()) == full.markdown  # type: ignore[arg-type]
+    assert asked == [i for i, k in enumerate(later.kept) if k] and 0 < len(asked) < len(later.blocks)
+    page = "<p>intro</p><table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table><p>end</p>"
+    blocks, reader = segment_html_later(f"<html><body>{page}</body></html>".encode(), url=URL)
+    assert reader is not None and [b.text for b in blocks] == ["intro", "k", "v", "a", "1", "end"]
+    kept = [False, False, True, False, True, False]
+    assert needed(blocks, kept) == [1, 2, 3, 4]  # the table's blocks: its width is read from all its cells
+    assert to_markdown("html", blocks, kept, reader) == "|  | v |\n| --- | --- |\n|  | 1 |"
+    assert needed(blocks, [True] + [False] * 5) == [0]
 
 
 # --- the API, the CLI ---------------------------------------------------------------------------

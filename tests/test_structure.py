@@ -11,7 +11,7 @@ from dataclasses import fields
 import pytest
 
 from boilerbench.core import compiled, segment
-from boilerbench.core.segment import parse_html, segment_html, walk_tree
+from boilerbench.core.segment import parse_html, segment_html, segment_html_later, walk_tree
 from boilerbench.core.structure import code_language
 from boilerbench.core.types import STRUCTURE_FIELD_KINDS, STRUCTURE_KINDS, Block, Link, Structure
 
@@ -246,6 +246,25 @@ def test_blocks_without_structure_are_the_same_blocks(name: str, python: bool, r
     assert all(b.structure is None for b in off)
     assert off == [dataclasses.replace(b, structure=None) for b in on]
     assert segment.segment(real.data, "html", real.page.url, structure=False) == off
+
+
+@pytest.mark.parametrize("name", REAL_PAGES)
+@pytest.mark.parametrize("python", [False, True], ids=["compiled", "python"])
+def test_structure_read_later_is_the_walks(name: str, python: bool, request: pytest.FixtureRequest) -> None:
+    """`segment_html_later`, by either walk: the blocks without their structure, and a reader that
+    reads each block's as `segment_html` does, whichever blocks it is asked for, in any order
+    (the Markdown writer asks for the kept ones, in page order, and those in tables)."""
+    real = request.getfixturevalue(name)
+    with compiled.python_only() if python else contextlib.nullcontext():
+        on = segment_html(real.data, url=real.page.url)
+        bare, reader = segment_html_later(real.data, url=real.page.url)
+        assert reader is not None
+        asked = [*range(len(on) - 1, 0, -3), 0]  # backwards, a list's later items before its first
+        some = reader.read_some(asked, len(bare))
+    assert on and bare == [dataclasses.replace(b, structure=None) for b in on]
+    assert some == [on[i].structure if i in asked else None for i in range(len(on))]
+    assert [reader.read(i) for i in range(len(on))] == [b.structure for b in on]
+    assert segment_html_later(b"  ") == ([], None)
 
 
 def test_what_needs_structure_refuses_blocks_without_it(jefftk) -> None:

@@ -187,7 +187,7 @@ def _time_system(name: str, htmls: Sequence[str], urls: Sequence[str | None], co
         output = CLEAN_OUTPUT[name]
 
         def call(h: str, url: str | None) -> Any:
-            d = classify(h, "html", url=url, structure=output == "markdown")
+            d = classify(h, "html", url=url, structure="later" if output == "markdown" else False)
             return d.markdown if output == "markdown" else d.text
 
     elif system.kind == "blocks":

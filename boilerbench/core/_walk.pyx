@@ -11,11 +11,14 @@ and cue attributes. It covers trees from lxml's HTML parser with no comment, PI 
 handles.
 
 Each block's structure, when the caller asks for it (`structure`; else each block's is None, and the
-walk keeps no anchor, makes no maker and looks no structure up), is made by the Python makers of
-`WALK_RULES.page_structure`, handed what the walk passes anyway: the owner's tag and its parent's
-(most blocks' structure is theirs, memoised in `WALK_RULES.tag_structures`), else the owner element
-(an lxml proxy of its node), and the block's anchors (each `<a href>`'s href and the text it has in
-the block, cut from the run's bytes and normalised as `structure.anchor` says: here on ASCII, as block text is, else by it).
+walk keeps no anchor and looks no structure up), is read by the Python `WALK_RULES.reader`
+(`structure.StructureReader`) from the facts the walk records of the block, what it passes anyway:
+the owner's tag and its parent's (most blocks' structure is theirs, memoised in
+`WALK_RULES.tag_structures`), else the owner element (an lxml proxy of its node), and the block's
+anchors (each `<a href>`'s href and the text it has in the block, cut from the run's bytes and
+normalised as `structure.anchor` says: here on ASCII, as block text is, else by it). `segment_tree`
+reads every block's; `segment_tree_later` hands the reader over, for the caller to read the blocks
+it needs.
 
 It walks and counts; every rule it follows is the Python module's, received when it binds
 (`segment.WALK_RULES`): the tag kinds, the cue attributes, the character classes, the document's
@@ -23,7 +26,7 @@ own xpath and tag. `boilerbench.core.compiled` is the switch between it and its 
 """
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.dict cimport PyDict_Copy, PyDict_GetItem
+from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject, PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, malloc, realloc
@@ -45,7 +48,7 @@ cdef enum:
 # module (through `compiled`), so it cannot import `segment` while that loads.
 cdef bint _bound = False
 _object_new = object.__new__
-cdef object _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _anchor, Link, Structure
+cdef object _KINDS, _describe, _kind, emit_text, Block, _Reader, _tag_structure, _anchor, Structure
 cdef frozenset _PARENT_KEYED
 cdef dict _TAG_STRUCTURES
 cdef Py_ssize_t _memo_limit = 0
@@ -70,9 +73,9 @@ def bind():
 
 
 cdef int _bind() except -1:
-    global _bound, _KINDS, _describe, _kind, emit_text, Block, _page_structure, _tag_structure, _TAG_STRUCTURES
+    global _bound, _KINDS, _describe, _kind, emit_text, Block, _Reader, _tag_structure, _TAG_STRUCTURES
     global _memo_limit, _anchor
-    global Link, Structure, _PARENT_KEYED
+    global Structure, _PARENT_KEYED
     global _K_LINK, _K_BLOCK, _K_PRE, _K_BREAK
     global _P_WORD, _P_SPACE, _PLAIN_TABLE, _plain, _plain_limit, _DOCUMENT_XPATH, _DOCUMENT_TAG, _CUE_NAMES, _CUE_STRS, _n_cues
     from . import segment
@@ -95,13 +98,9 @@ cdef int _bind() except -1:
     _plain, _plain_limit = <const unsigned char*>_PLAIN_TABLE, len(_PLAIN_TABLE)
     _DOCUMENT_XPATH, _DOCUMENT_TAG = rules.document
     _KINDS, _describe, _kind, emit_text = rules.kind_memo, rules.describe, rules.kind, rules.emit_text
-    Block, _memo_limit, _page_structure = rules.block, rules.memo_limit, rules.page_structure
+    Block, _memo_limit, _Reader = rules.block, rules.memo_limit, rules.reader
     _TAG_STRUCTURES, _tag_structure, _anchor = rules.tag_structures, rules.tag_structure, rules.anchor
-    import dataclasses
-    Link, Structure, _PARENT_KEYED = rules.link, rules.structure, frozenset(rules.parent_keyed)
-    fields = {f.name for f in dataclasses.fields(Structure)}
-    if [f.name for f in dataclasses.fields(Link)] != ["href", "text"] or "links" not in fields:
-        raise RuntimeError("Link is not (href, text), or Structure has no links: the walk makes them")
+    Structure, _PARENT_KEYED = rules.structure, frozenset(rules.parent_keyed)
     _DESCRIPTORS.clear()
     _bound = True
     return 0
@@ -380,24 +379,6 @@ cdef Py_ssize_t _plain_runs(const unsigned char* s, Py_ssize_t n) noexcept:
     return runs
 
 
-cdef object _link(str href, str text):
-    """`Link(href, text)`, as `_block` makes a block."""
-    k = _object_new(Link)
-    PyObject_GenericSetAttr(k, "href", href)
-    PyObject_GenericSetAttr(k, "text", text)
-    return k
-
-
-cdef object _with_links(object structure, tuple links):
-    """`structure` with `links`: its fields as the frozen dataclass's `__init__` sets them, those of
-    `structure` but its links (`structure.PageStructure.with_links`, which the Python walk calls)."""
-    s = _object_new(Structure)
-    fields = PyDict_Copy(structure.__dict__)
-    fields["links"] = links
-    PyObject_GenericSetAttr(s, "__dict__", fields)
-    return s
-
-
 cdef object _block(Py_ssize_t index, str xpath, str tag, str text, object words, object link_words, str context,
                    Py_ssize_t depth, object structure):
     """`Block(index, xpath, …)`, its fields set as the frozen dataclass's `__init__` sets them
@@ -420,10 +401,8 @@ cdef class _Walk:
 
     cdef xmlNode* root
     cdef cetree._Document doc
-    cdef bint structure  # read each block's structure (else None, and no anchor is kept)
-    cdef object read, resolve  # of `WALK_RULES.page_structure(root, url)`: the page's makers of block structures
-    cdef dict hrefs  # `resolve`'s hrefs, by the href as written (the makers' own: filled up front)
-    cdef dict by_parent  # the structures of `parent_keyed` blocks, by their parent node
+    cdef bint structure  # record each block's facts for its structure (else none, and no anchor is kept)
+    cdef list facts  # per block: `structure.Facts`
     cdef list anchors  # the `<a href>`s with text in the run in progress: [href, start, end (-1: open)], byte offsets in `raw`
     cdef list open_anchors  # per open `<a>`, outermost first: its entry in `anchors`, or None (no href)
     cdef xmlNode** nodes  # open (entered) elements, outermost first
@@ -456,7 +435,7 @@ cdef class _Walk:
         self.owners = [0]  # stack positions (1-based) of open block-level elements; 0: none
         self.position, self.totals = {}, {}
         self.kind_values, self.spill = [], []
-        self.anchors, self.open_anchors = [], []
+        self.anchors, self.open_anchors, self.facts = [], [], []
         memset(self.kind_names, 0, sizeof(self.kind_names))
 
     def __dealloc__(self):
@@ -643,9 +622,9 @@ cdef class _Walk:
         return (PyUnicode_DecodeUTF8(out, j, NULL), words, links)
 
     cdef object found(self):
-        """The links of the run in progress, as `structure.PageStructure.with_links` makes them from
-        the anchors `structure.anchor` makes (a tuple; None for none); the anchors still open go on
-        in the next run, from its start (`segment.walk_tree`'s `anchors`)."""
+        """The anchors of the run in progress, as `structure.anchor` makes them (a tuple of (href,
+        text); None for none); the anchors still open go on in the next run, from its start
+        (`segment.walk_tree`'s `anchors`)."""
         cdef list entry
         cdef Py_ssize_t start, end
         if not self.anchors:
@@ -662,18 +641,11 @@ cdef class _Walk:
             if _is_ascii(r, end - start):  # `structure.anchor`, in C on ASCII as `made` is
                 if not _word_runs(r, end - start):
                     continue
-                text = _collapsed(r, end - start, &self.scratch)
+                found.append((entry[0], _collapsed(r, end - start, &self.scratch)))
             else:
                 made = _anchor(entry[0], PyUnicode_DecodeUTF8(self.raw.data + start, end - start, NULL))
-                if made is None:
-                    continue
-                text = made[1]
-            href = entry[0]
-            absolute = self.hrefs.get(href)
-            if absolute is None:
-                absolute = self.hrefs[href] = self.resolve(href)
-            if absolute:
-                found.append(_link(absolute, text))
+                if made is not None:
+                    found.append(made)
         self.anchors = [entry for entry in self.anchors if entry[2] < 0]
         for entry in self.anchors:
             entry[1] = 0
@@ -693,26 +665,22 @@ cdef class _Walk:
             parent = self.tags[owner - 2] if owner >= 2 else ""
         else:
             xpath, tag, parent = _DOCUMENT_XPATH, _DOCUMENT_TAG, ""
+        self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size, None))
         if not self.structure:
-            self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size, None))
             return 0
-        # as `segment.walk_tree`: the structure the tags decide, else the one read from the owner;
-        # then the links
+        # as `segment.walk_tree`: the structure the tags decide, else what reads it from the owner;
+        # then the anchors
         memo = PyDict_GetItem(_TAG_STRUCTURES, (tag, parent))
         structure = <object>memo if memo is not NULL else _tag_structure(tag, parent)
+        if structure is not None and found is None:
+            self.facts.append(structure)
+            return 0
+        element = key = None
         if structure is None:
+            element = cetree.elementFactory(self.doc, self.nodes[owner - 1]) if owner else None
             if owner >= 2 and tag in _PARENT_KEYED:  # read once per parent element
                 key = <size_t>self.nodes[owner - 2]
-                structure = self.by_parent.get(key)
-                if structure is None:
-                    element = cetree.elementFactory(self.doc, self.nodes[owner - 1])
-                    structure = self.by_parent[key] = self.read(element, tag, parent)
-            else:
-                element = cetree.elementFactory(self.doc, self.nodes[owner - 1]) if owner else None
-                structure = self.read(element, tag, parent)
-        if found is not None:
-            structure = _with_links(structure, found)
-        self.rows.append(_block(len(self.rows), xpath, tag, text, words, link_words, self.context(), self.size, structure))
+        self.facts.append((structure, element, tag, parent, key, found))
         return 0
 
     cdef str context(self):
@@ -872,10 +840,8 @@ cdef class _Walk:
         return 0
 
 
-def segment_tree(cetree._Element root, url=None, bint structure=True):
-    """`segment.segment_tree` for a tree of lxml's HTML parser; None when the tree holds nodes the
-    compiled walk does not cover (the caller then walks it in Python). `structure`: read each
-    block's structure (`segment.segment_html`)."""
+cdef _Walk _walked(cetree._Element root, bint structure):
+    """The walk of `root` (None when the tree holds nodes it does not cover)."""
     if not _bound:
         _bind()
     cdef _Walk w = _Walk()
@@ -884,11 +850,32 @@ def segment_tree(cetree._Element root, url=None, bint structure=True):
         return None
     w.doc = root._doc
     w.structure = structure
-    if structure:
-        makers = _page_structure(root, url)
-        w.read, w.resolve, w.hrefs, w.by_parent = makers.read, makers.resolve, makers.hrefs, {}
     try:
         w.run()
     except _Unsupported:
         return None
+    return w
+
+
+def segment_tree(cetree._Element root, url=None, bint structure=True):
+    """`segment.segment_tree` for a tree of lxml's HTML parser; None when the tree holds nodes the
+    compiled walk does not cover (the caller then walks it in Python). `structure`: read each
+    block's structure (`segment.segment_html`)."""
+    cdef _Walk w = _walked(root, structure)
+    if w is None:
+        return None
+    if structure:
+        reader = _Reader(root, url, w.facts)
+        for i, b in enumerate(w.rows):
+            f = w.facts[i]  # a structure where the tags decide it and the block has no link
+            PyObject_GenericSetAttr(b, "structure", reader.read(i) if type(f) is tuple else f)
     return w.rows
+
+
+def segment_tree_later(cetree._Element root, url=None):
+    """`segment.segment_tree_later` for a tree of lxml's HTML parser: the blocks without their
+    structure and its reader; None as `segment_tree`."""
+    cdef _Walk w = _walked(root, True)
+    if w is None:
+        return None
+    return w.rows, _Reader(root, url, w.facts)

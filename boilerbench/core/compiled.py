@@ -99,6 +99,7 @@ class WalkTwins:
     """The core's compiled twin (`_walk.pyx`)."""
 
     segment_tree: Any = twin("boilerbench.core.segment:walk_tree")
+    segment_tree_later: Any = twin("boilerbench.core.segment:walk_tree_later")
 
 
 WALK = Extension("boilerbench.core._walk", WalkTwins)

@@ -19,7 +19,8 @@ caches and published scores are all expressed in blocks):
 * Each block records its owner element (nearest block-level ancestor): xpath and tag, its ancestors'
   tags and class/id/role tokens (`context`), depth, word count and words inside `<a>` links, and
   its structure (kind and links: `structure`, whose rules it is: `STRUCTURE_VERSION`) when the
-  caller asks for it (`structure=True`, the default; None otherwise: see `Block`).
+  caller asks for it (`structure=True`, the default; None otherwise: see `Block`), or what reads
+  it block by block when asked (`segment_html_later`).
 * Text pages (crawl dumps): one block per non-empty line with a letter or digit, tag `line`.
 """
 
@@ -34,9 +35,18 @@ from typing import Any
 from lxml import etree
 
 from . import compiled
-from .structure import PARAGRAPH, PARENT_KEYED_TAGS, TAG_STRUCTURES, PageStructure, anchor, page_structure, tag_structure
+from .structure import (
+    PARAGRAPH,
+    PARENT_KEYED_TAGS,
+    TAG_STRUCTURES,
+    Facts,
+    StructureReader,
+    anchor,
+    tag_structure,
+    with_structure,
+)
 from .text import decode_bytes, has_word, normalize_space, to_utf8, tokenize
-from .types import PAGE_FORMATS, Block, Link, Structure, check_choice
+from .types import PAGE_FORMATS, Block, Structure, check_choice
 
 SEGMENTER_VERSION = "2"
 
@@ -229,6 +239,19 @@ def segment_html(source: str | bytes, utf8: bool = False, url: str | None = None
     return segment_tree(root, url, structure)
 
 
+def segment_html_later(
+    source: str | bytes, utf8: bool = False, url: str | None = None
+) -> tuple[list[Block], StructureReader | None]:
+    """`segment_html`'s blocks without their structure (None), and what reads it block by block
+    when asked (`structure.StructureReader`; None for an empty document): what reads the structure of
+    some blocks only (the Markdown writer: the kept ones) pays for no other. The structures it reads
+    are `segment_html`'s (which reads every block's through one)."""
+    root = parse_html(source, utf8)
+    if root is None:
+        return [], None
+    return segment_tree_later(root, url)
+
+
 def emit_text(raw: str, link_raw: str, pre: bool) -> tuple[str, int, int] | None:
     """(text, words, link words) of a run's raw text and the part of it inside links; None when the
     run has no letter or digit (no block)."""
@@ -260,6 +283,16 @@ def segment_tree(root: etree._Element, url: str | None = None, structure: bool =
     return walk_tree(root, url, structure)
 
 
+def segment_tree_later(root: etree._Element, url: str | None = None) -> tuple[list[Block], StructureReader]:
+    """`segment_tree`'s blocks without their structure, and the reader of each block's
+    (`segment_html_later`): the compiled walk when it covers the tree, else `walk_tree_later`."""
+    if (twin := compiled.WALK.active.segment_tree_later) is not None and isinstance(root.getroottree().parser, etree.HTMLParser):
+        made = twin(root, url)
+        if made is not None:
+            return made
+    return walk_tree_later(root, url)
+
+
 class _Open:
     """An element the walk has entered, or the sentinel standing for the root's parent: what
     closing it, numbering its children and writing its xpath need."""
@@ -289,19 +322,37 @@ def _events(root: etree._Element) -> tuple[Any, Any, dict[Any, tuple[int, str]]]
 
 def walk_tree(root: etree._Element, url: str | None = None, structure: bool = True) -> list[Block]:
     """`segment_tree` in Python: the reference walk, and the one for trees the compiled walk leaves.
+    With `structure`, each block's is read (`structure.StructureReader`) from what the walk
+    recorded of it; without, each block's is None."""
+    blocks, facts = _walk(root, structure)
+    if facts is None:
+        return blocks
+    reader = StructureReader(root, url, facts)
+    return [with_structure(b, reader.read(i)) for i, b in enumerate(blocks)]
+
+
+def walk_tree_later(root: etree._Element, url: str | None = None) -> tuple[list[Block], StructureReader]:
+    """`walk_tree`'s blocks without their structure (None), and the reader of each block's
+    structure: `segment_tree_later` in Python."""
+    blocks, facts = _walk(root, True)
+    assert facts is not None
+    return blocks, StructureReader(root, url, facts)
+
+
+def _walk(root: etree._Element, structure: bool) -> tuple[list[Block], list[Facts] | None]:
+    """The walk: blocks without structure and, with `structure`, each block's `Facts`.
 
     One pass of lxml's C-level `iterwalk` (pages nest thousands of levels deep, so no recursion).
     Per element, the walk only numbers it among its same-tag siblings; the rest is made for kept
     blocks only: ancestors' descriptors when the first block under them is kept (once per element,
     reused by later blocks), xpaths after the walk, when every sibling has been numbered. With
-    `structure`, each block's structure is made by `structure`'s rules, from its owner's tags,
-    element and anchors; without, no anchor is kept and no maker made (each block's is None).
+    `structure`, each block's facts are what `structure.StructureReader` reads its structure
+    from: its owner's tags, element and anchors; without, no anchor is kept.
     """
-    rows: list[tuple[Any, ...]] = []  # per block: (owner, tag, text, words, link_words, context, depth, structure)
+    rows: list[tuple[Any, ...]] = []  # per block: (owner, tag, text, words, link_words, context, depth)
+    facts: list[Facts] | None = [] if structure else None  # per block, with `structure`
     # The `<a href>`s with text in the run in progress: [href, first piece, end piece (-1: open)].
     anchors: list[list[Any]] = []
-    makers = page_structure(root, url) if structure else None
-    by_parent: dict[_Open, Structure] = {}  # the structures of `PARENT_KEYED_TAGS` blocks, by parent
     pieces: list[str] = []  # text of the run in progress, from its first non-space piece on
     link_pieces: list[str] = []  # the pieces of it inside `<a>`
     top = _Open(None, _INLINE, "", 1, None)  # the innermost open element; first, the root's parent
@@ -339,36 +390,29 @@ def walk_tree(root: etree._Element, url: str | None = None, structure: bool = Tr
             el = stack[i].element
             descs.append(_describe(stack[i].tag, el.items() if html else _cue_attributes(el)))
         context = " ".join(descs)
-        if makers is None:  # structure not read
+        o = stack[owner] if owner else None
+        rows.append((o, o.tag if o is not None else DOCUMENT_TAG, *made, context, size - 1))
+        if facts is None:  # structure not read
             pieces.clear()
-            o = stack[owner] if owner else None
-            rows.append((o, o.tag if o is not None else DOCUMENT_TAG, *made, context, size - 1, None))
             return
         found = None
         if anchors:  # each anchor's text in this run; one still open goes on in the next run
             made_anchors = (
                 anchor(href, "".join(pieces[start : len(pieces) if end < 0 else end])) for href, start, end in anchors
             )
-            found = [a for a in made_anchors if a is not None] or None
+            found = tuple(a for a in made_anchors if a is not None) or None
             anchors[:] = [a for a in anchors if a[2] < 0]
             for a in anchors:
                 a[1] = 0
         pieces.clear()
-        if owner:
-            o = stack[owner]
+        if o is not None:
             up = stack[owner - 1].tag  # its parent's (the sentinel's "" for the root)
             s = tag_structure(o.tag, up)
-            if s is None:
-                if o.tag in PARENT_KEYED_TAGS and owner > 1:
-                    s = by_parent.get(stack[owner - 1]) or by_parent.setdefault(
-                        stack[owner - 1], makers.read(o.element, o.tag, up)
-                    )
-                else:
-                    s = makers.read(o.element, o.tag, up)
-            rows.append((o, o.tag, *made, context, size - 1, makers.with_links(s, found) if found else s))
+            key = stack[owner - 1] if s is None and o.tag in PARENT_KEYED_TAGS and owner > 1 else None
+            facts.append(s if s is not None and found is None else (s, o.element, o.tag, up, key, found))
         else:  # no block-level element is open: the block is the document's
-            s = tag_structure(DOCUMENT_TAG, "") or makers.read(root, DOCUMENT_TAG, "")
-            rows.append((None, DOCUMENT_TAG, *made, context, size - 1, makers.with_links(s, found) if found else s))
+            s = tag_structure(DOCUMENT_TAG, "")
+            facts.append(s if s is not None and found is None else (s, root, DOCUMENT_TAG, "", None, found))
 
     for event, el in walker:
         if event == "start":
@@ -394,7 +438,7 @@ def walk_tree(root: etree._Element, url: str | None = None, structure: bool = Tr
                 link += 1
             top = _Open(el, kind, tag, n, top)
             stack.append(top)
-            if kind == _LINK and makers is not None and (href := el.get("href")) is not None:
+            if kind == _LINK and facts is not None and (href := el.get("href")) is not None:
                 top.anchor = [href, len(pieces), -1]
                 anchors.append(top.anchor)
             text = el.text
@@ -430,7 +474,8 @@ def walk_tree(root: etree._Element, url: str | None = None, structure: bool = Tr
                     link_pieces.append(text)
     if has_text:
         emit(owners[-1])
-    return [Block(i, _xpath(owner) if owner else DOCUMENT_XPATH, *fields) for i, (owner, *fields) in enumerate(rows)]
+    blocks = [Block(i, _xpath(owner) if owner else DOCUMENT_XPATH, *fields) for i, (owner, *fields) in enumerate(rows)]
+    return blocks, facts
 
 
 # `\w` on ASCII, as a byte map: word characters → "1", others → "0".
@@ -569,12 +614,11 @@ class WalkRules:
     plain_chars: Callable[[], bytes]
     document: tuple[str, str]  # xpath and tag of the owner of text outside every block-level element
     block: type[Block]
-    page_structure: Callable[[Any, str | None], PageStructure]  # a page's makers of block structures
+    reader: type[StructureReader]  # what reads a page's block structures from the walk's facts
     tag_structures: dict[tuple[str, str], Any]  # (tag, parent tag) → structure without links, or None: `tag_structure`'s memo
     tag_structure: Callable[[str, str], Any]  # fills it: a block's structure where its owner's and parent's tags decide it
     anchor: Callable[[str, str], tuple[str, str] | None]  # a link's (href, text) from its raw text; None without a word
-    link: type[Link]
-    structure: type[Structure]  # (a block's structure with links is made as its `__init__` makes one)
+    structure: type[Structure]  # (a walk's fact for a block is its structure where nothing more is needed)
     parent_keyed: frozenset[str]  # `structure.PARENT_KEYED_TAGS`
     memo_limit: int  # `MEMO_LIMIT`: the compiled walk's memo of descriptors is bounded as `remember` bounds one
 
@@ -601,11 +645,10 @@ WALK_RULES = WalkRules(
     plain_chars=plain_chars,
     document=(DOCUMENT_XPATH, DOCUMENT_TAG),
     block=Block,
-    page_structure=page_structure,
+    reader=StructureReader,
     tag_structures=TAG_STRUCTURES,
     tag_structure=tag_structure,
     anchor=anchor,
-    link=Link,
     structure=Structure,
     parent_keyed=PARENT_KEYED_TAGS,
     memo_limit=MEMO_LIMIT,

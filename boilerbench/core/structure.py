@@ -2,10 +2,12 @@
 with level, list item with depth and list type, table cell with row and column, code with language,
 quote, caption, paragraph) and the links inside it.
 
-The rules are written once, here. Both walks (`segment.walk_tree` and its compiled twin) hand each
-block's raw facts to the maker `page_structure(root, url)` returns: the owner element (nearest
-block-level ancestor; None for the document) with its lower-case tag and its parent's, and the
-block's anchors, made by `anchor`: (href as written, text) pairs. The rest is read from the
+The rules are written once, here. Both walks (`segment.walk_tree` and its compiled twin) record each
+block's raw facts (`Facts`): the owner element (nearest block-level ancestor; None for the
+document) with its lower-case tag and its parent's, and the block's anchors, made by `anchor`:
+(href as written, text) pairs. A `StructureReader` reads a block's structure from them when asked
+(with the makers `page_structure(root, url)` returns), so that what needs only some blocks'
+structure (the Markdown writer: the kept blocks) pays for no other. The rest is read from the
 owner element here:
 
 * `h1`–`h6` → heading, level 1–6; `pre` → code, its language from the first `language-X` or `lang-X`
@@ -33,12 +35,12 @@ owner element here:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .text import has_word
-from .types import Link, Structure
+from .types import Block, Link, Structure
 
 STRUCTURE_VERSION = "1"  # any change to the rules above bumps it: caches of labeled blocks hold structures
 
@@ -177,17 +179,14 @@ def _link(href: str, text: str) -> Link:
 
 
 class PageStructure(NamedTuple):
-    """One page's makers of block structures, what both walks call (see the module docstring):
-    `read(owner, tag, parent)`, the structure of a block whose owner's and parent's tags do not
-    decide it (`tag_structure` is None), from its owner element; `with_links(structure, anchors)`,
-    the structure with the block's links (`anchor`'s pairs), hrefs resolved by `resolve`. (The
-    compiled walk makes the links and the structure with them itself, as `with_links` makes them,
-    from `resolve`'s hrefs: one Python call per block with links is a cost segmenting notices.)"""
+    """One page's makers of block structures, what `StructureReader` calls (see the module
+    docstring): `read(owner, tag, parent)`, the structure of a block whose owner's and parent's tags
+    do not decide it (`tag_structure` is None), from its owner element; `with_links(structure,
+    anchors)`, the structure with the block's links (`anchor`'s pairs), hrefs resolved by `resolve`."""
 
     read: Callable[[Any, str, str], Structure]
     with_links: Callable[[Structure, Sequence[Anchor]], Structure]
     resolve: Callable[[str], str]  # an href as written → absolute; "" for one left out
-    hrefs: dict[str, str]  # `resolve`'s hrefs so far, by the href as written: both walks look here first
 
 
 def page_structure(root: Any, url: str | None = None) -> PageStructure:
@@ -252,7 +251,7 @@ def page_structure(root: Any, url: str | None = None) -> PageStructure:
         for href, text in anchors:
             absolute = hrefs.get(href)
             if absolute is None:
-                absolute = hrefs[href] = resolve(href)
+                absolute = hrefs[href] = resolve_href(href, base, parts)
             if absolute:
                 out.append(_link(absolute, text))
         return tuple(out)
@@ -260,7 +259,67 @@ def page_structure(root: Any, url: str | None = None) -> PageStructure:
     def resolve(href: str) -> str:
         return resolve_href(href, base, parts)
 
-    return PageStructure(read_owner, with_links, resolve, hrefs)
+    return PageStructure(read_owner, with_links, resolve)
+
+
+# What a walk records of one block for its structure (`StructureReader`): the `Structure` itself
+# where its owner's and parent's tags decide it and it has no link (most blocks), else (the
+# structure the tags decide or None, the owner element (None: the document), its lower-case tag,
+# its parent's, the key of its parent element for a `PARENT_KEYED_TAGS` block (else None), and
+# its anchors: `anchor`'s pairs, None for none).
+Facts = Structure | tuple[Structure | None, Any, str, str, Any, tuple[Anchor, ...] | None]
+
+
+class StructureReader:
+    """A page's block structures, each read when asked, from the `Facts` a walk recorded of the
+    block, by the rules of `page_structure` (made on the first read). The walks read nothing
+    themselves: `segment_html` reads every block's structure through one of these, and what needs
+    only some (the Markdown writer: the kept blocks, `segment_html_later`) reads those only."""
+
+    __slots__ = ("_by_parent", "_facts", "_makers", "_root", "_url")
+
+    def __init__(self, root: Any, url: str | None, facts: list[Facts]) -> None:
+        self._root, self._url, self._facts = root, url, facts
+        self._makers: PageStructure | None = None
+        self._by_parent: dict[Any, Structure] = {}  # the structures of `PARENT_KEYED_TAGS` blocks, by parent
+
+    def read(self, i: int) -> Structure:
+        """The structure of block `i` (its index in the walk's blocks)."""
+        f = self._facts[i]
+        if isinstance(f, Structure):
+            return f
+        s, owner, tag, parent, key, anchors = f
+        makers = self._makers
+        if makers is None:
+            makers = self._makers = page_structure(self._root, self._url)
+        if s is None:
+            if key is None:
+                s = makers.read(owner, tag, parent)
+            else:  # read once per parent element
+                s = self._by_parent.get(key)
+                if s is None:
+                    s = self._by_parent[key] = makers.read(owner, tag, parent)
+        return makers.with_links(s, anchors) if anchors else s
+
+    def read_some(self, indices: Iterable[int], count: int) -> list[Structure | None]:
+        """`count` entries, one per block: the structure of those at `indices`, None for the others
+        (not read)."""
+        out: list[Structure | None] = [None] * count
+        facts = self._facts
+        for i in indices:
+            f = facts[i]
+            out[i] = f if type(f) is Structure else self.read(i)  # (most blocks: the structure itself)
+        return out
+
+
+def with_structure(b: Block, s: Structure) -> Block:
+    """`dataclasses.replace(b, structure=s)`, its fields set as the frozen dataclass's `__init__`
+    sets them, without the call (a walk makes one a block)."""
+    out = _new(Block)
+    fields = out.__dict__
+    fields.update(b.__dict__)
+    fields["structure"] = s
+    return out
 
 
 def resolve_href(href: str, base: str | None, parts: BaseParts | None = None) -> str:

@@ -53,7 +53,7 @@ def clean_bytes(
     (`extract.decide_blocks`); `url`, the page's address: what its links are resolved against and
     what each JSON object names (`extract`'s `url`)."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(data, page_format, name=name, url=url, keep=keep, structure=output == "markdown")
+    d = classify(data, page_format, name=name, url=url, keep=keep, structure="later" if output == "markdown" else False)
     if output == "text":
         return d.text
     if output == "markdown":
@@ -64,9 +64,8 @@ def clean_bytes(
 
 def _clean_record(args: tuple[Record, str, str, tuple[str, ...]]) -> dict[str, Any]:
     rec, page_format, output, keep = args
-    d = classify(
-        rec.text, rec.kind if page_format == "auto" else page_format, url=rec.url, keep=keep, structure=output == "markdown"
-    )
+    page_format = rec.kind if page_format == "auto" else page_format
+    d = classify(rec.text, page_format, url=rec.url, keep=keep, structure="later" if output == "markdown" else False)
     row: dict[str, Any] = {
         "url": rec.url,
         "record_id": rec.record_id,

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..core.text import BinaryInputError, decode_bytes
 from ..core.types import (
@@ -32,6 +32,9 @@ from ..core.types import (
     check_choice,
     check_keep,
 )
+
+if TYPE_CHECKING:
+    from ..core.structure import StructureReader
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 TEXT_SUFFIXES = (".txt", ".text", ".md")
@@ -116,7 +119,8 @@ class Decisions:
     `keep` needed it (`groups`; else computed when asked for, from `rows`, the feature rows the
     classifier read) and the models' own decisions (the classifier's, less what the category model
     overrules) where `keep` changed some (`decided`: what the rule-based categories are read from,
-    so that `keep` changes no block's category)."""
+    so that `keep` changes no block's category); for a page classified with `structure="later"`, what
+    reads the structure of the blocks `markdown` writes (`reader`: the blocks carry none)."""
 
     page_format: str
     blocks: list[Block]
@@ -127,6 +131,7 @@ class Decisions:
     groups: list[str] | None = None
     rows: Any = field(default=None, compare=False, repr=False)
     decided: list[bool] | None = None
+    reader: StructureReader | None = field(default=None, compare=False, repr=False)
 
     @property
     def classifier_kept(self) -> list[bool]:
@@ -144,11 +149,12 @@ class Decisions:
     @property
     def markdown(self) -> str:
         """The kept blocks as Markdown (`markdown.to_markdown`: headings, lists, tables, code and
-        links from each block's structure; a text page's lines as they mark them); a ValueError
-        for an HTML page classified with `structure=False`."""
+        links from each block's structure, read here for a page classified with
+        `structure="later"`; a text page's lines as they mark them); a ValueError for an HTML page
+        classified with `structure=False`."""
         from .markdown import to_markdown
 
-        return to_markdown(self.page_format, self.blocks, self.kept)
+        return to_markdown(self.page_format, self.blocks, self.kept, self.reader)
 
     @property
     def text(self) -> str:
@@ -197,12 +203,19 @@ def block_groups(
     return [GROUP_OF[c] for c in categorize(blocks, [CONTENT if k else BOILERPLATE for k in kept])]
 
 
-def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = None, keep: Sequence[str] = ()) -> Decisions:
+def decide_blocks(
+    blocks: Sequence[Block],
+    page_format: str,
+    url: str | None = None,
+    keep: Sequence[str] = (),
+    reader: StructureReader | None = None,
+) -> Decisions:
     """The shipped model of `page_format` ("html" or "text") on a page's blocks: for a text page,
     one block per line, exactly what the text model reads. For a format with a category model, the
     kept blocks it calls comments (on pages that are not forums) or bylines (on articles) are dropped
     (`classifier.CategoryModel.overrule`). A block dropped either way is kept all the same when
-    its category group (`block_groups`) is one of `keep` (`types.CATEGORY_GROUP_NAMES`)."""
+    its category group (`block_groups`) is one of `keep` (`types.CATEGORY_GROUP_NAMES`). `reader`:
+    what reads the blocks' structure, kept in the decisions (`Decisions.reader`)."""
     from .classifier import shipped, shipped_categories  # scikit-learn and the models: loaded on the first call
 
     keep = check_keep(keep)
@@ -213,14 +226,14 @@ def decide_blocks(blocks: Sequence[Block], page_format: str, url: str | None = N
         if modelled:  # only the kept rows are scored
             categories = shipped_categories(page_format)
             decided = categories.overrule(d.rows, d.kept, d.page_type, categories.overrule_thresholds)
-        return Decisions(page_format, list(blocks), d.scores.tolist(), decided, d.page_type, url, None, d.rows)
+        return Decisions(page_format, list(blocks), d.scores.tolist(), decided, d.page_type, url, None, d.rows, None, reader)
     if modelled:  # every row's group is needed: one pass gives the decisions too
         decided, groups = shipped_categories(page_format).decide(d.rows, d.kept, d.page_type)
     else:
         decided = d.kept
         groups = block_groups(page_format, blocks, decided, d.rows, d.page_type)
     kept = [k or g in keep for k, g in zip(decided, groups)]
-    return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, decided)
+    return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, decided, reader)
 
 
 def classify(
@@ -231,21 +244,25 @@ def classify(
     url: str | None = None,
     utf8: bool = False,
     keep: Sequence[str] = (),
-    structure: bool = True,
+    structure: bool | Literal["later"] = True,
 ) -> Decisions:
     """The shipped classifier on one page: "html", "text" (a crawl's text dump, one block per line)
     or "auto" (detected: by `name`'s suffix, else by the page's start); the blocks of the category
     groups in `keep` are kept too (`decide_blocks`). `structure`: read the blocks' structure
     (`segment.segment_html`), which `Decisions.markdown` needs and nothing else does: the callers
-    that write no Markdown turn it off.
+    that write no Markdown turn it off, and those that write it ask for it "later"
+    (`segment.segment_html_later`): the blocks carry none, and `Decisions.markdown` reads that of
+    the blocks it writes only.
 
     Bytes are a page as served, decoded as `clean` decodes a file (`page_text`; an error names
     `name`, else `url`), unless `utf8`: then they are a decoded page encoded by `text.to_utf8`
     (what the datatrove step sends its sandbox, so that neither side converts the page to and
     from a str; see `segment.parse_html`)."""
-    from ..core.segment import segment_html, segment_text  # lxml: loaded on the first call
+    from ..core.segment import segment_html, segment_html_later, segment_text  # lxml: loaded on the first call
 
     check_choice("page_format", page_format, PAGE_FORMAT_CHOICES)
+    if structure not in (True, False, "later"):
+        raise ValueError(f"structure must be True, False or 'later', not {structure!r}")
     keep = check_keep(keep)
     if isinstance(page, bytes) and not utf8:
         page = page_text(page, name or url or "page")
@@ -253,11 +270,14 @@ def classify(
         page_format = detect_format(page[:20_000].decode("utf-8", "ignore") if isinstance(page, bytes) else page, name)
     if not page.strip():
         return Decisions(page_format, [], [], [], None, url)
+    reader = None
     if page_format == "text":
         blocks = segment_text(page.decode("utf-8", "replace") if isinstance(page, bytes) else page)
+    elif structure == "later":
+        blocks, reader = segment_html_later(page, isinstance(page, bytes), url)
     else:
         blocks = segment_html(page, isinstance(page, bytes), url, structure)
-    return decide_blocks(blocks, page_format, url, keep)
+    return decide_blocks(blocks, page_format, url, keep, reader)
 
 
 @overload
@@ -312,7 +332,7 @@ def extract(
             file); a page over the segmenter's size limit (`SegmentError`).
     """
     check_choice("output", output, EXTRACT_OUTPUTS)
-    d = classify(page, page_format, url=url, keep=check_keep(keep), structure=output == "markdown")
+    d = classify(page, page_format, url=url, keep=check_keep(keep), structure="later" if output == "markdown" else False)
     if output == "markdown":
         return d.markdown
     return d.text if output == "text" else d.extracted_blocks()

@@ -37,8 +37,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from typing import TYPE_CHECKING, cast
 
-from ..core.types import Block, Link, require_structure
+from ..core.types import Block, Link, Structure, require_structure
+
+if TYPE_CHECKING:
+    from ..core.structure import StructureReader
 
 # Bump on any change to what the writer makes: the benchmark's cached outputs of the shipped
 # classifier's Markdown hang on it. 2: a data table's kept cells in their places, decided by the page's table.
@@ -46,7 +51,11 @@ from ..core.types import Block, Link, require_structure
 # escaped as CommonMark decodes them (`&amp;`, `\\`, line endings, `|` in a table); `!` before a
 # link escaped; hrefs renderers refuse (`file:` …) written as text.
 MARKDOWN_VERSION = "3"
-_INLINE_RE = re.compile(r"[\\`*\[\]<]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
+_INLINE_CHARS = r"\\`*\[\]<"  # escaped wherever they are (a regex character class's content)
+_INLINE_RE = re.compile(rf"[{_INLINE_CHARS}]|_(?!(?<=[^\W_]_)[^\W_])|&(?=#?\w+;)")  # `_` between two letters or digits is safe
+# In the xpath of every block in a table or of a table cell (a `table`, `td` or `th` step), and of
+# a few others (`tt`, `time`…): the blocks `_sources` reads the structure of (a superset).
+_TABULAR = "/t"
 _BLOCK_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+=]|(\d{1,9})([.)])(?=\s|$)|~~~|\*\*\*)")
 _TEXT_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$")
 _TEXT_ITEM_RE = re.compile(r"^([-*•])\s+(.*)$")
@@ -61,7 +70,13 @@ _REFUSED_HREF_RE = re.compile(r"^\s*(?:vbscript|javascript|file|data):(?!image/(
 
 def escape(text: str, table: bool = False) -> str:
     """Inline text as Markdown reads it back as that text (see the module docstring)."""
-    out = _INLINE_RE.sub(r"\\\g<0>", text)
+    # Most texts have none of the characters `_INLINE_RE` matches at (`_INLINE_CHARS`, `_`, `&`):
+    # looking for each with `in` costs a fraction of a regex search for them (a character class is
+    # tested character by character).
+    if "\\" in text or "`" in text or "*" in text or "[" in text or "]" in text or "<" in text or "_" in text or "&" in text:
+        out = _INLINE_RE.sub(r"\\\g<0>", text)
+    else:
+        out = text
     if table:
         out = out.replace("|", "\\|")
     return out
@@ -70,6 +85,8 @@ def escape(text: str, table: bool = False) -> str:
 def escape_line_start(line: str) -> str:
     """A line that would open a block (a heading, a quote, a list item, a thematic break or a
     setext underline) escaped so that it stays a paragraph's text."""
+    if line[:1].isalpha():  # (most lines) `_BLOCK_START_RE` opens with white space, a mark or a digit
+        return line
     m = _BLOCK_START_RE.match(line)
     if m is None:
         return line
@@ -86,8 +103,12 @@ def _destination(href: str, table: bool = False) -> str:
     reads it); in `<…>` when it has a space, a parenthesis, `<`, `>` or a control character, which
     a bare destination cannot hold, those `<` and `>` escaped; `|` escaped in a table's cell (GFM
     splits the row on it before it reads links)."""
-    out = _HREF_LINE_END_RE.sub(lambda m: "%0D" if m.group() == "\r" else "%0A", href)
-    out = _HREF_REFERENCE_RE.sub(r"\\&", out.replace("\\", "\\\\"))
+    out = href
+    if "\r" in out or "\n" in out:  # (most hrefs have neither, nor an `&`: no substitution)
+        out = _HREF_LINE_END_RE.sub(lambda m: "%0D" if m.group() == "\r" else "%0A", out)
+    out = out.replace("\\", "\\\\")
+    if "&" in out:
+        out = _HREF_REFERENCE_RE.sub(r"\\&", out)
     if table:
         out = out.replace("|", "\\|")
     if _HREF_NEEDS_BRACKETS_RE.search(out):
@@ -119,6 +140,8 @@ def _placed(text: str, links: Sequence[Link]) -> list[tuple[int, int, Link]]:
 def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
     """A block's text as Markdown inline content: escaped, each link's anchor text (placed by
     `_placed`) as `[text](href)`."""
+    if not links:
+        return escape(text, table)
     out: list[str] = []
     at = 0
     for i, end, link in _placed(text, links):
@@ -132,17 +155,17 @@ def inline(text: str, links: Sequence[Link] = (), table: bool = False) -> str:
     return "".join(out)
 
 
-def _paragraph(b: Block) -> str:
-    text = inline(b.text, b.known_structure.links)
+def _paragraph(b: Block, s: Structure) -> str:
+    text = inline(b.text, s.links) if s.links else escape(b.text)
     if "\n" not in text:
         return escape_line_start(text)
     return "\n".join(escape_line_start(line) for line in text.split("\n"))
 
 
-def _fence(b: Block) -> str:
+def _fence(b: Block, s: Structure) -> str:
     longest = max((len(run) for run in re.findall(r"`+", b.text)), default=0)
     fence = "`" * max(3, longest + 1)
-    language = b.known_structure.language if "`" not in b.known_structure.language else ""
+    language = s.language if "`" not in s.language else ""
     return f"{fence}{language}\n{b.text}\n{fence}"
 
 
@@ -167,7 +190,17 @@ class _Source:
     layout: bool
 
 
-def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
+def needed(blocks: Sequence[Block], kept: Sequence[bool]) -> list[int]:
+    """The indices of the blocks whose structure the writer reads: the kept ones, and when one of
+    them may be a table cell, every block that may be in a table (`_sources` reads the page's tables
+    from all their blocks, kept or not)."""
+    chosen = list(compress(range(len(blocks)), kept))
+    if any(_TABULAR in blocks[i].xpath for i in chosen):
+        return [i for i, b in enumerate(blocks) if kept[i] or _TABULAR in b.xpath]
+    return chosen
+
+
+def _sources(blocks: Sequence[Block], structures: Sequence[Structure | None]) -> dict[str, _Source]:
     """Each table of the page (by `_table_of`), read from all its blocks, kept or not: a table is a
     layout table when it has fewer than two columns with text (one cell per row: a column of
     prose) or when it holds a heading or another table (a cell holding a part of the page, not a
@@ -175,30 +208,32 @@ def _sources(blocks: Sequence[Block]) -> dict[str, _Source]:
     width: dict[str, int] = {}
     own: dict[int, str] = {}  # block → its table, for the cells
     for k, b in enumerate(blocks):
-        if b.known_structure.kind == "table_cell":
+        if _TABULAR in b.xpath and (s := structures[k] or b.known_structure).kind == "table_cell":
             t = own[k] = _table_of(b)
-            width[t] = max(width.get(t, 0), b.known_structure.col + 1)
+            width[t] = max(width.get(t, 0), s.col + 1)
     layout: set[str] = set()
+    wide = [t for t, w in width.items() if w >= 2]  # the others are layout tables anyway
     for k, b in enumerate(blocks):
-        if "/table" not in b.xpath:
+        if not wide:
+            break
+        if "/table" not in b.xpath or (structures[k] or b.known_structure).kind not in ("heading", "table_cell"):
             continue
         path = b.xpath
-        for i in (m.start() for m in re.finditer("/", path)):  # the tables it is in, as their paths
-            t = path[:i]
-            if t in width and own.get(k) != t and b.known_structure.kind in ("heading", "table_cell"):
-                layout.add(t)  # a heading, or a nested table's cell, inside it
+        inside = [t for t in wide if path.startswith(t) and path[len(t) : len(t) + 1] == "/" and own.get(k) != t]
+        if inside:  # tables it is in (their paths end before one of its steps) holding a heading or a nested table's cell
+            layout.update(inside)
+            wide = [t for t in wide if t not in layout]
     return {t: _Source(w, w < 2 or t in layout) for t, w in width.items()}
 
 
-def _table(cells: Sequence[Block], source: _Source) -> list[str]:
+def _table(cells: Sequence[tuple[Block, Structure]], source: _Source) -> list[str]:
     """A run of kept cells of one table as a GFM table, each in its row and column of the page's
     table (empty cells where the page's were dropped, and empty rows up to the last kept one, so
     that places hold); a layout table's cells as paragraphs."""
     if source.layout:
-        return [_paragraph(b) for b in cells]
+        return [_paragraph(b, s) for b, s in cells]
     grid: dict[tuple[int, int], list[str]] = {}
-    for b in cells:
-        s = b.known_structure
+    for b, s in cells:
         grid.setdefault((s.row, s.col), []).append(inline(" ".join(b.text.split()), s.links, table=True))
     width = max(source.width, max(c for _, c in grid) + 1)
     lines = []
@@ -210,53 +245,60 @@ def _table(cells: Sequence[Block], source: _Source) -> list[str]:
     return ["\n".join(lines)]
 
 
-def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
+def html_markdown(blocks: Sequence[Block], kept: Sequence[bool], structures: Sequence[Structure | None] | None = None) -> str:
     """The kept blocks of an HTML page as Markdown (see the module docstring); a ValueError for
-    blocks segmented without their structure (`segment_html(..., structure=False)`)."""
-    require_structure(blocks)
+    blocks it reads (`needed`) segmented without their structure (`segment_html(...,
+    structure=False)`). `structures`: each block's structure, for blocks that carry none (read
+    later: `to_markdown`), None where not read; default, the blocks' own."""
+    if structures is None:
+        structures = [b.structure for b in blocks]
     parts: list[str] = []
-    chosen = [b for b, k in zip(blocks, kept) if k]
-    sources = _sources(blocks) if any(b.known_structure.kind == "table_cell" for b in chosen) else {}
+    picked = list(compress(zip(blocks, structures), kept))
+    if any(s is None for _, s in picked):
+        require_structure([b for b, s in picked if s is None])
+    chosen = cast("list[tuple[Block, Structure]]", picked)  # none is None (checked)
+    sources = _sources(blocks, structures) if any(s.kind == "table_cell" for _, s in chosen) else {}
     i = 0
     # list state: the open items' depths and text columns, outermost first, and the last item's `li`
     columns: list[tuple[int, int]] = []
     last_item = None
+    run: list[str] = []  # the pieces of the list being written: one part, joined when it ends (not grown piece by piece)
     while i < len(chosen):
-        b = chosen[i]
-        s = b.known_structure
+        b, s = chosen[i]
         kind = s.kind
         if kind != "list_item":
             columns, last_item = [], None
+            if run:
+                parts.append("".join(run))
+                run = []
         if kind == "heading":
             text = inline(" ".join(b.text.split()), s.links)
             if text.endswith("#"):  # a closing sequence would be dropped
                 text = text[:-1] + "\\#"
             parts.append("#" * max(1, min(6, s.level)) + " " + text)
         elif kind == "code":
-            parts.append(_fence(b))
+            parts.append(_fence(b, s))
         elif kind == "quote":
-            quote = [b]
-            while i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "quote":
+            quote = [chosen[i]]
+            while i + 1 < len(chosen) and chosen[i + 1][1].kind == "quote":
                 i += 1
                 quote.append(chosen[i])
-            body = "\n\n".join(_paragraph(q) for q in quote)
+            body = "\n\n".join(_paragraph(q, qs) for q, qs in quote)
             parts.append("\n".join("> " + line if line else ">" for line in body.split("\n")))
         elif kind == "table_cell":
             table = _table_of(b)
-            cells = [b]
-            while (
-                i + 1 < len(chosen) and chosen[i + 1].known_structure.kind == "table_cell" and _table_of(chosen[i + 1]) == table
-            ):
+            cells = [chosen[i]]
+            while i + 1 < len(chosen) and chosen[i + 1][1].kind == "table_cell" and _table_of(chosen[i + 1][0]) == table:
                 i += 1
                 cells.append(chosen[i])
             parts.extend(_table(cells, sources[table]))
         elif kind == "list_item":
             depth = max(1, s.level)
             item = _item_of(b)
-            text = _paragraph(b)
+            text = _paragraph(b, s)
             if item == last_item and columns:  # another paragraph of the same item
                 indent = " " * columns[-1][1]
-                parts[-1] += "\n\n" + "\n".join(indent + line for line in text.split("\n"))
+                run.append("\n\n" + "\n".join(indent + line for line in text.split("\n")))
             else:
                 while columns and columns[-1][0] >= depth:  # close the items this one is not inside
                     columns.pop()
@@ -265,14 +307,16 @@ def html_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
                 columns.append((depth, start + len(marker)))
                 lines = text.split("\n")
                 block = "\n".join([" " * start + marker + lines[0]] + [" " * columns[-1][1] + line for line in lines[1:]])
-                if last_item is not None and parts:
-                    parts[-1] += "\n" + block  # a tight list: one item a line
+                if last_item is not None:
+                    run.append("\n" + block)  # a tight list: one item a line
                 else:
-                    parts.append(block)
+                    run.append(block)
             last_item = item
         else:
-            parts.append(_paragraph(b))
+            parts.append(_paragraph(b, s))
         i += 1
+    if run:
+        parts.append("".join(run))
     return "\n\n".join(parts)
 
 
@@ -294,7 +338,14 @@ def text_markdown(blocks: Sequence[Block], kept: Sequence[bool]) -> str:
     return "\n\n".join(parts)
 
 
-def to_markdown(page_format: str, blocks: Sequence[Block], kept: Sequence[bool]) -> str:
+def to_markdown(page_format: str, blocks: Sequence[Block], kept: Sequence[bool], reader: StructureReader | None = None) -> str:
     """The kept blocks of a page as Markdown: an HTML page's from their structure, a text page's
-    from what its lines mark."""
-    return text_markdown(blocks, kept) if page_format == "text" else html_markdown(blocks, kept)
+    from what its lines mark. `reader`: what reads the structure of blocks segmented without it
+    (`segment.segment_html_later`), for the blocks the writer reads (`needed`) only; without one,
+    a ValueError unless every block's structure was read, even where nothing is kept."""
+    if page_format == "text":
+        return text_markdown(blocks, kept)
+    if reader is None:
+        require_structure(blocks)
+        return html_markdown(blocks, kept)
+    return html_markdown(blocks, kept, reader.read_some(needed(blocks, kept), len(blocks)))
