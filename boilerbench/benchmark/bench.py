@@ -139,7 +139,7 @@ def format_core(r: dict[str, Any]) -> str:
 
 
 CLEAN_TEXT, CLEAN_MARKDOWN = "clean", "clean --format markdown"
-BENCH_SYSTEMS = ("boilerbench", "boilerbench-python", CLEAN_TEXT, CLEAN_MARKDOWN, "trafilatura", "resiliparse")
+BENCH_SYSTEMS = ("boilerbench", "boilerbench-python", CLEAN_TEXT, CLEAN_MARKDOWN, "trafilatura", "rs-trafilatura", "resiliparse")
 PURE_PYTHON = "boilerbench-python"  # the classifier with the compiled extension switched off
 # `clean`'s own work on a page, given its URL: the classifier and the kept text, or the kept blocks
 # as Markdown (links resolved against the URL); what `--format markdown` costs is the difference
