@@ -239,19 +239,30 @@ def choose_item_lists(
 
 def item_list_table(trials: Sequence[dict[str, Any]]) -> str:
     """`choose_item_lists`' trials as the table `train` prints."""
-    groups = list(trials[0]["f1"])
-    lines = [
-        "| item lists on | share of items kept | its pages | their F1 (before → after) | " + " | ".join(groups) + " | mean |",
-        "|---" * (len(groups) + 5) + "|",
-    ]
-    for t in trials:
-        rule = t["item_lists"]
-        f1 = [t["f1"][g] for g in groups]
-        routed = "-" if t["routed_f1"] is None else f"{t['routed_f1'][0]:.4f} → {t['routed_f1'][1]:.4f}"
-        lines.append(
-            f"| {'off' if rule is None else ', '.join(rule['types'])} | {'-' if rule is None else rule['items_kept']} | {t['pages']} | "
-            f"{routed} | " + " | ".join(f"{v:.4f}" for v in f1) + f" | {np.mean(f1):.4f} |"
-        )
+
+    def lead(t: dict[str, Any]) -> list[str]:
+        rule, routed = t["item_lists"], t["routed_f1"]
+        return [
+            "off" if rule is None else ", ".join(rule["types"]),
+            "-" if rule is None else str(rule["items_kept"]),
+            str(t["pages"]),
+            "-" if routed is None else f"{routed[0]:.4f} → {routed[1]:.4f}",
+        ]
+
+    head = ["item lists on", "share of items kept", "its pages", "their F1 (before → after)"]
+    return group_f1_table(head, [(lead(t), t["f1"], []) for t in trials])
+
+
+def group_f1_table(
+    head: Sequence[str], rows: Sequence[tuple[Sequence[str], dict[str, float], Sequence[str]]], tail: Sequence[str] = ()
+) -> str:
+    """A table of trials `train` prints: each row's leading cells, its validation F1 per group
+    (`VALIDATION_GROUPS`' order, as the first row has them), their mean, then its trailing cells."""
+    groups = list(rows[0][1]) if rows else list(VALIDATION_GROUPS)
+    lines = ["| " + " | ".join([*head, *groups, "mean", *tail]) + " |", "|---" * (len(head) + len(groups) + 1 + len(tail)) + "|"]
+    for cells, f1, after in rows:
+        values = [f1[g] for g in groups]
+        lines.append("| " + " | ".join([*cells, *(f"{v:.4f}" for v in values), f"{np.mean(values):.4f}", *after]) + " |")
     return "\n".join(lines)
 
 
@@ -279,20 +290,19 @@ def set_item_lists(validation: Sequence[TrainPage], clf: BlockClassifier, log: A
 
 def validation_table(trials: Sequence[dict[str, Any]]) -> str:
     """The per-source validation table `train` prints."""
-    groups = list(VALIDATION_GROUPS)
-    lines = [
-        "| second stage | its pages | thresholds (article / other) | " + " | ".join(groups) + " | mean |",
-        "|---" * (len(groups) + 4) + "|",
-    ]
-    for t in trials:
-        f1 = t["validation_block_f1"]
-        pages = "-" if t["second"] is None else ", ".join(t["second_types"] or ["all"])
-        lines.append(
-            f"| {t['second']} | {pages} | {t['thresholds']['article']} / {t['thresholds']['default']} | "
-            + " | ".join(f"{f1[g]:.4f}" for g in groups)
-            + f" | {np.mean([f1[g] for g in groups]):.4f} |"
+    rows: list[tuple[Sequence[str], dict[str, float], Sequence[str]]] = [
+        (
+            [
+                str(t["second"]),
+                "-" if t["second"] is None else ", ".join(t["second_types"] or ["all"]),
+                f"{t['thresholds']['article']} / {t['thresholds']['default']}",
+            ],
+            {g: t["validation_block_f1"][g] for g in VALIDATION_GROUPS},
+            [],
         )
-    return "\n".join(lines)
+        for t in trials
+    ]
+    return group_f1_table(["second stage", "its pages", "thresholds (article / other)"], rows)
 
 
 def fit_and_select(
@@ -668,16 +678,10 @@ def choose_overrule_thresholds(
 
 
 def overrule_table(trials: Sequence[dict[str, Any]]) -> str:
-    groups = list(trials[0]["f1"])
-    lines = [
-        "| threshold | " + " | ".join(groups) + " | mean | blocks of the group kept per page |",
-        "|---" * (len(groups) + 3) + "|",
+    rows = [
+        ([str(r["threshold"] or "off")], r["f1"], [", ".join(f"{g} {r['kept_per_page'][g]}" for g in r["f1"])]) for r in trials
     ]
-    for r in trials:
-        f1 = [r["f1"][g] for g in groups]
-        kept = ", ".join(f"{g} {r['kept_per_page'][g]}" for g in groups)
-        lines.append(f"| {r['threshold'] or 'off'} | " + " | ".join(f"{f:.4f}" for f in f1) + f" | {np.mean(f1):.4f} | {kept} |")
-    return "\n".join(lines)
+    return group_f1_table(["threshold"], rows, ["blocks of the group kept per page"])
 
 
 def train(
