@@ -537,8 +537,8 @@ def test_trained_model_beats_all_text_on_held_out_pages(trained, labeled_slice) 
 
 @pytest.mark.slow
 def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
-    """The recorded per-group validation F1 is what the saved model's decisions score, and no single
-    threshold has a better mean over the groups."""
+    """The recorded per-group validation F1 is what the saved model's decisions score (the title left
+    out, `TrainPage.scored`, as on the board), and no single threshold has a better mean over the groups."""
     clf, _, _, _, _ = trained
     _, validation_labeled, _ = labeled_slice
     validation = training_data(validation_labeled, "html")
@@ -547,12 +547,12 @@ def test_thresholds_are_the_best_on_validation(trained, labeled_slice) -> None:
     for group, member in VALIDATION_GROUPS.items():
         pages = [(p, d) for p, d in zip(validation, decided) if member(p)]
         kept = [np.array(d.kept, dtype=float) for _, d in pages]
-        f1[group] = round(mean_page_f1([p.labels for p, _ in pages], kept, 0.5), 4) if pages else 0.0
+        f1[group] = round(mean_page_f1([p.scored for p, _ in pages], kept, 0.5), 4) if pages else 0.0
     assert f1 == clf.info["validation_block_f1"]
     groups = {g: [p for p in validation if m(p)] for g, m in VALIDATION_GROUPS.items()}
     for t in THRESHOLDS:
         single = np.mean(
-            [mean_page_f1([p.labels for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0 for ps in groups.values()]
+            [mean_page_f1([p.scored for p in ps], [clf.scores(p.blocks) for p in ps], t) if ps else 0.0 for ps in groups.values()]
         )
         assert single <= np.mean(list(f1.values())) + 1e-9, t
 
@@ -672,7 +672,7 @@ def test_category_model_validation_lands_in_its_record(trained_categories, tmp_p
         if group in thresholds:
             before[group] = thresholds[group]
         kept = [cats.overrule(d.rows, d.kept, d.page_type, before) for d in decisions]
-        f1 = kept_f1s([p.labels for p in validation], kept)
+        f1 = kept_f1s([p.scored for p in validation], kept)
         for name, f in chosen["f1"].items():
             pages = [i for i, p in enumerate(validation) if VALIDATION_GROUPS[name](p) and not np.isnan(f1[i])]
             assert round(float(np.mean(f1[pages])), 4) == f
