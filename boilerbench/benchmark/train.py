@@ -187,7 +187,7 @@ def choose_thresholds(pages: Sequence[TrainPage], scores: Sequence[np.ndarray], 
 # Whole repeated items (`items.ItemLists`): the page types tried, each with the share of a list's
 # items that must hold a kept block, the items' alikeness fixed (validation was flat in it); a
 # candidate routed to types with fewer than `MIN_ITEM_LIST_PAGES` validation pages predicted of them
-# is not tried (a gain on fewer is one page's luck). Chosen as a second stage is: the best mean of
+# is not tried (a gain on fewer is one page's luck). Chosen as the second stage is: the best mean of
 # `VALIDATION_GROUPS`, gaining `MIN_GAIN` and losing on no group against none.
 ITEM_LIST_TYPES: tuple[tuple[str, ...], ...] = (("collection",), ("collection", "listing"), ("collection", "listing", "product"))
 ITEM_LIST_SHARES = (0.3, 0.5, 0.7, 0.9)
