@@ -182,12 +182,12 @@ def _time_system(name: str, htmls: Sequence[str], urls: Sequence[str | None], co
     system = load_system("boilerbench" if name in (PURE_PYTHON, *CLEAN_OUTPUT) else name)
     fn = system.fn
     if name in CLEAN_OUTPUT:
-        from ..extractor.extract import classify
+        from ..extractor.extract import classify, structure_for
 
         output = CLEAN_OUTPUT[name]
 
         def call(h: str, url: str | None) -> Any:
-            d = classify(h, "html", url=url, structure="later" if output == "markdown" else False)
+            d = classify(h, "html", url=url, structure=structure_for(output))
             return d.markdown if output == "markdown" else d.text
 
     elif system.kind == "blocks":

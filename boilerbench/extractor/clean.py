@@ -24,7 +24,7 @@ from ..core.segment import SegmentError
 from ..core.text import BinaryInputError
 from ..core.types import CLEAN_OUTPUTS, check_choice, check_keep
 from ..core.warc import Record, WarcStats, iter_records
-from .extract import HTML_SUFFIXES, classify, page_suffix, ungz
+from .extract import HTML_SUFFIXES, classify, page_suffix, structure_for, ungz
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def clean_bytes(
     (`extract.decide_blocks`); `url`, the page's address: what its links are resolved against and
     what each JSON object names (`extract`'s `url`)."""
     check_choice("output", output, CLEAN_OUTPUTS)
-    d = classify(data, page_format, name=name, url=url, keep=keep, structure="later" if output == "markdown" else False)
+    d = classify(data, page_format, name=name, url=url, keep=keep, structure=structure_for(output))
     if output == "text":
         return d.text
     if output == "markdown":
@@ -65,7 +65,7 @@ def clean_bytes(
 def _clean_record(args: tuple[Record, str, str, tuple[str, ...]]) -> dict[str, Any]:
     rec, page_format, output, keep = args
     page_format = rec.kind if page_format == "auto" else page_format
-    d = classify(rec.text, page_format, url=rec.url, keep=keep, structure="later" if output == "markdown" else False)
+    d = classify(rec.text, page_format, url=rec.url, keep=keep, structure=structure_for(output))
     row: dict[str, Any] = {
         "url": rec.url,
         "record_id": rec.record_id,

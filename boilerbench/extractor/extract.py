@@ -236,6 +236,13 @@ def decide_blocks(
     return Decisions(page_format, list(blocks), d.scores.tolist(), kept, d.page_type, url, groups, d.rows, decided, reader)
 
 
+def structure_for(output: str) -> bool | Literal["later"]:
+    """What `classify` reads of the blocks' structure for an `output` (`types.EXTRACT_OUTPUTS`,
+    `CLEAN_OUTPUTS`): Markdown that of the blocks it writes, once decided ("later"); the text, the
+    JSON rows and the blocks need none."""
+    return "later" if output == "markdown" else False
+
+
 def classify(
     page: str | bytes,
     page_format: str = "auto",
@@ -332,7 +339,7 @@ def extract(
             file); a page over the segmenter's size limit (`SegmentError`).
     """
     check_choice("output", output, EXTRACT_OUTPUTS)
-    d = classify(page, page_format, url=url, keep=check_keep(keep), structure="later" if output == "markdown" else False)
+    d = classify(page, page_format, url=url, keep=check_keep(keep), structure=structure_for(output))
     if output == "markdown":
         return d.markdown
     return d.text if output == "text" else d.extracted_blocks()

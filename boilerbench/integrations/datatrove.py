@@ -50,7 +50,7 @@ from ..core.types import (
 )
 from ..core.warc import WarcStats, iter_records
 from ..extractor.classifier import shipped, shipped_categories
-from ..extractor.extract import classify
+from ..extractor.extract import classify, structure_for
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +105,7 @@ def _decide(
     again for libxml2."""
     _one_core()
     markdown = output == "markdown"
-    d = classify(text, page_format, utf8=True, keep=keep, url=url if markdown else None, structure="later" if markdown else False)
+    d = classify(text, page_format, utf8=True, keep=keep, url=url if markdown else None, structure=structure_for(output))
     kept = d.markdown if markdown else d.text
     return kept, encode_bits(d.kept), d.page_format, d.page_type, d.block_groups() if groups else None
 
